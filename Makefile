@@ -1,0 +1,122 @@
+# Gatehouse - plain Makefile with pkg-config.
+#
+#   make            build build/gatehouse (release)
+#   make run        install missing packages, build, bootstrap a demo, serve
+#   make test       install missing packages, build with -Werror, run every
+#                   test: unit (ASan+UBSan), fuzz corpus replay, end-to-end
+#   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
+#   make bench      (issue 4)
+
+PKGS     := libmicrohttpd jansson sqlite3 libcrypto libargon2
+CC       ?= cc
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 \
+            -Wmissing-prototypes -Wno-missing-field-initializers -Werror
+CSTD     := -std=c17 -D_GNU_SOURCE
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+CFLAGS_REL  := $(CSTD) $(WARN) -O2 -g -fstack-protector-strong \
+               -D_FORTIFY_SOURCE=2 -fPIE $(PKG_CFLAGS)
+LDFLAGS_REL := -pie -Wl,-z,relro,-z,now
+SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+CFLAGS_SAN  := $(CSTD) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS)
+
+LIB_SRC  := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+REL_OBJ  := $(LIB_SRC:src/%.c=build/rel/%.o)
+SAN_OBJ  := $(LIB_SRC:src/%.c=build/san/%.o)
+
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=build/fuzz-replay/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+.PHONY: all run test deps unit fuzz-replay e2e interop checksrc fuzz clean \
+        bench build-san
+
+all: build/gatehouse
+
+deps:
+	@scripts/deps.sh
+
+build/rel/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_REL) -MMD -MP -c -o $@ $<
+
+build/san/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
+
+build/libgatehouse.a: $(REL_OBJ)
+	ar rcs $@ $^
+
+build/libgatehouse-san.a: $(SAN_OBJ)
+	ar rcs $@ $^
+
+build/gatehouse: build/rel/main.o build/libgatehouse.a
+	$(CC) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS)
+
+build/rel/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) -MMD -MP -c -o $@ $<
+
+build/san/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
+
+# The sanitizer build of the server, used by the end-to-end tests so that
+# every attack they send also runs under ASan+UBSan.
+build/gatehouse-san: build/san/main.o build/libgatehouse-san.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build-san: build/gatehouse-san
+
+build/unit/%: tests/unit/%.c tests/unit/harness.h build/libgatehouse-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< build/libgatehouse-san.a \
+	    $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# Fuzz targets: replayed over their corpus with a plain main under
+# ASan+UBSan (gcc), or built as real libFuzzer binaries with clang.
+build/fuzz-replay/%: fuzz/%.c fuzz/replay.c build/libgatehouse-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< fuzz/replay.c \
+	    build/libgatehouse-san.a $(PKG_LIBS)
+
+build/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    $(PKG_CFLAGS) -Isrc -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+checksrc:
+	@scripts/checksrc.sh
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@scripts/run-fuzz-replay.sh $(FUZZ_REPLAY)
+
+e2e: build/gatehouse build/gatehouse-san
+	@scripts/run-e2e.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build/gatehouse
+	@scripts/run-demo.sh
+
+test: deps
+	@$(MAKE) --no-print-directory checksrc
+	@$(MAKE) --no-print-directory build/gatehouse build/gatehouse-san \
+	    $(UNIT_BIN) $(FUZZ_REPLAY)
+	@scripts/test-all.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

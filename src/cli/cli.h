@@ -1,0 +1,26 @@
+/*
+ * cli.h - the admin command: `gatehouse [--config FILE] COMMAND ...`.
+ *
+ * Every command opens the same config, key and store as the server, so
+ * it works while the server runs (SQLite WAL). Secrets it creates are
+ * printed once and stored only as hashes. Changes are audited with actor
+ * "admin".
+ */
+#ifndef GH_CLI_H
+#define GH_CLI_H
+
+#include "../app.h"
+
+/* Load config, key and store; prints the reason and returns false. */
+bool	cli_open(const char *config_path, struct app *app);
+void	cli_close(struct app *app);
+
+int	cmd_init(const char *config_path, int argc, char **argv);
+int	cmd_check_config(const char *config_path);
+int	cmd_client(const char *config_path, int argc, char **argv);
+int	cmd_user(const char *config_path, int argc, char **argv);
+
+/* Read one line from stdin (password), without the newline. */
+bool	cli_read_secret_line(char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * client_cmd.c - `gatehouse client add|list|show|disable|enable|
+ * rotate-secret`. A client secret is shown once, here, and stored only as
+ * its keyed hash.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/audit.h"
+#include "../oauth/redirect.h"
+#include "../oauth/scope.h"
+#include "../oauth/secret.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/str.h"
+
+static const struct audit_origin admin = { NULL, NULL, "admin" };
+
+static const struct opt_spec add_opts[] = {
+	{ "--name", true, false },
+	{ "--owner", true, false },
+	{ "--redirect-uri", true, true },
+	{ "--scope", true, false },
+	{ "--public", false, false },
+	{ "--auth-method", true, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static const struct opt_spec json_opts[] = {
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static void
+audit_admin(struct app *app, const char *type, const char *client_id,
+    const char *detail)
+{
+	struct audit_subject s = { client_id, NULL, NULL };
+
+	audit_event(app->store, &admin, type, &s, detail);
+}
+
+static bool
+text_ok(const char *what, const char *v, size_t max)
+{
+	if (v == NULL || v[0] == '\0' || strlen(v) >= max || str_has_ctl(v)) {
+		fprintf(stderr, "gatehouse: %s is required (1-%zu printable "
+		    "characters)\n", what, max - 1);
+		return false;
+	}
+	return true;
+}
+
+/* Check the options of `client add` and fill the row. */
+static bool
+build_client(const struct args *a, struct client_row *c)
+{
+	const char	*uris[GH_MAX_REDIRECTS + 1];
+	const char	*scope = args_get(a, "--scope");
+	const char	*method = args_get(a, "--auth-method");
+	size_t		 i, n;
+
+	if (!text_ok("--name", args_get(a, "--name"), sizeof(c->name)) ||
+	    !text_ok("--owner", args_get(a, "--owner"), sizeof(c->owner)))
+		return false;
+	str_copy(c->name, sizeof(c->name), args_get(a, "--name"));
+	str_copy(c->owner, sizeof(c->owner), args_get(a, "--owner"));
+	n = args_all(a, "--redirect-uri", uris, GH_MAX_REDIRECTS + 1);
+	if (n == 0 || n > GH_MAX_REDIRECTS) {
+		fprintf(stderr, "gatehouse: give 1 to %d --redirect-uri\n",
+		    GH_MAX_REDIRECTS);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (!redirect_uri_acceptable(uris[i])) {
+			fprintf(stderr, "gatehouse: redirect URI \"%s\" is not "
+			    "acceptable: use https, http on a loopback host, "
+			    "or a private-use scheme; no fragment\n", uris[i]);
+			return false;
+		}
+		str_copy(c->redirect_uris[i], GH_MAX_REDIRECT_LEN, uris[i]);
+	}
+	c->nredirect = n;
+	if (scope == NULL)
+		scope = "openid profile email";
+	if (!scope_valid(scope) ||
+	    !scope_union("", scope, c->scopes, sizeof(c->scopes))) {
+		fprintf(stderr, "gatehouse: --scope must be space-separated "
+		    "scope names\n");
+		return false;
+	}
+	c->is_public = args_flag(a, "--public");
+	if (method == NULL) {
+		c->auth_method = c->is_public ? AUTH_NONE : AUTH_SECRET_BASIC;
+	} else if (!client_auth_parse(method, &c->auth_method)) {
+		fprintf(stderr, "gatehouse: --auth-method must be "
+		    "client_secret_basic, client_secret_post or none\n");
+		return false;
+	}
+	if (c->auth_method == AUTH_NONE)
+		c->is_public = true;
+	if (c->is_public && c->auth_method != AUTH_NONE) {
+		fprintf(stderr, "gatehouse: a --public client uses "
+		    "--auth-method none\n");
+		return false;
+	}
+	return true;
+}
+
+static int
+client_add(struct app *app, const struct args *a)
+{
+	struct client_row	*c;
+	char			 secret[GH_MAX_TOKEN_LEN] = "";
+	uint8_t			 raw[12];
+	json_t			*o;
+	char			*text;
+	int			 ret = 1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return 1;
+	if (!build_client(a, c))
+		goto out;
+	if (crypto_random(raw, sizeof(raw)) != GH_OK)
+		goto out;
+	memcpy(c->id, "cl_", 3);
+	b64url_encode(raw, sizeof(raw), c->id + 3);
+	c->status = CLIENT_ACTIVE;
+	c->created_at = clock_now();
+	if (!c->is_public) {
+		if (secret_mint(app, PREFIX_CLIENT_SECRET, secret,
+		    c->secret_hash) != GH_OK)
+			goto out;
+		c->has_secret = true;
+		c->secret_rotated_at = c->created_at;
+	}
+	if (store_client_insert(app->store, c) != GH_OK) {
+		fprintf(stderr, "gatehouse: could not store the client\n");
+		goto out;
+	}
+	audit_admin(app, "client.created", c->id, NULL);
+	if (args_flag(a, "--json")) {
+		o = c->is_public ? json_pack("{s:s}", "client_id", c->id) :
+		    json_pack("{s:s, s:s}", "client_id", c->id,
+		    "client_secret", secret);
+		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+		    NULL;
+		json_decref(o);
+		if (text == NULL)
+			goto out;
+		printf("%s\n", text);
+		crypto_wipe(text, strlen(text));
+		free(text);
+	} else {
+		printf("client_id:     %s\n", c->id);
+		if (!c->is_public)
+			printf("client_secret: %s\n(shown once: it is stored "
+			    "only as a hash)\n", secret);
+	}
+	ret = 0;
+out:
+	crypto_wipe(secret, sizeof(secret));
+	free(c);
+	return ret;
+}
+
+static json_t *
+client_json(const struct client_row *c)
+{
+	json_t	*uris = json_array();
+	size_t	 i;
+
+	for (i = 0; uris && i < c->nredirect; i++)
+		json_array_append_new(uris, json_string(c->redirect_uris[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I}",
+	    "client_id", c->id, "name", c->name, "owner", c->owner,
+	    "type", c->is_public ? "public" : "confidential",
+	    "auth_method", client_auth_name(c->auth_method),
+	    "redirect_uris", uris, "scope", c->scopes,
+	    "status", client_status_name(c->status),
+	    "created_at", (json_int_t)c->created_at,
+	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);
+}
+
+static bool
+print_client(void *ctx, const struct client_row *c)
+{
+	bool	 as_json = *(bool *)ctx;
+	json_t	*o;
+	char	*text;
+
+	if (!as_json) {
+		printf("%-20s %-12s %-12s %-20s %s\n", c->id,
+		    client_status_name(c->status),
+		    c->is_public ? "public" : "confidential", c->owner,
+		    c->name);
+		return true;
+	}
+	o = client_json(c);
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (text) {
+		printf("%s\n", text);
+		free(text);
+	}
+	return true;
+}
+
+static int
+client_list(struct app *app, const struct args *a)
+{
+	bool as_json = args_flag(a, "--json");
+
+	if (!as_json)
+		printf("%-20s %-12s %-12s %-20s %s\n", "CLIENT_ID", "STATUS",
+		    "TYPE", "OWNER", "NAME");
+	return store_client_each(app->store, print_client, &as_json) ==
+	    GH_OK ? 0 : 1;
+}
+
+static int
+client_show(struct app *app, const char *id)
+{
+	struct client_row	*c = malloc(sizeof(*c));
+	json_t			*o;
+	char			*text = NULL;
+	int			 ret = 1;
+
+	if (c == NULL)
+		return 1;
+	if (store_client_get(app->store, id, c) != GH_OK) {
+		fprintf(stderr, "gatehouse: no client %s\n", id);
+		goto out;
+	}
+	o = client_json(c);
+	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (text) {
+		printf("%s\n", text);
+		ret = 0;
+	}
+out:
+	free(text);
+	free(c);
+	return ret;
+}
+
+static int
+client_status(struct app *app, const char *id, enum client_status st)
+{
+	char detail[64];
+
+	if (store_client_set_status(app->store, id, st, clock_now()) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: no client %s\n", id);
+		return 1;
+	}
+	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
+	    client_status_name(st));
+	audit_admin(app, "client.changed", id, detail);
+	printf("client %s is now %s\n", id, client_status_name(st));
+	return 0;
+}
+
+static int
+client_rotate(struct app *app, const char *id, bool as_json)
+{
+	char	secret[GH_MAX_TOKEN_LEN];
+	uint8_t	hash[GH_HASH_BYTES];
+	int	ret = 1;
+
+	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
+		return 1;
+	if (store_client_set_secret(app->store, id, hash, clock_now()) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: no confidential client %s\n", id);
+		goto out;
+	}
+	audit_admin(app, "client.secret_rotated", id, NULL);
+	if (as_json)
+		printf("{\"client_id\":\"%s\",\"client_secret\":\"%s\"}\n", id,
+		    secret);
+	else
+		printf("client_secret: %s\n(shown once; the old secret no "
+		    "longer works)\n", secret);
+	ret = 0;
+out:
+	crypto_wipe(secret, sizeof(secret));
+	return ret;
+}
+
+int
+cmd_client(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	int		 ret = 2;
+
+	if (strcmp(sub, "add") == 0) {
+		if (!args_parse(argc - 1, argv + 1, add_opts, &a))
+			return 2;
+	} else if (!args_parse(argc - 1, argv + 1, json_opts, &a)) {
+		return 2;
+	}
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
+	    a.npositional != 1) {
+		fprintf(stderr, "usage: gatehouse client add|list|show|"
+		    "disable|enable|rotate-secret [CLIENT_ID]\n");
+		return 2;
+	}
+	if (!cli_open(config_path, &app))
+		return 1;
+	if (strcmp(sub, "add") == 0)
+		ret = client_add(&app, &a);
+	else if (strcmp(sub, "list") == 0)
+		ret = client_list(&app, &a);
+	else if (strcmp(sub, "show") == 0)
+		ret = client_show(&app, a.positional[0]);
+	else if (strcmp(sub, "disable") == 0)
+		ret = client_status(&app, a.positional[0], CLIENT_DISABLED);
+	else if (strcmp(sub, "enable") == 0)
+		ret = client_status(&app, a.positional[0], CLIENT_ACTIVE);
+	else if (strcmp(sub, "rotate-secret") == 0)
+		ret = client_rotate(&app, a.positional[0],
+		    args_flag(&a, "--json"));
+	else
+		fprintf(stderr, "gatehouse: unknown client command \"%s\"\n",
+		    sub);
+	cli_close(&app);
+	return ret;
+}

@@ -1,0 +1,83 @@
+/* common.c - opening the app for admin commands (see cli.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../util/crypto.h"
+#include "../util/keyfile.h"
+
+bool
+cli_open(const char *config_path, struct app *app)
+{
+	char		err[256];
+	enum gh_err	rc;
+
+	memset(app, 0, sizeof(*app));
+	if (conf_load(config_path, &app->conf, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "gatehouse: config: %s\n", err);
+		return false;
+	}
+	if ((rc = keyfile_load(app->conf.key_file, app->key,
+	    sizeof(app->key))) != GH_OK) {
+		fprintf(stderr, "gatehouse: key file %s: %s\n",
+		    app->conf.key_file, gh_err_str(rc));
+		return false;
+	}
+	if ((rc = store_open(app->conf.database, &app->store)) != GH_OK) {
+		fprintf(stderr, "gatehouse: database %s: %s\n",
+		    app->conf.database, gh_err_str(rc));
+		crypto_wipe(app->key, sizeof(app->key));
+		return false;
+	}
+	return true;
+}
+
+void
+cli_close(struct app *app)
+{
+	store_close(app->store);
+	app->store = NULL;
+	crypto_wipe(app->key, sizeof(app->key));
+}
+
+bool
+cli_read_secret_line(char *out, size_t outsz)
+{
+	size_t n;
+
+	if (fgets(out, (int)outsz, stdin) == NULL)
+		return false;
+	n = strlen(out);
+	if (n && out[n - 1] == '\n')
+		out[--n] = '\0';
+	else if (!feof(stdin))
+		return false;	/* longer than the buffer */
+	if (n && out[n - 1] == '\r')
+		out[--n] = '\0';
+	return true;
+}
+
+/* Validates the config and the key file without touching the database. */
+int
+cmd_check_config(const char *config_path)
+{
+	struct conf	c;
+	uint8_t		key[GH_KEY_BYTES];
+	char		err[256];
+	enum gh_err	rc;
+
+	if (conf_load(config_path, &c, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "gatehouse: config: %s\n", err);
+		return 1;
+	}
+	rc = keyfile_load(c.key_file, key, sizeof(key));
+	crypto_wipe(key, sizeof(key));
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: key file %s: %s\n", c.key_file,
+		    gh_err_str(rc));
+		return 1;
+	}
+	printf("config ok: issuer %s, listen %s, database %s\n", c.issuer,
+	    c.listen, c.database);
+	return 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * user_cmd.c - `gatehouse user add|list|disable|enable|passwd`.
+ * Passwords come from standard input only (never argv, which other users
+ * can see) and are stored as Argon2id hashes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/audit.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/password.h"
+#include "../util/str.h"
+
+#define MIN_PASSWORD 8
+
+static const struct audit_origin admin = { NULL, NULL, "admin" };
+
+static const struct opt_spec user_opts[] = {
+	{ "--username", true, false },
+	{ "--password-stdin", false, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static bool
+username_ok(const char *u)
+{
+	size_t i, n = u ? strlen(u) : 0;
+
+	if (n == 0 || n > GH_MAX_USERNAME_LEN)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = u[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("._-@+", c)))
+			return false;
+	}
+	return true;
+}
+
+/* Read and hash the password from stdin. */
+static bool
+read_password_hash(char *hash, size_t hashsz)
+{
+	char	pw[GH_MAX_PASSWORD_LEN + 2];
+	bool	ok = false;
+
+	if (!cli_read_secret_line(pw, sizeof(pw)) ||
+	    strlen(pw) > GH_MAX_PASSWORD_LEN) {
+		fprintf(stderr, "gatehouse: give the password on standard "
+		    "input (at most %d bytes)\n", GH_MAX_PASSWORD_LEN);
+	} else if (strlen(pw) < MIN_PASSWORD) {
+		fprintf(stderr, "gatehouse: the password needs at least %d "
+		    "characters\n", MIN_PASSWORD);
+	} else {
+		ok = password_hash(pw, hash, hashsz) == GH_OK;
+	}
+	crypto_wipe(pw, sizeof(pw));
+	return ok;
+}
+
+static void
+audit_user(struct app *app, const char *type, const char *uid)
+{
+	struct audit_subject s = { NULL, uid, NULL };
+
+	audit_event(app->store, &admin, type, &s, NULL);
+}
+
+static int
+user_add(struct app *app, const struct args *a)
+{
+	struct user_row	 u;
+	const char	*name = args_get(a, "--username");
+	uint8_t		 raw[16];
+
+	memset(&u, 0, sizeof(u));
+	if (!username_ok(name) || !args_flag(a, "--password-stdin")) {
+		fprintf(stderr, "usage: gatehouse user add --username NAME "
+		    "--password-stdin (letters, digits, . _ - @ +)\n");
+		return 2;
+	}
+	if (!read_password_hash(u.password_hash, sizeof(u.password_hash)))
+		return 1;
+	if (crypto_random(raw, sizeof(raw)) != GH_OK)
+		return 1;
+	memcpy(u.id, "usr_", 4);
+	b64url_encode(raw, sizeof(raw), u.id + 4);
+	str_copy(u.username, sizeof(u.username), name);
+	u.status = USER_ACTIVE;
+	u.created_at = clock_now();
+	if (store_user_insert(app->store, &u) != GH_OK) {
+		fprintf(stderr, "gatehouse: could not add user %s (does it "
+		    "exist already?)\n", name);
+		return 1;
+	}
+	audit_user(app, "user.created", u.id);
+	if (args_flag(a, "--json"))
+		printf("{\"id\":\"%s\",\"username\":\"%s\"}\n", u.id,
+		    u.username);
+	else
+		printf("user %s created (sub %s)\n", u.username, u.id);
+	return 0;
+}
+
+static bool
+print_user(void *ctx, const struct user_row *u)
+{
+	(void)ctx;
+	printf("%-28s %-10s %s\n", u->id,
+	    u->status == USER_ACTIVE ? "active" : "disabled", u->username);
+	return true;
+}
+
+static int
+user_change(struct app *app, const char *sub, const char *name)
+{
+	struct user_row	u;
+	char		hash[256];
+	enum gh_err	rc;
+
+	if (store_user_by_name(app->store, name, &u) != GH_OK) {
+		fprintf(stderr, "gatehouse: no user %s\n", name);
+		return 1;
+	}
+	if (strcmp(sub, "passwd") == 0) {
+		if (!read_password_hash(hash, sizeof(hash)))
+			return 1;
+		rc = store_user_set_password(app->store, u.id, hash,
+		    clock_now());
+	} else {
+		rc = store_user_set_status(app->store, u.id,
+		    strcmp(sub, "enable") == 0 ? USER_ACTIVE : USER_DISABLED,
+		    clock_now());
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not update %s\n", name);
+		return 1;
+	}
+	audit_user(app, strcmp(sub, "passwd") == 0 ? "user.password_changed" :
+	    "user.changed", u.id);
+	printf("user %s: %s done\n", name, sub);
+	return 0;
+}
+
+int
+cmd_user(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	const char	*name;
+	int		 ret = 2;
+
+	if (!args_parse(argc - 1, argv + 1, user_opts, &a))
+		return 2;
+	name = a.npositional == 1 ? a.positional[0] :
+	    args_get(&a, "--username");
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
+	    (name == NULL || (strcmp(sub, "disable") != 0 &&
+	    strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0))) {
+		fprintf(stderr, "usage: gatehouse user add|list|disable|"
+		    "enable|passwd [USERNAME]\n");
+		return 2;
+	}
+	if (!cli_open(config_path, &app))
+		return 1;
+	if (strcmp(sub, "add") == 0)
+		ret = user_add(&app, &a);
+	else if (strcmp(sub, "list") == 0)
+		ret = store_user_each(app.store, print_user, NULL) == GH_OK ?
+		    0 : 1;
+	else
+		ret = user_change(&app, sub, name);
+	cli_close(&app);
+	return ret;
+}

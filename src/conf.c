@@ -1,0 +1,250 @@
+/*
+ * conf.c - the configuration table and its loader (see conf.h).
+ *
+ * To add a setting: add a field to struct conf and one row to conf_table.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "util/str.h"
+
+enum conf_type { CONF_STRING, CONF_INT };
+
+struct conf_entry {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;
+	size_t		 size;		/* for strings: buffer size */
+	int64_t		 min, max;	/* for ints */
+	int64_t		 def_int;
+	const char	*def_str;	/* NULL: required */
+};
+
+#define STR(f, d) { #f, CONF_STRING, offsetof(struct conf, f), \
+	sizeof(((struct conf *)0)->f), 0, 0, 0, d }
+#define INT(f, lo, hi, d) { #f, CONF_INT, offsetof(struct conf, f), 0, \
+	lo, hi, d, NULL }
+
+static const struct conf_entry conf_table[] = {
+	STR(issuer, NULL),
+	STR(listen, "127.0.0.1:8080"),
+	STR(database, "gatehouse.db"),
+	STR(key_file, "gatehouse.key"),
+	INT(code_ttl_seconds, 1, 600, 60),		/* RFC 6749 4.1.2 */
+	INT(access_token_ttl_seconds, 1, 86400, 600),
+	INT(refresh_token_ttl_seconds, 60, 31536000, 2592000),
+	INT(session_ttl_seconds, 60, 2592000, 28800),
+	INT(threads, 0, 256, 0),			/* 0: one per core */
+	INT(max_connections, 1, 100000, 1024),
+	INT(per_ip_connections, 0, 100000, 0),
+	INT(connection_timeout_seconds, 1, 600, 15),
+	INT(drain_seconds, 0, 600, 10),
+};
+
+#define NENTRIES (sizeof(conf_table) / sizeof(conf_table[0]))
+
+void
+conf_defaults(struct conf *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NENTRIES; i++) {
+		const struct conf_entry *e = &conf_table[i];
+		char *base = (char *)c + e->offset;
+
+		if (e->type == CONF_INT)
+			*(int64_t *)(void *)base = e->def_int;
+		else if (e->def_str)
+			str_copy(base, e->size, e->def_str);
+	}
+}
+
+static const struct conf_entry *
+entry(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NENTRIES; i++)
+		if (strcmp(conf_table[i].name, name) == 0)
+			return &conf_table[i];
+	return NULL;
+}
+
+static bool
+set_value(struct conf *c, const struct conf_entry *e, json_t *v, char *err,
+    size_t errsz)
+{
+	char *base = (char *)c + e->offset;
+
+	if (e->type == CONF_INT) {
+		json_int_t n;
+
+		if (!json_is_integer(v)) {
+			snprintf(err, errsz, "%s: must be an integer", e->name);
+			return false;
+		}
+		n = json_integer_value(v);
+		if (n < e->min || n > e->max) {
+			snprintf(err, errsz, "%s: must be between %lld and "
+			    "%lld", e->name, (long long)e->min,
+			    (long long)e->max);
+			return false;
+		}
+		*(int64_t *)(void *)base = n;
+		return true;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) >= e->size ||
+	    strlen(json_string_value(v)) != json_string_length(v) ||
+	    str_has_ctl(json_string_value(v))) {
+		snprintf(err, errsz, "%s: must be a non-empty string shorter "
+		    "than %zu bytes", e->name, e->size);
+		return false;
+	}
+	str_copy(base, e->size, json_string_value(v));
+	return true;
+}
+
+/* "host:port" or "[v6]:port" */
+static bool
+split_listen(struct conf *c, char *err, size_t errsz)
+{
+	const char	*colon = strrchr(c->listen, ':');
+	uint64_t	 port;
+	size_t		 hl;
+	const char	*h = c->listen;
+
+	if (colon == NULL || parse_u64(slice_cstr(colon + 1), 0, 65535,
+	    &port) != GH_OK)
+		goto bad;
+	hl = (size_t)(colon - h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(c->listen_host))
+		goto bad;
+	memcpy(c->listen_host, h, hl);
+	c->listen_host[hl] = '\0';
+	c->listen_port = (unsigned)port;
+	return true;
+bad:
+	snprintf(err, errsz, "listen: must be host:port with a numeric "
+	    "address, e.g. 127.0.0.1:8080");
+	return false;
+}
+
+static bool
+loopback_host(const char *h, size_t n)
+{
+	return (n == 9 && memcmp(h, "localhost", 9) == 0) ||
+	    (n >= 4 && memcmp(h, "127.", 4) == 0) ||
+	    (n == 5 && memcmp(h, "[::1]", 5) == 0);
+}
+
+/* RFC 8414 2: https, no query or fragment; http only for loopback tests */
+static bool
+check_issuer(struct conf *c, char *err, size_t errsz)
+{
+	const char	*s = c->issuer, *host;
+	size_t		 n = strlen(s), hl;
+
+	while (n > 1 && s[n - 1] == '/')
+		c->issuer[--n] = '\0';
+	if (strchr(s, '?') || strchr(s, '#') || strchr(s, ' '))
+		goto bad;
+	if (strncmp(s, "https://", 8) == 0) {
+		c->secure_cookies = true;
+		return strlen(s) > 8 || (snprintf(err, errsz,
+		    "issuer: missing host"), false);
+	}
+	if (strncmp(s, "http://", 7) != 0)
+		goto bad;
+	host = s + 7;
+	hl = strcspn(host, ":/");
+	if (host[0] == '[')
+		hl = strcspn(host, "]") + 1;
+	if (!loopback_host(host, hl)) {
+		snprintf(err, errsz, "issuer: must be https (http only for a "
+		    "loopback host)");
+		return false;
+	}
+	c->secure_cookies = false;
+	return true;
+bad:
+	snprintf(err, errsz, "issuer: must be an https URL without query or "
+	    "fragment");
+	return false;
+}
+
+static bool
+resolve_path(char *field, size_t size, const char *confpath)
+{
+	char		 tmp[GH_MAX_PATH];
+	const char	*slash = strrchr(confpath, '/');
+	int		 n;
+
+	if (field[0] == '/' || slash == NULL)
+		return true;
+	n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)(slash - confpath),
+	    confpath, field);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= size)
+		return false;
+	str_copy(field, size, tmp);
+	return true;
+}
+
+enum gh_err
+conf_load(const char *path, struct conf *c, char *err, size_t errsz)
+{
+	json_t		*root = NULL, *v;
+	json_error_t	 je;
+	const char	*key;
+	const struct conf_entry *e;
+	size_t		 i;
+	enum gh_err	 rc = GH_ERR_INVALID;
+
+	conf_defaults(c);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
+		return GH_ERR_PARSE;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errsz, "%s: must be a JSON object", path);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if ((e = entry(key)) == NULL) {
+			snprintf(err, errsz, "unknown key \"%.64s\"", key);
+			goto out;
+		}
+		if (!set_value(c, e, v, err, errsz))
+			goto out;
+	}
+	for (i = 0; i < NENTRIES; i++) {
+		e = &conf_table[i];
+		if (e->type == CONF_STRING && e->def_str == NULL &&
+		    json_object_get(root, e->name) == NULL) {
+			snprintf(err, errsz, "%s: required", e->name);
+			goto out;
+		}
+	}
+	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz))
+		goto out;
+	if (!resolve_path(c->database, sizeof(c->database), path) ||
+	    !resolve_path(c->key_file, sizeof(c->key_file), path)) {
+		snprintf(err, errsz, "database/key_file: path too long");
+		goto out;
+	}
+	rc = GH_OK;
+out:
+	json_decref(root);
+	return rc;
+}

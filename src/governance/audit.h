@@ -1,0 +1,31 @@
+/*
+ * audit.h - recording security events.
+ *
+ * Every security event (login, consent, code, token, client changes) goes
+ * through audit_event(): it is appended to the audit table with who, what,
+ * from where, and mirrored to the log. `detail` is a small JSON object and
+ * must never contain a secret, code or token.
+ */
+#ifndef GH_AUDIT_H
+#define GH_AUDIT_H
+
+#include "../store/store.h"
+
+/* where the request came from; NULLs for the admin command */
+struct audit_origin {
+	const char	*remote_addr;
+	const char	*user_agent;
+	const char	*actor;		/* "user", "client", "admin", "system" */
+};
+
+struct audit_subject {
+	const char	*client_id;
+	const char	*user_id;
+	const char	*grant_id;
+};
+
+void	audit_event(struct store *s, const struct audit_origin *o,
+	    const char *type, const struct audit_subject *subj,
+	    const char *detail);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * cookie.c - bounded Cookie header lookup (see cookie.h).
+ */
+#include <string.h>
+
+#include "cookie.h"
+#include "../util/limits.h"
+#include "../util/str.h"
+
+enum gh_err
+cookie_get(const char *header, size_t len, const char *name, char *out,
+    size_t outsz)
+{
+	struct slice	 rest = { header, len }, pair, k, v;
+	size_t		 count = 0;
+	bool		 found = false;
+
+	if (header == NULL || len == 0)
+		return GH_ERR_NOT_FOUND;
+	if (len > GH_MAX_COOKIE_HDR)
+		return GH_ERR_LIMIT;
+	while (rest.len > 0) {
+		slice_split(rest, ';', &pair, &rest);
+		pair = slice_trim(pair);
+		if (pair.len == 0)
+			continue;
+		if (++count > GH_MAX_COOKIES)
+			return GH_ERR_LIMIT;
+		if (!slice_split(pair, '=', &k, &v))
+			continue;	/* not a name=value pair: ignore */
+		k = slice_trim(k);
+		v = slice_trim(v);
+		if (!slice_eq_cstr(k, name))
+			continue;
+		if (found)
+			return GH_ERR_DUPLICATE;
+		/* RFC 6265 allows a quoted value */
+		if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
+			v.p++;
+			v.len -= 2;
+		}
+		if (v.len + 1 > outsz || memchr(v.p, '\0', v.len))
+			return GH_ERR_LIMIT;
+		memcpy(out, v.p, v.len);
+		out[v.len] = '\0';
+		found = true;
+	}
+	return found ? GH_OK : GH_ERR_NOT_FOUND;
+}

@@ -1,0 +1,381 @@
+/*
+ * server.c - libmicrohttpd adapter (see server.h).
+ *
+ * Per request: the URI log callback copies the raw target (so we parse the
+ * query ourselves and can see duplicate parameters), the access handler
+ * collects the body into a bounded buffer (413 past GH_MAX_BODY_LEN), and
+ * the completed request goes to the single handler. Bodies larger than the
+ * limit announced by Content-Length are refused before they are read.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "server.h"
+#include "reply.h"
+#include "../util/clock.h"
+#include "../util/log.h"
+#include "../util/str.h"
+
+struct http_server {
+	struct MHD_Daemon	*daemon;
+	http_handler_fn		 fn;
+	void			*ctx;
+	unsigned		 port;
+	atomic_int		 inflight;
+};
+
+/* per-request state, owned by libmicrohttpd's con_cls slot */
+struct conn_state {
+	struct http_server	*srv;
+	char			 uri[GH_MAX_URI_LEN];
+	bool			 uri_too_long;
+	bool			 started;
+	bool			 too_large;
+	bool			 counted;
+	struct buf		 body;
+	double			 t0;
+};
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_kv(LOG_WARN, "http_library", "msg", msg, NULL);
+}
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct conn_state *st;
+
+	(void)c;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->srv = cls;
+	st->t0 = clock_mono();
+	buf_init(&st->body, GH_MAX_BODY_LEN);
+	if (!str_copy(st->uri, sizeof(st->uri), uri))
+		st->uri_too_long = true;
+	return st;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *st = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (st == NULL)
+		return;
+	if (st->counted)
+		atomic_fetch_sub(&st->srv->inflight, 1);
+	buf_wipe_free(&st->body);
+	free(st);
+	*con_cls = NULL;
+}
+
+static enum http_method
+method_of(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return HTTP_GET;
+	if (strcmp(m, "POST") == 0)
+		return HTTP_POST;
+	if (strcmp(m, "HEAD") == 0)
+		return HTTP_HEAD;
+	return HTTP_OTHER;
+}
+
+struct header_scan {
+	const char	*authorization, *cookie, *content_type, *user_agent;
+	int		 dup;	/* a header that must be single came twice */
+};
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_scan	*h = cls;
+	const char		**slot = NULL;
+
+	(void)kind;
+	if (strcasecmp(key, "Authorization") == 0)
+		slot = &h->authorization;
+	else if (strcasecmp(key, "Cookie") == 0)
+		slot = &h->cookie;
+	else if (strcasecmp(key, "Content-Type") == 0)
+		slot = &h->content_type;
+	else if (strcasecmp(key, "User-Agent") == 0)
+		slot = &h->user_agent;
+	if (slot == NULL)
+		return MHD_YES;
+	if (*slot != NULL)
+		h->dup = 1;
+	*slot = value;
+	return MHD_YES;
+}
+
+static void
+client_address(struct MHD_Connection *c, char *out, size_t outsz)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	str_copy(out, outsz, "unknown");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    out, (socklen_t)outsz);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		    (socklen_t)outsz);
+}
+
+static void
+simple_error(struct http_response *r, int status, const char *error,
+    const char *desc)
+{
+	json_t *o = json_pack("{s:s, s:s}", "error", error,
+	    "error_description", desc);
+
+	if (reply_json(r, status, o) != GH_OK)
+		reply_unavailable(r);
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *c, struct http_response *r)
+{
+	struct MHD_Response	*mr;
+	enum MHD_Result		 ret;
+	size_t			 i;
+
+	mr = MHD_create_response_from_buffer(r->body.len,
+	    r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (mr == NULL)
+		return MHD_NO;
+	MHD_add_response_header(mr, "Content-Type", r->content_type);
+	if (r->cache_control) {
+		MHD_add_response_header(mr, "Cache-Control", r->cache_control);
+	} else {
+		MHD_add_response_header(mr, "Cache-Control", "no-store");
+		MHD_add_response_header(mr, "Pragma", "no-cache");
+	}
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
+	if (r->kind == REPLY_HTML) {
+		/* no scripts at all; forms may only be framed by nobody */
+		MHD_add_response_header(mr, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'self'; img-src 'self'; "
+		    "frame-ancestors 'none'; base-uri 'none'");
+		MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+	}
+	for (i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(mr, r->headers[i].name,
+		    r->headers[i].value);
+	ret = MHD_queue_response(c, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void
+log_request(const struct conn_state *st, const struct http_request *req,
+    const char *method, int status)
+{
+	char ms[32], code[8];
+
+	snprintf(ms, sizeof(ms), "%.3f", (clock_mono() - st->t0) * 1000.0);
+	snprintf(code, sizeof(code), "%d", status);
+	/* the path only: a query string may carry a code or state */
+	log_kv(LOG_INFO, "http", "method", method, "path", req->path,
+	    "status", code, "ms", ms, "remote", req->remote_addr, NULL);
+}
+
+static enum MHD_Result
+finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
+{
+	static struct http_request	 zero;
+	struct http_request		*req;
+	struct http_response		 resp;
+	struct header_scan		 hs = { 0 };
+	enum MHD_Result			 ret;
+	char				*q;
+
+	if ((req = malloc(sizeof(*req))) == NULL)
+		return MHD_NO;
+	*req = zero;
+	response_init(&resp);
+	req->method = method_of(method);
+	client_address(c, req->remote_addr, sizeof(req->remote_addr));
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &hs);
+	req->authorization = hs.authorization;
+	req->cookie = hs.cookie;
+	req->content_type = hs.content_type;
+	req->user_agent = hs.user_agent;
+	req->body = st->body;
+
+	str_copy(req->path, sizeof(req->path), st->uri);
+	if ((q = strchr(req->path, '?')) != NULL) {
+		*q = '\0';
+		req->query = st->uri + (q - req->path) + 1;
+	} else {
+		req->query = "";
+	}
+	req->query_len = strlen(req->query);
+
+	if (st->uri_too_long)
+		simple_error(&resp, 414, "invalid_request", "URI too long");
+	else if (st->too_large)
+		simple_error(&resp, 413, "invalid_request",
+		    "request body too large");
+	else if (hs.dup)
+		simple_error(&resp, 400, "invalid_request",
+		    "repeated header");
+	else
+		st->srv->fn(st->srv->ctx, req, &resp);
+
+	log_request(st, req, method, resp.status);
+	ret = send_response(c, &resp);
+	response_free(&resp);
+	free(req);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct conn_state	*st = *con_cls;
+	const char		*cl;
+	uint64_t		 n;
+
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (st == NULL)
+		return MHD_NO;	/* allocation failed in on_uri */
+	if (!st->started) {
+		st->started = true;
+		st->counted = true;
+		atomic_fetch_add(&st->srv->inflight, 1);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl && (parse_u64(slice_cstr(cl), 0, GH_MAX_BODY_LEN, &n) !=
+		    GH_OK)) {
+			/* refuse before reading a byte of it */
+			st->too_large = true;
+			return finish(st, c, method);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!st->too_large && buf_append(&st->body, upload_data,
+		    *upload_data_size) != GH_OK)
+			st->too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return finish(st, c, method);
+}
+
+enum gh_err
+http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
+    struct http_server **out)
+{
+	struct http_server	*s;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	const struct sockaddr	*sa;
+	const union MHD_DaemonInfo *di;
+	unsigned		 threads = cfg->threads;
+	unsigned		 flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, cfg->host, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)cfg->port);
+		sa = (const struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, cfg->host, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)cfg->port);
+		sa = (const struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		return GH_ERR_INVALID;
+	}
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 && n < 256 ? (unsigned)n : 2;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return GH_ERR_NOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	atomic_init(&s->inflight, 0);
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM * 2,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		free(s);
+		return GH_ERR_IO;
+	}
+	di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : cfg->port;
+	*out = s;
+	return GH_OK;
+}
+
+unsigned
+http_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void
+http_stop(struct http_server *s, unsigned drain_seconds)
+{
+	MHD_socket	fd;
+	double		deadline = clock_mono() + drain_seconds;
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+
+	if (s == NULL)
+		return;
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&s->inflight) > 0 && clock_mono() < deadline)
+		nanosleep(&ts, NULL);
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

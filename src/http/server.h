@@ -1,0 +1,35 @@
+/*
+ * server.h - the libmicrohttpd adapter: listens, enforces limits and
+ * timeouts, builds a struct http_request, calls one handler, and sends the
+ * struct http_response back with the security headers. It knows nothing
+ * of OAuth.
+ */
+#ifndef GH_SERVER_H
+#define GH_SERVER_H
+
+#include "request.h"
+
+typedef void	(*http_handler_fn)(void *ctx, const struct http_request *req,
+		    struct http_response *resp);
+
+struct http_config {
+	const char	*host;		/* numeric IPv4 or IPv6 address */
+	unsigned	 port;		/* 0: any free port */
+	unsigned	 threads;	/* 0: one per core */
+	unsigned	 max_connections;
+	unsigned	 timeout_seconds;	/* idle and slow clients */
+	unsigned	 per_ip_connections;	/* 0: unlimited */
+};
+
+struct http_server;
+
+enum gh_err	http_start(const struct http_config *cfg, http_handler_fn fn,
+		    void *ctx, struct http_server **out);
+unsigned	http_port(const struct http_server *s);
+/*
+ * Stop accepting, let in-flight requests finish (up to `drain_seconds`),
+ * then stop and free the server.
+ */
+void		http_stop(struct http_server *s, unsigned drain_seconds);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * main.c - wire-up: arguments -> config -> key -> store -> routes ->
+ * http server; signals. `gatehouse --help` lists the commands.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cli/cli.h"
+#include "http/server.h"
+#include "routes.h"
+#include "util/crypto.h"
+#include "util/log.h"
+
+static const char usage[] =
+    "usage: gatehouse [--config FILE] COMMAND\n"
+    "\n"
+    "  serve                         run the server\n"
+    "  check-config                  validate the config and key file\n"
+    "  init [--issuer URL] [--listen HOST:PORT] [--database PATH]\n"
+    "                                create config, key and database\n"
+    "  client add --name N --owner O --redirect-uri URI [...]\n"
+    "             [--scope \"a b\"] [--public] [--auth-method M] [--json]\n"
+    "  client list|show|disable|enable|rotate-secret [CLIENT_ID]\n"
+    "  user add --username NAME --password-stdin [--json]\n"
+    "  user list|disable|enable|passwd [USERNAME]\n"
+    "\n"
+    "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
+
+static int
+serve(const char *config_path)
+{
+	struct app		 app;
+	struct http_server	*srv = NULL;
+	struct http_config	 hc;
+	sigset_t		 set;
+	int			 sig = 0;
+	char			 port[16];
+
+	if (!cli_open(config_path, &app))
+		return 1;
+	/* block the stop signals in every thread; main waits for them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&hc, 0, sizeof(hc));
+	hc.host = app.conf.listen_host;
+	hc.port = app.conf.listen_port;
+	hc.threads = (unsigned)app.conf.threads;
+	hc.max_connections = (unsigned)app.conf.max_connections;
+	hc.per_ip_connections = (unsigned)app.conf.per_ip_connections;
+	hc.timeout_seconds = (unsigned)app.conf.connection_timeout_seconds;
+	if (http_start(&hc, routes_dispatch, &app, &srv) != GH_OK) {
+		log_kv(LOG_ERROR, "listen_failed", "listen", app.conf.listen,
+		    NULL);
+		cli_close(&app);
+		return 1;
+	}
+	snprintf(port, sizeof(port), "%u", http_port(srv));
+	log_kv(LOG_INFO, "listening", "host", app.conf.listen_host, "port",
+	    port, "issuer", app.conf.issuer, NULL);
+	sigwait(&set, &sig);
+	log_kv(LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" :
+	    "INT", NULL);
+	http_stop(srv, (unsigned)app.conf.drain_seconds);
+	cli_close(&app);
+	log_kv(LOG_INFO, "stopped", NULL);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*config = getenv("GATEHOUSE_CONFIG");
+	int		 i = 1;
+
+	if (config == NULL || config[0] == '\0')
+		config = "gatehouse.json";
+	if (argc > 2 && strcmp(argv[1], "--config") == 0) {
+		config = argv[2];
+		i = 3;
+	}
+	if (i >= argc || strcmp(argv[i], "--help") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
+		fputs(usage, i >= argc ? stderr : stdout);
+		return i >= argc ? 2 : 0;
+	}
+	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)
+		return serve(config);
+	log_set_level(LOG_WARN);	/* admin commands: only problems */
+	if (strcmp(argv[i], "check-config") == 0 && argc == i + 1)
+		return cmd_check_config(config);
+	if (strcmp(argv[i], "init") == 0)
+		return cmd_init(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "client") == 0)
+		return cmd_client(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "user") == 0)
+		return cmd_user(config, argc - i - 1, argv + i + 1);
+	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],
+	    usage);
+	return 2;
+}

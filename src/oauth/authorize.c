@@ -1,0 +1,278 @@
+/*
+ * authorize.c - the authorization endpoint's decisions (see authorize.h).
+ *
+ * Order of checks (each step assumes the ones above it):
+ *   1. client and redirect URI (else error page, never a redirect)
+ *   2. the rest of the request (else error redirect with state and iss)
+ *   3. form actions need POST and a valid CSRF token
+ *   4. a signed-in user (login form, or login_required for prompt=none)
+ *   5. consent covering the scope (consent form, or consent_required)
+ *   6. a fresh single-use code, redirected with state and iss (RFC 9207)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "authorize.h"
+#include "redirect.h"
+#include "scope.h"
+#include "secret.h"
+#include "../governance/audit.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/password.h"
+#include "../util/str.h"
+
+static void
+origin_of(const struct http_request *req, struct audit_origin *o)
+{
+	o->remote_addr = req->remote_addr;
+	o->user_agent = req->user_agent;
+	o->actor = "user";
+}
+
+static void
+redirect_error(struct app *app, struct authz_result *res,
+    enum oauth_error e, const char *desc)
+{
+	buf_reset(&res->location);
+	if (redirect_build(&res->location, res->req.redirect_uri,
+	    "error", oauth_error_name(e), "error_description", desc,
+	    "state", res->req.state, "iss", app->conf.issuer, NULL) != GH_OK)
+		res->step = STEP_UNAVAILABLE;
+	else
+		res->step = STEP_REDIRECT;
+}
+
+static void
+error_page(struct authz_result *res, int status, enum oauth_error e,
+    const char *desc)
+{
+	res->step = STEP_ERROR_PAGE;
+	res->status = status;
+	res->err.error = e;
+	res->err.description = desc;
+}
+
+/* Step 4 helper: check a username and password from the login form. */
+static void
+do_login(struct app *app, const struct http_request *req,
+    const struct params *p, struct http_response *resp,
+    struct authz_result *res, bool *fresh)
+{
+	const char		*name = params_get(p, "username");
+	const char		*pw = params_get(p, "password");
+	struct user_row		 u;
+	struct audit_origin	 o;
+	struct audit_subject	 subj = { res->req.client.id, NULL, NULL };
+	enum gh_err		 rc = GH_ERR_NOT_FOUND;
+	bool			 ok = false;
+
+	origin_of(req, &o);
+	if (name && pw && strlen(name) <= GH_MAX_USERNAME_LEN &&
+	    strlen(pw) <= GH_MAX_PASSWORD_LEN) {
+		rc = store_user_by_name(app->store, name, &u);
+		if (rc == GH_OK)
+			ok = u.status == USER_ACTIVE &&
+			    password_verify(u.password_hash, pw);
+		else if (rc == GH_ERR_NOT_FOUND)
+			password_dummy_verify(pw);	/* same time */
+	}
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	if (!ok) {
+		subj.user_id = rc == GH_OK ? u.id : NULL;
+		audit_event(app->store, &o, "login.failure", &subj, NULL);
+		res->step = STEP_LOGIN;
+		res->login_error = "Wrong username or password.";
+		return;
+	}
+	if (browser_login(app, &res->browser, u.id, resp) != GH_OK) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	subj.user_id = u.id;
+	audit_event(app->store, &o, "login.success", &subj, NULL);
+	*fresh = true;
+}
+
+/* Step 6: mint the code, store its hash, redirect. */
+static void
+issue_code(struct app *app, const struct http_request *req,
+    const struct grant_row *g, struct authz_result *res)
+{
+	struct code_row		 c;
+	char			 code[GH_MAX_TOKEN_LEN];
+	struct audit_origin	 o;
+	struct audit_subject	 subj = { g->client_id, g->user_id, g->id };
+	int64_t			 now = clock_now();
+
+	memset(&c, 0, sizeof(c));
+	if (secret_mint(app, PREFIX_CODE, code, c.hash) != GH_OK)
+		goto fail;
+	str_copy(c.grant_id, sizeof(c.grant_id), g->id);
+	str_copy(c.client_id, sizeof(c.client_id), g->client_id);
+	str_copy(c.user_id, sizeof(c.user_id), g->user_id);
+	/* empty when the client relied on its sole registered URI */
+	if (res->req.redirect_given)
+		str_copy(c.redirect_uri, sizeof(c.redirect_uri),
+		    res->req.redirect_uri);
+	str_copy(c.challenge, sizeof(c.challenge), res->req.challenge);
+	str_copy(c.scope, sizeof(c.scope), res->req.scope);
+	str_copy(c.nonce, sizeof(c.nonce), res->req.nonce);
+	c.auth_time = res->browser.session.auth_time;
+	c.created_at = now;
+	c.expires_at = now + app->conf.code_ttl_seconds;
+	if (store_code_insert(app->store, &c) != GH_OK)
+		goto fail;
+	origin_of(req, &o);
+	audit_event(app->store, &o, "code.issued", &subj, NULL);
+	buf_reset(&res->location);
+	if (redirect_build(&res->location, res->req.redirect_uri,
+	    "code", code, "state", res->req.state, "iss", app->conf.issuer,
+	    NULL) != GH_OK)
+		goto fail;
+	crypto_wipe(code, sizeof(code));
+	res->step = STEP_REDIRECT;
+	return;
+fail:
+	crypto_wipe(code, sizeof(code));
+	res->step = STEP_UNAVAILABLE;
+}
+
+/* Step 5: the consent decision posted by the user. */
+static void
+do_consent(struct app *app, const struct http_request *req,
+    const struct params *p, const struct grant_row *old, bool have_old,
+    struct authz_result *res)
+{
+	const char		*decision = params_get(p, "decision");
+	const char		*uid = res->browser.session.user_id;
+	struct audit_subject	 subj = { res->req.client.id, uid, NULL };
+	struct audit_origin	 o;
+	struct grant_row	 g;
+	char			 scope[GH_MAX_SCOPE_LEN];
+
+	origin_of(req, &o);
+	if (decision == NULL || strcmp(decision, "allow") != 0) {
+		if (have_old)
+			subj.grant_id = old->id;
+		audit_event(app->store, &o, "consent.denied", &subj, NULL);
+		redirect_error(app, res, OE_ACCESS_DENIED,
+		    "the user denied access");
+		return;
+	}
+	if (!scope_union(have_old ? old->scope : "", res->req.scope, scope,
+	    sizeof(scope))) {
+		redirect_error(app, res, OE_INVALID_SCOPE, "scope too long");
+		return;
+	}
+	if (store_grant_upsert(app->store, uid, res->req.client.id, scope,
+	    clock_now(), &g) != GH_OK) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	subj.grant_id = g.id;
+	audit_event(app->store, &o, "consent.granted", &subj, NULL);
+	issue_code(app, req, &g, res);
+}
+
+static void
+decide(struct app *app, const struct http_request *req,
+    const struct params *p, struct http_response *resp,
+    struct authz_result *res)
+{
+	const char	*action = NULL;
+	struct user_row	 u;
+	struct grant_row g;
+	bool		 fresh = false, have_grant;
+	enum gh_err	 rc;
+
+	if (browser_load(app, req, &res->browser) != GH_OK) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	/* 3. actions only by POST with the form's CSRF token */
+	if (req->method == HTTP_POST)
+		action = params_get(p, "gh_action");
+	if (action && !browser_csrf_check(app, &res->browser,
+	    params_get(p, "csrf"))) {
+		error_page(res, 400, OE_INVALID_REQUEST,
+		    "This form has expired or was not sent by this site.");
+		return;
+	}
+	if (action && strcmp(action, "login") == 0) {
+		do_login(app, req, p, resp, res, &fresh);
+		if (!fresh)
+			return;
+	}
+	/* 4. a signed-in user, fresh if prompt=login */
+	if (!res->browser.has_session ||
+	    (res->req.prompt_login && !fresh)) {
+		if (res->req.prompt_none)
+			redirect_error(app, res, OE_LOGIN_REQUIRED,
+			    "the user is not signed in");
+		else
+			res->step = STEP_LOGIN;
+		return;
+	}
+	rc = store_user_get(app->store, res->browser.session.user_id, &u);
+	if (rc != GH_OK) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	str_copy(res->username, sizeof(res->username), u.username);
+
+	/* 5. consent */
+	rc = store_grant_find(app->store, u.id, res->req.client.id, &g);
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+		res->step = STEP_UNAVAILABLE;
+		return;
+	}
+	have_grant = rc == GH_OK;
+	if (action && strcmp(action, "consent") == 0)
+		do_consent(app, req, p, &g, have_grant, res);
+	else if (have_grant && scope_subset(res->req.scope, g.scope) &&
+	    !res->req.prompt_consent)
+		issue_code(app, req, &g, res);	/* remembered consent */
+	else if (res->req.prompt_none)
+		redirect_error(app, res, OE_CONSENT_REQUIRED,
+		    "the user has not consented to this scope");
+	else
+		res->step = STEP_CONSENT;
+}
+
+void
+oauth_authorize(struct app *app, const struct http_request *req,
+    const struct params *p, struct http_response *resp,
+    struct authz_result *res)
+{
+	enum authz_outcome o;
+
+	memset(res, 0, sizeof(*res));
+	buf_init(&res->location, GH_MAX_URI_LEN);
+	o = authz_parse(app, p, &res->req, &res->err);
+	if (o == AUTHZ_PAGE) {
+		res->step = res->err.error == OE_TEMPORARILY_UNAVAILABLE ?
+		    STEP_UNAVAILABLE : STEP_ERROR_PAGE;
+		res->status = 400;
+		return;
+	}
+	if (o == AUTHZ_REDIRECT) {
+		redirect_error(app, res, res->err.error, res->err.description);
+		return;
+	}
+	decide(app, req, p, resp, res);
+	if ((res->step == STEP_LOGIN || res->step == STEP_CONSENT) &&
+	    browser_csrf_ensure(app, &res->browser) != GH_OK)
+		res->step = STEP_UNAVAILABLE;
+	if (res->step == STEP_LOGIN || res->step == STEP_CONSENT)
+		browser_csrf_token(app, &res->browser, res->csrf);
+}
+
+void
+authz_result_free(struct authz_result *res)
+{
+	buf_wipe_free(&res->location);	/* it may hold a code */
+}

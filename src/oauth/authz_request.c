@@ -1,0 +1,163 @@
+/* authz_request.c - see authz_request.h. */
+#include <string.h>
+
+#include "authz_request.h"
+#include "pkce.h"
+#include "redirect.h"
+#include "scope.h"
+#include "../util/limits.h"
+#include "../util/str.h"
+
+const char *const authz_param_names[] = {
+	"response_type", "client_id", "redirect_uri", "scope", "state",
+	"code_challenge", "code_challenge_method", "nonce", "prompt",
+	"response_mode", NULL
+};
+
+static enum authz_outcome
+fail(struct authz_error *err, enum authz_outcome kind, enum oauth_error e,
+    const char *desc)
+{
+	err->error = e;
+	err->description = desc;
+	return kind;
+}
+
+/* Before the client and redirect URI are known: error page only. */
+static enum authz_outcome
+establish_client(struct app *app, const struct params *p,
+    struct authz_request *out, struct authz_error *err)
+{
+	const char	*cid = params_get(p, "client_id");
+	const char	*ru = params_get(p, "redirect_uri");
+	const char	*match;
+	enum gh_err	 rc;
+
+	if (cid == NULL)
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST,
+		    "client_id is missing");
+	if (params_is_dup(p, "client_id") || params_is_dup(p, "redirect_uri"))
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST,
+		    "client_id or redirect_uri is repeated");
+	if (strlen(cid) >= GH_MAX_CLIENT_ID_LEN)
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST,
+		    "unknown client");
+	rc = store_client_get(app->store, cid, &out->client);
+	if (rc == GH_ERR_NOT_FOUND || (rc == GH_OK &&
+	    out->client.status != CLIENT_ACTIVE))
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST,
+		    "unknown or disabled client");
+	if (rc != GH_OK)
+		return fail(err, AUTHZ_PAGE, OE_TEMPORARILY_UNAVAILABLE,
+		    "try again later");
+	if ((match = redirect_match(&out->client, ru)) == NULL)
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST, ru ?
+		    "redirect_uri is not registered for this client" :
+		    "redirect_uri is required for this client");
+	str_copy(out->redirect_uri, sizeof(out->redirect_uri), match);
+	out->redirect_given = ru != NULL;
+	return AUTHZ_OK;
+}
+
+static enum authz_outcome
+parse_prompt(const char *prompt, struct authz_request *out,
+    struct authz_error *err)
+{
+	const char *w = prompt;
+
+	while (*w) {
+		size_t n;
+
+		while (*w == ' ')
+			w++;
+		n = strcspn(w, " ");
+		if (n == 4 && strncmp(w, "none", 4) == 0)
+			out->prompt_none = true;
+		else if (n == 5 && strncmp(w, "login", 5) == 0)
+			out->prompt_login = true;
+		else if (n == 7 && strncmp(w, "consent", 7) == 0)
+			out->prompt_consent = true;
+		else if (n == 14 && strncmp(w, "select_account", 14) == 0)
+			;	/* one account per browser: nothing to pick */
+		else if (n)
+			return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+			    "unsupported prompt value");
+		w += n;
+	}
+	/* OIDC Core 3.1.2.1: none with anything else is an error */
+	if (out->prompt_none && (out->prompt_login || out->prompt_consent))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "prompt=none cannot be combined");
+	return AUTHZ_OK;
+}
+
+enum authz_outcome
+authz_parse(struct app *app, const struct params *p,
+    struct authz_request *out, struct authz_error *err)
+{
+	const char		*rt, *cc, *ccm, *scope, *nonce, *prompt, *rm;
+	enum authz_outcome	 o;
+
+	memset(out, 0, sizeof(*out));
+	if ((o = establish_client(app, p, out, err)) != AUTHZ_OK)
+		return o;
+	out->state = params_get(p, "state");
+	if (out->state && strlen(out->state) > GH_MAX_STATE_LEN) {
+		out->state = NULL;	/* do not echo what we refuse */
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "state is too long");
+	}
+	if (params_first_dup(p))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "a parameter is repeated");
+	if (params_get(p, "request"))
+		return fail(err, AUTHZ_REDIRECT, OE_REQUEST_NOT_SUPPORTED,
+		    "request objects are not supported");
+	if (params_get(p, "request_uri"))
+		return fail(err, AUTHZ_REDIRECT, OE_REQUEST_URI_NOT_SUPPORTED,
+		    "request_uri is not supported");
+	if ((rt = params_get(p, "response_type")) == NULL)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "response_type is missing");
+	if (strcmp(rt, "code") != 0)
+		return fail(err, AUTHZ_REDIRECT, OE_UNSUPPORTED_RESPONSE_TYPE,
+		    "only response_type=code is supported");
+	if ((rm = params_get(p, "response_mode")) && strcmp(rm, "query") != 0)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "only response_mode=query is supported");
+
+	/* PKCE is required for every client (RFC 9700 2.1.1) */
+	cc = params_get(p, "code_challenge");
+	ccm = params_get(p, "code_challenge_method");
+	if (cc == NULL)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "code_challenge is required (PKCE)");
+	if (ccm == NULL || strcmp(ccm, "S256") != 0)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "code_challenge_method must be S256");
+	if (!pkce_challenge_valid(cc))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "code_challenge is malformed");
+	str_copy(out->challenge, sizeof(out->challenge), cc);
+
+	/* RFC 6749 3.3: we fail rather than guess a default */
+	scope = params_get(p, "scope");
+	if (scope == NULL || !scope_valid(scope))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_SCOPE,
+		    "scope is missing or malformed");
+	if (!scope_subset(scope, out->client.scopes))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_SCOPE,
+		    "scope is not allowed for this client");
+	if (!scope_union("", scope, out->scope, sizeof(out->scope)))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_SCOPE,
+		    "scope is too long");
+
+	if ((nonce = params_get(p, "nonce")) != NULL &&
+	    !str_copy(out->nonce, sizeof(out->nonce), nonce))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "nonce is too long");
+	if ((prompt = params_get(p, "prompt")) != NULL &&
+	    (o = parse_prompt(prompt, out, err)) != AUTHZ_OK)
+		return o;
+	return AUTHZ_OK;
+}

@@ -1,0 +1,125 @@
+/* client_auth.c - see client_auth.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client_auth.h"
+#include "secret.h"
+#include "../governance/audit.h"
+#include "../http/basic.h"
+#include "../util/crypto.h"
+#include "../util/str.h"
+
+static enum gh_err
+refuse(struct client_auth_result *res, enum oauth_error e, const char *desc)
+{
+	res->ok = false;
+	res->error = e;
+	res->description = desc;
+	return GH_OK;
+}
+
+static bool
+secret_matches(const struct app *app, const struct client_row *c,
+    const char *secret)
+{
+	uint8_t h[GH_HASH_BYTES];
+	bool	ok;
+
+	if (!c->has_secret || !secret_hash(app, secret, h))
+		return false;
+	ok = crypto_ct_eq(h, sizeof(h), c->secret_hash, sizeof(c->secret_hash));
+	crypto_wipe(h, sizeof(h));
+	return ok;
+}
+
+static void
+audit_failure(struct app *app, const struct http_request *req,
+    const char *client_id, const char *why)
+{
+	struct audit_origin	o = { req->remote_addr, req->user_agent,
+	    "client" };
+	struct audit_subject	s = { client_id, NULL, NULL };
+	char			detail[96];
+
+	snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", why);
+	audit_event(app->store, &o, "client.auth_failed", &s, detail);
+}
+
+enum gh_err
+client_authenticate(struct app *app, const struct http_request *req,
+    const struct params *p, struct client_auth_result *res)
+{
+	char		 id[GH_MAX_CLIENT_ID_LEN], secret[GH_MAX_SECRET_LEN];
+	const char	*body_id = params_get(p, "client_id");
+	const char	*body_secret = params_get(p, "client_secret");
+	enum client_auth method;
+	int		 methods = 0;
+	enum gh_err	 rc;
+	bool		 ok;
+
+	memset(res, 0, sizeof(*res));
+	secret[0] = '\0';
+	res->basic_tried = req->authorization != NULL &&
+	    basic_is_basic(req->authorization);
+	if (req->authorization && !res->basic_tried)
+		return refuse(res, OE_INVALID_CLIENT,
+		    "unsupported Authorization scheme");
+	if (params_is_dup(p, "client_id") || params_is_dup(p, "client_secret"))
+		return refuse(res, OE_INVALID_REQUEST,
+		    "client credentials are repeated");
+	if (params_get(p, "client_assertion") ||
+	    params_get(p, "client_assertion_type"))
+		return refuse(res, OE_INVALID_CLIENT,
+		    "client assertions are not accepted for this client");
+	methods = (res->basic_tried ? 1 : 0) + (body_secret ? 1 : 0);
+	if (methods > 1)	/* RFC 6749 2.3 */
+		return refuse(res, OE_INVALID_REQUEST,
+		    "use exactly one client authentication method");
+
+	if (res->basic_tried) {
+		method = AUTH_SECRET_BASIC;
+		if (basic_decode(req->authorization,
+		    strlen(req->authorization), id, sizeof(id), secret,
+		    sizeof(secret)) != GH_OK)
+			return refuse(res, OE_INVALID_CLIENT,
+			    "malformed Basic credentials");
+		if (body_id && strcmp(body_id, id) != 0) {
+			crypto_wipe(secret, sizeof(secret));
+			return refuse(res, OE_INVALID_REQUEST,
+			    "client_id differs from the Basic credentials");
+		}
+	} else {
+		method = body_secret ? AUTH_SECRET_POST : AUTH_NONE;
+		if (body_id == NULL)
+			return refuse(res, OE_INVALID_CLIENT,
+			    "client authentication is required");
+		if (!str_copy(id, sizeof(id), body_id) || (body_secret &&
+		    !str_copy(secret, sizeof(secret), body_secret))) {
+			crypto_wipe(secret, sizeof(secret));
+			return refuse(res, OE_INVALID_CLIENT,
+			    "unknown client or bad credentials");
+		}
+	}
+
+	rc = store_client_get(app->store, id, &res->client);
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+		crypto_wipe(secret, sizeof(secret));
+		return rc;
+	}
+	ok = rc == GH_OK && res->client.status == CLIENT_ACTIVE &&
+	    res->client.auth_method == method &&
+	    (method == AUTH_NONE ? res->client.is_public :
+	    secret_matches(app, &res->client, secret));
+	crypto_wipe(secret, sizeof(secret));
+	if (!ok) {
+		if (rc == GH_OK)
+			audit_failure(app, req, res->client.id,
+			    res->client.status != CLIENT_ACTIVE ? "disabled" :
+			    res->client.auth_method != method ?
+			    "wrong_method" : "bad_secret");
+		return refuse(res, OE_INVALID_CLIENT,
+		    "unknown client or bad credentials");
+	}
+	res->ok = true;
+	return GH_OK;
+}

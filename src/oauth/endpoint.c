@@ -1,0 +1,77 @@
+/*
+ * endpoint.c - the common front of the token, revocation and
+ * introspection endpoints: method, content type, parameters, client
+ * authentication.
+ */
+#include <string.h>
+
+#include "grant.h"
+#include "../http/form_body.h"
+#include "../http/reply.h"
+
+bool
+endpoint_begin(struct app *app, const struct http_request *req,
+    struct http_response *resp, struct endpoint_form *f, bool allow_public)
+{
+	enum gh_err rc;
+
+	params_init(&f->p);
+	if (req->method != HTTP_POST) {
+		oauth_error_reply(resp, OE_INVALID_REQUEST,
+		    "use POST", false);
+		resp->status = 405;
+		if (response_header(resp, "Allow", "POST") != GH_OK)
+			reply_unavailable(resp);
+		return false;
+	}
+	/* credentials never travel in the URI (RFC 6749 2.3.1, 3.2) */
+	if (req->query_len > 0) {
+		oauth_error_reply(resp, OE_INVALID_REQUEST,
+		    "parameters must be sent in the request body", false);
+		return false;
+	}
+	rc = form_body_parse(req, &f->p);
+	if (rc == GH_ERR_NOMEM) {
+		reply_unavailable(resp);
+		return false;
+	}
+	if (rc != GH_OK) {
+		oauth_error_reply(resp, OE_INVALID_REQUEST,
+		    rc == GH_ERR_INVALID ? "the body must be "
+		    "application/x-www-form-urlencoded" :
+		    rc == GH_ERR_LIMIT ? "a parameter is too large or there "
+		    "are too many" : "malformed form body", false);
+		return false;
+	}
+	/* RFC 6749 3.2: parameters must not be included more than once */
+	if (params_first_dup(&f->p)) {
+		oauth_error_reply(resp, OE_INVALID_REQUEST,
+		    "a parameter is repeated", false);
+		goto fail;
+	}
+	rc = client_authenticate(app, req, &f->p, &f->auth);
+	if (rc != GH_OK) {
+		reply_unavailable(resp);
+		goto fail;
+	}
+	if (!f->auth.ok) {
+		oauth_error_reply(resp, f->auth.error, f->auth.description,
+		    f->auth.basic_tried);
+		goto fail;
+	}
+	if (!allow_public && f->auth.client.auth_method == AUTH_NONE) {
+		oauth_error_reply(resp, OE_INVALID_CLIENT,
+		    "this endpoint needs an authenticated client", false);
+		goto fail;
+	}
+	return true;
+fail:
+	params_free(&f->p);
+	return false;
+}
+
+void
+endpoint_end(struct endpoint_form *f)
+{
+	params_free(&f->p);
+}

@@ -1,0 +1,56 @@
+/* error.c - protocol error names and JSON replies (see error.h). */
+#include <jansson.h>
+
+#include "error.h"
+#include "../http/reply.h"
+
+static const struct {
+	const char	*name;
+	int		 status;
+} table[] = {
+	[OE_INVALID_REQUEST] = { "invalid_request", 400 },
+	[OE_INVALID_CLIENT] = { "invalid_client", 401 },
+	[OE_INVALID_GRANT] = { "invalid_grant", 400 },
+	[OE_UNAUTHORIZED_CLIENT] = { "unauthorized_client", 400 },
+	[OE_UNSUPPORTED_GRANT_TYPE] = { "unsupported_grant_type", 400 },
+	[OE_INVALID_SCOPE] = { "invalid_scope", 400 },
+	[OE_UNSUPPORTED_RESPONSE_TYPE] = { "unsupported_response_type", 400 },
+	[OE_ACCESS_DENIED] = { "access_denied", 403 },
+	[OE_SERVER_ERROR] = { "server_error", 500 },
+	[OE_TEMPORARILY_UNAVAILABLE] = { "temporarily_unavailable", 503 },
+	[OE_LOGIN_REQUIRED] = { "login_required", 400 },
+	[OE_CONSENT_REQUIRED] = { "consent_required", 400 },
+	[OE_REQUEST_NOT_SUPPORTED] = { "request_not_supported", 400 },
+	[OE_REQUEST_URI_NOT_SUPPORTED] = { "request_uri_not_supported", 400 },
+	[OE_UNSUPPORTED_TOKEN_TYPE] = { "unsupported_token_type", 400 },
+};
+
+const char *
+oauth_error_name(enum oauth_error e)
+{
+	return table[e].name;
+}
+
+void
+oauth_error_reply(struct http_response *r, enum oauth_error e,
+    const char *description, bool basic_tried)
+{
+	json_t *o = json_object();
+
+	if (o == NULL) {
+		reply_unavailable(r);
+		return;
+	}
+	json_object_set_new(o, "error", json_string(table[e].name));
+	if (description)
+		json_object_set_new(o, "error_description",
+		    json_string(description));
+	if (reply_json(r, table[e].status, o) != GH_OK) {
+		reply_unavailable(r);
+		return;
+	}
+	if (e == OE_INVALID_CLIENT && basic_tried &&
+	    response_header(r, "WWW-Authenticate",
+	    "Basic realm=\"gatehouse\", charset=\"UTF-8\"") != GH_OK)
+		reply_unavailable(r);
+}

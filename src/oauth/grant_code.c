@@ -1,0 +1,156 @@
+/*
+ * grant_code.c - the authorization_code grant (RFC 6749 4.1.3, RFC 7636
+ * 4.6, RFC 9700 4.5).
+ *
+ * The code is read, its bindings are checked (client, redirect URI, PKCE
+ * verifier), and then store_code_redeem() consumes it with one conditional
+ * update in the same transaction that records the new token family. A
+ * code seen a second time is a replay: the family minted from it is
+ * revoked and the event audited (RFC 6749 4.1.2, RFC 9700 4.5.3).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "grant.h"
+#include "../http/reply.h"
+#include "issue.h"
+#include "pkce.h"
+#include "secret.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/str.h"
+
+static void
+replayed(struct token_ctx *t, const struct code_row *c)
+{
+	struct audit_subject s = { c->client_id, c->user_id, c->grant_id };
+
+	(void)store_family_revoke_by_code(t->app->store, c->hash, clock_now(),
+	    "code_replay");
+	audit_event(t->app->store, &t->origin, "code.replayed", &s,
+	    "{\"action\":\"family_revoked\"}");
+	oauth_error_reply(t->resp, OE_INVALID_GRANT,
+	    "the authorization code was already used", false);
+}
+
+static bool
+redirect_ok(const struct token_ctx *t, const struct code_row *c)
+{
+	const char *ru = params_get(t->p, "redirect_uri");
+
+	/* RFC 6749 4.1.3: required and identical if it was sent before */
+	if (c->redirect_uri[0])
+		return ru != NULL && strcmp(ru, c->redirect_uri) == 0;
+	return ru == NULL || (t->client->nredirect == 1 &&
+	    strcmp(ru, t->client->redirect_uris[0]) == 0);
+}
+
+static enum gh_err
+new_family_id(char *out, size_t outsz)
+{
+	uint8_t raw[16];
+
+	if (outsz < 4 + 23 || crypto_random(raw, sizeof(raw)) != GH_OK)
+		return GH_ERR_CRYPTO;
+	memcpy(out, "fam_", 4);
+	b64url_encode(raw, sizeof(raw), out + 4);
+	return GH_OK;
+}
+
+void
+grant_authorization_code(struct token_ctx *t)
+{
+	const char		*code = params_get(t->p, "code");
+	const char		*verifier = params_get(t->p, "code_verifier");
+	struct code_row		 c;
+	struct family_row	 fam;
+	struct token_row	 tmpl;
+	struct issued		 is;
+	struct audit_subject	 subj;
+	uint8_t			 hash[GH_HASH_BYTES];
+	int64_t			 now = clock_now();
+	enum gh_err		 rc;
+
+	if (code == NULL || verifier == NULL) {
+		oauth_error_reply(t->resp, OE_INVALID_REQUEST,
+		    "code and code_verifier are required", false);
+		return;
+	}
+	if (!pkce_verifier_valid(verifier)) {
+		oauth_error_reply(t->resp, OE_INVALID_REQUEST,
+		    "code_verifier must be 43-128 unreserved characters",
+		    false);
+		return;
+	}
+	if (!secret_hash(t->app, code, hash) ||
+	    (rc = store_code_get(t->app->store, hash, &c)) == GH_ERR_NOT_FOUND) {
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    "unknown authorization code", false);
+		return;
+	}
+	if (rc != GH_OK) {
+		reply_unavailable(t->resp);
+		return;
+	}
+	/* a code bound to another client is not theirs to burn */
+	if (strcmp(c.client_id, t->client->id) != 0) {
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    "the code was issued to another client", false);
+		return;
+	}
+	if (c.consumed) {
+		replayed(t, &c);
+		return;
+	}
+	if (c.expires_at <= now || !redirect_ok(t, &c) ||
+	    !pkce_verify(verifier, c.challenge)) {
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    c.expires_at <= now ? "the code has expired" :
+		    !redirect_ok(t, &c) ? "redirect_uri does not match" :
+		    "code_verifier does not match the code_challenge", false);
+		return;
+	}
+
+	memset(&fam, 0, sizeof(fam));
+	memset(&tmpl, 0, sizeof(tmpl));
+	if (new_family_id(fam.id, sizeof(fam.id)) != GH_OK) {
+		reply_unavailable(t->resp);
+		return;
+	}
+	str_copy(fam.grant_id, sizeof(fam.grant_id), c.grant_id);
+	str_copy(fam.client_id, sizeof(fam.client_id), c.client_id);
+	str_copy(fam.user_id, sizeof(fam.user_id), c.user_id);
+	memcpy(fam.code_hash, c.hash, GH_HASH_BYTES);
+	fam.created_at = now;
+	str_copy(tmpl.family_id, sizeof(tmpl.family_id), fam.id);
+	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), c.grant_id);
+	str_copy(tmpl.user_id, sizeof(tmpl.user_id), c.user_id);
+	if (issue_mint(t->app, t->client->id, &tmpl, c.scope,
+	    issue_wants_refresh(t->client, c.scope) ? c.scope : NULL,
+	    &is) != GH_OK) {
+		reply_unavailable(t->resp);
+		return;
+	}
+	rc = store_code_redeem(t->app->store, hash, now, &fam, is.rows, is.n);
+	if (rc == GH_ERR_CONFLICT) {	/* lost the race: a replay */
+		issue_wipe(&is);
+		replayed(t, &c);
+		return;
+	}
+	if (rc != GH_OK) {
+		issue_wipe(&is);
+		if (rc == GH_ERR_NOT_FOUND)
+			oauth_error_reply(t->resp, OE_INVALID_GRANT,
+			    "the code has expired", false);
+		else
+			reply_unavailable(t->resp);
+		return;
+	}
+	subj.client_id = c.client_id;
+	subj.user_id = c.user_id;
+	subj.grant_id = c.grant_id;
+	audit_event(t->app->store, &t->origin, "code.redeemed", &subj, NULL);
+	audit_event(t->app->store, &t->origin, "token.issued", &subj,
+	    is.n == 2 ? "{\"refresh\":true}" : "{\"refresh\":false}");
+	issue_reply(t->app, t->resp, &is);
+}

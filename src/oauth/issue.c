@@ -1,0 +1,96 @@
+/* issue.c - see issue.h. */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "issue.h"
+#include "secret.h"
+#include "../http/reply.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/str.h"
+
+bool
+issue_wants_refresh(const struct client_row *c, const char *scope)
+{
+	if (words_has(scope, "offline_access"))
+		return true;
+	return !words_has(scope, "openid") &&
+	    words_has(c->scopes, "offline_access");
+}
+
+static void
+fill(struct token_row *t, const char *client_id, const struct token_row *tmpl,
+    enum token_kind kind, const char *scope, int64_t now, int64_t ttl)
+{
+	if (tmpl) {
+		str_copy(t->family_id, sizeof(t->family_id), tmpl->family_id);
+		str_copy(t->grant_id, sizeof(t->grant_id), tmpl->grant_id);
+		str_copy(t->user_id, sizeof(t->user_id), tmpl->user_id);
+	}
+	str_copy(t->client_id, sizeof(t->client_id), client_id);
+	str_copy(t->scope, sizeof(t->scope), scope);
+	t->kind = kind;
+	t->issued_at = now;
+	t->expires_at = now + ttl;
+}
+
+enum gh_err
+issue_mint(const struct app *app, const char *client_id,
+    const struct token_row *tmpl, const char *access_scope,
+    const char *refresh_scope, struct issued *out)
+{
+	int64_t		now = clock_now();
+	enum gh_err	rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = secret_mint(app, PREFIX_ACCESS, out->access,
+	    out->rows[0].hash)) != GH_OK)
+		return rc;
+	fill(&out->rows[0], client_id, tmpl, TOKEN_ACCESS, access_scope, now,
+	    app->conf.access_token_ttl_seconds);
+	out->n = 1;
+	if (refresh_scope == NULL)
+		return GH_OK;
+	if ((rc = secret_mint(app, PREFIX_REFRESH, out->refresh,
+	    out->rows[1].hash)) != GH_OK) {
+		issue_wipe(out);
+		return rc;
+	}
+	fill(&out->rows[1], client_id, tmpl, TOKEN_REFRESH, refresh_scope, now,
+	    app->conf.refresh_token_ttl_seconds);
+	out->n = 2;
+	return GH_OK;
+}
+
+void
+issue_reply(const struct app *app, struct http_response *r,
+    struct issued *is)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		goto fail;
+	json_object_set_new(o, "access_token", json_string(is->access));
+	json_object_set_new(o, "token_type", json_string("Bearer"));
+	json_object_set_new(o, "expires_in",
+	    json_integer(app->conf.access_token_ttl_seconds));
+	if (is->n == 2)
+		json_object_set_new(o, "refresh_token",
+		    json_string(is->refresh));
+	json_object_set_new(o, "scope", json_string(is->rows[0].scope));
+	issue_wipe(is);
+	if (reply_json(r, 200, o) != GH_OK)
+		reply_unavailable(r);
+	return;
+fail:
+	issue_wipe(is);
+	reply_unavailable(r);
+}
+
+void
+issue_wipe(struct issued *is)
+{
+	crypto_wipe(is->access, sizeof(is->access));
+	crypto_wipe(is->refresh, sizeof(is->refresh));
+}

@@ -1,0 +1,40 @@
+/*
+ * issue.h - minting access and refresh tokens and the token response
+ * (RFC 6749 5.1). Tokens are opaque 256-bit values; only their keyed
+ * hashes reach the store.
+ */
+#ifndef GH_ISSUE_H
+#define GH_ISSUE_H
+
+#include <stdbool.h>
+#include "../app.h"
+#include "../http/request.h"
+
+struct issued {
+	struct token_row rows[2];	/* [0] access, [1] refresh */
+	size_t		 n;		/* 1 or 2 */
+	char		 access[GH_MAX_TOKEN_LEN];
+	char		 refresh[GH_MAX_TOKEN_LEN];
+};
+
+/*
+ * Whether a grant of `scope` gets a refresh token: when offline_access is
+ * granted (OIDC Core 11) and, without openid, whenever the client may use
+ * the refresh grant (its allowed scopes include offline_access).
+ */
+bool		issue_wants_refresh(const struct client_row *c,
+		    const char *scope);
+/*
+ * Mint an access token with `access_scope` and, if `refresh_scope` is not
+ * NULL, a refresh token with it. Family, grant and user ids of the rows
+ * are filled from `tmpl` (which may be NULL when the store fills them).
+ */
+enum gh_err	issue_mint(const struct app *app, const char *client_id,
+		    const struct token_row *tmpl, const char *access_scope,
+		    const char *refresh_scope, struct issued *out);
+/* The 200 token response; wipes the plaintexts in `is`. */
+void		issue_reply(const struct app *app, struct http_response *r,
+		    struct issued *is);
+void		issue_wipe(struct issued *is);
+
+#endif

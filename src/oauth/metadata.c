@@ -1,0 +1,84 @@
+/*
+ * metadata.c - authorization server metadata (RFC 8414), advertising
+ * exactly what is implemented and nothing else.
+ */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "endpoints.h"
+#include "../http/reply.h"
+
+static json_t *
+strings(const char *const *v)
+{
+	json_t *a = json_array();
+
+	for (; a && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *
+endpoint(const struct app *app, const char *path)
+{
+	char url[GH_MAX_REDIRECT_LEN + 64];
+
+	snprintf(url, sizeof(url), "%s%s", app->conf.issuer, path);
+	return json_string(url);
+}
+
+void
+oauth_metadata(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	static const char *const auth_all[] = { "client_secret_basic",
+	    "client_secret_post", "none", NULL };
+	static const char *const auth_secret[] = { "client_secret_basic",
+	    "client_secret_post", NULL };
+	static const char *const code[] = { "code", NULL };
+	static const char *const query[] = { "query", NULL };
+	static const char *const grants[] = { "authorization_code",
+	    "refresh_token", NULL };
+	static const char *const s256[] = { "S256", NULL };
+	static const char *const scopes[] = { "openid", "profile", "email",
+	    "offline_access", NULL };
+	json_t *o = json_object();
+
+	(void)req;
+	if (o == NULL) {
+		reply_unavailable(resp);
+		return;
+	}
+	json_object_set_new(o, "issuer", json_string(app->conf.issuer));
+	json_object_set_new(o, "authorization_endpoint",
+	    endpoint(app, "/authorize"));
+	json_object_set_new(o, "token_endpoint", endpoint(app, "/token"));
+	json_object_set_new(o, "revocation_endpoint",
+	    endpoint(app, "/revoke"));
+	json_object_set_new(o, "introspection_endpoint",
+	    endpoint(app, "/introspect"));
+	json_object_set_new(o, "response_types_supported", strings(code));
+	json_object_set_new(o, "response_modes_supported", strings(query));
+	json_object_set_new(o, "grant_types_supported", strings(grants));
+	json_object_set_new(o, "scopes_supported", strings(scopes));
+	json_object_set_new(o, "token_endpoint_auth_methods_supported",
+	    strings(auth_all));
+	json_object_set_new(o, "revocation_endpoint_auth_methods_supported",
+	    strings(auth_all));
+	json_object_set_new(o,
+	    "introspection_endpoint_auth_methods_supported",
+	    strings(auth_secret));
+	json_object_set_new(o, "code_challenge_methods_supported",
+	    strings(s256));
+	json_object_set_new(o, "authorization_response_iss_parameter_supported",
+	    json_true());
+	json_object_set_new(o, "prompt_values_supported",
+	    strings((const char *const[]){ "none", "login", "consent",
+	    "select_account", NULL }));
+	if (reply_json(resp, 200, o) != GH_OK) {
+		reply_unavailable(resp);
+		return;
+	}
+	resp->cache_control = "public, max-age=300";
+}

@@ -1,0 +1,30 @@
+/*
+ * redirect.h - redirect URI rules (RFC 6749 3.1.2, RFC 9700 2.1 and 4.1):
+ * registration-time validation, exact string matching at request time,
+ * and building the redirect back to the client.
+ */
+#ifndef GH_REDIRECT_H
+#define GH_REDIRECT_H
+
+#include <stdbool.h>
+#include "../store/store.h"
+#include "../util/buf.h"
+
+/*
+ * Acceptable for registration: an absolute https URI; http only with a
+ * loopback host (RFC 8252 7.3); or a private-use scheme with a dot in it
+ * (RFC 8252 7.1). Never a fragment, userinfo, whitespace or control byte.
+ */
+bool		redirect_uri_acceptable(const char *uri);
+/*
+ * The registered URI to use: `requested` must equal one registered URI
+ * byte for byte; NULL `requested` is allowed only with exactly one
+ * registered. Returns NULL when nothing matches.
+ */
+const char     *redirect_match(const struct client_row *c,
+		    const char *requested);
+/* base + ('?' or '&') + k=v&...; pairs end with NULL; NULL values skipped */
+enum gh_err	redirect_build(struct buf *out, const char *base, ...)
+		    __attribute__((sentinel));
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * secret.h - minting and hashing the secrets Gatehouse hands out.
+ *
+ * Every code, token, session id and client secret is 256 bits from the
+ * CSPRNG behind a recognisable prefix (so secret scanners can find leaked
+ * ones), given to its holder once, and stored only as
+ * HMAC-SHA-256(server key, value).
+ */
+#ifndef GH_SECRET_H
+#define GH_SECRET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../app.h"
+
+#define PREFIX_CODE		"gate_ac_"
+#define PREFIX_ACCESS		"gate_at_"
+#define PREFIX_REFRESH		"gate_rt_"
+#define PREFIX_CLIENT_SECRET	"gate_cs_"
+#define PREFIX_SESSION		"gate_ss_"
+
+/* New secret in out (GH_MAX_TOKEN_LEN bytes) and its hash. */
+enum gh_err	secret_mint(const struct app *app, const char *prefix,
+		    char *out, uint8_t hash[GH_HASH_BYTES]);
+/* Hash of a presented value; false if it is too long to be ours. */
+bool		secret_hash(const struct app *app, const char *value,
+		    uint8_t hash[GH_HASH_BYTES]);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * session.h - the browser side of the authorization endpoint: the login
+ * session cookie and the CSRF token of every form.
+ *
+ * Cookies are HttpOnly and SameSite=Lax; with an https issuer they are
+ * also Secure and carry the __Host- prefix. The CSRF token of a form is
+ * HMAC(server key, "csrf:" + value of the CSRF cookie): a site that cannot
+ * read the cookie cannot forge the token, and a tossed cookie without the
+ * key does not help.
+ */
+#ifndef GH_SESSION_H
+#define GH_SESSION_H
+
+#include <stdbool.h>
+#include "../app.h"
+#include "../http/request.h"
+
+#define CSRF_TOKEN_LEN	44	/* base64url of 32 bytes, plus NUL */
+
+struct browser {
+	bool		 has_session;
+	struct session_row session;
+	char		 csrf_cookie[GH_MAX_TOKEN_LEN];	/* "" if none */
+	bool		 csrf_new;	/* must be set on the reply */
+};
+
+/* Read the cookies; an unknown or expired session is simply absent. */
+enum gh_err	browser_load(struct app *app, const struct http_request *req,
+		    struct browser *b);
+/* Make sure a CSRF cookie exists (minted when absent). */
+enum gh_err	browser_csrf_ensure(struct app *app, struct browser *b);
+void		browser_csrf_token(const struct app *app,
+		    const struct browser *b, char out[CSRF_TOKEN_LEN]);
+bool		browser_csrf_check(const struct app *app,
+		    const struct browser *b, const char *token);
+/* New session for user_id; its cookie is added to resp. */
+enum gh_err	browser_login(struct app *app, struct browser *b,
+		    const char *user_id, struct http_response *resp);
+/* Set-Cookie headers that the reply needs (the CSRF cookie). */
+enum gh_err	browser_set_cookies(const struct app *app,
+		    const struct browser *b, struct http_response *resp);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * routes.c - method, path, handler: the whole HTTP surface of Gatehouse.
+ * Anything not in this table is a 404; a known path with another method
+ * is a 405 with Allow.
+ */
+#include <string.h>
+
+#include "routes.h"
+#include "http/reply.h"
+#include "oauth/endpoints.h"
+#include "ui/authorize_view.h"
+
+typedef void (*handler_fn)(struct app *, const struct http_request *,
+    struct http_response *);
+
+struct route {
+	const char	*path;
+	unsigned	 methods;	/* HTTP_GET | HTTP_POST ... */
+	const char	*allow;		/* the Allow header for 405 */
+	handler_fn	 fn;
+};
+
+static void
+health(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	(void)app;
+	(void)req;
+	if (reply_json(resp, 200, json_pack("{s:s}", "status", "ok")) !=
+	    GH_OK)
+		reply_unavailable(resp);
+}
+
+#define GET_ONLY (HTTP_GET | HTTP_HEAD)
+
+static const struct route routes[] = {
+	{ "/authorize", GET_ONLY | HTTP_POST, "GET, HEAD, POST", ui_authorize },
+	{ "/token", HTTP_POST, "POST", oauth_token },
+	{ "/revoke", HTTP_POST, "POST", oauth_revoke },
+	{ "/introspect", HTTP_POST, "POST", oauth_introspect },
+	{ "/.well-known/oauth-authorization-server", GET_ONLY, "GET, HEAD",
+	    oauth_metadata },
+	{ "/assets/gatehouse.css", GET_ONLY, "GET, HEAD", ui_stylesheet },
+	{ "/healthz", GET_ONLY, "GET, HEAD", health },
+};
+
+void
+routes_dispatch(void *ctx, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct app	*app = ctx;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(routes[i].path, req->path) != 0)
+			continue;
+		if ((routes[i].methods & req->method) == 0) {
+			if (reply_json(resp, 405, json_pack("{s:s, s:s}",
+			    "error", "invalid_request", "error_description",
+			    "method not allowed")) != GH_OK ||
+			    response_header(resp, "Allow",
+			    routes[i].allow) != GH_OK)
+				reply_unavailable(resp);
+			return;
+		}
+		routes[i].fn(app, req, resp);
+		return;
+	}
+	reply_not_found(resp);
+}

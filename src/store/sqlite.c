@@ -1,0 +1,217 @@
+/*
+ * sqlite.c - the embedded SQLite backend: opening, migrations, the
+ * statement cache and helpers. Operations live in sqlite_ident.c
+ * (clients, users, sessions) and sqlite_token.c (grants, codes, tokens,
+ * audit).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "sqlite_schema.h"
+#include "../util/log.h"
+#include "../util/str.h"
+
+void
+sq_lock(struct sqlite_store *db)
+{
+	pthread_mutex_lock(&db->mu);
+}
+
+void
+sq_unlock(struct sqlite_store *db)
+{
+	pthread_mutex_unlock(&db->mu);
+}
+
+enum gh_err
+sq_error(struct sqlite_store *db, int rc)
+{
+	int ext = sqlite3_extended_errcode(db->db);
+
+	if (rc == SQLITE_CONSTRAINT && (ext == SQLITE_CONSTRAINT_UNIQUE ||
+	    ext == SQLITE_CONSTRAINT_PRIMARYKEY))
+		return GH_ERR_EXISTS;
+	if (rc == SQLITE_NOMEM)
+		return GH_ERR_NOMEM;
+	log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
+	    sqlite3_errmsg(db->db), NULL);
+	return GH_ERR_STORE;
+}
+
+sqlite3_stmt *
+sq_stmt(struct sqlite_store *db, enum stmt_id id)
+{
+	sqlite3_stmt *st = db->stmts[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(db->db, sqlite_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+			(void)sq_error(db, SQLITE_ERROR);
+			return NULL;
+		}
+		db->stmts[id] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+enum gh_err
+sq_exec_simple(struct sqlite_store *db, enum stmt_id id)
+{
+	sqlite3_stmt	*st = sq_stmt(db, id);
+	int		 rc;
+
+	if (st == NULL)
+		return GH_ERR_STORE;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : sq_error(db, rc);
+}
+
+int
+sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+int
+sq_bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
+{
+	return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC);
+}
+
+void
+sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	str_copy(out, outsz, t ? (const char *)t : "");
+}
+
+int64_t
+sq_col_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int64(st, i);
+}
+
+static enum gh_err
+exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
+		    msg ? msg : "exec failed", NULL);
+		sqlite3_free(msg);
+		return GH_ERR_STORE;
+	}
+	return GH_OK;
+}
+
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Apply pending migrations, each in its own transaction. */
+static enum gh_err
+migrate(sqlite3 *db)
+{
+	char	 pragma[64];
+	int	 v;
+
+	if (exec_sql(db, "BEGIN IMMEDIATE") != GH_OK)
+		return GH_ERR_STORE;
+	v = user_version(db);
+	if (v < 0 || v > sqlite_migration_count) {
+		log_kv(LOG_ERROR, "store_error", "msg",
+		    "database schema is newer than this binary", NULL);
+		exec_sql(db, "ROLLBACK");
+		return GH_ERR_STORE;
+	}
+	for (; v < sqlite_migration_count; v++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    v + 1);
+		if (exec_sql(db, sqlite_migrations[v]) != GH_OK ||
+		    exec_sql(db, pragma) != GH_OK) {
+			exec_sql(db, "ROLLBACK");
+			return GH_ERR_STORE;
+		}
+		log_kv(LOG_INFO, "store_migrated", "backend", "sqlite",
+		    "version", pragma + 22, NULL);
+	}
+	return exec_sql(db, "COMMIT");
+}
+
+static void
+sqlite_close(struct store *s)
+{
+	struct sqlite_store	*db = (struct sqlite_store *)s;
+	int			 i;
+
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(db->stmts[i]);
+	sqlite3_close(db->db);
+	pthread_mutex_destroy(&db->mu);
+	free(db);
+}
+
+static struct store_ops ops;
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+
+static void
+ops_init(void)
+{
+	ops.close = sqlite_close;
+	sqlite_ident_ops(&ops);
+	sqlite_token_ops(&ops);
+}
+
+enum gh_err
+sqlite_store_open(const char *path, struct store **out)
+{
+	struct sqlite_store	*db;
+	enum gh_err		 rc = GH_ERR_STORE;
+
+	pthread_once(&ops_once, ops_init);
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return GH_ERR_NOMEM;
+	db->base.ops = &ops;
+	pthread_mutex_init(&db->mu, NULL);
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
+		    db->db ? sqlite3_errmsg(db->db) : "open failed", NULL);
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->db, 5000);
+	/*
+	 * WAL lets the admin command write while the server runs;
+	 * synchronous=FULL makes every commit durable before we answer.
+	 */
+	if (exec_sql(db->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") != GH_OK)
+		goto fail;
+	if ((rc = migrate(db->db)) != GH_OK)
+		goto fail;
+	*out = &db->base;
+	return GH_OK;
+fail:
+	sqlite_close(&db->base);
+	return rc == GH_OK ? GH_ERR_STORE : rc;
+}

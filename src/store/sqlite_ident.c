@@ -1,0 +1,444 @@
+/*
+ * sqlite_ident.c - SQLite operations on identities: clients, users and
+ * browser sessions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "../util/str.h"
+
+#define DB(s) ((struct sqlite_store *)(s))
+
+/* Run a statement expected to change exactly one row. Lock held. */
+static enum gh_err
+step_one_change(struct sqlite_store *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		return sq_error(db, rc);
+	return sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
+}
+
+static enum client_status
+status_parse(const char *s)
+{
+	if (strcmp(s, "active") == 0)
+		return CLIENT_ACTIVE;
+	if (strcmp(s, "quarantined") == 0)
+		return CLIENT_QUARANTINED;
+	return CLIENT_DISABLED;
+}
+
+static void
+join_redirects(const struct client_row *c, char *out, size_t outsz)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < c->nredirect; i++) {
+		size_t l = strlen(c->redirect_uris[i]);
+
+		if (n + l + 2 > outsz)
+			break;
+		if (i)
+			out[n++] = '\n';
+		memcpy(out + n, c->redirect_uris[i], l + 1);
+		n += l;
+	}
+}
+
+static void
+split_redirects(const char *s, struct client_row *c)
+{
+	c->nredirect = 0;
+	while (*s && c->nredirect < GH_MAX_REDIRECTS) {
+		size_t l = strcspn(s, "\n");
+
+		if (l > 0 && l < GH_MAX_REDIRECT_LEN) {
+			memcpy(c->redirect_uris[c->nredirect], s, l);
+			c->redirect_uris[c->nredirect][l] = '\0';
+			c->nredirect++;
+		}
+		s += l;
+		if (*s == '\n')
+			s++;
+	}
+}
+
+static void
+client_from_row(sqlite3_stmt *st, struct client_row *c)
+{
+	char	redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
+	char	tmp[32];
+	int	n;
+
+	memset(c, 0, sizeof(*c));
+	sq_col_text(st, 0, c->id, sizeof(c->id));
+	sq_col_text(st, 1, c->name, sizeof(c->name));
+	sq_col_text(st, 2, c->owner, sizeof(c->owner));
+	c->is_public = sq_col_int(st, 3) != 0;
+	sq_col_text(st, 4, tmp, sizeof(tmp));
+	if (!client_auth_parse(tmp, &c->auth_method))
+		c->auth_method = AUTH_NONE;
+	n = sqlite3_column_bytes(st, 5);
+	if (n == GH_HASH_BYTES) {
+		memcpy(c->secret_hash, sqlite3_column_blob(st, 5), n);
+		c->has_secret = true;
+	}
+	sq_col_text(st, 6, redirects, sizeof(redirects));
+	split_redirects(redirects, c);
+	sq_col_text(st, 7, c->scopes, sizeof(c->scopes));
+	sq_col_text(st, 8, tmp, sizeof(tmp));
+	c->status = status_parse(tmp);
+	c->created_at = sq_col_int(st, 9);
+	c->secret_rotated_at = sq_col_int(st, 10);
+	c->updated_at = sq_col_int(st, 11);
+}
+
+static enum gh_err
+client_insert(struct store *s, const struct client_row *c)
+{
+	char		 redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	join_redirects(c, redirects, sizeof(redirects));
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_INSERT)) == NULL)
+		goto out;
+	sq_bind_text(st, 1, c->id);
+	sq_bind_text(st, 2, c->name);
+	sq_bind_text(st, 3, c->owner);
+	sqlite3_bind_int(st, 4, c->is_public);
+	sq_bind_text(st, 5, client_auth_name(c->auth_method));
+	if (c->has_secret)
+		sq_bind_blob(st, 6, c->secret_hash, GH_HASH_BYTES);
+	sq_bind_text(st, 7, redirects);
+	sq_bind_text(st, 8, c->scopes);
+	sq_bind_text(st, 9, client_status_name(c->status));
+	sqlite3_bind_int64(st, 10, c->created_at);
+	if (c->secret_rotated_at)
+		sqlite3_bind_int64(st, 11, c->secret_rotated_at);
+	sqlite3_bind_int64(st, 12, c->created_at);
+	r = sqlite3_step(st);
+	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
+	sqlite3_reset(st);
+out:
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+client_get(struct store *s, const char *id, struct client_row *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_GET)) == NULL)
+		goto out;
+	sq_bind_text(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		client_from_row(st, out);
+		rc = GH_OK;
+	} else {
+		rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND : sq_error(DB(s), r);
+	}
+	sqlite3_reset(st);
+out:
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+client_each(struct store *s, bool (*fn)(void *, const struct client_row *),
+    void *ctx)
+{
+	sqlite3_stmt		*st;
+	struct client_row	*c;
+	enum gh_err		 rc = GH_ERR_STORE;
+	int			 r;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return GH_ERR_NOMEM;
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_ALL)) == NULL)
+		goto out;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		client_from_row(st, c);
+		if (!fn(ctx, c))
+			break;
+	}
+	rc = r == SQLITE_ROW || r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
+	sqlite3_reset(st);
+out:
+	sq_unlock(DB(s));
+	free(c);
+	return rc;
+}
+
+static enum gh_err
+client_set_status(struct store *s, const char *id, enum client_status cs,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_STATUS)) != NULL) {
+		sq_bind_text(st, 1, id);
+		sq_bind_text(st, 2, client_status_name(cs));
+		sqlite3_bind_int64(st, 3, now);
+		rc = step_one_change(DB(s), st);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+client_set_secret(struct store *s, const char *id, const uint8_t *hash,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_SECRET)) != NULL) {
+		sq_bind_text(st, 1, id);
+		sq_bind_blob(st, 2, hash, GH_HASH_BYTES);
+		sqlite3_bind_int64(st, 3, now);
+		rc = step_one_change(DB(s), st);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static void
+user_from_row(sqlite3_stmt *st, struct user_row *u)
+{
+	char tmp[32];
+
+	memset(u, 0, sizeof(*u));
+	sq_col_text(st, 0, u->id, sizeof(u->id));
+	sq_col_text(st, 1, u->username, sizeof(u->username));
+	sq_col_text(st, 2, u->password_hash, sizeof(u->password_hash));
+	sq_col_text(st, 3, tmp, sizeof(tmp));
+	u->status = strcmp(tmp, "active") == 0 ? USER_ACTIVE : USER_DISABLED;
+	u->created_at = sq_col_int(st, 4);
+}
+
+static const char *
+user_status_name(enum user_status st)
+{
+	return st == USER_ACTIVE ? "active" : "disabled";
+}
+
+static enum gh_err
+user_insert(struct store *s, const struct user_row *u)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_USER_INSERT)) != NULL) {
+		sq_bind_text(st, 1, u->id);
+		sq_bind_text(st, 2, u->username);
+		sq_bind_text(st, 3, u->password_hash);
+		sq_bind_text(st, 4, user_status_name(u->status));
+		sqlite3_bind_int64(st, 5, u->created_at);
+		r = sqlite3_step(st);
+		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+user_lookup(struct store *s, enum stmt_id id, const char *key,
+    struct user_row *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), id)) != NULL) {
+		sq_bind_text(st, 1, key);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			user_from_row(st, out);
+			rc = GH_OK;
+		} else {
+			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_error(DB(s), r);
+		}
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+user_by_name(struct store *s, const char *name, struct user_row *out)
+{
+	return user_lookup(s, S_USER_BY_NAME, name, out);
+}
+
+static enum gh_err
+user_get(struct store *s, const char *id, struct user_row *out)
+{
+	return user_lookup(s, S_USER_GET, id, out);
+}
+
+static enum gh_err
+user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
+    void *ctx)
+{
+	sqlite3_stmt	*st;
+	struct user_row	 u;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_USER_ALL)) != NULL) {
+		while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+			user_from_row(st, &u);
+			if (!fn(ctx, &u))
+				break;
+		}
+		rc = r == SQLITE_ROW || r == SQLITE_DONE ? GH_OK :
+		    sq_error(DB(s), r);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+user_update(struct store *s, enum stmt_id id, const char *uid,
+    const char *value, int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), id)) != NULL) {
+		sq_bind_text(st, 1, uid);
+		sq_bind_text(st, 2, value);
+		sqlite3_bind_int64(st, 3, now);
+		rc = step_one_change(DB(s), st);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+user_set_status(struct store *s, const char *id, enum user_status us,
+    int64_t now)
+{
+	return user_update(s, S_USER_STATUS, id, user_status_name(us), now);
+}
+
+static enum gh_err
+user_set_password(struct store *s, const char *id, const char *hash,
+    int64_t now)
+{
+	return user_update(s, S_USER_PASSWORD, id, hash, now);
+}
+
+static enum gh_err
+session_insert(struct store *s, const struct session_row *r)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_SESSION_INSERT)) != NULL) {
+		sq_bind_blob(st, 1, r->hash, GH_HASH_BYTES);
+		sq_bind_text(st, 2, r->user_id);
+		sqlite3_bind_int64(st, 3, r->auth_time);
+		sqlite3_bind_int64(st, 4, r->expires_at);
+		x = sqlite3_step(st);
+		rc = x == SQLITE_DONE ? GH_OK : sq_error(DB(s), x);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+session_get(struct store *s, const uint8_t *hash, int64_t now,
+    struct session_row *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_SESSION_GET)) != NULL) {
+		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
+		sqlite3_bind_int64(st, 2, now);
+		x = sqlite3_step(st);
+		if (x == SQLITE_ROW) {
+			memcpy(out->hash, hash, GH_HASH_BYTES);
+			sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
+			out->auth_time = sq_col_int(st, 1);
+			out->expires_at = sq_col_int(st, 2);
+			rc = GH_OK;
+		} else {
+			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_error(DB(s), x);
+		}
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+session_delete(struct store *s, const uint8_t *hash)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_SESSION_DELETE)) != NULL) {
+		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
+		x = sqlite3_step(st);
+		rc = x == SQLITE_DONE ? GH_OK : sq_error(DB(s), x);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+void
+sqlite_ident_ops(struct store_ops *ops)
+{
+	ops->client_insert = client_insert;
+	ops->client_get = client_get;
+	ops->client_each = client_each;
+	ops->client_set_status = client_set_status;
+	ops->client_set_secret = client_set_secret;
+	ops->user_insert = user_insert;
+	ops->user_by_name = user_by_name;
+	ops->user_get = user_get;
+	ops->user_each = user_each;
+	ops->user_set_status = user_set_status;
+	ops->user_set_password = user_set_password;
+	ops->session_insert = session_insert;
+	ops->session_get = session_get;
+	ops->session_delete = session_delete;
+}

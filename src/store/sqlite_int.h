@@ -1,0 +1,61 @@
+/*
+ * sqlite_int.h - shared internals of the SQLite backend: the handle, the
+ * prepared statement table and small bind/column helpers.
+ *
+ * One connection serves the process, guarded by a mutex: SQLite runs one
+ * writer at a time anyway, and one connection lets every statement be
+ * prepared once. Each public operation takes the lock, runs its statements
+ * (in a transaction when there are several) and releases it.
+ */
+#ifndef GH_SQLITE_INT_H
+#define GH_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store_impl.h"
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_CLIENT_INSERT, S_CLIENT_GET, S_CLIENT_ALL, S_CLIENT_STATUS,
+	S_CLIENT_SECRET,
+	S_USER_INSERT, S_USER_BY_NAME, S_USER_GET, S_USER_ALL, S_USER_STATUS,
+	S_USER_PASSWORD,
+	S_SESSION_INSERT, S_SESSION_GET, S_SESSION_DELETE,
+	S_GRANT_FIND, S_GRANT_INSERT, S_GRANT_UPDATE,
+	S_CODE_INSERT, S_CODE_GET, S_CODE_CONSUME, S_FAMILY_INSERT,
+	S_FAMILY_REVOKE_CODE, S_FAMILY_REVOKE,
+	S_TOKEN_INSERT, S_TOKEN_LIVE, S_TOKEN_GET, S_REFRESH_ROTATE,
+	S_TOKEN_REVOKE, S_GRANT_TOUCH,
+	S_AUDIT_INSERT,
+	S_COUNT
+};
+
+struct sqlite_store {
+	struct store	 base;		/* must be first */
+	sqlite3		*db;
+	pthread_mutex_t	 mu;
+	sqlite3_stmt	*stmts[S_COUNT];
+};
+
+extern const char *const sqlite_sql[S_COUNT];
+
+/* Prepared (once) and reset statement; NULL on failure. Lock held. */
+sqlite3_stmt	*sq_stmt(struct sqlite_store *db, enum stmt_id id);
+enum gh_err	 sq_error(struct sqlite_store *db, int rc);
+enum gh_err	 sq_exec_simple(struct sqlite_store *db, enum stmt_id id);
+void		 sq_lock(struct sqlite_store *db);
+void		 sq_unlock(struct sqlite_store *db);
+
+/* bind helpers: NULL strings bind SQL NULL */
+int	sq_bind_text(sqlite3_stmt *st, int i, const char *s);
+int	sq_bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n);
+/* copy a text column into a fixed buffer ("" for NULL) */
+void	sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outsz);
+int64_t	sq_col_int(sqlite3_stmt *st, int i);
+
+/* operations, by file */
+void		 sqlite_ident_ops(struct store_ops *ops);
+void		 sqlite_token_ops(struct store_ops *ops);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * sqlite_schema.c - the numbered migrations of the SQLite backend and the
+ * SQL of every prepared statement, in one place.
+ *
+ * Migrations are applied in order at start; PRAGMA user_version records the
+ * last one applied. Never edit a released migration: add the next one.
+ */
+#include "sqlite_int.h"
+#include "sqlite_schema.h"
+
+const char *const sqlite_migrations[] = {
+	/* 1: core flow */
+	"CREATE TABLE clients ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  public INTEGER NOT NULL,"
+	"  auth_method TEXT NOT NULL,"
+	"  secret_hash BLOB,"
+	"  redirect_uris TEXT NOT NULL,"	/* newline-separated */
+	"  scopes TEXT NOT NULL,"		/* space-separated */
+	"  status TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  secret_rotated_at INTEGER,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  hash BLOB PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  auth_time INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE grants ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  client_id TEXT NOT NULL REFERENCES clients(id),"
+	"  scope TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  revoked_reason TEXT);"
+	"CREATE UNIQUE INDEX grants_live ON grants(user_id, client_id)"
+	"  WHERE revoked_at IS NULL;"
+	"CREATE INDEX grants_client ON grants(client_id);"
+	"CREATE TABLE codes ("
+	"  hash BLOB PRIMARY KEY,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id),"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  redirect_uri TEXT NOT NULL,"
+	"  challenge TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  nonce TEXT,"
+	"  auth_time INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  consumed_at INTEGER) WITHOUT ROWID;"
+	"CREATE TABLE families ("
+	"  id TEXT PRIMARY KEY,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id),"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  code_hash BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER,"
+	"  revoked_reason TEXT);"
+	"CREATE INDEX families_code ON families(code_hash);"
+	"CREATE TABLE tokens ("
+	"  hash BLOB PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  family_id TEXT NOT NULL REFERENCES families(id),"
+	"  grant_id TEXT NOT NULL,"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  issued_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  rotated_at INTEGER,"
+	"  revoked_at INTEGER) WITHOUT ROWID;"
+	"CREATE INDEX tokens_family ON tokens(family_id);"
+	"CREATE TABLE audit_events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  actor TEXT,"
+	"  client_id TEXT,"
+	"  user_id TEXT,"
+	"  grant_id TEXT,"
+	"  remote_addr TEXT,"
+	"  user_agent TEXT,"
+	"  detail TEXT);"
+	"CREATE INDEX audit_client ON audit_events(client_id, seq);",
+};
+
+const int sqlite_migration_count =
+    (int)(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
+
+#define TOKEN_COLS "t.kind, t.family_id, t.grant_id, t.client_id, " \
+	"t.user_id, t.scope, t.issued_at, t.expires_at"
+#define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
+	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
+	"updated_at"
+#define USER_COLS "id, username, password_hash, status, created_at"
+
+const char *const sqlite_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+
+	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
+	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
+	    "ORDER BY created_at, id",
+	[S_CLIENT_STATUS] = "UPDATE clients SET status = ?2, updated_at = ?3 "
+	    "WHERE id = ?1",
+	[S_CLIENT_SECRET] = "UPDATE clients SET secret_hash = ?2, "
+	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1 "
+	    "AND public = 0",
+
+	[S_USER_INSERT] = "INSERT INTO users (id, username, password_hash, "
+	    "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[S_USER_BY_NAME] = "SELECT " USER_COLS " FROM users "
+	    "WHERE username = ?1",
+	[S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	[S_USER_ALL] = "SELECT " USER_COLS " FROM users "
+	    "ORDER BY created_at, username",
+	[S_USER_STATUS] = "UPDATE users SET status = ?2, updated_at = ?3 "
+	    "WHERE id = ?1",
+	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
+	    "updated_at = ?3 WHERE id = ?1",
+
+	[S_SESSION_INSERT] = "INSERT INTO sessions (hash, user_id, auth_time, "
+	    "expires_at) VALUES (?1, ?2, ?3, ?4)",
+	[S_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.hash = ?1 AND s.expires_at > ?2 AND u.status = 'active'",
+	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?1",
+
+	[S_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
+	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = ?1 "
+	    "AND client_id = ?2 AND revoked_at IS NULL",
+	[S_GRANT_INSERT] = "INSERT INTO grants (id, user_id, client_id, "
+	    "scope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_GRANT_UPDATE] = "UPDATE grants SET scope = ?2 WHERE id = ?1 "
+	    "AND revoked_at IS NULL",
+	[S_GRANT_TOUCH] = "UPDATE grants SET last_used_at = ?2 WHERE id = ?1",
+
+	[S_CODE_INSERT] = "INSERT INTO codes (hash, grant_id, client_id, "
+	    "user_id, redirect_uri, challenge, scope, nonce, auth_time, "
+	    "created_at, expires_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_CODE_GET] = "SELECT grant_id, client_id, user_id, redirect_uri, "
+	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
+	    "consumed_at IS NOT NULL FROM codes WHERE hash = ?1",
+	/* single use: this one conditional update decides every race */
+	[S_CODE_CONSUME] = "UPDATE codes SET consumed_at = ?2 "
+	    "WHERE hash = ?1 AND consumed_at IS NULL AND expires_at > ?2",
+	[S_FAMILY_INSERT] = "INSERT INTO families (id, grant_id, client_id, "
+	    "user_id, code_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_FAMILY_REVOKE_CODE] = "UPDATE families SET revoked_at = ?2, "
+	    "revoked_reason = ?3 WHERE code_hash = ?1 AND revoked_at IS NULL",
+	[S_FAMILY_REVOKE] = "UPDATE families SET revoked_at = ?2, "
+	    "revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+
+	[S_TOKEN_INSERT] = "INSERT INTO tokens (hash, kind, family_id, "
+	    "grant_id, client_id, user_id, scope, issued_at, expires_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* revocation by ancestry: token, family, grant, client, user */
+	[S_TOKEN_LIVE] = "SELECT " TOKEN_COLS " FROM tokens t "
+	    "JOIN families f ON f.id = t.family_id "
+	    "JOIN grants g ON g.id = t.grant_id "
+	    "JOIN clients c ON c.id = t.client_id "
+	    "JOIN users u ON u.id = t.user_id "
+	    "WHERE t.hash = ?1 AND t.expires_at > ?2 AND t.revoked_at IS NULL "
+	    "AND t.rotated_at IS NULL AND f.revoked_at IS NULL "
+	    "AND g.revoked_at IS NULL AND c.status = 'active' "
+	    "AND u.status = 'active'",
+	[S_TOKEN_GET] = "SELECT " TOKEN_COLS ", t.rotated_at IS NOT NULL "
+	    "FROM tokens t WHERE t.hash = ?1",
+	/* single use of a refresh token: one conditional update */
+	[S_REFRESH_ROTATE] = "UPDATE tokens SET rotated_at = ?3 "
+	    "WHERE hash = ?1 AND kind = 'refresh' AND client_id = ?2 "
+	    "AND rotated_at IS NULL AND revoked_at IS NULL "
+	    "AND expires_at > ?3 "
+	    "RETURNING family_id, grant_id, user_id",
+	[S_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 "
+	    "WHERE hash = ?1 AND revoked_at IS NULL",
+
+	[S_AUDIT_INSERT] = "INSERT INTO audit_events (time, type, actor, "
+	    "client_id, user_id, grant_id, remote_addr, user_agent, detail) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+};

@@ -1,0 +1,116 @@
+/*
+ * store.c - picks a backend from the database URL and forwards the calls
+ * of store.h to it. Nothing here knows SQL.
+ */
+#include <string.h>
+
+#include "store_impl.h"
+
+enum gh_err
+store_open(const char *url, struct store **out)
+{
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return sqlite_store_open(url + 7, out);
+	if (strncmp(url, "postgres://", 11) == 0 ||
+	    strncmp(url, "postgresql://", 13) == 0)
+		return GH_ERR_INVALID;	/* PostgreSQL arrives with issue 4 */
+	return sqlite_store_open(url, out);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+#define FWD(name, params, args) \
+	enum gh_err store_##name params { return s->ops->name args; }
+
+FWD(client_insert, (struct store *s, const struct client_row *c), (s, c))
+FWD(client_get, (struct store *s, const char *id, struct client_row *o),
+    (s, id, o))
+FWD(client_each, (struct store *s,
+    bool (*fn)(void *, const struct client_row *), void *ctx), (s, fn, ctx))
+FWD(client_set_status, (struct store *s, const char *id,
+    enum client_status st, int64_t now), (s, id, st, now))
+FWD(client_set_secret, (struct store *s, const char *id,
+    const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
+FWD(user_insert, (struct store *s, const struct user_row *u), (s, u))
+FWD(user_by_name, (struct store *s, const char *n, struct user_row *o),
+    (s, n, o))
+FWD(user_get, (struct store *s, const char *id, struct user_row *o),
+    (s, id, o))
+FWD(user_each, (struct store *s,
+    bool (*fn)(void *, const struct user_row *), void *ctx), (s, fn, ctx))
+FWD(user_set_status, (struct store *s, const char *id, enum user_status st,
+    int64_t now), (s, id, st, now))
+FWD(user_set_password, (struct store *s, const char *id, const char *h,
+    int64_t now), (s, id, h, now))
+FWD(session_insert, (struct store *s, const struct session_row *r), (s, r))
+FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, struct session_row *o), (s, hash, now, o))
+FWD(session_delete, (struct store *s, const uint8_t hash[GH_HASH_BYTES]),
+    (s, hash))
+FWD(grant_upsert, (struct store *s, const char *u, const char *c,
+    const char *scope, int64_t now, struct grant_row *o),
+    (s, u, c, scope, now, o))
+FWD(grant_find, (struct store *s, const char *u, const char *c,
+    struct grant_row *o), (s, u, c, o))
+FWD(code_insert, (struct store *s, const struct code_row *r), (s, r))
+FWD(code_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    struct code_row *o), (s, hash, o))
+FWD(code_redeem, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, const struct family_row *f, const struct token_row *t,
+    size_t n), (s, hash, now, f, t, n))
+FWD(family_revoke_by_code, (struct store *s,
+    const uint8_t hash[GH_HASH_BYTES], int64_t now, const char *why),
+    (s, hash, now, why))
+FWD(token_live, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, struct token_row *o), (s, hash, now, o))
+FWD(token_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    struct token_row *o, bool *rotated), (s, hash, o, rotated))
+FWD(refresh_exchange, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    const char *cid, int64_t now, struct token_row *next, size_t n),
+    (s, hash, cid, now, next, n))
+FWD(token_revoke, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now), (s, hash, now))
+FWD(family_revoke, (struct store *s, const char *id, int64_t now,
+    const char *why), (s, id, now, why))
+FWD(audit_append, (struct store *s, const struct audit_row *r), (s, r))
+
+const char *
+client_status_name(enum client_status st)
+{
+	switch (st) {
+	case CLIENT_ACTIVE:		return "active";
+	case CLIENT_DISABLED:		return "disabled";
+	case CLIENT_QUARANTINED:	return "quarantined";
+	}
+	return "disabled";
+}
+
+const char *
+client_auth_name(enum client_auth a)
+{
+	switch (a) {
+	case AUTH_SECRET_BASIC:	return "client_secret_basic";
+	case AUTH_SECRET_POST:	return "client_secret_post";
+	case AUTH_NONE:		return "none";
+	}
+	return "none";
+}
+
+bool
+client_auth_parse(const char *s, enum client_auth *out)
+{
+	if (strcmp(s, "client_secret_basic") == 0)
+		*out = AUTH_SECRET_BASIC;
+	else if (strcmp(s, "client_secret_post") == 0)
+		*out = AUTH_SECRET_POST;
+	else if (strcmp(s, "none") == 0)
+		*out = AUTH_NONE;
+	else
+		return false;
+	return true;
+}

@@ -1,0 +1,230 @@
+/*
+ * store.h - the persistence contract. Protocol code talks only to this
+ * header; SQL lives in the backend files of this folder.
+ *
+ * Rows are plain structs owned by the caller. Secrets never cross this
+ * interface: codes, tokens, sessions and client secrets are identified by
+ * their keyed hash (GH_HASH_BYTES), computed by the caller.
+ *
+ * Atomicity (every backend must keep these promises; tests/unit/store
+ * checks them):
+ *  - store_code_redeem() marks a code consumed with one conditional update
+ *    and, in the same transaction, records the family and tokens. Of any
+ *    number of concurrent calls for one code exactly one returns GH_OK.
+ *  - store_refresh_exchange() does the same for a refresh token: one
+ *    conditional update retires it and its successors are inserted in the
+ *    same transaction; the losers get GH_ERR_CONFLICT.
+ *  - A token is live only if the token, its family, its grant, its client
+ *    and its user are all live (revocation by ancestry, ARCHITECTURE.md).
+ *  - Every write is durable when the call returns.
+ */
+#ifndef GH_STORE_H
+#define GH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../util/err.h"
+#include "../util/limits.h"
+
+#define GH_ID_LEN	48	/* generated ids: prefix + base64url */
+
+enum client_status { CLIENT_ACTIVE, CLIENT_DISABLED, CLIENT_QUARANTINED };
+enum client_auth { AUTH_SECRET_BASIC, AUTH_SECRET_POST, AUTH_NONE };
+enum user_status { USER_ACTIVE, USER_DISABLED };
+enum token_kind { TOKEN_ACCESS, TOKEN_REFRESH };
+
+struct client_row {
+	char		 id[GH_MAX_CLIENT_ID_LEN];
+	char		 name[GH_MAX_NAME_FIELD];
+	char		 owner[GH_MAX_NAME_FIELD];
+	bool		 is_public;
+	enum client_auth auth_method;
+	bool		 has_secret;
+	uint8_t		 secret_hash[GH_HASH_BYTES];
+	char		 redirect_uris[GH_MAX_REDIRECTS][GH_MAX_REDIRECT_LEN];
+	size_t		 nredirect;
+	char		 scopes[GH_MAX_SCOPE_LEN];	/* space-separated */
+	enum client_status status;
+	int64_t		 created_at;
+	int64_t		 secret_rotated_at;		/* 0: never */
+	int64_t		 updated_at;
+};
+
+struct user_row {
+	char		 id[GH_ID_LEN];		/* the stable `sub` */
+	char		 username[GH_MAX_USERNAME_LEN + 1];
+	char		 password_hash[256];	/* Argon2id encoded */
+	enum user_status status;
+	int64_t		 created_at;
+};
+
+struct session_row {
+	uint8_t		 hash[GH_HASH_BYTES];
+	char		 user_id[GH_ID_LEN];
+	int64_t		 auth_time;
+	int64_t		 expires_at;
+};
+
+struct grant_row {
+	char		 id[GH_ID_LEN];
+	char		 user_id[GH_ID_LEN];
+	char		 client_id[GH_MAX_CLIENT_ID_LEN];
+	char		 scope[GH_MAX_SCOPE_LEN];
+	int64_t		 created_at;
+	int64_t		 last_used_at;
+};
+
+struct code_row {
+	uint8_t		 hash[GH_HASH_BYTES];
+	char		 grant_id[GH_ID_LEN];
+	char		 client_id[GH_MAX_CLIENT_ID_LEN];
+	char		 user_id[GH_ID_LEN];
+	char		 redirect_uri[GH_MAX_REDIRECT_LEN];
+	char		 challenge[GH_S256_CHALLENGE_LEN + 1];
+	char		 scope[GH_MAX_SCOPE_LEN];
+	char		 nonce[GH_MAX_NONCE_LEN + 1];
+	int64_t		 auth_time;
+	int64_t		 created_at;
+	int64_t		 expires_at;
+	bool		 consumed;
+};
+
+struct family_row {
+	char		 id[GH_ID_LEN];
+	char		 grant_id[GH_ID_LEN];
+	char		 client_id[GH_MAX_CLIENT_ID_LEN];
+	char		 user_id[GH_ID_LEN];
+	uint8_t		 code_hash[GH_HASH_BYTES];
+	int64_t		 created_at;
+};
+
+struct token_row {
+	uint8_t		 hash[GH_HASH_BYTES];
+	enum token_kind	 kind;
+	char		 family_id[GH_ID_LEN];
+	char		 grant_id[GH_ID_LEN];
+	char		 client_id[GH_MAX_CLIENT_ID_LEN];
+	char		 user_id[GH_ID_LEN];
+	char		 scope[GH_MAX_SCOPE_LEN];
+	int64_t		 issued_at;
+	int64_t		 expires_at;
+};
+
+struct audit_row {
+	int64_t		 time;
+	const char	*type;		/* e.g. "code.replayed" */
+	const char	*actor;		/* who acted: "user", "client", "admin" */
+	const char	*client_id;	/* each may be NULL */
+	const char	*user_id;
+	const char	*grant_id;
+	const char	*remote_addr;
+	const char	*user_agent;
+	const char	*detail;	/* a JSON object, no secrets */
+};
+
+struct store;
+
+/* "sqlite:PATH", or a plain path (SQLite). Applies pending migrations. */
+enum gh_err	store_open(const char *url, struct store **out);
+void		store_close(struct store *s);
+
+/* clients */
+enum gh_err	store_client_insert(struct store *s,
+		    const struct client_row *c);
+enum gh_err	store_client_get(struct store *s, const char *id,
+		    struct client_row *out);
+/* Calls fn for each client in creation order; fn returns false to stop. */
+enum gh_err	store_client_each(struct store *s,
+		    bool (*fn)(void *ctx, const struct client_row *c),
+		    void *ctx);
+enum gh_err	store_client_set_status(struct store *s, const char *id,
+		    enum client_status st, int64_t now);
+enum gh_err	store_client_set_secret(struct store *s, const char *id,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
+
+/* users */
+enum gh_err	store_user_insert(struct store *s, const struct user_row *u);
+enum gh_err	store_user_by_name(struct store *s, const char *username,
+		    struct user_row *out);
+enum gh_err	store_user_get(struct store *s, const char *id,
+		    struct user_row *out);
+enum gh_err	store_user_each(struct store *s,
+		    bool (*fn)(void *ctx, const struct user_row *u),
+		    void *ctx);
+enum gh_err	store_user_set_status(struct store *s, const char *id,
+		    enum user_status st, int64_t now);
+enum gh_err	store_user_set_password(struct store *s, const char *id,
+		    const char *password_hash, int64_t now);
+
+/* browser sessions: only unexpired ones are found */
+enum gh_err	store_session_insert(struct store *s,
+		    const struct session_row *r);
+enum gh_err	store_session_get(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    struct session_row *out);
+enum gh_err	store_session_delete(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES]);
+
+/*
+ * Grants: at most one live grant per user and client. upsert creates it or
+ * replaces its scope; out receives the row as stored.
+ */
+enum gh_err	store_grant_upsert(struct store *s, const char *user_id,
+		    const char *client_id, const char *scope, int64_t now,
+		    struct grant_row *out);
+enum gh_err	store_grant_find(struct store *s, const char *user_id,
+		    const char *client_id, struct grant_row *out);
+
+/* codes */
+enum gh_err	store_code_insert(struct store *s, const struct code_row *r);
+/* Any code with this hash, consumed or not, expired or not. */
+enum gh_err	store_code_get(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], struct code_row *out);
+/*
+ * Consume the code (only if unconsumed and unexpired at `now`) and record
+ * the family and its tokens, in one transaction. GH_ERR_CONFLICT if the
+ * code was already consumed (a replay), GH_ERR_NOT_FOUND if unknown or
+ * expired; nothing is written then.
+ */
+enum gh_err	store_code_redeem(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    const struct family_row *fam,
+		    const struct token_row *tokens, size_t ntokens);
+/* Revoke every family minted from this code (code replay). */
+enum gh_err	store_family_revoke_by_code(struct store *s,
+		    const uint8_t code_hash[GH_HASH_BYTES], int64_t now,
+		    const char *reason);
+
+/* tokens */
+/* A live token (ancestry checked; refresh tokens not yet rotated). */
+enum gh_err	store_token_live(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    struct token_row *out);
+/* Any token with this hash, whatever its state; `rotated` tells reuse. */
+enum gh_err	store_token_get(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], struct token_row *out,
+		    bool *rotated);
+/*
+ * Retire refresh token `hash` of `client_id` and insert its successors
+ * (family, grant, user and client ids are copied from the old token into
+ * `next` by the store). GH_ERR_CONFLICT if it was already rotated (reuse),
+ * GH_ERR_NOT_FOUND if unknown, expired, revoked or not the client's.
+ */
+enum gh_err	store_refresh_exchange(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], const char *client_id,
+		    int64_t now, struct token_row *next, size_t nnext);
+enum gh_err	store_token_revoke(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
+enum gh_err	store_family_revoke(struct store *s, const char *family_id,
+		    int64_t now, const char *reason);
+
+/* audit: append-only */
+enum gh_err	store_audit_append(struct store *s,
+		    const struct audit_row *r);
+
+/* text forms used by the store and the admin command */
+const char     *client_status_name(enum client_status st);
+const char     *client_auth_name(enum client_auth a);
+bool		client_auth_parse(const char *s, enum client_auth *out);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * store_impl.h - the backend interface behind store.h (private to store/).
+ *
+ * A backend embeds struct store as its first member and fills one
+ * struct store_ops; store.c forwards every public call through it.
+ */
+#ifndef GH_STORE_IMPL_H
+#define GH_STORE_IMPL_H
+
+#include "store.h"
+
+struct store_ops {
+	void		(*close)(struct store *);
+	enum gh_err	(*client_insert)(struct store *,
+			    const struct client_row *);
+	enum gh_err	(*client_get)(struct store *, const char *,
+			    struct client_row *);
+	enum gh_err	(*client_each)(struct store *,
+			    bool (*)(void *, const struct client_row *),
+			    void *);
+	enum gh_err	(*client_set_status)(struct store *, const char *,
+			    enum client_status, int64_t);
+	enum gh_err	(*client_set_secret)(struct store *, const char *,
+			    const uint8_t *, int64_t);
+	enum gh_err	(*user_insert)(struct store *,
+			    const struct user_row *);
+	enum gh_err	(*user_by_name)(struct store *, const char *,
+			    struct user_row *);
+	enum gh_err	(*user_get)(struct store *, const char *,
+			    struct user_row *);
+	enum gh_err	(*user_each)(struct store *,
+			    bool (*)(void *, const struct user_row *),
+			    void *);
+	enum gh_err	(*user_set_status)(struct store *, const char *,
+			    enum user_status, int64_t);
+	enum gh_err	(*user_set_password)(struct store *, const char *,
+			    const char *, int64_t);
+	enum gh_err	(*session_insert)(struct store *,
+			    const struct session_row *);
+	enum gh_err	(*session_get)(struct store *, const uint8_t *,
+			    int64_t, struct session_row *);
+	enum gh_err	(*session_delete)(struct store *, const uint8_t *);
+	enum gh_err	(*grant_upsert)(struct store *, const char *,
+			    const char *, const char *, int64_t,
+			    struct grant_row *);
+	enum gh_err	(*grant_find)(struct store *, const char *,
+			    const char *, struct grant_row *);
+	enum gh_err	(*code_insert)(struct store *,
+			    const struct code_row *);
+	enum gh_err	(*code_get)(struct store *, const uint8_t *,
+			    struct code_row *);
+	enum gh_err	(*code_redeem)(struct store *, const uint8_t *,
+			    int64_t, const struct family_row *,
+			    const struct token_row *, size_t);
+	enum gh_err	(*family_revoke_by_code)(struct store *,
+			    const uint8_t *, int64_t, const char *);
+	enum gh_err	(*token_live)(struct store *, const uint8_t *,
+			    int64_t, struct token_row *);
+	enum gh_err	(*token_get)(struct store *, const uint8_t *,
+			    struct token_row *, bool *);
+	enum gh_err	(*refresh_exchange)(struct store *, const uint8_t *,
+			    const char *, int64_t, struct token_row *,
+			    size_t);
+	enum gh_err	(*token_revoke)(struct store *, const uint8_t *,
+			    int64_t);
+	enum gh_err	(*family_revoke)(struct store *, const char *,
+			    int64_t, const char *);
+	enum gh_err	(*audit_append)(struct store *,
+			    const struct audit_row *);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+enum gh_err	sqlite_store_open(const char *path, struct store **out);
+
+#endif

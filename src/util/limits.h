@@ -1,0 +1,54 @@
+/*
+ * limits.h - every size and count limit of Gatehouse, in one place.
+ *
+ * Anything that grows from untrusted input is bounded by one of these.
+ * Raising a limit is a reviewable one-line change here, never a literal
+ * sprinkled through a parser.
+ */
+#ifndef GH_LIMITS_H
+#define GH_LIMITS_H
+
+/* HTTP */
+#define GH_MAX_URI_LEN		8192	/* request line target, bytes */
+#define GH_MAX_BODY_LEN		16384	/* form bodies; larger is 413 */
+#define GH_MAX_HEADER_MEM	16384	/* per-connection header memory */
+#define GH_MAX_PARAMS		64	/* parameters in one query or form */
+#define GH_MAX_PARAM_LEN	4096	/* one decoded parameter value */
+#define GH_MAX_NAME_LEN		128	/* one decoded parameter name */
+#define GH_MAX_COOKIES		32	/* cookies in one Cookie header */
+#define GH_MAX_COOKIE_HDR	4096	/* Cookie header bytes */
+#define GH_MAX_AUTH_HDR		1024	/* Authorization header bytes */
+#define GH_MAX_REPLY_LEN	65536	/* one generated reply body */
+#define GH_MAX_HEADERS_OUT	8	/* extra reply headers */
+#define GH_MAX_UA_LEN		256	/* user agent kept for audit */
+
+/* OAuth values */
+#define GH_MAX_CLIENT_ID_LEN	64
+#define GH_MAX_SECRET_LEN	128
+#define GH_MAX_REDIRECT_LEN	2048
+#define GH_MAX_REDIRECTS	16	/* registered redirect URIs per client */
+#define GH_MAX_SCOPE_LEN	1024
+#define GH_MAX_SCOPES		32
+#define GH_MAX_SCOPE_NAME	64
+#define GH_MAX_STATE_LEN	1024
+#define GH_MAX_NONCE_LEN	512
+#define GH_MAX_TOKEN_LEN	128	/* any code or token we issue fits */
+#define GH_PKCE_MIN		43	/* RFC 7636 4.1 */
+#define GH_PKCE_MAX		128
+#define GH_S256_CHALLENGE_LEN	43	/* base64url(SHA-256), no padding */
+
+/* people and names */
+#define GH_MAX_USERNAME_LEN	64
+#define GH_MAX_PASSWORD_LEN	256
+#define GH_MAX_NAME_FIELD	128	/* client name, owner */
+
+/* secrets */
+#define GH_SECRET_BYTES		32	/* 256-bit codes, tokens, secrets */
+#define GH_HASH_BYTES		32	/* SHA-256 */
+#define GH_HASH_HEX		(GH_HASH_BYTES * 2)
+
+/* config */
+#define GH_MAX_CONF_FILE	65536
+#define GH_MAX_PATH		1024
+
+#endif

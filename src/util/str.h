@@ -1,0 +1,45 @@
+/*
+ * str.h - length-carrying string slices and bounded number parsing.
+ *
+ * Parsers walk untrusted bytes through struct slice (pointer + length,
+ * never assumed NUL-terminated). Numbers are parsed with explicit bounds;
+ * bare atoi/strtol are banned (scripts/checksrc.sh).
+ */
+#ifndef GH_STR_H
+#define GH_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct slice {
+	const char	*p;
+	size_t		 len;
+};
+
+struct slice	slice_cstr(const char *s);
+bool		slice_eq_cstr(struct slice s, const char *c);
+/* Split at the first `sep`: head before it, *rest after; false if absent. */
+bool		slice_split(struct slice s, char sep, struct slice *head,
+		    struct slice *rest);
+struct slice	slice_trim(struct slice s);
+
+/* Decimal digits only, no sign, no spaces; value must be in [min, max]. */
+enum gh_err	parse_u64(struct slice s, uint64_t min, uint64_t max,
+		    uint64_t *out);
+
+/* Copy at most dstsz-1 bytes and NUL-terminate; false if it was cut. */
+bool		str_copy(char *dst, size_t dstsz, const char *src);
+/* strdup that returns NULL for NULL. */
+char	       *str_dup(const char *s);
+char	       *str_ndup(const char *s, size_t n);
+bool		str_has_ctl(const char *s);	/* any byte < 0x20 or 0x7f */
+
+/*
+ * Space-separated word lists (scope, prompt): true if `word` is one of the
+ * words of `list`.
+ */
+bool		words_has(const char *list, const char *word);
+
+#endif
