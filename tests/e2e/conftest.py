@@ -1,0 +1,254 @@
+"""Shared fixtures for the end-to-end tests.
+
+Each test module gets a fresh Gatehouse (the ASan+UBSan build unless
+GATEHOUSE_BIN says otherwise) on a free loopback port with a temporary
+config, key and SQLite database. Helpers drive the admin command, the
+login and consent forms, and the token endpoint exactly as a client would.
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("GATEHOUSE_BIN", os.path.join(ROOT, "build", "gatehouse-san"))
+REDIRECT = "http://127.0.0.1:9000/callback"
+PASSWORD = "correct horse battery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pkce_pair():
+    verifier = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+class Server:
+    """A running Gatehouse with its own folder, plus helpers to drive it."""
+
+    def __init__(self, tmp, **config):
+        self.dir = str(tmp)
+        self.port = free_port()
+        self.issuer = "http://127.0.0.1:%d" % self.port
+        self.base = self.issuer
+        self.conf = os.path.join(self.dir, "gatehouse.json")
+        self.db = os.path.join(self.dir, "gatehouse.db")
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.proc = None
+        self.cli("init", "--issuer", self.issuer,
+                 "--listen", "127.0.0.1:%d" % self.port)
+        if config:
+            with open(self.conf) as f:
+                c = json.load(f)
+            c.update(config)
+            with open(self.conf, "w") as f:
+                json.dump(c, f)
+
+    # -- process -------------------------------------------------------
+    def start(self):
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "--config", self.conf, "serve"],
+                                     stdout=self.log, stderr=self.log, env=env)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.log_text())
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + self.log_text())
+
+    def stop(self):
+        """SIGTERM; returns the exit code (0 expected: clean drain)."""
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    # -- admin command -------------------------------------------------
+    def cli(self, *args, input=None, check=True):
+        r = subprocess.run([BIN, "--config", self.conf] + list(args),
+                           input=input, capture_output=True, text=True,
+                           timeout=60)
+        if check and r.returncode != 0:
+            raise RuntimeError("gatehouse %s failed (%d): %s" %
+                               (" ".join(args), r.returncode, r.stderr))
+        return r
+
+    def add_client(self, name="Test app", owner="test-team",
+                   redirect_uris=(REDIRECT,),
+                   scope="openid profile email offline_access",
+                   public=False, auth_method=None):
+        args = ["client", "add", "--name", name, "--owner", owner,
+                "--scope", scope, "--json"]
+        for u in redirect_uris:
+            args += ["--redirect-uri", u]
+        if public:
+            args.append("--public")
+        if auth_method:
+            args += ["--auth-method", auth_method]
+        out = json.loads(self.cli(*args).stdout)
+        out["redirect_uri"] = redirect_uris[0]
+        out["public"] = public
+        out["auth_method"] = auth_method or ("none" if public else
+                                             "client_secret_basic")
+        return out
+
+    def add_user(self, username="alice", password=PASSWORD):
+        self.cli("user", "add", "--username", username, "--password-stdin",
+                 input=password + "\n")
+        return {"username": username, "password": password}
+
+    # -- database (read-only checks) -----------------------------------
+    def query(self, sql, *params):
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def audit_types(self):
+        return [r[0] for r in self.query(
+            "SELECT type FROM audit_events ORDER BY seq")]
+
+
+class Browser:
+    """A user agent that signs in and consents through the HTML forms."""
+
+    def __init__(self, server):
+        self.server = server
+        self.s = requests.Session()
+
+    @staticmethod
+    def form_fields(html):
+        fields = {}
+        for m in re.finditer(r'<input type="hidden" name="([^"]*)" '
+                             r'value="([^"]*)">', html):
+            fields[m.group(1)] = (m.group(2).replace("&quot;", '"')
+                                  .replace("&#39;", "'").replace("&lt;", "<")
+                                  .replace("&gt;", ">").replace("&amp;", "&"))
+        return fields
+
+    def get(self, params):
+        return self.s.get(self.server.base + "/authorize", params=params,
+                          allow_redirects=False)
+
+    def post(self, data):
+        return self.s.post(self.server.base + "/authorize", data=data,
+                           allow_redirects=False)
+
+    def login(self, page, username="alice", password=PASSWORD):
+        data = self.form_fields(page.text)
+        data.update(username=username, password=password)
+        return self.post(data)
+
+    def consent(self, page, decision="allow"):
+        data = self.form_fields(page.text)
+        data["decision"] = decision
+        return self.post(data)
+
+    def authorize(self, params, username="alice", password=PASSWORD,
+                  decision="allow"):
+        """Walk login and consent as needed; return the final response."""
+        r = self.get(params)
+        for _ in range(3):
+            if r.status_code != 200:
+                return r
+            if 'value="login"' in r.text:
+                r = self.login(r, username, password)
+            elif 'value="consent"' in r.text:
+                r = self.consent(r, decision)
+            else:
+                return r
+        return r
+
+
+def auth_params(client, challenge, scope="openid offline_access",
+                state="st-123", **extra):
+    p = {"response_type": "code", "client_id": client["client_id"],
+         "redirect_uri": client["redirect_uri"], "scope": scope,
+         "state": state, "code_challenge": challenge,
+         "code_challenge_method": "S256"}
+    p.update(extra)
+    return {k: v for k, v in p.items() if v is not None}
+
+
+def redirect_params(resp):
+    """Query parameters of a redirect's Location, as a dict of lists."""
+    loc = resp.headers["Location"]
+    return loc, urllib.parse.parse_qs(urllib.parse.urlparse(loc).query)
+
+
+def token_request(server, client, data, auth=None):
+    """POST to /token authenticating as the client's registered method."""
+    data = dict(data)
+    kw = {}
+    method = auth or client.get("auth_method")
+    if method == "client_secret_basic":
+        kw["auth"] = (client["client_id"], client["client_secret"])
+    elif method == "client_secret_post":
+        data["client_id"] = client["client_id"]
+        data["client_secret"] = client["client_secret"]
+    else:
+        data["client_id"] = client["client_id"]
+    return requests.post(server.base + "/token", data=data, **kw)
+
+
+def get_code(server, client, scope="openid offline_access", **extra):
+    """Full browser leg: returns (code, verifier, redirect params)."""
+    verifier, challenge = pkce_pair()
+    b = Browser(server)
+    r = b.authorize(auth_params(client, challenge, scope=scope, **extra))
+    assert r.status_code in (302, 303), r.text
+    _, q = redirect_params(r)
+    return q["code"][0], verifier, q
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A started server with a confidential client, a public client and alice."""
+    s = Server(tmp_path)
+    s.confidential = s.add_client(name="Confidential app")
+    s.public = s.add_client(name="Public app", public=True,
+                            redirect_uris=("http://127.0.0.1:9001/cb",))
+    s.user = s.add_user()
+    s.start()
+    yield s
+    rc = s.stop()
+    log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    assert rc == 0, "server exit code %d\n%s" % (rc, log[-4000:])
