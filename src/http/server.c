@@ -335,6 +335,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	s->ctx = ctx;
 	atomic_init(&s->inflight, 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -343,7 +344,6 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM * 2,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# run-e2e.sh - end-to-end tests: pytest (Debian's python3 with requests and
+# authlib) against the ASan+UBSan server build, including the Node
+# openid-client interop test. Prints `e2e: N passed, M failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -f tests/interop/package-lock.json && ! -d tests/interop/node_modules ]]; then
+	echo "e2e: npm ci (tests/interop)"
+	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error \
+		>/dev/null || { echo "e2e: npm ci failed"; exit 1; }
+fi
+
+mkdir -p build
+export GATEHOUSE_BIN="${GATEHOUSE_BIN:-$PWD/build/gatehouse-san}"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	--junitxml=build/e2e-junit.xml tests/e2e "$@"
+rc=$?
+/usr/bin/python3 - <<'PY'
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse("build/e2e-junit.xml").getroot()
+except Exception:
+    print("e2e: 0 passed, 1 failed")
+    raise SystemExit
+suites = [root] if root.tag == "testsuite" else list(root)
+tests = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print("e2e: %d passed, %d failed, %d skipped" % (tests - bad - skipped, bad, skipped))
+PY
+# pytest exits 5 when it collected nothing: that is a failure here
+exit $rc

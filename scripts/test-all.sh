@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test-all.sh - every suite of `make test`, in order, with one summary.
+# Each stage prints `<stage>: N passed, M failed`; the last line sums them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+log=build/test-all.log
+: > "$log"
+
+stages=(unit fuzz-replay e2e)
+failed_stages=()
+for s in "${stages[@]}"; do
+	echo "== $s"
+	if ! make --no-print-directory "$s" 2>&1 | tee -a "$log"; then
+		failed_stages+=("$s")
+	fi
+	# a stage that printed no summary failed, whatever its exit code
+	if ! grep -qE "^$s: [0-9]+ passed, [0-9]+ failed" "$log"; then
+		echo "$s: 0 passed, 1 failed (no summary line)" | tee -a "$log"
+		[[ " ${failed_stages[*]} " == *" $s "* ]] || failed_stages+=("$s")
+	fi
+done
+
+read -r passed failed < <(grep -E '^(unit|fuzz-replay|e2e): [0-9]+ passed' "$log" |
+	awk '{p += $2; f += $4} END {print p + 0, f + 0}')
+echo
+grep -E '^(unit|fuzz-replay|e2e): ' "$log"
+if (( ${#failed_stages[@]} > 0 )); then
+	echo "failed stages: ${failed_stages[*]}"
+	(( failed == 0 )) && failed=${#failed_stages[@]}
+fi
+echo "total: $passed passed, $failed failed"
+(( failed == 0 && ${#failed_stages[@]} == 0 ))

@@ -1,0 +1,393 @@
+// Interoperability check: drive Gatehouse's Authorization Code flow with
+// PKCE through openid-client (v6, built on oauth4webapi), a certified client
+// library, and let its strict checks judge the server.
+//
+// Configured entirely by environment variables:
+//   GH_ISSUER         issuer identifier, e.g. http://127.0.0.1:8080
+//   GH_CLIENT_ID      client identifier
+//   GH_CLIENT_SECRET  client secret; empty (or unset) for a public client
+//   GH_REDIRECT_URI   the client's registered redirect URI
+//   GH_USERNAME       resource owner to sign in as
+//   GH_PASSWORD       that user's password
+//
+// Prints one line per check ("ok - ..." or "not ok - ...") and exits 0 only
+// if every check passed.
+import * as client from 'openid-client';
+
+const env = (name, { optional = false } = {}) => {
+  const v = process.env[name];
+  if (v === undefined || (!optional && v === '')) {
+    console.error(`flow.mjs: environment variable ${name} is required`);
+    process.exit(2);
+  }
+  return v ?? '';
+};
+
+const ISSUER = env('GH_ISSUER');
+const CLIENT_ID = env('GH_CLIENT_ID');
+const CLIENT_SECRET = env('GH_CLIENT_SECRET', { optional: true });
+const REDIRECT_URI = env('GH_REDIRECT_URI');
+const USERNAME = env('GH_USERNAME');
+const PASSWORD = env('GH_PASSWORD');
+const CONFIDENTIAL = CLIENT_SECRET !== '';
+// The server does not issue ID tokens yet. openid-client only demands an
+// id_token when asked to (expectedNonce, maxAge or idTokenExpected), none of
+// which is used here, so "openid" can stay in the scope.
+const SCOPE = 'openid offline_access';
+
+let passed = 0;
+let failed = 0;
+
+function ok(name, detail) {
+  passed++;
+  console.log(`ok - ${name}${detail ? ` (${detail})` : ''}`);
+}
+
+function notOk(name, detail) {
+  failed++;
+  console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
+}
+
+function describe(err) {
+  if (!err) return String(err);
+  const parts = [err.name, err.code, err.error, err.message].filter(Boolean);
+  return parts.join(' / ');
+}
+
+// Run one check; a thrown error fails it. Returns the function's value, or
+// undefined on failure.
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    ok(name, typeof detail === 'string' ? detail : undefined);
+    return detail;
+  } catch (err) {
+    notOk(name, describe(err));
+    return undefined;
+  }
+}
+
+// Expect fn to throw; pred(err) says whether it threw the right thing.
+async function checkThrows(name, fn, pred, want) {
+  let result;
+  try {
+    result = await fn();
+  } catch (err) {
+    if (pred(err)) {
+      ok(name, `rejected: ${describe(err)}`);
+    } else {
+      notOk(name, `threw the wrong error (${describe(err)}), wanted ${want}`);
+    }
+    return;
+  }
+  notOk(name, `did not throw, wanted ${want} (got ${JSON.stringify(result)})`);
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function fatal(message) {
+  console.log(`not ok - ${message}`);
+  console.log(`FAILED: ${passed} passed, ${failed + 1} failed (stopped early)`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------
+// A minimal user agent: fetch with manual redirects and a cookie jar.
+
+class Browser {
+  constructor() {
+    this.jar = new Map();
+  }
+
+  cookieHeader() {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  keepCookies(res) {
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';', 1)[0];
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const maxAge = /;\s*max-age=(-?\d+)/i.exec(line);
+      if (value === '' || (maxAge && Number(maxAge[1]) <= 0)) {
+        this.jar.delete(name);
+      } else {
+        this.jar.set(name, value);
+      }
+    }
+  }
+
+  async request(url, init = {}) {
+    const headers = new Headers(init.headers);
+    if (this.jar.size) headers.set('cookie', this.cookieHeader());
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    this.keepCookies(res);
+    const body = await res.text();
+    return { status: res.status, headers: res.headers, body };
+  }
+
+  get(url) {
+    return this.request(url);
+  }
+
+  post(url, fields) {
+    return this.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+}
+
+function htmlUnescape(s) {
+  return s
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}
+
+function hiddenFields(html) {
+  const fields = {};
+  const re = /<input type="hidden" name="([^"]*)" value="([^"]*)">/g;
+  for (const m of html.matchAll(re)) {
+    fields[htmlUnescape(m[1])] = htmlUnescape(m[2]);
+  }
+  return fields;
+}
+
+// Walk the login and consent pages; return the Location of the final 303.
+async function signInAndConsent(authorizationUrl) {
+  const b = new Browser();
+  const formUrl = new URL('/authorize', ISSUER).href;
+  let res = await b.get(authorizationUrl.href);
+  let sawLogin = false;
+  let sawConsent = false;
+  for (let i = 0; i < 4 && res.status === 200; i++) {
+    const fields = hiddenFields(res.body);
+    if (fields.gh_action === 'login') {
+      sawLogin = true;
+      res = await b.post(formUrl, { ...fields, username: USERNAME, password: PASSWORD });
+    } else if (fields.gh_action === 'consent') {
+      sawConsent = true;
+      res = await b.post(formUrl, { ...fields, decision: 'allow' });
+    } else {
+      break;
+    }
+  }
+  assert(sawLogin, 'no login form was shown');
+  assert(sawConsent, 'no consent form was shown');
+  assert(res.status === 303,
+    `final response is ${res.status}, wanted 303: ${res.body.slice(0, 300)}`);
+  const location = res.headers.get('location');
+  assert(location, '303 without a Location header');
+  // The forms only work if the CSRF and session cookies were kept
+  // (names get a __Host- prefix when the server sets Secure cookies).
+  for (const c of ['gh_csrf', 'gh_session']) {
+    assert([...b.jar.keys()].some((k) => k === c || k === `__Host-${c}`),
+      `cookie ${c} was never set`);
+  }
+  return { location, cookies: [...b.jar.keys()] };
+}
+
+// One full front-channel round: returns the callback URL, verifier, state.
+async function authorizationRound(config) {
+  const pkceCodeVerifier = client.randomPKCECodeVerifier();
+  const codeChallenge = await client.calculatePKCECodeChallenge(pkceCodeVerifier);
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    state,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  });
+  const { location, cookies } = await signInAndConsent(url);
+  return { callback: new URL(location), pkceCodeVerifier, state, cookies };
+}
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  console.log(`# openid-client interop: ${CONFIDENTIAL ? 'confidential' : 'public'} ` +
+    `client ${CLIENT_ID} at ${ISSUER}`);
+
+  // 1. Discovery from RFC 8414 metadata (.well-known/oauth-authorization-server).
+  let config;
+  try {
+    config = await client.discovery(
+      new URL(ISSUER),
+      CLIENT_ID,
+      CONFIDENTIAL ? { client_secret: CLIENT_SECRET } : undefined,
+      CONFIDENTIAL ? client.ClientSecretBasic(CLIENT_SECRET) : client.None(),
+      { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+    );
+  } catch (err) {
+    fatal(`discovery (oauth2 metadata): ${describe(err)}`);
+  }
+  const meta = config.serverMetadata();
+  ok('discovery (oauth2 metadata)', `issuer ${meta.issuer}`);
+  await check('metadata advertises S256 PKCE and RFC 9207 iss', () => {
+    assert(meta.issuer === ISSUER, `issuer ${meta.issuer} != ${ISSUER}`);
+    assert(meta.supportsPKCE('S256'), 'code_challenge_methods_supported lacks S256');
+    assert(meta.authorization_response_iss_parameter_supported === true,
+      'authorization_response_iss_parameter_supported is not true');
+  });
+
+  // 2 + 3. First authorization round through login and consent.
+  let round;
+  try {
+    round = await authorizationRound(config);
+  } catch (err) {
+    fatal(`authorization round (login + consent): ${describe(err)}`);
+  }
+  const { callback, pkceCodeVerifier, state } = round;
+  await check('authorization response: 303 to redirect URI with code, state, iss', () => {
+    const base = new URL(callback.href);
+    base.search = '';
+    assert(base.href === new URL(REDIRECT_URI).href,
+      `redirected to ${base.href}, wanted ${REDIRECT_URI}`);
+    const q = callback.searchParams;
+    assert(q.get('code'), 'no code');
+    assert(q.get('state') === state, `state ${q.get('state')} != ${state}`);
+    assert(q.get('iss') === ISSUER, `iss ${q.get('iss')} != ${ISSUER}`);
+    return `cookies kept: ${round.cookies.join(', ')}`;
+  });
+
+  // 5a/5b. RFC 9207 strictness. validateAuthResponse() runs before any token
+  // request is sent, so these do not spend the code redeemed below.
+  const wrongIss = new URL(callback.href);
+  wrongIss.searchParams.set('iss', 'https://attacker.example');
+  await checkThrows('callback with a foreign iss is rejected',
+    () => client.authorizationCodeGrant(config, wrongIss,
+      { pkceCodeVerifier, expectedState: state }),
+    (e) => /iss/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    'an "unexpected iss" OAUTH_INVALID_RESPONSE');
+
+  const noIss = new URL(callback.href);
+  noIss.searchParams.delete('iss');
+  await checkThrows('callback without iss is rejected',
+    () => client.authorizationCodeGrant(config, noIss,
+      { pkceCodeVerifier, expectedState: state }),
+    (e) => /iss/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    'an "iss missing" OAUTH_INVALID_RESPONSE');
+
+  const wrongState = new URL(callback.href);
+  wrongState.searchParams.set('state', client.randomState());
+  await checkThrows('callback with a different state is rejected',
+    () => client.authorizationCodeGrant(config, wrongState,
+      { pkceCodeVerifier, expectedState: state }),
+    (e) => /state/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    'an "unexpected state" OAUTH_INVALID_RESPONSE');
+
+  // 5c. PKCE: fresh codes (a failed redemption may burn a code) redeemed
+  // with a wrong verifier, and with none at all.
+  const second = await check('second authorization round', () => authorizationRound(config));
+  if (second) {
+    await checkThrows('code redeemed with a wrong PKCE verifier fails with invalid_grant',
+      () => client.authorizationCodeGrant(config, second.callback, {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+        expectedState: second.state,
+      }),
+      (e) => e.error === 'invalid_grant',
+      'a ResponseBodyError with error=invalid_grant');
+  }
+  const third = await check('third authorization round', () => authorizationRound(config));
+  if (third) {
+    // RFC 7636 4.6 / RFC 9700 2.1.1: a code bound to a challenge must not be
+    // redeemed without a verifier (invalid_grant; invalid_request tolerated).
+    await checkThrows('code redeemed without a PKCE verifier is refused',
+      () => client.authorizationCodeGrant(config, third.callback, {
+        expectedState: third.state,
+      }),
+      (e) => e.error === 'invalid_grant' || e.error === 'invalid_request',
+      'a ResponseBodyError with error=invalid_grant or invalid_request');
+  }
+
+  // 4. The real redemption, with every check of the library on.
+  const tokens = await check('authorizationCodeGrant with PKCE, state and iss checks', async () => {
+    const t = await client.authorizationCodeGrant(config, callback,
+      { pkceCodeVerifier, expectedState: state });
+    return t;
+  });
+  if (!tokens) fatal('no tokens: cannot continue');
+  await check('token response: Bearer gate_at_ access token and a refresh token', () => {
+    assert(tokens.token_type === 'bearer', `token_type ${tokens.token_type}`);
+    assert(tokens.access_token.startsWith('gate_at_'),
+      `access_token ${tokens.access_token.slice(0, 12)}...`);
+    assert(typeof tokens.refresh_token === 'string' && tokens.refresh_token,
+      'no refresh_token');
+    assert(typeof tokens.expiresIn() === 'number' && tokens.expiresIn() > 0,
+      `expires_in ${tokens.expires_in}`);
+    assert(tokens.id_token === undefined, 'unexpected id_token');
+    return `scope "${tokens.scope}", expires in ${tokens.expiresIn()}s`;
+  });
+
+  // Replaying the redeemed code must fail (RFC 6749 4.1.2: single use).
+  await checkThrows('replaying the redeemed code fails with invalid_grant',
+    () => client.authorizationCodeGrant(config, callback,
+      { pkceCodeVerifier, expectedState: state }),
+    (e) => e.error === 'invalid_grant',
+    'a ResponseBodyError with error=invalid_grant');
+
+  // 6. Refresh, introspection, revocation.
+  const refreshed = await check('refreshTokenGrant', () =>
+    client.refreshTokenGrant(config, tokens.refresh_token));
+  if (!refreshed) fatal('refresh failed: cannot continue');
+  await check('refresh returns a new access token and a new, different refresh token', () => {
+    assert(refreshed.access_token.startsWith('gate_at_'), 'access_token prefix');
+    assert(refreshed.access_token !== tokens.access_token, 'same access token');
+    assert(typeof refreshed.refresh_token === 'string' && refreshed.refresh_token,
+      'no refresh_token in the refresh response');
+    assert(refreshed.refresh_token !== tokens.refresh_token, 'refresh token not rotated');
+  });
+
+  const current = refreshed.access_token;
+  if (CONFIDENTIAL) {
+    await check('tokenIntrospection: the new access token is active', async () => {
+      const i = await client.tokenIntrospection(config, current);
+      assert(i.active === true, `active is ${i.active}`);
+      assert(i.client_id === CLIENT_ID, `client_id ${i.client_id}`);
+      return `scope "${i.scope}"`;
+    });
+  } else {
+    console.log('# tokenIntrospection skipped: public client (the endpoint needs a secret)');
+  }
+
+  await check('tokenRevocation of the access token', () =>
+    client.tokenRevocation(config, current, { token_type_hint: 'access_token' }));
+
+  if (CONFIDENTIAL) {
+    await check('tokenIntrospection after revocation: inactive', async () => {
+      const i = await client.tokenIntrospection(config, current);
+      assert(i.active === false, `active is ${i.active}`);
+    });
+  }
+
+  await check('tokenRevocation of the rotated refresh token', () =>
+    client.tokenRevocation(config, refreshed.refresh_token,
+      { token_type_hint: 'refresh_token' }));
+  await checkThrows('refreshTokenGrant with the revoked refresh token fails',
+    () => client.refreshTokenGrant(config, refreshed.refresh_token),
+    (e) => e.error === 'invalid_grant',
+    'a ResponseBodyError with error=invalid_grant');
+
+  const summary = `${passed} passed, ${failed} failed`;
+  if (failed) {
+    console.log(`FAILED: ${summary}`);
+    process.exit(1);
+  }
+  console.log(`OK: ${summary}`);
+}
+
+main().catch((err) => {
+  console.log(`not ok - unexpected error: ${describe(err)}`);
+  if (err?.stack) console.log(err.stack.split('\n').map((l) => `# ${l}`).join('\n'));
+  console.log(`FAILED: ${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
