@@ -34,7 +34,8 @@ health(struct app *app, const struct http_request *req,
 #define GET_ONLY (HTTP_GET | HTTP_HEAD)
 
 static const struct route routes[] = {
-	{ "/authorize", GET_ONLY | HTTP_POST, "GET, HEAD, POST", ui_authorize },
+	/* no HEAD: a request with a session may issue a code */
+	{ "/authorize", HTTP_GET | HTTP_POST, "GET, POST", ui_authorize },
 	{ "/token", HTTP_POST, "POST", oauth_token },
 	{ "/revoke", HTTP_POST, "POST", oauth_revoke },
 	{ "/introspect", HTTP_POST, "POST", oauth_introspect },
