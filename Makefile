@@ -52,10 +52,10 @@ build/san/%.o: src/%.c
 	@$(CC) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
 
 build/libgatehouse.a: $(REL_OBJ)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 build/libgatehouse-san.a: $(SAN_OBJ)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 build/gatehouse: build/rel/main.o build/libgatehouse.a
 	$(CC) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS)

@@ -48,11 +48,29 @@ function notOk(name, detail) {
   console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
 }
 
+// openid-client wraps oauth4webapi's errors (ClientError "invalid response
+// encountered" with the precise error as its cause): show the whole chain.
 function describe(err) {
-  if (!err) return String(err);
-  const parts = [err.name, err.code, err.error, err.message].filter(Boolean);
-  return parts.join(' / ');
+  if (!err || typeof err !== 'object') return String(err);
+  const parts = [err.name, err.code, err.error, err.error_description, err.message]
+    .filter(Boolean);
+  let cause = '';
+  if (err.cause instanceof Error) cause = ` <- ${describe(err.cause)}`;
+  else if (Array.isArray(err.cause)) cause = ` <- ${JSON.stringify(err.cause)}`; // WWW-Authenticate
+  else if (err.cause && typeof err.cause === 'object' && err.status) {
+    cause = ` <- HTTP ${err.status} ${JSON.stringify(err.cause)}`; // response body
+  }
+  return parts.join(' / ') + cause;
 }
+
+function messages(err) {
+  const out = [];
+  for (let e = err; e instanceof Error; e = e.cause) out.push(e.message);
+  return out.join(' | ');
+}
+
+const invalidResponse = (re) => (e) =>
+  e.code === 'OAUTH_INVALID_RESPONSE' && re.test(messages(e));
 
 // Run one check; a thrown error fails it. Returns the function's value, or
 // undefined on failure.
@@ -162,16 +180,19 @@ function hiddenFields(html) {
 }
 
 // Walk the login and consent pages; return the Location of the final 303.
-async function signInAndConsent(authorizationUrl) {
+async function signInAndConsent(authorizationUrl, { expectConsent }) {
   const b = new Browser();
-  const formUrl = new URL('/authorize', ISSUER).href;
+  // The forms post back to the authorization endpoint itself.
+  const formUrl = new URL(authorizationUrl.pathname, authorizationUrl.origin).href;
   let res = await b.get(authorizationUrl.href);
-  let sawLogin = false;
+  let logins = 0;
   let sawConsent = false;
   for (let i = 0; i < 4 && res.status === 200; i++) {
     const fields = hiddenFields(res.body);
     if (fields.gh_action === 'login') {
-      sawLogin = true;
+      assert(logins === 0,
+        'the login form came back after signing in (wrong GH_USERNAME/GH_PASSWORD?)');
+      logins++;
       res = await b.post(formUrl, { ...fields, username: USERNAME, password: PASSWORD });
     } else if (fields.gh_action === 'consent') {
       sawConsent = true;
@@ -180,10 +201,13 @@ async function signInAndConsent(authorizationUrl) {
       break;
     }
   }
-  assert(sawLogin, 'no login form was shown');
-  assert(sawConsent, 'no consent form was shown');
+  assert(res.status !== 200 || !/gh_action/.test(res.body),
+    'still on a form after login and consent');
   assert(res.status === 303,
     `final response is ${res.status}, wanted 303: ${res.body.slice(0, 300)}`);
+  assert(logins === 1, 'no login form was shown');
+  // Consent is asked once; later rounds reuse the stored grant.
+  if (expectConsent) assert(sawConsent, 'no consent form was shown');
   const location = res.headers.get('location');
   assert(location, '303 without a Location header');
   // The forms only work if the CSRF and session cookies were kept
@@ -196,7 +220,7 @@ async function signInAndConsent(authorizationUrl) {
 }
 
 // One full front-channel round: returns the callback URL, verifier, state.
-async function authorizationRound(config) {
+async function authorizationRound(config, { expectConsent = false } = {}) {
   const pkceCodeVerifier = client.randomPKCECodeVerifier();
   const codeChallenge = await client.calculatePKCECodeChallenge(pkceCodeVerifier);
   const state = client.randomState();
@@ -207,7 +231,7 @@ async function authorizationRound(config) {
     code_challenge: codeChallenge,
     code_challenge_method: 'S256',
   });
-  const { location, cookies } = await signInAndConsent(url);
+  const { location, cookies } = await signInAndConsent(url, { expectConsent });
   return { callback: new URL(location), pkceCodeVerifier, state, cookies };
 }
 
@@ -242,7 +266,7 @@ async function main() {
   // 2 + 3. First authorization round through login and consent.
   let round;
   try {
-    round = await authorizationRound(config);
+    round = await authorizationRound(config, { expectConsent: true });
   } catch (err) {
     fatal(`authorization round (login + consent): ${describe(err)}`);
   }
@@ -266,7 +290,7 @@ async function main() {
   await checkThrows('callback with a foreign iss is rejected',
     () => client.authorizationCodeGrant(config, wrongIss,
       { pkceCodeVerifier, expectedState: state }),
-    (e) => /iss/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    invalidResponse(/unexpected "iss"/),
     'an "unexpected iss" OAUTH_INVALID_RESPONSE');
 
   const noIss = new URL(callback.href);
@@ -274,7 +298,7 @@ async function main() {
   await checkThrows('callback without iss is rejected',
     () => client.authorizationCodeGrant(config, noIss,
       { pkceCodeVerifier, expectedState: state }),
-    (e) => /iss/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    invalidResponse(/"iss" \(issuer\) missing/),
     'an "iss missing" OAUTH_INVALID_RESPONSE');
 
   const wrongState = new URL(callback.href);
@@ -282,7 +306,7 @@ async function main() {
   await checkThrows('callback with a different state is rejected',
     () => client.authorizationCodeGrant(config, wrongState,
       { pkceCodeVerifier, expectedState: state }),
-    (e) => /state/.test(e.message) && e.code === 'OAUTH_INVALID_RESPONSE',
+    invalidResponse(/unexpected "state"/),
     'an "unexpected state" OAUTH_INVALID_RESPONSE');
 
   // 5c. PKCE: fresh codes (a failed redemption may burn a code) redeemed
@@ -328,13 +352,6 @@ async function main() {
     return `scope "${tokens.scope}", expires in ${tokens.expiresIn()}s`;
   });
 
-  // Replaying the redeemed code must fail (RFC 6749 4.1.2: single use).
-  await checkThrows('replaying the redeemed code fails with invalid_grant',
-    () => client.authorizationCodeGrant(config, callback,
-      { pkceCodeVerifier, expectedState: state }),
-    (e) => e.error === 'invalid_grant',
-    'a ResponseBodyError with error=invalid_grant');
-
   // 6. Refresh, introspection, revocation.
   const refreshed = await check('refreshTokenGrant', () =>
     client.refreshTokenGrant(config, tokens.refresh_token));
@@ -374,6 +391,14 @@ async function main() {
       { token_type_hint: 'refresh_token' }));
   await checkThrows('refreshTokenGrant with the revoked refresh token fails',
     () => client.refreshTokenGrant(config, refreshed.refresh_token),
+    (e) => e.error === 'invalid_grant',
+    'a ResponseBodyError with error=invalid_grant');
+
+  // Replaying the redeemed code must fail (RFC 6749 4.1.2: single use). Done
+  // last: the server also revokes every token minted from a replayed code.
+  await checkThrows('replaying the redeemed code fails with invalid_grant',
+    () => client.authorizationCodeGrant(config, callback,
+      { pkceCodeVerifier, expectedState: state }),
     (e) => e.error === 'invalid_grant',
     'a ResponseBodyError with error=invalid_grant');
 
