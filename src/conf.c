@@ -140,12 +140,21 @@ bad:
 	return false;
 }
 
+/* "localhost", [::1], or an IPv4 literal in 127.0.0.0/8 */
 static bool
 loopback_host(const char *h, size_t n)
 {
-	return (n == 9 && memcmp(h, "localhost", 9) == 0) ||
-	    (n >= 4 && memcmp(h, "127.", 4) == 0) ||
-	    (n == 5 && memcmp(h, "[::1]", 5) == 0);
+	size_t i;
+
+	if ((n == 9 && memcmp(h, "localhost", 9) == 0) ||
+	    (n == 5 && memcmp(h, "[::1]", 5) == 0))
+		return true;
+	if (n < 5 || memcmp(h, "127.", 4) != 0)
+		return false;
+	for (i = 4; i < n; i++)
+		if ((h[i] < '0' || h[i] > '9') && h[i] != '.')
+			return false;
+	return true;
 }
 
 /* RFC 8414 2: https, no query or fragment; http only for loopback tests */
@@ -167,6 +176,8 @@ check_issuer(struct conf *c, char *err, size_t errsz)
 	if (strncmp(s, "http://", 7) != 0)
 		goto bad;
 	host = s + 7;
+	if (memchr(host, '@', strcspn(host, "/")) != NULL)
+		goto bad;	/* userinfo hides the real host */
 	hl = strcspn(host, ":/");
 	if (host[0] == '[')
 		hl = strcspn(host, "]") + 1;

@@ -45,10 +45,12 @@ basic_decode(const char *h, size_t len, char *id, size_t idsz, char *secret,
 	uint8_t		*colon;
 	enum gh_err	 rc = GH_ERR_PARSE;
 
-	if (len > GH_MAX_AUTH_HDR)
-		return GH_ERR_LIMIT;
+	if (len > GH_MAX_AUTH_HDR) {
+		rc = GH_ERR_LIMIT;
+		goto out;
+	}
 	if (len < 6 || !basic_is_basic(h))
-		return GH_ERR_PARSE;
+		goto out;
 	b64 = h + 6;
 	n = len - 6;
 	while (n && *b64 == ' ') {

@@ -53,6 +53,10 @@ redirect_uri_acceptable(const char *uri)
 		/* private-use scheme: reverse domain name (RFC 8252 7.1) */
 		if (memchr(uri, '.', slen) == NULL)
 			return false;
+		/* no userinfo here either */
+		if (strncmp(colon, "://", 3) == 0 && memchr(colon + 3, '@',
+		    strcspn(colon + 3, "/?")) != NULL)
+			return false;
 		return strncmp(uri, "javascript", 10) != 0 &&
 		    strncmp(uri, "data", 4) != 0;
 	}

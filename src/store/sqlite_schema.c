@@ -187,7 +187,13 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_REFRESH_ROTATE] = "UPDATE tokens SET rotated_at = ?3 "
 	    "WHERE hash = ?1 AND kind = 'refresh' AND client_id = ?2 "
 	    "AND rotated_at IS NULL AND revoked_at IS NULL "
-	    "AND expires_at > ?3 "
+	    "AND expires_at > ?3 AND EXISTS (SELECT 1 FROM families f "
+	    "JOIN grants g ON g.id = f.grant_id "
+	    "JOIN clients c ON c.id = tokens.client_id "
+	    "JOIN users u ON u.id = tokens.user_id "
+	    "WHERE f.id = tokens.family_id AND f.revoked_at IS NULL "
+	    "AND g.revoked_at IS NULL AND c.status = 'active' "
+	    "AND u.status = 'active') "
 	    "RETURNING family_id, grant_id, user_id",
 	[S_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 "
 	    "WHERE hash = ?1 AND revoked_at IS NULL",

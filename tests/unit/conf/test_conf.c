@@ -1,0 +1,298 @@
+/*
+ * test_conf.c - conf.h: loading the JSON configuration. Unknown keys,
+ * wrong types, out-of-range values and duplicate keys are errors naming
+ * the key; the issuer rules (RFC 8414 2); defaults; paths resolved
+ * against the config file's folder.
+ */
+#include "../harness.h"
+
+#include "conf.h"
+
+struct fx {
+	char		dir[TH_PATH];
+	char		path[TH_PATH];
+	char		err[256];
+	struct conf	c;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	th_tmpdir(f->dir, sizeof(f->dir));
+	th_path(f->path, sizeof(f->path), f->dir, "gatehouse.json");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	th_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Write `json` as the config file and load it. */
+static enum gh_err
+load(struct fx *f, const char *json)
+{
+	th_write_file(f->path, json);
+	f->err[0] = '\0';
+	return conf_load(f->path, &f->c, f->err, sizeof(f->err));
+}
+
+/* Loading must fail with an error message that contains `word`. */
+static void
+expect_error(struct fx *f, const char *json, const char *word)
+{
+	if (load(f, json) == GH_OK)
+		fail_msg("accepted: %s", json);
+	if (strstr(f->err, word) == NULL)
+		fail_msg("error \"%s\" does not name \"%s\"", f->err, word);
+}
+
+static void
+test_minimal_defaults(void **state)
+{
+	struct fx	*f = *state;
+	char		 want[TH_PATH];
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://auth.example.com\"}"),
+	    GH_OK);
+	assert_string_equal(f->c.issuer, "https://auth.example.com");
+	assert_int_equal(f->c.code_ttl_seconds, 60);
+	assert_true(f->c.secure_cookies);
+	assert_string_equal(f->c.listen_host, "127.0.0.1");
+	assert_int_equal(f->c.listen_port, 8080);
+	/* default relative paths land next to the config file */
+	th_path(want, sizeof(want), f->dir, "gatehouse.db");
+	assert_string_equal(f->c.database, want);
+	th_path(want, sizeof(want), f->dir, "gatehouse.key");
+	assert_string_equal(f->c.key_file, want);
+}
+
+static void
+test_unknown_key(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl\": 60}", "code_ttl");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"Issuer\": \"https://a.example\"}", "Issuer");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": \"60\"}", "code_ttl_seconds");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": 60.5}", "code_ttl_seconds");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"threads\": true}", "threads");
+	expect_error(f, "{\"issuer\": 5}", "issuer");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"\"}", "database");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"a\\nb\"}", "database");
+}
+
+static void
+test_not_an_object(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_not_equal(load(f, "[\"issuer\"]"), GH_OK);
+	assert_int_not_equal(load(f, "{\"issuer\": "), GH_OK);
+	assert_int_not_equal(load(f, ""), GH_OK);
+}
+
+/* RFC 6749 4.1.2: a code lives at most ten minutes. */
+static void
+test_code_ttl_bounds(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": 601}", "code_ttl_seconds");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": 0}", "code_ttl_seconds");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": -5}", "code_ttl_seconds");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": 600}"), GH_OK);
+	assert_int_equal(f->c.code_ttl_seconds, 600);
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"code_ttl_seconds\": 1}"), GH_OK);
+	assert_int_equal(f->c.code_ttl_seconds, 1);
+}
+
+static void
+test_issuer_required(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{}", "issuer");
+	expect_error(f, "{\"listen\": \"127.0.0.1:9000\"}", "issuer");
+}
+
+static void
+test_issuer_scheme(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"http://auth.example.com\"}",
+	    "issuer");
+	expect_error(f, "{\"issuer\": \"ftp://auth.example.com\"}", "issuer");
+	expect_error(f, "{\"issuer\": \"auth.example.com\"}", "issuer");
+	expect_error(f, "{\"issuer\": \"https://\"}", "issuer");
+	expect_error(f, "{\"issuer\": \"https://a.example?x=1\"}", "issuer");
+	expect_error(f, "{\"issuer\": \"https://a.example#f\"}", "issuer");
+	expect_error(f, "{\"issuer\": \"https://a.example/a b\"}", "issuer");
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\"}"),
+	    GH_OK);
+	assert_true(f->c.secure_cookies);
+	/* http only on loopback, and then cookies are not Secure */
+	assert_int_equal(load(f, "{\"issuer\": \"http://127.0.0.1:8080\"}"),
+	    GH_OK);
+	assert_false(f->c.secure_cookies);
+	assert_int_equal(load(f, "{\"issuer\": \"http://localhost:8080\"}"),
+	    GH_OK);
+	assert_false(f->c.secure_cookies);
+	assert_int_equal(load(f, "{\"issuer\": \"http://[::1]:8080\"}"),
+	    GH_OK);
+}
+
+/* A host that only starts like a loopback address is not loopback. */
+static void
+test_issuer_fake_loopback(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"http://localhost.example.com\"}",
+	    "issuer");
+	expect_error(f, "{\"issuer\": \"http://127.attacker.example\"}",
+	    "issuer");
+	expect_error(f, "{\"issuer\": \"http://127.0.0.1.attacker.example\"}",
+	    "issuer");
+	expect_error(f, "{\"issuer\": \"http://127.0.0.1@attacker.example\"}",
+	    "issuer");
+	/* userinfo "127.0.0.1:80", host attacker.example */
+	expect_error(f, "{\"issuer\": "
+	    "\"http://127.0.0.1:80@attacker.example/\"}", "issuer");
+	/* the whole of 127.0.0.0/8 is loopback */
+	assert_int_equal(load(f, "{\"issuer\": \"http://127.0.0.2:8080\"}"),
+	    GH_OK);
+}
+
+static void
+test_issuer_trailing_slash(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example/\"}"),
+	    GH_OK);
+	assert_string_equal(f->c.issuer, "https://a.example");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example/t1//\"}"),
+	    GH_OK);
+	assert_string_equal(f->c.issuer, "https://a.example/t1");
+}
+
+static void
+test_relative_paths(void **state)
+{
+	struct fx	*f = *state;
+	char		 want[TH_PATH];
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"data/gh.db\", \"key_file\": \"k.key\"}"), GH_OK);
+	th_path(want, sizeof(want), f->dir, "data/gh.db");
+	assert_string_equal(f->c.database, want);
+	th_path(want, sizeof(want), f->dir, "k.key");
+	assert_string_equal(f->c.key_file, want);
+	/* absolute paths are kept as they are */
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"/var/lib/gh/gh.db\"}"), GH_OK);
+	assert_string_equal(f->c.database, "/var/lib/gh/gh.db");
+}
+
+static void
+test_duplicate_keys(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_not_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"issuer\": \"https://b.example\"}"), GH_OK);
+	assert_int_not_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"threads\": 1, \"threads\": 2}"), GH_OK);
+	assert_non_null(strstr(f->err, "threads"));
+}
+
+static void
+test_listen(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"0.0.0.0:9000\"}"), GH_OK);
+	assert_string_equal(f->c.listen_host, "0.0.0.0");
+	assert_int_equal(f->c.listen_port, 9000);
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"[::1]:8443\"}"), GH_OK);
+	assert_string_equal(f->c.listen_host, "::1");
+	assert_int_equal(f->c.listen_port, 8443);
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"127.0.0.1\"}", "listen");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"127.0.0.1:65536\"}", "listen");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \":80\"}", "listen");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"127.0.0.1:8o\"}", "listen");
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct fx	*f = *state;
+	char		 p[TH_PATH];
+
+	th_path(p, sizeof(p), f->dir, "absent.json");
+	assert_int_not_equal(conf_load(p, &f->c, f->err, sizeof(f->err)),
+	    GH_OK);
+	assert_true(f->err[0] != '\0');
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_minimal_defaults),
+		T(test_unknown_key),
+		T(test_wrong_type),
+		T(test_not_an_object),
+		T(test_code_ttl_bounds),
+		T(test_issuer_required),
+		T(test_issuer_scheme),
+		T(test_issuer_fake_loopback),
+		T(test_issuer_trailing_slash),
+		T(test_relative_paths),
+		T(test_duplicate_keys),
+		T(test_listen),
+		T(test_missing_file),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

@@ -1,0 +1,174 @@
+/*
+ * test_cookie.c - http/cookie.h: finding one cookie in a Cookie header,
+ * refusing a name sent twice (cookie tossing), and the size limits.
+ */
+#include "../harness.h"
+
+#include "http/cookie.h"
+#include "util/buf.h"
+#include "util/limits.h"
+
+static enum gh_err
+get(const char *h, const char *name, char *out, size_t outsz)
+{
+	return cookie_get(h, h ? strlen(h) : 0, name, out, outsz);
+}
+
+static void
+test_finds_among_several(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(get("a=1; gh_session=abc; b=2", "gh_session", out,
+	    sizeof(out)), GH_OK);
+	assert_string_equal(out, "abc");
+	assert_int_equal(get("a=1; gh_session=abc; b=2", "a", out,
+	    sizeof(out)), GH_OK);
+	assert_string_equal(out, "1");
+	assert_int_equal(get("a=1; gh_session=abc; b=2", "b", out,
+	    sizeof(out)), GH_OK);
+	assert_string_equal(out, "2");
+	/* spaces around the pair are not part of the name or value */
+	assert_int_equal(get("  sid = v ;x=y", "sid", out, sizeof(out)),
+	    GH_OK);
+	assert_string_equal(out, "v");
+	/* a value may itself contain '=' */
+	assert_int_equal(get("t=a=b", "t", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "a=b");
+}
+
+/* Names match whole, never by prefix or suffix. */
+static void
+test_exact_name(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(get("xsid=1; sid2=2; sid=3", "sid", out,
+	    sizeof(out)), GH_OK);
+	assert_string_equal(out, "3");
+	assert_int_equal(get("xsid=1; sid2=2", "sid", out, sizeof(out)),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(get("SID=1", "sid", out, sizeof(out)),
+	    GH_ERR_NOT_FOUND);
+}
+
+static void
+test_quoted_value(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(get("a=1; sid=\"xyz\"", "sid", out, sizeof(out)),
+	    GH_OK);
+	assert_string_equal(out, "xyz");
+	assert_int_equal(get("sid=\"\"", "sid", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "");
+}
+
+/* A second cookie of the same name is the signature of cookie tossing. */
+static void
+test_duplicate(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(get("sid=1; sid=2", "sid", out, sizeof(out)),
+	    GH_ERR_DUPLICATE);
+	assert_int_equal(get("sid=1; other=x; sid=1", "sid", out,
+	    sizeof(out)), GH_ERR_DUPLICATE);
+	/* a duplicate of another name does not matter */
+	assert_int_equal(get("o=1; sid=2; o=3", "sid", out, sizeof(out)),
+	    GH_OK);
+	assert_string_equal(out, "2");
+}
+
+static void
+test_absent(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(get("a=1; b=2", "sid", out, sizeof(out)),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(get(NULL, "sid", out, sizeof(out)),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(get("", "sid", out, sizeof(out)), GH_ERR_NOT_FOUND);
+	/* a bare word without '=' is not a cookie named that word */
+	assert_int_equal(get("sid; a=1", "sid", out, sizeof(out)),
+	    GH_ERR_NOT_FOUND);
+	/* only `len` bytes are read */
+	assert_int_equal(cookie_get("a=1; sid=2", 4, "sid", out,
+	    sizeof(out)), GH_ERR_NOT_FOUND);
+}
+
+static void
+test_header_too_long(void **state)
+{
+	struct buf	b;
+	char		out[64];
+
+	(void)state;
+	buf_init(&b, GH_MAX_COOKIE_HDR + 16);
+	assert_int_equal(buf_puts(&b, "sid=1; pad="), GH_OK);
+	while (b.len < GH_MAX_COOKIE_HDR)
+		assert_int_equal(buf_putc(&b, 'x'), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)), GH_OK);
+	assert_int_equal(buf_putc(&b, 'x'), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)),
+	    GH_ERR_LIMIT);
+	buf_free(&b);
+}
+
+static void
+test_too_many_cookies(void **state)
+{
+	struct buf	b;
+	char		out[64];
+	size_t		i;
+
+	(void)state;
+	buf_init(&b, GH_MAX_COOKIE_HDR);
+	for (i = 0; i < GH_MAX_COOKIES; i++)
+		assert_int_equal(buf_printf(&b, "c%zu=1; ", i), GH_OK);
+	assert_int_equal(get(buf_str(&b), "c0", out, sizeof(out)), GH_OK);
+	assert_int_equal(buf_puts(&b, "sid=2"), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)),
+	    GH_ERR_LIMIT);
+	buf_free(&b);
+}
+
+/* The value and its NUL must fit in out. */
+static void
+test_value_larger_than_out(void **state)
+{
+	char out[4];
+
+	(void)state;
+	assert_int_equal(get("sid=abc", "sid", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "abc");
+	assert_int_equal(get("sid=abcd", "sid", out, sizeof(out)),
+	    GH_ERR_LIMIT);
+	assert_int_equal(get("sid=\"abcd\"", "sid", out, sizeof(out)),
+	    GH_ERR_LIMIT);
+	assert_int_equal(cookie_get("sid=a\0c", 7, "sid", out, sizeof(out)),
+	    GH_ERR_LIMIT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_finds_among_several),
+		cmocka_unit_test(test_exact_name),
+		cmocka_unit_test(test_quoted_value),
+		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_absent),
+		cmocka_unit_test(test_header_too_long),
+		cmocka_unit_test(test_too_many_cookies),
+		cmocka_unit_test(test_value_larger_than_out),
+	};
+
+	return cmocka_run_group_tests_name("http/cookie", tests, NULL, NULL);
+}

@@ -1,0 +1,258 @@
+/*
+ * test_redirect.c - oauth/redirect.h: exact-string redirect URI matching
+ * (RFC 9700 4.1.3), what may be registered (RFC 8252 7.1, 7.3; no
+ * fragment, userinfo or whitespace), and building the redirect back.
+ */
+#include "../harness.h"
+
+#include "oauth/redirect.h"
+#include "util/str.h"
+
+#define REG_HTTPS	"https://app.example.com/cb"
+#define REG_LOOP	"http://127.0.0.1:9000/callback"
+
+static int
+setup(void **state)
+{
+	struct client_row *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	str_copy(c->id, sizeof(c->id), "client1");
+	str_copy(c->redirect_uris[0], GH_MAX_REDIRECT_LEN, REG_HTTPS);
+	str_copy(c->redirect_uris[1], GH_MAX_REDIRECT_LEN, REG_LOOP);
+	c->nredirect = 2;
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void
+test_match_exact(void **state)
+{
+	struct client_row *c = *state;
+
+	assert_ptr_equal(redirect_match(c, REG_HTTPS), c->redirect_uris[0]);
+	assert_ptr_equal(redirect_match(c, REG_LOOP), c->redirect_uris[1]);
+}
+
+/* Anything but the same bytes is refused: no normalisation at all. */
+static void
+test_match_refuses_variants(void **state)
+{
+	static const char *bad[] = {
+		"https://app.example.com/c",		/* prefix */
+		"https://app.example.com/cbx",		/* suffix */
+		"https://app.example.com/cb/x",		/* extra segment */
+		"https://app.example.com/cb/",		/* trailing slash */
+		"https://APP.example.com/cb",		/* host case */
+		"HTTPS://app.example.com/cb",		/* scheme case */
+		"https://app.example.com/cb?x=1",	/* added query */
+		"https://app.example.com/cb?",
+		"https://app.example.com/%63b",		/* percent-encoded */
+		"https://app.example.com/cb#frag",	/* fragment */
+		"https://app.example.com:443/cb",	/* default port */
+		"https://app.example.com.evil.com/cb",
+		"http://app.example.com/cb",
+		"http://127.0.0.1:9001/callback",	/* other port */
+		"http://localhost:9000/callback",	/* other loopback */
+		"https://app.example.com/cb ",
+		"",
+	};
+	struct client_row	*c = *state;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (redirect_match(c, bad[i]) != NULL)
+			fail_msg("matched: \"%s\"", bad[i]);
+}
+
+/* Omitting redirect_uri is only unambiguous with one registered. */
+static void
+test_match_null(void **state)
+{
+	struct client_row *c = *state;
+
+	assert_null(redirect_match(c, NULL));
+	c->nredirect = 1;
+	assert_ptr_equal(redirect_match(c, NULL), c->redirect_uris[0]);
+	assert_null(redirect_match(c, REG_LOOP));	/* not counted now */
+	c->nredirect = 0;
+	assert_null(redirect_match(c, NULL));
+	assert_null(redirect_match(c, REG_HTTPS));
+}
+
+static void
+test_acceptable_ok(void **state)
+{
+	static const char *ok[] = {
+		"https://app.example.com/cb",
+		"https://app.example.com",
+		"https://app.example.com:8443/cb?tenant=1",
+		"http://127.0.0.1:9000/callback",
+		"http://127.0.0.1/cb",
+		"http://localhost/cb",
+		"http://localhost:1234",
+		"http://[::1]:8080/cb",
+		"com.example.app:/cb",
+		"com.example.app:/oauth2redirect/example-provider",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!redirect_uri_acceptable(ok[i]))
+			fail_msg("refused: \"%s\"", ok[i]);
+}
+
+static void
+test_acceptable_refused(void **state)
+{
+	static const char *bad[] = {
+		"http://example.com/cb",		/* http, not loopback */
+		"http://localhost.example.com/cb",
+		"http://127.0.0.1.example.com/cb",
+		"http://localhost@example.com/cb",
+		"http://[::1/cb",
+		"https://app.example.com/cb#frag",	/* fragment */
+		"https://app.example.com/cb#",
+		"https://user:pw@app.example.com/cb",	/* userinfo */
+		"https://user@app.example.com/cb",
+		"https://app.example.com/c b",		/* whitespace */
+		" https://app.example.com/cb",
+		"https://app.example.com/cb\n",
+		"https://app.example.com/cb\t",
+		"https://app.example.com/\"cb\"",
+		"https://app.example.com/<cb>",
+		"https://app.example.com\\@evil.com/",
+		"javascript:alert(1)",
+		"javascript://example.com/%0aalert(1)",
+		"data:text/html,<b>x</b>",
+		"myapp:/cb",			/* private-use needs a dot */
+		"https:app.example.com/cb",
+		"https://",
+		"https:///cb",
+		"//app.example.com/cb",
+		"/cb",
+		"cb",
+		":/cb",
+		"1com.example:/cb",
+		"",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (redirect_uri_acceptable(bad[i]))
+			fail_msg("accepted: \"%s\"", bad[i]);
+}
+
+/* The header's "never userinfo" holds for private-use schemes too. */
+static void
+test_acceptable_private_use_userinfo(void **state)
+{
+	(void)state;
+	assert_true(redirect_uri_acceptable("com.example.app://cb/x"));
+	assert_false(redirect_uri_acceptable(
+	    "com.example.app://user@evil.example/cb"));
+}
+
+static void
+test_acceptable_length(void **state)
+{
+	char	u[GH_MAX_REDIRECT_LEN + 1];
+	size_t	n = strlen("https://a.example/");
+
+	(void)state;
+	memcpy(u, "https://a.example/", n);
+	memset(u + n, 'x', sizeof(u) - n - 1);
+	u[GH_MAX_REDIRECT_LEN - 1] = '\0';
+	assert_true(redirect_uri_acceptable(u));
+	u[GH_MAX_REDIRECT_LEN - 1] = 'x';
+	u[GH_MAX_REDIRECT_LEN] = '\0';
+	assert_false(redirect_uri_acceptable(u));
+}
+
+static void
+test_build(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, GH_MAX_REPLY_LEN);
+	assert_int_equal(redirect_build(&b, REG_HTTPS, "code", "abc",
+	    "state", "a b&c=d/é", (char *)NULL), GH_OK);
+	assert_string_equal(buf_str(&b), REG_HTTPS
+	    "?code=abc&state=a%20b%26c%3Dd%2F%C3%A9");
+	buf_reset(&b);
+	/* a registered query is kept and extended with '&' */
+	assert_int_equal(redirect_build(&b, REG_HTTPS "?tenant=1", "code",
+	    "abc", (char *)NULL), GH_OK);
+	assert_string_equal(buf_str(&b), REG_HTTPS "?tenant=1&code=abc");
+	buf_reset(&b);
+	/* a base ending in '?' needs no separator */
+	assert_int_equal(redirect_build(&b, REG_HTTPS "?", "code", "abc",
+	    "iss", "https://i.example", (char *)NULL), GH_OK);
+	assert_string_equal(buf_str(&b), REG_HTTPS
+	    "?code=abc&iss=https%3A%2F%2Fi.example");
+	buf_free(&b);
+}
+
+/* NULL values are skipped without leaving a stray separator. */
+static void
+test_build_skips_null(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, GH_MAX_REPLY_LEN);
+	assert_int_equal(redirect_build(&b, REG_HTTPS, "state", (char *)NULL,
+	    "code", "x", "nonce", (char *)NULL, "iss", "i", (char *)NULL),
+	    GH_OK);
+	assert_string_equal(buf_str(&b), REG_HTTPS "?code=x&iss=i");
+	buf_reset(&b);
+	assert_int_equal(redirect_build(&b, REG_HTTPS, (char *)NULL), GH_OK);
+	assert_string_equal(buf_str(&b), REG_HTTPS);
+	buf_free(&b);
+}
+
+static void
+test_build_limit(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, strlen(REG_HTTPS) + 8);
+	assert_int_equal(redirect_build(&b, REG_HTTPS, "code", "0123456789",
+	    (char *)NULL), GH_ERR_LIMIT);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_match_exact, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_match_refuses_variants,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_null, setup,
+		    teardown),
+		cmocka_unit_test(test_acceptable_ok),
+		cmocka_unit_test(test_acceptable_refused),
+		cmocka_unit_test(test_acceptable_private_use_userinfo),
+		cmocka_unit_test(test_acceptable_length),
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_build_skips_null),
+		cmocka_unit_test(test_build_limit),
+	};
+
+	return cmocka_run_group_tests_name("oauth/redirect", tests, NULL,
+	    NULL);
+}

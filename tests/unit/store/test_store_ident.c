@@ -1,0 +1,376 @@
+/*
+ * test_store_ident.c - store/store.h on SQLite, identity side: opening
+ * and migrations, clients, users, browser sessions, grants, the audit
+ * log, and durability across a reopen. Each test gets a fresh database.
+ */
+#include "../harness.h"
+
+#include <sqlite3.h>
+
+#include "util/log.h"
+
+#define NOW	1700000000
+
+/* One integer from a direct SQL query on the test database. */
+static int64_t
+sql_int(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_open_urls(void **state)
+{
+	char		 dir[TH_PATH], p[TH_PATH], url[TH_PATH + 8];
+	struct store	*s = NULL;
+
+	(void)state;
+	th_tmpdir(dir, sizeof(dir));
+	th_path(p, sizeof(p), dir, "x.db");
+	snprintf(url, sizeof(url), "sqlite:%s", p);
+	assert_int_equal(store_open(url, &s), GH_OK);
+	store_close(s);
+	assert_int_equal(store_open("postgres://h/db", &s), GH_ERR_INVALID);
+	/* a database from a newer binary is refused, not downgraded */
+	assert_true(sql_int(p, "PRAGMA user_version") >= 1);
+	sql_int(p, "PRAGMA user_version = 999");
+	assert_int_not_equal(store_open(p, &s), GH_OK);
+	th_rmdir(dir);
+}
+
+static void
+test_client_round_trip(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct client_row	*g = calloc(1, sizeof(*g));
+
+	assert_non_null(g);
+	c->auth_method = AUTH_SECRET_POST;
+	str_copy(c->redirect_uris[2], GH_MAX_REDIRECT_LEN,
+	    "com.example.app:/cb");
+	c->nredirect = 3;
+	c->secret_rotated_at = NOW - 5;
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_string_equal(g->id, "client1");
+	assert_string_equal(g->name, c->name);
+	assert_string_equal(g->owner, c->owner);
+	assert_false(g->is_public);
+	assert_int_equal(g->auth_method, AUTH_SECRET_POST);
+	assert_true(g->has_secret);
+	assert_memory_equal(g->secret_hash, c->secret_hash, GH_HASH_BYTES);
+	assert_int_equal(g->nredirect, 3);
+	assert_string_equal(g->redirect_uris[0], c->redirect_uris[0]);
+	assert_string_equal(g->redirect_uris[1], c->redirect_uris[1]);
+	assert_string_equal(g->redirect_uris[2], "com.example.app:/cb");
+	assert_string_equal(g->scopes, "openid profile offline_access");
+	assert_int_equal(g->status, CLIENT_ACTIVE);
+	assert_int_equal(g->created_at, NOW);
+	assert_int_equal(g->secret_rotated_at, NOW - 5);
+	assert_int_equal(store_client_get(t->s, "client2", g),
+	    GH_ERR_NOT_FOUND);
+	free(c);
+	free(g);
+}
+
+static void
+test_client_public_and_duplicate(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("pub", NOW);
+	struct client_row	*g = calloc(1, sizeof(*g));
+	uint8_t			 h[GH_HASH_BYTES];
+
+	assert_non_null(g);
+	c->is_public = true;
+	c->has_secret = false;
+	c->auth_method = AUTH_NONE;
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_get(t->s, "pub", g), GH_OK);
+	assert_true(g->is_public);
+	assert_false(g->has_secret);
+	assert_int_equal(g->auth_method, AUTH_NONE);
+	/* same id again: refused, and the first row is untouched */
+	str_copy(c->name, sizeof(c->name), "Impostor");
+	assert_int_equal(store_client_insert(t->s, c), GH_ERR_EXISTS);
+	assert_int_equal(store_client_get(t->s, "pub", g), GH_OK);
+	assert_string_equal(g->name, "Test client");
+	/* a public client never gets a secret */
+	th_hash("x", h);
+	assert_int_equal(store_client_set_secret(t->s, "pub", h, NOW),
+	    GH_ERR_NOT_FOUND);
+	free(c);
+	free(g);
+}
+
+static void
+test_client_status_and_secret(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct client_row	*g = calloc(1, sizeof(*g));
+	uint8_t			 h[GH_HASH_BYTES];
+
+	assert_non_null(g);
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_QUARANTINED, NOW + 1), GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_int_equal(g->status, CLIENT_QUARANTINED);
+	assert_int_equal(g->updated_at, NOW + 1);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_DISABLED, NOW + 2), GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_int_equal(g->status, CLIENT_DISABLED);
+	assert_int_equal(store_client_set_status(t->s, "nobody",
+	    CLIENT_ACTIVE, NOW), GH_ERR_NOT_FOUND);
+
+	th_hash("rotated", h);
+	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3),
+	    GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_memory_equal(g->secret_hash, h, GH_HASH_BYTES);
+	assert_int_equal(g->secret_rotated_at, NOW + 3);
+	free(c);
+	free(g);
+}
+
+static bool
+count_client(void *ctx, const struct client_row *c)
+{
+	int *n = ctx;
+
+	(void)c;
+	(*n)++;
+	return true;
+}
+
+static bool
+first_client(void *ctx, const struct client_row *c)
+{
+	str_copy(ctx, GH_MAX_CLIENT_ID_LEN, c->id);
+	return false;
+}
+
+static void
+test_client_each(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c;
+	char			 first[GH_MAX_CLIENT_ID_LEN] = "";
+	int			 n = 0;
+
+	c = th_client_new("b-later", NOW + 10);
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	free(c);
+	c = th_client_new("a-earlier", NOW);
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	free(c);
+	assert_int_equal(store_client_each(t->s, count_client, &n), GH_OK);
+	assert_int_equal(n, 2);
+	/* creation order; returning false stops the walk */
+	assert_int_equal(store_client_each(t->s, first_client, first), GH_OK);
+	assert_string_equal(first, "a-earlier");
+}
+
+static void
+test_users(void **state)
+{
+	struct th_store	*t = *state;
+	struct user_row	 u, g;
+
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_by_name(t->s, "alice", &g), GH_OK);
+	assert_string_equal(g.id, "us_1");
+	assert_string_equal(g.password_hash, u.password_hash);
+	assert_int_equal(g.status, USER_ACTIVE);
+	assert_int_equal(g.created_at, NOW);
+	assert_int_equal(store_user_get(t->s, "us_1", &g), GH_OK);
+	assert_string_equal(g.username, "alice");
+	assert_int_equal(store_user_by_name(t->s, "Alice", &g),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_get(t->s, "us_2", &g), GH_ERR_NOT_FOUND);
+
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW + 1), GH_OK);
+	assert_int_equal(store_user_get(t->s, "us_1", &g), GH_OK);
+	assert_int_equal(g.status, USER_DISABLED);
+	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
+	    NOW), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_password(t->s, "us_1", "$new", NOW),
+	    GH_OK);
+	assert_int_equal(store_user_by_name(t->s, "alice", &g), GH_OK);
+	assert_string_equal(g.password_hash, "$new");
+
+	/* ids and usernames are unique */
+	th_user_init(&u, "us_1", "bob", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	th_user_init(&u, "us_2", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+}
+
+static void
+test_sessions(void **state)
+{
+	struct th_store		*t = *state;
+	struct user_row		 u;
+	struct session_row	 r, g;
+
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	memset(&r, 0, sizeof(r));
+	th_hash("session-1", r.hash);
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	r.auth_time = NOW;
+	r.expires_at = NOW + 100;
+	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(store_session_get(t->s, r.hash, NOW + 99, &g), GH_OK);
+	assert_string_equal(g.user_id, "us_1");
+	assert_int_equal(g.auth_time, NOW);
+	assert_int_equal(g.expires_at, NOW + 100);
+	assert_memory_equal(g.hash, r.hash, GH_HASH_BYTES);
+	/* expired at expires_at exactly */
+	assert_int_equal(store_session_get(t->s, r.hash, NOW + 100, &g),
+	    GH_ERR_NOT_FOUND);
+	/* the session of a disabled user is not found */
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW), GH_OK);
+	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW), GH_OK);
+	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g), GH_OK);
+	assert_int_equal(store_session_delete(t->s, r.hash), GH_OK);
+	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
+	    GH_ERR_NOT_FOUND);
+	/* an unknown hash */
+	th_hash("session-2", r.hash);
+	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
+	    GH_ERR_NOT_FOUND);
+}
+
+static void
+test_grant_upsert(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct user_row		 u;
+	struct grant_row	 a, b, f;
+
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	str_copy(c->id, sizeof(c->id), "client2");
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+
+	assert_int_equal(store_grant_find(t->s, "us_1", "client1", &f),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1", "openid",
+	    NOW, &a), GH_OK);
+	assert_true(a.id[0] != '\0');
+	assert_string_equal(a.user_id, "us_1");
+	assert_string_equal(a.client_id, "client1");
+	assert_string_equal(a.scope, "openid");
+	assert_int_equal(a.created_at, NOW);
+	/* the second upsert updates the same grant */
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1",
+	    "openid profile", NOW + 5, &b), GH_OK);
+	assert_string_equal(b.id, a.id);
+	assert_string_equal(b.scope, "openid profile");
+	assert_int_equal(b.created_at, NOW);
+	assert_int_equal(store_grant_find(t->s, "us_1", "client1", &f),
+	    GH_OK);
+	assert_string_equal(f.id, a.id);
+	assert_string_equal(f.scope, "openid profile");
+	/* another client: another grant */
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client2", "openid",
+	    NOW, &b), GH_OK);
+	assert_string_not_equal(b.id, a.id);
+	free(c);
+}
+
+static void
+test_audit_append(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 a = {
+		.time = NOW, .type = "code.replayed", .actor = "client",
+		.client_id = "client1", .detail = "{\"family\":\"revoked\"}",
+	};
+
+	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
+	a.type = "user.login";
+	a.actor = "user";
+	a.client_id = NULL;
+	a.user_id = "us_1";
+	a.remote_addr = "127.0.0.1";
+	a.user_agent = "test";
+	a.detail = NULL;
+	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
+	assert_int_equal(sql_int(t->path,
+	    "SELECT count(*) FROM audit_events"), 2);
+	assert_int_equal(sql_int(t->path, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'code.replayed' AND client_id = 'client1' AND "
+	    "detail = '{\"family\":\"revoked\"}' AND time = 1700000000"), 1);
+	assert_int_equal(sql_int(t->path, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'user.login' AND client_id IS NULL"), 1);
+}
+
+/* Every write is durable when the call returns: visible after reopen. */
+static void
+test_durable_reopen(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct user_row		 u;
+
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	store_close(t->s);
+	t->s = NULL;
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(store_open(t->path, &t->s), GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
+	assert_int_equal(c->nredirect, 2);
+	assert_int_equal(store_user_by_name(t->s, "alice", &u), GH_OK);
+	free(c);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_store_setup, \
+	th_store_teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_urls),
+		T(test_client_round_trip),
+		T(test_client_public_and_duplicate),
+		T(test_client_status_and_secret),
+		T(test_client_each),
+		T(test_users),
+		T(test_sessions),
+		T(test_grant_upsert),
+		T(test_audit_append),
+		T(test_durable_reopen),
+	};
+#undef T
+
+	log_set_level(LOG_WARN);	/* no migration chatter */
+	return cmocka_run_group_tests_name("store/ident", tests, NULL, NULL);
+}

@@ -1,0 +1,547 @@
+/*
+ * test_store_token.c - store/store.h on SQLite, the grant chain: codes and
+ * their single use (also under 8 racing threads on two connections),
+ * refresh rotation, and revocation by ancestry (token, family, grant,
+ * client, user). Each test gets a fresh database holding two clients, a
+ * user, a grant and one unexpired code.
+ */
+#include "../harness.h"
+
+#include <pthread.h>
+
+#include "util/log.h"
+
+#define NOW		1700000000
+#define RACERS		8
+
+struct chain {
+	struct th_store		*t;
+	struct grant_row	 g;
+	uint8_t			 code[GH_HASH_BYTES];
+	uint8_t			 at[GH_HASH_BYTES];	/* access token */
+	uint8_t			 rt[GH_HASH_BYTES];	/* refresh token */
+};
+
+static int
+setup(void **state)
+{
+	struct chain		*ch = calloc(1, sizeof(*ch));
+	struct client_row	*c;
+	struct user_row		 u;
+	struct code_row		 r;
+
+	if (ch == NULL || th_store_setup(state) != 0)
+		return -1;
+	ch->t = *state;
+	c = th_client_new("client1", NOW);
+	assert_int_equal(store_client_insert(ch->t->s, c), GH_OK);
+	str_copy(c->id, sizeof(c->id), "client2");
+	assert_int_equal(store_client_insert(ch->t->s, c), GH_OK);
+	free(c);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(ch->t->s, &u), GH_OK);
+	assert_int_equal(store_grant_upsert(ch->t->s, "us_1", "client1",
+	    "openid offline_access", NOW, &ch->g), GH_OK);
+
+	memset(&r, 0, sizeof(r));
+	th_hash("code", ch->code);
+	memcpy(r.hash, ch->code, GH_HASH_BYTES);
+	str_copy(r.grant_id, sizeof(r.grant_id), ch->g.id);
+	str_copy(r.client_id, sizeof(r.client_id), "client1");
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	str_copy(r.redirect_uri, sizeof(r.redirect_uri),
+	    "https://app.example.com/cb");
+	str_copy(r.challenge, sizeof(r.challenge),
+	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	str_copy(r.scope, sizeof(r.scope), "openid offline_access");
+	r.auth_time = NOW - 10;
+	r.created_at = NOW;
+	r.expires_at = NOW + 60;
+	assert_int_equal(store_code_insert(ch->t->s, &r), GH_OK);
+	th_hash("access", ch->at);
+	th_hash("refresh", ch->rt);
+	*state = ch;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct chain *ch = *state;
+
+	*state = ch->t;
+	th_store_teardown(state);
+	free(ch);
+	return 0;
+}
+
+static void
+token_init(struct token_row *k, const uint8_t *hash, enum token_kind kind,
+    const struct chain *ch, const char *family, int64_t ttl)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->hash, hash, GH_HASH_BYTES);
+	k->kind = kind;
+	str_copy(k->family_id, sizeof(k->family_id), family);
+	str_copy(k->grant_id, sizeof(k->grant_id), ch->g.id);
+	str_copy(k->client_id, sizeof(k->client_id), "client1");
+	str_copy(k->user_id, sizeof(k->user_id), "us_1");
+	str_copy(k->scope, sizeof(k->scope), "openid offline_access");
+	k->issued_at = NOW;
+	k->expires_at = NOW + ttl;
+}
+
+/* Redeem `code` into family `fam` with the given access/refresh hashes. */
+static enum gh_err
+redeem(struct store *s, const struct chain *ch, const uint8_t *code,
+    const char *fam, const uint8_t *at, const uint8_t *rt, int64_t now)
+{
+	struct family_row	f;
+	struct token_row	k[2];
+
+	memset(&f, 0, sizeof(f));
+	str_copy(f.id, sizeof(f.id), fam);
+	str_copy(f.grant_id, sizeof(f.grant_id), ch->g.id);
+	str_copy(f.client_id, sizeof(f.client_id), "client1");
+	str_copy(f.user_id, sizeof(f.user_id), "us_1");
+	memcpy(f.code_hash, code, GH_HASH_BYTES);
+	f.created_at = now;
+	token_init(&k[0], at, TOKEN_ACCESS, ch, fam, 600);
+	token_init(&k[1], rt, TOKEN_REFRESH, ch, fam, 86400);
+	return store_code_redeem(s, code, now, &f, k, 2);
+}
+
+static enum gh_err
+live(const struct chain *ch, const uint8_t *hash)
+{
+	struct token_row out;
+
+	return store_token_live(ch->t->s, hash, NOW + 1, &out);
+}
+
+/* Redeem the fixture's code into family fa_1: ch->at and ch->rt. */
+static void
+redeem_ok(const struct chain *ch)
+{
+	assert_int_equal(redeem(ch->t->s, ch, ch->code, "fa_1", ch->at,
+	    ch->rt, NOW), GH_OK);
+}
+
+static void
+test_code_round_trip(void **state)
+{
+	struct chain	*ch = *state;
+	struct code_row	 r;
+	uint8_t		 other[GH_HASH_BYTES];
+
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &r), GH_OK);
+	assert_memory_equal(r.hash, ch->code, GH_HASH_BYTES);
+	assert_string_equal(r.grant_id, ch->g.id);
+	assert_string_equal(r.client_id, "client1");
+	assert_string_equal(r.user_id, "us_1");
+	assert_string_equal(r.redirect_uri, "https://app.example.com/cb");
+	assert_string_equal(r.challenge,
+	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	assert_string_equal(r.scope, "openid offline_access");
+	assert_string_equal(r.nonce, "");
+	assert_int_equal(r.auth_time, NOW - 10);
+	assert_int_equal(r.created_at, NOW);
+	assert_int_equal(r.expires_at, NOW + 60);
+	assert_false(r.consumed);
+	th_hash("no such code", other);
+	assert_int_equal(store_code_get(ch->t->s, other, &r),
+	    GH_ERR_NOT_FOUND);
+}
+
+/* Single use: the second redemption is a replay and writes nothing. */
+static void
+test_code_redeem_once(void **state)
+{
+	struct chain	*ch = *state;
+	struct code_row	 r;
+	struct token_row k;
+	uint8_t		 at2[GH_HASH_BYTES], rt2[GH_HASH_BYTES];
+
+	redeem_ok(ch);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &r), GH_OK);
+	assert_true(r.consumed);
+	th_hash("access-2", at2);
+	th_hash("refresh-2", rt2);
+	assert_int_equal(redeem(ch->t->s, ch, ch->code, "fa_2", at2, rt2,
+	    NOW + 1), GH_ERR_CONFLICT);
+	assert_int_equal(store_token_get(ch->t->s, at2, &k, NULL),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(live(ch, ch->at), GH_OK);
+}
+
+static void
+test_code_redeem_expired_or_unknown(void **state)
+{
+	struct chain	*ch = *state;
+	struct code_row	 r;
+	uint8_t		 other[GH_HASH_BYTES];
+
+	/* expired at expires_at exactly */
+	assert_int_equal(redeem(ch->t->s, ch, ch->code, "fa_1", ch->at,
+	    ch->rt, NOW + 60), GH_ERR_NOT_FOUND);
+	assert_int_equal(redeem(ch->t->s, ch, ch->code, "fa_1", ch->at,
+	    ch->rt, NOW + 3600), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &r), GH_OK);
+	assert_false(r.consumed);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	th_hash("no such code", other);
+	assert_int_equal(redeem(ch->t->s, ch, other, "fa_1", ch->at, ch->rt,
+	    NOW), GH_ERR_NOT_FOUND);
+	/* the unexpired code still works after those failures */
+	redeem_ok(ch);
+}
+
+/* One transaction: if recording the tokens fails, the code is not used. */
+static void
+test_code_redeem_atomic(void **state)
+{
+	struct chain	*ch = *state;
+	struct code_row	 r;
+
+	assert_int_not_equal(redeem(ch->t->s, ch, ch->code, "fa_1", ch->at,
+	    ch->at, NOW), GH_OK);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &r), GH_OK);
+	assert_false(r.consumed);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	redeem_ok(ch);
+}
+
+struct racer {
+	struct store		*s;
+	const struct chain	*ch;
+	pthread_barrier_t	*go;
+	const uint8_t		*hash;	/* code or refresh token raced for */
+	int			 i;
+	enum gh_err		 rc;
+};
+
+static void *
+race_code(void *arg)
+{
+	struct racer	*r = arg;
+	char		 fam[32];
+	uint8_t		 at[GH_HASH_BYTES], rt[GH_HASH_BYTES];
+
+	snprintf(fam, sizeof(fam), "fa_race_%d", r->i);
+	th_hash(fam, at);
+	at[0] ^= 1;
+	th_hash(fam, rt);
+	rt[0] ^= 2;
+	pthread_barrier_wait(r->go);
+	r->rc = redeem(r->s, r->ch, r->hash, fam, at, rt, NOW);
+	return NULL;
+}
+
+static void *
+race_refresh(void *arg)
+{
+	struct racer	*r = arg;
+	struct token_row k[2];
+	char		 label[32];
+
+	snprintf(label, sizeof(label), "succ_%d", r->i);
+	token_init(&k[0], r->ch->at, TOKEN_ACCESS, r->ch, "", 600);
+	token_init(&k[1], r->ch->rt, TOKEN_REFRESH, r->ch, "", 86400);
+	th_hash(label, k[0].hash);
+	memcpy(k[1].hash, k[0].hash, GH_HASH_BYTES);
+	k[1].hash[0] ^= 1;
+	pthread_barrier_wait(r->go);
+	r->rc = store_refresh_exchange(r->s, r->hash, "client1", NOW + 1, k,
+	    2);
+	return NULL;
+}
+
+/*
+ * RACERS threads at once, alternating between two connections to the same
+ * database: exactly one wins, every other one sees a replay.
+ */
+static void
+race(struct chain *ch, void *(*fn)(void *), const uint8_t *hash)
+{
+	struct store		*s2 = NULL;
+	struct racer		 r[RACERS];
+	pthread_t		 th[RACERS];
+	pthread_barrier_t	 go;
+	int			 i, won = 0, lost = 0;
+
+	assert_int_equal(store_open(ch->t->path, &s2), GH_OK);
+	pthread_barrier_init(&go, NULL, RACERS);
+	for (i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ i % 2 ? s2 : ch->t->s, ch, &go, hash,
+		    i, GH_ERR_STORE };
+		assert_int_equal(pthread_create(&th[i], NULL, fn, &r[i]), 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	store_close(s2);
+	for (i = 0; i < RACERS; i++) {
+		won += r[i].rc == GH_OK;
+		lost += r[i].rc == GH_ERR_CONFLICT;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(lost, RACERS - 1);
+}
+
+static void
+test_code_redeem_race(void **state)
+{
+	struct chain	*ch = *state;
+	struct code_row	 r;
+
+	race(ch, race_code, ch->code);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &r), GH_OK);
+	assert_true(r.consumed);
+}
+
+static void
+test_refresh_race(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	race(ch, race_refresh, ch->rt);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+}
+
+static void
+test_token_live_after_redeem(void **state)
+{
+	struct chain	 *ch = *state;
+	struct token_row  k;
+	bool		  rotated = true;
+
+	redeem_ok(ch);
+	assert_int_equal(store_token_live(ch->t->s, ch->at, NOW + 1, &k),
+	    GH_OK);
+	assert_int_equal(k.kind, TOKEN_ACCESS);
+	assert_string_equal(k.family_id, "fa_1");
+	assert_string_equal(k.grant_id, ch->g.id);
+	assert_string_equal(k.client_id, "client1");
+	assert_string_equal(k.user_id, "us_1");
+	assert_string_equal(k.scope, "openid offline_access");
+	assert_int_equal(k.expires_at, NOW + 600);
+	assert_int_equal(store_token_get(ch->t->s, ch->rt, &k, &rotated),
+	    GH_OK);
+	assert_int_equal(k.kind, TOKEN_REFRESH);
+	assert_false(rotated);
+	/* expired at expires_at */
+	assert_int_equal(store_token_live(ch->t->s, ch->at, NOW + 600, &k),
+	    GH_ERR_NOT_FOUND);
+}
+
+/* Code replay: every family minted from the code dies. */
+static void
+test_family_revoke_by_code(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	assert_int_equal(store_family_revoke_by_code(ch->t->s, ch->code,
+	    NOW + 2, "code_replay"), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+}
+
+static void
+test_family_revoke(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	assert_int_equal(store_family_revoke(ch->t->s, "fa_1", NOW + 2,
+	    "refresh_reuse"), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+}
+
+static void
+test_refresh_rotates_once(void **state)
+{
+	struct chain	 *ch = *state;
+	struct token_row  k[2], g;
+	bool		  rotated = false;
+
+	redeem_ok(ch);
+	memset(k, 0, sizeof(k));
+	th_hash("access-2", k[0].hash);
+	k[0].kind = TOKEN_ACCESS;
+	str_copy(k[0].scope, sizeof(k[0].scope), "openid");
+	k[0].issued_at = NOW + 1;
+	k[0].expires_at = NOW + 601;
+	th_hash("refresh-2", k[1].hash);
+	k[1].kind = TOKEN_REFRESH;
+	str_copy(k[1].scope, sizeof(k[1].scope), "openid offline_access");
+	k[1].issued_at = NOW + 1;
+	k[1].expires_at = NOW + 86401;
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->rt, "client1",
+	    NOW + 1, k, 2), GH_OK);
+	/* the store copied the ancestry into the successors */
+	assert_string_equal(k[0].family_id, "fa_1");
+	assert_string_equal(k[1].grant_id, ch->g.id);
+	assert_string_equal(k[1].user_id, "us_1");
+	assert_int_equal(store_token_live(ch->t->s, k[0].hash, NOW + 2, &g),
+	    GH_OK);
+	assert_string_equal(g.family_id, "fa_1");
+	assert_string_equal(g.grant_id, ch->g.id);
+	assert_string_equal(g.user_id, "us_1");
+	assert_string_equal(g.client_id, "client1");
+	assert_string_equal(g.scope, "openid");
+	assert_int_equal(store_token_live(ch->t->s, k[1].hash, NOW + 2, &g),
+	    GH_OK);
+	assert_int_equal(g.kind, TOKEN_REFRESH);
+	/* the old one is retired, and a second use is a reuse */
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_token_get(ch->t->s, ch->rt, &g, &rotated),
+	    GH_OK);
+	assert_true(rotated);
+	th_hash("access-3", k[0].hash);
+	th_hash("refresh-3", k[1].hash);
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->rt, "client1",
+	    NOW + 2, k, 2), GH_ERR_CONFLICT);
+	assert_int_equal(store_token_get(ch->t->s, k[0].hash, &g, NULL),
+	    GH_ERR_NOT_FOUND);
+}
+
+static void
+test_refresh_refusals(void **state)
+{
+	struct chain	 *ch = *state;
+	struct token_row  k[1];
+	uint8_t		  other[GH_HASH_BYTES];
+
+	redeem_ok(ch);
+	memset(k, 0, sizeof(k));
+	th_hash("access-2", k[0].hash);
+	k[0].expires_at = NOW + 601;
+	/* another client's token, an access token, an unknown token */
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->rt, "client2",
+	    NOW + 1, k, 1), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->at, "client1",
+	    NOW + 1, k, 1), GH_ERR_NOT_FOUND);
+	th_hash("unknown", other);
+	assert_int_equal(store_refresh_exchange(ch->t->s, other, "client1",
+	    NOW + 1, k, 1), GH_ERR_NOT_FOUND);
+	/* expired */
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->rt, "client1",
+	    NOW + 86400, k, 1), GH_ERR_NOT_FOUND);
+	/* none of those retired it */
+	assert_int_equal(live(ch, ch->rt), GH_OK);
+	assert_int_equal(store_token_get(ch->t->s, k[0].hash, &k[0], NULL),
+	    GH_ERR_NOT_FOUND);
+	/* revoked */
+	assert_int_equal(store_token_revoke(ch->t->s, ch->rt, NOW + 1), GH_OK);
+	th_hash("access-2", k[0].hash);
+	assert_int_equal(store_refresh_exchange(ch->t->s, ch->rt, "client1",
+	    NOW + 2, k, 1), GH_ERR_NOT_FOUND);
+}
+
+/* A refresh on a revoked family must not mint live tokens. */
+static void
+test_refresh_revoked_family(void **state)
+{
+	struct chain	 *ch = *state;
+	struct token_row  k[1], g;
+	enum gh_err	  rc;
+
+	redeem_ok(ch);
+	assert_int_equal(store_family_revoke_by_code(ch->t->s, ch->code,
+	    NOW + 1, "code_replay"), GH_OK);
+	memset(k, 0, sizeof(k));
+	th_hash("access-2", k[0].hash);
+	k[0].expires_at = NOW + 601;
+	rc = store_refresh_exchange(ch->t->s, ch->rt, "client1", NOW + 1, k,
+	    1);
+	assert_true(rc == GH_OK || rc == GH_ERR_NOT_FOUND);
+	assert_int_equal(store_token_live(ch->t->s, k[0].hash, NOW + 2, &g),
+	    GH_ERR_NOT_FOUND);
+}
+
+static void
+test_token_revoke(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	assert_int_equal(store_token_revoke(ch->t->s, ch->at, NOW + 1), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	/* its sibling lives on */
+	assert_int_equal(live(ch, ch->rt), GH_OK);
+	/* revoking again, or an unknown token, is not an error */
+	assert_int_equal(store_token_revoke(ch->t->s, ch->at, NOW + 2), GH_OK);
+	assert_int_equal(store_token_revoke(ch->t->s, ch->code, NOW + 2),
+	    GH_OK);
+	assert_int_equal(live(ch, ch->rt), GH_OK);
+}
+
+/* Disabling the client kills its tokens; re-enabling revives them. */
+static void
+test_ancestry_client(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	assert_int_equal(store_client_set_status(ch->t->s, "client1",
+	    CLIENT_DISABLED, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_client_set_status(ch->t->s, "client1",
+	    CLIENT_QUARANTINED, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_client_set_status(ch->t->s, "client1",
+	    CLIENT_ACTIVE, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_OK);
+	assert_int_equal(live(ch, ch->rt), GH_OK);
+	/* another client's status has no effect */
+	assert_int_equal(store_client_set_status(ch->t->s, "client2",
+	    CLIENT_DISABLED, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_OK);
+}
+
+static void
+test_ancestry_user(void **state)
+{
+	struct chain *ch = *state;
+
+	redeem_ok(ch);
+	assert_int_equal(store_user_set_status(ch->t->s, "us_1",
+	    USER_DISABLED, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_status(ch->t->s, "us_1",
+	    USER_ACTIVE, NOW), GH_OK);
+	assert_int_equal(live(ch, ch->at), GH_OK);
+	assert_int_equal(live(ch, ch->rt), GH_OK);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_code_round_trip),
+		T(test_code_redeem_once),
+		T(test_code_redeem_expired_or_unknown),
+		T(test_code_redeem_atomic),
+		T(test_code_redeem_race),
+		T(test_refresh_race),
+		T(test_token_live_after_redeem),
+		T(test_family_revoke_by_code),
+		T(test_family_revoke),
+		T(test_refresh_rotates_once),
+		T(test_refresh_refusals),
+		T(test_refresh_revoked_family),
+		T(test_token_revoke),
+		T(test_ancestry_client),
+		T(test_ancestry_user),
+	};
+#undef T
+
+	log_set_level(LOG_WARN);	/* no migration chatter */
+	return cmocka_run_group_tests_name("store/token", tests, NULL, NULL);
+}
