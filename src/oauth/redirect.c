@@ -70,6 +70,10 @@ redirect_uri_acceptable(const char *uri)
 		    strcspn(auth, ":/?");
 		if (h > hlen || !loopback(auth, h))
 			return false;
+		/* after the host: nothing, or ':' and a decimal port */
+		if (h < hlen && (auth[h] != ':' ||
+		    strspn(auth + h + 1, "0123456789") != hlen - h - 1))
+			return false;
 	}
 	return true;
 }
