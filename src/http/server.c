@@ -57,19 +57,57 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_kv(LOG_WARN, "http_library", "msg", msg, NULL);
 }
 
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_state *st = *socket_context;
+
+	(void)cls;
+	(void)c;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct conn_state));
+		return;
+	}
+	if (st != NULL) {	/* closed: whatever a request left behind */
+		if (st->counted)
+			atomic_fetch_sub(&st->srv->inflight, 1);
+		buf_wipe_free(&st->body);
+		free(st);
+		*socket_context = NULL;
+	}
+}
+
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	const union MHD_ConnectionInfo *ci;
 	struct conn_state *st;
+	const char	*q;
 
-	(void)c;
-	if ((st = calloc(1, sizeof(*st))) == NULL)
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (st = ci->socket_context) == NULL)
 		return NULL;
+	if (st->counted)
+		atomic_fetch_sub(&st->srv->inflight, 1);
+	buf_wipe_free(&st->body);
+	memset(st, 0, sizeof(*st));
 	st->srv = cls;
 	st->t0 = clock_mono();
 	buf_init(&st->body, GH_MAX_BODY_LEN);
 	if (!str_copy(st->uri, sizeof(st->uri), uri))
 		st->uri_too_long = true;
+	/*
+	 * We parse the query ourselves from the copy above. Cut it off in
+	 * the library's buffer so libmicrohttpd does not split it into
+	 * arguments in its connection pool: thousands of tiny arguments
+	 * exhaust that pool and 0.9.75 then stalls the connection until
+	 * the timeout instead of answering. The buffer is the connection's
+	 * own writable read buffer; only the const is cast away.
+	 */
+	q = strchr(uri, '?');
+	if (q != NULL && q[1] != '\0')
+		((char *)q)[1] = '\0';
 	return st;
 }
 
@@ -86,9 +124,9 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (st->counted)
 		atomic_fetch_sub(&st->srv->inflight, 1);
+	st->counted = false;
 	buf_wipe_free(&st->body);
-	free(st);
-	*con_cls = NULL;
+	*con_cls = NULL;	/* the connection owns st (on_connection) */
 }
 
 static enum http_method
@@ -106,6 +144,7 @@ method_of(const char *m)
 struct header_scan {
 	const char	*authorization, *cookie, *content_type, *user_agent;
 	int		 dup;	/* a header that must be single came twice */
+	size_t		 total;	/* bytes of all header lines */
 };
 
 static enum MHD_Result
@@ -116,6 +155,7 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	const char		**slot = NULL;
 
 	(void)kind;
+	h->total += strlen(key) + (value ? strlen(value) : 0) + 4;
 	if (strcasecmp(key, "Authorization") == 0)
 		slot = &h->authorization;
 	else if (strcasecmp(key, "Cookie") == 0)
@@ -247,6 +287,9 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	else if (st->too_large)
 		simple_error(&resp, 413, "invalid_request",
 		    "request body too large");
+	else if (hs.total > GH_MAX_HEADER_MEM)
+		simple_error(&resp, 431, "invalid_request",
+		    "request headers too large");
 	else if (hs.dup)
 		simple_error(&resp, 400, "invalid_request",
 		    "repeated header");
@@ -341,7 +384,9 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM * 2,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM * 2 +
+	    (size_t)GH_MAX_URI_LEN * 2,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,

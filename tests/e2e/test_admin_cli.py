@@ -1,0 +1,325 @@
+"""The admin command: client registration and secrets, client status,
+redirect URI validation, user passwords, and check-config."""
+import json
+import os
+
+import pytest
+import requests
+
+from conftest import REDIRECT, Browser, Server, token_request
+from helpers_authz import (assert_code_redirect, assert_error_page,
+                           fresh_params)
+
+
+def client_add(server, *extra, name="CLI app", uris=(REDIRECT,), check=True):
+    args = ["client", "add", "--name", name, "--owner", "ops",
+            "--scope", "openid offline_access"]
+    for u in uris:
+        args += ["--redirect-uri", u]
+    return server.cli(*(args + list(extra)), check=check)
+
+
+def refresh_probe(server, client, secret):
+    """A /token call that gets past client authentication only with the
+    right secret: invalid_client means the secret was refused."""
+    return requests.post(server.base + "/token",
+                         data={"grant_type": "refresh_token",
+                               "refresh_token": "gate_rt_nope"},
+                         auth=(client["client_id"], secret))
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """Config, key and database, no server: for commands that only read or
+    add rows (and for failures that must not add any)."""
+    s = Server(tmp_path_factory.mktemp("cli"))
+    s.confidential = s.add_client(name="Confidential app")
+    s.public = s.add_client(name="Public app", public=True,
+                            redirect_uris=("http://127.0.0.1:9001/cb",))
+    s.user = s.add_user()
+    return s
+
+
+# -- client add ------------------------------------------------------------
+def test_client_add_json_is_one_object_with_secret(db):
+    server = db
+    r = client_add(server, "--json")
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stdout
+    obj = json.loads(r.stdout)
+    assert isinstance(obj, dict)
+    assert set(obj) == {"client_id", "client_secret"}
+    assert obj["client_secret"].startswith("gate_cs_")
+    assert len(obj["client_secret"]) >= len("gate_cs_") + 43
+    assert obj["client_id"] and obj["client_id"] != obj["client_secret"]
+
+
+def test_public_client_add_json_has_no_secret(db):
+    server = db
+    r = client_add(server, "--json", "--public")
+    obj = json.loads(r.stdout)
+    assert set(obj) == {"client_id"}
+    assert "gate_cs_" not in r.stdout
+
+
+def test_each_client_gets_distinct_id_and_secret(db):
+    server = db
+    a = json.loads(client_add(server, "--json").stdout)
+    b = json.loads(client_add(server, "--json").stdout)
+    assert a["client_id"] != b["client_id"]
+    assert a["client_secret"] != b["client_secret"]
+
+
+def test_client_secret_stored_only_as_hash(db):
+    server = db
+    obj = json.loads(client_add(server, "--json").stdout)
+    with open(server.db, "rb") as f:
+        assert obj["client_secret"].encode() not in f.read()
+    (h,), = server.query("SELECT secret_hash FROM clients WHERE id = ?",
+                         obj["client_id"])
+    assert h and obj["client_secret"].encode() not in bytes(h)
+
+
+def test_client_show_never_prints_secret_or_hash(db):
+    server = db
+    c = server.confidential
+    r = server.cli("client", "show", c["client_id"])
+    assert c["client_id"] in r.stdout
+    shown = json.loads(r.stdout)
+    assert shown["client_id"] == c["client_id"]
+    (h,), = server.query("SELECT secret_hash FROM clients WHERE id = ?",
+                         c["client_id"])
+    h = bytes(h)
+    for out in (r.stdout + r.stderr,
+                server.cli("client", "list").stdout,
+                server.cli("client", "list", "--json").stdout):
+        assert c["client_secret"] not in out
+        assert "gate_cs_" not in out
+        assert h.hex() not in out.lower()
+        assert "secret_hash" not in out
+    assert not any("secret" in k and k != "secret_rotated_at"
+                   for k in shown)
+
+
+def test_client_show_unknown_fails(db):
+    server = db
+    r = server.cli("client", "show", "cl_nope", check=False)
+    assert r.returncode != 0 and "cl_nope" in r.stderr
+
+
+# -- rotate-secret ---------------------------------------------------------
+def test_rotate_secret_retires_old_secret(server):
+    c = server.confidential
+    old = c["client_secret"]
+    assert refresh_probe(server, c, old).json()["error"] == "invalid_grant"
+    r = server.cli("client", "rotate-secret", c["client_id"], "--json")
+    new = json.loads(r.stdout)["client_secret"]
+    assert new.startswith("gate_cs_") and new != old
+    bad = refresh_probe(server, c, old)
+    assert bad.status_code == 401
+    assert bad.json()["error"] == "invalid_client"
+    ok = refresh_probe(server, c, new)
+    assert ok.json()["error"] == "invalid_grant"    # authenticated
+
+
+def test_rotated_secret_redeems_code(server):
+    c = dict(server.confidential)
+    from conftest import get_code
+    code, verifier, _ = get_code(server, c)
+    r = server.cli("client", "rotate-secret", c["client_id"], "--json")
+    old = c["client_secret"]
+    c["client_secret"] = json.loads(r.stdout)["client_secret"]
+    data = {"grant_type": "authorization_code", "code": code,
+            "code_verifier": verifier, "redirect_uri": REDIRECT}
+    stale = dict(c, client_secret=old)
+    assert token_request(server, stale, data).status_code == 401
+    t = token_request(server, c, data)
+    assert t.status_code == 200, t.text
+
+
+def test_rotate_secret_of_public_or_unknown_client_fails(db):
+    server = db
+    for cid in (server.public["client_id"], "cl_nope"):
+        r = server.cli("client", "rotate-secret", cid, check=False)
+        assert r.returncode != 0, cid
+        assert "gate_cs_" not in r.stdout
+
+
+# -- disable / enable ------------------------------------------------------
+def test_disable_and_enable_client(server):
+    c = server.confidential
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+
+    server.cli("client", "disable", c["client_id"])
+    assert json.loads(server.cli("client", "show", c["client_id"])
+                      .stdout)["status"] == "disabled"
+    assert_error_page(b.get(fresh_params(c)))
+    r = refresh_probe(server, c, c["client_secret"])
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+
+    server.cli("client", "enable", c["client_id"])
+    assert_code_redirect(b.get(fresh_params(c)), c)
+    assert refresh_probe(server, c,
+                         c["client_secret"]).json()["error"] == \
+        "invalid_grant"
+
+
+def test_disabled_client_cannot_redeem_code_issued_before(server):
+    c = server.confidential
+    from conftest import get_code
+    code, verifier, _ = get_code(server, c)
+    server.cli("client", "disable", c["client_id"])
+    t = token_request(server, c, {"grant_type": "authorization_code",
+                                  "code": code, "code_verifier": verifier,
+                                  "redirect_uri": REDIRECT})
+    assert t.status_code == 401 and t.json()["error"] == "invalid_client"
+
+
+def test_disable_unknown_client_fails(db):
+    server = db
+    r = server.cli("client", "disable", "cl_nope", check=False)
+    assert r.returncode != 0
+
+
+# -- redirect URI validation -----------------------------------------------
+@pytest.mark.parametrize("uri", [
+    "http://example.com/cb", "https://app.example.com/cb#frag",
+    "http://127.0.0.1:9000/cb#", "https://user:pw@app.example.com/cb",
+    "javascript:alert(1)", "data:text/html,x", "https:///cb", "cb",
+    "/relative", "", "https://app.example.com/a b",
+    "http://localhost.evil.com/cb", "http://127.0.0.1.nip.io/cb"])
+def test_bad_redirect_uri_refused(db, uri):
+    server = db
+    r = client_add(server, "--json", uris=(uri,), check=False)
+    assert r.returncode != 0, uri
+    assert "client_id" not in r.stdout
+    assert "gate_cs_" not in r.stdout
+
+
+@pytest.mark.parametrize("uri", [
+    "https://app.example.com/cb", "http://127.0.0.1:8123/cb",
+    "http://localhost/cb", "http://[::1]:5000/cb",
+    "com.example.app:/oauth2redirect"])
+def test_good_redirect_uri_accepted(db, uri):
+    server = db
+    r = client_add(server, "--json", uris=(uri,))
+    assert json.loads(r.stdout)["client_id"]
+
+
+def test_client_add_needs_redirect_uri(db):
+    server = db
+    r = client_add(server, uris=(), check=False)
+    assert r.returncode != 0
+
+
+def test_client_add_refuses_invalid_scope(db):
+    server = db
+    r = server.cli("client", "add", "--name", "x", "--owner", "y",
+                   "--redirect-uri", REDIRECT, "--scope", "openid  bad\"",
+                   check=False)
+    assert r.returncode != 0
+
+
+# -- users -----------------------------------------------------------------
+@pytest.mark.parametrize("pw", ["short", "1234567", ""])
+def test_user_add_refuses_short_password(db, pw):
+    server = db
+    r = server.cli("user", "add", "--username", "bob", "--password-stdin",
+                   input=pw + "\n", check=False)
+    assert r.returncode != 0
+    assert server.query("SELECT count(*) FROM users WHERE username='bob'") \
+        == [(0,)]
+
+
+def test_user_add_password_never_on_command_line(db):
+    server = db
+    r = server.cli("user", "add", "--username", "bob", "--password",
+                   "correct horse battery", check=False)
+    assert r.returncode != 0
+
+
+def test_user_password_stored_as_argon2id(db):
+    server = db
+    (h,), = server.query("SELECT password_hash FROM users "
+                         "WHERE username = 'alice'")
+    assert h.startswith("$argon2id$")
+    assert "correct horse battery" not in h
+
+
+def test_duplicate_user_refused(db):
+    server = db
+    r = server.cli("user", "add", "--username", "alice", "--password-stdin",
+                   input="another good password\n", check=False)
+    assert r.returncode != 0
+
+
+# -- check-config ----------------------------------------------------------
+@pytest.fixture
+def unstarted(tmp_path):
+    return Server(tmp_path)
+
+
+def edit_config(server, **changes):
+    with open(server.conf) as f:
+        c = json.load(f)
+    c.update(changes)
+    with open(server.conf, "w") as f:
+        json.dump(c, f)
+
+
+def test_check_config_passes_on_good_config(unstarted):
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode == 0, r.stderr
+
+
+def test_check_config_names_unknown_key(unstarted):
+    edit_config(unstarted, code_ttl_secs=30)
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode != 0
+    assert "code_ttl_secs" in r.stderr
+
+
+def test_check_config_refuses_code_ttl_over_600(unstarted):
+    edit_config(unstarted, code_ttl_seconds=601)
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode != 0
+    assert "code_ttl_seconds" in r.stderr
+
+
+@pytest.mark.parametrize("key,value", [
+    ("code_ttl_seconds", 600), ("code_ttl_seconds", 1),
+    ("connection_timeout_seconds", 2)])
+def test_check_config_accepts_bounds(unstarted, key, value):
+    edit_config(unstarted, **{key: value})
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("key,value", [
+    ("code_ttl_seconds", 0), ("code_ttl_seconds", "60"),
+    ("issuer", "http://auth.example.com"), ("issuer", "https://a/?x=1"),
+    ("listen", "nohost"), ("session_ttl_seconds", 10)])
+def test_check_config_refuses_bad_values(unstarted, key, value):
+    edit_config(unstarted, **{key: value})
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode != 0
+    assert key in r.stderr
+
+
+def test_serve_refuses_bad_config(unstarted):
+    edit_config(unstarted, code_ttl_seconds=601)
+    with pytest.raises(RuntimeError):
+        unstarted.start()
+    assert unstarted.proc.returncode != 0
+    unstarted.proc = None
+    unstarted.log.close()
+
+
+def test_check_config_fails_without_key_file(unstarted):
+    with open(unstarted.conf) as f:
+        key = json.load(f).get("key_file", "gatehouse.key")
+    path = key if os.path.isabs(key) else os.path.join(unstarted.dir, key)
+    os.remove(path)
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode != 0

@@ -1,0 +1,338 @@
+"""The user-facing side of the authorization endpoint: the login and
+consent pages, remembered consent, prompt, and the CSRF defences of the
+forms."""
+import re
+
+import pytest
+
+from conftest import Browser
+from helpers_authz import (assert_code_redirect, assert_error_page,
+                           assert_error_redirect, at_consent, cookie_named,
+                           count, fresh_params, is_consent, is_login)
+
+LOGIN_ERROR = "Wrong username or password."
+SCOPE_WORDS = {
+    "openid": "Confirm who you are (sign you in)",
+    "profile": "See your basic profile: name and username",
+    "email": "See your email address",
+    "offline_access":
+        "Keep access when you are not using it (refresh tokens)",
+}
+
+
+def session_cookie_set(r):
+    return (cookie_named(r, "gh_session") is not None or
+            cookie_named(r, "__Host-gh_session") is not None)
+
+
+# -- login and consent pages -----------------------------------------------
+def test_login_page_then_consent_page(server):
+    c = server.confidential
+    b = Browser(server)
+    r = b.get(fresh_params(c))
+    assert is_login(r)
+    assert 'type="password"' in r.text and 'name="username"' in r.text
+    assert "Confidential app" in r.text
+    r = b.login(r)
+    assert is_consent(r)
+    assert session_cookie_set(r)
+    assert_code_redirect(b.consent(r), c)
+
+
+def test_consent_page_describes_client_and_scopes(server):
+    c = server.add_client(name="Calendar Sync", owner="Platform Team",
+                          redirect_uris=("https://app.example.com/oauth/cb",))
+    _, r = at_consent(server, c, scope="openid profile email offline_access")
+    assert "Calendar Sync" in r.text
+    assert "Platform Team" in r.text
+    assert "app.example.com" in r.text
+    for words in SCOPE_WORDS.values():
+        assert words in r.text, words
+    assert "alice" in r.text
+
+
+def test_consent_page_lists_only_requested_scopes(server):
+    _, r = at_consent(server, server.confidential, scope="openid")
+    assert SCOPE_WORDS["openid"] in r.text
+    assert SCOPE_WORDS["offline_access"] not in r.text
+    assert SCOPE_WORDS["email"] not in r.text
+
+
+def test_client_name_and_owner_are_html_escaped(server):
+    c = server.add_client(name="<script>alert(1)</script>",
+                          owner="<img src=x onerror=alert(2)>")
+    b = Browser(server)
+    r = b.get(fresh_params(c))
+    assert is_login(r)
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    r = b.login(r)
+    assert is_consent(r)
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<img" not in r.text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in r.text
+    assert "<script" not in r.text.lower()
+
+
+def test_request_values_in_hidden_fields_are_escaped(server):
+    c = server.confidential
+    r = Browser(server).get(fresh_params(
+        c, state='"><script>alert(3)</script>', nonce="<b>x</b>"))
+    assert is_login(r)
+    assert "<script" not in r.text.lower() and "<b>" not in r.text
+    assert "&quot;&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in r.text
+
+
+# -- failed logins ---------------------------------------------------------
+@pytest.mark.parametrize("username,password", [
+    ("alice", "wrong password!"), ("mallory", "correct horse battery"),
+    ("alice", ""), ("", "correct horse battery"), ("ALICE",
+                                                    "correct horse battery")],
+    ids=["wrong-password", "unknown-user", "empty-password",
+         "empty-username", "case-changed-user"])
+def test_failed_login_shows_form_again_without_session(server, username,
+                                                       password):
+    b = Browser(server)
+    r = b.get(fresh_params(server.confidential))
+    r = b.login(r, username=username, password=password)
+    assert is_login(r), r.text[:300]
+    assert LOGIN_ERROR in r.text
+    assert not session_cookie_set(r)
+    assert not any("session" in k for k in b.s.cookies.keys())
+    assert count(server, "sessions") == 0
+    assert count(server, "codes") == 0
+
+
+def test_unknown_user_gets_same_message_as_wrong_password(server):
+    b = Browser(server)
+    page = b.get(fresh_params(server.confidential))
+    r1 = b.login(page, username="alice", password="not the password")
+    r2 = b.login(page, username="nobody", password="not the password")
+    assert LOGIN_ERROR in r1.text and LOGIN_ERROR in r2.text
+    errors = [re.findall(r'<p class="error"[^>]*>(.*?)</p>', r.text)
+              for r in (r1, r2)]
+    assert errors[0] == errors[1] == [LOGIN_ERROR]
+
+
+def test_disabled_user_cannot_log_in(server):
+    server.cli("user", "disable", "alice")
+    b = Browser(server)
+    r = b.login(b.get(fresh_params(server.confidential)))
+    assert is_login(r)
+    assert LOGIN_ERROR in r.text
+    assert not session_cookie_set(r)
+    assert count(server, "sessions") == 0
+
+
+def test_reenabled_user_can_log_in(server):
+    server.cli("user", "disable", "alice")
+    server.cli("user", "enable", "alice")
+    b = Browser(server)
+    r = b.login(b.get(fresh_params(server.confidential)))
+    assert is_consent(r)
+
+
+# -- deny ------------------------------------------------------------------
+def test_deny_redirects_with_access_denied(server):
+    c = server.confidential
+    b, page = at_consent(server, c)
+    r = b.consent(page, decision="deny")
+    assert_error_redirect(r, server, c, "access_denied")
+    assert count(server, "grants") == 0
+    assert count(server, "codes") == 0
+
+
+def test_deny_is_not_remembered_as_consent(server):
+    c = server.confidential
+    b, page = at_consent(server, c)
+    b.consent(page, decision="deny")
+    assert is_consent(b.get(fresh_params(c)))
+
+
+# -- remembered consent and prompt -----------------------------------------
+def test_remembered_consent_skips_pages(server):
+    c = server.confidential
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    r = b.get(fresh_params(c, state="second"))
+    q = assert_code_redirect(r, c, state="second")
+    assert q["iss"] == [server.issuer]
+
+
+def test_narrower_scope_is_covered_by_remembered_consent(server):
+    c = server.confidential
+    b = Browser(server)
+    b.authorize(fresh_params(c, scope="openid profile offline_access"))
+    assert_code_redirect(b.get(fresh_params(c, scope="openid")), c)
+
+
+def test_wider_scope_asks_again(server):
+    c = server.confidential
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c, scope="openid")), c)
+    r = b.get(fresh_params(c, scope="openid email"))
+    assert is_consent(r)
+    assert SCOPE_WORDS["email"] in r.text
+
+
+def test_consent_for_one_client_does_not_cover_another(server):
+    b = Browser(server)
+    b.authorize(fresh_params(server.confidential))
+    assert is_consent(b.get(fresh_params(server.public)))
+
+
+def test_prompt_consent_forces_consent_page(server):
+    c = server.confidential
+    b = Browser(server)
+    b.authorize(fresh_params(c))
+    r = b.get(fresh_params(c, prompt="consent"))
+    assert is_consent(r)
+    assert 'name="prompt"' not in r.text   # satisfied by this page
+    assert_code_redirect(b.consent(r), c)
+
+
+def test_prompt_login_forces_login_form(server):
+    c = server.confidential
+    b = Browser(server)
+    b.authorize(fresh_params(c))
+    r = b.get(fresh_params(c, prompt="login"))
+    assert is_login(r)
+    # signing in again satisfies it and the remembered consent applies
+    assert_code_redirect(b.login(r), c)
+
+
+def test_prompt_none_without_session_is_login_required(server):
+    c = server.confidential
+    r = Browser(server).get(fresh_params(c, prompt="none"))
+    assert_error_redirect(r, server, c, "login_required")
+
+
+def test_prompt_none_without_consent_is_consent_required(server):
+    c = server.confidential
+    b, _ = at_consent(server, c)
+    r = b.get(fresh_params(c, prompt="none"))
+    assert_error_redirect(r, server, c, "consent_required")
+
+
+def test_prompt_none_with_session_and_consent_issues_code(server):
+    c = server.confidential
+    b = Browser(server)
+    b.authorize(fresh_params(c))
+    assert_code_redirect(b.get(fresh_params(c, prompt="none")), c)
+
+
+@pytest.mark.parametrize("prompt", ["none login", "login none",
+                                    "none consent"])
+def test_prompt_none_combined_is_invalid_request(server, prompt):
+    c = server.confidential
+    b = Browser(server)
+    b.authorize(fresh_params(c))
+    r = b.get(fresh_params(c, prompt=prompt))
+    assert_error_redirect(r, server, c, "invalid_request")
+
+
+# -- CSRF ------------------------------------------------------------------
+def tamper(token):
+    return ("B" if token[0] != "B" else "C") + token[1:]
+
+
+@pytest.mark.parametrize("how", ["missing", "altered", "empty"])
+def test_login_form_needs_csrf_token(server, how):
+    b = Browser(server)
+    page = b.get(fresh_params(server.confidential))
+    data = b.form_fields(page.text)
+    data.update(username="alice", password="correct horse battery")
+    if how == "missing":
+        del data["csrf"]
+    elif how == "altered":
+        data["csrf"] = tamper(data["csrf"])
+    else:
+        data["csrf"] = ""
+    r = b.post(data)
+    assert_error_page(r)
+    assert not session_cookie_set(r)
+    assert count(server, "sessions") == 0
+
+
+@pytest.mark.parametrize("how", ["missing", "altered", "no-cookie"])
+def test_consent_form_needs_csrf_token(server, how):
+    c = server.confidential
+    b, page = at_consent(server, c)
+    data = b.form_fields(page.text)
+    data["decision"] = "allow"
+    if how == "missing":
+        del data["csrf"]
+    elif how == "altered":
+        data["csrf"] = tamper(data["csrf"])
+    else:
+        del b.s.cookies["gh_csrf"]
+    r = b.post(data)
+    assert_error_page(r)
+    assert count(server, "grants") == 0
+    assert count(server, "codes") == 0
+
+
+def test_login_csrf_token_of_another_browser_is_refused(server):
+    c = server.confidential
+    attacker, victim = Browser(server), Browser(server)
+    stolen = attacker.get(fresh_params(c))
+    victim.get(fresh_params(c))    # the victim has a CSRF cookie of its own
+    r = victim.login(stolen)       # the attacker's form, token and all
+    assert_error_page(r)
+    assert count(server, "sessions") == 0
+
+
+def test_consent_csrf_token_of_another_browser_is_refused(server):
+    c = server.confidential
+    victim, page = at_consent(server, c)
+    attacker = Browser(server)
+    forged = attacker.get(fresh_params(c))
+    data = victim.form_fields(page.text)
+    data["csrf"] = attacker.form_fields(forged.text)["csrf"]
+    data["decision"] = "allow"
+    assert data["csrf"] != victim.form_fields(page.text)["csrf"]
+    r = victim.post(data)
+    assert_error_page(r)
+    assert count(server, "grants") == 0
+    assert count(server, "codes") == 0
+
+
+def test_csrf_cookie_of_another_browser_with_its_token_is_refused(server):
+    """Pairing is per browser: a victim with a session cannot be made to
+    consent by an attacker's (token, cookie) pair unless the cookie is
+    planted too -- and a planted cookie without the victim's session gets
+    nothing."""
+    c = server.confidential
+    victim, page = at_consent(server, c)
+    data = victim.form_fields(page.text)
+    data["decision"] = "allow"
+    attacker = Browser(server)
+    attacker.get(fresh_params(c))
+    r = attacker.post(data)     # the victim's token with the attacker cookie
+    assert_error_page(r)
+    assert count(server, "codes") == 0
+
+
+def test_get_with_consent_action_does_not_grant(server):
+    c = server.confidential
+    b, page = at_consent(server, c)
+    data = b.form_fields(page.text)
+    data["decision"] = "allow"
+    r = b.get(data)
+    assert r.status_code == 200 and is_consent(r), (r.status_code,
+                                                    r.headers)
+    assert "Location" not in r.headers
+    assert count(server, "grants") == 0
+    assert count(server, "codes") == 0
+
+
+def test_get_with_login_action_does_not_log_in(server):
+    b = Browser(server)
+    page = b.get(fresh_params(server.confidential))
+    data = b.form_fields(page.text)
+    data.update(username="alice", password="correct horse battery")
+    r = b.get(data)
+    assert is_login(r)
+    assert not session_cookie_set(r)
+    assert count(server, "sessions") == 0

@@ -1,0 +1,378 @@
+"""HTTP limits and robustness: oversized bodies, URIs, headers and
+parameters are refused with a 4xx; garbage never yields a 5xx, a crash or
+a hang; routing errors are 404/405. (Slow clients and SIGTERM:
+test_http_lifecycle.py.)"""
+import random
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from conftest import Browser
+from helpers_authz import fresh_params, raw_request, running
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def assert_4xx(r, *allowed):
+    status = r.status_code if hasattr(r, "status_code") else r.status
+    assert status is not None and 400 <= status < 500, r
+    if allowed:
+        assert status in allowed, r
+
+
+def get_answer(url, timeout=3):
+    """GET that turns 'no answer' into a clear test failure."""
+    try:
+        return requests.get(url, timeout=timeout)
+    except (requests.Timeout, requests.ConnectionError) as e:
+        pytest.fail("no HTTP answer (connection held or dropped): %r" % e)
+
+
+def healthy(server):
+    r = requests.get(server.base + "/healthz", timeout=5)
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+# -- sizes -----------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/token", "/authorize", "/revoke",
+                                  "/introspect"])
+def test_body_over_16k_with_content_length_is_413(server, path):
+    body = "grant_type=authorization_code&pad=" + "a" * (16 * 1024)
+    r = requests.post(server.base + path, data=body, headers=FORM)
+    assert r.status_code == 413, r.text[:300]
+    healthy(server)
+
+
+def test_body_of_exactly_16k_is_not_413(server):
+    body = "grant_type=x&pad=" + "a" * (16 * 1024 - len("grant_type=x&pad="))
+    r = requests.post(server.base + "/token", data=body, headers=FORM)
+    assert r.status_code != 413 and r.status_code < 500
+
+
+@pytest.mark.parametrize("path", ["/token", "/authorize"])
+def test_chunked_body_over_16k_is_413(server, path):
+    def chunks():
+        yield b"grant_type=authorization_code&pad="
+        for _ in range(20):
+            yield b"a" * 1024
+    r = requests.post(server.base + path, data=chunks(), headers=FORM)
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert r.status_code == 413, r.text[:300]
+    healthy(server)
+
+
+def test_huge_content_length_is_refused_before_reading(server):
+    t = time.monotonic()
+    r = raw_request(server.port, b"POST /token HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: 10000000000\r\n\r\n", half_close=False)
+    assert r.status == 413, r
+    assert time.monotonic() - t < 2.5
+    healthy(server)
+
+
+@pytest.mark.parametrize("path", ["/authorize", "/healthz", "/token"])
+def test_query_over_8k_is_refused(server, path):
+    r = get_answer(server.base + path + "?state=" + "a" * (8 * 1024 + 10))
+    assert_4xx(r)
+    healthy(server)
+
+
+@pytest.mark.parametrize("size", [10 * 1024, 60 * 1024])
+def test_query_over_8k_of_many_arguments_is_refused(server, size):
+    """The same limit when the query is thousands of tiny arguments."""
+    r = get_answer(server.base + "/authorize?" + "a&" * (size // 2))
+    assert_4xx(r)
+    healthy(server)
+
+
+def test_headers_over_16k_total_are_refused(server):
+    """Many moderate headers adding up to ~24 KiB."""
+    headers = {"X-Pad-%d" % i: "p" * 1000 for i in range(24)}
+    r = requests.get(server.base + "/healthz", headers=headers)
+    assert_4xx(r, 400, 413, 431)
+    healthy(server)
+
+
+def test_single_header_over_16k_is_refused(server):
+    r = requests.get(server.base + "/healthz",
+                     headers={"X-Big": "b" * (20 * 1024)})
+    assert_4xx(r, 400, 413, 431)
+    healthy(server)
+
+
+def test_huge_headers_are_refused(server):
+    r = requests.get(server.base + "/healthz",
+                     headers={"X-Huge": "b" * (64 * 1024)})
+    assert_4xx(r, 400, 413, 431)
+    healthy(server)
+
+
+def test_cookie_header_over_limit_does_not_break_authorize(server):
+    r = requests.get(server.base + "/authorize",
+                     params=fresh_params(server.confidential),
+                     headers={"Cookie": "gh_csrf=" + "c" * 5000})
+    assert r.status_code < 500
+    healthy(server)
+
+
+def many_params(n):
+    return "&".join("p%d=v" % i for i in range(n))
+
+
+@pytest.mark.parametrize("n", [65, 100, 500, 2000])
+def test_too_many_parameters_in_query_refused(server, n):
+    r = get_answer(server.base + "/authorize?" + many_params(n))
+    assert_4xx(r)
+
+
+@pytest.mark.parametrize("n", [65, 500])
+def test_too_many_parameters_in_body_refused(server, n):
+    c = server.confidential
+    r = requests.post(server.base + "/token", data=many_params(n),
+                      headers=FORM, auth=(c["client_id"], c["client_secret"]))
+    assert_4xx(r)
+    r = requests.post(server.base + "/authorize", data=many_params(n),
+                      headers=FORM)
+    assert_4xx(r)
+
+
+def test_many_empty_pairs_are_bounded(server):
+    r = get_answer(server.base + "/authorize?" + "&=" * 2000)
+    assert_4xx(r)
+
+
+def test_refused_many_argument_uris_do_not_leak_or_hang(tmp_path):
+    """A URI under 8 KiB with hundreds of arguments: answered at once with
+    a 4xx, and no per-request state is leaked (LeakSanitizer at exit)."""
+    with running(tmp_path, connection_timeout_seconds=2) as s:
+        for n in (400, 1000):
+            line = b"GET /authorize?" + "&".join(
+                "a%d=b" % i for i in range(n)).encode()
+            assert len(line) < 8192
+            t = time.monotonic()
+            r = raw_request(s.port, line + b" HTTP/1.1\r\nHost: x\r\n"
+                            b"Connection: close\r\n\r\n", timeout=3,
+                            half_close=False)
+            assert r.status is not None and 400 <= r.status < 500, r
+            assert time.monotonic() - t < 1.5
+        healthy(s)
+
+
+def test_parameter_value_over_4k_refused(server):
+    c = server.confidential
+    r = Browser(server).get(fresh_params(c, state="s" * 4097))
+    assert_4xx(r)
+    assert "Location" not in r.headers
+    r = requests.post(server.base + "/token",
+                      data={"grant_type": "authorization_code",
+                            "code": "c" * 5000, "code_verifier": "v" * 50},
+                      auth=(c["client_id"], c["client_secret"]))
+    assert_4xx(r)
+
+
+def test_parameter_name_too_long_refused(server):
+    r = requests.get(server.base + "/authorize?" + "n" * 300 + "=v")
+    assert_4xx(r)
+
+
+# -- routing ---------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/nope", "/authorize/", "/token/x",
+                                  "/AUTHORIZE", "/.well-known/x", "//"])
+def test_unknown_path_is_404_json(server, path):
+    r = requests.get(server.base + path)
+    assert r.status_code == 404
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_wrong_method_on_token_is_405_with_allow(server, method):
+    r = requests.request(method, server.base + "/token")
+    assert r.status_code == 405
+    assert r.headers["Allow"] == "POST"
+    assert r.json()["error"] == "invalid_request"
+
+
+def test_wrong_method_on_authorize_is_405_with_allow(server):
+    r = requests.delete(server.base + "/authorize")
+    assert r.status_code == 405
+    assert "GET" in r.headers["Allow"] and "POST" in r.headers["Allow"]
+
+
+# -- garbage ---------------------------------------------------------------
+def garbage_requests(port):
+    """~300 malformed or hostile raw requests, deterministic."""
+    host = b"Host: 127.0.0.1:%d\r\n" % port
+    close = b"Connection: close\r\n"
+    base = [
+        b"GET /authorize?client_id=%zz HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /authorize?client_id=%4 HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /authorize?a=%00b HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /authorize?state=%ff%fe%c0%af HTTP/1.1\r\n" + host + close +
+        b"\r\n",
+        b"GET /authorize?\xff\xfe=\xc0\xaf HTTP/1.1\r\n" + host + close +
+        b"\r\n",
+        b"GET /\x00/x HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /healthz HTTP/1.1\r\n" + host + b"X: a\x00b\r\n" + close +
+        b"\r\n",
+        b"BREW /token HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"PROPFIND /authorize HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"CONNECT 127.0.0.1:22 HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"OPTIONS * HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"TRACE / HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET " + b"/" * 5000 + b" HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /../../../../etc/passwd HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET http://evil.example/authorize HTTP/1.1\r\n" + host + close +
+        b"\r\n",
+        b"GET /%2e%2e/%2e%2e HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"GET /healthz\r\n\r\n",
+        b"GET /\r\n\r\n",
+        b"GET /healthz HTTP/9.9\r\n" + host + close + b"\r\n",
+        b"GET /healthz HTTP/1.1\r\n" + close + b"\r\n",     # no Host
+        b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + close + b"\r\n",
+        b"GET  /healthz  HTTP/1.1\r\n" + host + close + b"\r\n",
+        b"\r\n\r\n\r\n",
+        b"GET /healthz HTTP/1.1\n" + host.replace(b"\r\n", b"\n") + b"\n",
+        b"GET /healthz HTTP/1.1\r\n" + host + b"Bad Header\r\n" + close +
+        b"\r\n",
+        b"GET /healthz HTTP/1.1\r\n" + host + b" folded: x\r\n" + close +
+        b"\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Length: 99999999999999999999999\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Length: -5\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Authorization: Basic YTpi\r\nAuthorization: Basic YzpK\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 18\r\n\r\ngrant_type=refresh",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Authorization: Basic !!!!\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 3\r\n\r\na=b",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Authorization: Basic " + b"QUFB" * 600 + b"\r\n"
+        b"Content-Length: 0\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Authorization: Bearer x\r\nContent-Length: 0\r\n\r\n",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        b"POST /token HTTP/1.1\r\n" + host + close +
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 7\r\n\r\na\x00=b%zz",
+        b"POST /authorize HTTP/1.1\r\n" + host + close +
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Cookie: gh_csrf=a; gh_csrf=b; gh_session=x; gh_session=y\r\n"
+        b"Content-Length: 15\r\n\r\ngh_action=login",
+        b"GET /authorize HTTP/1.1\r\n" + host + close +
+        b"Cookie: " + b"a=b; " * 100 + b"\r\n\r\n",
+        b"GET /authorize HTTP/1.1\r\n" + host + close +
+        b"Cookie: gh_session=\"\x01\"\r\n\r\n",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + bytes(range(32)) +
+        b"\r\n\r\n",                                         # TLS hello
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",                  # h2 preface
+    ]
+    rng = random.Random(20240601)
+    out = list(base)
+    while len(out) < 300:
+        req = bytearray(rng.choice(base))
+        for _ in range(rng.randint(1, 6)):
+            op = rng.randrange(4)
+            pos = rng.randrange(len(req) + 1)
+            if op == 0 and req:
+                req[min(pos, len(req) - 1)] = rng.randrange(256)
+            elif op == 1:
+                req[pos:pos] = bytes(rng.choice(
+                    [b"%", b"%0", b"\x00", b"\xff", b"&", b"=", b"\r\n",
+                     b" ", b"?", b"%c3%28", b"A" * rng.randint(1, 3000)]))
+            elif op == 2 and req:
+                del req[pos:pos + rng.randint(1, 8)]
+            else:
+                req[pos:pos] = rng.choice(
+                    [b"a=b&", b"%00", b"..", b"//", b"\xe2\x82"])
+        if not req.endswith(b"\r\n\r\n"):
+            req += b"\r\n\r\n"
+        out.append(bytes(req))
+    return out
+
+
+def version_not_supported(data, r):
+    """505 is the one 5xx that is the right answer to a client's request
+    (RFC 9110 15.6.6): allowed only when the version really is not 1.x."""
+    line = data.split(b"\r\n", 1)[0].split(b"\n", 1)[0]
+    return r.status == 505 and not re.search(rb" HTTP/1\.[01]$", line)
+
+
+def test_garbage_never_yields_5xx_or_kills_server(tmp_path):
+    with running(tmp_path, connection_timeout_seconds=2) as s:
+        reqs = garbage_requests(s.port)
+        with ThreadPoolExecutor(max_workers=16) as ex:
+            results = list(ex.map(
+                lambda d: (d, raw_request(s.port, d, timeout=4)), reqs))
+        bad = [(d[:120], r) for d, r in results
+               if r.status is not None and r.status >= 500 and
+               not version_not_supported(d, r)]
+        assert not bad, bad[:5]
+        # anything that got no status line was closed (not left hanging)
+        hung = [(d[:120], r) for d, r in results
+                if r.status is None and not r.closed]
+        assert not hung, hung[:5]
+        answered = sum(1 for _, r in results if r.status is not None)
+        assert answered > 100
+        healthy(s)
+        assert s.proc.poll() is None
+
+
+def test_garbage_via_requests_never_yields_5xx(server):
+    c = server.confidential
+    base = server.base
+    cases = [
+        ("GET", "/authorize?client_id=%", None, {}),
+        ("GET", "/authorize?client_id=" + c["client_id"] + "%00", None, {}),
+        ("GET", "/authorize?state=%ff%fe&client_id=" + c["client_id"] +
+         "&redirect_uri=" + c["redirect_uri"], None, {}),
+        ("GET", "/authorize?scope=" + "%20" * 2000, None, {}),
+        ("POST", "/authorize", b"client_id=%ZZ", FORM),
+        ("POST", "/authorize", b"\xff\xfe\xfd", FORM),
+        ("POST", "/authorize", "client_id=" + c["client_id"], {}),
+        ("POST", "/token", b"grant_type=authorization_code&code=%00",
+         FORM),
+        ("POST", "/token", b"grant_type=%C0%AF", FORM),
+        ("POST", "/token", b"grant_type=refresh_token&refresh_token=" +
+         b"\xc3\x28" * 100, FORM),
+        ("POST", "/token?grant_type=authorization_code", b"", FORM),
+        ("POST", "/revoke", b"token=%", FORM),
+        ("POST", "/introspect", b"token=" + b"x" * 4000, FORM),
+        ("HEAD", "/authorize", None, {}),
+        ("GET", "/.well-known/oauth-authorization-server?x=%zz", None, {}),
+        ("GET", "/assets/gatehouse.css/..", None, {}),
+    ]
+    for method, path, body, headers in cases:
+        for auth in (None, (c["client_id"], c["client_secret"]),
+                     ("\u00e9\u00e9", "x:y"), ("a" * 2000, "b")):
+            r = requests.request(method, base + path, data=body,
+                                 headers=headers, auth=auth,
+                                 allow_redirects=False, timeout=5)
+            assert r.status_code < 500, (method, path, auth, r.status_code,
+                                         r.text[:200])
+    healthy(server)
+
+
+def test_two_authorization_headers_are_refused(server):
+    r = raw_request(server.port, (
+        "POST /token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        "Authorization: Basic YTpi\r\nAuthorization: Basic YzpK\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 29\r\n\r\ngrant_type=client_credentials").encode())
+    assert r.status == 400, r
