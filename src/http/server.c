@@ -57,6 +57,19 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_kv(LOG_WARN, "http_library", "msg", msg, NULL);
 }
 
+/* libmicrohttpd's last word before abort(): make it a log line */
+static void
+mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	char where[256];
+
+	(void)cls;
+	snprintf(where, sizeof(where), "%s:%u", file ? file : "?", line);
+	log_kv(LOG_ERROR, "http_library_panic", "where", where, "msg",
+	    reason ? reason : "", NULL);
+	abort();
+}
+
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -374,6 +387,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GH_ERR_NOMEM;
+	MHD_set_panic_func(mhd_panic, NULL);
 	s->fn = fn;
 	s->ctx = ctx;
 	atomic_init(&s->inflight, 0);
