@@ -24,7 +24,7 @@ done
 read -r passed failed < <(grep -E '^(unit|fuzz-replay|e2e): [0-9]+ passed' "$log" |
 	awk '{p += $2; f += $4} END {print p + 0, f + 0}')
 echo
-grep -E '^(unit|fuzz-replay|e2e): ' "$log"
+grep -E '^(unit|fuzz-replay|e2e): [0-9]+ passed' "$log"
 if (( ${#failed_stages[@]} > 0 )); then
 	echo "failed stages: ${failed_stages[*]}"
 	(( failed == 0 )) && failed=${#failed_stages[@]}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "../util/crypto.h"
 #include "../util/str.h"
 
 void
@@ -25,18 +26,6 @@ params_free(struct params *p)
 	p->n = 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 form_decode(const char *s, size_t len, char *out, size_t outmax)
 {
@@ -50,8 +39,8 @@ form_decode(const char *s, size_t len, char *out, size_t outmax)
 
 			if (i + 2 >= len)
 				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);

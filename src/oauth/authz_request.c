@@ -63,26 +63,19 @@ static enum authz_outcome
 parse_prompt(const char *prompt, struct authz_request *out,
     struct authz_error *err)
 {
-	const char *w = prompt;
+	struct slice w;
 
-	while (*w) {
-		size_t n;
-
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n == 4 && strncmp(w, "none", 4) == 0)
+	while (words_next(&prompt, &w)) {
+		if (slice_eq_cstr(w, "none"))
 			out->prompt_none = true;
-		else if (n == 5 && strncmp(w, "login", 5) == 0)
+		else if (slice_eq_cstr(w, "login"))
 			out->prompt_login = true;
-		else if (n == 7 && strncmp(w, "consent", 7) == 0)
+		else if (slice_eq_cstr(w, "consent"))
 			out->prompt_consent = true;
-		else if (n == 14 && strncmp(w, "select_account", 14) == 0)
-			;	/* one account per browser: nothing to pick */
-		else if (n)
+		else if (!slice_eq_cstr(w, "select_account"))
+			/* select_account: one account per browser, no pick */
 			return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 			    "unsupported prompt value");
-		w += n;
 	}
 	/* OIDC Core 3.1.2.1: none with anything else is an error */
 	if (out->prompt_none && (out->prompt_login || out->prompt_consent))

@@ -3,14 +3,15 @@
  * introspection endpoints: method, content type, parameters, client
  * authentication.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "grant.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
 
-bool
-endpoint_begin(struct app *app, const struct http_request *req,
+static bool
+begin(struct app *app, const struct http_request *req,
     struct http_response *resp, struct endpoint_form *f, bool allow_public)
 {
 	enum gh_err rc;
@@ -70,8 +71,28 @@ fail:
 	return false;
 }
 
-void
-endpoint_end(struct endpoint_form *f)
+struct endpoint_form *
+endpoint_open(struct app *app, const struct http_request *req,
+    struct http_response *resp, bool allow_public)
 {
+	struct endpoint_form *f;
+
+	if ((f = malloc(sizeof(*f))) == NULL) {
+		reply_unavailable(resp);
+		return NULL;
+	}
+	if (!begin(app, req, resp, f, allow_public)) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+endpoint_close(struct endpoint_form *f)
+{
+	if (f == NULL)
+		return;
 	params_free(&f->p);
+	free(f);
 }

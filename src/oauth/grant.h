@@ -28,12 +28,12 @@ struct endpoint_form {
 
 /*
  * POST, form body, no duplicate parameters, an authenticated client. On
- * false the reply is already made. `allow_public` says whether clients
- * without a secret may call the endpoint.
+ * NULL the reply is already made. `allow_public` says whether clients
+ * without a secret may call the endpoint. Release with endpoint_close().
  */
-bool	endpoint_begin(struct app *app, const struct http_request *req,
-	    struct http_response *resp, struct endpoint_form *f,
+struct endpoint_form *endpoint_open(struct app *app,
+	    const struct http_request *req, struct http_response *resp,
 	    bool allow_public);
-void	endpoint_end(struct endpoint_form *f);
+void	endpoint_close(struct endpoint_form *f);
 
 #endif

@@ -6,7 +6,6 @@
  * the whole ancestry: token, family, grant, client, user), is just
  * {"active": false}.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -39,14 +38,8 @@ oauth_introspect(struct app *app, const struct http_request *req,
 	json_t			*o = NULL;
 	enum gh_err		 rc = GH_ERR_NOT_FOUND;
 
-	if ((f = malloc(sizeof(*f))) == NULL) {
-		reply_unavailable(resp);
+	if ((f = endpoint_open(app, req, resp, false)) == NULL)
 		return;
-	}
-	if (!endpoint_begin(app, req, resp, f, false)) {
-		free(f);
-		return;
-	}
 	if ((tok = params_get(&f->p, "token")) == NULL) {
 		oauth_error_reply(resp, OE_INVALID_REQUEST,
 		    "token is required", false);
@@ -65,6 +58,5 @@ oauth_introspect(struct app *app, const struct http_request *req,
 	if (reply_json(resp, 200, o) != GH_OK)
 		reply_unavailable(resp);
 out:
-	endpoint_end(f);
-	free(f);
+	endpoint_close(f);
 }

@@ -6,7 +6,6 @@
  * with it die too, RFC 7009 2.1). Unknown tokens, and tokens of another
  * client, get the same 200 as a success so the endpoint is no oracle.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "endpoints.h"
@@ -29,14 +28,8 @@ oauth_revoke(struct app *app, const struct http_request *req,
 	bool			 rotated;
 	enum gh_err		 rc = GH_OK;
 
-	if ((f = malloc(sizeof(*f))) == NULL) {
-		reply_unavailable(resp);
+	if ((f = endpoint_open(app, req, resp, true)) == NULL)
 		return;
-	}
-	if (!endpoint_begin(app, req, resp, f, true)) {
-		free(f);
-		return;
-	}
 	if ((tok = params_get(&f->p, "token")) == NULL) {
 		oauth_error_reply(resp, OE_INVALID_REQUEST,
 		    "token is required", false);
@@ -69,6 +62,5 @@ oauth_revoke(struct app *app, const struct http_request *req,
 	if (buf_puts(&resp->body, "{}") != GH_OK)
 		reply_unavailable(resp);
 out:
-	endpoint_end(f);
-	free(f);
+	endpoint_close(f);
 }

@@ -38,59 +38,35 @@ scope_valid(const char *s)
 bool
 scope_subset(const char *want, const char *have)
 {
-	char	 word[GH_MAX_SCOPE_NAME + 1];
-	const char *p = want;
+	struct slice w;
 
-	while (*p) {
-		size_t n;
-
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n == 0)
-			break;
-		if (n > GH_MAX_SCOPE_NAME)
+	while (words_next(&want, &w))
+		if (w.len > GH_MAX_SCOPE_NAME || !words_has_slice(have, w))
 			return false;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		if (!words_has(have, word))
-			return false;
-		p += n;
-	}
 	return true;
 }
 
 bool
 scope_union(const char *have, const char *add, char *out, size_t outsz)
 {
-	char	 word[GH_MAX_SCOPE_NAME + 1];
-	size_t	 len;
-	const char *p = add;
+	struct slice	 w;
+	size_t		 len;
 
 	if (!str_copy(out, outsz, have))
 		return false;
 	len = strlen(out);
-	while (*p) {
-		size_t n;
-
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n == 0)
-			break;
-		if (n > GH_MAX_SCOPE_NAME)
+	while (words_next(&add, &w)) {
+		if (w.len > GH_MAX_SCOPE_NAME)
 			return false;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		p += n;
-		if (words_has(out, word))
+		if (words_has_slice(out, w))
 			continue;
-		if (len + (len ? 1 : 0) + n + 1 > outsz)
+		if (len + (len ? 1 : 0) + w.len + 1 > outsz)
 			return false;
 		if (len)
 			out[len++] = ' ';
-		memcpy(out + len, word, n + 1);
-		len += n;
+		memcpy(out + len, w.p, w.len);
+		len += w.len;
+		out[len] = '\0';
 	}
 	return true;
 }

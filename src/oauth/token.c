@@ -2,7 +2,6 @@
  * token.c - the token endpoint (RFC 6749 3.2, 4.1.3, 5, 6): checks the
  * grant type, authenticates the client, hands over to the grant.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "endpoints.h"
@@ -18,14 +17,8 @@ oauth_token(struct app *app, const struct http_request *req,
 	struct token_ctx	 t;
 	const char		*gt;
 
-	if ((f = malloc(sizeof(*f))) == NULL) {
-		reply_unavailable(resp);
+	if ((f = endpoint_open(app, req, resp, true)) == NULL)
 		return;
-	}
-	if (!endpoint_begin(app, req, resp, f, true)) {
-		free(f);
-		return;
-	}
 	memset(&t, 0, sizeof(t));
 	t.app = app;
 	t.req = req;
@@ -47,6 +40,5 @@ oauth_token(struct app *app, const struct http_request *req,
 	else	/* no password, implicit or other grants, ever */
 		oauth_error_reply(resp, OE_UNSUPPORTED_GRANT_TYPE,
 		    "supported: authorization_code, refresh_token", false);
-	endpoint_end(f);
-	free(f);
+	endpoint_close(f);
 }

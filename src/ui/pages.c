@@ -84,25 +84,18 @@ hidden(struct page *p, const char *name, const char *value)
 static void
 hidden_prompt(struct page *p, const char *prompt)
 {
-	char	 out[128] = "";
-	size_t	 len = 0;
-	const char *w = prompt;
+	char		out[128] = "";
+	size_t		len = 0;
+	struct slice	w;
 
-	while (*w) {
-		size_t n;
-
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n && !(n == 5 && strncmp(w, "login", 5) == 0) &&
-		    len + n + 2 < sizeof(out)) {
-			if (len)
-				out[len++] = ' ';
-			memcpy(out + len, w, n);
-			len += n;
-			out[len] = '\0';
-		}
-		w += n;
+	while (words_next(&prompt, &w)) {
+		if (slice_eq_cstr(w, "login") || len + w.len + 2 >= sizeof(out))
+			continue;
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, w.p, w.len);
+		len += w.len;
+		out[len] = '\0';
 	}
 	if (len)
 		hidden(p, "prompt", out);
@@ -175,20 +168,15 @@ static void
 scope_list(struct page *p, const char *scope)
 {
 	char		 word[GH_MAX_SCOPE_NAME + 1];
-	const char	*w = scope, *words;
+	const char	*words;
+	struct slice	 w;
 
 	put(p, "<ul class=\"scopes\">");
-	while (*w) {
-		size_t n;
-
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n == 0 || n > GH_MAX_SCOPE_NAME)
+	while (words_next(&scope, &w)) {
+		if (w.len > GH_MAX_SCOPE_NAME)
 			break;
-		memcpy(word, w, n);
-		word[n] = '\0';
-		w += n;
+		memcpy(word, w.p, w.len);
+		word[w.len] = '\0';
 		put(p, "<li>");
 		if ((words = scope_describe(word)) != NULL) {
 			esc(p, words);

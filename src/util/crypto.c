@@ -152,6 +152,18 @@ b64std_decode(const char *in, size_t n, uint8_t *out, size_t outmax)
 	return b64_decode(in, n - pad, out, outmax, false);
 }
 
+int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void
 hex_encode(const uint8_t *in, size_t n, char *out)
 {

@@ -37,6 +37,8 @@ long		b64std_decode(const char *in, size_t n, uint8_t *out,
 		    size_t outmax);
 
 void		hex_encode(const uint8_t *in, size_t n, char *out);
+/* Value of one hex digit (either case), or -1. */
+int		hex_digit(char c);
 
 /*
  * A fresh secret: `prefix` followed by base64url of GH_SECRET_BYTES random

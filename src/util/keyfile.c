@@ -38,16 +38,6 @@ keyfile_create(const char *path, uint8_t *key, size_t n)
 	return GH_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 enum gh_err
 keyfile_load(const char *path, uint8_t *key, size_t n)
 {
@@ -74,7 +64,7 @@ keyfile_load(const char *path, uint8_t *key, size_t n)
 	if (r < (ssize_t)(2 * n))
 		goto out;
 	for (i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto out;

@@ -120,22 +120,33 @@ str_has_ctl(const char *s)
 }
 
 bool
+words_next(const char **cursor, struct slice *word)
+{
+	const char *p = *cursor;
+
+	while (*p == ' ')
+		p++;
+	word->p = p;
+	word->len = strcspn(p, " ");
+	*cursor = p + word->len;
+	return word->len > 0;
+}
+
+bool
+words_has_slice(const char *list, struct slice word)
+{
+	struct slice w;
+
+	if (list == NULL || word.len == 0)
+		return false;
+	while (words_next(&list, &w))
+		if (w.len == word.len && memcmp(w.p, word.p, w.len) == 0)
+			return true;
+	return false;
+}
+
+bool
 words_has(const char *list, const char *word)
 {
-	size_t	 wl = strlen(word);
-	const char *p = list;
-
-	if (list == NULL || wl == 0)
-		return false;
-	while (*p) {
-		size_t n;
-
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n == wl && memcmp(p, word, n) == 0)
-			return true;
-		p += n;
-	}
-	return false;
+	return words_has_slice(list, slice_cstr(word));
 }

@@ -37,9 +37,12 @@ char	       *str_ndup(const char *s, size_t n);
 bool		str_has_ctl(const char *s);	/* any byte < 0x20 or 0x7f */
 
 /*
- * Space-separated word lists (scope, prompt): true if `word` is one of the
- * words of `list`.
+ * Space-separated word lists (scope, prompt). words_next() steps *cursor
+ * past the next word and returns it in *word; false at the end.
  */
+bool		words_next(const char **cursor, struct slice *word);
+/* True if `word` is one of the words of `list`. */
 bool		words_has(const char *list, const char *word);
+bool		words_has_slice(const char *list, struct slice word);
 
 #endif
