@@ -10,7 +10,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
-	libsqlite3-dev libargon2-dev)
+	libsqlite3-dev libargon2-dev libcjose-dev)
 test_pkgs=(libcmocka-dev python3-pytest python3-requests python3-authlib)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "conf.h"
+#include "jose/keyring.h"
 #include "store/store.h"
 
 #define GH_KEY_BYTES 32
@@ -19,6 +20,7 @@
 struct app {
 	struct conf	 conf;
 	struct store	*store;
+	struct keyring	*keys;		/* signing keys (serve only) */
 	uint8_t		 key[GH_KEY_BYTES];
 };
 

@@ -39,6 +39,9 @@ static const struct conf_entry conf_table[] = {
 	INT(access_token_ttl_seconds, 1, 86400, 600),
 	INT(refresh_token_ttl_seconds, 60, 31536000, 2592000),
 	INT(session_ttl_seconds, 60, 2592000, 28800),
+	INT(id_token_ttl_seconds, 60, 86400, 600),
+	/* a new key is in the JWKS this long before it signs */
+	INT(key_rotation_lead_seconds, 0, 2592000, 3600),
 	INT(threads, 0, 256, 0),			/* 0: one per core */
 	INT(max_connections, 1, 100000, 1024),
 	INT(per_ip_connections, 0, 100000, 0),

@@ -21,6 +21,8 @@ struct conf {
 	int64_t	 access_token_ttl_seconds;
 	int64_t	 refresh_token_ttl_seconds;
 	int64_t	 session_ttl_seconds;
+	int64_t	 id_token_ttl_seconds;
+	int64_t	 key_rotation_lead_seconds;
 	int64_t	 threads;
 	int64_t	 max_connections;
 	int64_t	 per_ip_connections;

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/server.h"
 #include "routes.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
 
@@ -22,10 +23,15 @@ static const char usage[] =
     "  init [--issuer URL] [--listen HOST:PORT] [--database PATH]\n"
     "                                create config, key and database\n"
     "  client add --name N --owner O --redirect-uri URI [...]\n"
-    "             [--scope \"a b\"] [--public] [--auth-method M] [--json]\n"
+    "             [--scope \"a b\"] [--public] [--auth-method M]\n"
+    "             [--id-token-alg RS256|ES256] [--json]\n"
     "  client list|show|disable|enable|rotate-secret [CLIENT_ID]\n"
     "  user add --username NAME --password-stdin [--json]\n"
+    "             [--name N] [--email E] [--email-verified]\n"
     "  user list|disable|enable|passwd [USERNAME]\n"
+    "  user profile USERNAME [--name N] [--email E] [--email-verified]\n"
+    "  keys list [--json] | rotate [--alg RS256|ES256] [--lead SECONDS]\n"
+    "  keys retire KID\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
 
@@ -41,6 +47,13 @@ serve(const char *config_path)
 
 	if (!cli_open(config_path, &app))
 		return 1;
+	if (!cli_ensure_keys(&app) || keyring_open(app.store, app.key,
+	    sizeof(app.key), cli_publish_after(&app.conf), &app.keys) != GH_OK ||
+	    keyring_reload(app.keys, clock_now()) != GH_OK) {
+		log_kv(LOG_ERROR, "signing_keys_unavailable", NULL);
+		cli_close(&app);
+		return 1;
+	}
 	/* block the stop signals in every thread; main waits for them */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -101,6 +114,8 @@ main(int argc, char **argv)
 		return cmd_client(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "user") == 0)
 		return cmd_user(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "keys") == 0)
+		return cmd_keys(config, argc - i - 1, argv + i + 1);
 	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],
 	    usage);
 	return 2;

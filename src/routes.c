@@ -8,6 +8,7 @@
 #include "routes.h"
 #include "http/reply.h"
 #include "oauth/endpoints.h"
+#include "oidc/endpoints.h"
 #include "ui/authorize_view.h"
 
 typedef void (*handler_fn)(struct app *, const struct http_request *,
@@ -41,6 +42,10 @@ static const struct route routes[] = {
 	{ "/introspect", HTTP_POST, "POST", oauth_introspect },
 	{ "/.well-known/oauth-authorization-server", GET_ONLY, "GET, HEAD",
 	    oauth_metadata },
+	{ "/.well-known/openid-configuration", GET_ONLY, "GET, HEAD",
+	    oauth_metadata },
+	{ "/jwks", GET_ONLY, "GET, HEAD", oidc_jwks },
+	{ "/userinfo", GET_ONLY | HTTP_POST, "GET, HEAD, POST", oidc_userinfo },
 	{ "/assets/gatehouse.css", GET_ONLY, "GET, HEAD", ui_stylesheet },
 	{ "/healthz", GET_ONLY, "GET, HEAD", health },
 };

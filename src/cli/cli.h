@@ -19,6 +19,12 @@ int	cmd_init(const char *config_path, int argc, char **argv);
 int	cmd_check_config(const char *config_path);
 int	cmd_client(const char *config_path, int argc, char **argv);
 int	cmd_user(const char *config_path, int argc, char **argv);
+int	cmd_keys(const char *config_path, int argc, char **argv);
+
+/* How long a key that stopped signing stays in the JWKS. */
+int64_t	cli_publish_after(const struct conf *c);
+/* Make sure an RS256 and an ES256 key exist (first run, old databases). */
+bool	cli_ensure_keys(struct app *app);
 
 /* Read one line from stdin (password), without the newline. */
 bool	cli_read_secret_line(char *out, size_t outsz);

@@ -28,6 +28,7 @@ static const struct opt_spec add_opts[] = {
 	{ "--scope", true, false },
 	{ "--public", false, false },
 	{ "--auth-method", true, false },
+	{ "--id-token-alg", true, false },
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
@@ -93,6 +94,13 @@ build_client(const struct args *a, struct client_row *c)
 	    !scope_union("", scope, c->scopes, sizeof(c->scopes))) {
 		fprintf(stderr, "gatehouse: --scope must be space-separated "
 		    "scope names\n");
+		return false;
+	}
+	if (!str_copy(c->id_token_alg, sizeof(c->id_token_alg),
+	    args_get(a, "--id-token-alg") ? args_get(a, "--id-token-alg") :
+	    "RS256") || !jose_alg_supported(c->id_token_alg)) {
+		fprintf(stderr, "gatehouse: --id-token-alg must be RS256 or "
+		    "ES256\n");
 		return false;
 	}
 	c->is_public = args_flag(a, "--public");
@@ -178,11 +186,13 @@ client_json(const struct client_row *c)
 
 	for (i = 0; uris && i < c->nredirect; i++)
 		json_array_append_new(uris, json_string(c->redirect_uris[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, "
+	    "s:I}",
 	    "client_id", c->id, "name", c->name, "owner", c->owner,
 	    "type", c->is_public ? "public" : "confidential",
 	    "auth_method", client_auth_name(c->auth_method),
 	    "redirect_uris", uris, "scope", c->scopes,
+	    "id_token_signed_response_alg", c->id_token_alg,
 	    "status", client_status_name(c->status),
 	    "created_at", (json_int_t)c->created_at,
 	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/keyfile.h"
 
@@ -35,9 +36,54 @@ cli_open(const char *config_path, struct app *app)
 void
 cli_close(struct app *app)
 {
+	keyring_close(app->keys);
+	app->keys = NULL;
 	store_close(app->store);
 	app->store = NULL;
 	crypto_wipe(app->key, sizeof(app->key));
+}
+
+int64_t
+cli_publish_after(const struct conf *c)
+{
+	/* the longest life of anything a key signed */
+	return c->id_token_ttl_seconds > c->access_token_ttl_seconds ?
+	    c->id_token_ttl_seconds : c->access_token_ttl_seconds;
+}
+
+struct alg_seen {
+	bool rs, es;
+};
+
+static bool
+note_alg(void *ctx, const struct key_row *k)
+{
+	struct alg_seen *seen = ctx;
+
+	if (strcmp(k->alg, "RS256") == 0)
+		seen->rs = true;
+	else if (strcmp(k->alg, "ES256") == 0)
+		seen->es = true;
+	return true;
+}
+
+bool
+cli_ensure_keys(struct app *app)
+{
+	struct alg_seen	 seen = { false, false };
+	char		 kid[GH_ID_LEN];
+	int64_t		 now = clock_now();
+
+	if (store_key_each(app->store, note_alg, &seen) != GH_OK)
+		return false;
+	/* nothing was ever published: the first keys sign at once */
+	if (!seen.rs && keyring_generate(app->store, app->key,
+	    sizeof(app->key), "RS256", now, now, kid) != GH_OK)
+		return false;
+	if (!seen.es && keyring_generate(app->store, app->key,
+	    sizeof(app->key), "ES256", now, now, kid) != GH_OK)
+		return false;
+	return true;
 }
 
 bool

@@ -91,6 +91,11 @@ cmd_init(const char *config_path, int argc, char **argv)
 	}
 	if (!cli_open(config_path, &app))
 		return 1;
+	if (!cli_ensure_keys(&app)) {
+		fprintf(stderr, "gatehouse: cannot create signing keys\n");
+		cli_close(&app);
+		return 1;
+	}
 	printf("%s %s\nkey file %s\ndatabase %s (migrated)\n",
 	    had_config ? "kept existing config" : "wrote config",
 	    config_path, app.conf.key_file, app.conf.database);

@@ -23,8 +23,36 @@ static const struct opt_spec user_opts[] = {
 	{ "--username", true, false },
 	{ "--password-stdin", false, false },
 	{ "--json", false, false },
+	{ "--name", true, false },
+	{ "--email", true, false },
+	{ "--email-verified", false, false },
 	{ NULL, false, false },
 };
+
+/* The OIDC profile options (--name, --email, --email-verified) into u. */
+static bool
+profile_opts(const struct args *a, struct user_row *u)
+{
+	const char *name = args_get(a, "--name");
+	const char *email = args_get(a, "--email");
+
+	if (name && (!str_copy(u->name, sizeof(u->name), name) ||
+	    str_has_ctl(name))) {
+		fprintf(stderr, "gatehouse: --name is too long\n");
+		return false;
+	}
+	if (email && (!str_copy(u->email, sizeof(u->email), email) ||
+	    str_has_ctl(email) || strchr(email, '@') == NULL ||
+	    strchr(email, ' ') != NULL)) {
+		fprintf(stderr, "gatehouse: --email must be an address\n");
+		return false;
+	}
+	if (args_flag(a, "--email-verified"))
+		u->email_verified = true;
+	else if (email)
+		u->email_verified = false;
+	return true;
+}
 
 static bool
 username_ok(const char *u)
@@ -85,6 +113,8 @@ user_add(struct app *app, const struct args *a)
 		    "--password-stdin (letters, digits, . _ - @ +)\n");
 		return 2;
 	}
+	if (!profile_opts(a, &u))
+		return 2;
 	if (!read_password_hash(u.password_hash, sizeof(u.password_hash)))
 		return 1;
 	if (crypto_random(raw, sizeof(raw)) != GH_OK)
@@ -118,7 +148,8 @@ print_user(void *ctx, const struct user_row *u)
 }
 
 static int
-user_change(struct app *app, const char *sub, const char *name)
+user_change(struct app *app, const struct args *a, const char *sub,
+    const char *name)
 {
 	struct user_row	u;
 	char		hash[256];
@@ -128,7 +159,12 @@ user_change(struct app *app, const char *sub, const char *name)
 		fprintf(stderr, "gatehouse: no user %s\n", name);
 		return 1;
 	}
-	if (strcmp(sub, "passwd") == 0) {
+	if (strcmp(sub, "profile") == 0) {
+		if (!profile_opts(a, &u))
+			return 2;
+		rc = store_user_set_profile(app->store, u.id, u.name, u.email,
+		    u.email_verified, clock_now());
+	} else if (strcmp(sub, "passwd") == 0) {
 		if (!read_password_hash(hash, sizeof(hash)))
 			return 1;
 		rc = store_user_set_password(app->store, u.id, hash,
@@ -163,9 +199,10 @@ cmd_user(const char *config_path, int argc, char **argv)
 	    args_get(&a, "--username");
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
 	    (name == NULL || (strcmp(sub, "disable") != 0 &&
-	    strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0))) {
+	    strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0 &&
+	    strcmp(sub, "profile") != 0))) {
 		fprintf(stderr, "usage: gatehouse user add|list|disable|"
-		    "enable|passwd [USERNAME]\n");
+		    "enable|passwd|profile [USERNAME]\n");
 		return 2;
 	}
 	if (!cli_open(config_path, &app))
@@ -176,7 +213,7 @@ cmd_user(const char *config_path, int argc, char **argv)
 		ret = store_user_each(app.store, print_user, NULL) == GH_OK ?
 		    0 : 1;
 	else
-		ret = user_change(&app, sub, name);
+		ret = user_change(&app, &a, sub, name);
 	cli_close(&app);
 	return ret;
 }

@@ -178,6 +178,15 @@ do_consent(struct app *app, const struct http_request *req,
 	issue_code(app, req, &g, res);
 }
 
+/* OIDC Core 3.1.2.1: max_age=0 is prompt=login */
+static bool
+too_old(const struct authz_request *r, const struct session_row *s)
+{
+	if (r->max_age < 0)
+		return false;
+	return r->max_age == 0 || clock_now() - s->auth_time > r->max_age;
+}
+
 static void
 decide(struct app *app, const struct http_request *req,
     const struct params *p, struct http_response *resp,
@@ -207,9 +216,10 @@ decide(struct app *app, const struct http_request *req,
 		if (!fresh)
 			return;
 	}
-	/* 4. a signed-in user, fresh if prompt=login */
+	/* 4. a signed-in user, fresh if prompt=login or max_age says so */
 	if (!res->browser.has_session ||
-	    (res->req.prompt_login && !fresh)) {
+	    ((res->req.prompt_login || too_old(&res->req,
+	    &res->browser.session)) && !fresh)) {
 		if (res->req.prompt_none)
 			redirect_error(app, res, OE_LOGIN_REQUIRED,
 			    "the user is not signed in");

@@ -11,7 +11,7 @@
 const char *const authz_param_names[] = {
 	"response_type", "client_id", "redirect_uri", "scope", "state",
 	"code_challenge", "code_challenge_method", "nonce", "prompt",
-	"response_mode", NULL
+	"response_mode", "max_age", "login_hint", NULL
 };
 
 static enum authz_outcome
@@ -89,6 +89,8 @@ authz_parse(struct app *app, const struct params *p,
     struct authz_request *out, struct authz_error *err)
 {
 	const char		*rt, *cc, *ccm, *scope, *nonce, *prompt, *rm;
+	const char		*ma, *hint;
+	uint64_t		 max_age;
 	enum authz_outcome	 o;
 
 	memset(out, 0, sizeof(*out));
@@ -152,5 +154,17 @@ authz_parse(struct app *app, const struct params *p,
 	if ((prompt = params_get(p, "prompt")) != NULL &&
 	    (o = parse_prompt(prompt, out, err)) != AUTHZ_OK)
 		return o;
+	/* OIDC Core 3.1.2.1: seconds since the last active authentication */
+	out->max_age = -1;
+	if ((ma = params_get(p, "max_age")) != NULL) {
+		if (parse_u64(slice_cstr(ma), 0, 315360000, &max_age) != GH_OK)
+			return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+			    "max_age must be a number of seconds");
+		out->max_age = (int64_t)max_age;
+	}
+	if ((hint = params_get(p, "login_hint")) != NULL &&
+	    strlen(hint) > GH_MAX_USERNAME_LEN * 4)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "login_hint is too long");
 	return AUTHZ_OK;
 }

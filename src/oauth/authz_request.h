@@ -27,6 +27,7 @@ struct authz_request {
 	char			 challenge[GH_S256_CHALLENGE_LEN + 1];
 	char			 nonce[GH_MAX_NONCE_LEN + 1];
 	bool			 prompt_none, prompt_login, prompt_consent;
+	int64_t			 max_age;	/* -1: not sent */
 };
 
 enum authz_outcome {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "grant.h"
+#include "../jose/id_token.h"
 #include "../http/reply.h"
 #include "issue.h"
 #include "pkce.h"
@@ -55,6 +56,24 @@ new_family_id(char *out, size_t outsz)
 	memcpy(out, "fam_", 4);
 	b64url_encode(raw, sizeof(raw), out + 4);
 	return GH_OK;
+}
+
+static char *
+make_id_token(struct token_ctx *t, const struct code_row *c,
+    const char *access, int64_t now)
+{
+	struct id_token_claims claims = {
+		.iss = t->app->conf.issuer,
+		.sub = c->user_id,
+		.aud = c->client_id,
+		.nonce = c->nonce,
+		.access_token = access,
+		.auth_time = c->auth_time,
+		.iat = now,
+		.ttl = t->app->conf.id_token_ttl_seconds,
+	};
+
+	return id_token_sign(t->app->keys, t->client->id_token_alg, &claims);
 }
 
 void
@@ -128,6 +147,13 @@ grant_authorization_code(struct token_ctx *t)
 	if (issue_mint(t->app, t->client->id, &tmpl, c.scope,
 	    issue_wants_refresh(t->client, c.scope) ? c.scope : NULL,
 	    &is) != GH_OK) {
+		reply_unavailable(t->resp);
+		return;
+	}
+	/* OIDC Core 3.1.3.3: an ID token when openid was granted */
+	if (words_has(c.scope, "openid") &&
+	    (is.id_token = make_id_token(t, &c, is.access, now)) == NULL) {
+		issue_wipe(&is);
 		reply_unavailable(t->resp);
 		return;
 	}

@@ -1,4 +1,5 @@
 /* issue.c - see issue.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -79,6 +80,8 @@ issue_reply(const struct app *app, struct http_response *r,
 		json_object_set_new(o, "refresh_token",
 		    json_string(is->refresh));
 	json_object_set_new(o, "scope", json_string(is->rows[0].scope));
+	if (is->id_token)
+		json_object_set_new(o, "id_token", json_string(is->id_token));
 	issue_wipe(is);
 	if (reply_json(r, 200, o) != GH_OK)
 		reply_unavailable(r);
@@ -93,4 +96,6 @@ issue_wipe(struct issued *is)
 {
 	crypto_wipe(is->access, sizeof(is->access));
 	crypto_wipe(is->refresh, sizeof(is->refresh));
+	free(is->id_token);
+	is->id_token = NULL;
 }

@@ -15,6 +15,7 @@ struct issued {
 	size_t		 n;		/* 1 or 2 */
 	char		 access[GH_MAX_TOKEN_LEN];
 	char		 refresh[GH_MAX_TOKEN_LEN];
+	char		*id_token;	/* malloc'd, or NULL */
 };
 
 /*

@@ -1,6 +1,8 @@
 /*
- * metadata.c - authorization server metadata (RFC 8414), advertising
- * exactly what is implemented and nothing else.
+ * metadata.c - authorization server metadata (RFC 8414) and OpenID
+ * Provider metadata (OIDC Discovery 1.0 section 3): one document served
+ * at both paths, so the two can never disagree. It advertises exactly
+ * what is implemented and nothing else.
  */
 #include <stdio.h>
 
@@ -43,6 +45,11 @@ oauth_metadata(struct app *app, const struct http_request *req,
 	static const char *const s256[] = { "S256", NULL };
 	static const char *const scopes[] = { "openid", "profile", "email",
 	    "offline_access", NULL };
+	static const char *const public[] = { "public", NULL };
+	static const char *const algs[] = { "RS256", "ES256", NULL };
+	static const char *const claims[] = { "iss", "sub", "aud", "exp",
+	    "iat", "auth_time", "nonce", "at_hash", "name",
+	    "preferred_username", "email", "email_verified", NULL };
 	json_t *o = json_object();
 
 	(void)req;
@@ -58,6 +65,8 @@ oauth_metadata(struct app *app, const struct http_request *req,
 	    endpoint(app, "/revoke"));
 	json_object_set_new(o, "introspection_endpoint",
 	    endpoint(app, "/introspect"));
+	json_object_set_new(o, "userinfo_endpoint", endpoint(app, "/userinfo"));
+	json_object_set_new(o, "jwks_uri", endpoint(app, "/jwks"));
 	json_object_set_new(o, "response_types_supported", strings(code));
 	json_object_set_new(o, "response_modes_supported", strings(query));
 	json_object_set_new(o, "grant_types_supported", strings(grants));
@@ -73,6 +82,14 @@ oauth_metadata(struct app *app, const struct http_request *req,
 	    strings(s256));
 	json_object_set_new(o, "authorization_response_iss_parameter_supported",
 	    json_true());
+	json_object_set_new(o, "subject_types_supported", strings(public));
+	json_object_set_new(o, "id_token_signing_alg_values_supported",
+	    strings(algs));
+	json_object_set_new(o, "claims_supported", strings(claims));
+	json_object_set_new(o, "claims_parameter_supported", json_false());
+	json_object_set_new(o, "request_parameter_supported", json_false());
+	json_object_set_new(o, "request_uri_parameter_supported",
+	    json_false());
 	json_object_set_new(o, "prompt_values_supported",
 	    strings((const char *const[]){ "none", "login", "consent",
 	    "select_account", NULL }));

@@ -180,6 +180,7 @@ ops_init(void)
 	ops.close = sqlite_close;
 	sqlite_ident_ops(&ops);
 	sqlite_token_ops(&ops);
+	sqlite_key_ops(&ops);
 }
 
 enum gh_err

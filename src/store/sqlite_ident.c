@@ -95,6 +95,7 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 	c->created_at = sq_col_int(st, 9);
 	c->secret_rotated_at = sq_col_int(st, 10);
 	c->updated_at = sq_col_int(st, 11);
+	sq_col_text(st, 12, c->id_token_alg, sizeof(c->id_token_alg));
 }
 
 static enum gh_err
@@ -123,6 +124,7 @@ client_insert(struct store *s, const struct client_row *c)
 	if (c->secret_rotated_at)
 		sqlite3_bind_int64(st, 11, c->secret_rotated_at);
 	sqlite3_bind_int64(st, 12, c->created_at);
+	sq_bind_text(st, 13, c->id_token_alg[0] ? c->id_token_alg : "RS256");
 	r = sqlite3_step(st);
 	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 	sqlite3_reset(st);
@@ -232,6 +234,9 @@ user_from_row(sqlite3_stmt *st, struct user_row *u)
 	sq_col_text(st, 3, tmp, sizeof(tmp));
 	u->status = strcmp(tmp, "active") == 0 ? USER_ACTIVE : USER_DISABLED;
 	u->created_at = sq_col_int(st, 4);
+	sq_col_text(st, 5, u->name, sizeof(u->name));
+	sq_col_text(st, 6, u->email, sizeof(u->email));
+	u->email_verified = sq_col_int(st, 7) != 0;
 }
 
 static const char *
@@ -254,6 +259,9 @@ user_insert(struct store *s, const struct user_row *u)
 		sq_bind_text(st, 3, u->password_hash);
 		sq_bind_text(st, 4, user_status_name(u->status));
 		sqlite3_bind_int64(st, 5, u->created_at);
+		sq_bind_text(st, 6, u->name);
+		sq_bind_text(st, 7, u->email);
+		sqlite3_bind_int(st, 8, u->email_verified);
 		r = sqlite3_step(st);
 		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 		sqlite3_reset(st);
@@ -357,6 +365,27 @@ user_set_password(struct store *s, const char *id, const char *hash,
 }
 
 static enum gh_err
+user_set_profile(struct store *s, const char *id, const char *name,
+    const char *email, bool verified, int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_USER_PROFILE)) != NULL) {
+		sq_bind_text(st, 1, id);
+		sq_bind_text(st, 2, name);
+		sq_bind_text(st, 3, email);
+		sqlite3_bind_int(st, 4, verified);
+		sqlite3_bind_int64(st, 5, now);
+		rc = step_one_change(DB(s), st);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
 session_insert(struct store *s, const struct session_row *r)
 {
 	sqlite3_stmt	*st;
@@ -438,6 +467,7 @@ sqlite_ident_ops(struct store_ops *ops)
 	ops->user_each = user_each;
 	ops->user_set_status = user_set_status;
 	ops->user_set_password = user_set_password;
+	ops->user_set_profile = user_set_profile;
 	ops->session_insert = session_insert;
 	ops->session_get = session_get;
 	ops->session_delete = session_delete;

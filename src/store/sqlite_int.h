@@ -20,7 +20,8 @@ enum stmt_id {
 	S_CLIENT_INSERT, S_CLIENT_GET, S_CLIENT_ALL, S_CLIENT_STATUS,
 	S_CLIENT_SECRET,
 	S_USER_INSERT, S_USER_BY_NAME, S_USER_GET, S_USER_ALL, S_USER_STATUS,
-	S_USER_PASSWORD,
+	S_USER_PASSWORD, S_USER_PROFILE,
+	S_KEY_INSERT, S_KEY_ALL, S_KEY_RETIRE, S_KEY_DELETE,
 	S_SESSION_INSERT, S_SESSION_GET, S_SESSION_DELETE,
 	S_GRANT_FIND, S_GRANT_INSERT, S_GRANT_UPDATE,
 	S_CODE_INSERT, S_CODE_GET, S_CODE_CONSUME, S_FAMILY_INSERT,
@@ -57,5 +58,6 @@ int64_t	sq_col_int(sqlite3_stmt *st, int i);
 /* operations, by file */
 void		 sqlite_ident_ops(struct store_ops *ops);
 void		 sqlite_token_ops(struct store_ops *ops);
+void		 sqlite_key_ops(struct store_ops *ops);
 
 #endif

@@ -95,6 +95,21 @@ const char *const sqlite_migrations[] = {
 	"  user_agent TEXT,"
 	"  detail TEXT);"
 	"CREATE INDEX audit_client ON audit_events(client_id, seq);",
+	/* 2: OpenID Connect: signing keys, user claims, ID token alg */
+	"CREATE TABLE signing_keys ("
+	"  kid TEXT PRIMARY KEY,"
+	"  alg TEXT NOT NULL,"
+	"  private_sealed TEXT NOT NULL,"	/* AES-256-GCM, see jose/ */
+	"  public_jwk TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  activate_at INTEGER NOT NULL,"
+	"  retire_at INTEGER);"
+	"ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE clients ADD COLUMN id_token_alg TEXT NOT NULL "
+	"  DEFAULT 'RS256';",
 };
 
 const int sqlite_migration_count =
@@ -104,8 +119,11 @@ const int sqlite_migration_count =
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
-	"updated_at"
-#define USER_COLS "id, username, password_hash, status, created_at"
+	"updated_at, id_token_alg"
+#define USER_COLS "id, username, password_hash, status, created_at, " \
+	"name, email, email_verified"
+#define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
+	"activate_at, coalesce(retire_at, 0)"
 
 const char *const sqlite_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -113,7 +131,7 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 
 	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
 	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
 	    "ORDER BY created_at, id",
@@ -124,7 +142,8 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "AND public = 0",
 
 	[S_USER_INSERT] = "INSERT INTO users (id, username, password_hash, "
-	    "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	    "status, created_at, updated_at, name, email, email_verified) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
 	[S_USER_BY_NAME] = "SELECT " USER_COLS " FROM users "
 	    "WHERE username = ?1",
 	[S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
@@ -132,6 +151,16 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "ORDER BY created_at, username",
 	[S_USER_STATUS] = "UPDATE users SET status = ?2, updated_at = ?3 "
 	    "WHERE id = ?1",
+	[S_USER_PROFILE] = "UPDATE users SET name = ?2, email = ?3, "
+	    "email_verified = ?4, updated_at = ?5 WHERE id = ?1",
+	[S_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, private_sealed, "
+	    "public_jwk, created_at, activate_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_KEY_ALL] = "SELECT " KEY_COLS " FROM signing_keys "
+	    "ORDER BY activate_at, created_at, rowid",
+	[S_KEY_RETIRE] = "UPDATE signing_keys SET retire_at = ?2 "
+	    "WHERE kid = ?1 AND retire_at IS NULL",
+	[S_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 

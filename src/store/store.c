@@ -47,6 +47,15 @@ FWD(user_set_status, (struct store *s, const char *id, enum user_status st,
     int64_t now), (s, id, st, now))
 FWD(user_set_password, (struct store *s, const char *id, const char *h,
     int64_t now), (s, id, h, now))
+FWD(user_set_profile, (struct store *s, const char *id, const char *name,
+    const char *email, bool verified, int64_t now),
+    (s, id, name, email, verified, now))
+FWD(key_insert, (struct store *s, const struct key_row *k), (s, k))
+FWD(key_each, (struct store *s, bool (*fn)(void *, const struct key_row *),
+    void *ctx), (s, fn, ctx))
+FWD(key_retire, (struct store *s, const char *kid, int64_t now),
+    (s, kid, now))
+FWD(key_delete, (struct store *s, const char *kid), (s, kid))
 FWD(session_insert, (struct store *s, const struct session_row *r), (s, r))
 FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct session_row *o), (s, hash, now, o))

@@ -44,6 +44,7 @@ struct client_row {
 	char		 redirect_uris[GH_MAX_REDIRECTS][GH_MAX_REDIRECT_LEN];
 	size_t		 nredirect;
 	char		 scopes[GH_MAX_SCOPE_LEN];	/* space-separated */
+	char		 id_token_alg[8];		/* RS256 or ES256 */
 	enum client_status status;
 	int64_t		 created_at;
 	int64_t		 secret_rotated_at;		/* 0: never */
@@ -56,6 +57,20 @@ struct user_row {
 	char		 password_hash[256];	/* Argon2id encoded */
 	enum user_status status;
 	int64_t		 created_at;
+	char		 name[GH_MAX_NAME_FIELD];	/* OIDC profile claims */
+	char		 email[GH_MAX_EMAIL_LEN];
+	bool		 email_verified;
+};
+
+/* a signing key; the private JWK is sealed by jose/ before it gets here */
+struct key_row {
+	char		 kid[GH_ID_LEN];
+	char		 alg[8];
+	char		 private_sealed[GH_MAX_SEALED_KEY];
+	char		 public_jwk[GH_MAX_PUBLIC_JWK];
+	int64_t		 created_at;
+	int64_t		 activate_at;	/* signs from then on */
+	int64_t		 retire_at;	/* 0: not retired */
 };
 
 struct session_row {
@@ -155,6 +170,17 @@ enum gh_err	store_user_set_status(struct store *s, const char *id,
 		    enum user_status st, int64_t now);
 enum gh_err	store_user_set_password(struct store *s, const char *id,
 		    const char *password_hash, int64_t now);
+enum gh_err	store_user_set_profile(struct store *s, const char *id,
+		    const char *name, const char *email, bool email_verified,
+		    int64_t now);
+
+/* signing keys, oldest activation first */
+enum gh_err	store_key_insert(struct store *s, const struct key_row *k);
+enum gh_err	store_key_each(struct store *s,
+		    bool (*fn)(void *ctx, const struct key_row *k), void *ctx);
+enum gh_err	store_key_retire(struct store *s, const char *kid,
+		    int64_t now);
+enum gh_err	store_key_delete(struct store *s, const char *kid);
 
 /* browser sessions: only unexpired ones are found */
 enum gh_err	store_session_insert(struct store *s,

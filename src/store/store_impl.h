@@ -35,6 +35,13 @@ struct store_ops {
 			    enum user_status, int64_t);
 	enum gh_err	(*user_set_password)(struct store *, const char *,
 			    const char *, int64_t);
+	enum gh_err	(*user_set_profile)(struct store *, const char *,
+			    const char *, const char *, bool, int64_t);
+	enum gh_err	(*key_insert)(struct store *, const struct key_row *);
+	enum gh_err	(*key_each)(struct store *,
+			    bool (*)(void *, const struct key_row *), void *);
+	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);
+	enum gh_err	(*key_delete)(struct store *, const char *);
 	enum gh_err	(*session_insert)(struct store *,
 			    const struct session_row *);
 	enum gh_err	(*session_get)(struct store *, const uint8_t *,

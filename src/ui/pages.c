@@ -118,6 +118,10 @@ form_begin(struct page *p, const struct page_form *f)
 				hidden_prompt(p, v);
 			continue;
 		}
+		/* answered by the sign-in that led to the consent page */
+		if (!f->keep_prompt &&
+		    strcmp(authz_param_names[i], "max_age") == 0)
+			continue;
 		hidden(p, authz_param_names[i], v);
 	}
 }
@@ -156,7 +160,9 @@ page_login(struct http_response *r, const struct page_form *f,
 	hidden(&p, "gh_action", "login");
 	put(&p, "<label for=\"username\">Username</label>"
 	    "<input type=\"text\" id=\"username\" name=\"username\" "
-	    "autocomplete=\"username\" required autofocus>"
+	    "autocomplete=\"username\" required autofocus value=\"");
+	esc(&p, params_get(f->params, "login_hint"));
+	put(&p, "\">"
 	    "<label for=\"password\">Password</label>"
 	    "<input type=\"password\" id=\"password\" name=\"password\" "
 	    "autocomplete=\"current-password\" required>"

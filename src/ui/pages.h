@@ -12,7 +12,8 @@
 struct page_form {
 	const struct params	*params;	/* authorization parameters */
 	const char		*csrf;		/* CSRF token for the form */
-	bool			 keep_prompt;	/* carry prompt (sans login) */
+	bool			 keep_prompt;	/* carry prompt (sans login)
+						   and max_age */
 };
 
 struct consent_view {

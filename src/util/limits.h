@@ -40,7 +40,13 @@
 /* people and names */
 #define GH_MAX_USERNAME_LEN	64
 #define GH_MAX_PASSWORD_LEN	256
-#define GH_MAX_NAME_FIELD	128	/* client name, owner */
+#define GH_MAX_NAME_FIELD	128	/* client name, owner, user name */
+#define GH_MAX_EMAIL_LEN	256
+
+/* signing keys */
+#define GH_MAX_SEALED_KEY	8192	/* sealed private JWK (RSA-2048) */
+#define GH_MAX_PUBLIC_JWK	2048
+#define GH_MAX_JWT_LEN		8192	/* a JWT we sign or accept */
 
 /* secrets */
 #define GH_SECRET_BYTES		32	/* 256-bit codes, tokens, secrets */

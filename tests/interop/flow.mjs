@@ -30,9 +30,8 @@ const REDIRECT_URI = env('GH_REDIRECT_URI');
 const USERNAME = env('GH_USERNAME');
 const PASSWORD = env('GH_PASSWORD');
 const CONFIDENTIAL = CLIENT_SECRET !== '';
-// The server does not issue ID tokens yet. openid-client only demands an
-// id_token when asked to (expectedNonce, maxAge or idTokenExpected), none of
-// which is used here, so "openid" can stay in the scope.
+// With "openid" in the scope the server issues an ID token, which
+// openid-client validates (iss, aud, exp, iat) in authorizationCodeGrant.
 const SCOPE = 'openid offline_access';
 
 let passed = 0;
@@ -340,7 +339,7 @@ async function main() {
     return t;
   });
   if (!tokens) fatal('no tokens: cannot continue');
-  await check('token response: Bearer gate_at_ access token and a refresh token', () => {
+  await check('token response: Bearer gate_at_ access token, refresh token, ID token', () => {
     assert(tokens.token_type === 'bearer', `token_type ${tokens.token_type}`);
     assert(tokens.access_token.startsWith('gate_at_'),
       `access_token ${tokens.access_token.slice(0, 12)}...`);
@@ -348,7 +347,12 @@ async function main() {
       'no refresh_token');
     assert(typeof tokens.expiresIn() === 'number' && tokens.expiresIn() > 0,
       `expires_in ${tokens.expires_in}`);
-    assert(tokens.id_token === undefined, 'unexpected id_token');
+    assert(typeof tokens.id_token === 'string', 'no id_token for openid');
+    const c = tokens.claims();
+    assert(c.iss === ISSUER, `id_token iss ${c.iss}`);
+    assert(c.aud === CLIENT_ID, `id_token aud ${c.aud}`);
+    assert(c.sub.startsWith('usr_'), `id_token sub ${c.sub}`);
+    assert(typeof c.auth_time === 'number', 'id_token without auth_time');
     return `scope "${tokens.scope}", expires in ${tokens.expiresIn()}s`;
   });
 

@@ -1,0 +1,204 @@
+/*
+ * keys_cmd.c - `gatehouse keys list|rotate|retire`: the signing key life
+ * cycle (jose/keyring.h). Rotation publishes the new key first and lets
+ * it sign only after the lead time, so relying parties that cache the
+ * JWKS see it before any token carries its kid.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/audit.h"
+#include "../util/clock.h"
+#include "../util/str.h"
+
+#define MAX_LIST 32
+
+static const struct opt_spec keys_opts[] = {
+	{ "--alg", true, false },
+	{ "--lead", true, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+struct key_list {
+	struct key_row	rows[MAX_LIST];
+	size_t		n;
+};
+
+static bool
+gather(void *ctx, const struct key_row *k)
+{
+	struct key_list *l = ctx;
+
+	if (l->n >= MAX_LIST)
+		return false;
+	l->rows[l->n] = *k;
+	memset(l->rows[l->n].private_sealed, 0, GH_MAX_SEALED_KEY);
+	l->n++;
+	return true;
+}
+
+/* activation of the next activated key of the same alg, or 0 */
+static int64_t
+next_activation(const struct key_list *l, size_t i, int64_t now)
+{
+	size_t j;
+
+	for (j = i + 1; j < l->n; j++)
+		if (strcmp(l->rows[j].alg, l->rows[i].alg) == 0 &&
+		    l->rows[j].activate_at <= now && l->rows[j].retire_at == 0)
+			return l->rows[j].activate_at;
+	return 0;
+}
+
+static enum key_state
+state_of(const struct app *app, const struct key_list *l, size_t i,
+    int64_t now)
+{
+	return keyring_state(&l->rows[i], next_activation(l, i, now), now,
+	    cli_publish_after(&app->conf));
+}
+
+static int
+keys_list(struct app *app, struct key_list *l, bool as_json)
+{
+	int64_t	now = clock_now();
+	size_t	i;
+
+	if (!as_json)
+		printf("%-24s %-6s %-10s %-12s %s\n", "KID", "ALG", "STATE",
+		    "ACTIVATES", "RETIRED");
+	for (i = 0; i < l->n; i++) {
+		const struct key_row *k = &l->rows[i];
+		const char *st = key_state_name(state_of(app, l, i, now));
+
+		if (as_json)
+			printf("{\"kid\":\"%s\",\"alg\":\"%s\",\"state\":\"%s\","
+			    "\"activate_at\":%lld,\"retire_at\":%lld}\n",
+			    k->kid, k->alg, st, (long long)k->activate_at,
+			    (long long)k->retire_at);
+		else
+			printf("%-24s %-6s %-10s %-12lld %lld\n", k->kid,
+			    k->alg, st, (long long)k->activate_at,
+			    (long long)k->retire_at);
+	}
+	return 0;
+}
+
+static int
+keys_rotate(struct app *app, const struct args *a)
+{
+	const char	*alg = args_get(a, "--alg");
+	const char	*lead_s = args_get(a, "--lead");
+	const char	*algs[2] = { "RS256", "ES256" };
+	struct audit_origin o = { NULL, NULL, "admin" };
+	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
+	int64_t		 now = clock_now();
+	char		 kid[GH_ID_LEN], detail[128];
+	size_t		 i;
+
+	if (lead_s && parse_u64(slice_cstr(lead_s), 0, 2592000, &lead) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: --lead is seconds, 0-2592000\n");
+		return 2;
+	}
+	if (alg && !jose_alg_supported(alg)) {
+		fprintf(stderr, "gatehouse: --alg must be RS256 or ES256\n");
+		return 2;
+	}
+	for (i = 0; i < 2; i++) {
+		if (alg && strcmp(alg, algs[i]) != 0)
+			continue;
+		if (keyring_generate(app->store, app->key, sizeof(app->key),
+		    algs[i], now, now + (int64_t)lead, kid) != GH_OK) {
+			fprintf(stderr, "gatehouse: could not create a key\n");
+			return 1;
+		}
+		snprintf(detail, sizeof(detail), "{\"kid\":\"%s\",\"lead\":%llu}",
+		    kid, (unsigned long long)lead);
+		audit_event(app->store, &o, "key.created", NULL, detail);
+		printf("%s: %s published now, signs from %lld (in %llu s)\n",
+		    algs[i], kid, (long long)(now + (int64_t)lead),
+		    (unsigned long long)lead);
+	}
+	return 0;
+}
+
+static int
+keys_retire(struct app *app, struct key_list *l, const char *kid)
+{
+	struct audit_origin o = { NULL, NULL, "admin" };
+	int64_t	 now = clock_now();
+	size_t	 i, target = l->n, others = 0;
+	char	 detail[96];
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->rows[i].kid, kid) == 0)
+			target = i;
+	if (target == l->n) {
+		fprintf(stderr, "gatehouse: no key %s\n", kid);
+		return 1;
+	}
+	/* another key of the alg must be able to sign, now or soon */
+	for (i = 0; i < l->n; i++)
+		if (i != target && strcmp(l->rows[i].alg,
+		    l->rows[target].alg) == 0 && l->rows[i].retire_at == 0 &&
+		    state_of(app, l, i, now) != KEY_EXPIRED &&
+		    state_of(app, l, i, now) != KEY_RETIRED)
+			others++;
+	if (others == 0) {
+		fprintf(stderr, "gatehouse: %s is the last %s key; run `keys "
+		    "rotate --alg %s` first\n", kid, l->rows[target].alg,
+		    l->rows[target].alg);
+		return 1;
+	}
+	if (store_key_retire(app->store, kid, now) != GH_OK) {
+		fprintf(stderr, "gatehouse: %s is already retired\n", kid);
+		return 1;
+	}
+	snprintf(detail, sizeof(detail), "{\"kid\":\"%s\"}", kid);
+	audit_event(app->store, &o, "key.retired", NULL, detail);
+	printf("%s retired: it signs nothing more and leaves the JWKS in "
+	    "%lld s\n", kid, (long long)cli_publish_after(&app->conf));
+	return 0;
+}
+
+int
+cmd_keys(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	struct key_list	*l;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	int		 ret = 2;
+
+	if (!args_parse(argc - 1, argv + 1, keys_opts, &a))
+		return 2;
+	if (strcmp(sub, "retire") == 0 ? a.npositional != 1 :
+	    a.npositional != 0 || (strcmp(sub, "list") != 0 &&
+	    strcmp(sub, "rotate") != 0)) {
+		fprintf(stderr, "usage: gatehouse keys list [--json] | rotate "
+		    "[--alg RS256|ES256] [--lead SECONDS] | retire KID\n");
+		return 2;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return 1;
+	if (!cli_open(config_path, &app)) {
+		free(l);
+		return 1;
+	}
+	if (strcmp(sub, "rotate") == 0)
+		ret = keys_rotate(&app, &a);
+	else if (store_key_each(app.store, gather, l) != GH_OK)
+		ret = 1;
+	else if (strcmp(sub, "list") == 0)
+		ret = keys_list(&app, l, args_flag(&a, "--json"));
+	else
+		ret = keys_retire(&app, l, a.positional[0]);
+	cli_close(&app);
+	free(l);
+	return ret;
+}

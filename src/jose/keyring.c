@@ -1,0 +1,369 @@
+/*
+ * keyring.c - signing keys in memory, loaded from the store (keyring.h).
+ *
+ * The ring is an array behind a read-write lock: signing and JWKS take the
+ * read lock; a reload (every RELOAD_SECONDS, so `gatehouse keys rotate`
+ * reaches a running server) takes the write lock.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjose/cjose.h>
+#include <jansson.h>
+
+#include "keyring.h"
+#include "../util/aead.h"
+#include "../util/crypto.h"
+#include "../util/log.h"
+#include "../util/str.h"
+
+#define MAX_KEYS	32
+#define RELOAD_SECONDS	5
+
+struct ring_key {
+	struct key_row	 row;
+	cjose_jwk_t	*jwk;		/* private; NULL if not loadable */
+	int64_t		 end;		/* stops signing at; 0: never */
+};
+
+struct keyring {
+	pthread_rwlock_t lock;
+	struct store	*store;
+	uint8_t		 seal[AEAD_KEY_BYTES];
+	int64_t		 publish_after;
+	int64_t		 loaded_at;
+	struct ring_key	 keys[MAX_KEYS];
+	size_t		 n;
+};
+
+bool
+jose_alg_supported(const char *alg)
+{
+	return strcmp(alg, "RS256") == 0 || strcmp(alg, "ES256") == 0;
+}
+
+const char *
+key_state_name(enum key_state st)
+{
+	switch (st) {
+	case KEY_PUBLISHED:	return "published";
+	case KEY_ACTIVE:	return "active";
+	case KEY_RETIRED:	return "retired";
+	case KEY_EXPIRED:	return "expired";
+	}
+	return "expired";
+}
+
+static int64_t
+end_of(const struct key_row *k, int64_t next_activation)
+{
+	int64_t end = k->retire_at;
+
+	if (next_activation && (end == 0 || next_activation < end))
+		end = next_activation;
+	return end;
+}
+
+enum key_state
+keyring_state(const struct key_row *k, int64_t next_activation, int64_t now,
+    int64_t publish_after)
+{
+	int64_t end = end_of(k, next_activation);
+
+	if (now < k->activate_at)
+		return KEY_PUBLISHED;
+	if (end == 0 || now < end)
+		return KEY_ACTIVE;
+	return now < end + publish_after ? KEY_RETIRED : KEY_EXPIRED;
+}
+
+static void
+seal_key(const uint8_t *server_key, size_t keylen,
+    uint8_t out[AEAD_KEY_BYTES])
+{
+	static const char label[] = "gatehouse signing key seal v1";
+
+	(void)crypto_hmac_sha256(server_key, keylen, label, sizeof(label) - 1,
+	    out);
+}
+
+static void
+ring_clear(struct keyring *kr)
+{
+	size_t i;
+
+	for (i = 0; i < kr->n; i++) {
+		cjose_jwk_release(kr->keys[i].jwk);
+		crypto_wipe(&kr->keys[i], sizeof(kr->keys[i]));
+	}
+	kr->n = 0;
+}
+
+static bool
+collect(void *ctx, const struct key_row *k)
+{
+	struct keyring	*kr = ctx;
+	struct ring_key	*rk;
+	cjose_err	 err;
+	char		*json;
+	size_t		 n;
+
+	if (kr->n >= MAX_KEYS)
+		return false;
+	rk = &kr->keys[kr->n];
+	memset(rk, 0, sizeof(*rk));
+	rk->row = *k;
+	memset(rk->row.private_sealed, 0, sizeof(rk->row.private_sealed));
+	json = aead_open(kr->seal, k->kid, k->private_sealed, &n);
+	if (json == NULL) {
+		log_kv(LOG_ERROR, "signing_key_unreadable", "kid", k->kid,
+		    NULL);
+		return true;
+	}
+	rk->jwk = cjose_jwk_import(json, n, &err);
+	crypto_wipe(json, n);
+	free(json);
+	kr->n++;
+	return true;
+}
+
+/* Each key stops signing when the next key of its alg activates. */
+static void
+compute_ends(struct keyring *kr, int64_t now)
+{
+	size_t i, j;
+
+	for (i = 0; i < kr->n; i++) {
+		int64_t next = 0;
+
+		for (j = i + 1; j < kr->n; j++)
+			if (strcmp(kr->keys[j].row.alg,
+			    kr->keys[i].row.alg) == 0 &&
+			    kr->keys[j].row.activate_at <= now &&
+			    kr->keys[j].row.retire_at == 0 &&
+			    kr->keys[j].jwk != NULL) {
+				next = kr->keys[j].row.activate_at;
+				break;
+			}
+		kr->keys[i].end = end_of(&kr->keys[i].row, next);
+	}
+}
+
+static enum gh_err
+reload_locked(struct keyring *kr, int64_t now)
+{
+	char		 expired[MAX_KEYS][GH_ID_LEN];
+	size_t		 nexp = 0, i;
+	enum gh_err	 rc;
+
+	ring_clear(kr);
+	rc = store_key_each(kr->store, collect, kr);
+	compute_ends(kr, now);
+	kr->loaded_at = now;
+	/* past publication: forget the key, private half included */
+	for (i = 0; i < kr->n; i++)
+		if (kr->keys[i].end && kr->keys[i].end + kr->publish_after <=
+		    now)
+			str_copy(expired[nexp++], GH_ID_LEN,
+			    kr->keys[i].row.kid);
+	for (i = 0; i < nexp; i++) {
+		(void)store_key_delete(kr->store, expired[i]);
+		log_kv(LOG_INFO, "signing_key_deleted", "kid", expired[i],
+		    NULL);
+	}
+	if (nexp) {
+		ring_clear(kr);
+		rc = store_key_each(kr->store, collect, kr);
+		compute_ends(kr, now);
+	}
+	return rc;
+}
+
+enum gh_err
+keyring_reload(struct keyring *kr, int64_t now)
+{
+	enum gh_err rc;
+
+	pthread_rwlock_wrlock(&kr->lock);
+	rc = reload_locked(kr, now);
+	pthread_rwlock_unlock(&kr->lock);
+	return rc;
+}
+
+/* Take the read lock, reloading first when the ring is stale. */
+static void
+read_lock(struct keyring *kr, int64_t now)
+{
+	for (;;) {
+		pthread_rwlock_rdlock(&kr->lock);
+		if (now - kr->loaded_at < RELOAD_SECONDS)
+			return;
+		pthread_rwlock_unlock(&kr->lock);
+		pthread_rwlock_wrlock(&kr->lock);
+		if (now - kr->loaded_at >= RELOAD_SECONDS)
+			(void)reload_locked(kr, now);
+		pthread_rwlock_unlock(&kr->lock);
+	}
+}
+
+enum gh_err
+keyring_open(struct store *s, const uint8_t *server_key, size_t keylen,
+    int64_t publish_after, struct keyring **out)
+{
+	struct keyring *kr;
+
+	if ((kr = calloc(1, sizeof(*kr))) == NULL)
+		return GH_ERR_NOMEM;
+	pthread_rwlock_init(&kr->lock, NULL);
+	kr->store = s;
+	kr->publish_after = publish_after;
+	seal_key(server_key, keylen, kr->seal);
+	*out = kr;
+	return GH_OK;
+}
+
+void
+keyring_close(struct keyring *kr)
+{
+	if (kr == NULL)
+		return;
+	ring_clear(kr);
+	crypto_wipe(kr->seal, sizeof(kr->seal));
+	pthread_rwlock_destroy(&kr->lock);
+	free(kr);
+}
+
+enum gh_err
+keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
+    const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
+{
+	static const uint8_t	 e[] = { 0x01, 0x00, 0x01 };
+	uint8_t			 raw[12], seal[AEAD_KEY_BYTES];
+	struct key_row		*k = NULL;
+	cjose_jwk_t		*jwk = NULL;
+	cjose_err		 err;
+	char			*priv = NULL, *pub = NULL, *sealed = NULL;
+	enum gh_err		 rc = GH_ERR_CRYPTO;
+
+	if (!jose_alg_supported(alg))
+		return GH_ERR_INVALID;
+	if (crypto_random(raw, sizeof(raw)) != GH_OK)
+		return GH_ERR_CRYPTO;
+	/* the kid says the algorithm, for people reading a JWKS */
+	memcpy(kid, alg, 5);
+	kid[5] = '-';
+	b64url_encode(raw, sizeof(raw), kid + 6);
+	if (strcmp(alg, "RS256") == 0)
+		jwk = cjose_jwk_create_RSA_random(2048, e, sizeof(e), &err);
+	else
+		jwk = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, &err);
+	if (jwk == NULL || !cjose_jwk_set_kid(jwk, kid, strlen(kid), &err) ||
+	    (priv = cjose_jwk_to_json(jwk, true, &err)) == NULL ||
+	    (pub = cjose_jwk_to_json(jwk, false, &err)) == NULL)
+		goto out;
+	seal_key(server_key, keylen, seal);
+	sealed = aead_seal(seal, kid, priv, strlen(priv));
+	crypto_wipe(seal, sizeof(seal));
+	if (sealed == NULL || (k = calloc(1, sizeof(*k))) == NULL)
+		goto out;
+	rc = GH_ERR_LIMIT;
+	if (!str_copy(k->kid, sizeof(k->kid), kid) ||
+	    !str_copy(k->alg, sizeof(k->alg), alg) ||
+	    !str_copy(k->private_sealed, sizeof(k->private_sealed), sealed) ||
+	    !str_copy(k->public_jwk, sizeof(k->public_jwk), pub))
+		goto out;
+	k->created_at = now;
+	k->activate_at = activate_at;
+	rc = store_key_insert(s, k);
+out:
+	if (priv) {
+		crypto_wipe(priv, strlen(priv));
+		free(priv);
+	}
+	free(pub);
+	free(sealed);
+	free(k);
+	cjose_jwk_release(jwk);
+	return rc;
+}
+
+/* The key that signs for `alg` now: the newest activated, unretired one. */
+static const struct ring_key *
+signing_key(const struct keyring *kr, const char *alg, int64_t now)
+{
+	const struct ring_key *best = NULL;
+	size_t i;
+
+	for (i = 0; i < kr->n; i++) {
+		const struct ring_key *k = &kr->keys[i];
+
+		if (k->jwk && strcmp(k->row.alg, alg) == 0 &&
+		    k->row.activate_at <= now && (k->end == 0 || now < k->end))
+			best = k;
+	}
+	return best;
+}
+
+char *
+keyring_sign(struct keyring *kr, const char *alg, const char *typ,
+    const char *payload, int64_t now)
+{
+	const struct ring_key	*k;
+	cjose_header_t		*hdr = NULL;
+	cjose_jws_t		*jws = NULL;
+	cjose_err		 err;
+	const char		*compact;
+	char			*out = NULL;
+
+	if (!jose_alg_supported(alg))
+		return NULL;
+	read_lock(kr, now);
+	if ((k = signing_key(kr, alg, now)) == NULL)
+		goto out;
+	if ((hdr = cjose_header_new(&err)) == NULL ||
+	    !cjose_header_set(hdr, CJOSE_HDR_ALG, alg, &err) ||
+	    !cjose_header_set(hdr, CJOSE_HDR_KID, k->row.kid, &err) ||
+	    !cjose_header_set(hdr, "typ", typ, &err))
+		goto out;
+	jws = cjose_jws_sign(k->jwk, hdr, (const uint8_t *)payload,
+	    strlen(payload), &err);
+	if (jws && cjose_jws_export(jws, &compact, &err))
+		out = str_dup(compact);
+out:
+	pthread_rwlock_unlock(&kr->lock);
+	cjose_jws_release(jws);
+	cjose_header_release(hdr);
+	if (out == NULL)
+		log_kv(LOG_ERROR, "signing_failed", "alg", alg, NULL);
+	return out;
+}
+
+char *
+keyring_jwks(struct keyring *kr, int64_t now)
+{
+	json_t	*keys = json_array(), *doc, *k;
+	char	*out = NULL;
+	size_t	 i;
+
+	if (keys == NULL)
+		return NULL;
+	read_lock(kr, now);
+	for (i = 0; i < kr->n; i++) {
+		const struct ring_key *rk = &kr->keys[i];
+
+		if (rk->end && rk->end + kr->publish_after <= now)
+			continue;	/* past publication */
+		if ((k = json_loads(rk->row.public_jwk, 0, NULL)) == NULL)
+			continue;
+		json_object_set_new(k, "use", json_string("sig"));
+		json_object_set_new(k, "alg", json_string(rk->row.alg));
+		json_array_append_new(keys, k);
+	}
+	pthread_rwlock_unlock(&kr->lock);
+	if ((doc = json_pack("{s:o}", "keys", keys)) != NULL) {
+		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(doc);
+	}
+	return out;
+}

@@ -1,0 +1,56 @@
+/*
+ * keyring.h - the signing keys, and the only way to sign (src/jose/ is the
+ * only user of cjose).
+ *
+ * Key life: a key is created with an activation time. Until then it is
+ * only published in the JWKS (so relying parties can fetch it before it
+ * signs anything); from then on it signs, until a newer key of the same
+ * algorithm activates or it is retired. A key that no longer signs stays
+ * published for `publish_after_seconds` (the longest lifetime of anything
+ * it signed), then the server deletes it, private half included.
+ *
+ * Private keys are stored sealed with AES-256-GCM under a key derived
+ * from the server key, bound to their kid; they are never logged.
+ */
+#ifndef GH_KEYRING_H
+#define GH_KEYRING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../store/store.h"
+
+struct keyring;
+
+enum key_state { KEY_PUBLISHED, KEY_ACTIVE, KEY_RETIRED, KEY_EXPIRED };
+
+/* RS256 and ES256 only: the allowlist for everything we sign. */
+bool		jose_alg_supported(const char *alg);
+
+enum gh_err	keyring_open(struct store *s, const uint8_t *server_key,
+		    size_t keylen, int64_t publish_after_seconds,
+		    struct keyring **out);
+void		keyring_close(struct keyring *kr);
+/* Re-read the keys (the server does this every few seconds by itself). */
+enum gh_err	keyring_reload(struct keyring *kr, int64_t now);
+
+/* Create a key of `alg` that starts signing at `activate_at`. */
+enum gh_err	keyring_generate(struct store *s, const uint8_t *server_key,
+		    size_t keylen, const char *alg, int64_t now,
+		    int64_t activate_at, char kid[GH_ID_LEN]);
+/* State of a stored key at `now`, given all keys (for `keys list`). */
+enum key_state	keyring_state(const struct key_row *k,
+		    int64_t next_activation, int64_t now,
+		    int64_t publish_after_seconds);
+const char     *key_state_name(enum key_state st);
+
+/*
+ * Sign `payload` (a JSON object text) as a JWS with the active key of
+ * `alg`; `typ` goes in the header ("JWT", "at+jwt"). Returns the compact
+ * serialisation (malloc'd) or NULL when no key of `alg` is active.
+ */
+char	       *keyring_sign(struct keyring *kr, const char *alg,
+		    const char *typ, const char *payload, int64_t now);
+/* The published public keys as a JWKS document (malloc'd). */
+char	       *keyring_jwks(struct keyring *kr, int64_t now);
+
+#endif

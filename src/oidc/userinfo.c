@@ -1,0 +1,144 @@
+/*
+ * userinfo.c - the UserInfo endpoint (OIDC Core 5.3) with Bearer tokens
+ * (RFC 6750): from the Authorization header, or for POST the
+ * `access_token` form parameter, never the query string. Errors carry
+ * WWW-Authenticate (RFC 6750 3). Claims follow the granted scopes:
+ * always sub; name and preferred_username with profile; email and
+ * email_verified with email.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "endpoints.h"
+#include "../http/form_body.h"
+#include "../http/reply.h"
+#include "../oauth/secret.h"
+#include "../util/clock.h"
+#include "../util/str.h"
+
+static void
+bearer_error(struct http_response *resp, int status, const char *error,
+    const char *desc)
+{
+	char hdr[256];
+
+	if (error)
+		snprintf(hdr, sizeof(hdr), "Bearer realm=\"gatehouse\", "
+		    "error=\"%s\", error_description=\"%s\"", error, desc);
+	else
+		snprintf(hdr, sizeof(hdr), "Bearer realm=\"gatehouse\"");
+	if (reply_json(resp, status, error ? json_pack("{s:s, s:s}", "error",
+	    error, "error_description", desc) : json_object()) != GH_OK ||
+	    response_header(resp, "WWW-Authenticate", hdr) != GH_OK)
+		reply_unavailable(resp);
+}
+
+/* The presented token, copied into out; false (reply made) if none/bad. */
+static bool
+bearer_token(const struct http_request *req, struct http_response *resp,
+    char *out, size_t outsz)
+{
+	struct params	 p;
+	const char	*h = req->authorization, *body_tok = NULL;
+	bool		 ok = false;
+	enum gh_err	 rc;
+
+	params_init(&p);
+	if (req->method == HTTP_POST && req->body.len > 0) {
+		if ((rc = form_body_parse(req, &p)) != GH_OK ||
+		    params_first_dup(&p)) {
+			bearer_error(resp, 400, "invalid_request",
+			    "malformed request body");
+			goto out;
+		}
+		body_tok = params_get(&p, "access_token");
+	}
+	if (h && body_tok) {	/* RFC 6750 2: exactly one method */
+		bearer_error(resp, 400, "invalid_request",
+		    "the token was sent twice");
+		goto out;
+	}
+	if (h) {
+		if (strncasecmp(h, "Bearer ", 7) != 0) {
+			bearer_error(resp, 401, NULL, NULL);
+			goto out;
+		}
+		h += 7;
+		while (*h == ' ')
+			h++;
+	} else {
+		h = body_tok;
+	}
+	if (h == NULL || h[0] == '\0') {
+		bearer_error(resp, 401, NULL, NULL);
+		goto out;
+	}
+	if (!str_copy(out, outsz, h)) {
+		bearer_error(resp, 401, "invalid_token", "unknown token");
+		goto out;
+	}
+	ok = true;
+out:
+	params_free(&p);
+	return ok;
+}
+
+void
+oidc_userinfo(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	char		 tok[GH_MAX_TOKEN_LEN];
+	uint8_t		 hash[GH_HASH_BYTES];
+	struct token_row t;
+	struct user_row	 u;
+	json_t		*o;
+	enum gh_err	 rc = GH_ERR_NOT_FOUND;
+
+	if (req->query_len > 0) {
+		bearer_error(resp, 400, "invalid_request",
+		    "tokens are not accepted in the query string");
+		return;
+	}
+	if (!bearer_token(req, resp, tok, sizeof(tok)))
+		return;
+	if (secret_hash(app, tok, hash))
+		rc = store_token_live(app->store, hash, clock_now(), &t);
+	if (rc == GH_OK && t.kind != TOKEN_ACCESS)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK)
+		rc = store_user_get(app->store, t.user_id, &u);
+	if (rc == GH_ERR_NOT_FOUND) {
+		bearer_error(resp, 401, "invalid_token",
+		    "the access token is unknown, expired or revoked");
+		return;
+	}
+	if (rc != GH_OK) {
+		reply_unavailable(resp);
+		return;
+	}
+	if (!words_has(t.scope, "openid")) {
+		bearer_error(resp, 403, "insufficient_scope",
+		    "the token was not granted the openid scope");
+		return;
+	}
+	if ((o = json_pack("{s:s}", "sub", u.id)) == NULL) {
+		reply_unavailable(resp);
+		return;
+	}
+	if (words_has(t.scope, "profile")) {
+		json_object_set_new(o, "preferred_username",
+		    json_string(u.username));
+		if (u.name[0])
+			json_object_set_new(o, "name", json_string(u.name));
+	}
+	if (words_has(t.scope, "email") && u.email[0]) {
+		json_object_set_new(o, "email", json_string(u.email));
+		json_object_set_new(o, "email_verified",
+		    json_boolean(u.email_verified));
+	}
+	if (reply_json(resp, 200, o) != GH_OK)
+		reply_unavailable(resp);
+}
