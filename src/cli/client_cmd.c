@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../jose/jwt_verify.h"
 #include "../oauth/redirect.h"
 #include "../oauth/scope.h"
 #include "../oauth/secret.h"
@@ -29,6 +30,7 @@ static const struct opt_spec add_opts[] = {
 	{ "--public", false, false },
 	{ "--auth-method", true, false },
 	{ "--id-token-alg", true, false },
+	{ "--jwks", true, false },
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
@@ -55,6 +57,42 @@ text_ok(const char *what, const char *v, size_t max)
 		    "characters)\n", what, max - 1);
 		return false;
 	}
+	return true;
+}
+
+/* --jwks FILE or inline JSON: required for, and only for, private_key_jwt */
+static bool
+client_keys(const struct args *a, struct client_row *c)
+{
+	const char	*v = args_get(a, "--jwks");
+	char		 err[160];
+	json_t		*doc;
+	json_error_t	 je;
+	char		*text;
+
+	if ((v != NULL) != (c->auth_method == AUTH_PRIVATE_KEY_JWT)) {
+		fprintf(stderr, "gatehouse: --jwks goes with --auth-method "
+		    "private_key_jwt, and that method needs it\n");
+		return false;
+	}
+	if (v == NULL)
+		return true;
+	doc = v[0] == '{' ? json_loads(v, JSON_REJECT_DUPLICATES, &je) :
+	    json_load_file(v, JSON_REJECT_DUPLICATES, &je);
+	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+	    NULL;
+	json_decref(doc);
+	if (text == NULL) {
+		fprintf(stderr, "gatehouse: --jwks: %s\n", je.text);
+		return false;
+	}
+	if (!jwks_acceptable(text, err, sizeof(err)) ||
+	    !str_copy(c->jwks, sizeof(c->jwks), text)) {
+		fprintf(stderr, "gatehouse: --jwks: %s\n", err);
+		free(text);
+		return false;
+	}
+	free(text);
 	return true;
 }
 
@@ -108,11 +146,14 @@ build_client(const struct args *a, struct client_row *c)
 		c->auth_method = c->is_public ? AUTH_NONE : AUTH_SECRET_BASIC;
 	} else if (!client_auth_parse(method, &c->auth_method)) {
 		fprintf(stderr, "gatehouse: --auth-method must be "
-		    "client_secret_basic, client_secret_post or none\n");
+		    "client_secret_basic, client_secret_post, private_key_jwt "
+		    "or none\n");
 		return false;
 	}
 	if (c->auth_method == AUTH_NONE)
 		c->is_public = true;
+	if (!client_keys(a, c))
+		return false;
 	if (c->is_public && c->auth_method != AUTH_NONE) {
 		fprintf(stderr, "gatehouse: a --public client uses "
 		    "--auth-method none\n");
@@ -141,7 +182,7 @@ client_add(struct app *app, const struct args *a)
 	b64url_encode(raw, sizeof(raw), c->id + 3);
 	c->status = CLIENT_ACTIVE;
 	c->created_at = clock_now();
-	if (!c->is_public) {
+	if (!c->is_public && c->auth_method != AUTH_PRIVATE_KEY_JWT) {
 		if (secret_mint(app, PREFIX_CLIENT_SECRET, secret,
 		    c->secret_hash) != GH_OK)
 			goto out;
@@ -154,7 +195,7 @@ client_add(struct app *app, const struct args *a)
 	}
 	audit_admin(app, "client.created", c->id, NULL);
 	if (args_flag(a, "--json")) {
-		o = c->is_public ? json_pack("{s:s}", "client_id", c->id) :
+		o = !c->has_secret ? json_pack("{s:s}", "client_id", c->id) :
 		    json_pack("{s:s, s:s}", "client_id", c->id,
 		    "client_secret", secret);
 		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
@@ -167,7 +208,7 @@ client_add(struct app *app, const struct args *a)
 		free(text);
 	} else {
 		printf("client_id:     %s\n", c->id);
-		if (!c->is_public)
+		if (c->has_secret)
 			printf("client_secret: %s\n(shown once: it is stored "
 			    "only as a hash)\n", secret);
 	}
@@ -181,12 +222,12 @@ out:
 static json_t *
 client_json(const struct client_row *c)
 {
-	json_t	*uris = json_array();
+	json_t	*uris = json_array(), *o;
 	size_t	 i;
 
 	for (i = 0; uris && i < c->nredirect; i++)
 		json_array_append_new(uris, json_string(c->redirect_uris[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, "
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, "
 	    "s:I}",
 	    "client_id", c->id, "name", c->name, "owner", c->owner,
 	    "type", c->is_public ? "public" : "confidential",
@@ -196,6 +237,9 @@ client_json(const struct client_row *c)
 	    "status", client_status_name(c->status),
 	    "created_at", (json_int_t)c->created_at,
 	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);
+	if (o && c->jwks[0])
+		json_object_set_new(o, "jwks", json_loads(c->jwks, 0, NULL));
+	return o;
 }
 
 static bool

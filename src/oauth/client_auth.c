@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client_assertion.h"
 #include "client_auth.h"
+#include "../jose/jwt_verify.h"
 #include "secret.h"
 #include "../governance/audit.h"
 #include "../http/basic.h"
@@ -45,6 +47,57 @@ audit_failure(struct app *app, const struct http_request *req,
 	audit_event(app->store, &o, "client.auth_failed", &s, detail);
 }
 
+/* private_key_jwt (RFC 7523 2.2): the client is named by the assertion */
+static enum gh_err
+by_assertion(struct app *app, const struct http_request *req,
+    const struct params *p, struct client_auth_result *res)
+{
+	const char	*assertion = params_get(p, "client_assertion");
+	const char	*type = params_get(p, "client_assertion_type");
+	const char	*body_id = params_get(p, "client_id");
+	const char	*why;
+	char		 id[GH_MAX_CLIENT_ID_LEN];
+	bool		 store_failed;
+	enum gh_err	 rc;
+
+	if (assertion == NULL || type == NULL ||
+	    strcmp(type, ASSERTION_TYPE_JWT) != 0 ||
+	    params_is_dup(p, "client_assertion") ||
+	    params_is_dup(p, "client_assertion_type"))
+		return refuse(res, OE_INVALID_CLIENT,
+		    "client_assertion_type must be jwt-bearer, with one "
+		    "client_assertion");
+	if (!jwt_peek_claim(assertion, strlen(assertion), "iss", id,
+	    sizeof(id)) || (body_id && strcmp(body_id, id) != 0))
+		return refuse(res, OE_INVALID_CLIENT,
+		    "the assertion does not name this client");
+	rc = store_client_get(app->store, id, &res->client);
+	if (rc == GH_ERR_NOT_FOUND)
+		return refuse(res, OE_INVALID_CLIENT,
+		    "unknown client or bad credentials");
+	if (rc != GH_OK)
+		return rc;
+	if (res->client.status != CLIENT_ACTIVE ||
+	    res->client.auth_method != AUTH_PRIVATE_KEY_JWT) {
+		audit_failure(app, req, res->client.id,
+		    res->client.status != CLIENT_ACTIVE ? "disabled" :
+		    "wrong_method");
+		return refuse(res, OE_INVALID_CLIENT,
+		    "unknown client or bad credentials");
+	}
+	why = client_assertion_check(app, &res->client, assertion,
+	    &store_failed);
+	if (store_failed)
+		return GH_ERR_STORE;
+	if (why) {
+		audit_failure(app, req, res->client.id, why);
+		return refuse(res, OE_INVALID_CLIENT,
+		    "the client assertion is not valid");
+	}
+	res->ok = true;
+	return GH_OK;
+}
+
 enum gh_err
 client_authenticate(struct app *app, const struct http_request *req,
     const struct params *p, struct client_auth_result *res)
@@ -52,6 +105,9 @@ client_authenticate(struct app *app, const struct http_request *req,
 	char		 id[GH_MAX_CLIENT_ID_LEN], secret[GH_MAX_SECRET_LEN];
 	const char	*body_id = params_get(p, "client_id");
 	const char	*body_secret = params_get(p, "client_secret");
+	const char	*assertion = params_get(p, "client_assertion");
+	const char	*assertion_type = params_get(p,
+	    "client_assertion_type");
 	enum client_auth method;
 	int		 methods = 0;
 	enum gh_err	 rc;
@@ -67,15 +123,14 @@ client_authenticate(struct app *app, const struct http_request *req,
 	if (params_is_dup(p, "client_id") || params_is_dup(p, "client_secret"))
 		return refuse(res, OE_INVALID_REQUEST,
 		    "client credentials are repeated");
-	if (params_get(p, "client_assertion") ||
-	    params_get(p, "client_assertion_type"))
-		return refuse(res, OE_INVALID_CLIENT,
-		    "client assertions are not accepted for this client");
-	methods = (res->basic_tried ? 1 : 0) + (body_secret ? 1 : 0);
+	methods = (res->basic_tried ? 1 : 0) + (body_secret ? 1 : 0) +
+	    (assertion || assertion_type ? 1 : 0);
 	if (methods > 1)	/* RFC 6749 2.3 */
 		return refuse(res, OE_INVALID_REQUEST,
 		    "use exactly one client authentication method");
 
+	if (assertion || assertion_type)
+		return by_assertion(app, req, p, res);
 	if (res->basic_tried) {
 		method = AUTH_SECRET_BASIC;
 		if (basic_decode(req->authorization,

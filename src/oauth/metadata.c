@@ -35,9 +35,9 @@ oauth_metadata(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	static const char *const auth_all[] = { "client_secret_basic",
-	    "client_secret_post", "none", NULL };
+	    "client_secret_post", "private_key_jwt", "none", NULL };
 	static const char *const auth_secret[] = { "client_secret_basic",
-	    "client_secret_post", NULL };
+	    "client_secret_post", "private_key_jwt", NULL };
 	static const char *const code[] = { "code", NULL };
 	static const char *const query[] = { "query", NULL };
 	static const char *const grants[] = { "authorization_code",
@@ -73,8 +73,16 @@ oauth_metadata(struct app *app, const struct http_request *req,
 	json_object_set_new(o, "scopes_supported", strings(scopes));
 	json_object_set_new(o, "token_endpoint_auth_methods_supported",
 	    strings(auth_all));
+	json_object_set_new(o, "token_endpoint_auth_signing_alg_values_supported",
+	    strings(algs));
 	json_object_set_new(o, "revocation_endpoint_auth_methods_supported",
 	    strings(auth_all));
+	json_object_set_new(o,
+	    "revocation_endpoint_auth_signing_alg_values_supported",
+	    strings(algs));
+	json_object_set_new(o,
+	    "introspection_endpoint_auth_signing_alg_values_supported",
+	    strings(algs));
 	json_object_set_new(o,
 	    "introspection_endpoint_auth_methods_supported",
 	    strings(auth_secret));

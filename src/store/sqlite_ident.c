@@ -96,6 +96,7 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 	c->secret_rotated_at = sq_col_int(st, 10);
 	c->updated_at = sq_col_int(st, 11);
 	sq_col_text(st, 12, c->id_token_alg, sizeof(c->id_token_alg));
+	sq_col_text(st, 13, c->jwks, sizeof(c->jwks));
 }
 
 static enum gh_err
@@ -125,6 +126,7 @@ client_insert(struct store *s, const struct client_row *c)
 		sqlite3_bind_int64(st, 11, c->secret_rotated_at);
 	sqlite3_bind_int64(st, 12, c->created_at);
 	sq_bind_text(st, 13, c->id_token_alg[0] ? c->id_token_alg : "RS256");
+	sq_bind_text(st, 14, c->jwks);
 	r = sqlite3_step(st);
 	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 	sqlite3_reset(st);

@@ -1,4 +1,7 @@
-/* sqlite_keys.c - SQLite operations on signing keys. */
+/*
+ * sqlite_keys.c - SQLite operations on keys: our signing keys and the
+ * replay cache of client assertion ids.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +101,35 @@ key_delete(struct store *s, const char *kid)
 	return key_update(s, S_KEY_DELETE, kid, 0);
 }
 
+static enum gh_err
+jti_use(struct store *s, const char *client_id, const uint8_t *hash,
+    int64_t expires_at, int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	/* keep the cache bounded: drop what has expired */
+	if ((st = sq_stmt(DB(s), S_JTI_PURGE)) != NULL) {
+		sqlite3_bind_int64(st, 1, now);
+		(void)sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if ((st = sq_stmt(DB(s), S_JTI_INSERT)) != NULL) {
+		sq_bind_text(st, 1, client_id);
+		sq_bind_blob(st, 2, hash, GH_HASH_BYTES);
+		sqlite3_bind_int64(st, 3, expires_at);
+		r = sqlite3_step(st);
+		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
+		if (rc == GH_ERR_EXISTS)
+			rc = GH_ERR_CONFLICT;
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
 void
 sqlite_key_ops(struct store_ops *ops)
 {
@@ -105,4 +137,5 @@ sqlite_key_ops(struct store_ops *ops)
 	ops->key_each = key_each;
 	ops->key_retire = key_retire;
 	ops->key_delete = key_delete;
+	ops->jti_use = jti_use;
 }

@@ -110,6 +110,14 @@ const char *const sqlite_migrations[] = {
 	"  DEFAULT 0;"
 	"ALTER TABLE clients ADD COLUMN id_token_alg TEXT NOT NULL "
 	"  DEFAULT 'RS256';",
+	/* 3: private_key_jwt: client keys and the assertion replay cache */
+	"ALTER TABLE clients ADD COLUMN jwks TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE assertion_jtis ("
+	"  client_id TEXT NOT NULL,"
+	"  jti_hash BLOB NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (client_id, jti_hash)) WITHOUT ROWID;"
+	"CREATE INDEX assertion_jtis_expiry ON assertion_jtis(expires_at);",
 };
 
 const int sqlite_migration_count =
@@ -119,7 +127,7 @@ const int sqlite_migration_count =
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
-	"updated_at, id_token_alg"
+	"updated_at, id_token_alg, jwks"
 #define USER_COLS "id, username, password_hash, status, created_at, " \
 	"name, email, email_verified"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
@@ -131,7 +139,8 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 
 	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14)",
 	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
 	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
 	    "ORDER BY created_at, id",
@@ -139,7 +148,8 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "WHERE id = ?1",
 	[S_CLIENT_SECRET] = "UPDATE clients SET secret_hash = ?2, "
 	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1 "
-	    "AND public = 0",
+	    "AND auth_method IN ('client_secret_basic', "
+	    "'client_secret_post')",
 
 	[S_USER_INSERT] = "INSERT INTO users (id, username, password_hash, "
 	    "status, created_at, updated_at, name, email, email_verified) "
@@ -161,6 +171,10 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_KEY_RETIRE] = "UPDATE signing_keys SET retire_at = ?2 "
 	    "WHERE kid = ?1 AND retire_at IS NULL",
 	[S_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
+	/* replay cache: the primary key makes a second use fail */
+	[S_JTI_INSERT] = "INSERT INTO assertion_jtis (client_id, jti_hash, "
+	    "expires_at) VALUES (?1, ?2, ?3)",
+	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1",
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 

@@ -86,6 +86,9 @@ FWD(token_revoke, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now), (s, hash, now))
 FWD(family_revoke, (struct store *s, const char *id, int64_t now,
     const char *why), (s, id, now, why))
+FWD(jti_use, (struct store *s, const char *cid,
+    const uint8_t jti_hash[GH_HASH_BYTES], int64_t exp, int64_t now),
+    (s, cid, jti_hash, exp, now))
 FWD(audit_append, (struct store *s, const struct audit_row *r), (s, r))
 
 const char *
@@ -106,6 +109,7 @@ client_auth_name(enum client_auth a)
 	case AUTH_SECRET_BASIC:	return "client_secret_basic";
 	case AUTH_SECRET_POST:	return "client_secret_post";
 	case AUTH_NONE:		return "none";
+	case AUTH_PRIVATE_KEY_JWT:	return "private_key_jwt";
 	}
 	return "none";
 }
@@ -119,6 +123,8 @@ client_auth_parse(const char *s, enum client_auth *out)
 		*out = AUTH_SECRET_POST;
 	else if (strcmp(s, "none") == 0)
 		*out = AUTH_NONE;
+	else if (strcmp(s, "private_key_jwt") == 0)
+		*out = AUTH_PRIVATE_KEY_JWT;
 	else
 		return false;
 	return true;

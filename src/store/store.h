@@ -29,7 +29,8 @@
 #define GH_ID_LEN	48	/* generated ids: prefix + base64url */
 
 enum client_status { CLIENT_ACTIVE, CLIENT_DISABLED, CLIENT_QUARANTINED };
-enum client_auth { AUTH_SECRET_BASIC, AUTH_SECRET_POST, AUTH_NONE };
+enum client_auth { AUTH_SECRET_BASIC, AUTH_SECRET_POST, AUTH_NONE,
+	AUTH_PRIVATE_KEY_JWT };
 enum user_status { USER_ACTIVE, USER_DISABLED };
 enum token_kind { TOKEN_ACCESS, TOKEN_REFRESH };
 
@@ -45,6 +46,7 @@ struct client_row {
 	size_t		 nredirect;
 	char		 scopes[GH_MAX_SCOPE_LEN];	/* space-separated */
 	char		 id_token_alg[8];		/* RS256 or ES256 */
+	char		 jwks[GH_MAX_CLIENT_JWKS];	/* private_key_jwt */
 	enum client_status status;
 	int64_t		 created_at;
 	int64_t		 secret_rotated_at;		/* 0: never */
@@ -243,6 +245,14 @@ enum gh_err	store_token_revoke(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
 enum gh_err	store_family_revoke(struct store *s, const char *family_id,
 		    int64_t now, const char *reason);
+
+/*
+ * Record a client assertion's jti (hashed) until it expires. GH_ERR_CONFLICT
+ * if the same client used it before: a replay. One INSERT decides.
+ */
+enum gh_err	store_jti_use(struct store *s, const char *client_id,
+		    const uint8_t jti_hash[GH_HASH_BYTES], int64_t expires_at,
+		    int64_t now);
 
 /* audit: append-only */
 enum gh_err	store_audit_append(struct store *s,

@@ -1,0 +1,93 @@
+/* client_assertion.c - see client_assertion.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client_assertion.h"
+#include "../jose/jwt_verify.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+
+static bool
+aud_ok(const struct app *app, json_t *aud)
+{
+	char	 token_ep[GH_MAX_REDIRECT_LEN + 16];
+	json_t	*v;
+	size_t	 i;
+
+	snprintf(token_ep, sizeof(token_ep), "%s/token", app->conf.issuer);
+	if (json_is_string(aud))
+		return strcmp(json_string_value(aud), app->conf.issuer) == 0 ||
+		    strcmp(json_string_value(aud), token_ep) == 0;
+	if (!json_is_array(aud) || json_array_size(aud) > 8)
+		return false;
+	json_array_foreach(aud, i, v)
+		if (json_is_string(v) && aud_ok(app, v))
+			return true;
+	return false;
+}
+
+static const char *
+claims_ok(const struct app *app, const struct client_row *c, json_t *cl,
+    int64_t now)
+{
+	const char	*iss = json_string_value(json_object_get(cl, "iss"));
+	const char	*sub = json_string_value(json_object_get(cl, "sub"));
+	json_t		*exp = json_object_get(cl, "exp");
+	json_t		*nbf = json_object_get(cl, "nbf");
+	json_t		*iat = json_object_get(cl, "iat");
+	const char	*jti = json_string_value(json_object_get(cl, "jti"));
+
+	if (iss == NULL || sub == NULL || strcmp(iss, c->id) != 0 ||
+	    strcmp(sub, c->id) != 0)
+		return "iss_sub";
+	if (!aud_ok(app, json_object_get(cl, "aud")))
+		return "aud";
+	if (!json_is_integer(exp) || json_integer_value(exp) <= now)
+		return "expired";
+	if (json_integer_value(exp) > now + ASSERTION_MAX_LIFETIME)
+		return "exp_too_far";
+	if ((nbf && (!json_is_integer(nbf) ||
+	    json_integer_value(nbf) > now + ASSERTION_SKEW)) ||
+	    (iat && (!json_is_integer(iat) ||
+	    json_integer_value(iat) > now + ASSERTION_SKEW)))
+		return "not_yet_valid";
+	if (jti == NULL || jti[0] == '\0' || strlen(jti) > 256)
+		return "jti";
+	return NULL;
+}
+
+const char *
+client_assertion_check(struct app *app, const struct client_row *c,
+    const char *assertion, bool *store_failed)
+{
+	json_t		*cl = NULL;
+	const char	*why, *jti;
+	uint8_t		 h[GH_HASH_BYTES];
+	int64_t		 now = clock_now();
+	enum jwt_result	 r;
+	enum gh_err	 rc;
+
+	*store_failed = false;
+	if (c->jwks[0] == '\0')
+		return "no_jwks";
+	r = jwt_verify(assertion, strlen(assertion), c->jwks, &cl);
+	if (r != JWT_OK)
+		return r == JWT_BAD_ALG ? "alg" : r == JWT_NO_KEY ? "no_key" :
+		    r == JWT_BAD_SIGNATURE ? "signature" : "malformed";
+	if ((why = claims_ok(app, c, cl, now)) != NULL)
+		goto out;
+	/* single use: one INSERT into the replay cache decides */
+	jti = json_string_value(json_object_get(cl, "jti"));
+	crypto_sha256(jti, strlen(jti), h);
+	rc = store_jti_use(app->store, c->id, h,
+	    json_integer_value(json_object_get(cl, "exp")), now);
+	if (rc == GH_ERR_CONFLICT)
+		why = "replayed";
+	else if (rc != GH_OK) {
+		*store_failed = true;
+		why = "store";
+	}
+out:
+	json_decref(cl);
+	return why;
+}

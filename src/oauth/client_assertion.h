@@ -1,0 +1,27 @@
+/*
+ * client_assertion.h - private_key_jwt client authentication (RFC 7523
+ * 2.2 and 3, OIDC Core 9): a JWT signed with a key of the client's
+ * registered JWKS, whose claims say who (iss = sub = client_id), for whom
+ * (aud = the issuer or the token endpoint), until when (a short exp) and
+ * only once (a jti never seen before).
+ */
+#ifndef GH_CLIENT_ASSERTION_H
+#define GH_CLIENT_ASSERTION_H
+
+#include "../app.h"
+
+#define ASSERTION_TYPE_JWT \
+	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#define ASSERTION_MAX_LIFETIME	300	/* seconds from now to exp */
+#define ASSERTION_SKEW		30	/* seconds of clock skew for iat/nbf */
+
+/*
+ * NULL when `assertion` authenticates client `c` (and its jti is now
+ * spent); otherwise a short reason for the audit log. *store_failed is set
+ * when the answer is unknown because the store failed.
+ */
+const char	*client_assertion_check(struct app *app,
+		    const struct client_row *c, const char *assertion,
+		    bool *store_failed);
+
+#endif
