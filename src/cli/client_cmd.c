@@ -31,6 +31,7 @@ static const struct opt_spec add_opts[] = {
 	{ "--auth-method", true, false },
 	{ "--id-token-alg", true, false },
 	{ "--jwks", true, false },
+	{ "--access-token-format", true, false },
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
@@ -103,6 +104,7 @@ build_client(const struct args *a, struct client_row *c)
 	const char	*uris[GH_MAX_REDIRECTS + 1];
 	const char	*scope = args_get(a, "--scope");
 	const char	*method = args_get(a, "--auth-method");
+	const char	*fmt;
 	size_t		 i, n;
 
 	if (!text_ok("--name", args_get(a, "--name"), sizeof(c->name)) ||
@@ -154,6 +156,14 @@ build_client(const struct args *a, struct client_row *c)
 		c->is_public = true;
 	if (!client_keys(a, c))
 		return false;
+	fmt = args_get(a, "--access-token-format");
+	if (fmt && strcmp(fmt, "jwt") != 0 && strcmp(fmt, "opaque") != 0) {
+		fprintf(stderr, "gatehouse: --access-token-format is opaque "
+		    "(default: revocable at once everywhere) or jwt "
+		    "(RFC 9068)\n");
+		return false;
+	}
+	c->jwt_access_tokens = fmt && strcmp(fmt, "jwt") == 0;
 	if (c->is_public && c->auth_method != AUTH_NONE) {
 		fprintf(stderr, "gatehouse: a --public client uses "
 		    "--auth-method none\n");
@@ -237,6 +247,9 @@ client_json(const struct client_row *c)
 	    "status", client_status_name(c->status),
 	    "created_at", (json_int_t)c->created_at,
 	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);
+	if (o)
+		json_object_set_new(o, "access_token_format",
+		    json_string(c->jwt_access_tokens ? "jwt" : "opaque"));
 	if (o && c->jwks[0])
 		json_object_set_new(o, "jwks", json_loads(c->jwks, 0, NULL));
 	return o;

@@ -144,7 +144,7 @@ grant_authorization_code(struct token_ctx *t)
 	str_copy(tmpl.family_id, sizeof(tmpl.family_id), fam.id);
 	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), c.grant_id);
 	str_copy(tmpl.user_id, sizeof(tmpl.user_id), c.user_id);
-	if (issue_mint(t->app, t->client->id, &tmpl, c.scope,
+	if (issue_mint(t->app, t->client, &tmpl, c.scope,
 	    issue_wants_refresh(t->client, c.scope) ? c.scope : NULL,
 	    &is) != GH_OK) {
 		reply_unavailable(t->resp);

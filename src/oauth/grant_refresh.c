@@ -85,7 +85,7 @@ grant_refresh_token(struct token_ctx *t)
 		    "a refresh cannot widen the granted scope", false);
 		return;
 	}
-	if (issue_mint(t->app, t->client->id, &live, want ? want : live.scope,
+	if (issue_mint(t->app, t->client, &live, want ? want : live.scope,
 	    live.scope, &is) != GH_OK) {
 		reply_unavailable(t->resp);
 		return;

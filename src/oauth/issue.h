@@ -13,7 +13,7 @@
 struct issued {
 	struct token_row rows[2];	/* [0] access, [1] refresh */
 	size_t		 n;		/* 1 or 2 */
-	char		 access[GH_MAX_TOKEN_LEN];
+	char		 access[GH_MAX_JWT_LEN];	/* opaque or RFC 9068 */
 	char		 refresh[GH_MAX_TOKEN_LEN];
 	char		*id_token;	/* malloc'd, or NULL */
 };
@@ -26,11 +26,13 @@ struct issued {
 bool		issue_wants_refresh(const struct client_row *c,
 		    const char *scope);
 /*
- * Mint an access token with `access_scope` and, if `refresh_scope` is not
- * NULL, a refresh token with it. Family, grant and user ids of the rows
- * are filled from `tmpl` (which may be NULL when the store fills them).
+ * Mint an access token with `access_scope` (opaque, or an RFC 9068 JWT
+ * when the client asked for those) and, if `refresh_scope` is not NULL, a
+ * refresh token with it. Family, grant and user ids of the rows come from
+ * `tmpl`; the store fills them on refresh, where `tmpl` holds the old
+ * token's ids.
  */
-enum gh_err	issue_mint(const struct app *app, const char *client_id,
+enum gh_err	issue_mint(const struct app *app, const struct client_row *c,
 		    const struct token_row *tmpl, const char *access_scope,
 		    const char *refresh_scope, struct issued *out);
 /* The 200 token response; wipes the plaintexts in `is`. */

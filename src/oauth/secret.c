@@ -21,7 +21,7 @@ secret_hash(const struct app *app, const char *value,
 {
 	size_t n = strlen(value);
 
-	if (n == 0 || n >= GH_MAX_TOKEN_LEN)
+	if (n == 0 || n >= GH_MAX_JWT_LEN)	/* JWT access tokens */
 		return false;
 	return crypto_hmac_sha256(app->key, sizeof(app->key), value, n,
 	    hash) == GH_OK;

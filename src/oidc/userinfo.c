@@ -90,7 +90,7 @@ void
 oidc_userinfo(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	char		 tok[GH_MAX_TOKEN_LEN];
+	char		 tok[GH_MAX_JWT_LEN];
 	uint8_t		 hash[GH_HASH_BYTES];
 	struct token_row t;
 	struct user_row	 u;
