@@ -32,6 +32,7 @@ static const struct opt_spec add_opts[] = {
 	{ "--id-token-alg", true, false },
 	{ "--jwks", true, false },
 	{ "--access-token-format", true, false },
+	{ "--require-nonce", false, false },
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
@@ -164,6 +165,7 @@ build_client(const struct args *a, struct client_row *c)
 		return false;
 	}
 	c->jwt_access_tokens = fmt && strcmp(fmt, "jwt") == 0;
+	c->require_nonce = args_flag(a, "--require-nonce");
 	if (c->is_public && c->auth_method != AUTH_NONE) {
 		fprintf(stderr, "gatehouse: a --public client uses "
 		    "--auth-method none\n");
@@ -250,6 +252,9 @@ client_json(const struct client_row *c)
 	if (o)
 		json_object_set_new(o, "access_token_format",
 		    json_string(c->jwt_access_tokens ? "jwt" : "opaque"));
+	if (o)
+		json_object_set_new(o, "require_nonce",
+		    json_boolean(c->require_nonce));
 	if (o && c->jwks[0])
 		json_object_set_new(o, "jwks", json_loads(c->jwks, 0, NULL));
 	return o;

@@ -151,6 +151,10 @@ authz_parse(struct app *app, const struct params *p,
 	    !str_copy(out->nonce, sizeof(out->nonce), nonce))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "nonce is too long");
+	if (nonce == NULL && out->client.require_nonce &&
+	    words_has(out->scope, "openid"))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "this client must send a nonce");
 	if ((prompt = params_get(p, "prompt")) != NULL &&
 	    (o = parse_prompt(prompt, out, err)) != AUTHZ_OK)
 		return o;

@@ -98,6 +98,7 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 	sq_col_text(st, 12, c->id_token_alg, sizeof(c->id_token_alg));
 	sq_col_text(st, 13, c->jwks, sizeof(c->jwks));
 	c->jwt_access_tokens = sq_col_int(st, 14) != 0;
+	c->require_nonce = sq_col_int(st, 15) != 0;
 }
 
 static enum gh_err
@@ -129,6 +130,7 @@ client_insert(struct store *s, const struct client_row *c)
 	sq_bind_text(st, 13, c->id_token_alg[0] ? c->id_token_alg : "RS256");
 	sq_bind_text(st, 14, c->jwks);
 	sqlite3_bind_int(st, 15, c->jwt_access_tokens);
+	sqlite3_bind_int(st, 16, c->require_nonce);
 	r = sqlite3_step(st);
 	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 	sqlite3_reset(st);

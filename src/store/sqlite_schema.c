@@ -118,8 +118,10 @@ const char *const sqlite_migrations[] = {
 	"  expires_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (client_id, jti_hash)) WITHOUT ROWID;"
 	"CREATE INDEX assertion_jtis_expiry ON assertion_jtis(expires_at);",
-	/* 4: RFC 9068 JWT access tokens, per client */
+	/* 4: RFC 9068 JWT access tokens and the nonce policy, per client */
 	"ALTER TABLE clients ADD COLUMN jwt_access_tokens INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE clients ADD COLUMN require_nonce INTEGER NOT NULL "
 	"  DEFAULT 0;",
 };
 
@@ -130,7 +132,7 @@ const int sqlite_migration_count =
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
-	"updated_at, id_token_alg, jwks, jwt_access_tokens"
+	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce"
 #define USER_COLS "id, username, password_hash, status, created_at, " \
 	"name, email, email_verified"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
@@ -143,7 +145,7 @@ const char *const sqlite_sql[S_COUNT] = {
 
 	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15)",
+	    "?14, ?15, ?16)",
 	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
 	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
 	    "ORDER BY created_at, id",

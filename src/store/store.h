@@ -48,6 +48,7 @@ struct client_row {
 	char		 id_token_alg[8];		/* RS256 or ES256 */
 	char		 jwks[GH_MAX_CLIENT_JWKS];	/* private_key_jwt */
 	bool		 jwt_access_tokens;	/* RFC 9068 instead of opaque */
+	bool		 require_nonce;		/* openid requests need nonce */
 	enum client_status status;
 	int64_t		 created_at;
 	int64_t		 secret_rotated_at;		/* 0: never */
