@@ -142,17 +142,17 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 		fprintf(stderr, "gatehouse: no key %s\n", kid);
 		return 1;
 	}
-	/* another key of the alg must be able to sign, now or soon */
+	/* another key of the alg must sign now, or ID tokens would stop */
 	for (i = 0; i < l->n; i++)
 		if (i != target && strcmp(l->rows[i].alg,
 		    l->rows[target].alg) == 0 && l->rows[i].retire_at == 0 &&
-		    state_of(app, l, i, now) != KEY_EXPIRED &&
-		    state_of(app, l, i, now) != KEY_RETIRED)
+		    state_of(app, l, i, now) == KEY_ACTIVE)
 			others++;
 	if (others == 0) {
-		fprintf(stderr, "gatehouse: %s is the last %s key; run `keys "
-		    "rotate --alg %s` first\n", kid, l->rows[target].alg,
-		    l->rows[target].alg);
+		fprintf(stderr, "gatehouse: %s is the only %s key that signs; "
+		    "retire it once its successor is active (`keys list`; "
+		    "`keys rotate --alg %s` makes one)\n", kid,
+		    l->rows[target].alg, l->rows[target].alg);
 		return 1;
 	}
 	if (store_key_retire(app->store, kid, now) != GH_OK) {
@@ -190,10 +190,14 @@ cmd_keys(const char *config_path, int argc, char **argv)
 		free(l);
 		return 1;
 	}
-	if (strcmp(sub, "rotate") == 0)
-		ret = keys_rotate(&app, &a);
-	else if (store_key_each(app.store, gather, l) != GH_OK)
+	if (store_key_each(app.store, gather, l) != GH_OK)
 		ret = 1;
+	else if (strcmp(sub, "rotate") == 0 && l->n + 2 > MAX_LIST) {
+		fprintf(stderr, "gatehouse: %zu keys exist; retire old ones "
+		    "first (expired keys are deleted by the server)\n", l->n);
+		ret = 1;
+	} else if (strcmp(sub, "rotate") == 0)
+		ret = keys_rotate(&app, &a);
 	else if (strcmp(sub, "list") == 0)
 		ret = keys_list(&app, l, args_flag(&a, "--json"));
 	else

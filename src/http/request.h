@@ -42,6 +42,7 @@ struct http_response {
 	enum reply_kind	 kind;		/* which security headers apply */
 	const char	*content_type;	/* static string */
 	const char	*cache_control;	/* NULL: no-store */
+	char		 cache_buf[48];	/* storage for a computed policy */
 	struct buf	 body;
 	struct http_header headers[GH_MAX_HEADERS_OUT];
 	size_t		 nheaders;

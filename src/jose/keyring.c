@@ -109,8 +109,11 @@ collect(void *ctx, const struct key_row *k)
 	char		*json;
 	size_t		 n;
 
-	if (kr->n >= MAX_KEYS)
+	if (kr->n >= MAX_KEYS) {
+		log_kv(LOG_ERROR, "signing_keys_too_many", "ignored", k->kid,
+		    NULL);
 		return false;
+	}
 	rk = &kr->keys[kr->n];
 	memset(rk, 0, sizeof(*rk));
 	rk->row = *k;
@@ -150,6 +153,33 @@ compute_ends(struct keyring *kr, int64_t now)
 	}
 }
 
+/* Read the keys into a scratch ring; only a complete read replaces ours. */
+static enum gh_err
+load(struct keyring *kr, int64_t now)
+{
+	struct keyring	*tmp;
+	enum gh_err	 rc;
+
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
+		return GH_ERR_NOMEM;
+	memcpy(tmp->seal, kr->seal, sizeof(tmp->seal));
+	rc = store_key_each(kr->store, collect, tmp);
+	if (rc == GH_OK) {
+		ring_clear(kr);
+		memcpy(kr->keys, tmp->keys, tmp->n * sizeof(tmp->keys[0]));
+		kr->n = tmp->n;
+		tmp->n = 0;	/* the jwks moved to kr */
+		compute_ends(kr, now);
+	} else {
+		log_kv(LOG_ERROR, "signing_keys_reload_failed", "keeping",
+		    "previous keys", NULL);
+	}
+	ring_clear(tmp);
+	crypto_wipe(tmp, sizeof(*tmp));
+	free(tmp);
+	return rc;
+}
+
 static enum gh_err
 reload_locked(struct keyring *kr, int64_t now)
 {
@@ -157,9 +187,7 @@ reload_locked(struct keyring *kr, int64_t now)
 	size_t		 nexp = 0, i;
 	enum gh_err	 rc;
 
-	ring_clear(kr);
-	rc = store_key_each(kr->store, collect, kr);
-	compute_ends(kr, now);
+	rc = load(kr, now);
 	kr->loaded_at = now;
 	/* past publication: forget the key, private half included */
 	for (i = 0; i < kr->n; i++)
@@ -172,11 +200,8 @@ reload_locked(struct keyring *kr, int64_t now)
 		log_kv(LOG_INFO, "signing_key_deleted", "kid", expired[i],
 		    NULL);
 	}
-	if (nexp) {
-		ring_clear(kr);
-		rc = store_key_each(kr->store, collect, kr);
-		compute_ends(kr, now);
-	}
+	if (nexp)
+		rc = load(kr, now);
 	return rc;
 }
 

@@ -1,0 +1,238 @@
+"""Signing key rotation, end to end, against a running server: `keys
+rotate` publishes the new key at once (the server reloads its keys every
+5 s) while the old key keeps signing for the lead time, so a relying
+party's cached JWKS still verifies; after the lead the new kid signs and
+the old one stays published. `keys list --json` shows the states; `keys
+retire` refuses to leave an algorithm without a key."""
+import json
+import re
+import time
+
+import pytest
+import requests
+
+from conftest import Browser
+from helpers_oidc import (add_oidc_client, code_for, get_jwks, jwks_kids,
+                          jwt_header, oidc_flow, oidc_server, redeem,
+                          verify_id_token)
+
+LEAD = 2
+TTL = 60
+CONF = dict(key_rotation_lead_seconds=LEAD, id_token_ttl_seconds=TTL,
+            access_token_ttl_seconds=TTL)
+RELOAD = 5          # the server re-reads its keys this often
+
+
+def keys_list(server):
+    out = server.cli("keys", "list", "--json").stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def key_of(keys, alg, exclude=()):
+    found = [k for k in keys if k["alg"] == alg and k["kid"] not in exclude]
+    assert len(found) == 1, keys
+    return found[0]
+
+
+def state(server, kid):
+    return {k["kid"]: k for k in keys_list(server)}[kid]["state"]
+
+
+def poll(fn, timeout, step=0.25):
+    """fn() until it returns something truthy; bounded."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        assert time.time() < deadline, "gave up after %.1f s" % timeout
+        time.sleep(step)
+
+
+def at_second_start():
+    """Sleep to just after a second boundary: the lead, counted in whole
+    seconds from the rotation, then lasts nearly LEAD full seconds."""
+    time.sleep(1.02 - (time.time() % 1.0))
+
+
+def verify(server, client, tok, nonce, jwks=None):
+    return verify_id_token(server, client, tok, nonce=nonce, jwks=jwks,
+                           id_token_ttl=TTL)
+
+
+def test_rotation_publish_before_sign(tmp_path):
+    with oidc_server(tmp_path, **CONF) as s:
+        rs = add_oidc_client(s, "RS256")
+        es = add_oidc_client(s, "ES256")
+        keys = keys_list(s)
+        assert len(keys) == 2
+        old = key_of(keys, "RS256")
+        old_es = key_of(keys, "ES256")
+        assert old["state"] == old_es["state"] == "active", keys
+        cached = get_jwks(s)                    # a relying party's cache
+        assert sorted(jwks_kids(cached)) == sorted([old["kid"],
+                                                    old_es["kid"]])
+
+        b = Browser(s)
+        tok, b = oidc_flow(s, rs, browser=b, nonce="n0")
+        assert verify(s, rs, tok, "n0", cached)[1]["kid"] == old["kid"]
+        t_warm = time.time()    # the server last read its keys before this
+        # a code ready, so the exchange right after the rotation is quick
+        code, verifier, b = code_for(s, rs, browser=b, nonce="n1")
+
+        # rotate once the server's key ring is due for a reload, so the
+        # new key is loaded (published) well before it may sign
+        time.sleep(max(0.0, int(t_warm) + RELOAD - time.time()))
+        at_second_start()
+        t_rot = time.time()
+        out = s.cli("keys", "rotate", "--alg", "RS256", "--lead",
+                    str(LEAD)).stdout
+        keys = keys_list(s)
+        new = key_of(keys, "RS256", exclude=(old["kid"],))
+        assert len(keys) == 3 and new["kid"] in out, (keys, out)
+        assert new["activate_at"] == int(t_rot) + LEAD, (new, t_rot)
+        assert new["state"] == "published", new
+        assert key_of(keys, "RS256", exclude=(new["kid"],))["state"] == \
+            "active"
+
+        # published at once (within one reload), the old key still there
+        jwks = poll(lambda: (lambda j: j if new["kid"] in jwks_kids(j)
+                             else None)(get_jwks(s)), RELOAD + 1.5)
+        assert old["kid"] in jwks_kids(jwks)
+        assert old_es["kid"] in jwks_kids(jwks)
+
+        # published but not yet active: the old key still signs, and the
+        # JWKS cached before the rotation verifies it
+        tok = redeem(s, rs, code, verifier)
+        signed_by_old = tok
+        claims, header = verify(s, rs, tok, "n1", cached)
+        assert claims["iat"] < new["activate_at"], "too slow to check"
+        assert header["kid"] == old["kid"]
+
+        # after the lead: new ID tokens carry the new kid
+        def signed_by_new():
+            t, _ = oidc_flow(s, rs, browser=b, nonce="n2")
+            return t if jwt_header(t["id_token"])["kid"] == new["kid"] \
+                else None
+        tok = poll(signed_by_new, LEAD + RELOAD + 3, step=0.5)
+        claims, _ = verify(s, rs, tok, "n2")
+        assert claims["iat"] >= new["activate_at"]
+        verify(s, rs, tok, "n2", jwks)      # the JWKS fetched above has it
+        # the old kid is still published (for tokens it signed)
+        now_jwks = get_jwks(s)
+        assert old["kid"] in jwks_kids(now_jwks)
+        assert new["kid"] in jwks_kids(now_jwks)
+        assert state(s, old["kid"]) == "retired"
+        assert state(s, new["kid"]) == "active"
+        assert state(s, old_es["kid"]) == "active"
+        # the other algorithm is untouched
+        tok, _ = oidc_flow(s, es, browser=b, nonce="n3")
+        assert verify(s, es, tok, "n3")[1]["kid"] == old_es["kid"]
+        # an ID token the old key signed still verifies with today's JWKS
+        verify(s, rs, signed_by_old, "n1", now_jwks)
+
+
+def test_retire_rules(tmp_path):
+    with oidc_server(tmp_path, **CONF) as s:
+        rs = add_oidc_client(s, "RS256")
+        keys = keys_list(s)
+        old, es = key_of(keys, "RS256"), key_of(keys, "ES256")
+        # the last key of an alg cannot be retired
+        for kid in (old["kid"], es["kid"]):
+            r = s.cli("keys", "retire", kid, check=False)
+            assert r.returncode != 0, r.stdout
+            assert state(s, kid) == "active"
+        r = s.cli("keys", "retire", "RS256-doesnotexist", check=False)
+        assert r.returncode != 0
+
+        s.cli("keys", "rotate", "--alg", "RS256", "--lead", "0")
+        new = key_of(keys_list(s), "RS256", exclude=(old["kid"],))
+        assert state(s, new["kid"]) == "active"
+        assert state(s, old["kid"]) == "retired"
+        # the new key is now the only one that can sign: refused
+        r = s.cli("keys", "retire", new["kid"], check=False)
+        assert r.returncode != 0
+        assert state(s, new["kid"]) == "active"
+        # the superseded one may be retired, once; it stays published
+        s.cli("keys", "retire", old["kid"])
+        k = {k["kid"]: k for k in keys_list(s)}[old["kid"]]
+        assert k["state"] == "retired" and k["retire_at"] > 0, k
+        r = s.cli("keys", "retire", old["kid"], check=False)
+        assert r.returncode != 0
+        jwks = poll(lambda: (lambda j: j if new["kid"] in jwks_kids(j)
+                             else None)(get_jwks(s)), RELOAD + 1.5)
+        assert old["kid"] in jwks_kids(jwks)
+        tok, _ = oidc_flow(s, rs, nonce="n")
+        assert verify(s, rs, tok, "n")[1]["kid"] == new["kid"]
+        assert "key.retired" in s.audit_types()
+        assert "key.created" in s.audit_types()
+
+
+def test_retire_during_lead_keeps_signing(tmp_path):
+    """Retiring the active key while its successor is only published
+    must not leave the algorithm without a signing key: `keys retire`
+    either refuses, or ID tokens keep being issued. (The last-key rule
+    exists so that /token never has nothing to sign with.)"""
+    with oidc_server(tmp_path, **dict(CONF, key_rotation_lead_seconds=30)) \
+            as s:
+        rs = add_oidc_client(s, "RS256")
+        tok, b = oidc_flow(s, rs, nonce="n0")
+        old = key_of(keys_list(s), "RS256")
+        s.cli("keys", "rotate", "--alg", "RS256")       # signs in 30 s
+        new = key_of(keys_list(s), "RS256", exclude=(old["kid"],))
+        assert new["state"] == "published"
+        r = s.cli("keys", "retire", old["kid"], check=False)
+        time.sleep(RELOAD + 0.5)        # the server has seen the change
+        assert time.time() < new["activate_at"]
+        tok, _ = oidc_flow(s, rs, browser=b, nonce="n1")   # /token: 200
+        claims, header = verify(s, rs, tok, "n1")
+        if r.returncode != 0:
+            assert state(s, old["kid"]) == "active"
+            assert header["kid"] == old["kid"]
+
+
+def test_rotate_arguments(tmp_path):
+    with oidc_server(tmp_path, **CONF) as s:
+        for args in (["--alg", "HS256"], ["--alg", "none"],
+                     ["--alg", "RS512"], ["--lead", "-1"],
+                     ["--lead", "abc"], ["--lead", "99999999999"]):
+            r = s.cli("keys", "rotate", *args, check=False)
+            assert r.returncode != 0, args
+        assert len(keys_list(s)) == 2
+        # no --alg: one new key per algorithm, with the configured lead
+        at_second_start()
+        t = int(time.time())
+        s.cli("keys", "rotate")
+        keys = keys_list(s)
+        fresh = [k for k in keys if k["state"] == "published"]
+        assert sorted(k["alg"] for k in fresh) == ["ES256", "RS256"], keys
+        for k in fresh:
+            assert t + LEAD <= k["activate_at"] <= t + LEAD + 2, k
+        text = s.cli("keys", "list").stdout
+        for k in keys:
+            assert k["kid"] in text
+        assert "d" not in {m for k in get_jwks(s)["keys"] for m in k}
+
+
+def test_jwks_cache_lifetime_within_rotation_lead(tmp_path):
+    """jwks.c: the rotation lead "must stay longer than this cache
+    lifetime". A relying party that honours Cache-Control must see a
+    rotated key before it signs; with key_rotation_lead_seconds=2 a
+    max-age beyond 2 s lets the new kid sign while caches lack it."""
+    with oidc_server(tmp_path, **CONF) as s:
+        cc = requests.get(s.base + "/jwks").headers.get("Cache-Control", "")
+        m = re.search(r"max-age=(\d+)", cc)
+        assert m, cc
+        assert int(m.group(1)) <= LEAD, cc
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_private_keys_sealed_in_database(tmp_path, alg):
+    with oidc_server(tmp_path, **CONF) as s:
+        rows = s.query("SELECT kid, private_sealed, public_jwk FROM "
+                       "signing_keys WHERE alg = ?", alg)
+        assert len(rows) == 1
+        kid, sealed, public = rows[0]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", sealed), sealed[:80]
+        assert '"d"' not in public and "kty" not in sealed
+        assert kid in jwks_kids(get_jwks(s))
