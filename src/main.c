@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/server.h"
 #include "routes.h"
+#include "upkeep.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -42,6 +43,7 @@ serve(const char *config_path)
 {
 	struct app		 app;
 	struct http_server	*srv = NULL;
+	struct upkeep		*upkeep = NULL;
 	struct http_config	 hc;
 	sigset_t		 set;
 	int			 sig = 0;
@@ -76,6 +78,8 @@ serve(const char *config_path)
 		cli_close(&app);
 		return 1;
 	}
+	if (upkeep_start(&app, &upkeep) != GH_OK)
+		log_kv(LOG_WARN, "upkeep_unavailable", NULL);
 	snprintf(port, sizeof(port), "%u", http_port(srv));
 	log_kv(LOG_INFO, "listening", "host", app.conf.listen_host, "port",
 	    port, "issuer", app.conf.issuer, NULL);
@@ -83,6 +87,7 @@ serve(const char *config_path)
 	log_kv(LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" :
 	    "INT", NULL);
 	http_stop(srv, (unsigned)app.conf.drain_seconds);
+	upkeep_stop(upkeep);
 	cli_close(&app);
 	log_kv(LOG_INFO, "stopped", NULL);
 	return 0;

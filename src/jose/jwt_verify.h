@@ -13,6 +13,7 @@
 #ifndef GH_JWT_VERIFY_H
 #define GH_JWT_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /*
- * sqlite_keys.c - SQLite operations on keys: our signing keys and the
- * replay cache of client assertion ids.
+ * sqlite_keys.c - SQLite upkeep: our signing keys, the replay cache of
+ * client assertion ids, and purging rows past any use.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +130,40 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 	return rc;
 }
 
+static enum gh_err
+purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
+    unsigned *deleted)
+{
+	static const enum stmt_id ids[] = { S_PURGE_SESSIONS, S_PURGE_CODES,
+	    S_PURGE_TOKENS, S_PURGE_FAMILIES };
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_OK;
+	size_t		 i;
+	int		 r;
+
+	*deleted = 0;
+	sq_lock(DB(s));
+	for (i = 0; rc == GH_OK && i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if ((st = sq_stmt(DB(s), ids[i])) == NULL) {
+			rc = GH_ERR_STORE;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ids[i] == S_PURGE_SESSIONS ? now :
+		    now - keep);
+		sqlite3_bind_int64(st, 2, batch);
+		r = sqlite3_step(st);
+		if (r == SQLITE_DONE) {
+			if ((unsigned)sqlite3_changes(DB(s)->db) > *deleted)
+				*deleted = (unsigned)sqlite3_changes(DB(s)->db);
+		} else {
+			rc = sq_error(DB(s), r);
+		}
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
 void
 sqlite_key_ops(struct store_ops *ops)
 {
@@ -138,4 +172,5 @@ sqlite_key_ops(struct store_ops *ops)
 	ops->key_retire = key_retire;
 	ops->key_delete = key_delete;
 	ops->jti_use = jti_use;
+	ops->purge = purge;
 }

@@ -122,7 +122,10 @@ const char *const sqlite_migrations[] = {
 	"ALTER TABLE clients ADD COLUMN jwt_access_tokens INTEGER NOT NULL "
 	"  DEFAULT 0;"
 	"ALTER TABLE clients ADD COLUMN require_nonce INTEGER NOT NULL "
-	"  DEFAULT 0;",
+	"  DEFAULT 0;"
+	"CREATE INDEX tokens_expiry ON tokens(expires_at);"
+	"CREATE INDEX codes_expiry ON codes(expires_at);"
+	"CREATE INDEX sessions_expiry ON sessions(expires_at);",
 };
 
 const int sqlite_migration_count =
@@ -180,6 +183,16 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_JTI_INSERT] = "INSERT INTO assertion_jtis (client_id, jti_hash, "
 	    "expires_at) VALUES (?1, ?2, ?3)",
 	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1",
+	/* purge: bounded batches of rows past any use (see store_purge) */
+	[S_PURGE_TOKENS] = "DELETE FROM tokens WHERE hash IN (SELECT hash "
+	    "FROM tokens WHERE expires_at < ?1 LIMIT ?2)",
+	[S_PURGE_CODES] = "DELETE FROM codes WHERE hash IN (SELECT hash "
+	    "FROM codes WHERE expires_at < ?1 LIMIT ?2)",
+	[S_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
+	    "FROM sessions WHERE expires_at < ?1 LIMIT ?2)",
+	[S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT f.id "
+	    "FROM families f WHERE f.created_at < ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT ?2)",
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 

@@ -256,6 +256,16 @@ enum gh_err	store_jti_use(struct store *s, const char *client_id,
 		    const uint8_t jti_hash[GH_HASH_BYTES], int64_t expires_at,
 		    int64_t now);
 
+/*
+ * Delete a bounded batch (at most `batch` rows per table) of what can no
+ * longer be used: sessions past expiry, and codes, tokens and emptied
+ * families more than `keep_seconds` past expiry (kept that long so a late
+ * replay is still recognised and audited). Returns the rows deleted in
+ * *deleted; call again while it equals the batch size.
+ */
+enum gh_err	store_purge(struct store *s, int64_t now, int64_t keep_seconds,
+		    unsigned batch, unsigned *deleted);
+
 /* audit: append-only */
 enum gh_err	store_audit_append(struct store *s,
 		    const struct audit_row *r);

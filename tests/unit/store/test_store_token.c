@@ -519,6 +519,42 @@ test_ancestry_user(void **state)
 	assert_int_equal(live(ch, ch->rt), GH_OK);
 }
 
+/* Purge keeps what a late replay needs, then removes what nothing can use. */
+static void
+test_purge(void **state)
+{
+	struct chain		*ch = *state;
+	struct token_row	 t;
+	struct code_row		 c;
+	bool			 rotated;
+	unsigned		 n;
+
+	redeem_ok(ch);
+	/* within the keep window nothing goes */
+	assert_int_equal(store_purge(ch->t->s, NOW + 700, 86400, 100, &n),
+	    GH_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &c), GH_OK);
+	/* past it: the code and the expired access token go, refresh stays */
+	assert_int_equal(store_purge(ch->t->s, NOW + 700, 0, 100, &n), GH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_code_get(ch->t->s, ch->code, &c),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_token_get(ch->t->s, ch->at, &t, &rotated),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_token_get(ch->t->s, ch->rt, &t, &rotated),
+	    GH_OK);
+	/* after the refresh token expires, it and its empty family go */
+	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 100, &n),
+	    GH_OK);
+	assert_int_equal(store_token_get(ch->t->s, ch->rt, &t, &rotated),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(n, 1);
+	/* and then nothing is left to purge */
+	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 1, &n), GH_OK);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -539,6 +575,7 @@ main(void)
 		T(test_token_revoke),
 		T(test_ancestry_client),
 		T(test_ancestry_user),
+		T(test_purge),
 	};
 #undef T
 

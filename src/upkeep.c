@@ -1,0 +1,94 @@
+/* upkeep.c - see upkeep.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "upkeep.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define UPKEEP_INTERVAL	60	/* seconds between passes */
+#define PURGE_BATCH	1000	/* rows per table per statement */
+#define PURGE_KEEP	86400	/* keep expired codes/tokens a day */
+
+struct upkeep {
+	struct app	*app;
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 stop;
+};
+
+static void
+purge_pass(struct app *app)
+{
+	unsigned	 n = 0, total = 0, rounds = 0;
+	char		 count[16];
+
+	do {
+		if (store_purge(app->store, clock_now(), PURGE_KEEP,
+		    PURGE_BATCH, &n) != GH_OK)
+			return;
+		total += n;
+	} while (n == PURGE_BATCH && ++rounds < 1000);
+	if (total) {
+		snprintf(count, sizeof(count), "%u", total);
+		log_kv(LOG_INFO, "purged", "rows", count, NULL);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct upkeep	*u = arg;
+	struct timespec	 until;
+
+	pthread_mutex_lock(&u->mu);
+	while (!u->stop) {
+		pthread_mutex_unlock(&u->mu);
+		purge_pass(u->app);
+		pthread_mutex_lock(&u->mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += UPKEEP_INTERVAL;
+		while (!u->stop && pthread_cond_timedwait(&u->cv, &u->mu,
+		    &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&u->mu);
+	return NULL;
+}
+
+enum gh_err
+upkeep_start(struct app *app, struct upkeep **out)
+{
+	struct upkeep *u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return GH_ERR_NOMEM;
+	u->app = app;
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->cv, NULL);
+	if (pthread_create(&u->thread, NULL, run, u) != 0) {
+		free(u);
+		return GH_ERR_NOMEM;
+	}
+	*out = u;
+	return GH_OK;
+}
+
+void
+upkeep_stop(struct upkeep *u)
+{
+	if (u == NULL)
+		return;
+	pthread_mutex_lock(&u->mu);
+	u->stop = true;
+	pthread_cond_signal(&u->cv);
+	pthread_mutex_unlock(&u->mu);
+	pthread_join(u->thread, NULL);
+	pthread_cond_destroy(&u->cv);
+	pthread_mutex_destroy(&u->mu);
+	free(u);
+}

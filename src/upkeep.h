@@ -1,0 +1,16 @@
+/*
+ * upkeep.h - the server's background housekeeping thread: every minute it
+ * purges rows past any use (store_purge) in small batches, so tables stay
+ * bounded and no request ever waits long behind a big delete.
+ */
+#ifndef GH_UPKEEP_H
+#define GH_UPKEEP_H
+
+#include "app.h"
+
+struct upkeep;
+
+enum gh_err	upkeep_start(struct app *app, struct upkeep **out);
+void		upkeep_stop(struct upkeep *u);	/* joins the thread */
+
+#endif
