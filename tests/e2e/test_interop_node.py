@@ -6,6 +6,7 @@ The client side lives in tests/interop/flow.mjs; this test starts Gatehouse
 through the usual fixture and runs the script once for the confidential
 client and once for the public one.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -35,8 +36,9 @@ def node():
     return exe
 
 
-def run_flow(node, server, client):
+def run_flow(node, server, client, oidc_alg=""):
     env = dict(os.environ)
+    env["GH_OIDC_ALG"] = oidc_alg
     env.update(GH_ISSUER=server.issuer,
                GH_CLIENT_ID=client["client_id"],
                GH_CLIENT_SECRET=client.get("client_secret") or "",
@@ -64,3 +66,17 @@ def test_openid_client_public(node, server):
     out = run_flow(node, server, server.public)
     assert "ok - authorizationCodeGrant with PKCE, state and iss checks" in out
     assert "ok - tokenRevocation of the access token" in out
+
+
+def test_openid_client_oidc_signatures(node, server):
+    """OIDC discovery, nonce, and ID token signatures verified by the
+    library against /jwks, for an RS256 and an ES256 client."""
+    redirect = server.confidential["redirect_uri"]
+    for alg in ("RS256", "ES256"):
+        c = json.loads(server.cli(
+            "client", "add", "--name", "OIDC %s app" % alg, "--owner", "t",
+            "--redirect-uri", redirect, "--scope", "openid offline_access",
+            "--id-token-alg", alg, "--json").stdout)
+        c["redirect_uri"] = redirect
+        out = run_flow(node, server, c, oidc_alg=alg)
+        assert "ok - authorizationCodeGrant with PKCE" in out

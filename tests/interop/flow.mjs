@@ -30,6 +30,11 @@ const REDIRECT_URI = env('GH_REDIRECT_URI');
 const USERNAME = env('GH_USERNAME');
 const PASSWORD = env('GH_PASSWORD');
 const CONFIDENTIAL = CLIENT_SECRET !== '';
+// GH_OIDC_ALG set (RS256 or ES256): OpenID Connect mode. Discovery reads
+// /.well-known/openid-configuration, a nonce is sent and expected, and
+// enableNonRepudiationChecks makes the library verify the ID token's
+// signature against /jwks.
+const OIDC_ALG = process.env.GH_OIDC_ALG || '';
 // With "openid" in the scope the server issues an ID token, which
 // openid-client validates (iss, aud, exp, iat) in authorizationCodeGrant.
 const SCOPE = 'openid offline_access';
@@ -223,15 +228,18 @@ async function authorizationRound(config, { expectConsent = false } = {}) {
   const pkceCodeVerifier = client.randomPKCECodeVerifier();
   const codeChallenge = await client.calculatePKCECodeChallenge(pkceCodeVerifier);
   const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
+  const nonce = OIDC_ALG ? client.randomNonce() : undefined;
+  const params = {
     redirect_uri: REDIRECT_URI,
     scope: SCOPE,
     state,
     code_challenge: codeChallenge,
     code_challenge_method: 'S256',
-  });
+  };
+  if (nonce) params.nonce = nonce;
+  const url = client.buildAuthorizationUrl(config, params);
   const { location, cookies } = await signInAndConsent(url, { expectConsent });
-  return { callback: new URL(location), pkceCodeVerifier, state, cookies };
+  return { callback: new URL(location), pkceCodeVerifier, state, nonce, cookies };
 }
 
 // ---------------------------------------------------------------------------
@@ -243,13 +251,17 @@ async function main() {
   // 1. Discovery from RFC 8414 metadata (.well-known/oauth-authorization-server).
   let config;
   try {
+    const metadata = CONFIDENTIAL ? { client_secret: CLIENT_SECRET } : {};
+    if (OIDC_ALG) metadata.id_token_signed_response_alg = OIDC_ALG;
     config = await client.discovery(
       new URL(ISSUER),
       CLIENT_ID,
-      CONFIDENTIAL ? { client_secret: CLIENT_SECRET } : undefined,
+      metadata,
       CONFIDENTIAL ? client.ClientSecretBasic(CLIENT_SECRET) : client.None(),
-      { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+      { algorithm: OIDC_ALG ? 'oidc' : 'oauth2',
+        execute: [client.allowInsecureRequests] },
     );
+    if (OIDC_ALG) client.enableNonRepudiationChecks(config);
   } catch (err) {
     fatal(`discovery (oauth2 metadata): ${describe(err)}`);
   }
@@ -270,6 +282,7 @@ async function main() {
     fatal(`authorization round (login + consent): ${describe(err)}`);
   }
   const { callback, pkceCodeVerifier, state } = round;
+  const first = round;
   await check('authorization response: 303 to redirect URI with code, state, iss', () => {
     const base = new URL(callback.href);
     base.search = '';
@@ -334,8 +347,9 @@ async function main() {
 
   // 4. The real redemption, with every check of the library on.
   const tokens = await check('authorizationCodeGrant with PKCE, state and iss checks', async () => {
-    const t = await client.authorizationCodeGrant(config, callback,
-      { pkceCodeVerifier, expectedState: state });
+    const checks = { pkceCodeVerifier, expectedState: state };
+    if (OIDC_ALG) checks.expectedNonce = first.nonce;
+    const t = await client.authorizationCodeGrant(config, callback, checks);
     return t;
   });
   if (!tokens) fatal('no tokens: cannot continue');
@@ -353,6 +367,12 @@ async function main() {
     assert(c.aud === CLIENT_ID, `id_token aud ${c.aud}`);
     assert(c.sub.startsWith('usr_'), `id_token sub ${c.sub}`);
     assert(typeof c.auth_time === 'number', 'id_token without auth_time');
+    if (OIDC_ALG) {
+      const hdr = JSON.parse(Buffer.from(tokens.id_token.split('.')[0],
+        'base64url'));
+      assert(hdr.alg === OIDC_ALG, `id_token alg ${hdr.alg} != ${OIDC_ALG}`);
+      assert(c.nonce === first.nonce, 'id_token nonce differs');
+    }
     return `scope "${tokens.scope}", expires in ${tokens.expiresIn()}s`;
   });
 
