@@ -22,7 +22,32 @@ sq_lock(struct sqlite_store *db)
 void
 sq_unlock(struct sqlite_store *db)
 {
+	(void)sq_release(db, GH_OK);
+}
+
+/*
+ * Release the store. If the operation changed anything (its transaction
+ * has committed by now), wait for that commit to be durable first, so no
+ * caller answers a request before its write survives a power cut.
+ */
+enum gh_err
+sq_release(struct sqlite_store *db, enum gh_err rc)
+{
+	int64_t		total = sqlite3_total_changes64(db->db);
+	uint64_t	seq = 0;
+
+	if (db->sync && total != db->last_total &&
+	    sqlite3_get_autocommit(db->db)) {
+		db->last_total = total;
+		seq = sq_sync_note(db->sync);
+	}
 	pthread_mutex_unlock(&db->mu);
+	if (seq && sq_sync_wait(db->sync, seq) != GH_OK) {
+		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
+		    "msg", "fdatasync of the WAL failed", NULL);
+		return rc == GH_OK ? GH_ERR_IO : rc;
+	}
+	return rc;
 }
 
 enum gh_err
@@ -166,6 +191,7 @@ sqlite_close(struct store *s)
 
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmts[i]);
+	sq_sync_close(db->sync);
 	sqlite3_close(db->db);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
@@ -210,6 +236,13 @@ sqlite_store_open(const char *path, struct store **out)
 		goto fail;
 	if ((rc = migrate(db->db)) != GH_OK)
 		goto fail;
+	/* group commit when we can fsync the WAL ourselves, else FULL */
+	if ((db->sync = sq_sync_open(path)) != NULL &&
+	    exec_sql(db->db, "PRAGMA synchronous=NORMAL;") != GH_OK) {
+		sq_sync_close(db->sync);
+		db->sync = NULL;
+	}
+	db->last_total = sqlite3_total_changes64(db->db);
 	*out = &db->base;
 	return GH_OK;
 fail:

@@ -135,8 +135,7 @@ client_insert(struct store *s, const struct client_row *c)
 	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 	sqlite3_reset(st);
 out:
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -159,8 +158,7 @@ client_get(struct store *s, const char *id, struct client_row *out)
 	}
 	sqlite3_reset(st);
 out:
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -205,8 +203,7 @@ client_set_status(struct store *s, const char *id, enum client_status cs,
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -224,8 +221,7 @@ client_set_secret(struct store *s, const char *id, const uint8_t *hash,
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static void
@@ -272,8 +268,7 @@ user_insert(struct store *s, const struct user_row *u)
 		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -297,8 +292,7 @@ user_lookup(struct store *s, enum stmt_id id, const char *key,
 		}
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -333,8 +327,7 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
 		    sq_error(DB(s), r);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -352,8 +345,7 @@ user_update(struct store *s, enum stmt_id id, const char *uid,
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -387,8 +379,7 @@ user_set_profile(struct store *s, const char *id, const char *name,
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -408,8 +399,7 @@ session_insert(struct store *s, const struct session_row *r)
 		rc = x == SQLITE_DONE ? GH_OK : sq_error(DB(s), x);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -437,8 +427,7 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 		}
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -455,8 +444,7 @@ session_delete(struct store *s, const uint8_t *hash)
 		rc = x == SQLITE_DONE ? GH_OK : sq_error(DB(s), x);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 void

@@ -39,7 +39,24 @@ struct sqlite_store {
 	sqlite3		*db;
 	pthread_mutex_t	 mu;
 	sqlite3_stmt	*stmts[S_COUNT];
+	/* group commit (sqlite_sync.c) */
+	struct group_sync *sync;	/* NULL: every commit fsyncs */
+	int64_t		 last_total;	/* sqlite3_total_changes seen */
 };
+
+/*
+ * Group commit. Commits are written to the WAL without an fsync
+ * (synchronous=NORMAL); before a writing operation returns, sq_unlock()
+ * waits until an fsync of the WAL covers its commit. One fsync covers every
+ * commit made before it started, so concurrent requests share it.
+ */
+struct group_sync;
+struct group_sync *sq_sync_open(const char *db_path);
+void		 sq_sync_close(struct group_sync *g);
+/* Note a commit (store lock held); returns its sequence number. */
+uint64_t	 sq_sync_note(struct group_sync *g);
+/* Wait until commit `seq` is durable (store lock NOT held). */
+enum gh_err	 sq_sync_wait(struct group_sync *g, uint64_t seq);
 
 extern const char *const sqlite_sql[S_COUNT];
 
@@ -49,6 +66,12 @@ enum gh_err	 sq_error(struct sqlite_store *db, int rc);
 enum gh_err	 sq_exec_simple(struct sqlite_store *db, enum stmt_id id);
 void		 sq_lock(struct sqlite_store *db);
 void		 sq_unlock(struct sqlite_store *db);
+/*
+ * Unlock at the end of an operation: if it committed a change, wait until
+ * that change is durable. Returns rc, or GH_ERR_IO if it could not be made
+ * durable (the caller must not acknowledge it).
+ */
+enum gh_err	 sq_release(struct sqlite_store *db, enum gh_err rc);
 
 /* bind helpers: NULL strings bind SQL NULL */
 int	sq_bind_text(sqlite3_stmt *st, int i, const char *s);

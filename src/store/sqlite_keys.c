@@ -28,8 +28,7 @@ key_insert(struct store *s, const struct key_row *k)
 		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -85,8 +84,7 @@ key_update(struct store *s, enum stmt_id id, const char *kid, int64_t now)
 		    sqlite3_changes(DB(s)->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -126,8 +124,7 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 			rc = GH_ERR_CONFLICT;
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -160,8 +157,7 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 		}
 		sqlite3_reset(st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 void

@@ -91,8 +91,7 @@ grant_find(struct store *s, const char *user_id, const char *client_id,
 
 	sq_lock(DB(s));
 	rc = grant_find_locked(DB(s), user_id, client_id, out);
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -135,8 +134,7 @@ grant_upsert(struct store *s, const char *user_id, const char *client_id,
 	str_copy(out->scope, sizeof(out->scope), scope);
 	rc = finish_tx(db, rc);
 out:
-	sq_unlock(db);
-	return rc;
+	return sq_release(db, rc);
 }
 
 static enum gh_err
@@ -174,8 +172,7 @@ code_insert(struct store *s, const struct code_row *r)
 		sqlite3_bind_int64(st, 11, r->expires_at);
 		rc = step_done(DB(s), st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -220,8 +217,7 @@ code_get(struct store *s, const uint8_t *hash, struct code_row *out)
 
 	sq_lock(DB(s));
 	rc = code_get_locked(DB(s), hash, out);
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -288,8 +284,7 @@ code_redeem(struct store *s, const uint8_t *hash, int64_t now,
 		rc = grant_touch(db, fam->grant_id, now);
 	rc = finish_tx(db, rc);
 out:
-	sq_unlock(db);
-	return rc;
+	return sq_release(db, rc);
 }
 
 static enum gh_err
@@ -310,8 +305,7 @@ revoke_where(struct store *s, enum stmt_id id, const void *key, size_t klen,
 			sq_bind_text(st, 3, reason);
 		rc = step_done(DB(s), st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -389,8 +383,7 @@ token_live(struct store *s, const uint8_t *hash, int64_t now,
 
 	sq_lock(DB(s));
 	rc = token_lookup(DB(s), S_TOKEN_LIVE, hash, now, out, NULL);
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -401,8 +394,7 @@ token_get(struct store *s, const uint8_t *hash, struct token_row *out,
 
 	sq_lock(DB(s));
 	rc = token_lookup(DB(s), S_TOKEN_GET, hash, 0, out, rotated);
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 static enum gh_err
@@ -460,8 +452,7 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 		rc = grant_touch(db, grant, now);
 	rc = finish_tx(db, rc);
 out:
-	sq_unlock(db);
-	return rc;
+	return sq_release(db, rc);
 }
 
 /* audit */
@@ -485,8 +476,7 @@ audit_append(struct store *s, const struct audit_row *a)
 		sq_bind_text(st, 9, a->detail);
 		rc = step_done(DB(s), st);
 	}
-	sq_unlock(DB(s));
-	return rc;
+	return sq_release(DB(s), rc);
 }
 
 void
