@@ -58,33 +58,39 @@ build/libgatehouse-san.a: $(SAN_OBJ)
 	@ar rcs $@ $^
 
 build/gatehouse: build/rel/main.o build/libgatehouse.a
-	$(CC) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_REL) -o $@ $^ $(PKG_LIBS)
 
 build/rel/main.o: src/main.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_REL) -MMD -MP -c -o $@ $<
 
 build/san/main.o: src/main.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
 
 # The sanitizer build of the server, used by the end-to-end tests so that
 # every attack they send also runs under ASan+UBSan.
 build/gatehouse-san: build/san/main.o build/libgatehouse-san.a
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build-san: build/gatehouse-san
 
-build/unit/%: tests/unit/%.c tests/unit/harness.h build/libgatehouse-san.a
+build/unit/%: tests/unit/%.c $(shell find tests/unit -name "*.h") build/libgatehouse-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< build/libgatehouse-san.a \
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< build/libgatehouse-san.a \
 	    $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz targets: replayed over their corpus with a plain main under
 # ASan+UBSan (gcc), or built as real libFuzzer binaries with clang.
 build/fuzz-replay/%: fuzz/%.c fuzz/replay.c build/libgatehouse-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< fuzz/replay.c \
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< fuzz/replay.c \
 	    build/libgatehouse-san.a $(PKG_LIBS)
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC)
