@@ -35,6 +35,7 @@ static const char usage[] =
     "  user profile USERNAME [--name N] [--email E] [--email-verified]\n"
     "  keys list [--json] | rotate [--alg RS256|ES256] [--lead SECONDS]\n"
     "  keys retire KID\n"
+    "  audit verify | export [--since UNIX_TIME]\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
 
@@ -123,6 +124,8 @@ main(int argc, char **argv)
 		return cmd_user(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "keys") == 0)
 		return cmd_keys(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "audit") == 0)
+		return cmd_audit(config, argc - i - 1, argv + i + 1);
 	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],
 	    usage);
 	return 2;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../governance/audit.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/keyfile.h"
@@ -11,6 +12,7 @@ bool
 cli_open(const char *config_path, struct app *app)
 {
 	char		err[256];
+	uint8_t		chain[GH_HASH_BYTES];
 	enum gh_err	rc;
 
 	memset(app, 0, sizeof(*app));
@@ -30,6 +32,9 @@ cli_open(const char *config_path, struct app *app)
 		crypto_wipe(app->key, sizeof(app->key));
 		return false;
 	}
+	audit_chain_key(app->key, sizeof(app->key), chain);
+	store_set_audit_key(app->store, chain);
+	crypto_wipe(chain, sizeof(chain));
 	return true;
 }
 

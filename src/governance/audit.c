@@ -9,9 +9,21 @@
 
 #include "audit.h"
 #include "../util/clock.h"
+#include "../util/crypto.h"
 #include "../util/limits.h"
 #include "../util/log.h"
 #include "../util/str.h"
+
+void
+audit_chain_key(const uint8_t *server_key, size_t n,
+    uint8_t out[GH_HASH_BYTES])
+{
+	static const char label[] = "gatehouse audit chain v1";
+
+	if (crypto_hmac_sha256(server_key, n, label, sizeof(label) - 1, out) !=
+	    GH_OK)
+		memset(out, 0, GH_HASH_BYTES);
+}
 
 void
 audit_event(struct store *s, const struct audit_origin *o, const char *type,

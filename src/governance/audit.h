@@ -28,4 +28,19 @@ void	audit_event(struct store *s, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
 
+/* The key of the audit hash chain, derived from the server key. */
+void	audit_chain_key(const uint8_t *server_key, size_t n,
+	    uint8_t out[GH_HASH_BYTES]);
+
+/* The first place where the chain does not hold, if any. */
+struct audit_verdict {
+	bool		 ok;
+	int64_t		 events;	/* events checked */
+	int64_t		 seq;		/* where it broke */
+	const char	*problem;	/* "edited", "deleted", "inserted" */
+};
+
+enum gh_err	audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
+		    struct audit_verdict *v);
+
 #endif

@@ -30,7 +30,7 @@ enum stmt_id {
 	S_FAMILY_REVOKE_CODE, S_FAMILY_REVOKE,
 	S_TOKEN_INSERT, S_TOKEN_LIVE, S_TOKEN_GET, S_REFRESH_ROTATE,
 	S_TOKEN_REVOKE, S_GRANT_TOUCH,
-	S_AUDIT_INSERT,
+	S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SINCE,
 	S_COUNT
 };
 
@@ -42,6 +42,7 @@ struct sqlite_store {
 	/* group commit (sqlite_sync.c) */
 	struct group_sync *sync;	/* NULL: every commit fsyncs */
 	int64_t		 last_total;	/* sqlite3_total_changes seen */
+	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
 };
 
 /*

@@ -126,6 +126,9 @@ const char *const sqlite_migrations[] = {
 	"CREATE INDEX tokens_expiry ON tokens(expires_at);"
 	"CREATE INDEX codes_expiry ON codes(expires_at);"
 	"CREATE INDEX sessions_expiry ON sessions(expires_at);",
+	/* 5: tamper-evident audit: each event carries its chain hash */
+	"ALTER TABLE audit_events ADD COLUMN prev_hash BLOB;"
+	"ALTER TABLE audit_events ADD COLUMN hash BLOB;",
 };
 
 const int sqlite_migration_count =
@@ -259,7 +262,13 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 "
 	    "WHERE hash = ?1 AND revoked_at IS NULL",
 
-	[S_AUDIT_INSERT] = "INSERT INTO audit_events (time, type, actor, "
-	    "client_id, user_id, grant_id, remote_addr, user_agent, detail) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_AUDIT_INSERT] = "INSERT INTO audit_events (seq, time, type, actor, "
+	    "client_id, user_id, grant_id, remote_addr, user_agent, detail, "
+	    "prev_hash, hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit_events "
+	    "ORDER BY seq DESC LIMIT 1",
+	[S_AUDIT_SINCE] = "SELECT seq, time, type, actor, client_id, user_id, "
+	    "grant_id, remote_addr, user_agent, detail, prev_hash, hash "
+	    "FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 };

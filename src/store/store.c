@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "store_impl.h"
+#include "../util/buf.h"
+#include "../util/crypto.h"
 
 enum gh_err
 store_open(const char *url, struct store **out)
@@ -92,6 +94,50 @@ FWD(jti_use, (struct store *s, const char *cid,
     const uint8_t jti_hash[GH_HASH_BYTES], int64_t exp, int64_t now),
     (s, cid, jti_hash, exp, now))
 FWD(audit_append, (struct store *s, const struct audit_row *r), (s, r))
+FWD(audit_each, (struct store *s, int64_t after, unsigned limit,
+    bool (*fn)(void *, const struct audit_row *), void *ctx),
+    (s, after, limit, fn, ctx))
+
+void
+store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])
+{
+	s->ops->set_audit_key(s, key);
+}
+
+/* length-prefixed fields, so no two different events serialise alike */
+static void
+put_field(struct buf *b, const char *v)
+{
+	if (v == NULL)
+		(void)buf_puts(b, "-1:;");
+	else
+		(void)buf_printf(b, "%zu:%s;", strlen(v), v);
+}
+
+void
+audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
+    const uint8_t prev[GH_HASH_BYTES], const struct audit_row *r,
+    uint8_t out[GH_HASH_BYTES])
+{
+	struct buf	b;
+
+	buf_init(&b, 1 << 20);
+	(void)buf_append(&b, prev, GH_HASH_BYTES);
+	(void)buf_printf(&b, "%lld;%lld;", (long long)r->seq,
+	    (long long)r->time);
+	put_field(&b, r->type);
+	put_field(&b, r->actor);
+	put_field(&b, r->client_id);
+	put_field(&b, r->user_id);
+	put_field(&b, r->grant_id);
+	put_field(&b, r->remote_addr);
+	put_field(&b, r->user_agent);
+	put_field(&b, r->detail);
+	if (crypto_hmac_sha256(key, GH_HASH_BYTES, buf_str(&b), b.len, out) !=
+	    GH_OK)
+		memset(out, 0, GH_HASH_BYTES);
+	buf_free(&b);
+}
 
 const char *
 client_status_name(enum client_status st)

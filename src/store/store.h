@@ -139,6 +139,10 @@ struct audit_row {
 	const char	*remote_addr;
 	const char	*user_agent;
 	const char	*detail;	/* a JSON object, no secrets */
+	/* set by the store: the chain (store_audit_append, _each) */
+	int64_t		 seq;
+	uint8_t		 prev_hash[GH_HASH_BYTES];
+	uint8_t		 hash[GH_HASH_BYTES];
 };
 
 struct store;
@@ -266,9 +270,25 @@ enum gh_err	store_jti_use(struct store *s, const char *client_id,
 enum gh_err	store_purge(struct store *s, int64_t now, int64_t keep_seconds,
 		    unsigned batch, unsigned *deleted);
 
-/* audit: append-only */
+/*
+ * Audit: append-only and tamper-evident. Each event stores the hash of the
+ * one before it and its own hash, HMAC-SHA-256 under the audit key over
+ * the previous hash and every field (audit_chain_hash), computed in the
+ * same transaction that reads the previous event, so appends from the
+ * server and the admin command chain correctly.
+ */
+void		store_set_audit_key(struct store *s,
+		    const uint8_t key[GH_HASH_BYTES]);
 enum gh_err	store_audit_append(struct store *s,
 		    const struct audit_row *r);
+/* Events with seq > after, in order, at most `limit` per call. */
+enum gh_err	store_audit_each(struct store *s, int64_t after,
+		    unsigned limit,
+		    bool (*fn)(void *ctx, const struct audit_row *r),
+		    void *ctx);
+void		audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
+		    const uint8_t prev[GH_HASH_BYTES],
+		    const struct audit_row *r, uint8_t out[GH_HASH_BYTES]);
 
 /* text forms used by the store and the admin command */
 const char     *client_status_name(enum client_status st);

@@ -76,6 +76,10 @@ struct store_ops {
 			    unsigned *);
 	enum gh_err	(*jti_use)(struct store *, const char *,
 			    const uint8_t *, int64_t, int64_t);
+	void		(*set_audit_key)(struct store *, const uint8_t *);
+	enum gh_err	(*audit_each)(struct store *, int64_t, unsigned,
+			    bool (*)(void *, const struct audit_row *),
+			    void *);
 	enum gh_err	(*audit_append)(struct store *,
 			    const struct audit_row *);
 };

@@ -1,0 +1,74 @@
+/*
+ * audit_verify.c - checking the audit hash chain (store.h).
+ *
+ * Walking the events in seq order, each one must (1) follow the previous
+ * seq by exactly one, else events were deleted (or one inserted with a
+ * made-up seq), (2) name the previous event's hash as its prev_hash, else
+ * an event was inserted or removed, and (3) hash to its stored hash under
+ * the audit key, else it was edited. Without the server key nobody can
+ * recompute the chain after an edit.
+ */
+#include <string.h>
+
+#include "audit.h"
+#include "../util/crypto.h"
+
+#define BATCH 1000
+
+struct walk {
+	const uint8_t		*key;
+	struct audit_verdict	*v;
+	int64_t			 last_seq;
+	uint8_t			 last_hash[GH_HASH_BYTES];
+	unsigned		 seen;
+};
+
+static bool
+broken(struct walk *w, int64_t seq, const char *problem)
+{
+	w->v->ok = false;
+	w->v->seq = seq;
+	w->v->problem = problem;
+	return false;
+}
+
+static bool
+check(void *ctx, const struct audit_row *r)
+{
+	struct walk	*w = ctx;
+	uint8_t		 h[GH_HASH_BYTES];
+
+	w->seen++;
+	if (r->seq != w->last_seq + 1)
+		return broken(w, w->last_seq + 1, r->seq > w->last_seq + 1 ?
+		    "deleted" : "inserted");
+	if (!crypto_ct_eq(r->prev_hash, GH_HASH_BYTES, w->last_hash,
+	    GH_HASH_BYTES))
+		return broken(w, r->seq, "inserted");
+	audit_chain_hash(w->key, r->prev_hash, r, h);
+	if (!crypto_ct_eq(h, GH_HASH_BYTES, r->hash, GH_HASH_BYTES))
+		return broken(w, r->seq, "edited");
+	w->v->events++;
+	w->last_seq = r->seq;
+	memcpy(w->last_hash, r->hash, GH_HASH_BYTES);
+	return true;
+}
+
+enum gh_err
+audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
+    struct audit_verdict *v)
+{
+	struct walk	w;
+	enum gh_err	rc;
+
+	memset(v, 0, sizeof(*v));
+	memset(&w, 0, sizeof(w));
+	v->ok = true;
+	w.key = key;
+	w.v = v;
+	do {
+		w.seen = 0;
+		rc = store_audit_each(s, w.last_seq, BATCH, check, &w);
+	} while (rc == GH_OK && v->ok && w.seen == BATCH);
+	return rc;
+}

@@ -1,0 +1,102 @@
+"""Tamper-evident audit (issue 5): every event carries the hash of the one
+before it; `gatehouse audit verify` names the first edited, inserted or
+deleted event, and `audit export` writes JSON lines."""
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from conftest import Server, get_code, token_request
+
+
+@pytest.fixture
+def chained(tmp_path):
+    """A stopped server whose audit log holds a real flow."""
+    s = Server(tmp_path)
+    c = s.add_client()
+    s.add_user()
+    s.start()
+    code, verifier, _ = get_code(s, c)
+    r = token_request(s, c, {"grant_type": "authorization_code",
+                             "code": code, "code_verifier": verifier,
+                             "redirect_uri": c["redirect_uri"]})
+    assert r.status_code == 200
+    assert s.stop() == 0
+    return s
+
+
+def verify(s):
+    return s.cli("audit", "verify", check=False)
+
+
+def tamper(s, *statements):
+    con = sqlite3.connect(s.db)
+    for sql in statements:
+        con.execute(sql)
+    con.commit()
+    con.close()
+
+
+def count(s):
+    return s.query("SELECT count(*) FROM audit_events")[0][0]
+
+
+def test_intact_chain_verifies(chained):
+    r = verify(chained)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "%d events verified" % count(chained) in r.stdout
+
+
+def test_edited_event_is_found(chained):
+    tamper(chained, "UPDATE audit_events SET remote_addr = '10.6.6.6' "
+           "WHERE seq = 4")
+    r = verify(chained)
+    assert r.returncode == 1
+    assert "BROKEN at seq 4: an event was edited" in r.stdout
+
+
+def test_deleted_event_is_found(chained):
+    tamper(chained, "DELETE FROM audit_events WHERE seq = 3")
+    r = verify(chained)
+    assert r.returncode == 1
+    assert "BROKEN at seq 3: an event was deleted" in r.stdout
+
+
+def test_inserted_event_is_found(chained):
+    n = count(chained)
+    # make room after seq 2 and slip in a copy of event 2
+    tamper(chained,
+           "UPDATE audit_events SET seq = seq + 1000 WHERE seq > 2",
+           "UPDATE audit_events SET seq = seq - 999 WHERE seq > 1000",
+           "INSERT INTO audit_events (seq, time, type, actor, prev_hash, "
+           "hash) SELECT 3, time, 'login.success', actor, hash, hash "
+           "FROM audit_events WHERE seq = 2")
+    assert count(chained) == n + 1
+    r = verify(chained)
+    assert r.returncode == 1
+    # its prev_hash fits, but nobody without the key can give it a hash
+    assert "BROKEN at seq 3: an event was edited" in r.stdout
+
+
+def test_rehashing_without_the_key_does_not_help(chained):
+    # an attacker with the database but not the server key recomputes a
+    # plain SHA-256 chain: still refused
+    tamper(chained, "UPDATE audit_events SET hash = zeroblob(32) "
+           "WHERE seq = 1")
+    assert "BROKEN at seq 1" in verify(chained).stdout
+
+
+def test_export_writes_json_lines(chained):
+    r = chained.cli("audit", "export")
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(lines) == count(chained)
+    assert [l["seq"] for l in lines] == list(range(1, len(lines) + 1))
+    types = [l["type"] for l in lines]
+    assert "code.redeemed" in types and "token.issued" in types
+    assert all(len(l["hash"]) == 64 for l in lines)
+    last = lines[-1]["time"]
+    later = chained.cli("audit", "export", "--since", str(last + 1))
+    assert later.stdout == ""
+    assert chained.cli("audit", "export", "--since", "x",
+                       check=False).returncode == 2
