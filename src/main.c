@@ -29,6 +29,7 @@ static const char usage[] =
     "             [--access-token-format opaque|jwt] [--require-nonce]\n"
     "             [--json]\n"
     "  client list|show|disable|enable|rotate-secret [CLIENT_ID]\n"
+    "  client quarantine CLIENT_ID --reason TEXT\n"
     "  user add --username NAME --password-stdin [--json]\n"
     "             [--name N] [--email E] [--email-verified]\n"
     "  user list|disable|enable|passwd [USERNAME]\n"

@@ -39,6 +39,7 @@ static const struct opt_spec add_opts[] = {
 
 static const struct opt_spec json_opts[] = {
 	{ "--json", false, false },
+	{ "--reason", true, false },
 	{ NULL, false, false },
 };
 
@@ -367,6 +368,49 @@ out:
 	return ret;
 }
 
+/*
+ * The kill switch for a compromised integration: one transaction disables
+ * it, kills every token (by ancestry), revokes every grant and replaces
+ * its secret with one nobody is shown.
+ */
+static int
+client_quarantine(struct app *app, const char *id, const char *reason)
+{
+	char		 secret[GH_MAX_TOKEN_LEN], detail[512];
+	uint8_t		 hash[GH_HASH_BYTES];
+	unsigned	 grants = 0;
+	json_t		*o;
+	char		*text;
+	enum gh_err	 rc;
+
+	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
+	    str_has_ctl(reason)) {
+		fprintf(stderr, "gatehouse: client quarantine ID --reason TEXT "
+		    "(1-256 printable characters)\n");
+		return 2;
+	}
+	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
+		return 1;
+	crypto_wipe(secret, sizeof(secret));
+	rc = store_client_quarantine(app->store, id, hash, reason,
+	    clock_now(), &grants);
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
+		    "no such client" : "could not quarantine the client");
+		return 1;
+	}
+	o = json_pack("{s:s, s:i}", "reason", reason, "grants_revoked",
+	    (int)grants);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	snprintf(detail, sizeof(detail), "%s", text ? text : "{}");
+	free(text);
+	audit_admin(app, "client.quarantined", id, detail);
+	printf("client %s quarantined: disabled, every token dead, %u "
+	    "grant(s) revoked, secret replaced\n", id, grants);
+	return 0;
+}
+
 int
 cmd_client(const char *config_path, int argc, char **argv)
 {
@@ -384,7 +428,7 @@ cmd_client(const char *config_path, int argc, char **argv)
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
 	    a.npositional != 1) {
 		fprintf(stderr, "usage: gatehouse client add|list|show|"
-		    "disable|enable|rotate-secret [CLIENT_ID]\n");
+		    "disable|enable|rotate-secret|quarantine [CLIENT_ID]\n");
 		return 2;
 	}
 	if (!cli_open(config_path, &app))
@@ -399,6 +443,9 @@ cmd_client(const char *config_path, int argc, char **argv)
 		ret = client_status(&app, a.positional[0], CLIENT_DISABLED);
 	else if (strcmp(sub, "enable") == 0)
 		ret = client_status(&app, a.positional[0], CLIENT_ACTIVE);
+	else if (strcmp(sub, "quarantine") == 0)
+		ret = client_quarantine(&app, a.positional[0],
+		    args_get(&a, "--reason"));
 	else if (strcmp(sub, "rotate-secret") == 0)
 		ret = client_rotate(&app, a.positional[0],
 		    args_flag(&a, "--json"));

@@ -196,6 +196,11 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT f.id "
 	    "FROM families f WHERE f.created_at < ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT ?2)",
+	[S_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
+	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL ELSE ?2 END, "
+	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1",
+	[S_GRANTS_REVOKE_CLIENT] = "UPDATE grants SET revoked_at = ?2, "
+	    "revoked_reason = ?3 WHERE client_id = ?1 AND revoked_at IS NULL",
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 

@@ -564,6 +564,42 @@ audit_each(struct store *s, int64_t after, unsigned limit,
 	return rc;
 }
 
+static enum gh_err
+client_quarantine(struct store *s, const char *id, const uint8_t *hash,
+    const char *reason, int64_t now, unsigned *grants)
+{
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
+
+	*grants = 0;
+	sq_lock(db);
+	if ((rc = begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_CLIENT_QUARANTINE)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
+		sq_bind_text(st, 1, id);
+		sq_bind_blob(st, 2, hash, GH_HASH_BYTES);
+		sqlite3_bind_int64(st, 3, now);
+		if ((rc = step_done(db, st)) == GH_OK &&
+		    sqlite3_changes(db->db) != 1)
+			rc = GH_ERR_NOT_FOUND;
+	}
+	if (rc == GH_OK && (st = sq_stmt(db, S_GRANTS_REVOKE_CLIENT)) == NULL)
+		rc = GH_ERR_STORE;
+	if (rc == GH_OK) {
+		sq_bind_text(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		sq_bind_text(st, 3, reason);
+		if ((rc = step_done(db, st)) == GH_OK)
+			*grants = (unsigned)sqlite3_changes(db->db);
+	}
+	rc = finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
+}
+
 static void
 set_audit_key(struct store *s, const uint8_t *key)
 {
@@ -587,4 +623,5 @@ sqlite_token_ops(struct store_ops *ops)
 	ops->audit_append = audit_append;
 	ops->audit_each = audit_each;
 	ops->set_audit_key = set_audit_key;
+	ops->client_quarantine = client_quarantine;
 }

@@ -38,6 +38,9 @@ FWD(client_set_status, (struct store *s, const char *id,
     enum client_status st, int64_t now), (s, id, st, now))
 FWD(client_set_secret, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
+FWD(client_quarantine, (struct store *s, const char *id,
+    const uint8_t hash[GH_HASH_BYTES], const char *reason, int64_t now,
+    unsigned *grants), (s, id, hash, reason, now, grants))
 FWD(user_insert, (struct store *s, const struct user_row *u), (s, u))
 FWD(user_by_name, (struct store *s, const char *n, struct user_row *o),
     (s, n, o))

@@ -22,6 +22,9 @@ struct store_ops {
 			    enum client_status, int64_t);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
 			    const uint8_t *, int64_t);
+	enum gh_err	(*client_quarantine)(struct store *, const char *,
+			    const uint8_t *, const char *, int64_t,
+			    unsigned *);
 	enum gh_err	(*user_insert)(struct store *,
 			    const struct user_row *);
 	enum gh_err	(*user_by_name)(struct store *, const char *,
