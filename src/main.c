@@ -36,6 +36,8 @@ static const char usage[] =
     "  user profile USERNAME [--name N] [--email E] [--email-verified]\n"
     "  keys list [--json] | rotate [--alg RS256|ES256] [--lead SECONDS]\n"
     "  keys retire KID\n"
+    "  grant list [--client ID] [--user NAME] [--json]\n"
+    "  grant revoke GRANT_ID | --client ID | --user NAME --reason TEXT\n"
     "  audit verify | export [--since UNIX_TIME]\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
@@ -125,6 +127,8 @@ main(int argc, char **argv)
 		return cmd_user(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "keys") == 0)
 		return cmd_keys(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "grant") == 0)
+		return cmd_grant(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "audit") == 0)
 		return cmd_audit(config, argc - i - 1, argv + i + 1);
 	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],

@@ -21,6 +21,7 @@ int	cmd_client(const char *config_path, int argc, char **argv);
 int	cmd_user(const char *config_path, int argc, char **argv);
 int	cmd_keys(const char *config_path, int argc, char **argv);
 int	cmd_audit(const char *config_path, int argc, char **argv);
+int	cmd_grant(const char *config_path, int argc, char **argv);
 
 /* How long a key that stopped signing stays in the JWKS. */
 int64_t	cli_publish_after(const struct conf *c);

@@ -201,6 +201,15 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1",
 	[S_GRANTS_REVOKE_CLIENT] = "UPDATE grants SET revoked_at = ?2, "
 	    "revoked_reason = ?3 WHERE client_id = ?1 AND revoked_at IS NULL",
+	[S_GRANT_LIST] = "SELECT g.id, g.user_id, g.client_id, g.scope, "
+	    "g.created_at, coalesce(g.last_used_at, 0), u.username "
+	    "FROM grants g JOIN users u ON u.id = g.user_id "
+	    "WHERE g.revoked_at IS NULL AND (?1 IS NULL OR g.client_id = ?1) "
+	    "AND (?2 IS NULL OR g.user_id = ?2) ORDER BY g.created_at, g.id",
+	[S_GRANT_REVOKE_ID] = "UPDATE grants SET revoked_at = ?2, "
+	    "revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+	[S_GRANTS_REVOKE_USER] = "UPDATE grants SET revoked_at = ?2, "
+	    "revoked_reason = ?3 WHERE user_id = ?1 AND revoked_at IS NULL",
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 

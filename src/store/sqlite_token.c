@@ -600,6 +600,61 @@ out:
 	return sq_release(db, rc);
 }
 
+static enum gh_err
+grant_each(struct store *s, const char *client_id, const char *user_id,
+    bool (*fn)(void *, const struct grant_row *), void *ctx)
+{
+	sqlite3_stmt	*st;
+	struct grant_row g;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_GRANT_LIST)) != NULL) {
+		sq_bind_text(st, 1, client_id);
+		sq_bind_text(st, 2, user_id);
+		while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(&g, 0, sizeof(g));
+			sq_col_text(st, 0, g.id, sizeof(g.id));
+			sq_col_text(st, 1, g.user_id, sizeof(g.user_id));
+			sq_col_text(st, 2, g.client_id, sizeof(g.client_id));
+			sq_col_text(st, 3, g.scope, sizeof(g.scope));
+			g.created_at = sq_col_int(st, 4);
+			g.last_used_at = sq_col_int(st, 5);
+			sq_col_text(st, 6, g.username, sizeof(g.username));
+			if (!fn(ctx, &g))
+				break;
+		}
+		rc = r == SQLITE_ROW || r == SQLITE_DONE ? GH_OK :
+		    sq_error(DB(s), r);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+grant_revoke(struct store *s, enum grant_scope what, const char *id,
+    const char *reason, int64_t now, unsigned *count)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	*count = 0;
+	sq_lock(DB(s));
+	st = sq_stmt(DB(s), what == GRANT_ONE ? S_GRANT_REVOKE_ID :
+	    what == GRANTS_OF_CLIENT ? S_GRANTS_REVOKE_CLIENT :
+	    S_GRANTS_REVOKE_USER);
+	if (st != NULL) {
+		sq_bind_text(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		sq_bind_text(st, 3, reason);
+		if ((rc = step_done(DB(s), st)) == GH_OK)
+			*count = (unsigned)sqlite3_changes(DB(s)->db);
+	}
+	return sq_release(DB(s), rc);
+}
+
 static void
 set_audit_key(struct store *s, const uint8_t *key)
 {
@@ -624,4 +679,6 @@ sqlite_token_ops(struct store_ops *ops)
 	ops->audit_each = audit_each;
 	ops->set_audit_key = set_audit_key;
 	ops->client_quarantine = client_quarantine;
+	ops->grant_each = grant_each;
+	ops->grant_revoke = grant_revoke;
 }

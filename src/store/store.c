@@ -38,6 +38,12 @@ FWD(client_set_status, (struct store *s, const char *id,
     enum client_status st, int64_t now), (s, id, st, now))
 FWD(client_set_secret, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
+FWD(grant_each, (struct store *s, const char *cid, const char *uid,
+    bool (*fn)(void *, const struct grant_row *), void *ctx),
+    (s, cid, uid, fn, ctx))
+FWD(grant_revoke, (struct store *s, enum grant_scope what, const char *id,
+    const char *reason, int64_t now, unsigned *count),
+    (s, what, id, reason, now, count))
 FWD(client_quarantine, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], const char *reason, int64_t now,
     unsigned *grants), (s, id, hash, reason, now, grants))

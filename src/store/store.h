@@ -91,7 +91,11 @@ struct grant_row {
 	char		 scope[GH_MAX_SCOPE_LEN];
 	int64_t		 created_at;
 	int64_t		 last_used_at;
+	char		 username[GH_MAX_USERNAME_LEN + 1];	/* lists */
 };
+
+/* which grants a revocation or listing covers */
+enum grant_scope { GRANT_ONE, GRANTS_OF_CLIENT, GRANTS_OF_USER };
 
 struct code_row {
 	uint8_t		 hash[GH_HASH_BYTES];
@@ -218,6 +222,19 @@ enum gh_err	store_grant_upsert(struct store *s, const char *user_id,
 		    struct grant_row *out);
 enum gh_err	store_grant_find(struct store *s, const char *user_id,
 		    const char *client_id, struct grant_row *out);
+
+/* Live grants, optionally of one client and/or one user (NULL: any). */
+enum gh_err	store_grant_each(struct store *s, const char *client_id,
+		    const char *user_id,
+		    bool (*fn)(void *ctx, const struct grant_row *g), void *ctx);
+/*
+ * Revoke one grant (id), or every live grant of a client or a user, in
+ * one statement whatever the number of tokens: they die by ancestry.
+ * *count receives the number of grants revoked.
+ */
+enum gh_err	store_grant_revoke(struct store *s, enum grant_scope what,
+		    const char *id, const char *reason, int64_t now,
+		    unsigned *count);
 
 /* codes */
 enum gh_err	store_code_insert(struct store *s, const struct code_row *r);

@@ -22,6 +22,11 @@ struct store_ops {
 			    enum client_status, int64_t);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
 			    const uint8_t *, int64_t);
+	enum gh_err	(*grant_each)(struct store *, const char *,
+			    const char *,
+			    bool (*)(void *, const struct grant_row *), void *);
+	enum gh_err	(*grant_revoke)(struct store *, enum grant_scope,
+			    const char *, const char *, int64_t, unsigned *);
 	enum gh_err	(*client_quarantine)(struct store *, const char *,
 			    const uint8_t *, const char *, int64_t,
 			    unsigned *);

@@ -1,0 +1,152 @@
+/*
+ * grant_cmd.c - `gatehouse grant list|revoke`: who has given which app
+ * access to what, and taking it back. A revocation is one statement
+ * whatever the number of tokens: they die by ancestry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/audit.h"
+#include "../util/clock.h"
+#include "../util/str.h"
+
+static const struct opt_spec grant_opts[] = {
+	{ "--client", true, false },
+	{ "--user", true, false },
+	{ "--reason", true, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static bool
+print_grant(void *ctx, const struct grant_row *g)
+{
+	bool	 as_json = *(bool *)ctx;
+	json_t	*o;
+	char	*text;
+
+	if (!as_json) {
+		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
+		    g->username, g->scope);
+		return true;
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "grant_id", g->id,
+	    "client_id", g->client_id, "user_id", g->user_id,
+	    "username", g->username, "scope", g->scope,
+	    "created_at", (json_int_t)g->created_at,
+	    "last_used_at", (json_int_t)g->last_used_at);
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (text) {
+		printf("%s\n", text);
+		free(text);
+	}
+	return true;
+}
+
+/* --user NAME to a user id; false (message printed) if unknown */
+static bool
+user_id_of(struct app *app, const char *name, char *out, size_t outsz)
+{
+	struct user_row u;
+
+	if (store_user_by_name(app->store, name, &u) != GH_OK) {
+		fprintf(stderr, "gatehouse: no user %s\n", name);
+		return false;
+	}
+	str_copy(out, outsz, u.id);
+	return true;
+}
+
+static int
+grant_list(struct app *app, const struct args *a)
+{
+	const char	*user = args_get(a, "--user");
+	char		 uid[GH_ID_LEN];
+	bool		 as_json = args_flag(a, "--json");
+
+	if (user && !user_id_of(app, user, uid, sizeof(uid)))
+		return 1;
+	if (!as_json)
+		printf("%-26s %-20s %-16s %s\n", "GRANT_ID", "CLIENT_ID",
+		    "USER", "SCOPE");
+	return store_grant_each(app->store, args_get(a, "--client"),
+	    user ? uid : NULL, print_grant, &as_json) == GH_OK ? 0 : 1;
+}
+
+static int
+grant_revoke(struct app *app, const struct args *a)
+{
+	struct audit_origin	 o = { NULL, NULL, "admin" };
+	struct audit_subject	 subj = { NULL, NULL, NULL };
+	const char		*client = args_get(a, "--client");
+	const char		*user = args_get(a, "--user");
+	const char		*reason = args_get(a, "--reason");
+	char			 uid[GH_ID_LEN], detail[384];
+	enum grant_scope	 what;
+	const char		*id;
+	unsigned		 n = 0;
+	json_t			*d;
+	char			*text;
+
+	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
+	    reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
+	    str_has_ctl(reason)) {
+		fprintf(stderr, "usage: gatehouse grant revoke GRANT_ID | "
+		    "--client ID | --user NAME  --reason TEXT\n");
+		return 2;
+	}
+	if (user && !user_id_of(app, user, uid, sizeof(uid)))
+		return 1;
+	what = a->npositional ? GRANT_ONE : client ? GRANTS_OF_CLIENT :
+	    GRANTS_OF_USER;
+	id = a->npositional ? a->positional[0] : client ? client : uid;
+	if (store_grant_revoke(app->store, what, id, reason, clock_now(),
+	    &n) != GH_OK) {
+		fprintf(stderr, "gatehouse: could not revoke\n");
+		return 1;
+	}
+	if (what == GRANT_ONE)
+		subj.grant_id = id;
+	else if (what == GRANTS_OF_CLIENT)
+		subj.client_id = id;
+	else
+		subj.user_id = id;
+	d = json_pack("{s:s, s:i}", "reason", reason, "grants_revoked", (int)n);
+	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	snprintf(detail, sizeof(detail), "%s", text ? text : "{}");
+	free(text);
+	if (n)
+		audit_event(app->store, &o, "grant.revoked", &subj, detail);
+	printf("%u grant(s) revoked\n", n);
+	return what == GRANT_ONE && n == 0 ? 1 : 0;
+}
+
+int
+cmd_grant(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	int		 ret;
+
+	if (!args_parse(argc - 1, argv + 1, grant_opts, &a))
+		return 2;
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
+		fprintf(stderr, "usage: gatehouse grant list [--client ID] "
+		    "[--user NAME] [--json] | revoke ...\n");
+		return 2;
+	}
+	if (!cli_open(config_path, &app))
+		return 1;
+	ret = strcmp(sub, "list") == 0 ? grant_list(&app, &a) :
+	    grant_revoke(&app, &a);
+	cli_close(&app);
+	return ret;
+}
