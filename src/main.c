@@ -27,7 +27,7 @@ static const char usage[] =
     "             [--scope \"a b\"] [--public] [--auth-method M]\n"
     "             [--id-token-alg RS256|ES256] [--jwks FILE|JSON]\n"
     "             [--access-token-format opaque|jwt] [--require-nonce]\n"
-    "             [--json]\n"
+    "             [--allow-network CIDR ...] [--json]\n"
     "  client list|show|disable|enable|rotate-secret [CLIENT_ID]\n"
     "  client quarantine CLIENT_ID --reason TEXT\n"
     "  user add --username NAME --password-stdin [--json]\n"

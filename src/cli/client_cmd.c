@@ -16,6 +16,7 @@
 #include "../oauth/redirect.h"
 #include "../oauth/scope.h"
 #include "../oauth/secret.h"
+#include "../util/cidr.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/str.h"
@@ -33,6 +34,7 @@ static const struct opt_spec add_opts[] = {
 	{ "--jwks", true, false },
 	{ "--access-token-format", true, false },
 	{ "--require-nonce", false, false },
+	{ "--allow-network", true, true },
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
@@ -96,6 +98,31 @@ client_keys(const struct args *a, struct client_row *c)
 		return false;
 	}
 	free(text);
+	return true;
+}
+
+/* --allow-network CIDR, repeatable: the networks the client may call from */
+static bool
+client_networks(const struct args *a, struct client_row *c)
+{
+	const char	*nets[33];
+	size_t		 i, n = args_all(a, "--allow-network", nets, 33), len = 0;
+
+	c->networks[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(nets[i]);
+
+		if (!cidr_list_valid(nets[i]) || strchr(nets[i], ' ') ||
+		    len + l + 2 > sizeof(c->networks) || i >= 32) {
+			fprintf(stderr, "gatehouse: --allow-network takes one "
+			    "IPv4 or IPv6 address or CIDR block (at most 32)\n");
+			return false;
+		}
+		if (len)
+			c->networks[len++] = ' ';
+		memcpy(c->networks + len, nets[i], l + 1);
+		len += l;
+	}
 	return true;
 }
 
@@ -167,6 +194,8 @@ build_client(const struct args *a, struct client_row *c)
 	}
 	c->jwt_access_tokens = fmt && strcmp(fmt, "jwt") == 0;
 	c->require_nonce = args_flag(a, "--require-nonce");
+	if (!client_networks(a, c))
+		return false;
 	if (c->is_public && c->auth_method != AUTH_NONE) {
 		fprintf(stderr, "gatehouse: a --public client uses "
 		    "--auth-method none\n");
@@ -256,6 +285,9 @@ client_json(const struct client_row *c)
 	if (o)
 		json_object_set_new(o, "require_nonce",
 		    json_boolean(c->require_nonce));
+	if (o && c->networks[0])
+		json_object_set_new(o, "allowed_networks",
+		    json_string(c->networks));
 	if (o && c->jwks[0])
 		json_object_set_new(o, "jwks", json_loads(c->jwks, 0, NULL));
 	return o;

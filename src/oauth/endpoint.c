@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "grant.h"
+#include "../util/cidr.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
 
@@ -58,6 +59,19 @@ begin(struct app *app, const struct http_request *req,
 	if (!f->auth.ok) {
 		oauth_error_reply(resp, f->auth.error, f->auth.description,
 		    f->auth.basic_tried);
+		goto fail;
+	}
+	/* per-client network allowlist (governance): refuse and record */
+	if (f->auth.client.networks[0] &&
+	    !cidr_list_match(f->auth.client.networks, req->remote_addr)) {
+		struct audit_origin o = { req->remote_addr, req->user_agent,
+		    "client" };
+		struct audit_subject s = { f->auth.client.id, NULL, NULL };
+
+		audit_event(app->store, &o, "client.network_refused", &s,
+		    NULL);
+		oauth_error_reply(resp, OE_INVALID_CLIENT,
+		    "this client may not be used from this network", false);
 		goto fail;
 	}
 	if (!allow_public && f->auth.client.auth_method == AUTH_NONE) {

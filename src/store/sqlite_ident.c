@@ -99,6 +99,7 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 	sq_col_text(st, 13, c->jwks, sizeof(c->jwks));
 	c->jwt_access_tokens = sq_col_int(st, 14) != 0;
 	c->require_nonce = sq_col_int(st, 15) != 0;
+	sq_col_text(st, 16, c->networks, sizeof(c->networks));
 }
 
 static enum gh_err
@@ -131,6 +132,7 @@ client_insert(struct store *s, const struct client_row *c)
 	sq_bind_text(st, 14, c->jwks);
 	sqlite3_bind_int(st, 15, c->jwt_access_tokens);
 	sqlite3_bind_int(st, 16, c->require_nonce);
+	sq_bind_text(st, 17, c->networks);
 	r = sqlite3_step(st);
 	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 	sqlite3_reset(st);

@@ -129,6 +129,8 @@ const char *const sqlite_migrations[] = {
 	/* 5: tamper-evident audit: each event carries its chain hash */
 	"ALTER TABLE audit_events ADD COLUMN prev_hash BLOB;"
 	"ALTER TABLE audit_events ADD COLUMN hash BLOB;",
+	/* 6: per-client network allowlist (CIDR blocks, space-separated) */
+	"ALTER TABLE clients ADD COLUMN networks TEXT NOT NULL DEFAULT '';",
 };
 
 const int sqlite_migration_count =
@@ -138,7 +140,8 @@ const int sqlite_migration_count =
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
-	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce"
+	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce, " \
+	"networks"
 #define USER_COLS "id, username, password_hash, status, created_at, " \
 	"name, email, email_verified"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
@@ -151,7 +154,7 @@ const char *const sqlite_sql[S_COUNT] = {
 
 	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16)",
+	    "?14, ?15, ?16, ?17)",
 	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
 	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
 	    "ORDER BY created_at, id",

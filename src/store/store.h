@@ -49,6 +49,7 @@ struct client_row {
 	char		 jwks[GH_MAX_CLIENT_JWKS];	/* private_key_jwt */
 	bool		 jwt_access_tokens;	/* RFC 9068 instead of opaque */
 	bool		 require_nonce;		/* openid requests need nonce */
+	char		 networks[GH_MAX_NETWORKS];	/* CIDR allowlist, "" any */
 	enum client_status status;
 	int64_t		 created_at;
 	int64_t		 secret_rotated_at;		/* 0: never */

@@ -48,6 +48,7 @@
 #define GH_MAX_PUBLIC_JWK	2048
 #define GH_MAX_JWT_LEN		8192	/* a JWT we sign or accept */
 #define GH_MAX_CLIENT_JWKS	8192	/* a client's registered JWKS */
+#define GH_MAX_NETWORKS		1024	/* a client's CIDR allowlist */
 
 /* secrets */
 #define GH_SECRET_BYTES		32	/* 256-bit codes, tokens, secrets */
