@@ -4,7 +4,6 @@
  * inserted or deleted (exit 1); export writes JSON lines.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -33,7 +32,7 @@ export_row(void *ctx, const struct audit_row *r)
 {
 	struct export	*e = ctx;
 	json_t		*o;
-	char		*line, hx[GH_HASH_HEX + 1];
+	char		 hx[GH_HASH_HEX + 1];
 
 	e->seen++;
 	e->last_seq = r->seq;
@@ -49,12 +48,7 @@ export_row(void *ctx, const struct audit_row *r)
 	if (o && r->detail)
 		json_object_set_new(o, "detail", json_loads(r->detail, 0,
 		    NULL));
-	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	if (line) {
-		printf("%s\n", line);
-		free(line);
-	}
+	(void)cli_print_json(o);
 	return true;
 }
 

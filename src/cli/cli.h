@@ -9,6 +9,8 @@
 #ifndef GH_CLI_H
 #define GH_CLI_H
 
+#include <jansson.h>
+
 #include "../app.h"
 
 /* Load config, key and store; prints the reason and returns false. */
@@ -27,6 +29,15 @@ int	cmd_grant(const char *config_path, int argc, char **argv);
 int64_t	cli_publish_after(const struct conf *c);
 /* Make sure an RS256 and an ES256 key exist (first run, old databases). */
 bool	cli_ensure_keys(struct app *app);
+
+/*
+ * Print `o` as one compact JSON line and release it (it may hold a
+ * secret: the text is wiped). False if it could not be printed.
+ */
+bool	cli_print_json(json_t *o);
+/* {"reason": ..., "grants_revoked": n} for an audit event's detail */
+void	cli_revocation_detail(const char *reason, unsigned n, char *out,
+	    size_t outsz);
 
 /* Read one line from stdin (password), without the newline. */
 bool	cli_read_secret_line(char *out, size_t outsz);

@@ -211,7 +211,6 @@ client_add(struct app *app, const struct args *a)
 	char			 secret[GH_MAX_TOKEN_LEN] = "";
 	uint8_t			 raw[12];
 	json_t			*o;
-	char			*text;
 	int			 ret = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -240,14 +239,8 @@ client_add(struct app *app, const struct args *a)
 		o = !c->has_secret ? json_pack("{s:s}", "client_id", c->id) :
 		    json_pack("{s:s, s:s}", "client_id", c->id,
 		    "client_secret", secret);
-		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
-		    NULL;
-		json_decref(o);
-		if (text == NULL)
+		if (!cli_print_json(o))
 			goto out;
-		printf("%s\n", text);
-		crypto_wipe(text, strlen(text));
-		free(text);
 	} else {
 		printf("client_id:     %s\n", c->id);
 		if (c->has_secret)
@@ -297,8 +290,6 @@ static bool
 print_client(void *ctx, const struct client_row *c)
 {
 	bool	 as_json = *(bool *)ctx;
-	json_t	*o;
-	char	*text;
 
 	if (!as_json) {
 		printf("%-20s %-12s %-12s %-20s %s\n", c->id,
@@ -307,13 +298,7 @@ print_client(void *ctx, const struct client_row *c)
 		    c->name);
 		return true;
 	}
-	o = client_json(c);
-	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	if (text) {
-		printf("%s\n", text);
-		free(text);
-	}
+	(void)cli_print_json(client_json(c));
 	return true;
 }
 
@@ -411,8 +396,6 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 	char		 secret[GH_MAX_TOKEN_LEN], detail[512];
 	uint8_t		 hash[GH_HASH_BYTES];
 	unsigned	 grants = 0;
-	json_t		*o;
-	char		*text;
 	enum gh_err	 rc;
 
 	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
@@ -431,12 +414,7 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 		    "no such client" : "could not quarantine the client");
 		return 1;
 	}
-	o = json_pack("{s:s, s:i}", "reason", reason, "grants_revoked",
-	    (int)grants);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	snprintf(detail, sizeof(detail), "%s", text ? text : "{}");
-	free(text);
+	cli_revocation_detail(reason, grants, detail, sizeof(detail));
 	audit_admin(app, "client.quarantined", id, detail);
 	printf("client %s quarantined: disabled, every token dead, %u "
 	    "grant(s) revoked, secret replaced\n", id, grants);

@@ -1,5 +1,6 @@
 /* common.c - opening the app for admin commands (see cli.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -89,6 +90,34 @@ cli_ensure_keys(struct app *app)
 	    sizeof(app->key), "ES256", now, now, kid) != GH_OK)
 		return false;
 	return true;
+}
+
+bool
+cli_print_json(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+	    NULL;
+
+	json_decref(o);
+	if (text == NULL)
+		return false;
+	printf("%s\n", text);
+	crypto_wipe(text, strlen(text));
+	free(text);
+	return true;
+}
+
+void
+cli_revocation_detail(const char *reason, unsigned n, char *out,
+    size_t outsz)
+{
+	json_t	*d = json_pack("{s:s, s:i}", "reason", reason,
+	    "grants_revoked", (int)n);
+	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+	json_decref(d);
+	snprintf(out, outsz, "%s", text ? text : "{}");
+	free(text);
 }
 
 bool

@@ -4,7 +4,6 @@
  * whatever the number of tokens: they die by ancestry.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -28,7 +27,6 @@ print_grant(void *ctx, const struct grant_row *g)
 {
 	bool	 as_json = *(bool *)ctx;
 	json_t	*o;
-	char	*text;
 
 	if (!as_json) {
 		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
@@ -40,12 +38,7 @@ print_grant(void *ctx, const struct grant_row *g)
 	    "username", g->username, "scope", g->scope,
 	    "created_at", (json_int_t)g->created_at,
 	    "last_used_at", (json_int_t)g->last_used_at);
-	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	if (text) {
-		printf("%s\n", text);
-		free(text);
-	}
+	(void)cli_print_json(o);
 	return true;
 }
 
@@ -91,8 +84,6 @@ grant_revoke(struct app *app, const struct args *a)
 	enum grant_scope	 what;
 	const char		*id;
 	unsigned		 n = 0;
-	json_t			*d;
-	char			*text;
 
 	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
 	    reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
@@ -117,11 +108,7 @@ grant_revoke(struct app *app, const struct args *a)
 		subj.client_id = id;
 	else
 		subj.user_id = id;
-	d = json_pack("{s:s, s:i}", "reason", reason, "grants_revoked", (int)n);
-	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	json_decref(d);
-	snprintf(detail, sizeof(detail), "%s", text ? text : "{}");
-	free(text);
+	cli_revocation_detail(reason, n, detail, sizeof(detail));
 	if (n)
 		audit_event(app->store, &o, "grant.revoked", &subj, detail);
 	printf("%u grant(s) revoked\n", n);
