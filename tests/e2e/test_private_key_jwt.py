@@ -32,6 +32,17 @@ def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def ec_key():
+    """A P-256 key whose JWK is well formed. authlib drops leading zero
+    bytes of x and y (about 1 key in 128), which RFC 7518 6.2.1.2
+    forbids and Gatehouse rightly refuses; draw again in that case."""
+    while True:
+        k = JsonWebKey.generate_key("EC", "P-256", is_private=True)
+        d = k.as_dict(is_private=False)
+        if len(d["x"]) == 43 and len(d["y"]) == 43:
+            return k
+
+
 def public_jwk(key, kid):
     d = key.as_dict(is_private=False)
     d["kid"] = kid
@@ -58,14 +69,13 @@ def pk(tmp_path_factory):
     EC client (for impersonation), a secret client and alice."""
     s = Server(tmp_path_factory.mktemp("pkjwt"))
     s.ec = register(s, "EC agent",
-                    JsonWebKey.generate_key("EC", "P-256", is_private=True),
+                    ec_key(),
                     "ec-1")
     s.rsa = register(s, "RSA agent",
                      JsonWebKey.generate_key("RSA", 2048, is_private=True),
                      "rsa-1")
     s.other = register(s, "Other agent",
-                       JsonWebKey.generate_key("EC", "P-256",
-                                               is_private=True), "other-1")
+                       ec_key(), "other-1")
     s.secret_client = s.add_client(name="Secret app")
     s.user = s.add_user()
     s.start()
@@ -192,7 +202,7 @@ def hs256_with_public_key(server, client):
 def bad_signatures(server):
     """(name, client, assertion, reason): each is refused at every endpoint."""
     ec, rsa = server.ec, server.rsa
-    stranger = JsonWebKey.generate_key("EC", "P-256", is_private=True)
+    stranger = ec_key()
     rsa_key = JsonWebKey.generate_key("RSA", 2048, is_private=True)
     return [
         ("wrong key", ec, assertion(server, ec, key=stranger), "signature"),
@@ -353,8 +363,7 @@ def test_secret_client_cannot_use_an_assertion(pk):
 
 def test_disabled_client_refused(tmp_path):
     s = Server(tmp_path)
-    c = register(s, "Agent", JsonWebKey.generate_key(
-        "EC", "P-256", is_private=True), "k")
+    c = register(s, "Agent", ec_key(), "k")
     s.start()
     try:
         assert call(s, "/introspect", assertion(s, c)).ok
