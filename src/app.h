@@ -17,10 +17,13 @@
 
 #define GH_KEY_BYTES 32
 
+struct gov;
+
 struct app {
 	struct conf	 conf;
 	struct store	*store;
 	struct keyring	*keys;		/* signing keys (serve only) */
+	struct gov	*gov;		/* rule state, webhook (serve only) */
 	uint8_t		 key[GH_KEY_BYTES];
 };
 

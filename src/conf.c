@@ -47,6 +47,31 @@ static const struct conf_entry conf_table[] = {
 	INT(per_ip_connections, 0, 100000, 0),
 	INT(connection_timeout_seconds, 1, 600, 15),
 	INT(drain_seconds, 0, 600, 10),
+	INT(upkeep_interval_seconds, 1, 3600, 60),
+	/* governance: anomaly rules (1 on, 0 off) and their thresholds */
+	INT(alert_quiet_seconds, 0, 604800, 3600),
+	INT(rule_refresh_reuse, 0, 1, 1),
+	INT(rule_code_replay, 0, 1, 1),
+	INT(rule_disabled_client_use, 0, 1, 1),
+	INT(rule_network_refused, 0, 1, 1),
+	INT(rule_scope_escalation, 0, 1, 1),
+	INT(rule_new_network, 0, 1, 1),
+	INT(rule_new_user_agent, 0, 1, 1),
+	INT(rule_auth_fail_burst, 0, 100000, 10),	/* 0: off */
+	INT(rule_auth_fail_window_seconds, 1, 86400, 60),
+	INT(rule_rate_factor, 0, 10000, 10),		/* 0: off */
+	INT(rule_rate_window_seconds, 1, 86400, 3600),
+	INT(rule_rate_baseline_windows, 1, 168, 24),
+	INT(rule_rate_min_events, 1, 10000000, 100),
+	/* alerts to a webhook: http:// or https:// */
+	STR(webhook_url, ""),
+	INT(webhook_timeout_seconds, 1, 60, 5),
+	INT(webhook_max_backoff_seconds, 1, 86400, 300),
+	/* hygiene (0: off) */
+	INT(grant_unused_days, 0, 3650, 0),
+	INT(client_unused_days, 0, 3650, 90),
+	STR(client_unused_action, "flag"),		/* flag or disable */
+	INT(secret_max_age_days, 0, 3650, 90),
 };
 
 #define NENTRIES (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -214,6 +239,23 @@ resolve_path(char *field, size_t size, const char *confpath)
 	return true;
 }
 
+/* the webhook is http(s); the unused-client action is a known word */
+static bool
+check_governance(const struct conf *c, char *err, size_t errsz)
+{
+	if (c->webhook_url[0] && strncmp(c->webhook_url, "http://", 7) != 0 &&
+	    strncmp(c->webhook_url, "https://", 8) != 0) {
+		snprintf(err, errsz, "webhook_url: must be http:// or https://");
+		return false;
+	}
+	if (strcmp(c->client_unused_action, "flag") != 0 &&
+	    strcmp(c->client_unused_action, "disable") != 0) {
+		snprintf(err, errsz, "client_unused_action: flag or disable");
+		return false;
+	}
+	return true;
+}
+
 enum gh_err
 conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 {
@@ -250,7 +292,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 			goto out;
 		}
 	}
-	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz))
+	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
+	    !check_governance(c, err, errsz))
 		goto out;
 	if (!resolve_path(c->database, sizeof(c->database), path) ||
 	    !resolve_path(c->key_file, sizeof(c->key_file), path)) {

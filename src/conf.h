@@ -28,6 +28,28 @@ struct conf {
 	int64_t	 per_ip_connections;
 	int64_t	 connection_timeout_seconds;
 	int64_t	 drain_seconds;
+	int64_t	 upkeep_interval_seconds;
+	int64_t	 alert_quiet_seconds;
+	int64_t	 rule_refresh_reuse;
+	int64_t	 rule_code_replay;
+	int64_t	 rule_disabled_client_use;
+	int64_t	 rule_network_refused;
+	int64_t	 rule_scope_escalation;
+	int64_t	 rule_new_network;
+	int64_t	 rule_new_user_agent;
+	int64_t	 rule_auth_fail_burst;
+	int64_t	 rule_auth_fail_window_seconds;
+	int64_t	 rule_rate_factor;
+	int64_t	 rule_rate_window_seconds;
+	int64_t	 rule_rate_baseline_windows;
+	int64_t	 rule_rate_min_events;
+	char	 webhook_url[GH_MAX_REDIRECT_LEN];
+	int64_t	 webhook_timeout_seconds;
+	int64_t	 webhook_max_backoff_seconds;
+	int64_t	 grant_unused_days;
+	int64_t	 client_unused_days;
+	char	 client_unused_action[16];
+	int64_t	 secret_max_age_days;
 	/* derived */
 	char	 listen_host[64];
 	unsigned listen_port;

@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "routes.h"
 #include "upkeep.h"
+#include "governance/gov.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -39,6 +40,8 @@ static const char usage[] =
     "  grant list [--client ID] [--user NAME] [--json]\n"
     "  grant revoke GRANT_ID | --client ID | --user NAME --reason TEXT\n"
     "  audit verify | export [--since UNIX_TIME]\n"
+    "  alert list [--all] [--client ID] [--json] | ack ID [--by NAME]\n"
+    "  inventory [--json]            every app, riskiest first\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
 
@@ -69,6 +72,11 @@ serve(const char *config_path)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (gov_start(&app, &app.gov) != GH_OK) {
+		log_kv(LOG_ERROR, "governance_unavailable", NULL);
+		cli_close(&app);
+		return 1;
+	}
 	memset(&hc, 0, sizeof(hc));
 	hc.host = app.conf.listen_host;
 	hc.port = app.conf.listen_port;
@@ -79,6 +87,7 @@ serve(const char *config_path)
 	if (http_start(&hc, routes_dispatch, &app, &srv) != GH_OK) {
 		log_kv(LOG_ERROR, "listen_failed", "listen", app.conf.listen,
 		    NULL);
+		gov_stop(app.gov);
 		cli_close(&app);
 		return 1;
 	}
@@ -92,6 +101,8 @@ serve(const char *config_path)
 	    "INT", NULL);
 	http_stop(srv, (unsigned)app.conf.drain_seconds);
 	upkeep_stop(upkeep);
+	gov_stop(app.gov);
+	app.gov = NULL;
 	cli_close(&app);
 	log_kv(LOG_INFO, "stopped", NULL);
 	return 0;
@@ -129,6 +140,10 @@ main(int argc, char **argv)
 		return cmd_keys(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "grant") == 0)
 		return cmd_grant(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "alert") == 0)
+		return cmd_alert(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "inventory") == 0)
+		return cmd_inventory(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "audit") == 0)
 		return cmd_audit(config, argc - i - 1, argv + i + 1);
 	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],

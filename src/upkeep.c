@@ -6,10 +6,10 @@
 #include <time.h>
 
 #include "upkeep.h"
+#include "governance/hygiene.h"
 #include "util/clock.h"
 #include "util/log.h"
 
-#define UPKEEP_INTERVAL	60	/* seconds between passes */
 #define PURGE_BATCH	1000	/* rows per table per statement */
 #define PURGE_KEEP	86400	/* keep expired codes/tokens a day */
 
@@ -49,9 +49,10 @@ run(void *arg)
 	while (!u->stop) {
 		pthread_mutex_unlock(&u->mu);
 		purge_pass(u->app);
+		hygiene_pass(u->app, clock_now());
 		pthread_mutex_lock(&u->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += UPKEEP_INTERVAL;
+		until.tv_sec += u->app->conf.upkeep_interval_seconds;
 		while (!u->stop && pthread_cond_timedwait(&u->cv, &u->mu,
 		    &until) != ETIMEDOUT)
 			;

@@ -51,7 +51,7 @@ audit_admin(struct app *app, const char *type, const char *client_id,
 {
 	struct audit_subject s = { client_id, NULL, NULL };
 
-	audit_event(app->store, &admin, type, &s, detail);
+	audit_event(app, &admin, type, &s, detail);
 }
 
 static bool

@@ -110,7 +110,7 @@ grant_revoke(struct app *app, const struct args *a)
 		subj.user_id = id;
 	cli_revocation_detail(reason, n, detail, sizeof(detail));
 	if (n)
-		audit_event(app->store, &o, "grant.revoked", &subj, detail);
+		audit_event(app, &o, "grant.revoked", &subj, detail);
 	printf("%u grant(s) revoked\n", n);
 	return what == GRANT_ONE && n == 0 ? 1 : 0;
 }

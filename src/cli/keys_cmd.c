@@ -119,7 +119,7 @@ keys_rotate(struct app *app, const struct args *a)
 		}
 		snprintf(detail, sizeof(detail), "{\"kid\":\"%s\",\"lead\":%llu}",
 		    kid, (unsigned long long)lead);
-		audit_event(app->store, &o, "key.created", NULL, detail);
+		audit_event(app, &o, "key.created", NULL, detail);
 		printf("%s: %s published now, signs from %lld (in %llu s)\n",
 		    algs[i], kid, (long long)(now + (int64_t)lead),
 		    (unsigned long long)lead);
@@ -160,7 +160,7 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 		return 1;
 	}
 	snprintf(detail, sizeof(detail), "{\"kid\":\"%s\"}", kid);
-	audit_event(app->store, &o, "key.retired", NULL, detail);
+	audit_event(app, &o, "key.retired", NULL, detail);
 	printf("%s retired: it signs nothing more and leaves the JWKS in "
 	    "%lld s\n", kid, (long long)cli_publish_after(&app->conf));
 	return 0;

@@ -97,7 +97,7 @@ audit_user(struct app *app, const char *type, const char *uid)
 {
 	struct audit_subject s = { NULL, uid, NULL };
 
-	audit_event(app->store, &admin, type, &s, NULL);
+	audit_event(app, &admin, type, &s, NULL);
 }
 
 static int

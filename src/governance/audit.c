@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "rules.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/limits.h"
@@ -26,7 +27,7 @@ audit_chain_key(const uint8_t *server_key, size_t n,
 }
 
 void
-audit_event(struct store *s, const struct audit_origin *o, const char *type,
+audit_event(struct app *app, const struct audit_origin *o, const char *type,
     const struct audit_subject *subj, const char *detail)
 {
 	struct audit_row	 r;
@@ -51,9 +52,10 @@ audit_event(struct store *s, const struct audit_origin *o, const char *type,
 		r.grant_id = subj->grant_id;
 	}
 	r.detail = detail;
-	rc = store_audit_append(s, &r);
+	rc = store_audit_append(app->store, &r);
 	log_kv(rc == GH_OK ? LOG_INFO : LOG_ERROR, "audit", "type", type,
 	    "client_id", r.client_id, "user_id", r.user_id,
 	    "grant_id", r.grant_id, "remote", r.remote_addr,
 	    "stored", rc == GH_OK ? "yes" : gh_err_str(rc), NULL);
+	rules_on_event(app, &r);
 }

@@ -9,7 +9,7 @@
 #ifndef GH_AUDIT_H
 #define GH_AUDIT_H
 
-#include "../store/store.h"
+#include "../app.h"
 
 /* where the request came from; NULLs for the admin command */
 struct audit_origin {
@@ -24,7 +24,8 @@ struct audit_subject {
 	const char	*grant_id;
 };
 
-void	audit_event(struct store *s, const struct audit_origin *o,
+/* Stored, logged, then run through the anomaly rules (rules.h). */
+void	audit_event(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
 

@@ -83,7 +83,7 @@ do_login(struct app *app, const struct http_request *req,
 	}
 	if (!ok) {
 		subj.user_id = rc == GH_OK ? u.id : NULL;
-		audit_event(app->store, &o, "login.failure", &subj, NULL);
+		audit_event(app, &o, "login.failure", &subj, NULL);
 		res->step = STEP_LOGIN;
 		res->login_error = "Wrong username or password.";
 		return;
@@ -93,7 +93,7 @@ do_login(struct app *app, const struct http_request *req,
 		return;
 	}
 	subj.user_id = u.id;
-	audit_event(app->store, &o, "login.success", &subj, NULL);
+	audit_event(app, &o, "login.success", &subj, NULL);
 	*fresh = true;
 }
 
@@ -127,7 +127,7 @@ issue_code(struct app *app, const struct http_request *req,
 	if (store_code_insert(app->store, &c) != GH_OK)
 		goto fail;
 	origin_of(req, &o);
-	audit_event(app->store, &o, "code.issued", &subj, NULL);
+	audit_event(app, &o, "code.issued", &subj, NULL);
 	buf_reset(&res->location);
 	if (redirect_build(&res->location, res->req.redirect_uri,
 	    "code", code, "state", res->req.state, "iss", app->conf.issuer,
@@ -158,7 +158,7 @@ do_consent(struct app *app, const struct http_request *req,
 	if (decision == NULL || strcmp(decision, "allow") != 0) {
 		if (have_old)
 			subj.grant_id = old->id;
-		audit_event(app->store, &o, "consent.denied", &subj, NULL);
+		audit_event(app, &o, "consent.denied", &subj, NULL);
 		redirect_error(app, res, OE_ACCESS_DENIED,
 		    "the user denied access");
 		return;
@@ -174,7 +174,7 @@ do_consent(struct app *app, const struct http_request *req,
 		return;
 	}
 	subj.grant_id = g.id;
-	audit_event(app->store, &o, "consent.granted", &subj, NULL);
+	audit_event(app, &o, "consent.granted", &subj, NULL);
 	issue_code(app, req, &g, res);
 }
 

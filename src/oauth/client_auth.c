@@ -44,7 +44,7 @@ audit_failure(struct app *app, const struct http_request *req,
 	char			detail[96];
 
 	snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", why);
-	audit_event(app->store, &o, "client.auth_failed", &s, detail);
+	audit_event(app, &o, "client.auth_failed", &s, detail);
 }
 
 /* private_key_jwt (RFC 7523 2.2): the client is named by the assertion */
@@ -80,8 +80,8 @@ by_assertion(struct app *app, const struct http_request *req,
 	if (res->client.status != CLIENT_ACTIVE ||
 	    res->client.auth_method != AUTH_PRIVATE_KEY_JWT) {
 		audit_failure(app, req, res->client.id,
-		    res->client.status != CLIENT_ACTIVE ? "disabled" :
-		    "wrong_method");
+		    res->client.status != CLIENT_ACTIVE ?
+		    client_status_name(res->client.status) : "wrong_method");
 		return refuse(res, OE_INVALID_CLIENT,
 		    "unknown client or bad credentials");
 	}
@@ -169,7 +169,8 @@ client_authenticate(struct app *app, const struct http_request *req,
 	if (!ok) {
 		if (rc == GH_OK)
 			audit_failure(app, req, res->client.id,
-			    res->client.status != CLIENT_ACTIVE ? "disabled" :
+			    res->client.status != CLIENT_ACTIVE ?
+			    client_status_name(res->client.status) :
 			    res->client.auth_method != method ?
 			    "wrong_method" : "bad_secret");
 		return refuse(res, OE_INVALID_CLIENT,

@@ -68,7 +68,7 @@ begin(struct app *app, const struct http_request *req,
 		    "client" };
 		struct audit_subject s = { f->auth.client.id, NULL, NULL };
 
-		audit_event(app->store, &o, "client.network_refused", &s,
+		audit_event(app, &o, "client.network_refused", &s,
 		    NULL);
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
 		    "this client may not be used from this network", false);

@@ -28,7 +28,7 @@ replayed(struct token_ctx *t, const struct code_row *c)
 
 	(void)store_family_revoke_by_code(t->app->store, c->hash, clock_now(),
 	    "code_replay");
-	audit_event(t->app->store, &t->origin, "code.replayed", &s,
+	audit_event(t->app, &t->origin, "code.replayed", &s,
 	    "{\"action\":\"family_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,
 	    "the authorization code was already used", false);
@@ -175,8 +175,8 @@ grant_authorization_code(struct token_ctx *t)
 	subj.client_id = c.client_id;
 	subj.user_id = c.user_id;
 	subj.grant_id = c.grant_id;
-	audit_event(t->app->store, &t->origin, "code.redeemed", &subj, NULL);
-	audit_event(t->app->store, &t->origin, "token.issued", &subj,
+	audit_event(t->app, &t->origin, "code.redeemed", &subj, NULL);
+	audit_event(t->app, &t->origin, "token.issued", &subj,
 	    is.n == 2 ? "{\"refresh\":true}" : "{\"refresh\":false}");
 	issue_reply(t->app, t->resp, &is);
 }

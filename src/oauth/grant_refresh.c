@@ -25,7 +25,7 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 
 	(void)store_family_revoke(t->app->store, old->family_id, clock_now(),
 	    "refresh_reuse");
-	audit_event(t->app->store, &t->origin, "token.reuse_detected", &s,
+	audit_event(t->app, &t->origin, "token.reuse_detected", &s,
 	    "{\"action\":\"family_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,
 	    "the refresh token was already used", false);
@@ -79,7 +79,7 @@ grant_refresh_token(struct token_ctx *t)
 		subj.client_id = live.client_id;
 		subj.user_id = live.user_id;
 		subj.grant_id = live.grant_id;
-		audit_event(t->app->store, &t->origin, "token.scope_escalation",
+		audit_event(t->app, &t->origin, "token.scope_escalation",
 		    &subj, NULL);
 		oauth_error_reply(t->resp, OE_INVALID_SCOPE,
 		    "a refresh cannot widen the granted scope", false);
@@ -109,6 +109,6 @@ grant_refresh_token(struct token_ctx *t)
 	subj.client_id = live.client_id;
 	subj.user_id = live.user_id;
 	subj.grant_id = live.grant_id;
-	audit_event(t->app->store, &t->origin, "token.refreshed", &subj, NULL);
+	audit_event(t->app, &t->origin, "token.refreshed", &subj, NULL);
 	issue_reply(t->app, t->resp, &is);
 }

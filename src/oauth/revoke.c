@@ -47,7 +47,7 @@ oauth_revoke(struct app *app, const struct http_request *req,
 		s.user_id = t.user_id;
 		s.grant_id = t.grant_id;
 		if (rc == GH_OK)
-			audit_event(app->store, &o, "token.revoked", &s,
+			audit_event(app, &o, "token.revoked", &s,
 			    t.kind == TOKEN_REFRESH ?
 			    "{\"kind\":\"refresh\",\"scope\":\"family\"}" :
 			    "{\"kind\":\"access\"}");

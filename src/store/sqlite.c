@@ -207,6 +207,7 @@ ops_init(void)
 	sqlite_ident_ops(&ops);
 	sqlite_token_ops(&ops);
 	sqlite_key_ops(&ops);
+	sqlite_gov_ops(&ops);
 }
 
 enum gh_err
@@ -248,4 +249,50 @@ sqlite_store_open(const char *path, struct store **out)
 fail:
 	sqlite_close(&db->base);
 	return rc == GH_OK ? GH_ERR_STORE : rc;
+}
+
+enum gh_err
+sq_step_done(struct sqlite_store *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : sq_error(db, rc);
+}
+
+enum gh_err
+sq_finish_tx(struct sqlite_store *db, enum gh_err rc)
+{
+	if (rc == GH_OK && (rc = sq_exec_simple(db, S_COMMIT)) == GH_OK)
+		return GH_OK;
+	(void)sq_exec_simple(db, S_ROLLBACK);
+	return rc;
+}
+
+static const char *
+col_or_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
+	    (const char *)sqlite3_column_text(st, i);
+}
+
+void
+sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = sq_col_int(st, 0);
+	r->time = sq_col_int(st, 1);
+	r->type = col_or_null(st, 2);
+	r->actor = col_or_null(st, 3);
+	r->client_id = col_or_null(st, 4);
+	r->user_id = col_or_null(st, 5);
+	r->grant_id = col_or_null(st, 6);
+	r->remote_addr = col_or_null(st, 7);
+	r->user_agent = col_or_null(st, 8);
+	r->detail = col_or_null(st, 9);
+	if (sqlite3_column_bytes(st, 10) == GH_HASH_BYTES)
+		memcpy(r->prev_hash, sqlite3_column_blob(st, 10),
+		    GH_HASH_BYTES);
+	if (sqlite3_column_bytes(st, 11) == GH_HASH_BYTES)
+		memcpy(r->hash, sqlite3_column_blob(st, 11), GH_HASH_BYTES);
 }

@@ -33,6 +33,12 @@ enum stmt_id {
 	S_TOKEN_INSERT, S_TOKEN_LIVE, S_TOKEN_GET, S_REFRESH_ROTATE,
 	S_TOKEN_REVOKE, S_GRANT_TOUCH,
 	S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SINCE,
+	S_ALERT_RAISE, S_ALERT_LIST, S_ALERT_ACK, S_ALERT_CLAIM,
+	S_ALERT_DELIVERED, S_ALERT_RETRY,
+	S_SIGHT_GET, S_SIGHT_PUT,
+	S_USAGE_GRANTS, S_USAGE_SCOPES, S_USAGE_TOKENS, S_USAGE_SIGHTS,
+	S_USAGE_ALERTS, S_AUDIT_CLIENT_FIRST, S_AUDIT_CLIENT_LAST,
+	S_AUDIT_OF_CLIENT, S_GRANTS_EXPIRE,
 	S_COUNT
 };
 
@@ -87,5 +93,12 @@ int64_t	sq_col_int(sqlite3_stmt *st, int i);
 void		 sqlite_ident_ops(struct store_ops *ops);
 void		 sqlite_token_ops(struct store_ops *ops);
 void		 sqlite_key_ops(struct store_ops *ops);
+void		 sqlite_gov_ops(struct store_ops *ops);
+
+/* shared by the operation files */
+enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);
+enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
+/* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
+void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
 
 #endif

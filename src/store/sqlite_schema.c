@@ -131,6 +131,36 @@ const char *const sqlite_migrations[] = {
 	"ALTER TABLE audit_events ADD COLUMN hash BLOB;",
 	/* 6: per-client network allowlist (CIDR blocks, space-separated) */
 	"ALTER TABLE clients ADD COLUMN networks TEXT NOT NULL DEFAULT '';",
+	/* 7: governance: alerts (and their webhook outbox), grant sightings */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  client_id TEXT,"
+	"  user_id TEXT,"
+	"  grant_id TEXT,"
+	"  summary TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  dedupe_key TEXT NOT NULL,"
+	"  acked_at INTEGER,"
+	"  acked_by TEXT,"
+	"  delivered_at INTEGER,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL);"
+	"CREATE INDEX alerts_key ON alerts(dedupe_key, time);"
+	"CREATE INDEX alerts_client ON alerts(client_id, id);"
+	"CREATE INDEX alerts_outbox ON alerts(next_attempt_at) "
+	"  WHERE delivered_at IS NULL;"
+	"CREATE TABLE grant_sightings ("
+	"  grant_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"			/* net or ua */
+	"  value TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (grant_id, kind, value)) WITHOUT ROWID;"
+	"CREATE INDEX families_grant ON families(grant_id);",
 };
 
 const int sqlite_migration_count =
@@ -144,6 +174,12 @@ const int sqlite_migration_count =
 	"networks"
 #define USER_COLS "id, username, password_hash, status, created_at, " \
 	"name, email, email_verified"
+#define ALERT_COLS "id, time, rule, severity, coalesce(client_id, ''), " \
+	"coalesce(user_id, ''), coalesce(grant_id, ''), summary, evidence, " \
+	"dedupe_key, coalesce(acked_at, 0), coalesce(acked_by, ''), " \
+	"coalesce(delivered_at, 0), attempts, next_attempt_at"
+#define AUDIT_COLS "seq, time, type, actor, client_id, user_id, " \
+	"grant_id, remote_addr, user_agent, detail, prev_hash, hash"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
 	"activate_at, coalesce(retire_at, 0)"
 
@@ -285,7 +321,61 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit_events "
 	    "ORDER BY seq DESC LIMIT 1",
-	[S_AUDIT_SINCE] = "SELECT seq, time, type, actor, client_id, user_id, "
-	    "grant_id, remote_addr, user_agent, detail, prev_hash, hash "
+	[S_AUDIT_SINCE] = "SELECT " AUDIT_COLS " "
 	    "FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+
+	/* governance (sqlite_gov.c) */
+	/* one statement: no second open alert with the same key while quiet */
+	[S_ALERT_RAISE] = "INSERT INTO alerts (time, rule, severity, "
+	    "client_id, user_id, grant_id, summary, evidence, dedupe_key, "
+	    "next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE dedupe_key = ?9 "
+	    "AND time >= ?10 AND acked_at IS NULL)",
+	[S_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts "
+	    "WHERE (?1 = 0 OR acked_at IS NULL) "
+	    "AND (?2 IS NULL OR client_id = ?2) ORDER BY id DESC LIMIT ?3",
+	[S_ALERT_ACK] = "UPDATE alerts SET acked_at = ?2, acked_by = ?3 "
+	    "WHERE id = ?1 AND acked_at IS NULL",
+	/* one statement leases a batch: concurrent claimers never share */
+	[S_ALERT_CLAIM] = "UPDATE alerts SET next_attempt_at = ?3 "
+	    "WHERE id IN (SELECT id FROM alerts WHERE delivered_at IS NULL "
+	    "AND next_attempt_at <= ?1 AND time >= ?2 ORDER BY id LIMIT ?4) "
+	    "RETURNING " ALERT_COLS,
+	[S_ALERT_DELIVERED] = "UPDATE alerts SET delivered_at = ?2, "
+	    "attempts = attempts + 1 WHERE id = ?1",
+	[S_ALERT_RETRY] = "UPDATE alerts SET attempts = attempts + 1, "
+	    "next_attempt_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
+	[S_SIGHT_GET] = "SELECT count(*), coalesce(sum(value = ?3), 0) "
+	    "FROM grant_sightings WHERE grant_id = ?1 AND kind = ?2",
+	[S_SIGHT_PUT] = "INSERT INTO grant_sightings (grant_id, kind, value, "
+	    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4) "
+	    "ON CONFLICT DO UPDATE SET last_seen = ?4, hits = hits + 1",
+	[S_USAGE_GRANTS] = "SELECT count(*), count(DISTINCT user_id) "
+	    "FROM grants WHERE client_id = ?1 AND revoked_at IS NULL",
+	[S_USAGE_SCOPES] = "SELECT DISTINCT scope FROM grants "
+	    "WHERE client_id = ?1 AND revoked_at IS NULL LIMIT 256",
+	/* live by ancestry, walked from the client's grants */
+	[S_USAGE_TOKENS] = "SELECT count(*) FROM grants g "
+	    "JOIN families f ON f.grant_id = g.id "
+	    "JOIN tokens t ON t.family_id = f.id "
+	    "JOIN clients c ON c.id = g.client_id "
+	    "JOIN users u ON u.id = g.user_id "
+	    "WHERE g.client_id = ?1 AND g.revoked_at IS NULL "
+	    "AND f.revoked_at IS NULL AND t.revoked_at IS NULL "
+	    "AND t.rotated_at IS NULL AND t.expires_at > ?2 "
+	    "AND c.status = 'active' AND u.status = 'active'",
+	[S_USAGE_SIGHTS] = "SELECT s.kind, s.value FROM grant_sightings s "
+	    "JOIN grants g ON g.id = s.grant_id WHERE g.client_id = ?1 "
+	    "ORDER BY s.last_seen DESC LIMIT 64",
+	[S_USAGE_ALERTS] = "SELECT count(*) FROM alerts "
+	    "WHERE client_id = ?1 AND acked_at IS NULL",
+	[S_AUDIT_CLIENT_FIRST] = "SELECT time FROM audit_events "
+	    "WHERE client_id = ?1 AND type = ?2 ORDER BY seq LIMIT 1",
+	[S_AUDIT_CLIENT_LAST] = "SELECT time FROM audit_events "
+	    "WHERE client_id = ?1 AND type = ?2 ORDER BY seq DESC LIMIT 1",
+	[S_AUDIT_OF_CLIENT] = "SELECT " AUDIT_COLS " FROM audit_events "
+	    "WHERE client_id = ?1 AND time >= ?2 ORDER BY seq DESC LIMIT ?3",
+	[S_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = ?2, "
+	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
+	    "AND coalesce(last_used_at, created_at) < ?1",
 };

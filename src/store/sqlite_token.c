@@ -15,28 +15,13 @@
 
 #define DB(s) ((struct sqlite_store *)(s))
 
-static enum gh_err
-step_done(struct sqlite_store *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GH_OK : sq_error(db, rc);
-}
+#define step_done sq_step_done
+#define finish_tx sq_finish_tx
 
 static enum gh_err
 begin(struct sqlite_store *db)
 {
 	return sq_exec_simple(db, S_BEGIN);
-}
-
-static enum gh_err
-finish_tx(struct sqlite_store *db, enum gh_err rc)
-{
-	if (rc == GH_OK && (rc = sq_exec_simple(db, S_COMMIT)) == GH_OK)
-		return GH_OK;
-	(void)sq_exec_simple(db, S_ROLLBACK);
-	return rc;
 }
 
 static enum gh_err
@@ -515,13 +500,6 @@ out:
 	return sq_release(db, rc);
 }
 
-static const char *
-col_or_null(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
-	    (const char *)sqlite3_column_text(st, i);
-}
-
 static enum gh_err
 audit_each(struct store *s, int64_t after, unsigned limit,
     bool (*fn)(void *, const struct audit_row *), void *ctx)
@@ -536,23 +514,7 @@ audit_each(struct store *s, int64_t after, unsigned limit,
 		sqlite3_bind_int64(st, 1, after);
 		sqlite3_bind_int64(st, 2, limit);
 		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-			memset(&r, 0, sizeof(r));
-			r.seq = sq_col_int(st, 0);
-			r.time = sq_col_int(st, 1);
-			r.type = col_or_null(st, 2);
-			r.actor = col_or_null(st, 3);
-			r.client_id = col_or_null(st, 4);
-			r.user_id = col_or_null(st, 5);
-			r.grant_id = col_or_null(st, 6);
-			r.remote_addr = col_or_null(st, 7);
-			r.user_agent = col_or_null(st, 8);
-			r.detail = col_or_null(st, 9);
-			if (sqlite3_column_bytes(st, 10) == GH_HASH_BYTES)
-				memcpy(r.prev_hash, sqlite3_column_blob(st, 10),
-				    GH_HASH_BYTES);
-			if (sqlite3_column_bytes(st, 11) == GH_HASH_BYTES)
-				memcpy(r.hash, sqlite3_column_blob(st, 11),
-				    GH_HASH_BYTES);
+			sq_audit_from_row(st, &r);
 			if (!fn(ctx, &r))
 				break;
 		}

@@ -106,6 +106,29 @@ FWD(audit_append, (struct store *s, const struct audit_row *r), (s, r))
 FWD(audit_each, (struct store *s, int64_t after, unsigned limit,
     bool (*fn)(void *, const struct audit_row *), void *ctx),
     (s, after, limit, fn, ctx))
+FWD(alert_raise, (struct store *s, struct alert_row *a, int64_t quiet,
+    bool *raised), (s, a, quiet, raised))
+FWD(alert_each, (struct store *s, bool open_only, const char *cid,
+    unsigned limit, bool (*fn)(void *, const struct alert_row *),
+    void *ctx), (s, open_only, cid, limit, fn, ctx))
+FWD(alert_ack, (struct store *s, int64_t id, const char *by, int64_t now),
+    (s, id, by, now))
+FWD(alert_claim, (struct store *s, int64_t now, int64_t since,
+    int64_t lease, unsigned limit,
+    bool (*fn)(void *, const struct alert_row *), void *ctx),
+    (s, now, since, lease, limit, fn, ctx))
+FWD(alert_delivery, (struct store *s, int64_t id, bool ok, int64_t now,
+    int64_t next), (s, id, ok, now, next))
+FWD(grant_sighting, (struct store *s, const char *gid, const char *kind,
+    const char *value, int64_t now, enum sighting *out),
+    (s, gid, kind, value, now, out))
+FWD(client_usage, (struct store *s, const char *cid, int64_t now,
+    struct client_usage *out), (s, cid, now, out))
+FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
+    unsigned limit, bool (*fn)(void *, const struct audit_row *),
+    void *ctx), (s, cid, since, limit, fn, ctx))
+FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
+    unsigned *count), (s, before, now, count))
 
 void
 store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])

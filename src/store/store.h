@@ -318,6 +318,92 @@ void		audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
 		    const uint8_t prev[GH_HASH_BYTES],
 		    const struct audit_row *r, uint8_t out[GH_HASH_BYTES]);
 
+/*
+ * Governance (governance/): alerts, where grants are used from, and the
+ * usage figures of the app inventory.
+ */
+struct alert_row {
+	int64_t		 id;
+	int64_t		 time;
+	char		 rule[32];		/* e.g. "refresh_reuse" */
+	char		 severity[8];		/* low, medium, high */
+	char		 client_id[GH_MAX_CLIENT_ID_LEN];	/* "" if none */
+	char		 user_id[GH_ID_LEN];
+	char		 grant_id[GH_ID_LEN];
+	char		 summary[GH_MAX_ALERT_TEXT];
+	char		 evidence[GH_MAX_ALERT_EVIDENCE];	/* JSON object */
+	char		 dedupe_key[GH_MAX_ALERT_KEY];
+	int64_t		 acked_at;		/* 0: open */
+	char		 acked_by[GH_MAX_NAME_FIELD];
+	int64_t		 delivered_at;		/* webhook; 0: not yet */
+	int64_t		 attempts;
+	int64_t		 next_attempt_at;
+};
+
+/*
+ * Store alert `a` (time, rule, severity, ids, summary, evidence, key)
+ * unless an open alert with the same dedupe key was raised at or after
+ * `quiet_since`; one statement decides. *raised tells which, a->id is set.
+ */
+enum gh_err	store_alert_raise(struct store *s, struct alert_row *a,
+		    int64_t quiet_since, bool *raised);
+/* Newest first; open_only: unacknowledged; client_id NULL: any client. */
+enum gh_err	store_alert_each(struct store *s, bool open_only,
+		    const char *client_id, unsigned limit,
+		    bool (*fn)(void *ctx, const struct alert_row *a), void *ctx);
+/* GH_ERR_NOT_FOUND if there is no such open alert. */
+enum gh_err	store_alert_ack(struct store *s, int64_t id, const char *by,
+		    int64_t now);
+/*
+ * Webhook outbox: lease up to `limit` undelivered alerts raised since
+ * `since` whose next attempt is due at `now`, until `lease_until` (one
+ * statement, so two nodes never deliver the same lease), and pass each to
+ * fn. Then report each with store_alert_delivery(): delivered, or the time
+ * of the next attempt.
+ */
+enum gh_err	store_alert_claim(struct store *s, int64_t now, int64_t since,
+		    int64_t lease_until, unsigned limit,
+		    bool (*fn)(void *ctx, const struct alert_row *a), void *ctx);
+enum gh_err	store_alert_delivery(struct store *s, int64_t id,
+		    bool delivered, int64_t now, int64_t next_attempt);
+
+/*
+ * Record that a grant was used from network or user agent `value` (kind
+ * "net" or "ua"). *out: KNOWN (seen before), FIRST (the grant's first of
+ * that kind) or NEW (the grant was used from others before, never this).
+ * At most GH_MAX_SIGHTINGS values are kept per grant and kind.
+ */
+enum sighting { SIGHTING_KNOWN, SIGHTING_FIRST, SIGHTING_NEW };
+enum gh_err	store_grant_sighting(struct store *s, const char *grant_id,
+		    const char *kind, const char *value, int64_t now,
+		    enum sighting *out);
+
+/* What the inventory shows of one client, besides its registration. */
+struct client_usage {
+	unsigned	 grants;		/* live grants */
+	unsigned	 users;			/* users with a live grant */
+	unsigned	 live_tokens;
+	unsigned	 open_alerts;
+	int64_t		 first_issued;		/* 0: never */
+	int64_t		 last_issued;
+	int64_t		 last_refresh;
+	char		 granted_scopes[GH_MAX_SCOPE_LEN];	/* union */
+	char		 networks[256];		/* latest first, spaces */
+	char		 agents[GH_MAX_UA_LEN * 2];	/* latest first, "\n" */
+};
+enum gh_err	store_client_usage(struct store *s, const char *client_id,
+		    int64_t now, struct client_usage *out);
+/* One client's audit events with time >= since, newest first. */
+enum gh_err	store_audit_of_client(struct store *s, const char *client_id,
+		    int64_t since, unsigned limit,
+		    bool (*fn)(void *ctx, const struct audit_row *r), void *ctx);
+/*
+ * Hygiene: revoke (reason "unused") every live grant neither used nor
+ * created since `before`, in one statement. *count: grants revoked.
+ */
+enum gh_err	store_grant_expire_unused(struct store *s, int64_t before,
+		    int64_t now, unsigned *count);
+
 /* text forms used by the store and the admin command */
 const char     *client_status_name(enum client_status st);
 const char     *client_auth_name(enum client_auth a);

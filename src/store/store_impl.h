@@ -90,6 +90,28 @@ struct store_ops {
 			    void *);
 	enum gh_err	(*audit_append)(struct store *,
 			    const struct audit_row *);
+	enum gh_err	(*alert_raise)(struct store *, struct alert_row *,
+			    int64_t, bool *);
+	enum gh_err	(*alert_each)(struct store *, bool, const char *,
+			    unsigned, bool (*)(void *, const struct alert_row *),
+			    void *);
+	enum gh_err	(*alert_ack)(struct store *, int64_t, const char *,
+			    int64_t);
+	enum gh_err	(*alert_claim)(struct store *, int64_t, int64_t,
+			    int64_t, unsigned,
+			    bool (*)(void *, const struct alert_row *), void *);
+	enum gh_err	(*alert_delivery)(struct store *, int64_t, bool,
+			    int64_t, int64_t);
+	enum gh_err	(*grant_sighting)(struct store *, const char *,
+			    const char *, const char *, int64_t,
+			    enum sighting *);
+	enum gh_err	(*client_usage)(struct store *, const char *, int64_t,
+			    struct client_usage *);
+	enum gh_err	(*audit_of_client)(struct store *, const char *,
+			    int64_t, unsigned,
+			    bool (*)(void *, const struct audit_row *), void *);
+	enum gh_err	(*grant_expire_unused)(struct store *, int64_t,
+			    int64_t, unsigned *);
 };
 
 struct store {

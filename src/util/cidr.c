@@ -1,5 +1,6 @@
 /* cidr.c - see cidr.h. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cidr.h"
@@ -94,4 +95,32 @@ cidr_list_match(const char *list, const char *addr)
 		if (parse_block(w, &n) && inside(&n, family, a))
 			return true;
 	return false;
+}
+
+bool
+cidr_network_of(const char *addr, char *out, size_t outsz)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	unsigned char	 a[16], *v4;
+	char		 text[INET6_ADDRSTRLEN];
+	int		 family, n;
+
+	memset(a, 0, sizeof(a));
+	if (!parse_addr(addr, &family, a))
+		return false;
+	if (family == AF_INET6 && memcmp(a, mapped, sizeof(mapped)) == 0) {
+		memmove(a, a + 12, 4);
+		family = AF_INET;
+	}
+	if (family == AF_INET) {
+		v4 = a;
+		n = snprintf(out, outsz, "%u.%u.%u.0/24", v4[0], v4[1], v4[2]);
+	} else {
+		memset(a + 6, 0, 10);
+		if (inet_ntop(AF_INET6, a, text, sizeof(text)) == NULL)
+			return false;
+		n = snprintf(out, outsz, "%s/48", text);
+	}
+	return n > 0 && (size_t)n < outsz;
 }

@@ -56,6 +56,10 @@
 #define GH_HASH_HEX		(GH_HASH_BYTES * 2)
 
 /* config */
+#define GH_MAX_ALERT_TEXT	256	/* an alert's one-line summary */
+#define GH_MAX_ALERT_EVIDENCE	1024	/* an alert's evidence, JSON */
+#define GH_MAX_ALERT_KEY	256	/* an alert's de-duplication key */
+#define GH_MAX_SIGHTINGS	32	/* networks or agents kept per grant */
 #define GH_MAX_CONF_FILE	65536
 #define GH_MAX_PATH		1024
 

@@ -141,6 +141,15 @@ class Server:
         finally:
             con.close()
 
+    def execute(self, sql, *params):
+        """Change the database behind the server's back (policy tests)."""
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            con.execute(sql, params)
+            con.commit()
+        finally:
+            con.close()
+
     def audit_types(self):
         return [r[0] for r in self.query(
             "SELECT type FROM audit_events ORDER BY seq")]

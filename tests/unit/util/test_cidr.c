@@ -40,12 +40,30 @@ test_match(void **state)
 	assert_false(cidr_list_match("", "127.0.0.1"));
 }
 
+static void
+test_network_of(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_true(cidr_network_of("203.0.113.77", out, sizeof(out)));
+	assert_string_equal(out, "203.0.113.0/24");
+	assert_true(cidr_network_of("::ffff:203.0.113.9", out, sizeof(out)));
+	assert_string_equal(out, "203.0.113.0/24");
+	assert_true(cidr_network_of("2001:db8:abcd:12::1", out, sizeof(out)));
+	assert_string_equal(out, "2001:db8:abcd::/48");
+	assert_false(cidr_network_of("203.0.113", out, sizeof(out)));
+	assert_false(cidr_network_of("", out, sizeof(out)));
+	assert_false(cidr_network_of("10.0.0.1", out, 8));	/* too small */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_network_of),
 	};
 
 	return cmocka_run_group_tests_name("util/cidr", tests, NULL, NULL);

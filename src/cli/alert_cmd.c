@@ -1,0 +1,121 @@
+/*
+ * alert_cmd.c - `gatehouse alert list|ack`: the alerts the anomaly rules
+ * and hygiene policies raised, and acknowledging them (audited, with the
+ * actor). An acknowledged alert may be raised again by a new incident.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/audit.h"
+#include "../util/clock.h"
+#include "../util/str.h"
+
+static const struct opt_spec alert_opts[] = {
+	{ "--all", false, false },
+	{ "--client", true, false },
+	{ "--json", false, false },
+	{ "--by", true, false },
+	{ NULL, false, false },
+};
+
+json_t *
+cli_alert_json(const struct alert_row *a)
+{
+	json_t *ev = json_loads(a->evidence, 0, NULL);
+
+	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
+	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
+	    "time", (json_int_t)a->time, "rule", a->rule,
+	    "severity", a->severity,
+	    "client_id", a->client_id[0] ? a->client_id : NULL,
+	    "user_id", a->user_id[0] ? a->user_id : NULL,
+	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
+	    "summary", a->summary, "evidence", ev ? ev : json_object(),
+	    "status", a->acked_at ? "acknowledged" : "open",
+	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
+	    "acked_by", a->acked_at ? a->acked_by : NULL,
+	    "delivered_at", a->delivered_at ?
+	    json_integer(a->delivered_at) : json_null());
+}
+
+static bool
+print_alert(void *ctx, const struct alert_row *a)
+{
+	if (*(bool *)ctx)
+		return cli_print_json(cli_alert_json(a));
+	printf("%-6lld %-6s %-20s %-20s %-5s %s\n", (long long)a->id,
+	    a->severity, a->rule, a->client_id[0] ? a->client_id : "-",
+	    a->acked_at ? "ack" : "open", a->summary);
+	return true;
+}
+
+static int
+alert_list(struct app *app, const struct args *a)
+{
+	bool as_json = args_flag(a, "--json");
+
+	if (!as_json)
+		printf("%-6s %-6s %-20s %-20s %-5s %s\n", "ID", "SEV", "RULE",
+		    "CLIENT_ID", "STATE", "SUMMARY");
+	return store_alert_each(app->store, !args_flag(a, "--all"),
+	    args_get(a, "--client"), 1000, print_alert, &as_json) == GH_OK ?
+	    0 : 1;
+}
+
+static int
+alert_ack(struct app *app, const struct args *a)
+{
+	struct audit_origin	 o = { NULL, NULL, "admin" };
+	const char		*by = args_get(a, "--by");
+	char			*end = NULL, detail[256];
+	long long		 id;
+	enum gh_err		 rc;
+
+	if (a->npositional != 1 || (id = strtoll(a->positional[0], &end,
+	    10)) <= 0 || *end != '\0' || (by && (strlen(by) >= 64 ||
+	    str_has_ctl(by) || strchr(by, '"') || strchr(by, '\\')))) {
+		fprintf(stderr, "usage: gatehouse alert ack ID [--by NAME]\n");
+		return 2;
+	}
+	if (by == NULL)
+		by = "admin";
+	rc = store_alert_ack(app->store, id, by, clock_now());
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
+		    "no such open alert" : "could not acknowledge");
+		return 1;
+	}
+	snprintf(detail, sizeof(detail), "{\"alert_id\":%lld,\"by\":\"%s\"}",
+	    id, by);
+	audit_event(app, &o, "alert.acknowledged", NULL, detail);
+	printf("alert %lld acknowledged\n", id);
+	return 0;
+}
+
+int
+cmd_alert(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	int		 ret;
+
+	if (!args_parse(argc - 1, argv + 1, alert_opts, &a))
+		return 2;
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "ack") != 0) {
+		fprintf(stderr, "usage: gatehouse alert list [--all] "
+		    "[--client ID] [--json] | ack ID [--by NAME]\n");
+		return 2;
+	}
+	if (!cli_open(config_path, &app))
+		return 1;
+	ret = strcmp(sub, "list") == 0 ? alert_list(&app, &a) :
+	    alert_ack(&app, &a);
+	cli_close(&app);
+	return ret;
+}

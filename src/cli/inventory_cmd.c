@@ -1,0 +1,130 @@
+/*
+ * inventory_cmd.c - `gatehouse inventory [--json]`: every app that holds
+ * or can obtain access, riskiest first, with what it holds, how it is
+ * used and why its risk score is what it is (governance/inventory.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../governance/inventory.h"
+#include "../util/clock.h"
+
+static const struct opt_spec inventory_opts[] = {
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+struct collected {
+	const struct conf	*conf;
+	int64_t			 now;
+	json_t			*items;
+};
+
+static bool
+collect(void *ctx, const struct client_row *c, const struct client_usage *u,
+    const struct risk *r)
+{
+	struct collected *k = ctx;
+
+	json_array_append_new(k->items, inventory_json(k->conf, c, u, r,
+	    k->now));
+	return true;
+}
+
+static int
+by_risk(const void *a, const void *b)
+{
+	json_int_t ra = json_integer_value(json_object_get(
+	    *(json_t *const *)a, "risk"));
+	json_int_t rb = json_integer_value(json_object_get(
+	    *(json_t *const *)b, "risk"));
+
+	return ra < rb ? 1 : ra > rb ? -1 : 0;
+}
+
+/* the inventory as a JSON array, riskiest first (admin command, API) */
+json_t *
+cli_inventory(struct app *app)
+{
+	struct collected k = { &app->conf, clock_now(), json_array() };
+	json_t		**v;
+	json_t		 *sorted;
+	size_t		  i, n;
+
+	if (k.items == NULL || inventory_each(app, k.now, collect, &k) !=
+	    GH_OK) {
+		json_decref(k.items);
+		return NULL;
+	}
+	n = json_array_size(k.items);
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		json_decref(k.items);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(k.items, i);
+	qsort(v, n, sizeof(*v), by_risk);
+	sorted = json_array();
+	for (i = 0; sorted && i < n; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(k.items);
+	return sorted;
+}
+
+static void
+print_row(json_t *o)
+{
+	json_t		*f = json_object_get(o, "risk_factors"), *x;
+	size_t		 i;
+
+	printf("%-4lld %-20s %-12s %-16s %-12s %6lld %6lld  ",
+	    (long long)json_integer_value(json_object_get(o, "risk")),
+	    json_string_value(json_object_get(o, "client_id")),
+	    json_string_value(json_object_get(o, "status")),
+	    json_string_value(json_object_get(o, "owner")),
+	    json_string_value(json_object_get(o, "type")),
+	    (long long)json_integer_value(json_object_get(o, "users")),
+	    (long long)json_integer_value(json_object_get(o, "live_tokens")));
+	json_array_foreach(f, i, x)
+		printf("%s%s", i ? "," : "", json_string_value(x));
+	printf("\n");
+}
+
+int
+cmd_inventory(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	json_t		*all, *o;
+	size_t		 i;
+	int		 ret = 0;
+
+	if (!args_parse(argc, argv, inventory_opts, &a) || a.npositional) {
+		fprintf(stderr, "usage: gatehouse inventory [--json]\n");
+		return 2;
+	}
+	if (!cli_open(config_path, &app))
+		return 1;
+	if ((all = cli_inventory(&app)) == NULL) {
+		fprintf(stderr, "gatehouse: could not read the inventory\n");
+		ret = 1;
+	} else if (args_flag(&a, "--json")) {
+		json_array_foreach(all, i, o)
+			(void)cli_print_json(json_incref(o));
+	} else {
+		printf("%-4s %-20s %-12s %-16s %-12s %6s %6s  %s\n", "RISK",
+		    "CLIENT_ID", "STATUS", "OWNER", "TYPE", "USERS", "TOKENS",
+		    "FACTORS");
+		json_array_foreach(all, i, o)
+			print_row(o);
+	}
+	json_decref(all);
+	cli_close(&app);
+	return ret;
+}

@@ -1,0 +1,42 @@
+/*
+ * gov.h - the server's in-memory governance state: what the stateful
+ * rules remember between events (per-client rate windows, failed
+ * authentication bursts, recently recorded grant sightings), and the
+ * webhook delivery thread. The admin command has none (app->gov NULL):
+ * its alerts are stored and delivered by the next running server.
+ *
+ * State is per node: on several nodes each counts its own share.
+ */
+#ifndef GH_GOV_H
+#define GH_GOV_H
+
+#include "../app.h"
+#include "rate.h"
+
+struct gov;
+
+enum gh_err	gov_start(struct app *app, struct gov **out);
+void		gov_stop(struct gov *g);
+/* Wake the webhook thread (NULL-safe, never blocks on delivery). */
+void		gov_wake(struct gov *g);
+
+/*
+ * One failed client authentication; true exactly when the count in the
+ * current window reaches the threshold (*count receives it).
+ */
+bool		gov_auth_failed(struct gov *g, const char *client_id,
+		    int64_t now, int64_t window, int64_t threshold,
+		    unsigned *count);
+/* One token issued or refreshed; true if the client's rate spikes. */
+bool		gov_token_event(struct gov *g, struct app *app,
+		    const char *client_id, int64_t now,
+		    struct rate_verdict *v);
+/*
+ * True if this (grant, kind, value) was recorded in the store within the
+ * last few minutes, so the store need not be asked again; otherwise
+ * notes it and returns false.
+ */
+bool		gov_seen_recently(struct gov *g, const char *grant_id,
+		    const char *kind, const char *value, int64_t now);
+
+#endif

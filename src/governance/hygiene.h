@@ -1,0 +1,19 @@
+/*
+ * hygiene.h - the standing policies, applied by the server's upkeep pass:
+ *  - grant_unused_days: grants neither used nor created for N days are
+ *    revoked (reason "unused"; one statement, tokens die by ancestry);
+ *  - client_unused_days: clients without a token issued or refreshed for
+ *    M days raise a "client_unused" alert, or are disabled when
+ *    client_unused_action is "disable";
+ *  - secret_max_age_days: client secrets older than K days raise a
+ *    "stale_secret" alert.
+ * A standing condition raises one alert until it is acknowledged.
+ */
+#ifndef GH_HYGIENE_H
+#define GH_HYGIENE_H
+
+#include "../app.h"
+
+void	hygiene_pass(struct app *app, int64_t now);
+
+#endif

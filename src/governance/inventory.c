@@ -1,0 +1,183 @@
+/* inventory.c - see inventory.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+#include "../util/str.h"
+
+#define DAY		86400
+#define MAX_CLIENTS	4096	/* one walk lists at most this many */
+
+int64_t
+inventory_idle_days(const struct client_row *c, const struct client_usage *u,
+    int64_t now)
+{
+	int64_t last = c->created_at;
+
+	if (u->last_issued > last)
+		last = u->last_issued;
+	if (u->last_refresh > last)
+		last = u->last_refresh;
+	return now > last ? (now - last) / DAY : 0;
+}
+
+static unsigned
+count_words(const char *list)
+{
+	struct slice	w;
+	unsigned	n = 0;
+
+	while (words_next(&list, &w))
+		n++;
+	return n;
+}
+
+static void
+factor(struct risk *r, const char *name, int points)
+{
+	if (r->n < RISK_MAX_FACTORS)
+		r->factors[r->n++] = name;
+	r->score += points;
+}
+
+void
+inventory_risk(const struct conf *conf, const struct client_row *c,
+    const struct client_usage *u, int64_t now, struct risk *r)
+{
+	int64_t	secret_at = c->secret_rotated_at ? c->secret_rotated_at :
+	    c->created_at;
+	int	alerts;
+
+	memset(r, 0, sizeof(*r));
+	if (count_words(c->scopes) > 4)
+		factor(r, "broad_scopes", 15);
+	if (c->auth_method == AUTH_SECRET_BASIC ||
+	    c->auth_method == AUTH_SECRET_POST)
+		factor(r, "shared_secret", 10);
+	if (c->is_public && words_has(c->scopes, "offline_access"))
+		factor(r, "public_offline_access", 20);
+	if (conf->client_unused_days > 0 && c->status == CLIENT_ACTIVE &&
+	    inventory_idle_days(c, u, now) >= conf->client_unused_days)
+		factor(r, u->grants ? "unused_with_live_grants" : "unused",
+		    u->grants ? 30 : 15);
+	if (conf->secret_max_age_days > 0 && c->has_secret &&
+	    (now - secret_at) / DAY >= conf->secret_max_age_days)
+		factor(r, "stale_secret", 15);
+	if (!c->is_public && c->networks[0] == '\0')
+		factor(r, "no_network_allowlist", 5);
+	if (u->open_alerts) {
+		alerts = u->open_alerts > 3 ? 3 : (int)u->open_alerts;
+		factor(r, "open_alerts", 10 * alerts);
+	}
+	if (r->score > 100)
+		r->score = 100;
+}
+
+static json_t *
+time_or_null(int64_t t)
+{
+	return t ? json_integer(t) : json_null();
+}
+
+static json_t *
+lines(const char *s, char sep)
+{
+	json_t		*a = json_array();
+	const char	*p = s, *e;
+
+	while (a && *p) {
+		e = strchr(p, sep);
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p)
+			json_array_append_new(a, json_stringn(p,
+			    (size_t)(e - p)));
+		p = *e ? e + 1 : e;
+	}
+	return a;
+}
+
+json_t *
+inventory_json(const struct conf *conf, const struct client_row *c,
+    const struct client_usage *u, const struct risk *r, int64_t now)
+{
+	json_t	*factors = json_array();
+	int64_t	 secret_at = c->secret_rotated_at ? c->secret_rotated_at :
+	    c->created_at;
+	unsigned i;
+
+	(void)conf;
+	for (i = 0; factors && i < r->n; i++)
+		json_array_append_new(factors, json_string(r->factors[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:i, "
+	    "s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o}",
+	    "client_id", c->id, "name", c->name, "owner", c->owner,
+	    "status", client_status_name(c->status),
+	    "type", c->is_public ? "public" : "confidential",
+	    "auth_method", client_auth_name(c->auth_method),
+	    "allowed_scopes", lines(c->scopes, ' '),
+	    "granted_scopes", lines(u->granted_scopes, ' '),
+	    "grants", (int)u->grants, "users", (int)u->users,
+	    "live_tokens", (int)u->live_tokens,
+	    "open_alerts", (int)u->open_alerts,
+	    "first_issued", time_or_null(u->first_issued),
+	    "last_issued", time_or_null(u->last_issued),
+	    "last_refresh", time_or_null(u->last_refresh),
+	    "networks", lines(u->networks, ' '),
+	    "user_agents", lines(u->agents, '\n'),
+	    "credential_age_days", c->has_secret ?
+	    json_integer((now - secret_at) / DAY) : json_null(),
+	    "idle_days", (json_int_t)inventory_idle_days(c, u, now),
+	    "risk", r->score, "risk_factors", factors);
+}
+
+struct ids {
+	char	 (*id)[GH_MAX_CLIENT_ID_LEN];
+	size_t	 n;
+};
+
+static bool
+collect(void *ctx, const struct client_row *c)
+{
+	struct ids *ids = ctx;
+
+	str_copy(ids->id[ids->n], sizeof(ids->id[0]), c->id);
+	return ++ids->n < MAX_CLIENTS;
+}
+
+enum gh_err
+inventory_each(struct app *app, int64_t now,
+    bool (*fn)(void *, const struct client_row *, const struct client_usage *,
+    const struct risk *), void *ctx)
+{
+	struct ids		 ids = { NULL, 0 };
+	struct client_row	*c = NULL;
+	struct client_usage	 u;
+	struct risk		 r;
+	enum gh_err		 rc = GH_ERR_NOMEM;
+	size_t			 i;
+
+	/* ids first: the store is not re-entered from inside a walk */
+	if ((ids.id = calloc(MAX_CLIENTS, sizeof(ids.id[0]))) == NULL ||
+	    (c = malloc(sizeof(*c))) == NULL)
+		goto out;
+	if ((rc = store_client_each(app->store, collect, &ids)) != GH_OK)
+		goto out;
+	for (i = 0; i < ids.n; i++) {
+		if ((rc = store_client_get(app->store, ids.id[i], c)) ==
+		    GH_ERR_NOT_FOUND)
+			continue;
+		if (rc != GH_OK ||
+		    (rc = store_client_usage(app->store, c->id, now, &u)) !=
+		    GH_OK)
+			goto out;
+		inventory_risk(&app->conf, c, &u, now, &r);
+		if (!fn(ctx, c, &u, &r))
+			break;
+	}
+	rc = GH_OK;
+out:
+	free(c);
+	free(ids.id);
+	return rc;
+}

@@ -1,0 +1,217 @@
+/*
+ * rules.c - anomaly rules, run inline on every audit event (rules.h).
+ *
+ * Each rule is switched by one setting and names its evidence, so an
+ * alert always says which event, from where, and why it stood out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "gov.h"
+#include "rules.h"
+#include "../util/cidr.h"
+
+/* rules that fire on one event type alone */
+struct simple_rule {
+	const char	*event;
+	const char	*rule;
+	const char	*severity;
+	size_t		 enabled;	/* offset of the switch in conf */
+	const char	*summary;
+};
+
+#define ON(f) offsetof(struct conf, f)
+
+static const struct simple_rule simple_rules[] = {
+	{ "token.reuse_detected", "refresh_reuse", "high",
+	    ON(rule_refresh_reuse), "a rotated refresh token was presented "
+	    "again (likely stolen); its token family was revoked" },
+	{ "code.replayed", "code_replay", "high", ON(rule_code_replay),
+	    "an authorization code was presented a second time; the tokens "
+	    "minted from it were revoked" },
+	{ "client.network_refused", "network_refused", "medium",
+	    ON(rule_network_refused), "a client credential was used from "
+	    "outside the client's network allowlist" },
+	{ "token.scope_escalation", "scope_escalation", "medium",
+	    ON(rule_scope_escalation), "a refresh asked for scopes beyond "
+	    "what the grant holds" },
+	{ "client.quarantined", "client_quarantined", "high", 0,
+	    "the client was quarantined: every grant and token revoked, "
+	    "secret replaced" },
+};
+
+static bool
+enabled(const struct app *app, size_t offset)
+{
+	if (offset == 0)
+		return true;		/* always on */
+	return *(const int64_t *)(const void *)
+	    ((const char *)&app->conf + offset) != 0;
+}
+
+/* what every alert carries about the event that raised it */
+static json_t *
+evidence(const struct audit_row *r)
+{
+	json_t *detail = r->detail ? json_loads(r->detail, 0, NULL) : NULL;
+
+	return json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:o?}", "event",
+	    r->type, "event_time", (json_int_t)r->time, "actor", r->actor,
+	    "remote_addr", r->remote_addr, "user_agent", r->user_agent,
+	    "detail", detail);
+}
+
+static void
+raise_for(struct app *app, const struct audit_row *r, const char *rule,
+    const char *severity, const char *key_part, const char *summary,
+    json_t *ev)
+{
+	struct audit_subject	 s = { r->client_id, r->user_id, r->grant_id };
+	struct alert_spec	 spec = { rule, severity, &s, NULL, summary };
+	char			 key[GH_MAX_ALERT_KEY];
+
+	snprintf(key, sizeof(key), "%s:%s:%s", rule,
+	    r->client_id ? r->client_id : "", key_part ? key_part : "");
+	spec.key = key;
+	(void)alert_raise(app, &spec, ev);
+}
+
+static void
+simple(struct app *app, const struct audit_row *r)
+{
+	char	 part[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(simple_rules) / sizeof(simple_rules[0]); i++) {
+		const struct simple_rule *sr = &simple_rules[i];
+
+		if (strcmp(r->type, sr->event) != 0 ||
+		    !enabled(app, sr->enabled))
+			continue;
+		/* one incident per grant; each quarantine is its own */
+		if (strcmp(sr->rule, "client_quarantined") == 0)
+			snprintf(part, sizeof(part), "%lld", (long long)r->time);
+		else
+			snprintf(part, sizeof(part), "%s",
+			    r->grant_id ? r->grant_id : "");
+		raise_for(app, r, sr->rule, sr->severity, part, sr->summary,
+		    evidence(r));
+	}
+}
+
+/* client authentication: by a disabled client, or a burst of failures */
+static void
+auth_failed(struct app *app, const struct audit_row *r)
+{
+	json_t		*ev;
+	unsigned	 n = 0;
+	char		 summary[GH_MAX_ALERT_TEXT];
+
+	if (r->client_id == NULL)
+		return;
+	if (app->conf.rule_disabled_client_use && r->detail &&
+	    (strstr(r->detail, "\"disabled\"") ||
+	    strstr(r->detail, "\"quarantined\"")))
+		raise_for(app, r, "disabled_client_use", "high", NULL,
+		    "a disabled or quarantined client tried to use its "
+		    "credentials or tokens", evidence(r));
+	if (!gov_auth_failed(app->gov, r->client_id, r->time,
+	    app->conf.rule_auth_fail_window_seconds,
+	    app->conf.rule_auth_fail_burst, &n))
+		return;
+	snprintf(summary, sizeof(summary), "%u failed client "
+	    "authentications within %lld s", n,
+	    (long long)app->conf.rule_auth_fail_window_seconds);
+	ev = evidence(r);
+	json_object_set_new(ev, "failures", json_integer(n));
+	json_object_set_new(ev, "window_seconds",
+	    json_integer(app->conf.rule_auth_fail_window_seconds));
+	raise_for(app, r, "auth_failure_burst", "medium", NULL, summary, ev);
+}
+
+static void
+rate(struct app *app, const struct audit_row *r)
+{
+	struct rate_verdict	 v;
+	char			 summary[GH_MAX_ALERT_TEXT];
+	json_t			*ev;
+
+	if (r->client_id == NULL ||
+	    !gov_token_event(app->gov, app, r->client_id, r->time, &v))
+		return;
+	snprintf(summary, sizeof(summary), "%u tokens issued or refreshed in "
+	    "the current window, %.1f per window before (more than %lldx)",
+	    v.current, v.average, (long long)app->conf.rule_rate_factor);
+	ev = evidence(r);
+	json_object_set_new(ev, "current", json_integer(v.current));
+	json_object_set_new(ev, "baseline_average", json_real(v.average));
+	json_object_set_new(ev, "baseline_windows", json_integer(v.windows));
+	json_object_set_new(ev, "window_seconds",
+	    json_integer(app->conf.rule_rate_window_seconds));
+	raise_for(app, r, "token_rate_spike", "medium", NULL, summary, ev);
+}
+
+/*
+ * Where a grant is used from. Issuance records the baseline; a refresh
+ * from a network or user agent the grant never used before is the
+ * pattern of a stolen refresh token replayed from elsewhere.
+ */
+static void
+sighting(struct app *app, const struct audit_row *r, const char *kind,
+    const char *value, bool alert)
+{
+	enum sighting	 seen = SIGHTING_KNOWN;
+	bool		 is_net = strcmp(kind, "net") == 0;
+	char		 summary[GH_MAX_ALERT_TEXT];
+	char		 part[GH_MAX_ALERT_KEY / 2];
+	json_t		*ev;
+
+	if (gov_seen_recently(app->gov, r->grant_id, kind, value, r->time) ||
+	    store_grant_sighting(app->store, r->grant_id, kind, value,
+	    r->time, &seen) != GH_OK || seen != SIGHTING_NEW || !alert)
+		return;
+	if (is_net ? !app->conf.rule_new_network :
+	    !app->conf.rule_new_user_agent)
+		return;
+	snprintf(summary, sizeof(summary), "a grant was refreshed from a %s "
+	    "it was never used from before: %.100s", is_net ? "network" :
+	    "user agent", value);
+	ev = evidence(r);
+	json_object_set_new(ev, is_net ? "network" : "new_user_agent",
+	    json_string(value));
+	snprintf(part, sizeof(part), "%s:%.80s", r->grant_id, value);
+	raise_for(app, r, is_net ? "new_network" : "new_user_agent",
+	    is_net ? "high" : "medium", part, summary, ev);
+}
+
+static void
+usage(struct app *app, const struct audit_row *r, bool refresh)
+{
+	char net[64];
+
+	if (r->grant_id == NULL)
+		return;
+	if (r->remote_addr && cidr_network_of(r->remote_addr, net,
+	    sizeof(net)))
+		sighting(app, r, "net", net, refresh);
+	sighting(app, r, "ua", r->user_agent && r->user_agent[0] ?
+	    r->user_agent : "-", refresh);
+}
+
+void
+rules_on_event(struct app *app, const struct audit_row *r)
+{
+	if (r->type == NULL)
+		return;
+	simple(app, r);
+	if (strcmp(r->type, "client.auth_failed") == 0) {
+		auth_failed(app, r);
+	} else if (strcmp(r->type, "token.issued") == 0) {
+		usage(app, r, false);
+		rate(app, r);
+	} else if (strcmp(r->type, "token.refreshed") == 0) {
+		usage(app, r, true);
+		rate(app, r);
+	}
+}

@@ -1,0 +1,184 @@
+/* webhook.c - see webhook.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "webhook.h"
+#include "../http/client.h"
+#include "../util/clock.h"
+#include "../util/log.h"
+
+#define BATCH		16	/* alerts held in memory at once */
+#define MAX_AGE		86400	/* older undelivered alerts are not sent */
+#define IDLE_WAIT	1	/* seconds between looks at the outbox */
+
+struct webhook {
+	struct app	*app;
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 stop;
+	bool		 woken;
+	struct alert_row batch[BATCH];
+	unsigned	 n;
+};
+
+static bool
+take(void *ctx, const struct alert_row *a)
+{
+	struct webhook *w = ctx;
+
+	if (w->n < BATCH)
+		w->batch[w->n++] = *a;
+	return w->n < BATCH;
+}
+
+static char *
+payload(const struct app *app, const struct alert_row *a)
+{
+	json_t	*ev = json_loads(a->evidence, 0, NULL);
+	json_t	*o;
+	char	*s;
+
+	o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, "
+	    "s:o}", "type", "gatehouse.alert", "issuer", app->conf.issuer,
+	    "id", (json_int_t)a->id, "time", (json_int_t)a->time,
+	    "rule", a->rule, "severity", a->severity,
+	    "client_id", a->client_id[0] ? a->client_id : NULL,
+	    "user_id", a->user_id[0] ? a->user_id : NULL,
+	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
+	    "summary", a->summary, "evidence", ev ? ev : json_object());
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+static int64_t
+backoff(const struct app *app, int64_t attempts)
+{
+	int64_t d = 1;
+
+	while (attempts-- > 0 && d < app->conf.webhook_max_backoff_seconds)
+		d *= 2;
+	return d < app->conf.webhook_max_backoff_seconds ? d :
+	    app->conf.webhook_max_backoff_seconds;
+}
+
+static void
+deliver(struct webhook *w, const struct alert_row *a)
+{
+	const struct conf *c = &w->app->conf;
+	char		*body = payload(w->app, a);
+	char		 id[24], st[8];
+	int		 status = 0;
+	enum gh_err	 rc = GH_ERR_NOMEM;
+	bool		 ok;
+
+	if (body)
+		rc = http_post_json(c->webhook_url, body, NULL,
+		    (unsigned)c->webhook_timeout_seconds, &status);
+	free(body);
+	ok = rc == GH_OK && status >= 200 && status < 300;
+	(void)store_alert_delivery(w->app->store, a->id, ok, clock_now(),
+	    clock_now() + backoff(w->app, a->attempts));
+	snprintf(id, sizeof(id), "%lld", (long long)a->id);
+	snprintf(st, sizeof(st), "%d", status);
+	if (ok)
+		log_kv(LOG_INFO, "alert_delivered", "id", id, NULL);
+	else
+		log_kv(LOG_WARN, "alert_delivery_failed", "id", id, "status",
+		    st, "error", gh_err_str(rc), NULL);
+}
+
+static void
+pass(struct webhook *w)
+{
+	int64_t		 now = clock_now();
+	unsigned	 i;
+
+	do {
+		w->n = 0;
+		/* leased past any attempt, so a crash mid-batch retries */
+		if (store_alert_claim(w->app->store, now, now - MAX_AGE,
+		    now + w->app->conf.webhook_timeout_seconds * (BATCH + 1),
+		    BATCH, take, w) != GH_OK)
+			return;
+		for (i = 0; i < w->n && !w->stop; i++)
+			deliver(w, &w->batch[i]);
+	} while (w->n == BATCH && !w->stop);
+}
+
+static void *
+run(void *arg)
+{
+	struct webhook	*w = arg;
+	struct timespec	 until;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		w->woken = false;
+		pthread_mutex_unlock(&w->mu);
+		pass(w);
+		pthread_mutex_lock(&w->mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += IDLE_WAIT;
+		while (!w->stop && !w->woken && pthread_cond_timedwait(&w->cv,
+		    &w->mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+enum gh_err
+webhook_start(struct app *app, struct webhook **out)
+{
+	struct webhook *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return GH_ERR_NOMEM;
+	w->app = app;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return GH_ERR_NOMEM;
+	}
+	*out = w;
+	return GH_OK;
+}
+
+void
+webhook_wake(struct webhook *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->woken = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+webhook_stop(struct webhook *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

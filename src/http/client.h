@@ -1,0 +1,21 @@
+/*
+ * client.h - a minimal outbound HTTP/1.1 client for the alert webhook:
+ * one POST of a JSON body to an http:// or https:// URL, with a deadline
+ * on connecting, sending and reading. https verifies the certificate
+ * chain against the system store and the host name.
+ */
+#ifndef GH_HTTP_CLIENT_H
+#define GH_HTTP_CLIENT_H
+
+#include "../util/err.h"
+
+/*
+ * POST `body` as application/json, with optional extra header line
+ * `header` ("Name: value", no CRLF; NULL for none). *status receives the
+ * HTTP status code; GH_OK means a status line was read.
+ */
+enum gh_err	http_post_json(const char *url, const char *body,
+		    const char *header, unsigned timeout_seconds,
+		    int *status);
+
+#endif

@@ -1,0 +1,412 @@
+/*
+ * sqlite_gov.c - SQLite operations for governance: alerts and their
+ * webhook outbox, grant sightings, inventory usage figures, hygiene.
+ *
+ * The decisions that must hold under concurrency are single statements:
+ * raising an alert only if no open one shares its key, and leasing a batch
+ * of alerts for delivery.
+ */
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "../util/str.h"
+
+#define DB(s) ((struct sqlite_store *)(s))
+
+static void
+alert_from_row(sqlite3_stmt *st, struct alert_row *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sq_col_int(st, 0);
+	a->time = sq_col_int(st, 1);
+	sq_col_text(st, 2, a->rule, sizeof(a->rule));
+	sq_col_text(st, 3, a->severity, sizeof(a->severity));
+	sq_col_text(st, 4, a->client_id, sizeof(a->client_id));
+	sq_col_text(st, 5, a->user_id, sizeof(a->user_id));
+	sq_col_text(st, 6, a->grant_id, sizeof(a->grant_id));
+	sq_col_text(st, 7, a->summary, sizeof(a->summary));
+	sq_col_text(st, 8, a->evidence, sizeof(a->evidence));
+	sq_col_text(st, 9, a->dedupe_key, sizeof(a->dedupe_key));
+	a->acked_at = sq_col_int(st, 10);
+	sq_col_text(st, 11, a->acked_by, sizeof(a->acked_by));
+	a->delivered_at = sq_col_int(st, 12);
+	a->attempts = sq_col_int(st, 13);
+	a->next_attempt_at = sq_col_int(st, 14);
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+static enum gh_err
+alert_raise(struct store *s, struct alert_row *a, int64_t quiet_since,
+    bool *raised)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	*raised = false;
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_ALERT_RAISE)) != NULL) {
+		sqlite3_bind_int64(st, 1, a->time);
+		sq_bind_text(st, 2, a->rule);
+		sq_bind_text(st, 3, a->severity);
+		sq_bind_text(st, 4, or_null(a->client_id));
+		sq_bind_text(st, 5, or_null(a->user_id));
+		sq_bind_text(st, 6, or_null(a->grant_id));
+		sq_bind_text(st, 7, a->summary);
+		sq_bind_text(st, 8, a->evidence);
+		sq_bind_text(st, 9, a->dedupe_key);
+		sqlite3_bind_int64(st, 10, quiet_since);
+		if ((rc = sq_step_done(DB(s), st)) == GH_OK &&
+		    sqlite3_changes(DB(s)->db) == 1) {
+			*raised = true;
+			a->id = sqlite3_last_insert_rowid(DB(s)->db);
+		}
+	}
+	return sq_release(DB(s), rc);
+}
+
+/* rows of an alert statement to fn; the statement is bound already */
+static enum gh_err
+alert_rows(struct sqlite_store *db, sqlite3_stmt *st,
+    bool (*fn)(void *, const struct alert_row *), void *ctx)
+{
+	struct alert_row a;
+	bool		 more = true;
+	int		 x;
+
+	/* step to the end even when fn stops: a RETURNING must complete */
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!more)
+			continue;
+		alert_from_row(st, &a);
+		more = fn(ctx, &a);
+	}
+	sqlite3_reset(st);
+	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+}
+
+static enum gh_err
+alert_each(struct store *s, bool open_only, const char *client_id,
+    unsigned limit, bool (*fn)(void *, const struct alert_row *), void *ctx)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_ALERT_LIST)) != NULL) {
+		sqlite3_bind_int(st, 1, open_only);
+		sq_bind_text(st, 2, client_id);
+		sqlite3_bind_int64(st, 3, limit);
+		rc = alert_rows(DB(s), st, fn, ctx);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+alert_ack(struct store *s, int64_t id, const char *by, int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_ALERT_ACK)) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		sq_bind_text(st, 3, by);
+		if ((rc = sq_step_done(DB(s), st)) == GH_OK &&
+		    sqlite3_changes(DB(s)->db) != 1)
+			rc = GH_ERR_NOT_FOUND;
+	}
+	return sq_release(DB(s), rc);
+}
+
+static enum gh_err
+alert_claim(struct store *s, int64_t now, int64_t since, int64_t lease,
+    unsigned limit, bool (*fn)(void *, const struct alert_row *), void *ctx)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_ALERT_CLAIM)) != NULL) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, lease);
+		sqlite3_bind_int64(st, 4, limit);
+		rc = alert_rows(DB(s), st, fn, ctx);
+	}
+	return sq_release(DB(s), rc);
+}
+
+static enum gh_err
+alert_delivery(struct store *s, int64_t id, bool delivered, int64_t now,
+    int64_t next)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	sq_lock(DB(s));
+	st = sq_stmt(DB(s), delivered ? S_ALERT_DELIVERED : S_ALERT_RETRY);
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, delivered ? now : next);
+		rc = sq_step_done(DB(s), st);
+	}
+	return sq_release(DB(s), rc);
+}
+
+static enum gh_err
+grant_sighting(struct store *s, const char *grant_id, const char *kind,
+    const char *value, int64_t now, enum sighting *out)
+{
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	int64_t			 count = 0, known = 0;
+	enum gh_err		 rc;
+	int			 x;
+
+	*out = SIGHTING_KNOWN;
+	sq_lock(db);
+	if ((rc = sq_exec_simple(db, S_BEGIN)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_SIGHT_GET)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
+		sq_bind_text(st, 1, grant_id);
+		sq_bind_text(st, 2, kind);
+		sq_bind_text(st, 3, value);
+		if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+			count = sq_col_int(st, 0);
+			known = sq_col_int(st, 1);
+		} else {
+			rc = sq_error(db, x);
+		}
+		sqlite3_reset(st);
+	}
+	if (rc == GH_OK && !known)
+		*out = count == 0 ? SIGHTING_FIRST : SIGHTING_NEW;
+	/* a full grant keeps its list: the newcomer is reported, not kept */
+	if (rc == GH_OK && (known || count < GH_MAX_SIGHTINGS)) {
+		if ((st = sq_stmt(db, S_SIGHT_PUT)) == NULL) {
+			rc = GH_ERR_STORE;
+		} else {
+			sq_bind_text(st, 1, grant_id);
+			sq_bind_text(st, 2, kind);
+			sq_bind_text(st, 3, value);
+			sqlite3_bind_int64(st, 4, now);
+			rc = sq_step_done(db, st);
+		}
+	}
+	rc = sq_finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
+}
+
+/* one integer from a statement bound with the client id (and now) */
+static enum gh_err
+usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
+    const char *type, int64_t now, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 x;
+
+	*out = 0;
+	if ((st = sq_stmt(db, id)) == NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, client_id);
+	if (type)
+		sq_bind_text(st, 2, type);
+	else if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, now);
+	x = sqlite3_step(st);
+	if (x == SQLITE_ROW)
+		*out = sq_col_int(st, 0);
+	sqlite3_reset(st);
+	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+}
+
+static void
+append_word(char *list, size_t size, const char *sep, const char *w)
+{
+	size_t n = strlen(list);
+
+	if (n + strlen(sep) + strlen(w) + 1 > size)
+		return;		/* bounded: the rest is left out */
+	if (n)
+		str_copy(list + n, size - n, sep), n += strlen(sep);
+	str_copy(list + n, size - n, w);
+}
+
+/* the union of the scopes of the client's live grants */
+static enum gh_err
+usage_scopes(struct sqlite_store *db, const char *client_id,
+    struct client_usage *u)
+{
+	sqlite3_stmt	*st;
+	char		 w[GH_MAX_SCOPE_NAME + 1];
+	const char	*it;
+	struct slice	 word;
+	int		 x;
+
+	if ((st = sq_stmt(db, S_USAGE_SCOPES)) == NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, client_id);
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		it = (const char *)sqlite3_column_text(st, 0);
+		while (it && words_next(&it, &word)) {
+			if (word.len >= sizeof(w))
+				continue;
+			memcpy(w, word.p, word.len);
+			w[word.len] = '\0';
+			if (!words_has(u->granted_scopes, w))
+				append_word(u->granted_scopes,
+				    sizeof(u->granted_scopes), " ", w);
+		}
+	}
+	sqlite3_reset(st);
+	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+}
+
+/* the latest networks and user agents the client's grants were used from */
+static enum gh_err
+usage_sightings(struct sqlite_store *db, const char *client_id,
+    struct client_usage *u)
+{
+	sqlite3_stmt	*st;
+	const char	*kind, *value;
+	unsigned	 nets = 0, agents = 0;
+	int		 x;
+
+	if ((st = sq_stmt(db, S_USAGE_SIGHTS)) == NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, client_id);
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		kind = (const char *)sqlite3_column_text(st, 0);
+		value = (const char *)sqlite3_column_text(st, 1);
+		if (kind == NULL || value == NULL)
+			continue;
+		if (strcmp(kind, "net") == 0 && nets < 3 &&
+		    !words_has(u->networks, value)) {
+			append_word(u->networks, sizeof(u->networks), " ",
+			    value);
+			nets++;
+		} else if (strcmp(kind, "ua") == 0 && agents < 3 &&
+		    strstr(u->agents, value) == NULL) {
+			append_word(u->agents, sizeof(u->agents), "\n", value);
+			agents++;
+		}
+	}
+	sqlite3_reset(st);
+	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+}
+
+static enum gh_err
+client_usage(struct store *s, const char *client_id, int64_t now,
+    struct client_usage *u)
+{
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	int64_t			 v;
+	enum gh_err		 rc = GH_ERR_STORE;
+	int			 x;
+
+	memset(u, 0, sizeof(*u));
+	sq_lock(db);
+	if ((st = sq_stmt(db, S_USAGE_GRANTS)) == NULL)
+		goto out;
+	sq_bind_text(st, 1, client_id);
+	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		u->grants = (unsigned)sq_col_int(st, 0);
+		u->users = (unsigned)sq_col_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (x != SQLITE_ROW) {
+		rc = sq_error(db, x);
+		goto out;
+	}
+	if ((rc = usage_int(db, S_USAGE_TOKENS, client_id, NULL, now,
+	    &v)) != GH_OK)
+		goto out;
+	u->live_tokens = (unsigned)v;
+	if ((rc = usage_int(db, S_USAGE_ALERTS, client_id, NULL, now,
+	    &v)) != GH_OK)
+		goto out;
+	u->open_alerts = (unsigned)v;
+	if ((rc = usage_int(db, S_AUDIT_CLIENT_FIRST, client_id,
+	    "token.issued", now, &u->first_issued)) != GH_OK ||
+	    (rc = usage_int(db, S_AUDIT_CLIENT_LAST, client_id,
+	    "token.issued", now, &u->last_issued)) != GH_OK ||
+	    (rc = usage_int(db, S_AUDIT_CLIENT_LAST, client_id,
+	    "token.refreshed", now, &u->last_refresh)) != GH_OK)
+		goto out;
+	if ((rc = usage_scopes(db, client_id, u)) != GH_OK)
+		goto out;
+	rc = usage_sightings(db, client_id, u);
+out:
+	sq_unlock(db);
+	return rc;
+}
+
+static enum gh_err
+audit_of_client(struct store *s, const char *client_id, int64_t since,
+    unsigned limit, bool (*fn)(void *, const struct audit_row *), void *ctx)
+{
+	sqlite3_stmt	*st;
+	struct audit_row r;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_AUDIT_OF_CLIENT)) != NULL) {
+		sq_bind_text(st, 1, client_id);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, limit);
+		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+			sq_audit_from_row(st, &r);
+			if (!fn(ctx, &r))
+				break;
+		}
+		rc = x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
+		    sq_error(DB(s), x);
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
+grant_expire_unused(struct store *s, int64_t before, int64_t now,
+    unsigned *count)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+
+	*count = 0;
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_GRANTS_EXPIRE)) != NULL) {
+		sqlite3_bind_int64(st, 1, before);
+		sqlite3_bind_int64(st, 2, now);
+		if ((rc = sq_step_done(DB(s), st)) == GH_OK)
+			*count = (unsigned)sqlite3_changes(DB(s)->db);
+	}
+	return sq_release(DB(s), rc);
+}
+
+void
+sqlite_gov_ops(struct store_ops *ops)
+{
+	ops->alert_raise = alert_raise;
+	ops->alert_each = alert_each;
+	ops->alert_ack = alert_ack;
+	ops->alert_claim = alert_claim;
+	ops->alert_delivery = alert_delivery;
+	ops->grant_sighting = grant_sighting;
+	ops->client_usage = client_usage;
+	ops->audit_of_client = audit_of_client;
+	ops->grant_expire_unused = grant_expire_unused;
+}

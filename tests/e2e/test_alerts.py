@@ -1,0 +1,316 @@
+"""Anomaly rules and alerts (issue 5): every rule has a test that triggers
+it and one that shows normal use does not; alerts are listed, acknowledged
+(audited) and de-duplicated per incident."""
+import base64
+import http.client
+import json
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from conftest import Server, get_code, token_request
+
+
+@pytest.fixture
+def make(tmp_path):
+    """make(**config) -> a started server with a confidential client,
+    a public client and alice, under extra config."""
+    started = []
+
+    def build(**config):
+        d = tmp_path / ("s%d" % len(started))
+        d.mkdir()
+        s = Server(d, **config)
+        s.confidential = s.add_client(name="Confidential app")
+        s.public = s.add_client(name="Public app", public=True,
+                                redirect_uris=("http://127.0.0.1:9001/cb",))
+        s.user = s.add_user()
+        s.start()
+        started.append(s)
+        return s
+
+    yield build
+    for s in started:
+        rc = s.stop()
+        log = s.log_text()
+        assert "AddressSanitizer" not in log and "runtime error" not in log
+        assert rc == 0, log[-4000:]
+
+
+def alerts(server, *extra):
+    out = server.cli("alert", "list", "--json", *extra).stdout
+    return [json.loads(line) for line in out.splitlines() if line]
+
+
+def rules_of(server):
+    return sorted(a["rule"] for a in alerts(server))
+
+
+def redeem(server, c, **extra):
+    code, verifier, _ = get_code(server, c, **extra)
+    r = token_request(server, c, {"grant_type": "authorization_code",
+                                  "code": code, "code_verifier": verifier,
+                                  "redirect_uri": c["redirect_uri"]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def refresh(server, c, rt, **extra):
+    return token_request(server, c, dict({"grant_type": "refresh_token",
+                                          "refresh_token": rt}, **extra))
+
+
+def test_normal_use_raises_nothing(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    for _ in range(5):
+        r = refresh(s, c, t["refresh_token"])
+        assert r.status_code == 200
+        t = r.json()
+        i = requests.post(s.base + "/introspect",
+                          data={"token": t["access_token"]},
+                          auth=(c["client_id"], c["client_secret"]))
+        assert i.json()["active"] is True
+    redeem(s, s.public)
+    assert alerts(s) == []
+    assert alerts(s, "--all") == []
+
+
+def test_refresh_reuse_raises_one_high_alert_with_evidence(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    assert refresh(s, c, t["refresh_token"]).status_code == 200
+    for _ in range(3):      # the thief tries again and again: one incident
+        assert refresh(s, c, t["refresh_token"]).status_code == 400
+    found = alerts(s)
+    assert [a["rule"] for a in found] == ["refresh_reuse"]
+    a = found[0]
+    assert a["severity"] == "high" and a["status"] == "open"
+    assert a["client_id"] == c["client_id"] and a["grant_id"]
+    assert a["evidence"]["event"] == "token.reuse_detected"
+    assert a["evidence"]["remote_addr"] == "127.0.0.1"
+    assert a["evidence"]["user_agent"].startswith("python-requests")
+    assert "refresh token" in a["summary"]
+    # the log carries it too
+    assert '"event":"alert"' in s.log_text() and "refresh_reuse" in \
+        s.log_text()
+
+
+def test_code_replay(make):
+    s = make()
+    c = s.confidential
+    code, verifier, _ = get_code(s, c)
+    data = {"grant_type": "authorization_code", "code": code,
+            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    assert token_request(s, c, data).status_code == 200
+    assert alerts(s) == []
+    assert token_request(s, c, data).status_code == 400
+    assert rules_of(s) == ["code_replay"]
+
+
+def test_use_after_disable_and_quarantine(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    assert refresh(s, c, t["refresh_token"]).status_code == 200
+    assert alerts(s) == []
+    s.cli("client", "disable", c["client_id"])
+    assert refresh(s, c, t["refresh_token"]).status_code == 401
+    found = alerts(s)
+    assert [a["rule"] for a in found] == ["disabled_client_use"]
+    assert found[0]["evidence"]["detail"] == {"reason": "disabled"}
+
+    s.cli("client", "enable", c["client_id"])
+    s.cli("alert", "ack", str(found[0]["id"]))
+    s.cli("client", "quarantine", c["client_id"], "--reason", "stolen")
+    found = alerts(s)
+    assert [a["rule"] for a in found] == ["client_quarantined"]
+    assert found[0]["evidence"]["detail"]["reason"] == "stolen"
+    assert found[0]["evidence"]["actor"] == "admin"
+    r = requests.post(s.base + "/introspect",
+                      data={"token": t["access_token"]},
+                      auth=(c["client_id"], c["client_secret"]))
+    assert r.status_code == 401
+    assert rules_of(s) == ["client_quarantined", "disabled_client_use"]
+    use = [a for a in alerts(s) if a["rule"] == "disabled_client_use"][0]
+    assert use["evidence"]["detail"] == {"reason": "quarantined"}
+
+
+def test_network_allowlist_refusal_is_alerted(make):
+    s = make()
+    inside = json.loads(s.cli(
+        "client", "add", "--name", "Inside", "--owner", "ops",
+        "--redirect-uri", "http://127.0.0.1:9000/callback",
+        "--allow-network", "127.0.0.0/8", "--json").stdout)
+    outside = json.loads(s.cli(
+        "client", "add", "--name", "Outside", "--owner", "ops",
+        "--redirect-uri", "http://127.0.0.1:9000/callback",
+        "--allow-network", "10.0.0.0/8", "--json").stdout)
+    for c, want in ((inside, 200), (outside, 401)):
+        r = requests.post(s.base + "/introspect", data={"token": "x"},
+                          auth=(c["client_id"], c["client_secret"]))
+        assert r.status_code == want
+    found = alerts(s)
+    assert [(a["rule"], a["client_id"]) for a in found] == \
+        [("network_refused", outside["client_id"])]
+
+
+def test_scope_escalation(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c, scope="openid offline_access")
+    r = refresh(s, c, t["refresh_token"], scope="openid")
+    assert r.status_code == 200
+    t = r.json()
+    assert alerts(s) == []
+    r = refresh(s, c, t["refresh_token"], scope="openid email")
+    assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
+    assert rules_of(s) == ["scope_escalation"]
+
+
+UA = requests.utils.default_user_agent()
+
+
+def refresh_from(s, c, rt, source=None, agent=UA):
+    """A refresh sent from another loopback source address."""
+    body = urllib.parse.urlencode({"grant_type": "refresh_token",
+                                   "refresh_token": rt})
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", s.port, timeout=10,
+        source_address=(source, 0) if source else None)
+    basic = base64.b64encode(("%s:%s" % (c["client_id"],
+                                         c["client_secret"])).encode())
+    conn.request("POST", "/token", body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "Basic " + basic.decode(), "User-Agent": agent})
+    r = conn.getresponse()
+    out = (r.status, json.loads(r.read()))
+    conn.close()
+    return out
+
+
+def test_refresh_from_a_new_network_or_agent(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    # the grant's own client, same network and agent: nothing
+    st, t = refresh_from(s, c, t["refresh_token"])
+    assert st == 200
+    st, t = refresh_from(s, c, t["refresh_token"])
+    assert st == 200
+    # 127.0.0.9 is the same /24: still nothing
+    st, t = refresh_from(s, c, t["refresh_token"], "127.0.0.9")
+    assert st == 200
+    assert alerts(s) == []
+    # the token replayed from elsewhere, by other software
+    st, t = refresh_from(s, c, t["refresh_token"], "127.66.0.5",
+                         agent="curl/8.0")
+    assert st == 200
+    found = {a["rule"]: a for a in alerts(s)}
+    assert sorted(found) == ["new_network", "new_user_agent"]
+    assert found["new_network"]["evidence"]["network"] == "127.66.0.0/24"
+    assert found["new_network"]["evidence"]["remote_addr"] == "127.66.0.5"
+    assert found["new_network"]["severity"] == "high"
+    assert found["new_user_agent"]["evidence"]["new_user_agent"] == \
+        "curl/8.0"
+    # from then on that network is known for this grant
+    st, t = refresh_from(s, c, t["refresh_token"], "127.66.0.6",
+                         agent="curl/8.0")
+    assert st == 200 and len(alerts(s)) == 2
+
+
+def test_rules_can_be_switched_off(make):
+    s = make(rule_new_network=0, rule_new_user_agent=0,
+             rule_refresh_reuse=0)
+    c = s.confidential
+    t = redeem(s, c)
+    st, t2 = refresh_from(s, c, t["refresh_token"], "127.66.0.5",
+                          agent="curl/8.0")
+    assert st == 200
+    assert refresh(s, c, t["refresh_token"]).status_code == 400   # reuse
+    assert alerts(s) == []
+
+
+def test_burst_of_failed_client_authentication(make):
+    s = make(rule_auth_fail_burst=5, rule_auth_fail_window_seconds=60)
+    c = s.confidential
+    for _ in range(4):
+        r = requests.post(s.base + "/introspect", data={"token": "x"},
+                          auth=(c["client_id"], "wrong"))
+        assert r.status_code == 401
+    assert alerts(s) == []
+    r = requests.post(s.base + "/introspect", data={"token": "x"},
+                      auth=(c["client_id"], "wrong"))
+    found = alerts(s)
+    assert [a["rule"] for a in found] == ["auth_failure_burst"]
+    assert found[0]["evidence"]["failures"] == 5
+    for _ in range(10):     # the same burst stays one alert
+        requests.post(s.base + "/introspect", data={"token": "x"},
+                      auth=(c["client_id"], "wrong"))
+    assert len(alerts(s)) == 1
+
+
+def wait_window_start(width):
+    """Sleep to just after the start of the next window."""
+    now = time.time()
+    time.sleep(width - (now % width) + 0.05)
+
+
+def test_token_rate_spike_against_own_baseline(make):
+    width = 3
+    s = make(rule_rate_window_seconds=width, rule_rate_baseline_windows=4,
+             rule_rate_factor=3, rule_rate_min_events=8,
+             rule_new_user_agent=0)
+    c = s.confidential
+    t = redeem(s, c)
+    # a brand-new client has no baseline: its first burst is not judged
+    for _ in range(9):
+        t = refresh(s, c, t["refresh_token"]).json()
+    assert alerts(s) == []
+    # one quiet window, then a steady trickle: normal
+    wait_window_start(width)
+    wait_window_start(width)
+    for _ in range(2):
+        t = refresh(s, c, t["refresh_token"]).json()
+    assert alerts(s) == []
+    # then far above its own average
+    wait_window_start(width)
+    for _ in range(20):
+        t = refresh(s, c, t["refresh_token"]).json()
+    found = alerts(s)
+    assert [a["rule"] for a in found] == ["token_rate_spike"]
+    ev = found[0]["evidence"]
+    assert ev["current"] >= 8 and ev["window_seconds"] == width
+    assert ev["current"] > 3 * ev["baseline_average"]
+
+
+def test_ack_is_audited_and_a_new_incident_alerts_again(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    assert refresh(s, c, t["refresh_token"]).status_code == 200
+    refresh(s, c, t["refresh_token"])
+    [a] = alerts(s)
+    r = s.cli("alert", "ack", str(a["id"]), "--by", "secops-jane")
+    assert "acknowledged" in r.stdout
+    assert alerts(s) == []
+    [acked] = alerts(s, "--all")
+    assert acked["status"] == "acknowledged"
+    assert acked["acked_by"] == "secops-jane"
+    row = s.query("SELECT actor, detail FROM audit_events WHERE type = "
+                  "'alert.acknowledged'")
+    assert row[0][0] == "admin"
+    assert json.loads(row[0][1]) == {"alert_id": a["id"],
+                                     "by": "secops-jane"}
+    assert s.cli("alert", "ack", str(a["id"]), check=False).returncode == 1
+    assert s.cli("alert", "ack", "nope", check=False).returncode == 2
+    # the same grant abused again after the ack is a new incident
+    t2 = redeem(s, c)
+    assert refresh(s, c, t2["refresh_token"]).status_code == 200
+    refresh(s, c, t2["refresh_token"])
+    assert [x["rule"] for x in alerts(s)] == ["refresh_reuse"]
+    assert len(alerts(s, "--all")) == 2

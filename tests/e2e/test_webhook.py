@@ -1,0 +1,162 @@
+"""Alert delivery to a webhook (issue 5): JSON to a local receiver, retries
+with backoff while the receiver is down, nothing lost, and a slow receiver
+never slows a token request."""
+import http.server
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import Server, free_port, get_code, token_request
+
+
+class Receiver:
+    """A local webhook receiver on a fixed port; can hang or be down."""
+
+    def __init__(self, port, delay=0.0, status=204):
+        self.port = port
+        self.got = []
+        self.delay = delay
+        self.status = status
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers["Content-Length"])
+                body = self.rfile.read(n)
+                time.sleep(outer.delay)
+                outer.got.append((dict(self.headers), json.loads(body)))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                     Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def wait_for(pred, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def hooked(tmp_path):
+    port = free_port()
+    s = Server(tmp_path, webhook_url="http://127.0.0.1:%d/hooks/gh" % port,
+               webhook_timeout_seconds=2, webhook_max_backoff_seconds=2)
+    s.confidential = s.add_client(name="Confidential app")
+    s.user = s.add_user()
+    s.hook_port = port
+    s.start()
+    yield s
+    rc = s.stop()
+    log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log
+    assert rc == 0, log[-4000:]
+
+
+def reuse(s):
+    """Refresh token reuse: raises one refresh_reuse alert."""
+    c = s.confidential
+    code, verifier, _ = get_code(s, c)
+    t = token_request(s, c, {"grant_type": "authorization_code",
+                             "code": code, "code_verifier": verifier,
+                             "redirect_uri": c["redirect_uri"]}).json()
+    rt = t["refresh_token"]
+    assert token_request(s, c, {"grant_type": "refresh_token",
+                                "refresh_token": rt}).status_code == 200
+    t0 = time.time()
+    r = token_request(s, c, {"grant_type": "refresh_token",
+                             "refresh_token": rt})
+    assert r.status_code == 400
+    return time.time() - t0
+
+
+def undelivered(s):
+    return s.query("SELECT id, attempts FROM alerts WHERE delivered_at IS "
+                   "NULL")
+
+
+def test_alert_is_posted_as_json(hooked):
+    rx = Receiver(hooked.hook_port)
+    try:
+        reuse(hooked)
+        assert wait_for(lambda: rx.got)
+        headers, body = rx.got[0]
+        assert headers["Content-Type"] == "application/json"
+        assert body["type"] == "gatehouse.alert"
+        assert body["rule"] == "refresh_reuse" and body["severity"] == "high"
+        assert body["issuer"] == hooked.issuer
+        assert body["client_id"] == hooked.confidential["client_id"]
+        assert body["evidence"]["event"] == "token.reuse_detected"
+        assert "refresh_token" not in json.dumps(body).replace(
+            "refresh token", "")
+        assert wait_for(lambda: undelivered(hooked) == [])
+        # delivered once, not again
+        time.sleep(1.5)
+        assert len(rx.got) == 1
+    finally:
+        rx.close()
+
+
+def test_receiver_down_then_up_nothing_lost(hooked):
+    # nobody listens: the alert is kept and retried with backoff
+    reuse(hooked)
+    assert wait_for(lambda: any(a >= 2 for _, a in undelivered(hooked)),
+                    timeout=20)
+    assert "alert_delivery_failed" in hooked.log_text()
+    # the admin command's alerts go through the same outbox
+    hooked.cli("client", "quarantine", hooked.confidential["client_id"],
+               "--reason", "test")
+    rx = Receiver(hooked.hook_port)
+    try:
+        assert wait_for(lambda: len(rx.got) == 2, timeout=20)
+        assert sorted(b["rule"] for _, b in rx.got) == \
+            ["client_quarantined", "refresh_reuse"]
+        assert wait_for(lambda: undelivered(hooked) == [])
+    finally:
+        rx.close()
+
+
+def test_receiver_errors_are_retried(hooked):
+    rx = Receiver(hooked.hook_port, status=503)
+    try:
+        reuse(hooked)
+        assert wait_for(lambda: len(rx.got) >= 2, timeout=20)
+        assert len(undelivered(hooked)) == 1
+        rx.status = 200
+        assert wait_for(lambda: undelivered(hooked) == [], timeout=20)
+    finally:
+        rx.close()
+
+
+def test_a_hanging_receiver_never_slows_token_requests(hooked):
+    # accepts connections but never answers
+    hang = socket.socket()
+    hang.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hang.bind(("127.0.0.1", hooked.hook_port))
+    hang.listen(16)
+    try:
+        for _ in range(3):
+            took = reuse(hooked)
+            assert took < 1.0, took
+        assert wait_for(lambda: "alert_delivery_failed" in
+                        hooked.log_text(), timeout=20)
+    finally:
+        hang.close()
