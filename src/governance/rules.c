@@ -11,6 +11,7 @@
 #include "gov.h"
 #include "rules.h"
 #include "../util/cidr.h"
+#include "../util/str.h"
 
 /* rules that fire on one event type alone */
 struct simple_rule {
@@ -174,9 +175,10 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	if (is_net ? !app->conf.rule_new_network :
 	    !app->conf.rule_new_user_agent)
 		return;
-	snprintf(summary, sizeof(summary), "a grant was refreshed from a %s "
-	    "it was never used from before: %.100s", is_net ? "network" :
-	    "user agent", value);
+	snprintf(summary, sizeof(summary), "a grant was %s from a %s it was "
+	    "never used from before: %.100s", strcmp(r->type,
+	    "token.introspected") == 0 ? "used (introspection)" : "refreshed",
+	    is_net ? "network" : "user agent", value);
 	ev = evidence(r);
 	json_object_set_new(ev, is_net ? "network" : "new_user_agent",
 	    json_string(value));
@@ -214,4 +216,27 @@ rules_on_event(struct app *app, const struct audit_row *r)
 		usage(app, r, true);
 		rate(app, r);
 	}
+}
+
+void
+rules_token_used(struct app *app, const struct token_row *t,
+    const char *remote_addr, const char *user_agent, int64_t now)
+{
+	struct audit_row r;
+	char		 ua[GH_MAX_UA_LEN + 1];
+
+	memset(&r, 0, sizeof(r));
+	if (user_agent) {		/* bounded, as audit_event() does */
+		str_copy(ua, sizeof(ua), user_agent);
+		user_agent = ua;
+	}
+	r.time = now;
+	r.type = "token.introspected";
+	r.actor = "client";
+	r.client_id = t->client_id;
+	r.user_id = t->user_id;
+	r.grant_id = t->grant_id;
+	r.remote_addr = remote_addr;
+	r.user_agent = user_agent;
+	usage(app, &r, true);
 }

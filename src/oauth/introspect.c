@@ -15,6 +15,7 @@
 #include "secret.h"
 #include "../http/reply.h"
 #include "../util/clock.h"
+#include "../governance/rules.h"
 
 static json_t *
 describe(const struct app *app, const struct token_row *t)
@@ -51,9 +52,11 @@ oauth_introspect(struct app *app, const struct http_request *req,
 		reply_unavailable(resp);
 		goto out;
 	}
-	if (rc == GH_OK && strcmp(t.client_id, f->auth.client.id) == 0)
+	if (rc == GH_OK && strcmp(t.client_id, f->auth.client.id) == 0) {
 		o = describe(app, &t);
-	else
+		rules_token_used(app, &t, req->remote_addr, req->user_agent,
+		    clock_now());
+	} else
 		o = json_pack("{s:b}", "active", 0);
 	if (reply_json(resp, 200, o) != GH_OK)
 		reply_unavailable(resp);

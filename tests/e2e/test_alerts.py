@@ -314,3 +314,29 @@ def test_ack_is_audited_and_a_new_incident_alerts_again(make):
     refresh(s, c, t2["refresh_token"])
     assert [x["rule"] for x in alerts(s)] == ["refresh_reuse"]
     assert len(alerts(s, "--all")) == 2
+
+
+def test_token_introspected_from_a_new_network(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    auth = (c["client_id"], c["client_secret"])
+    for _ in range(3):
+        i = requests.post(s.base + "/introspect",
+                          data={"token": t["access_token"]}, auth=auth)
+        assert i.json()["active"] is True
+    assert alerts(s) == []
+    body = urllib.parse.urlencode({"token": t["access_token"]})
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10,
+                                      source_address=("127.77.1.2", 0))
+    basic = base64.b64encode(("%s:%s" % auth).encode()).decode()
+    conn.request("POST", "/introspect", body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "Basic " + basic, "User-Agent": UA})
+    r = conn.getresponse()
+    assert json.loads(r.read())["active"] is True
+    conn.close()
+    [a] = alerts(s)
+    assert a["rule"] == "new_network"
+    assert a["evidence"]["event"] == "token.introspected"
+    assert a["evidence"]["network"] == "127.77.1.0/24"
