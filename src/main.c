@@ -39,7 +39,7 @@ static const char usage[] =
     "  keys retire KID\n"
     "  grant list [--client ID] [--user NAME] [--json]\n"
     "  grant revoke GRANT_ID | --client ID | --user NAME --reason TEXT\n"
-    "  audit verify | export [--since UNIX_TIME]\n"
+    "  audit verify [--anchor SEQ:HASH] | export [--since UNIX_TIME]\n"
     "  alert list [--all] [--client ID] [--json] | ack ID [--by NAME]\n"
     "  inventory [--json]            every app, riskiest first\n"
     "\n"

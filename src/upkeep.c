@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "upkeep.h"
+#include "governance/audit.h"
 #include "governance/hygiene.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -15,6 +16,7 @@
 
 struct upkeep {
 	struct app	*app;
+	int64_t		 logged_head;	/* audit seq last logged */
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -39,6 +41,24 @@ purge_pass(struct app *app)
 	}
 }
 
+/*
+ * The audit chain's head, to the log: an anchor kept outside the database,
+ * so cutting off the newest events is seen (gatehouse audit verify
+ * --anchor).
+ */
+static void
+log_audit_head(struct upkeep *u)
+{
+	char	head[GH_HASH_HEX + 24];
+	int64_t	seq = 0;
+
+	if (audit_head_text(u->app->store, &seq, head, sizeof(head)) !=
+	    GH_OK || seq == u->logged_head)
+		return;
+	u->logged_head = seq;
+	log_kv(LOG_INFO, "audit_head", "anchor", head, NULL);
+}
+
 static void *
 run(void *arg)
 {
@@ -50,6 +70,7 @@ run(void *arg)
 		pthread_mutex_unlock(&u->mu);
 		purge_pass(u->app);
 		hygiene_pass(u->app, clock_now());
+		log_audit_head(u);
 		pthread_mutex_lock(&u->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += u->app->conf.upkeep_interval_seconds;
@@ -89,6 +110,7 @@ upkeep_stop(struct upkeep *u)
 	pthread_cond_signal(&u->cv);
 	pthread_mutex_unlock(&u->mu);
 	pthread_join(u->thread, NULL);
+	log_audit_head(u);		/* the final anchor */
 	pthread_cond_destroy(&u->cv);
 	pthread_mutex_destroy(&u->mu);
 	free(u);

@@ -1,7 +1,10 @@
 /*
- * audit_cmd.c - `gatehouse audit verify | export [--since TIME]`.
- * verify walks the hash chain and names the first event that was edited,
- * inserted or deleted (exit 1); export writes JSON lines.
+ * audit_cmd.c - `gatehouse audit verify [--anchor SEQ:HASH] | export
+ * [--since TIME]`. verify walks the hash chain and names the first event
+ * that was edited, inserted or deleted (exit 1); with an anchor recorded
+ * earlier (the server logs one as "audit_head") it also shows the newest
+ * events being cut off. It prints the head to record as the next anchor.
+ * export writes JSON lines.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 
 static const struct opt_spec audit_opts[] = {
 	{ "--since", true, false },
+	{ "--anchor", true, false },
 	{ NULL, false, false },
 };
 
@@ -75,14 +79,21 @@ audit_export(struct app *app, const struct args *a)
 }
 
 static int
-audit_check(struct app *app)
+audit_check(struct app *app, const struct args *a)
 {
 	struct audit_verdict	v;
+	struct audit_anchor	anchor = { 0, { 0 } };
+	const char		*at = args_get(a, "--anchor");
 	uint8_t			key[GH_HASH_BYTES];
+	char			hx[GH_HASH_HEX + 1];
 	enum gh_err		rc;
 
+	if (at && !audit_anchor_parse(at, &anchor)) {
+		fprintf(stderr, "gatehouse: --anchor is SEQ:HASH (64 hex)\n");
+		return 2;
+	}
 	audit_chain_key(app->key, sizeof(app->key), key);
-	rc = audit_verify(app->store, key, &v);
+	rc = audit_verify(app->store, key, &anchor, &v);
 	crypto_wipe(key, sizeof(key));
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: could not read the audit log\n");
@@ -94,7 +105,10 @@ audit_check(struct app *app)
 		    v.problem, (long long)v.events);
 		return 1;
 	}
-	printf("audit chain ok: %lld events verified\n", (long long)v.events);
+	hex_encode(v.head_hash, GH_HASH_BYTES, hx);
+	printf("audit chain ok: %lld events verified%s\nhead: %lld:%s\n",
+	    (long long)v.events, at ? ", anchor reached" : "",
+	    (long long)v.head_seq, hx);
 	return 0;
 }
 
@@ -110,14 +124,15 @@ cmd_audit(const char *config_path, int argc, char **argv)
 		return 2;
 	if (a.npositional || (strcmp(sub, "verify") != 0 &&
 	    strcmp(sub, "export") != 0) || (strcmp(sub, "verify") == 0 &&
-	    a.n)) {
-		fprintf(stderr, "usage: gatehouse audit verify | export "
-		    "[--since UNIX_TIME]\n");
+	    args_get(&a, "--since")) || (strcmp(sub, "export") == 0 &&
+	    args_get(&a, "--anchor"))) {
+		fprintf(stderr, "usage: gatehouse audit verify [--anchor "
+		    "SEQ:HASH] | export [--since UNIX_TIME]\n");
 		return 2;
 	}
 	if (!cli_open(config_path, &app))
 		return 1;
-	ret = strcmp(sub, "verify") == 0 ? audit_check(&app) :
+	ret = strcmp(sub, "verify") == 0 ? audit_check(&app, &a) :
 	    audit_export(&app, &a);
 	cli_close(&app);
 	return ret;

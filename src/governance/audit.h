@@ -38,10 +38,30 @@ struct audit_verdict {
 	bool		 ok;
 	int64_t		 events;	/* events checked */
 	int64_t		 seq;		/* where it broke */
-	const char	*problem;	/* "edited", "deleted", "inserted" */
+	const char	*problem;	/* "edited", "deleted", "inserted",
+					   "rewritten", "truncated" */
+	int64_t		 head_seq;	/* the last event verified */
+	uint8_t		 head_hash[GH_HASH_BYTES];
+};
+
+/*
+ * An anchor is a (seq, hash) of the chain recorded elsewhere earlier (the
+ * server logs one as "audit_head" on every upkeep pass that saw new
+ * events). Deleting the newest events leaves a valid but shorter chain;
+ * only an anchor shows it: the chain must still reach the anchor's seq,
+ * with the anchor's hash there.
+ */
+struct audit_anchor {
+	int64_t		 seq;		/* 0: none */
+	uint8_t		 hash[GH_HASH_BYTES];
 };
 
 enum gh_err	audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
-		    struct audit_verdict *v);
+		    const struct audit_anchor *anchor, struct audit_verdict *v);
+/* "SEQ:HEX" -> anchor; false if malformed. */
+bool		audit_anchor_parse(const char *text, struct audit_anchor *a);
+/* The current head as "SEQ:HEX" (for the log), in out[GH_HASH_HEX+24]. */
+enum gh_err	audit_head_text(struct store *s, int64_t *seq, char *out,
+		    size_t outsz);
 
 #endif

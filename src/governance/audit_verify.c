@@ -8,15 +8,18 @@
  * the audit key, else it was edited. Without the server key nobody can
  * recompute the chain after an edit.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
 #include "../util/crypto.h"
+#include "../util/str.h"
 
 #define BATCH 1000
 
 struct walk {
 	const uint8_t		*key;
+	const struct audit_anchor *anchor;
 	struct audit_verdict	*v;
 	int64_t			 last_seq;
 	uint8_t			 last_hash[GH_HASH_BYTES];
@@ -48,6 +51,11 @@ check(void *ctx, const struct audit_row *r)
 	audit_chain_hash(w->key, r->prev_hash, r, h);
 	if (!crypto_ct_eq(h, GH_HASH_BYTES, r->hash, GH_HASH_BYTES))
 		return broken(w, r->seq, "edited");
+	/* a chain rebuilt from scratch would not reproduce the anchor */
+	if (w->anchor && r->seq == w->anchor->seq &&
+	    !crypto_ct_eq(r->hash, GH_HASH_BYTES, w->anchor->hash,
+	    GH_HASH_BYTES))
+		return broken(w, r->seq, "rewritten");
 	w->v->events++;
 	w->last_seq = r->seq;
 	memcpy(w->last_hash, r->hash, GH_HASH_BYTES);
@@ -56,7 +64,7 @@ check(void *ctx, const struct audit_row *r)
 
 enum gh_err
 audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
-    struct audit_verdict *v)
+    const struct audit_anchor *anchor, struct audit_verdict *v)
 {
 	struct walk	w;
 	enum gh_err	rc;
@@ -65,10 +73,53 @@ audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
 	memset(&w, 0, sizeof(w));
 	v->ok = true;
 	w.key = key;
+	w.anchor = anchor && anchor->seq > 0 ? anchor : NULL;
 	w.v = v;
 	do {
 		w.seen = 0;
 		rc = store_audit_each(s, w.last_seq, BATCH, check, &w);
 	} while (rc == GH_OK && v->ok && w.seen == BATCH);
+	if (rc == GH_OK && v->ok && w.anchor && w.last_seq < w.anchor->seq)
+		(void)broken(&w, w.last_seq + 1, "truncated");
+	v->head_seq = w.last_seq;
+	memcpy(v->head_hash, w.last_hash, GH_HASH_BYTES);
 	return rc;
+}
+
+bool
+audit_anchor_parse(const char *text, struct audit_anchor *a)
+{
+	const char	*colon = strchr(text, ':');
+	uint64_t	 seq;
+	size_t		 i;
+
+	memset(a, 0, sizeof(*a));
+	if (colon == NULL || strlen(colon + 1) != GH_HASH_HEX ||
+	    parse_u64((struct slice){ text, (size_t)(colon - text) }, 1,
+	    INT64_MAX, &seq) != GH_OK)
+		return false;
+	for (i = 0; i < GH_HASH_BYTES; i++) {
+		int hi = hex_digit(colon[1 + 2 * i]);
+		int lo = hex_digit(colon[2 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		a->hash[i] = (uint8_t)(hi << 4 | lo);
+	}
+	a->seq = (int64_t)seq;
+	return true;
+}
+
+enum gh_err
+audit_head_text(struct store *s, int64_t *seq, char *out, size_t outsz)
+{
+	uint8_t		h[GH_HASH_BYTES];
+	char		hx[GH_HASH_HEX + 1];
+	enum gh_err	rc;
+
+	if ((rc = store_audit_head(s, seq, h)) != GH_OK)
+		return rc;
+	hex_encode(h, sizeof(h), hx);
+	snprintf(out, outsz, "%lld:%s", (long long)*seq, hx);
+	return GH_OK;
 }

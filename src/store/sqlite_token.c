@@ -501,6 +501,17 @@ out:
 }
 
 static enum gh_err
+audit_head(struct store *s, int64_t *seq, uint8_t *hash)
+{
+	enum gh_err rc;
+
+	sq_lock(DB(s));
+	rc = audit_last(DB(s), seq, hash);
+	sq_unlock(DB(s));
+	return rc;
+}
+
+static enum gh_err
 audit_each(struct store *s, int64_t after, unsigned limit,
     bool (*fn)(void *, const struct audit_row *), void *ctx)
 {
@@ -639,6 +650,7 @@ sqlite_token_ops(struct store_ops *ops)
 	ops->token_revoke = token_revoke;
 	ops->audit_append = audit_append;
 	ops->audit_each = audit_each;
+	ops->audit_head = audit_head;
 	ops->set_audit_key = set_audit_key;
 	ops->client_quarantine = client_quarantine;
 	ops->grant_each = grant_each;

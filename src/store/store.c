@@ -127,6 +127,8 @@ FWD(client_usage, (struct store *s, const char *cid, int64_t now,
 FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
     unsigned limit, bool (*fn)(void *, const struct audit_row *),
     void *ctx), (s, cid, since, limit, fn, ctx))
+FWD(audit_head, (struct store *s, int64_t *seq,
+    uint8_t hash[GH_HASH_BYTES]), (s, seq, hash))
 FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
     unsigned *count), (s, before, now, count))
 

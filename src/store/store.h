@@ -309,6 +309,9 @@ void		store_set_audit_key(struct store *s,
 		    const uint8_t key[GH_HASH_BYTES]);
 enum gh_err	store_audit_append(struct store *s,
 		    const struct audit_row *r);
+/* The newest event's seq and hash (0 and zeros when there is none). */
+enum gh_err	store_audit_head(struct store *s, int64_t *seq,
+		    uint8_t hash[GH_HASH_BYTES]);
 /* Events with seq > after, in order, at most `limit` per call. */
 enum gh_err	store_audit_each(struct store *s, int64_t after,
 		    unsigned limit,

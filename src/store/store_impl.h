@@ -110,6 +110,7 @@ struct store_ops {
 	enum gh_err	(*audit_of_client)(struct store *, const char *,
 			    int64_t, unsigned,
 			    bool (*)(void *, const struct audit_row *), void *);
+	enum gh_err	(*audit_head)(struct store *, int64_t *, uint8_t *);
 	enum gh_err	(*grant_expire_unused)(struct store *, int64_t,
 			    int64_t, unsigned *);
 };

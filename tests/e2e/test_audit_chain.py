@@ -100,3 +100,36 @@ def test_export_writes_json_lines(chained):
     assert later.stdout == ""
     assert chained.cli("audit", "export", "--since", "x",
                        check=False).returncode == 2
+
+
+def anchor_from_log(s):
+    """The last audit_head the server logged: an anchor kept elsewhere."""
+    heads = [json.loads(l)["anchor"] for l in s.log_text().splitlines()
+             if '"audit_head"' in l]
+    assert heads, s.log_text()[-2000:]
+    return heads[-1]
+
+
+def test_cutting_off_the_newest_events_is_seen_with_an_anchor(chained):
+    anchor = anchor_from_log(chained)
+    seq = int(anchor.split(":")[0])
+    r = chained.cli("audit", "verify", "--anchor", anchor)
+    assert r.returncode == 0 and "anchor reached" in r.stdout
+    assert "head: %d:" % count(chained) in r.stdout
+    # the attacker deletes the newest events: the chain alone still holds
+    tamper(chained, "DELETE FROM audit_events WHERE seq >= %d" % (seq - 1))
+    assert verify(chained).returncode == 0
+    r = chained.cli("audit", "verify", "--anchor", anchor, check=False)
+    assert r.returncode == 1
+    assert "BROKEN at seq %d: an event was truncated" % (seq - 1) in r.stdout
+
+
+def test_an_anchor_of_another_chain_is_refused(chained):
+    anchor = anchor_from_log(chained)
+    seq = anchor.split(":")[0]
+    r = chained.cli("audit", "verify", "--anchor", seq + ":" + "ab" * 32,
+                    check=False)
+    assert r.returncode == 1 and "rewritten" in r.stdout
+    for bad in ("x", "1:abc", "0:" + "ab" * 32, "5" + ":" + "zz" * 32):
+        assert chained.cli("audit", "verify", "--anchor", bad,
+                           check=False).returncode == 2
