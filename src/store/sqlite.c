@@ -193,6 +193,7 @@ sqlite_close(struct store *s)
 		sqlite3_finalize(db->stmts[i]);
 	sq_sync_close(db->sync);
 	sqlite3_close(db->db);
+	sq_audit_queue_free(db->audit_queue);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
 }
@@ -208,6 +209,7 @@ ops_init(void)
 	sqlite_token_ops(&ops);
 	sqlite_key_ops(&ops);
 	sqlite_gov_ops(&ops);
+	sqlite_audit_ops(&ops);
 }
 
 enum gh_err
@@ -221,6 +223,11 @@ sqlite_store_open(const char *path, struct store **out)
 		return GH_ERR_NOMEM;
 	db->base.ops = &ops;
 	pthread_mutex_init(&db->mu, NULL);
+	if ((db->audit_queue = sq_audit_queue_new()) == NULL) {
+		pthread_mutex_destroy(&db->mu);
+		free(db);
+		return GH_ERR_NOMEM;
+	}
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",

@@ -51,6 +51,7 @@ struct sqlite_store {
 	struct group_sync *sync;	/* NULL: every commit fsyncs */
 	int64_t		 last_total;	/* sqlite3_total_changes seen */
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
+	struct audit_queue *audit_queue;	/* sqlite_audit.c */
 };
 
 /*
@@ -94,6 +95,12 @@ void		 sqlite_ident_ops(struct store_ops *ops);
 void		 sqlite_token_ops(struct store_ops *ops);
 void		 sqlite_key_ops(struct store_ops *ops);
 void		 sqlite_gov_ops(struct store_ops *ops);
+void		 sqlite_audit_ops(struct store_ops *ops);
+
+/* the batching audit writer's queue (sqlite_audit.c) */
+struct audit_queue;
+struct audit_queue *sq_audit_queue_new(void);
+void		 sq_audit_queue_free(struct audit_queue *q);
 
 /* shared by the operation files */
 enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);

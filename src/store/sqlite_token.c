@@ -1,6 +1,6 @@
 /*
  * sqlite_token.c - SQLite operations on the grant chain: grants, codes,
- * token families, tokens, and the audit log.
+ * token families and tokens.
  *
  * The two single-use operations (code redemption, refresh rotation) are
  * each one conditional UPDATE whose affected-row count decides the race,
@@ -440,103 +440,6 @@ out:
 	return sq_release(db, rc);
 }
 
-/* audit: the chain is extended inside one IMMEDIATE transaction */
-
-static enum gh_err
-audit_last(struct sqlite_store *db, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
-{
-	sqlite3_stmt	*st = sq_stmt(db, S_AUDIT_LAST);
-	int		 r;
-
-	*seq = 0;
-	memset(hash, 0, GH_HASH_BYTES);
-	if (st == NULL)
-		return GH_ERR_STORE;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		*seq = sq_col_int(st, 0);
-		if (sqlite3_column_bytes(st, 1) == GH_HASH_BYTES)
-			memcpy(hash, sqlite3_column_blob(st, 1),
-			    GH_HASH_BYTES);
-	}
-	sqlite3_reset(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? GH_OK : sq_error(db, r);
-}
-
-static enum gh_err
-audit_append(struct store *s, const struct audit_row *a)
-{
-	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r = *a;
-	sqlite3_stmt		*st;
-	enum gh_err		 rc;
-
-	sq_lock(db);
-	if ((rc = begin(db)) != GH_OK)
-		goto out;
-	if ((rc = audit_last(db, &r.seq, r.prev_hash)) == GH_OK) {
-		r.seq++;
-		audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
-		if ((st = sq_stmt(db, S_AUDIT_INSERT)) == NULL) {
-			rc = GH_ERR_STORE;
-		} else {
-			sqlite3_bind_int64(st, 1, r.seq);
-			sqlite3_bind_int64(st, 2, r.time);
-			sq_bind_text(st, 3, r.type);
-			sq_bind_text(st, 4, r.actor);
-			sq_bind_text(st, 5, r.client_id);
-			sq_bind_text(st, 6, r.user_id);
-			sq_bind_text(st, 7, r.grant_id);
-			sq_bind_text(st, 8, r.remote_addr);
-			sq_bind_text(st, 9, r.user_agent);
-			sq_bind_text(st, 10, r.detail);
-			sq_bind_blob(st, 11, r.prev_hash, GH_HASH_BYTES);
-			sq_bind_blob(st, 12, r.hash, GH_HASH_BYTES);
-			rc = step_done(db, st);
-		}
-	}
-	rc = finish_tx(db, rc);
-out:
-	return sq_release(db, rc);
-}
-
-static enum gh_err
-audit_head(struct store *s, int64_t *seq, uint8_t *hash)
-{
-	enum gh_err rc;
-
-	sq_lock(DB(s));
-	rc = audit_last(DB(s), seq, hash);
-	sq_unlock(DB(s));
-	return rc;
-}
-
-static enum gh_err
-audit_each(struct store *s, int64_t after, unsigned limit,
-    bool (*fn)(void *, const struct audit_row *), void *ctx)
-{
-	sqlite3_stmt	*st;
-	struct audit_row r;
-	enum gh_err	 rc = GH_ERR_STORE;
-	int		 x;
-
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_AUDIT_SINCE)) != NULL) {
-		sqlite3_bind_int64(st, 1, after);
-		sqlite3_bind_int64(st, 2, limit);
-		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-			sq_audit_from_row(st, &r);
-			if (!fn(ctx, &r))
-				break;
-		}
-		rc = x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
-		    sq_error(DB(s), x);
-		sqlite3_reset(st);
-	}
-	sq_unlock(DB(s));
-	return rc;
-}
-
 static enum gh_err
 client_quarantine(struct store *s, const char *id, const uint8_t *hash,
     const char *reason, int64_t now, unsigned *grants)
@@ -628,12 +531,6 @@ grant_revoke(struct store *s, enum grant_scope what, const char *id,
 	return sq_release(DB(s), rc);
 }
 
-static void
-set_audit_key(struct store *s, const uint8_t *key)
-{
-	memcpy(DB(s)->audit_key, key, GH_HASH_BYTES);
-}
-
 void
 sqlite_token_ops(struct store_ops *ops)
 {
@@ -648,10 +545,6 @@ sqlite_token_ops(struct store_ops *ops)
 	ops->token_get = token_get;
 	ops->refresh_exchange = refresh_exchange;
 	ops->token_revoke = token_revoke;
-	ops->audit_append = audit_append;
-	ops->audit_each = audit_each;
-	ops->audit_head = audit_head;
-	ops->set_audit_key = set_audit_key;
 	ops->client_quarantine = client_quarantine;
 	ops->grant_each = grant_each;
 	ops->grant_revoke = grant_revoke;
