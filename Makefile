@@ -7,7 +7,7 @@
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
 #   make bench      (issue 4)
 
-PKGS     := libmicrohttpd jansson sqlite3 libcrypto libargon2 cjose
+PKGS     := libmicrohttpd jansson sqlite3 libpq libcrypto libargon2 cjose
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wmissing-prototypes -Wno-missing-field-initializers -Werror

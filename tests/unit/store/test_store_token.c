@@ -1,8 +1,8 @@
 /*
- * test_store_token.c - store/store.h on SQLite, the grant chain: codes and
- * their single use (also under 8 racing threads on two connections),
- * refresh rotation, and revocation by ancestry (token, family, grant,
- * client, user). Each test gets a fresh database holding two clients, a
+ * test_store_token.c - store/store.h on SQLite or PostgreSQL (harness.h),
+ * the grant chain: codes and their single use (also under 8 racing threads
+ * on two connections), refresh rotation, and revocation by ancestry
+ * (token, family, grant, client, user). Each test gets a fresh database holding two clients, a
  * user, a grant and one unexpired code.
  */
 #include "../harness.h"
