@@ -4,6 +4,10 @@
 #   scripts/pg-throwaway.sh start DIR   initdb into DIR/data, start it, print
 #                                       its URL (also written to DIR/url)
 #   scripts/pg-throwaway.sh stop DIR    stop it and remove DIR
+#   scripts/pg-throwaway.sh run CMD...  run CMD with GH_TEST_PG_URL set: the
+#                                       one given, else a server started for
+#                                       CMD and stopped after it, whatever
+#                                       its outcome
 #
 # The server listens on a Unix socket in DIR only (listen_addresses=''),
 # with fsync on, so it is reachable by this machine's root and the owner of
@@ -12,10 +16,24 @@
 # DIR is handed to it. The URL is the superuser's, database `postgres`.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[[ $# -eq 2 ]] || usage
+usage() { echo "usage: $0 start|stop DIR | run CMD..." >&2; exit 2; }
+[[ $# -ge 2 ]] || usage
 cmd=$1
 dir=$2
+
+if [[ "$cmd" == run ]]; then
+	shift
+	if [[ -n "${GH_TEST_PG_URL:-}" ]]; then
+		exec "$@"
+	fi
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/gh-pg.XXXXXX")
+	trap '"$0" stop "$tmp"' EXIT
+	GH_TEST_PG_URL=$("$0" start "$tmp") || exit 1
+	export GH_TEST_PG_URL
+	"$@"
+	exit $?
+fi
+[[ $# -eq 2 ]] || usage
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then

@@ -7,7 +7,12 @@
  * could read the same last event and fork the chain; a transaction-level
  * advisory lock, taken before the read and released at commit, makes
  * every writer of this database take turns.
+ *
+ * PostgreSQL text is UTF-8 only; an event field that is not (a client id
+ * or user agent as a client sent it) is stored, and hashed, with each bad
+ * byte as '?', so the event is kept and its chain still verifies.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg_int.h"
@@ -53,17 +58,42 @@ audit_insert(struct pg_conn *c, const struct audit_row *a)
 	return pg_cmd(c, P_AUDIT_INSERT, &p, NULL);
 }
 
+/* Point the text fields of r that are not UTF-8 at cleaned copies. */
+static enum gh_err
+clean_fields(struct audit_row *r, char *copies[8])
+{
+	const char	**f[8] = { &r->type, &r->actor, &r->client_id,
+			    &r->user_id, &r->grant_id, &r->remote_addr,
+			    &r->user_agent, &r->detail };
+	size_t		  i;
+
+	for (i = 0; i < 8; i++) {
+		if (*f[i] == NULL || pg_utf8_valid(*f[i]))
+			continue;
+		if ((copies[i] = pg_utf8_clean(*f[i])) == NULL)
+			return GH_ERR_NOMEM;
+		*f[i] = copies[i];
+	}
+	return GH_OK;
+}
+
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
 {
 	struct audit_row	 r = *a;
 	struct pg_params	 p;
-	struct pg_conn		*c;
+	struct pg_conn		*c = NULL;
 	PGresult		*lock;
+	char			*copies[8] = { NULL };
 	enum gh_err		 rc;
+	size_t			 i;
 
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
+	if ((rc = clean_fields(&r, copies)) != GH_OK)
+		goto out;
+	if ((c = pg_acquire(DB(s))) == NULL) {
+		rc = GH_ERR_STORE;
+		goto out;
+	}
 	if ((rc = pg_begin(c)) != GH_OK)
 		goto out;
 	pp_init(&p);
@@ -79,7 +109,11 @@ audit_append(struct store *s, const struct audit_row *a)
 	}
 	rc = pg_finish(c, rc);
 out:
-	return pg_release(DB(s), c, rc);
+	if (c != NULL)
+		rc = pg_release(DB(s), c, rc);
+	for (i = 0; i < 8; i++)
+		free(copies[i]);
+	return rc;
 }
 
 static enum gh_err

@@ -70,9 +70,16 @@ struct pg_store {
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
 };
 
-/* Parameters of one statement; NULL text is SQL NULL. */
+/*
+ * Parameters of one statement; NULL text is SQL NULL. PostgreSQL text holds
+ * valid UTF-8 only, while SQLite takes any bytes: a text parameter that is
+ * not UTF-8 (bad_text) can equal no stored value, so pg_exec answers a
+ * SELECT with no rows without asking the server, and refuses a write with
+ * GH_ERR_INVALID.
+ */
 struct pg_params {
 	int		 n;
+	bool		 bad_text;
 	const char	*val[PG_MAX_PARAMS];
 	int		 len[PG_MAX_PARAMS];
 	int		 fmt[PG_MAX_PARAMS];
@@ -83,6 +90,10 @@ void		 pp_init(struct pg_params *p);
 void		 pp_text(struct pg_params *p, const char *s);
 void		 pp_int(struct pg_params *p, int64_t v);
 void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
+/* Well-formed UTF-8 as PostgreSQL takes it (no overlongs, surrogates). */
+bool		 pg_utf8_valid(const char *s);
+/* A copy of s (caller frees) with each byte of a bad sequence as '?'. */
+char		*pg_utf8_clean(const char *s);
 
 /*
  * Borrow a connection (waits while all are busy; connects lazily).

@@ -100,6 +100,9 @@ test_client_round_trip(void **state)
 	assert_int_equal(g->secret_rotated_at, NOW - 5);
 	assert_int_equal(store_client_get(t->s, "client2", g),
 	    GH_ERR_NOT_FOUND);
+	/* an id that is not UTF-8 (as a client may send it) is unknown */
+	assert_int_equal(store_client_get(t->s, "\xe9\xe9", g),
+	    GH_ERR_NOT_FOUND);
 	free(c);
 	free(g);
 }
@@ -341,8 +344,13 @@ test_audit_append(void **state)
 	a.user_agent = "test";
 	a.detail = NULL;
 	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
+	/* bytes a client sent, not UTF-8: the event is still recorded */
+	a.type = "client.auth_failed";
+	a.client_id = "\xe9\xe9";
+	a.user_agent = "agent \xff\xfe";
+	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
 	assert_int_equal(th_sql_int(t,
-	    "SELECT count(*) FROM audit_events"), 2);
+	    "SELECT count(*) FROM audit_events"), 3);
 	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
 	    "WHERE type = 'code.replayed' AND client_id = 'client1' AND "
 	    "detail = '{\"family\":\"revoked\"}' AND time = 1700000000"), 1);
