@@ -202,7 +202,8 @@ const char *const pg_sql[P_COUNT] = {
 	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT $2)",
 
 	[P_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
-	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL ELSE $2 END, "
+	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL "
+	    "ELSE $2::bytea END, "
 	    "secret_rotated_at = $3, updated_at = $3 WHERE id = $1",
 	[P_GRANTS_REVOKE_CLIENT] = "UPDATE grants SET revoked_at = $2, "
 	    "revoked_reason = $3 WHERE client_id = $1 AND revoked_at IS NULL",
