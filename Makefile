@@ -7,7 +7,7 @@
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
 #   make bench      (issue 4)
 
-PKGS     := libmicrohttpd jansson sqlite3 libcrypto libssl libargon2 cjose
+PKGS     := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libargon2 cjose
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wmissing-prototypes -Wno-missing-field-initializers -Werror
@@ -33,8 +33,8 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=build/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all run test deps unit fuzz-replay e2e interop checksrc fuzz clean \
-        bench build-san
+.PHONY: all run test deps unit unit-pg fuzz-replay e2e e2e-pg interop \
+        checksrc fuzz clean bench build-san
 
 all: build/gatehouse
 
@@ -104,13 +104,23 @@ checksrc:
 	@scripts/checksrc.sh
 
 unit: $(UNIT_BIN)
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@env -u GH_TEST_PG_URL scripts/run-unit.sh $(UNIT_BIN)
+
+# the store contract tests again, on PostgreSQL: GH_TEST_PG_URL, or a
+# throwaway server started for the run
+unit-pg: $(filter build/unit/store/%,$(UNIT_BIN))
+	@UNIT_LABEL=unit-pg scripts/pg-throwaway.sh run \
+	    scripts/run-unit.sh $^
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@scripts/run-fuzz-replay.sh $(FUZZ_REPLAY)
 
 e2e: build/gatehouse build/gatehouse-san
-	@scripts/run-e2e.sh
+	@env -u GH_TEST_PG_URL scripts/run-e2e.sh
+
+# every end-to-end test again, each server on a fresh PostgreSQL database
+e2e-pg: build/gatehouse build/gatehouse-san
+	@E2E_LABEL=e2e-pg scripts/pg-throwaway.sh run scripts/run-e2e.sh
 
 run: deps
 	@$(MAKE) --no-print-directory build/gatehouse

@@ -10,8 +10,10 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
-	libsqlite3-dev libargon2-dev libcjose-dev)
-test_pkgs=(libcmocka-dev python3-pytest python3-requests python3-authlib)
+	libsqlite3-dev libpq-dev libargon2-dev libcjose-dev)
+# postgresql: the throwaway server of the PostgreSQL test runs
+test_pkgs=(libcmocka-dev python3-pytest python3-requests python3-authlib
+	postgresql python3-psycopg2)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 case "${1:-test}" in

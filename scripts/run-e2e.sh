@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-e2e.sh - end-to-end tests: pytest (Debian's python3 with requests and
 # authlib) against the ASan+UBSan server build, including the Node
-# openid-client interop test. Prints `e2e: N passed, M failed`.
+# openid-client interop test. Prints `e2e: N passed, M failed` ("e2e" being
+# $E2E_LABEL when set: e2e-pg for the run on PostgreSQL, GH_TEST_PG_URL).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,22 +13,27 @@ if [[ -f tests/interop/package-lock.json && ! -d tests/interop/node_modules ]]; 
 fi
 
 mkdir -p build
+label=${E2E_LABEL:-e2e}
+export E2E_LABEL=$label
 export GATEHOUSE_BIN="${GATEHOUSE_BIN:-$PWD/build/gatehouse-san}"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-	--junitxml=build/e2e-junit.xml tests/e2e "$@"
+	--junitxml="build/$label-junit.xml" tests/e2e "$@"
 rc=$?
 /usr/bin/python3 - <<'PY'
+import os
 import xml.etree.ElementTree as ET
+label = os.environ["E2E_LABEL"]
 try:
-    root = ET.parse("build/e2e-junit.xml").getroot()
+    root = ET.parse("build/%s-junit.xml" % label).getroot()
 except Exception:
-    print("e2e: 0 passed, 1 failed")
+    print("%s: 0 passed, 1 failed" % label)
     raise SystemExit
 suites = [root] if root.tag == "testsuite" else list(root)
 tests = sum(int(s.get("tests", 0)) for s in suites)
 bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
 skipped = sum(int(s.get("skipped", 0)) for s in suites)
-print("e2e: %d passed, %d failed, %d skipped" % (tests - bad - skipped, bad, skipped))
+print("%s: %d passed, %d failed, %d skipped" % (label, tests - bad - skipped,
+                                               bad, skipped))
 PY
 # pytest exits 5 when it collected nothing: that is a failure here
 exit $rc

@@ -10,7 +10,7 @@
 # failing program is shown in full; passing programs get one line each.
 # The last line is always
 #   unit: N passed, M failed
-# and the exit status is non-zero if any program failed or crashed.
+# ("unit" being $UNIT_LABEL when set, e.g. unit-pg) and the exit status is non-zero if any program failed or crashed.
 
 passed=0
 failed=0
@@ -54,5 +54,5 @@ for bin in "$@"; do
 	fi
 done
 
-echo "unit: $passed passed, $failed failed"
+echo "${UNIT_LABEL:-unit}: $passed passed, $failed failed"
 exit "$broken"

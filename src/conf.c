@@ -229,7 +229,8 @@ resolve_path(char *field, size_t size, const char *confpath)
 	const char	*slash = strrchr(confpath, '/');
 	int		 n;
 
-	if (field[0] == '/' || slash == NULL)
+	/* absolute paths and database URLs (postgresql://...) stay as is */
+	if (field[0] == '/' || slash == NULL || strstr(field, "://") != NULL)
 		return true;
 	n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)(slash - confpath),
 	    confpath, field);

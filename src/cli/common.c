@@ -12,7 +12,7 @@
 bool
 cli_open(const char *config_path, struct app *app)
 {
-	char		err[256];
+	char		err[256], shown[GH_MAX_PATH];
 	uint8_t		chain[GH_HASH_BYTES];
 	enum gh_err	rc;
 
@@ -28,8 +28,9 @@ cli_open(const char *config_path, struct app *app)
 		return false;
 	}
 	if ((rc = store_open(app->conf.database, &app->store)) != GH_OK) {
-		fprintf(stderr, "gatehouse: database %s: %s\n",
-		    app->conf.database, gh_err_str(rc));
+		store_url_redact(app->conf.database, shown, sizeof(shown));
+		fprintf(stderr, "gatehouse: database %s: %s\n", shown,
+		    gh_err_str(rc));
 		crypto_wipe(app->key, sizeof(app->key));
 		return false;
 	}

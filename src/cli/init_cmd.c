@@ -67,7 +67,7 @@ cmd_init(const char *config_path, int argc, char **argv)
 {
 	struct args	 a;
 	struct app	 app;
-	char		 err[256];
+	char		 err[256], shown[GH_MAX_PATH];
 	uint8_t		 key[GH_KEY_BYTES];
 	enum gh_err	 rc;
 	bool		 had_config = access(config_path, F_OK) == 0;
@@ -96,9 +96,10 @@ cmd_init(const char *config_path, int argc, char **argv)
 		cli_close(&app);
 		return 1;
 	}
+	store_url_redact(app.conf.database, shown, sizeof(shown));
 	printf("%s %s\nkey file %s\ndatabase %s (migrated)\n",
 	    had_config ? "kept existing config" : "wrote config",
-	    config_path, app.conf.key_file, app.conf.database);
+	    config_path, app.conf.key_file, shown);
 	cli_close(&app);
 	return 0;
 }

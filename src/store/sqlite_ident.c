@@ -21,52 +21,6 @@ step_one_change(struct sqlite_store *db, sqlite3_stmt *st)
 	return sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
 }
 
-static enum client_status
-status_parse(const char *s)
-{
-	if (strcmp(s, "active") == 0)
-		return CLIENT_ACTIVE;
-	if (strcmp(s, "quarantined") == 0)
-		return CLIENT_QUARANTINED;
-	return CLIENT_DISABLED;
-}
-
-static void
-join_redirects(const struct client_row *c, char *out, size_t outsz)
-{
-	size_t i, n = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < c->nredirect; i++) {
-		size_t l = strlen(c->redirect_uris[i]);
-
-		if (n + l + 2 > outsz)
-			break;
-		if (i)
-			out[n++] = '\n';
-		memcpy(out + n, c->redirect_uris[i], l + 1);
-		n += l;
-	}
-}
-
-static void
-split_redirects(const char *s, struct client_row *c)
-{
-	c->nredirect = 0;
-	while (*s && c->nredirect < GH_MAX_REDIRECTS) {
-		size_t l = strcspn(s, "\n");
-
-		if (l > 0 && l < GH_MAX_REDIRECT_LEN) {
-			memcpy(c->redirect_uris[c->nredirect], s, l);
-			c->redirect_uris[c->nredirect][l] = '\0';
-			c->nredirect++;
-		}
-		s += l;
-		if (*s == '\n')
-			s++;
-	}
-}
-
 static void
 client_from_row(sqlite3_stmt *st, struct client_row *c)
 {
@@ -88,10 +42,10 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 		c->has_secret = true;
 	}
 	sq_col_text(st, 6, redirects, sizeof(redirects));
-	split_redirects(redirects, c);
+	store_split_redirects(redirects, c);
 	sq_col_text(st, 7, c->scopes, sizeof(c->scopes));
 	sq_col_text(st, 8, tmp, sizeof(tmp));
-	c->status = status_parse(tmp);
+	c->status = store_client_status_parse(tmp);
 	c->created_at = sq_col_int(st, 9);
 	c->secret_rotated_at = sq_col_int(st, 10);
 	c->updated_at = sq_col_int(st, 11);
@@ -110,7 +64,7 @@ client_insert(struct store *s, const struct client_row *c)
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 r;
 
-	join_redirects(c, redirects, sizeof(redirects));
+	store_join_redirects(c, redirects, sizeof(redirects));
 	sq_lock(DB(s));
 	if ((st = sq_stmt(DB(s), S_CLIENT_INSERT)) == NULL)
 		goto out;

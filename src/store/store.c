@@ -7,16 +7,69 @@
 #include "store_impl.h"
 #include "../util/buf.h"
 #include "../util/crypto.h"
+#include "../util/str.h"
+
+static bool
+is_postgres(const char *url)
+{
+	return strncmp(url, "postgres://", 11) == 0 ||
+	    strncmp(url, "postgresql://", 13) == 0;
+}
 
 enum gh_err
 store_open(const char *url, struct store **out)
 {
 	if (strncmp(url, "sqlite:", 7) == 0)
 		return sqlite_store_open(url + 7, out);
-	if (strncmp(url, "postgres://", 11) == 0 ||
-	    strncmp(url, "postgresql://", 13) == 0)
-		return GH_ERR_INVALID;	/* PostgreSQL arrives with issue 4 */
+	if (is_postgres(url))
+		return pg_store_open(url, out);
+	/* another scheme is a mistake, not a file name */
+	if (strstr(url, "://") != NULL)
+		return GH_ERR_INVALID;
 	return sqlite_store_open(url, out);
+}
+
+bool
+store_is_url(const char *database)
+{
+	return strncmp(database, "sqlite:", 7) == 0 ||
+	    strstr(database, "://") != NULL;
+}
+
+void
+store_url_redact(const char *url, char *out, size_t outsz)
+{
+	const char	*scheme = strstr(url, "://");
+	const char	*at, *colon, *end;
+	struct buf	 b;
+
+	if (outsz == 0)
+		return;
+	if (scheme == NULL) {
+		str_copy(out, outsz, url);
+		return;
+	}
+	/* userinfo ends at the last '@' before the path or query */
+	end = scheme + 3 + strcspn(scheme + 3, "/?");
+	at = NULL;
+	for (colon = scheme + 3; colon < end; colon++)
+		if (*colon == '@')
+			at = colon;
+	colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+	buf_init(&b, outsz);
+	if (colon != NULL) {
+		(void)buf_append(&b, url, (size_t)(colon - url));
+		(void)buf_puts(&b, ":***");
+		(void)buf_puts(&b, at);
+	} else {
+		(void)buf_puts(&b, url);
+	}
+	str_copy(out, outsz, b.len ? buf_str(&b) : "");
+	buf_free(&b);
+	/* a password given as a query parameter is hidden as well */
+	if ((at = strstr(out, "password=")) != NULL)
+		str_copy((char *)at, outsz - (size_t)(at - out),
+		    "password=***");
 }
 
 void
@@ -171,6 +224,52 @@ audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
 	    GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
 	buf_free(&b);
+}
+
+enum client_status
+store_client_status_parse(const char *s)
+{
+	if (strcmp(s, "active") == 0)
+		return CLIENT_ACTIVE;
+	if (strcmp(s, "quarantined") == 0)
+		return CLIENT_QUARANTINED;
+	return CLIENT_DISABLED;
+}
+
+void
+store_join_redirects(const struct client_row *c, char *out, size_t outsz)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < c->nredirect; i++) {
+		size_t l = strlen(c->redirect_uris[i]);
+
+		if (n + l + 2 > outsz)
+			break;
+		if (i)
+			out[n++] = '\n';
+		memcpy(out + n, c->redirect_uris[i], l + 1);
+		n += l;
+	}
+}
+
+void
+store_split_redirects(const char *s, struct client_row *c)
+{
+	c->nredirect = 0;
+	while (*s && c->nredirect < GH_MAX_REDIRECTS) {
+		size_t l = strcspn(s, "\n");
+
+		if (l > 0 && l < GH_MAX_REDIRECT_LEN) {
+			memcpy(c->redirect_uris[c->nredirect], s, l);
+			c->redirect_uris[c->nredirect][l] = '\0';
+			c->nredirect++;
+		}
+		s += l;
+		if (*s == '\n')
+			s++;
+	}
 }
 
 const char *

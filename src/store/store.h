@@ -152,8 +152,16 @@ struct audit_row {
 
 struct store;
 
-/* "sqlite:PATH", or a plain path (SQLite). Applies pending migrations. */
+/*
+ * "sqlite:PATH" or a plain path (SQLite), or "postgres://..." /
+ * "postgresql://..." (a libpq URI: PostgreSQL). Another "scheme://" is
+ * GH_ERR_INVALID. Applies pending migrations.
+ */
 enum gh_err	store_open(const char *url, struct store **out);
+/* True for a URL rather than a file path (conf.c leaves those alone). */
+bool		store_is_url(const char *database);
+/* The URL with any password replaced by "***", for messages and logs. */
+void		store_url_redact(const char *url, char *out, size_t outsz);
 void		store_close(struct store *s);
 
 /* clients */

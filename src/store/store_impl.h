@@ -120,5 +120,13 @@ struct store {
 };
 
 enum gh_err	sqlite_store_open(const char *path, struct store **out);
+enum gh_err	pg_store_open(const char *url, struct store **out);
+
+/* row text forms shared by the backends (store.c) */
+enum client_status store_client_status_parse(const char *s);
+/* redirect URIs are stored newline-separated */
+void		store_join_redirects(const struct client_row *c, char *out,
+		    size_t outsz);
+void		store_split_redirects(const char *s, struct client_row *c);
 
 #endif

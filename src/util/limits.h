@@ -63,4 +63,7 @@
 #define GH_MAX_CONF_FILE	65536
 #define GH_MAX_PATH		1024
 
+/* storage */
+#define GH_PG_POOL		8	/* PostgreSQL connections per process */
+
 #endif

@@ -2,10 +2,14 @@
 
 Each test module gets a fresh Gatehouse (the ASan+UBSan build unless
 GATEHOUSE_BIN says otherwise) on a free loopback port with a temporary
-config, key and SQLite database. Helpers drive the admin command, the
-login and consent forms, and the token endpoint exactly as a client would.
+config, key and database: a SQLite file, or, when GH_TEST_PG_URL names a
+PostgreSQL server (scripts/pg-throwaway.sh), a fresh database created on it
+per server. Helpers drive the admin command, the login and consent forms,
+and the token endpoint exactly as a client would; the database helpers
+(query, execute, stored_bytes) read and tamper with either backend.
 """
 import base64
+import glob
 import hashlib
 import json
 import os
@@ -16,6 +20,7 @@ import sqlite3
 import subprocess
 import time
 import urllib.parse
+import uuid
 
 import pytest
 import requests
@@ -24,6 +29,43 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("GATEHOUSE_BIN", os.path.join(ROOT, "build", "gatehouse-san"))
 REDIRECT = "http://127.0.0.1:9000/callback"
 PASSWORD = "correct horse battery"
+PG_URL = os.environ.get("GH_TEST_PG_URL") or None
+_pg_databases = []
+
+
+def pg_connect(url):
+    import psycopg2     # only the PostgreSQL run needs it
+    return psycopg2.connect(url)
+
+
+def new_pg_database():
+    """A fresh database on the PostgreSQL under test; its URL."""
+    name = "gh_" + uuid.uuid4().hex[:16]
+    con = pg_connect(PG_URL)
+    try:
+        con.autocommit = True
+        con.cursor().execute("CREATE DATABASE " + name)
+    finally:
+        con.close()
+    _pg_databases.append(name)
+    u = urllib.parse.urlsplit(PG_URL)
+    return urllib.parse.urlunsplit(u._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_databases():
+    """dropdb for every database the session created."""
+    yield
+    if not _pg_databases:
+        return
+    con = pg_connect(PG_URL)
+    try:
+        con.autocommit = True
+        for name in _pg_databases:
+            con.cursor().execute("DROP DATABASE IF EXISTS %s WITH (FORCE)"
+                                 % name)
+    finally:
+        con.close()
 
 
 def free_port():
@@ -42,17 +84,25 @@ def pkce_pair():
 class Server:
     """A running Gatehouse with its own folder, plus helpers to drive it."""
 
-    def __init__(self, tmp, **config):
+    def __init__(self, tmp, database=None, **config):
+        """database: a SQLite path or a PostgreSQL URL; by default a file
+        in tmp, or a fresh PostgreSQL database when GH_TEST_PG_URL is set."""
         self.dir = str(tmp)
         self.port = free_port()
         self.issuer = "http://127.0.0.1:%d" % self.port
         self.base = self.issuer
         self.conf = os.path.join(self.dir, "gatehouse.json")
-        self.db = os.path.join(self.dir, "gatehouse.db")
+        if database is None:
+            database = new_pg_database() if PG_URL else \
+                os.path.join(self.dir, "gatehouse.db")
+        self.database = database
+        self.pg = database.startswith(("postgres://", "postgresql://"))
+        self.db = None if self.pg else database    # the SQLite file
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
         self.cli("init", "--issuer", self.issuer,
-                 "--listen", "127.0.0.1:%d" % self.port)
+                 "--listen", "127.0.0.1:%d" % self.port,
+                 "--database", database)
         if config:
             with open(self.conf) as f:
                 c = json.load(f)
@@ -133,22 +183,59 @@ class Server:
                  input=password + "\n")
         return {"username": username, "password": password}
 
-    # -- database (read-only checks) -----------------------------------
+    # -- database: checks, and tampering for the attack tests ---------
     def query(self, sql, *params):
-        con = sqlite3.connect(self.db, timeout=10)
+        """Rows of one SELECT; SQLite-style ? placeholders on both
+        backends, blobs as bytes."""
+        if not self.pg:
+            con = sqlite3.connect(self.db, timeout=10)
+            try:
+                return con.execute(sql, params).fetchall()
+            finally:
+                con.close()
+        con = pg_connect(self.database)
         try:
-            return con.execute(sql, params).fetchall()
+            cur = con.cursor()
+            cur.execute(sql.replace("?", "%s"), params or None)
+            rows = cur.fetchall() if cur.description else []
+            con.commit()
+            return [tuple(bytes(v) if isinstance(v, memoryview) else v
+                          for v in r) for r in rows]
         finally:
             con.close()
 
-    def execute(self, sql, *params):
-        """Change the database behind the server's back (policy tests)."""
-        con = sqlite3.connect(self.db, timeout=10)
+    def execute(self, *statements):
+        """Run writes in one transaction; each is SQL or (SQL, params)."""
+        if self.pg:
+            con = pg_connect(self.database)
+        else:
+            con = sqlite3.connect(self.db, timeout=10)
         try:
-            con.execute(sql, params)
+            cur = con.cursor()
+            for st in statements:
+                sql, params = st if isinstance(st, tuple) else (st, ())
+                if self.pg:
+                    cur.execute(sql.replace("?", "%s"), params or None)
+                else:
+                    cur.execute(sql, params)
             con.commit()
         finally:
             con.close()
+
+    def stored_bytes(self):
+        """What the database holds, as {name: bytes}: the SQLite files
+        (database, WAL, ...), or a plain pg_dump of the PostgreSQL
+        database, where bytea columns appear as hex text."""
+        if self.pg:
+            dump = subprocess.run(["pg_dump", "--dbname", self.database],
+                                  capture_output=True, check=True,
+                                  timeout=60).stdout
+            return {"pg_dump": dump}
+        files = {}
+        for path in sorted(glob.glob(self.db + "*")):
+            with open(path, "rb") as f:
+                files[path] = f.read()
+        return files
 
     def audit_types(self):
         return [r[0] for r in self.query(

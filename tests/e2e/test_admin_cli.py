@@ -73,8 +73,8 @@ def test_each_client_gets_distinct_id_and_secret(db):
 def test_client_secret_stored_only_as_hash(db):
     server = db
     obj = json.loads(client_add(server, "--json").stdout)
-    with open(server.db, "rb") as f:
-        assert obj["client_secret"].encode() not in f.read()
+    for data in server.stored_bytes().values():
+        assert obj["client_secret"].encode() not in data
     (h,), = server.query("SELECT secret_hash FROM clients WHERE id = ?",
                          obj["client_id"])
     assert h and obj["client_secret"].encode() not in bytes(h)

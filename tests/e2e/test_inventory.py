@@ -133,10 +133,10 @@ def test_unused_grants_expire(tmp_path):
         s.add_user("bob")
         fresh = redeem(s, c, username="bob")
         day = 86400
-        s.execute("UPDATE grants SET last_used_at = ?, created_at = ? "
-                  "WHERE user_id = (SELECT id FROM users WHERE username = "
-                  "'alice')", int(time.time()) - 31 * day,
-                  int(time.time()) - 40 * day)
+        s.execute(("UPDATE grants SET last_used_at = ?, created_at = ? "
+                   "WHERE user_id = (SELECT id FROM users WHERE username = "
+                   "'alice')", (int(time.time()) - 31 * day,
+                                int(time.time()) - 40 * day)))
         assert wait_for(lambda: s.query(
             "SELECT count(*) FROM grants WHERE revoked_reason = 'unused'")
             == [(1,)])
@@ -161,10 +161,10 @@ def test_unused_clients_flagged_or_disabled_and_stale_secrets(tmp_path):
     idle = s.add_client(name="Idle app")
     day = 86400
     now = int(time.time())
-    s.execute("UPDATE clients SET created_at = ? WHERE id = ?",
-              now - 11 * day, idle["client_id"])
-    s.execute("UPDATE clients SET secret_rotated_at = ? WHERE id = ?",
-              now - 45 * day, s.confidential["client_id"])
+    s.execute(("UPDATE clients SET created_at = ? WHERE id = ?",
+               (now - 11 * day, idle["client_id"])),
+              ("UPDATE clients SET secret_rotated_at = ? WHERE id = ?",
+               (now - 45 * day, s.confidential["client_id"])))
     s.start()
     try:
         assert wait_for(lambda: len(alerts(s)) == 2)
@@ -183,8 +183,8 @@ def test_unused_clients_flagged_or_disabled_and_stale_secrets(tmp_path):
     s2 = start(tmp_path / "b", client_unused_days=10,
                client_unused_action="disable")
     idle = s2.add_client(name="Idle app")
-    s2.execute("UPDATE clients SET created_at = ? WHERE id = ?",
-               now - 11 * day, idle["client_id"])
+    s2.execute(("UPDATE clients SET created_at = ? WHERE id = ?",
+                (now - 11 * day, idle["client_id"])))
     s2.start()
     try:
         assert wait_for(lambda: json.loads(s2.cli(

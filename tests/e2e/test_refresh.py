@@ -164,4 +164,4 @@ def test_concurrent_refresh_at_most_one_wins(make_server):
                    for st, b in results if st != 200), results
     # at most one successor refresh token per family was stored
     assert s.query("SELECT max(n) FROM (SELECT count(*) AS n FROM tokens "
-                   "WHERE kind = 'refresh' GROUP BY family_id)")[0][0] <= 2
+                   "WHERE kind = 'refresh' GROUP BY family_id) AS per_family")[0][0] <= 2

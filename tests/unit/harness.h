@@ -3,7 +3,8 @@
  * headers it needs before it) and a few small helpers shared by tests
  * that touch files: a private temp directory, writing a file, removing
  * the directory again, a test `struct app` with a fixed server key, and
- * a fresh SQLite store per test with rows to fill it.
+ * a fresh store per test (SQLite, or PostgreSQL when GH_TEST_PG_URL is
+ * set) with rows to fill it.
  *
  * Helpers are static inline so a program that does not use one gets no
  * unused-function warning. They abort the test (via cmocka) on failure.
@@ -22,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "app.h"
 #include "store/store.h"
@@ -95,6 +99,13 @@ th_app_init(struct app *a)
 		a->key[i] = (uint8_t)(i + 1);
 }
 
+static inline void
+th_pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /* A distinct, stable 32-byte "hash" for a label: SHA-256 of it. */
 static inline void
 th_hash(const char *label, uint8_t out[GH_HASH_BYTES])
@@ -102,12 +113,90 @@ th_hash(const char *label, uint8_t out[GH_HASH_BYTES])
 	crypto_sha256(label, strlen(label), out);
 }
 
-/* A store on a fresh SQLite file; cmocka setup/teardown pair. */
+/*
+ * A store per test, on a fresh SQLite file; or, when GH_TEST_PG_URL names
+ * a PostgreSQL database (scripts/pg-throwaway.sh), in a fresh schema of it,
+ * dropped again at teardown. t->path is what store_open() takes: the file,
+ * or the URL with search_path set to the schema. cmocka setup/teardown.
+ */
 struct th_store {
 	char		 dir[TH_PATH];
 	char		 path[TH_PATH];
+	char		 schema[32];		/* "" on SQLite */
 	struct store	*s;
 };
+
+/* The PostgreSQL URL under test, or NULL for SQLite. */
+static inline const char *
+th_pg_url(void)
+{
+	const char *u = getenv("GH_TEST_PG_URL");
+
+	return u != NULL && u[0] != '\0' ? u : NULL;
+}
+
+/* Run SQL on a PostgreSQL URL; the first column of the first row, or -1. */
+static inline int64_t
+th_pg_int(const char *url, const char *sql)
+{
+	PGconn		*c = PQconnectdb(url);
+	PGresult	*r;
+	uint64_t	 u;
+	int64_t		 v = -1;
+
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PQsetNoticeProcessor(c, th_pg_quiet, NULL);
+	r = PQexec(c, sql);
+	assert_true(PQresultStatus(r) == PGRES_TUPLES_OK ||
+	    PQresultStatus(r) == PGRES_COMMAND_OK);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+	    !PQgetisnull(r, 0, 0) && parse_u64(slice_cstr(PQgetvalue(r, 0,
+	    0)), 0, INT64_MAX, &u) == GH_OK)
+		v = (int64_t)u;
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+/* A fresh schema of the PostgreSQL under test; its URL in t->path. */
+static inline void
+th_pg_schema(struct th_store *t)
+{
+	const char	*url = th_pg_url();
+	char		 sql[96];
+	uint8_t		 rnd[6];
+	int		 n;
+
+	assert_int_equal(crypto_random(rnd, sizeof(rnd)), GH_OK);
+	snprintf(t->schema, sizeof(t->schema), "t_%02x%02x%02x%02x%02x%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", t->schema);
+	th_pg_int(url, sql);
+	n = snprintf(t->path, sizeof(t->path),
+	    "%s%coptions=-csearch_path%%3D%s", url,
+	    strchr(url, '?') ? '&' : '?', t->schema);
+	assert_true(n > 0 && (size_t)n < sizeof(t->path));
+}
+
+/* One integer from a direct SQL query on the test's database. */
+static inline int64_t
+th_sql_int(const struct th_store *t, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 v = -1;
+
+	if (t->schema[0])
+		return th_pg_int(t->path, sql);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
 
 static inline int
 th_store_setup(void **state)
@@ -117,7 +206,10 @@ th_store_setup(void **state)
 	if (t == NULL)
 		return -1;
 	th_tmpdir(t->dir, sizeof(t->dir));
-	th_path(t->path, sizeof(t->path), t->dir, "gatehouse.db");
+	if (th_pg_url())
+		th_pg_schema(t);
+	else
+		th_path(t->path, sizeof(t->path), t->dir, "gatehouse.db");
 	if (store_open(t->path, &t->s) != GH_OK) {
 		th_rmdir(t->dir);
 		free(t);
@@ -130,11 +222,16 @@ th_store_setup(void **state)
 static inline int
 th_store_teardown(void **state)
 {
-	struct th_store *t = *state;
+	struct th_store	*t = *state;
+	char		 sql[96];
 
 	if (t == NULL)
 		return 0;
 	store_close(t->s);
+	if (t->schema[0]) {
+		snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", t->schema);
+		th_pg_int(th_pg_url(), sql);
+	}
 	th_rmdir(t->dir);
 	free(t);
 	return 0;

@@ -1,52 +1,71 @@
 /*
- * test_store_ident.c - store/store.h on SQLite, identity side: opening
+ * test_store_ident.c - store/store.h on SQLite (or PostgreSQL when
+ * GH_TEST_PG_URL is set, see harness.h), identity side: opening
  * and migrations, clients, users, browser sessions, grants, the audit
  * log, and durability across a reopen. Each test gets a fresh database.
  */
 #include "../harness.h"
 
-#include <sqlite3.h>
+#include <pthread.h>
 
 #include "util/log.h"
 
 #define NOW	1700000000
 
-/* One integer from a direct SQL query on the test database. */
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void
 test_open_urls(void **state)
 {
-	char		 dir[TH_PATH], p[TH_PATH], url[TH_PATH + 8];
+	struct th_store	 t;
 	struct store	*s = NULL;
+	char		 url[TH_PATH + 8], shown[128];
 
 	(void)state;
-	th_tmpdir(dir, sizeof(dir));
-	th_path(p, sizeof(p), dir, "x.db");
-	snprintf(url, sizeof(url), "sqlite:%s", p);
+	memset(&t, 0, sizeof(t));
+	th_tmpdir(t.dir, sizeof(t.dir));
+	th_path(t.path, sizeof(t.path), t.dir, "x.db");
+	snprintf(url, sizeof(url), "sqlite:%s", t.path);
 	assert_int_equal(store_open(url, &s), GH_OK);
 	store_close(s);
-	assert_int_equal(store_open("postgres://h/db", &s), GH_ERR_INVALID);
+	/* an unknown scheme is refused, not taken for a file name */
+	assert_int_equal(store_open("mysql://h/db", &s), GH_ERR_INVALID);
+	/* a PostgreSQL URL goes to libpq: nobody listens on port 1 */
+	assert_int_equal(store_open("postgresql://127.0.0.1:1/db", &s),
+	    GH_ERR_STORE);
+	assert_int_equal(store_open("postgres://127.0.0.1:1/db", &s),
+	    GH_ERR_STORE);
 	/* a database from a newer binary is refused, not downgraded */
-	assert_true(sql_int(p, "PRAGMA user_version") >= 1);
-	sql_int(p, "PRAGMA user_version = 999");
-	assert_int_not_equal(store_open(p, &s), GH_OK);
-	th_rmdir(dir);
+	if (th_pg_url()) {
+		th_pg_schema(&t);
+		assert_int_equal(store_open(t.path, &s), GH_OK);
+		store_close(s);
+		assert_int_equal(th_sql_int(&t,
+		    "SELECT max(version) FROM schema_version"), 1);
+		/* opening again applies nothing twice */
+		assert_int_equal(store_open(t.path, &s), GH_OK);
+		store_close(s);
+		assert_int_equal(th_sql_int(&t,
+		    "SELECT count(*) FROM schema_version"), 1);
+		th_sql_int(&t, "UPDATE schema_version SET version = 999");
+		assert_int_not_equal(store_open(t.path, &s), GH_OK);
+		snprintf(url, sizeof(url), "DROP SCHEMA %s CASCADE", t.schema);
+		th_pg_int(th_pg_url(), url);
+	} else {
+		assert_true(th_sql_int(&t, "PRAGMA user_version") >= 1);
+		th_sql_int(&t, "PRAGMA user_version = 999");
+		assert_int_not_equal(store_open(t.path, &s), GH_OK);
+	}
+	th_rmdir(t.dir);
+	/* a password never shows in messages */
+	store_url_redact("postgresql://gh:s3cret@db.example:5432/gh?x=1",
+	    shown, sizeof(shown));
+	assert_string_equal(shown, "postgresql://gh:***@db.example:5432/gh?x=1");
+	store_url_redact("postgres://db/gh?user=gh&password=s3cret", shown,
+	    sizeof(shown));
+	assert_null(strstr(shown, "s3cret"));
+	store_url_redact("postgres://gh@db/gh", shown, sizeof(shown));
+	assert_string_equal(shown, "postgres://gh@db/gh");
+	store_url_redact("/var/lib/gh.db", shown, sizeof(shown));
+	assert_string_equal(shown, "/var/lib/gh.db");
 }
 
 static void
@@ -80,6 +99,9 @@ test_client_round_trip(void **state)
 	assert_int_equal(g->created_at, NOW);
 	assert_int_equal(g->secret_rotated_at, NOW - 5);
 	assert_int_equal(store_client_get(t->s, "client2", g),
+	    GH_ERR_NOT_FOUND);
+	/* an id that is not UTF-8 (as a client may send it) is unknown */
+	assert_int_equal(store_client_get(t->s, "\xe9\xe9", g),
 	    GH_ERR_NOT_FOUND);
 	free(c);
 	free(g);
@@ -322,13 +344,99 @@ test_audit_append(void **state)
 	a.user_agent = "test";
 	a.detail = NULL;
 	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
-	assert_int_equal(sql_int(t->path,
-	    "SELECT count(*) FROM audit_events"), 2);
-	assert_int_equal(sql_int(t->path, "SELECT count(*) FROM audit_events "
+	/* bytes a client sent, not UTF-8: the event is still recorded */
+	a.type = "client.auth_failed";
+	a.client_id = "\xe9\xe9";
+	a.user_agent = "agent \xff\xfe";
+	assert_int_equal(store_audit_append(t->s, &a), GH_OK);
+	assert_int_equal(th_sql_int(t,
+	    "SELECT count(*) FROM audit_events"), 3);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
 	    "WHERE type = 'code.replayed' AND client_id = 'client1' AND "
 	    "detail = '{\"family\":\"revoked\"}' AND time = 1700000000"), 1);
-	assert_int_equal(sql_int(t->path, "SELECT count(*) FROM audit_events "
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
 	    "WHERE type = 'user.login' AND client_id IS NULL"), 1);
+}
+
+#define APPENDERS	4
+#define APPENDS		25
+
+struct appender {
+	struct store		*s;
+	pthread_barrier_t	*go;
+	enum gh_err		 rc;
+};
+
+static void *
+append_many(void *arg)
+{
+	struct appender		*a = arg;
+	struct audit_row	 r = { .time = NOW, .type = "test.event",
+				    .actor = "admin" };
+	int			 i;
+
+	pthread_barrier_wait(a->go);
+	a->rc = GH_OK;
+	for (i = 0; i < APPENDS && a->rc == GH_OK; i++)
+		a->rc = store_audit_append(a->s, &r);
+	return NULL;
+}
+
+struct chain_check {
+	int64_t	 next;
+	uint8_t	 prev[GH_HASH_BYTES];
+	bool	 ok;
+};
+
+static bool
+check_link(void *ctx, const struct audit_row *r)
+{
+	struct chain_check *c = ctx;
+
+	if (r->seq != c->next ||
+	    memcmp(r->prev_hash, c->prev, GH_HASH_BYTES) != 0)
+		c->ok = false;
+	memcpy(c->prev, r->hash, GH_HASH_BYTES);
+	c->next++;
+	return true;
+}
+
+/*
+ * Appends racing from several threads on two store handles (two
+ * connections, as two nodes would have) still make one unbroken chain.
+ */
+static void
+test_audit_chain_concurrent(void **state)
+{
+	struct th_store		*t = *state;
+	struct store		*s2 = NULL;
+	struct appender		 a[APPENDERS];
+	pthread_t		 th[APPENDERS];
+	pthread_barrier_t	 go;
+	struct chain_check	 c = { 1, { 0 }, true };
+	uint8_t			 key[GH_HASH_BYTES];
+	int			 i;
+
+	th_hash("audit key", key);
+	store_set_audit_key(t->s, key);
+	assert_int_equal(store_open(t->path, &s2), GH_OK);
+	store_set_audit_key(s2, key);
+	pthread_barrier_init(&go, NULL, APPENDERS);
+	for (i = 0; i < APPENDERS; i++) {
+		a[i] = (struct appender){ i % 2 ? s2 : t->s, &go, GH_ERR_STORE };
+		assert_int_equal(pthread_create(&th[i], NULL, append_many,
+		    &a[i]), 0);
+	}
+	for (i = 0; i < APPENDERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	store_close(s2);
+	for (i = 0; i < APPENDERS; i++)
+		assert_int_equal(a[i].rc, GH_OK);
+	assert_int_equal(store_audit_each(t->s, 0, 1000, check_link, &c),
+	    GH_OK);
+	assert_true(c.ok);
+	assert_int_equal(c.next - 1, APPENDERS * APPENDS);
 }
 
 /* Every write is durable when the call returns: visible after reopen. */
@@ -367,6 +475,7 @@ main(void)
 		T(test_sessions),
 		T(test_grant_upsert),
 		T(test_audit_append),
+		T(test_audit_chain_concurrent),
 		T(test_durable_reopen),
 	};
 #undef T

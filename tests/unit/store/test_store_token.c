@@ -1,9 +1,10 @@
 /*
- * test_store_token.c - store/store.h on SQLite, the grant chain: codes and
- * their single use (also under 8 racing threads on two connections),
- * refresh rotation, and revocation by ancestry (token, family, grant,
- * client, user). Each test gets a fresh database holding two clients, a
- * user, a grant and one unexpired code.
+ * test_store_token.c - store/store.h on SQLite or PostgreSQL (harness.h),
+ * the grant chain: codes and their single use (also under 8 racing threads
+ * on two connections), refresh rotation, and revocation by ancestry
+ * (token, family, grant, client, user), and the client kill switch. Each
+ * test gets a fresh database holding two clients, a user, a grant and one
+ * unexpired code.
  */
 #include "../harness.h"
 
@@ -519,6 +520,42 @@ test_ancestry_user(void **state)
 	assert_int_equal(live(ch, ch->rt), GH_OK);
 }
 
+/* The kill switch: status, secret and grants at once; tokens die. */
+static void
+test_client_quarantine(void **state)
+{
+	struct chain		*ch = *state;
+	struct client_row	*c = calloc(1, sizeof(*c));
+	struct grant_row	 g;
+	uint8_t			 h[GH_HASH_BYTES];
+	unsigned		 n = 9;
+
+	assert_non_null(c);
+	redeem_ok(ch);
+	th_hash("replacement secret", h);
+	assert_int_equal(store_client_quarantine(ch->t->s, "client1", h,
+	    "stolen", NOW + 1, &n), GH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_client_get(ch->t->s, "client1", c), GH_OK);
+	assert_int_equal(c->status, CLIENT_QUARANTINED);
+	assert_memory_equal(c->secret_hash, h, GH_HASH_BYTES);
+	assert_int_equal(c->secret_rotated_at, NOW + 1);
+	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
+	/* re-enabling does not revive the grant or its tokens */
+	assert_int_equal(store_client_set_status(ch->t->s, "client1",
+	    CLIENT_ACTIVE, NOW + 2), GH_OK);
+	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_grant_find(ch->t->s, "us_1", "client1", &g),
+	    GH_ERR_NOT_FOUND);
+	/* a client without grants revokes none; an unknown one is refused */
+	assert_int_equal(store_client_quarantine(ch->t->s, "client2", h,
+	    "x", NOW, &n), GH_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_client_quarantine(ch->t->s, "nobody", h, "x",
+	    NOW, &n), GH_ERR_NOT_FOUND);
+	free(c);
+}
+
 /* Purge keeps what a late replay needs, then removes what nothing can use. */
 static void
 test_purge(void **state)
@@ -575,6 +612,7 @@ main(void)
 		T(test_token_revoke),
 		T(test_ancestry_client),
 		T(test_ancestry_user),
+		T(test_client_quarantine),
 		T(test_purge),
 	};
 #undef T

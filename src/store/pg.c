@@ -1,0 +1,490 @@
+/*
+ * pg.c - the PostgreSQL backend: opening, the connection pool, statement
+ * execution and the parameter/column helpers (pg_int.h). Operations live
+ * in pg_ident.c (clients, users, sessions), pg_token.c (grants, codes,
+ * tokens), pg_keys.c (keys, replay cache, purge) and pg_audit.c.
+ *
+ * The URL may carry a password: it is handed to libpq and never logged.
+ */
+#include <endian.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+#include "../util/crypto.h"
+#include "../util/log.h"
+#include "../util/str.h"
+
+void
+pp_init(struct pg_params *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+pp_next(struct pg_params *p)
+{
+	/* PG_MAX_PARAMS bounds every statement of pg_sql; overflow is a bug */
+	if (p->n >= PG_MAX_PARAMS)
+		abort();
+	return p->n++;
+}
+
+/* Length of the UTF-8 sequence at s, or 0 if it is not well formed. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	unsigned	c = s[0], cp, min;
+	size_t		n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; cp = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; cp = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; cp = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;	/* also stops at the NUL */
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+bool
+pg_utf8_valid(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n;
+
+	while (*u) {
+		if ((n = utf8_seq(u)) == 0)
+			return false;
+		u += n;
+	}
+	return true;
+}
+
+char *
+pg_utf8_clean(const char *s)
+{
+	char		*out = str_dup(s);
+	unsigned char	*u = (unsigned char *)out;
+	size_t		 n;
+
+	while (u && *u) {
+		if ((n = utf8_seq(u)) == 0) {
+			*u = '?';
+			n = 1;
+		}
+		u += n;
+	}
+	return out;
+}
+
+void
+pp_text(struct pg_params *p, const char *s)
+{
+	int i = pp_next(p);
+
+	if (s != NULL && !pg_utf8_valid(s))
+		p->bad_text = true;
+	p->val[i] = s;
+	p->len[i] = 0;
+	p->fmt[i] = 0;
+}
+
+void
+pp_int(struct pg_params *p, int64_t v)
+{
+	int i = pp_next(p);
+
+	snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, v);
+	p->val[i] = p->num[i];
+	p->fmt[i] = 0;
+}
+
+void
+pp_blob(struct pg_params *p, const uint8_t *b, size_t n)
+{
+	int i = pp_next(p);
+
+	p->val[i] = (const char *)b;
+	p->len[i] = (int)n;
+	p->fmt[i] = 1;		/* binary bytea */
+}
+
+/* libpq prints server notices on stderr; the CLI's output stays ours */
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* (Re)connect c. Store mutex NOT held: connecting can take a while. */
+static bool
+pg_connect(struct pg_store *db, struct pg_conn *c)
+{
+	if (c->conn)
+		PQfinish(c->conn);
+	memset(c->prepared, 0, sizeof(c->prepared));
+	c->conn = PQconnectdb(db->url);
+	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c->conn, quiet, NULL);
+		return true;
+	}
+	/* libpq's message names host and user, never the password */
+	log_kv(LOG_ERROR, "store_error", "backend", "postgres", "msg",
+	    c->conn ? PQerrorMessage(c->conn) : "out of memory", NULL);
+	PQfinish(c->conn);
+	c->conn = NULL;
+	return false;
+}
+
+struct pg_conn *
+pg_acquire(struct pg_store *db)
+{
+	struct pg_conn	*c = NULL;
+	size_t		 i;
+
+	pthread_mutex_lock(&db->mu);
+	while (c == NULL) {
+		/* an open idle connection first, then an unopened slot */
+		for (i = 0; i < GH_PG_POOL && c == NULL; i++)
+			if (!db->pool[i].busy && db->pool[i].conn != NULL)
+				c = &db->pool[i];
+		for (i = 0; i < GH_PG_POOL && c == NULL; i++)
+			if (!db->pool[i].busy)
+				c = &db->pool[i];
+		if (c == NULL)
+			pthread_cond_wait(&db->cv, &db->mu);
+	}
+	c->busy = true;
+	pthread_mutex_unlock(&db->mu);
+	c->used = false;
+	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) &&
+	    !pg_connect(db, c)) {
+		(void)pg_release(db, c, GH_OK);
+		return NULL;
+	}
+	return c;
+}
+
+enum gh_err
+pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
+{
+	/* never hand on a connection inside a transaction */
+	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+		(void)pg_simple(c, "ROLLBACK");
+	pthread_mutex_lock(&db->mu);
+	c->busy = false;
+	pthread_cond_signal(&db->cv);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+static enum gh_err
+result_error(struct pg_conn *c, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg;
+
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return GH_ERR_EXISTS;		/* unique_violation */
+	/* the primary message only: DETAIL may quote row values */
+	msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (msg == NULL)
+		msg = PQerrorMessage(c->conn);
+	log_kv(LOG_ERROR, "store_error", "backend", "postgres", "sqlstate",
+	    state ? state : "-", "msg", msg, NULL);
+	if (r == NULL && PQstatus(c->conn) == CONNECTION_OK)
+		return GH_ERR_NOMEM;
+	return GH_ERR_STORE;
+}
+
+/* Send one statement: prepared pg_sql[id], or plain `sql` if id==P_COUNT */
+static PGresult *
+send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
+    const struct pg_params *p)
+{
+	char		 name[16];
+	PGresult	*r;
+
+	if (id == P_COUNT)
+		return PQexec(c->conn, sql);
+	snprintf(name, sizeof(name), "gh%d", (int)id);
+	if (!c->prepared[id]) {
+		r = PQprepare(c->conn, name, pg_sql[id], 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		c->prepared[id] = true;
+	}
+	return PQexecPrepared(c->conn, name, p ? p->n : 0, p ? p->val : NULL,
+	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
+}
+
+static enum gh_err
+run(struct pg_conn *c, enum pg_stmt id, const char *sql,
+    const struct pg_params *p, PGresult **res)
+{
+	PGresult	*r;
+	ExecStatusType	 st;
+	enum gh_err	 rc;
+
+	*res = NULL;
+	if (p != NULL && p->bad_text) {
+		/* no stored text equals it; nothing can store it (pg_int.h) */
+		if (strncmp(pg_sql[id], "SELECT", 6) != 0)
+			return GH_ERR_INVALID;
+		if ((*res = PQmakeEmptyPGresult(c->conn,
+		    PGRES_TUPLES_OK)) == NULL)
+			return GH_ERR_NOMEM;
+		return GH_OK;
+	}
+	r = send_once(c, id, sql, p);
+	st = PQresultStatus(r);
+	/*
+	 * A pooled connection can die while idle (server restart, network).
+	 * If nothing of this operation ran on it yet, re-make it and resend:
+	 * nothing can have been applied twice.
+	 */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
+	    PQstatus(c->conn) == CONNECTION_BAD) {
+		PQclear(r);
+		PQreset(c->conn);
+		memset(c->prepared, 0, sizeof(c->prepared));
+		log_kv(LOG_WARN, "store_reconnect", "backend", "postgres",
+		    NULL);
+		r = send_once(c, id, sql, p);
+		st = PQresultStatus(r);
+	}
+	c->used = true;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		*res = r;
+		return GH_OK;
+	}
+	rc = result_error(c, r);
+	PQclear(r);
+	return rc;
+}
+
+enum gh_err
+pg_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+    PGresult **res)
+{
+	return run(c, id, NULL, p, res);
+}
+
+enum gh_err
+pg_cmd(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+    unsigned *changed)
+{
+	PGresult	*r;
+	uint64_t	 n = 0;
+	const char	*t;
+	enum gh_err	 rc;
+
+	if ((rc = run(c, id, NULL, p, &r)) != GH_OK)
+		return rc;
+	t = PQcmdTuples(r);
+	if (t[0] != '\0' && parse_u64(slice_cstr(t), 0, UINT_MAX, &n) != GH_OK)
+		n = 0;
+	PQclear(r);
+	if (changed)
+		*changed = (unsigned)n;
+	return GH_OK;
+}
+
+enum gh_err
+pg_simple(struct pg_conn *c, const char *sql)
+{
+	PGresult	*r;
+	enum gh_err	 rc;
+
+	if ((rc = run(c, P_COUNT, sql, NULL, &r)) == GH_OK)
+		PQclear(r);
+	return rc;
+}
+
+enum gh_err
+pg_begin(struct pg_conn *c)
+{
+	return pg_simple(c, "BEGIN");
+}
+
+enum gh_err
+pg_finish(struct pg_conn *c, enum gh_err rc)
+{
+	if (rc == GH_OK && (rc = pg_simple(c, "COMMIT")) == GH_OK)
+		return GH_OK;
+	if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+		(void)pg_simple(c, "ROLLBACK");
+	return rc;
+}
+
+/*
+ * Borrow a connection and run one statement. With out_res, the result is
+ * handed over (the caller clears it); otherwise *changed gets the number of
+ * rows affected. The connection is given back before returning.
+ */
+enum gh_err
+pg_one(struct store *s, enum pg_stmt id, const struct pg_params *p,
+    PGresult **out_res, unsigned *changed)
+{
+	struct pg_conn	*c;
+	enum gh_err	 rc;
+
+	if ((c = pg_acquire(((struct pg_store *)s))) == NULL)
+		return GH_ERR_STORE;
+	if (out_res)
+		rc = pg_exec(c, id, p, out_res);
+	else
+		rc = pg_cmd(c, id, p, changed);
+	return pg_release(((struct pg_store *)s), c, rc);
+}
+
+/* A statement that must change exactly one row. */
+enum gh_err
+pg_one_change(struct store *s, enum pg_stmt id, const struct pg_params *p)
+{
+	unsigned	n = 0;
+	enum gh_err	rc = pg_one(s, id, p, NULL, &n);
+
+	return rc != GH_OK ? rc : n == 1 ? GH_OK : GH_ERR_NOT_FOUND;
+}
+
+void
+pg_col_text(const PGresult *r, int row, int col, char *out, size_t outsz)
+{
+	size_t n;
+
+	out[0] = '\0';
+	if (PQgetisnull(r, row, col) || outsz == 0)
+		return;
+	n = (size_t)PQgetlength(r, row, col);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, PQgetvalue(r, row, col), n);
+	out[n] = '\0';
+}
+
+const char *
+pg_col_str(const PGresult *r, int row, int col)
+{
+	/* libpq ends every value with a NUL, binary ones included */
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+int64_t
+pg_col_int(const PGresult *r, int row, int col)
+{
+	const char	*v = PQgetvalue(r, row, col);
+	uint64_t	 u8;
+	uint32_t	 u4;
+	uint16_t	 u2;
+
+	if (PQgetisnull(r, row, col))
+		return 0;
+	switch (PQgetlength(r, row, col)) {
+	case 8:
+		memcpy(&u8, v, 8);
+		return (int64_t)be64toh(u8);
+	case 4:
+		memcpy(&u4, v, 4);
+		return (int32_t)be32toh(u4);
+	case 2:
+		memcpy(&u2, v, 2);
+		return (int16_t)be16toh(u2);
+	case 1:
+		return (uint8_t)v[0];	/* boolean */
+	}
+	return 0;
+}
+
+bool
+pg_col_hash(const PGresult *r, int row, int col, uint8_t out[GH_HASH_BYTES])
+{
+	if (PQgetisnull(r, row, col) ||
+	    PQgetlength(r, row, col) != GH_HASH_BYTES)
+		return false;
+	memcpy(out, PQgetvalue(r, row, col), GH_HASH_BYTES);
+	return true;
+}
+
+static void
+pg_close(struct store *s)
+{
+	struct pg_store	*db = (struct pg_store *)s;
+	size_t		 i;
+
+	for (i = 0; i < GH_PG_POOL; i++)
+		if (db->pool[i].conn)
+			PQfinish(db->pool[i].conn);
+	crypto_wipe(db->url, sizeof(db->url));
+	pthread_cond_destroy(&db->cv);
+	pthread_mutex_destroy(&db->mu);
+	free(db);
+}
+
+static void
+set_audit_key(struct store *s, const uint8_t *key)
+{
+	memcpy(((struct pg_store *)s)->audit_key, key, GH_HASH_BYTES);
+}
+
+static struct store_ops ops;
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+
+static void
+ops_init(void)
+{
+	ops.close = pg_close;
+	ops.set_audit_key = set_audit_key;
+	pg_ident_ops(&ops);
+	pg_token_ops(&ops);
+	pg_key_ops(&ops);
+	pg_audit_ops(&ops);
+}
+
+enum gh_err
+pg_store_open(const char *url, struct store **out)
+{
+	struct pg_store	*db;
+	struct pg_conn	*c;
+	enum gh_err	 rc;
+
+	pthread_once(&ops_once, ops_init);
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return GH_ERR_NOMEM;
+	db->base.ops = &ops;
+	pthread_mutex_init(&db->mu, NULL);
+	pthread_cond_init(&db->cv, NULL);
+	if (!str_copy(db->url, sizeof(db->url), url)) {
+		pg_close(&db->base);
+		return GH_ERR_LIMIT;
+	}
+	if ((c = pg_acquire(db)) == NULL) {
+		pg_close(&db->base);
+		return GH_ERR_STORE;
+	}
+	rc = pg_release(db, c, pg_migrate(c));
+	if (rc != GH_OK) {
+		pg_close(&db->base);
+		return rc;
+	}
+	*out = &db->base;
+	return GH_OK;
+}

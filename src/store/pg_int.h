@@ -1,0 +1,151 @@
+/*
+ * pg_int.h - shared internals of the PostgreSQL backend: the handle, the
+ * connection pool, the statement table and small parameter/column helpers.
+ *
+ * Several server threads (and several nodes) use one database. Each
+ * operation borrows one connection from a small pool (pg_acquire), runs its
+ * statements on it - in a transaction when there are several - and gives
+ * it back (pg_release). Statements are prepared once per connection, on
+ * first use. Results come back in binary format; parameters go as text,
+ * except the 32-byte hashes, which go as binary bytea.
+ *
+ * Atomicity does not come from a process lock, as in the SQLite backend,
+ * but from PostgreSQL: single use is one conditional UPDATE (or one
+ * INSERT ... ON CONFLICT) whose affected-row count decides, under READ
+ * COMMITTED a racing UPDATE waits for the winner and then re-checks its
+ * WHERE clause on the committed row, so exactly one caller wins whatever
+ * the node it runs on. The audit chain is serialised by a transaction-level
+ * advisory lock taken before the last event is read.
+ */
+#ifndef GH_PG_INT_H
+#define GH_PG_INT_H
+
+#include <pthread.h>
+#include <libpq-fe.h>
+
+#include "store_impl.h"
+
+/* advisory lock keys (pg_advisory_xact_lock), one per serialised job */
+#define PG_LOCK_MIGRATE	0x47480001	/* "GH" 1: schema migrations */
+#define PG_LOCK_AUDIT	0x47480002	/* "GH" 2: the audit hash chain */
+
+#define PG_MAX_PARAMS	17
+
+enum pg_stmt {
+	P_CLIENT_INSERT, P_CLIENT_GET, P_CLIENT_ALL, P_CLIENT_STATUS,
+	P_CLIENT_SECRET,
+	P_USER_INSERT, P_USER_BY_NAME, P_USER_GET, P_USER_ALL, P_USER_STATUS,
+	P_USER_PASSWORD, P_USER_PROFILE,
+	P_KEY_INSERT, P_KEY_ALL, P_KEY_RETIRE, P_KEY_DELETE,
+	P_JTI_INSERT, P_JTI_PURGE,
+	P_PURGE_TOKENS, P_PURGE_CODES, P_PURGE_SESSIONS, P_PURGE_FAMILIES,
+	P_CLIENT_QUARANTINE, P_GRANTS_REVOKE_CLIENT,
+	P_GRANT_LIST, P_GRANT_REVOKE_ID, P_GRANTS_REVOKE_USER,
+	P_SESSION_INSERT, P_SESSION_GET, P_SESSION_DELETE,
+	P_GRANT_FIND, P_GRANT_UPSERT, P_GRANT_TOUCH,
+	P_CODE_INSERT, P_CODE_GET, P_CODE_CONSUME, P_FAMILY_INSERT,
+	P_FAMILY_REVOKE_CODE, P_FAMILY_REVOKE,
+	P_TOKEN_INSERT, P_TOKEN_LIVE, P_TOKEN_GET, P_REFRESH_ROTATE,
+	P_TOKEN_REVOKE,
+	P_AUDIT_LOCK, P_AUDIT_INSERT, P_AUDIT_LAST, P_AUDIT_SINCE,
+	P_COUNT
+};
+
+extern const char *const pg_sql[P_COUNT];
+
+/* one pooled connection */
+struct pg_conn {
+	PGconn		*conn;		/* NULL until first needed */
+	bool		 busy;
+	bool		 used;		/* a statement of this borrow ran */
+	bool		 prepared[P_COUNT];
+};
+
+struct pg_store {
+	struct store	 base;		/* must be first */
+	char		 url[GH_MAX_PATH];	/* conninfo: may hold a password */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct pg_conn	 pool[GH_PG_POOL];
+	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
+};
+
+/*
+ * Parameters of one statement; NULL text is SQL NULL. PostgreSQL text holds
+ * valid UTF-8 only, while SQLite takes any bytes: a text parameter that is
+ * not UTF-8 (bad_text) can equal no stored value, so pg_exec answers a
+ * SELECT with no rows without asking the server, and refuses a write with
+ * GH_ERR_INVALID.
+ */
+struct pg_params {
+	int		 n;
+	bool		 bad_text;
+	const char	*val[PG_MAX_PARAMS];
+	int		 len[PG_MAX_PARAMS];
+	int		 fmt[PG_MAX_PARAMS];
+	char		 num[PG_MAX_PARAMS][24];	/* integers as text */
+};
+
+void		 pp_init(struct pg_params *p);
+void		 pp_text(struct pg_params *p, const char *s);
+void		 pp_int(struct pg_params *p, int64_t v);
+void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
+/* Well-formed UTF-8 as PostgreSQL takes it (no overlongs, surrogates). */
+bool		 pg_utf8_valid(const char *s);
+/* A copy of s (caller frees) with each byte of a bad sequence as '?'. */
+char		*pg_utf8_clean(const char *s);
+
+/*
+ * Borrow a connection (waits while all are busy; connects lazily).
+ * NULL if no connection to the server could be made.
+ */
+struct pg_conn	*pg_acquire(struct pg_store *db);
+/* Give it back; returns rc so operations can end with it. */
+enum gh_err	 pg_release(struct pg_store *db, struct pg_conn *c,
+		    enum gh_err rc);
+
+/*
+ * Run a prepared statement. *res receives the result (PQclear it) when
+ * GH_OK; otherwise it is NULL and the error is mapped: a unique violation
+ * is GH_ERR_EXISTS, anything else is logged and GH_ERR_STORE. A broken
+ * connection is re-made once if nothing ran on it yet in this borrow.
+ */
+enum gh_err	 pg_exec(struct pg_conn *c, enum pg_stmt id,
+		    const struct pg_params *p, PGresult **res);
+/* Run a statement that returns no rows; *changed: rows affected. */
+enum gh_err	 pg_cmd(struct pg_conn *c, enum pg_stmt id,
+		    const struct pg_params *p, unsigned *changed);
+/*
+ * Borrow a connection, run one statement, give it back. With res the result
+ * is handed over (PQclear it); else *changed gets the rows affected.
+ */
+enum gh_err	 pg_one(struct store *s, enum pg_stmt id,
+		    const struct pg_params *p, PGresult **res,
+		    unsigned *changed);
+/* The same for a statement that must change exactly one row. */
+enum gh_err	 pg_one_change(struct store *s, enum pg_stmt id,
+		    const struct pg_params *p);
+/* BEGIN, and COMMIT if rc is GH_OK (else ROLLBACK); returns the outcome. */
+enum gh_err	 pg_begin(struct pg_conn *c);
+enum gh_err	 pg_finish(struct pg_conn *c, enum gh_err rc);
+/* Plain SQL without parameters (migrations, transaction control). */
+enum gh_err	 pg_simple(struct pg_conn *c, const char *sql);
+
+/* column helpers (binary results); NULL reads as "" / 0 / absent */
+void		 pg_col_text(const PGresult *r, int row, int col, char *out,
+		    size_t outsz);
+const char	*pg_col_str(const PGresult *r, int row, int col);
+int64_t		 pg_col_int(const PGresult *r, int row, int col);
+bool		 pg_col_hash(const PGresult *r, int row, int col,
+		    uint8_t out[GH_HASH_BYTES]);
+
+/* migrations (pg_schema.c), run on one connection under an advisory lock */
+enum gh_err	 pg_migrate(struct pg_conn *c);
+
+/* operations, by file */
+void		 pg_ident_ops(struct store_ops *ops);
+void		 pg_token_ops(struct store_ops *ops);
+void		 pg_key_ops(struct store_ops *ops);
+void		 pg_audit_ops(struct store_ops *ops);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * pg_keys.c - PostgreSQL upkeep: our signing keys, the replay cache of
+ * client assertion ids, and purging rows past any use. Same semantics as
+ * sqlite_keys.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+#include "../util/crypto.h"
+
+#define DB(s) ((struct pg_store *)(s))
+
+static enum gh_err
+key_insert(struct store *s, const struct key_row *k)
+{
+	struct pg_params p;
+
+	pp_init(&p);
+	pp_text(&p, k->kid);
+	pp_text(&p, k->alg);
+	pp_text(&p, k->private_sealed);
+	pp_text(&p, k->public_jwk);
+	pp_int(&p, k->created_at);
+	pp_int(&p, k->activate_at);
+	return pg_one(s, P_KEY_INSERT, &p, NULL, NULL);
+}
+
+static enum gh_err
+key_each(struct store *s, bool (*fn)(void *, const struct key_row *),
+    void *ctx)
+{
+	struct key_row	*k;
+	PGresult	*r;
+	enum gh_err	 rc;
+	int		 i;
+
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return GH_ERR_NOMEM;
+	if ((rc = pg_one(s, P_KEY_ALL, NULL, &r, NULL)) == GH_OK) {
+		for (i = 0; i < PQntuples(r); i++) {
+			memset(k, 0, sizeof(*k));
+			pg_col_text(r, i, 0, k->kid, sizeof(k->kid));
+			pg_col_text(r, i, 1, k->alg, sizeof(k->alg));
+			pg_col_text(r, i, 2, k->private_sealed,
+			    sizeof(k->private_sealed));
+			pg_col_text(r, i, 3, k->public_jwk,
+			    sizeof(k->public_jwk));
+			k->created_at = pg_col_int(r, i, 4);
+			k->activate_at = pg_col_int(r, i, 5);
+			k->retire_at = pg_col_int(r, i, 6);
+			if (!fn(ctx, k))
+				break;
+		}
+		/* the sealed keys leave no copy in libpq's buffers */
+		for (i = 0; i < PQntuples(r); i++)
+			crypto_wipe(PQgetvalue(r, i, 2),
+			    (size_t)PQgetlength(r, i, 2));
+		PQclear(r);
+	}
+	crypto_wipe(k, sizeof(*k));
+	free(k);
+	return rc;
+}
+
+static enum gh_err
+key_retire(struct store *s, const char *kid, int64_t now)
+{
+	struct pg_params p;
+
+	pp_init(&p);
+	pp_text(&p, kid);
+	pp_int(&p, now);
+	return pg_one_change(s, P_KEY_RETIRE, &p);
+}
+
+static enum gh_err
+key_delete(struct store *s, const char *kid)
+{
+	struct pg_params p;
+
+	pp_init(&p);
+	pp_text(&p, kid);
+	return pg_one_change(s, P_KEY_DELETE, &p);
+}
+
+/* single use of a jti: one INSERT ... ON CONFLICT DO NOTHING decides */
+static enum gh_err
+jti_use(struct store *s, const char *client_id, const uint8_t *hash,
+    int64_t expires_at, int64_t now)
+{
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
+
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	/* keep the cache bounded: drop what has expired */
+	pp_init(&p);
+	pp_int(&p, now);
+	(void)pg_cmd(c, P_JTI_PURGE, &p, NULL);
+	pp_init(&p);
+	pp_text(&p, client_id);
+	pp_blob(&p, hash, GH_HASH_BYTES);
+	pp_int(&p, expires_at);
+	if ((rc = pg_cmd(c, P_JTI_INSERT, &p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_CONFLICT;
+	return pg_release(DB(s), c, rc);
+}
+
+static enum gh_err
+purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
+    unsigned *deleted)
+{
+	static const enum pg_stmt ids[] = { P_PURGE_SESSIONS, P_PURGE_CODES,
+	    P_PURGE_TOKENS, P_PURGE_FAMILIES };
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	enum gh_err		 rc = GH_OK;
+	unsigned		 n;
+	size_t			 i;
+
+	*deleted = 0;
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	for (i = 0; rc == GH_OK && i < sizeof(ids) / sizeof(ids[0]); i++) {
+		pp_init(&p);
+		pp_int(&p, ids[i] == P_PURGE_SESSIONS ? now : now - keep);
+		pp_int(&p, batch);
+		if ((rc = pg_cmd(c, ids[i], &p, &n)) == GH_OK && n > *deleted)
+			*deleted = n;
+	}
+	return pg_release(DB(s), c, rc);
+}
+
+void
+pg_key_ops(struct store_ops *ops)
+{
+	ops->key_insert = key_insert;
+	ops->key_each = key_each;
+	ops->key_retire = key_retire;
+	ops->key_delete = key_delete;
+	ops->jti_use = jti_use;
+	ops->purge = purge;
+}

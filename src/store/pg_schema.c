@@ -1,0 +1,343 @@
+/*
+ * pg_schema.c - the numbered migrations of the PostgreSQL backend, the SQL
+ * of every prepared statement, and the migration runner.
+ *
+ * The schema_version table records the last migration applied. Migrations
+ * run in one transaction that first takes an advisory lock, so two nodes
+ * starting together apply each migration once: the second waits, then
+ * finds nothing left to do. Never edit a released migration: add the next.
+ *
+ * The tables mirror the SQLite backend's (sqlite_schema.c) column for
+ * column, so the two backends answer every query of store.h alike: times
+ * are bigint Unix seconds, hashes bytea, flags integer 0/1.
+ */
+#include <stdio.h>
+
+#include "pg_int.h"
+#include "../util/log.h"
+
+static const char *const pg_migrations[] = {
+	/* 1: everything of SQLite migrations 1-6 */
+	"CREATE TABLE clients ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  public INTEGER NOT NULL,"
+	"  auth_method TEXT NOT NULL,"
+	"  secret_hash BYTEA,"
+	"  redirect_uris TEXT NOT NULL,"	/* newline-separated */
+	"  scopes TEXT NOT NULL,"		/* space-separated */
+	"  status TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  secret_rotated_at BIGINT,"
+	"  updated_at BIGINT NOT NULL,"
+	"  id_token_alg TEXT NOT NULL DEFAULT 'RS256',"
+	"  jwks TEXT NOT NULL DEFAULT '',"
+	"  jwt_access_tokens INTEGER NOT NULL DEFAULT 0,"
+	"  require_nonce INTEGER NOT NULL DEFAULT 0,"
+	"  networks TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  updated_at BIGINT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  email TEXT NOT NULL DEFAULT '',"
+	"  email_verified INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions ("
+	"  hash BYTEA PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  auth_time BIGINT NOT NULL,"
+	"  expires_at BIGINT NOT NULL);"
+	"CREATE INDEX sessions_expiry ON sessions(expires_at);"
+	"CREATE TABLE grants ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  client_id TEXT NOT NULL REFERENCES clients(id),"
+	"  scope TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  last_used_at BIGINT,"
+	"  revoked_at BIGINT,"
+	"  revoked_reason TEXT);"
+	"CREATE UNIQUE INDEX grants_live ON grants(user_id, client_id)"
+	"  WHERE revoked_at IS NULL;"
+	"CREATE INDEX grants_client ON grants(client_id);"
+	"CREATE TABLE codes ("
+	"  hash BYTEA PRIMARY KEY,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id),"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  redirect_uri TEXT NOT NULL,"
+	"  challenge TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  nonce TEXT,"
+	"  auth_time BIGINT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  expires_at BIGINT NOT NULL,"
+	"  consumed_at BIGINT);"
+	"CREATE INDEX codes_expiry ON codes(expires_at);"
+	"CREATE TABLE families ("
+	"  id TEXT PRIMARY KEY,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id),"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  code_hash BYTEA,"
+	"  created_at BIGINT NOT NULL,"
+	"  revoked_at BIGINT,"
+	"  revoked_reason TEXT);"
+	"CREATE INDEX families_code ON families(code_hash);"
+	"CREATE TABLE tokens ("
+	"  hash BYTEA PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  family_id TEXT NOT NULL REFERENCES families(id),"
+	"  grant_id TEXT NOT NULL,"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  issued_at BIGINT NOT NULL,"
+	"  expires_at BIGINT NOT NULL,"
+	"  rotated_at BIGINT,"
+	"  revoked_at BIGINT);"
+	"CREATE INDEX tokens_family ON tokens(family_id);"
+	"CREATE INDEX tokens_expiry ON tokens(expires_at);"
+	"CREATE TABLE audit_events ("
+	"  seq BIGINT PRIMARY KEY,"	/* set by the chain, 1, 2, ... */
+	"  time BIGINT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  actor TEXT,"
+	"  client_id TEXT,"
+	"  user_id TEXT,"
+	"  grant_id TEXT,"
+	"  remote_addr TEXT,"
+	"  user_agent TEXT,"
+	"  detail TEXT,"
+	"  prev_hash BYTEA,"
+	"  hash BYTEA);"
+	"CREATE INDEX audit_client ON audit_events(client_id, seq);"
+	"CREATE TABLE signing_keys ("
+	"  n BIGINT GENERATED ALWAYS AS IDENTITY,"	/* insertion order */
+	"  kid TEXT PRIMARY KEY,"
+	"  alg TEXT NOT NULL,"
+	"  private_sealed TEXT NOT NULL,"	/* AES-256-GCM, see jose/ */
+	"  public_jwk TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  activate_at BIGINT NOT NULL,"
+	"  retire_at BIGINT);"
+	"CREATE TABLE assertion_jtis ("
+	"  client_id TEXT NOT NULL,"
+	"  jti_hash BYTEA NOT NULL,"
+	"  expires_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (client_id, jti_hash));"
+	"CREATE INDEX assertion_jtis_expiry ON assertion_jtis(expires_at);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
+
+#define TOKEN_COLS "t.kind, t.family_id, t.grant_id, t.client_id, " \
+	"t.user_id, t.scope, t.issued_at, t.expires_at"
+#define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
+	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
+	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce, " \
+	"networks"
+#define USER_COLS "id, username, password_hash, status, created_at, " \
+	"name, email, email_verified"
+#define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
+	"activate_at, coalesce(retire_at, 0)"
+/* revocation by ancestry: family, grant, client and user all live */
+#define ANCESTRY_LIVE "f.revoked_at IS NULL AND g.revoked_at IS NULL " \
+	"AND c.status = 'active' AND u.status = 'active'"
+
+const char *const pg_sql[P_COUNT] = {
+	[P_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	    "$14, $15, $16, $17)",
+	[P_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = $1",
+	[P_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
+	    "ORDER BY created_at, id",
+	[P_CLIENT_STATUS] = "UPDATE clients SET status = $2, updated_at = $3 "
+	    "WHERE id = $1",
+	[P_CLIENT_SECRET] = "UPDATE clients SET secret_hash = $2, "
+	    "secret_rotated_at = $3, updated_at = $3 WHERE id = $1 "
+	    "AND auth_method IN ('client_secret_basic', "
+	    "'client_secret_post')",
+
+	[P_USER_INSERT] = "INSERT INTO users (id, username, password_hash, "
+	    "status, created_at, updated_at, name, email, email_verified) "
+	    "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+	[P_USER_BY_NAME] = "SELECT " USER_COLS " FROM users "
+	    "WHERE username = $1",
+	[P_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = $1",
+	[P_USER_ALL] = "SELECT " USER_COLS " FROM users "
+	    "ORDER BY created_at, username",
+	[P_USER_STATUS] = "UPDATE users SET status = $2, updated_at = $3 "
+	    "WHERE id = $1",
+	[P_USER_PASSWORD] = "UPDATE users SET password_hash = $2, "
+	    "updated_at = $3 WHERE id = $1",
+	[P_USER_PROFILE] = "UPDATE users SET name = $2, email = $3, "
+	    "email_verified = $4, updated_at = $5 WHERE id = $1",
+
+	[P_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, private_sealed, "
+	    "public_jwk, created_at, activate_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6)",
+	[P_KEY_ALL] = "SELECT " KEY_COLS " FROM signing_keys "
+	    "ORDER BY activate_at, created_at, n",
+	[P_KEY_RETIRE] = "UPDATE signing_keys SET retire_at = $2 "
+	    "WHERE kid = $1 AND retire_at IS NULL",
+	[P_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = $1",
+	/* replay cache: the primary key decides; a second use inserts 0 */
+	[P_JTI_INSERT] = "INSERT INTO assertion_jtis (client_id, jti_hash, "
+	    "expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+	[P_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < $1",
+	/* purge: bounded batches of rows past any use (see store_purge) */
+	[P_PURGE_TOKENS] = "DELETE FROM tokens WHERE hash IN (SELECT hash "
+	    "FROM tokens WHERE expires_at < $1 LIMIT $2)",
+	[P_PURGE_CODES] = "DELETE FROM codes WHERE hash IN (SELECT hash "
+	    "FROM codes WHERE expires_at < $1 LIMIT $2)",
+	[P_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
+	    "FROM sessions WHERE expires_at < $1 LIMIT $2)",
+	[P_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT f.id "
+	    "FROM families f WHERE f.created_at < $1 AND NOT EXISTS "
+	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT $2)",
+
+	[P_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
+	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL "
+	    "ELSE $2::bytea END, "
+	    "secret_rotated_at = $3, updated_at = $3 WHERE id = $1",
+	[P_GRANTS_REVOKE_CLIENT] = "UPDATE grants SET revoked_at = $2, "
+	    "revoked_reason = $3 WHERE client_id = $1 AND revoked_at IS NULL",
+	[P_GRANT_LIST] = "SELECT g.id, g.user_id, g.client_id, g.scope, "
+	    "g.created_at, coalesce(g.last_used_at, 0), u.username "
+	    "FROM grants g JOIN users u ON u.id = g.user_id "
+	    "WHERE g.revoked_at IS NULL "
+	    "AND ($1::text IS NULL OR g.client_id = $1::text) "
+	    "AND ($2::text IS NULL OR g.user_id = $2::text) "
+	    "ORDER BY g.created_at, g.id",
+	[P_GRANT_REVOKE_ID] = "UPDATE grants SET revoked_at = $2, "
+	    "revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+	[P_GRANTS_REVOKE_USER] = "UPDATE grants SET revoked_at = $2, "
+	    "revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL",
+
+	[P_SESSION_INSERT] = "INSERT INTO sessions (hash, user_id, auth_time, "
+	    "expires_at) VALUES ($1, $2, $3, $4)",
+	[P_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
+	[P_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",
+
+	[P_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
+	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = $1 "
+	    "AND client_id = $2 AND revoked_at IS NULL",
+	/* at most one live grant per pair: the partial unique index decides */
+	[P_GRANT_UPSERT] = "INSERT INTO grants (id, user_id, client_id, "
+	    "scope, created_at) VALUES ($1, $2, $3, $4, $5) "
+	    "ON CONFLICT (user_id, client_id) WHERE revoked_at IS NULL "
+	    "DO UPDATE SET scope = EXCLUDED.scope "
+	    "RETURNING id, created_at, coalesce(last_used_at, 0)",
+	[P_GRANT_TOUCH] = "UPDATE grants SET last_used_at = $2 WHERE id = $1",
+
+	[P_CODE_INSERT] = "INSERT INTO codes (hash, grant_id, client_id, "
+	    "user_id, redirect_uri, challenge, scope, nonce, auth_time, "
+	    "created_at, expires_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	[P_CODE_GET] = "SELECT grant_id, client_id, user_id, redirect_uri, "
+	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
+	    "consumed_at IS NOT NULL FROM codes WHERE hash = $1",
+	/* single use: this one conditional update decides every race */
+	[P_CODE_CONSUME] = "UPDATE codes SET consumed_at = $2 "
+	    "WHERE hash = $1 AND consumed_at IS NULL AND expires_at > $2",
+	[P_FAMILY_INSERT] = "INSERT INTO families (id, grant_id, client_id, "
+	    "user_id, code_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+	[P_FAMILY_REVOKE_CODE] = "UPDATE families SET revoked_at = $2, "
+	    "revoked_reason = $3 WHERE code_hash = $1 AND revoked_at IS NULL",
+	[P_FAMILY_REVOKE] = "UPDATE families SET revoked_at = $2, "
+	    "revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+
+	[P_TOKEN_INSERT] = "INSERT INTO tokens (hash, kind, family_id, "
+	    "grant_id, client_id, user_id, scope, issued_at, expires_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	[P_TOKEN_LIVE] = "SELECT " TOKEN_COLS " FROM tokens t "
+	    "JOIN families f ON f.id = t.family_id "
+	    "JOIN grants g ON g.id = t.grant_id "
+	    "JOIN clients c ON c.id = t.client_id "
+	    "JOIN users u ON u.id = t.user_id "
+	    "WHERE t.hash = $1 AND t.expires_at > $2 AND t.revoked_at IS NULL "
+	    "AND t.rotated_at IS NULL AND " ANCESTRY_LIVE,
+	[P_TOKEN_GET] = "SELECT " TOKEN_COLS ", t.rotated_at IS NOT NULL "
+	    "FROM tokens t WHERE t.hash = $1",
+	/* single use of a refresh token: one conditional update */
+	[P_REFRESH_ROTATE] = "UPDATE tokens SET rotated_at = $3 "
+	    "WHERE hash = $1 AND kind = 'refresh' AND client_id = $2 "
+	    "AND rotated_at IS NULL AND revoked_at IS NULL "
+	    "AND expires_at > $3 AND EXISTS (SELECT 1 FROM families f "
+	    "JOIN grants g ON g.id = f.grant_id "
+	    "JOIN clients c ON c.id = tokens.client_id "
+	    "JOIN users u ON u.id = tokens.user_id "
+	    "WHERE f.id = tokens.family_id AND " ANCESTRY_LIVE ") "
+	    "RETURNING family_id, grant_id, user_id",
+	[P_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = $2 "
+	    "WHERE hash = $1 AND revoked_at IS NULL",
+
+	/* one chain across connections and nodes: held until commit */
+	[P_AUDIT_LOCK] = "SELECT pg_advisory_xact_lock($1::bigint)",
+	[P_AUDIT_INSERT] = "INSERT INTO audit_events (seq, time, type, actor, "
+	    "client_id, user_id, grant_id, remote_addr, user_agent, detail, "
+	    "prev_hash, hash) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	[P_AUDIT_LAST] = "SELECT seq, hash FROM audit_events "
+	    "ORDER BY seq DESC LIMIT 1",
+	[P_AUDIT_SINCE] = "SELECT seq, time, type, actor, client_id, user_id, "
+	    "grant_id, remote_addr, user_agent, detail, prev_hash, hash "
+	    "FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+};
+
+/* The version recorded in schema_version (0 if none), or -1. */
+static int
+schema_version(struct pg_conn *c)
+{
+	PGresult	*r;
+	int		 v = -1;
+
+	r = PQexecParams(c->conn, "SELECT coalesce(max(version), 0)::bigint "
+	    "FROM schema_version", 0, NULL, NULL, NULL, NULL, 1);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = (int)pg_col_int(r, 0, 0);
+	PQclear(r);
+	return v;
+}
+
+enum gh_err
+pg_migrate(struct pg_conn *c)
+{
+	char		 sql[96], ver[16];
+	enum gh_err	 rc;
+	int		 v;
+
+	if ((rc = pg_begin(c)) != GH_OK)
+		return rc;
+	/* one migrator at a time across every node; released at commit */
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%d)",
+	    PG_LOCK_MIGRATE);
+	if ((rc = pg_simple(c, sql)) != GH_OK ||
+	    (rc = pg_simple(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL "
+	    "DEFAULT now())")) != GH_OK)
+		return pg_finish(c, rc);
+	if ((v = schema_version(c)) < 0 || v > NMIGRATIONS) {
+		log_kv(LOG_ERROR, "store_error", "backend", "postgres", "msg",
+		    v < 0 ? "cannot read schema_version" :
+		    "database schema is newer than this binary", NULL);
+		return pg_finish(c, GH_ERR_STORE);
+	}
+	for (; rc == GH_OK && v < NMIGRATIONS; v++) {
+		snprintf(ver, sizeof(ver), "%d", v + 1);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version "
+		    "(version) VALUES (%s)", ver);
+		if ((rc = pg_simple(c, pg_migrations[v])) == GH_OK &&
+		    (rc = pg_simple(c, sql)) == GH_OK)
+			log_kv(LOG_INFO, "store_migrated", "backend",
+			    "postgres", "version", ver, NULL);
+	}
+	return pg_finish(c, rc);
+}

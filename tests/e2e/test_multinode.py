@@ -1,0 +1,190 @@
+"""Several nodes, one PostgreSQL database: two Gatehouse processes on their
+own ports share the database, the key file and the config (one issuer).
+Whatever node a request reaches, single use, rotation, revocation,
+sessions and client status hold as on one node: there is no per-node
+state that could disagree (clients, tokens and sessions are read from the
+database on each request; signing keys are the same rows)."""
+import json
+import os
+import subprocess
+import threading
+
+import pytest
+import requests
+
+from conftest import (BIN, PG_URL, Browser, Server, auth_params, free_port,
+                      get_code, new_pg_database, pg_connect, pkce_pair,
+                      redirect_params)
+from helpers_token import (assert_clean_stop, assert_error, exchange,
+                           introspect, is_active, refresh, revoke)
+
+pytestmark = pytest.mark.skipif(
+    not PG_URL, reason="several nodes need a shared PostgreSQL "
+    "(GH_TEST_PG_URL); a SQLite file belongs to one process")
+
+RACES = 8
+
+
+def peer(a, tmp):
+    """A second node of `a`: its own port and log, a's database, key file
+    and issuer (the config is a's, but for the listen address)."""
+    b = Server.__new__(Server)
+    b.dir = str(tmp)
+    b.port = free_port()
+    b.issuer = a.issuer
+    b.base = "http://127.0.0.1:%d" % b.port
+    b.conf = os.path.join(b.dir, "gatehouse.json")
+    b.database, b.pg, b.db = a.database, a.pg, a.db
+    b.log_path = os.path.join(b.dir, "server.log")
+    b.proc = None
+    with open(a.conf) as f:
+        c = json.load(f)
+    c["listen"] = "127.0.0.1:%d" % b.port
+    c["key_file"] = os.path.join(a.dir, c["key_file"])
+    with open(b.conf, "w") as f:
+        json.dump(c, f)
+    return b
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory):
+    a = Server(tmp_path_factory.mktemp("node-a"))
+    a.confidential = a.add_client(name="Shared app")
+    a.user = a.add_user()
+    b = peer(a, tmp_path_factory.mktemp("node-b"))
+    b.confidential, b.user = a.confidential, a.user
+    a.start()
+    b.start()
+    yield a, b
+    assert_clean_stop(a)
+    assert_clean_stop(b)
+
+
+def tokens_from(a, b, client):
+    """A code issued by node a, redeemed at node b."""
+    code, verifier, _ = get_code(a, client)
+    r = exchange(b, client, code, verifier)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_code_from_one_node_redeems_at_the_other(nodes):
+    a, b = nodes
+    t = tokens_from(a, b, a.confidential)
+    assert t["access_token"] and t["refresh_token"] and t["id_token"]
+    # both nodes know the token, and sign with the same published keys
+    assert is_active(a, t["access_token"]) and is_active(b, t["access_token"])
+    assert requests.get(a.base + "/jwks").json() == \
+        requests.get(b.base + "/jwks").json()
+
+
+def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
+    a, b = nodes
+    c = a.confidential
+    for _ in range(RACES):
+        code, verifier, _ = get_code(a, c)
+        go = threading.Barrier(2)
+        results = {}
+
+        def send(node):
+            go.wait()
+            results[node.port] = exchange(node, c, code, verifier)
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in nodes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        codes = sorted(r.status_code for r in results.values())
+        assert codes == [200, 400], [(r.status_code, r.text)
+                                     for r in results.values()]
+        loser = [r for r in results.values() if r.status_code == 400][0]
+        assert_error(loser, 400, "invalid_grant")
+        # the replay revoked what the winner got, whichever node it was
+        winner = [r for r in results.values() if r.status_code == 200][0]
+        assert not is_active(a, winner.json()["access_token"])
+
+
+def test_refresh_reuse_across_nodes_revokes_the_family(nodes):
+    a, b = nodes
+    c = a.confidential
+    t0 = tokens_from(a, a, c)
+    r = refresh(a, c, t0["refresh_token"])
+    assert r.status_code == 200, r.text
+    t1 = r.json()
+    assert is_active(b, t1["access_token"])
+    # the spent token replayed at the other node: reuse
+    assert_error(refresh(b, c, t0["refresh_token"]), 400, "invalid_grant")
+    # ... and the whole family is dead on both nodes
+    assert not is_active(a, t1["access_token"])
+    assert not is_active(b, t1["access_token"])
+    assert_error(refresh(a, c, t1["refresh_token"]), 400, "invalid_grant")
+
+
+def test_revocation_at_one_node_is_seen_at_the_other_at_once(nodes):
+    a, b = nodes
+    c = a.confidential
+    t = tokens_from(a, b, c)
+    assert is_active(b, t["access_token"])
+    assert revoke(a, c, t["access_token"]).status_code == 200
+    r = introspect(b, t["access_token"])
+    assert r.status_code == 200 and r.json() == {"active": False}
+    assert requests.get(b.base + "/userinfo", headers={
+        "Authorization": "Bearer " + t["access_token"]}).status_code == 401
+
+
+def test_browser_session_started_at_one_node_works_at_the_other(nodes):
+    a, b = nodes
+    c = a.confidential
+    browser = Browser(a)
+    verifier, challenge = pkce_pair()
+    r = browser.authorize(auth_params(c, challenge))    # login + consent
+    assert r.status_code in (302, 303), r.text
+    # same cookie jar, other node: no login page, consent remembered
+    browser.server = b
+    verifier, challenge = pkce_pair()
+    r = browser.get(auth_params(c, challenge))
+    assert r.status_code in (302, 303), r.text[:500]
+    _, q = redirect_params(r)
+    assert exchange(a, c, q["code"][0], verifier).status_code == 200
+    # a fresh browser at b is asked to sign in: the session did the work
+    r = Browser(b).get(auth_params(c, challenge))
+    assert r.status_code == 200 and 'value="login"' in r.text
+
+
+def test_client_disabled_at_one_node_stops_at_the_other(nodes):
+    a, b = nodes
+    d = a.add_client(name="Doomed app")
+    t = tokens_from(a, b, d)
+    assert is_active(b, t["access_token"], client=d)
+    a.cli("client", "disable", d["client_id"])
+    # within a second (at once: no node caches clients)
+    r = refresh(b, d, t["refresh_token"])
+    assert_error(r, 401, "invalid_client")
+    assert not is_active(b, t["access_token"])
+    a.cli("client", "enable", d["client_id"])
+    assert refresh(b, d, t["refresh_token"]).status_code == 200
+
+
+def test_nodes_migrating_a_new_database_together(tmp_path):
+    """Four processes open a fresh database at the same moment: each
+    migration is applied once (advisory lock), and every one succeeds."""
+    url = new_pg_database()
+    procs = []
+    for i in range(4):
+        d = tmp_path / ("node%d" % i)
+        d.mkdir()
+        procs.append(subprocess.Popen(
+            [BIN, "--config", str(d / "gatehouse.json"), "init",
+             "--database", url],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err.decode()
+    con = pg_connect(url)
+    try:
+        cur = con.cursor()
+        cur.execute("SELECT version FROM schema_version")
+        assert cur.fetchall() == [(1,)]
+    finally:
+        con.close()
