@@ -457,6 +457,7 @@ ops_init(void)
 	pg_token_ops(&ops);
 	pg_key_ops(&ops);
 	pg_audit_ops(&ops);
+	pg_gov_ops(&ops);
 }
 
 enum gh_err

@@ -28,6 +28,8 @@
 /* advisory lock keys (pg_advisory_xact_lock), one per serialised job */
 #define PG_LOCK_MIGRATE	0x47480001	/* "GH" 1: schema migrations */
 #define PG_LOCK_AUDIT	0x47480002	/* "GH" 2: the audit hash chain */
+#define PG_LOCK_ALERT	0x47480003	/* "GH" 3: alert de-duplication */
+#define PG_LOCK_SIGHT	0x47480004	/* "GH" 4: a grant's sightings */
 
 #define PG_MAX_PARAMS	17
 
@@ -48,6 +50,12 @@ enum pg_stmt {
 	P_TOKEN_INSERT, P_TOKEN_LIVE, P_TOKEN_GET, P_REFRESH_ROTATE,
 	P_TOKEN_REVOKE,
 	P_AUDIT_LOCK, P_AUDIT_INSERT, P_AUDIT_LAST, P_AUDIT_SINCE,
+	P_ALERT_LOCK, P_ALERT_RAISE, P_ALERT_LIST, P_ALERT_ACK, P_ALERT_CLAIM,
+	P_ALERT_DELIVERED, P_ALERT_RETRY,
+	P_SIGHT_LOCK, P_SIGHT_GET, P_SIGHT_PUT,
+	P_USAGE_GRANTS, P_USAGE_SCOPES, P_USAGE_TOKENS, P_USAGE_SIGHTS,
+	P_USAGE_ALERTS, P_AUDIT_CLIENT_FIRST, P_AUDIT_CLIENT_LAST,
+	P_AUDIT_OF_CLIENT, P_GRANTS_EXPIRE,
 	P_COUNT
 };
 
@@ -147,5 +155,6 @@ void		 pg_ident_ops(struct store_ops *ops);
 void		 pg_token_ops(struct store_ops *ops);
 void		 pg_key_ops(struct store_ops *ops);
 void		 pg_audit_ops(struct store_ops *ops);
+void		 pg_gov_ops(struct store_ops *ops);
 
 #endif

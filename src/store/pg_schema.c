@@ -131,6 +131,36 @@ static const char *const pg_migrations[] = {
 	"  expires_at BIGINT NOT NULL,"
 	"  PRIMARY KEY (client_id, jti_hash));"
 	"CREATE INDEX assertion_jtis_expiry ON assertion_jtis(expires_at);",
+	/* 2: SQLite 7: governance: alerts and their outbox, grant sightings */
+	"CREATE TABLE alerts ("
+	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  time BIGINT NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  client_id TEXT,"
+	"  user_id TEXT,"
+	"  grant_id TEXT,"
+	"  summary TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  dedupe_key TEXT NOT NULL,"
+	"  acked_at BIGINT,"
+	"  acked_by TEXT,"
+	"  delivered_at BIGINT,"
+	"  attempts BIGINT NOT NULL DEFAULT 0,"
+	"  next_attempt_at BIGINT NOT NULL);"
+	"CREATE INDEX alerts_key ON alerts(dedupe_key, time);"
+	"CREATE INDEX alerts_client ON alerts(client_id, id);"
+	"CREATE INDEX alerts_outbox ON alerts(next_attempt_at) "
+	"  WHERE delivered_at IS NULL;"
+	"CREATE TABLE grant_sightings ("
+	"  grant_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  first_seen BIGINT NOT NULL,"
+	"  last_seen BIGINT NOT NULL,"
+	"  hits BIGINT NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (grant_id, kind, value));"
+	"CREATE INDEX families_grant ON families(grant_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -145,6 +175,10 @@ static const char *const pg_migrations[] = {
 	"name, email, email_verified"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
 	"activate_at, coalesce(retire_at, 0)"
+#define PG_ALERT_COLS "id, time, rule, severity, coalesce(client_id, ''), " \
+	"coalesce(user_id, ''), coalesce(grant_id, ''), summary, evidence, " \
+	"dedupe_key, coalesce(acked_at, 0), coalesce(acked_by, ''), " \
+	"coalesce(delivered_at, 0), attempts, next_attempt_at"
 /* revocation by ancestry: family, grant, client and user all live */
 #define ANCESTRY_LIVE "f.revoked_at IS NULL AND g.revoked_at IS NULL " \
 	"AND c.status = 'active' AND u.status = 'active'"
@@ -290,6 +324,69 @@ const char *const pg_sql[P_COUNT] = {
 	[P_AUDIT_SINCE] = "SELECT seq, time, type, actor, client_id, user_id, "
 	    "grant_id, remote_addr, user_agent, detail, prev_hash, hash "
 	    "FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+
+	/* governance (pg_gov.c); see sqlite_schema.c for the same queries */
+	[P_ALERT_LOCK] = "SELECT pg_advisory_xact_lock($1::int, "
+	    "hashtext($2::text))",
+	[P_ALERT_RAISE] = "INSERT INTO alerts (time, rule, severity, "
+	    "client_id, user_id, grant_id, summary, evidence, dedupe_key, "
+	    "next_attempt_at) SELECT $1::bigint, $2::text, $3::text, "
+	    "$4::text, $5::text, $6::text, $7::text, $8::text, $9::text, "
+	    "$1::bigint WHERE NOT EXISTS (SELECT 1 FROM alerts "
+	    "WHERE dedupe_key = $9::text AND time >= $10::bigint "
+	    "AND acked_at IS NULL) RETURNING id",
+	[P_ALERT_LIST] = "SELECT " PG_ALERT_COLS " FROM alerts "
+	    "WHERE ($1::int = 0 OR acked_at IS NULL) "
+	    "AND ($2::text IS NULL OR client_id = $2::text) "
+	    "ORDER BY id DESC LIMIT $3",
+	[P_ALERT_ACK] = "UPDATE alerts SET acked_at = $2, acked_by = $3 "
+	    "WHERE id = $1 AND acked_at IS NULL",
+	/* SKIP LOCKED: two nodes never lease the same alert */
+	[P_ALERT_CLAIM] = "UPDATE alerts SET next_attempt_at = $3 "
+	    "WHERE id IN (SELECT id FROM alerts WHERE delivered_at IS NULL "
+	    "AND next_attempt_at <= $1 AND time >= $2 ORDER BY id LIMIT $4 "
+	    "FOR UPDATE SKIP LOCKED) RETURNING " PG_ALERT_COLS,
+	[P_ALERT_DELIVERED] = "UPDATE alerts SET delivered_at = $2, "
+	    "attempts = attempts + 1 WHERE id = $1",
+	[P_ALERT_RETRY] = "UPDATE alerts SET attempts = attempts + 1, "
+	    "next_attempt_at = $2 WHERE id = $1 AND delivered_at IS NULL",
+	[P_SIGHT_LOCK] = "SELECT pg_advisory_xact_lock($1::int, "
+	    "hashtext($2::text))",
+	[P_SIGHT_GET] = "SELECT count(*), count(*) FILTER (WHERE value = $3) "
+	    "FROM grant_sightings WHERE grant_id = $1 AND kind = $2",
+	[P_SIGHT_PUT] = "INSERT INTO grant_sightings (grant_id, kind, value, "
+	    "first_seen, last_seen) VALUES ($1, $2, $3, $4, $4) "
+	    "ON CONFLICT (grant_id, kind, value) DO UPDATE "
+	    "SET last_seen = $4, hits = grant_sightings.hits + 1",
+	[P_USAGE_GRANTS] = "SELECT count(*), count(DISTINCT user_id) "
+	    "FROM grants WHERE client_id = $1 AND revoked_at IS NULL",
+	[P_USAGE_SCOPES] = "SELECT DISTINCT scope FROM grants "
+	    "WHERE client_id = $1 AND revoked_at IS NULL LIMIT 256",
+	[P_USAGE_TOKENS] = "SELECT count(*) FROM grants g "
+	    "JOIN families f ON f.grant_id = g.id "
+	    "JOIN tokens t ON t.family_id = f.id "
+	    "JOIN clients c ON c.id = g.client_id "
+	    "JOIN users u ON u.id = g.user_id "
+	    "WHERE g.client_id = $1 AND g.revoked_at IS NULL "
+	    "AND f.revoked_at IS NULL AND t.revoked_at IS NULL "
+	    "AND t.rotated_at IS NULL AND t.expires_at > $2 "
+	    "AND c.status = 'active' AND u.status = 'active'",
+	[P_USAGE_SIGHTS] = "SELECT s.kind, s.value FROM grant_sightings s "
+	    "JOIN grants g ON g.id = s.grant_id WHERE g.client_id = $1 "
+	    "ORDER BY s.last_seen DESC LIMIT 64",
+	[P_USAGE_ALERTS] = "SELECT count(*) FROM alerts "
+	    "WHERE client_id = $1 AND acked_at IS NULL",
+	[P_AUDIT_CLIENT_FIRST] = "SELECT time FROM audit_events "
+	    "WHERE client_id = $1 AND type = $2 ORDER BY seq LIMIT 1",
+	[P_AUDIT_CLIENT_LAST] = "SELECT time FROM audit_events "
+	    "WHERE client_id = $1 AND type = $2 ORDER BY seq DESC LIMIT 1",
+	[P_AUDIT_OF_CLIENT] = "SELECT seq, time, type, actor, client_id, "
+	    "user_id, grant_id, remote_addr, user_agent, detail, prev_hash, "
+	    "hash FROM audit_events WHERE client_id = $1 AND time >= $2 "
+	    "ORDER BY seq DESC LIMIT $3",
+	[P_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = $2, "
+	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
+	    "AND coalesce(last_used_at, created_at) < $1",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

@@ -18,6 +18,7 @@ test_open_urls(void **state)
 	struct th_store	 t;
 	struct store	*s = NULL;
 	char		 url[TH_PATH + 8], shown[128];
+	int64_t		 v;
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
@@ -38,13 +39,13 @@ test_open_urls(void **state)
 		th_pg_schema(&t);
 		assert_int_equal(store_open(t.path, &s), GH_OK);
 		store_close(s);
-		assert_int_equal(th_sql_int(&t,
-		    "SELECT max(version) FROM schema_version"), 1);
+		v = th_sql_int(&t, "SELECT max(version) FROM schema_version");
+		assert_true(v >= 1);
 		/* opening again applies nothing twice */
 		assert_int_equal(store_open(t.path, &s), GH_OK);
 		store_close(s);
 		assert_int_equal(th_sql_int(&t,
-		    "SELECT count(*) FROM schema_version"), 1);
+		    "SELECT count(*) FROM schema_version"), v);
 		th_sql_int(&t, "UPDATE schema_version SET version = 999");
 		assert_int_not_equal(store_open(t.path, &s), GH_OK);
 		snprintf(url, sizeof(url), "DROP SCHEMA %s CASCADE", t.schema);
