@@ -7,6 +7,8 @@
 #   GATEHOUSE_BIN        binary (default: build/gatehouse, built if missing)
 #   GATEHOUSE_BENCH_RUN  run folder (default /tmp/gatehouse-bench), recreated
 #   PORT                 (default 9120; the target file is rewritten to match)
+#   GATEHOUSE_DATABASE   database for init instead of the run folder's SQLite
+#                        file, e.g. a fresh PostgreSQL database's URL
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -25,7 +27,8 @@ case "$run" in /|"") echo "bad run folder" >&2; exit 1 ;; esac
 rm -rf "$run"
 mkdir -p "$run"
 gh() { "$bin" --config "$run/gatehouse.json" "$@"; }
-gh init --issuer "http://127.0.0.1:$port" --listen "127.0.0.1:$port" >/dev/null
+gh init --issuer "http://127.0.0.1:$port" --listen "127.0.0.1:$port" \
+  ${GATEHOUSE_DATABASE:+--database "$GATEHOUSE_DATABASE"} >/dev/null
 scope="openid profile offline_access"
 pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" --scope "$scope" --public --json)"
 conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" --scope "$scope" --json)"
