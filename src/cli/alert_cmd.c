@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../util/clock.h"
 #include "../util/str.h"
 
@@ -23,31 +24,11 @@ static const struct opt_spec alert_opts[] = {
 	{ NULL, false, false },
 };
 
-json_t *
-cli_alert_json(const struct alert_row *a)
-{
-	json_t *ev = json_loads(a->evidence, 0, NULL);
-
-	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
-	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
-	    "time", (json_int_t)a->time, "rule", a->rule,
-	    "severity", a->severity,
-	    "client_id", a->client_id[0] ? a->client_id : NULL,
-	    "user_id", a->user_id[0] ? a->user_id : NULL,
-	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev ? ev : json_object(),
-	    "status", a->acked_at ? "acknowledged" : "open",
-	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
-	    "acked_by", a->acked_at ? a->acked_by : NULL,
-	    "delivered_at", a->delivered_at ?
-	    json_integer(a->delivered_at) : json_null());
-}
-
 static bool
 print_alert(void *ctx, const struct alert_row *a)
 {
 	if (*(bool *)ctx)
-		return cli_print_json(cli_alert_json(a));
+		return cli_print_json(alert_json(a));
 	printf("%-6lld %-6s %-20s %-20s %-5s %s\n", (long long)a->id,
 	    a->severity, a->rule, a->client_id[0] ? a->client_id : "-",
 	    a->acked_at ? "ack" : "open", a->summary);

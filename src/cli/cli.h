@@ -37,13 +37,6 @@ bool	cli_ensure_keys(struct app *app);
  * secret: the text is wiped). False if it could not be printed.
  */
 bool	cli_print_json(json_t *o);
-/* an alert as JSON; the inventory as a JSON array, riskiest first */
-json_t *cli_alert_json(const struct alert_row *a);
-json_t *cli_inventory(struct app *app);
-/* {"reason": ..., "grants_revoked": n} for an audit event's detail */
-void	cli_revocation_detail(const char *reason, unsigned n, char *out,
-	    size_t outsz);
-
 /* Read one line from stdin (password), without the newline. */
 bool	cli_read_secret_line(char *out, size_t outsz);
 

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../jose/jwt_verify.h"
 #include "../oauth/redirect.h"
 #include "../oauth/scope.h"
@@ -414,7 +415,7 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 		    "no such client" : "could not quarantine the client");
 		return 1;
 	}
-	cli_revocation_detail(reason, grants, detail, sizeof(detail));
+	revocation_detail(reason, grants, detail, sizeof(detail));
 	audit_admin(app, "client.quarantined", id, detail);
 	printf("client %s quarantined: disabled, every token dead, %u "
 	    "grant(s) revoked, secret replaced\n", id, grants);

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../util/clock.h"
 #include "../util/str.h"
 
@@ -25,20 +26,14 @@ static const struct opt_spec grant_opts[] = {
 static bool
 print_grant(void *ctx, const struct grant_row *g)
 {
-	bool	 as_json = *(bool *)ctx;
-	json_t	*o;
+	bool as_json = *(bool *)ctx;
 
 	if (!as_json) {
 		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
 		    g->username, g->scope);
 		return true;
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "grant_id", g->id,
-	    "client_id", g->client_id, "user_id", g->user_id,
-	    "username", g->username, "scope", g->scope,
-	    "created_at", (json_int_t)g->created_at,
-	    "last_used_at", (json_int_t)g->last_used_at);
-	(void)cli_print_json(o);
+	(void)cli_print_json(grant_json(g));
 	return true;
 }
 
@@ -108,7 +103,7 @@ grant_revoke(struct app *app, const struct args *a)
 		subj.client_id = id;
 	else
 		subj.user_id = id;
-	cli_revocation_detail(reason, n, detail, sizeof(detail));
+	revocation_detail(reason, n, detail, sizeof(detail));
 	if (n)
 		audit_event(app, &o, "grant.revoked", &subj, detail);
 	printf("%u grant(s) revoked\n", n);

@@ -208,6 +208,7 @@ ops_init(void)
 	sqlite_token_ops(&ops);
 	sqlite_key_ops(&ops);
 	sqlite_gov_ops(&ops);
+	sqlite_admin_ops(&ops);
 }
 
 enum gh_err
