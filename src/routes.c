@@ -9,6 +9,7 @@
 #include "http/reply.h"
 #include "oauth/endpoints.h"
 #include "oidc/endpoints.h"
+#include "admin/api.h"
 #include "ui/authorize_view.h"
 
 typedef void (*handler_fn)(struct app *, const struct http_request *,
@@ -48,6 +49,15 @@ static const struct route routes[] = {
 	{ "/userinfo", GET_ONLY | HTTP_POST, "GET, HEAD, POST", oidc_userinfo },
 	{ "/assets/gatehouse.css", GET_ONLY, "GET, HEAD", ui_stylesheet },
 	{ "/healthz", GET_ONLY, "GET, HEAD", health },
+	/* the admin API (admin/api.h): admin credential required */
+	{ "/admin/api/inventory", GET_ONLY, "GET, HEAD", api_inventory },
+	{ "/admin/api/client", GET_ONLY, "GET, HEAD", api_client },
+	{ "/admin/api/client/quarantine", HTTP_POST, "POST", api_quarantine },
+	{ "/admin/api/grants", GET_ONLY, "GET, HEAD", api_grants },
+	{ "/admin/api/grants/revoke", HTTP_POST, "POST", api_grants_revoke },
+	{ "/admin/api/alerts", GET_ONLY, "GET, HEAD", api_alerts },
+	{ "/admin/api/alerts/ack", HTTP_POST, "POST", api_alerts_ack },
+	{ "/admin/api/audit", GET_ONLY, "GET, HEAD", api_audit },
 };
 
 void

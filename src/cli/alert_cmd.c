@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "../admin/actions.h"
 #include "cli.h"
 #include "../governance/audit.h"
 #include "../governance/gov_json.h"
@@ -53,7 +54,7 @@ alert_ack(struct app *app, const struct args *a)
 {
 	struct audit_origin	 o = { NULL, NULL, "admin" };
 	const char		*by = args_get(a, "--by");
-	char			*end = NULL, detail[256];
+	char			*end = NULL;
 	long long		 id;
 	enum gh_err		 rc;
 
@@ -65,15 +66,12 @@ alert_ack(struct app *app, const struct args *a)
 	}
 	if (by == NULL)
 		by = "admin";
-	rc = store_alert_ack(app->store, id, by, clock_now());
+	rc = action_alert_ack(app, &o, id, by);
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
 		    "no such open alert" : "could not acknowledge");
 		return 1;
 	}
-	snprintf(detail, sizeof(detail), "{\"alert_id\":%lld,\"by\":\"%s\"}",
-	    id, by);
-	audit_event(app, &o, "alert.acknowledged", NULL, detail);
 	printf("alert %lld acknowledged\n", id);
 	return 0;
 }

@@ -26,6 +26,7 @@ int	cmd_audit(const char *config_path, int argc, char **argv);
 int	cmd_grant(const char *config_path, int argc, char **argv);
 int	cmd_alert(const char *config_path, int argc, char **argv);
 int	cmd_inventory(const char *config_path, int argc, char **argv);
+int	cmd_admin(const char *config_path, int argc, char **argv);
 
 /* How long a key that stopped signing stays in the JWKS. */
 int64_t	cli_publish_after(const struct conf *c);

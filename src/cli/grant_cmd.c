@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "../admin/actions.h"
 #include "cli.h"
 #include "../governance/audit.h"
 #include "../governance/gov_json.h"
@@ -71,18 +72,16 @@ static int
 grant_revoke(struct app *app, const struct args *a)
 {
 	struct audit_origin	 o = { NULL, NULL, "admin" };
-	struct audit_subject	 subj = { NULL, NULL, NULL };
 	const char		*client = args_get(a, "--client");
 	const char		*user = args_get(a, "--user");
 	const char		*reason = args_get(a, "--reason");
-	char			 uid[GH_ID_LEN], detail[384];
+	char			 uid[GH_ID_LEN];
 	enum grant_scope	 what;
 	const char		*id;
 	unsigned		 n = 0;
 
 	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
-	    reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
-	    str_has_ctl(reason)) {
+	    !action_reason_ok(reason)) {
 		fprintf(stderr, "usage: gatehouse grant revoke GRANT_ID | "
 		    "--client ID | --user NAME  --reason TEXT\n");
 		return 2;
@@ -92,20 +91,10 @@ grant_revoke(struct app *app, const struct args *a)
 	what = a->npositional ? GRANT_ONE : client ? GRANTS_OF_CLIENT :
 	    GRANTS_OF_USER;
 	id = a->npositional ? a->positional[0] : client ? client : uid;
-	if (store_grant_revoke(app->store, what, id, reason, clock_now(),
-	    &n) != GH_OK) {
+	if (action_revoke(app, &o, what, id, reason, &n) != GH_OK) {
 		fprintf(stderr, "gatehouse: could not revoke\n");
 		return 1;
 	}
-	if (what == GRANT_ONE)
-		subj.grant_id = id;
-	else if (what == GRANTS_OF_CLIENT)
-		subj.client_id = id;
-	else
-		subj.user_id = id;
-	revocation_detail(reason, n, detail, sizeof(detail));
-	if (n)
-		audit_event(app, &o, "grant.revoked", &subj, detail);
 	printf("%u grant(s) revoked\n", n);
 	return what == GRANT_ONE && n == 0 ? 1 : 0;
 }
