@@ -59,3 +59,41 @@ def hidden(html, name):
     m = re.search(r'<input type="hidden" name="%s" value="([^"]*)">' %
                   re.escape(name), html)
     return m.group(1) if m else None
+
+
+class Console:
+    """An admin's browser on the console: forms, CSRF, cookies."""
+
+    def __init__(self, server):
+        self.server = server
+        self.s = requests.Session()
+
+    def get(self, path, **kw):
+        return self.s.get(self.server.base + path, allow_redirects=False,
+                          **kw)
+
+    def post(self, path, data):
+        return self.s.post(self.server.base + path, data=data,
+                           allow_redirects=False)
+
+    def csrf(self, path="/admin/login"):
+        token = hidden(self.get(path).text, "csrf")
+        assert token
+        return token
+
+    def login(self, cred):
+        r = self.post("/admin/login", {"csrf": self.csrf(),
+                                       "credential": cred})
+        assert r.status_code == 303, r.text
+        assert r.headers["Location"] == "/admin/inventory"
+        return r
+
+    def act(self, confirm_path, reason):
+        """Open a confirmation page and submit its form with a reason."""
+        page = self.get(confirm_path)
+        assert page.status_code == 200, page.text
+        data = {m.group(1): m.group(2) for m in re.finditer(
+            r'<input type="hidden" name="([^"]*)" value="([^"]*)">',
+            page.text)}
+        data["reason"] = reason
+        return self.post("/admin/action", data)
