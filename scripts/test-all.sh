@@ -7,7 +7,7 @@ mkdir -p build
 log=build/test-all.log
 : > "$log"
 
-stages=(unit fuzz-replay e2e)
+stages=(unit fuzz-replay e2e browser)
 failed_stages=()
 for s in "${stages[@]}"; do
 	echo "== $s"
@@ -21,10 +21,10 @@ for s in "${stages[@]}"; do
 	fi
 done
 
-read -r passed failed < <(grep -E '^(unit|fuzz-replay|e2e): [0-9]+ passed' "$log" |
+read -r passed failed < <(grep -E '^(unit|fuzz-replay|e2e|browser): [0-9]+ passed' "$log" |
 	awk '{p += $2; f += $4} END {print p + 0, f + 0}')
 echo
-grep -E '^(unit|fuzz-replay|e2e): [0-9]+ passed' "$log"
+grep -E '^(unit|fuzz-replay|e2e|browser): [0-9]+ passed' "$log"
 if (( ${#failed_stages[@]} > 0 )); then
 	echo "failed stages: ${failed_stages[*]}"
 	(( failed == 0 )) && failed=${#failed_stages[@]}
