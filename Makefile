@@ -3,7 +3,9 @@
 #   make            build build/gatehouse (release)
 #   make run        install missing packages, build, bootstrap a demo, serve
 #   make test       install missing packages, build with -Werror, run every
-#                   test: unit (ASan+UBSan), fuzz corpus replay, end-to-end
+#                   test: unit (ASan+UBSan), fuzz corpus replay, end-to-end,
+#                   browser (chromium + playwright-core, screenshots in
+#                   build/test-artifacts/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
 #   make bench      (issue 4)
 
@@ -34,7 +36,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=build/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
 .PHONY: all run test deps unit unit-pg fuzz-replay e2e e2e-pg interop \
-        checksrc fuzz clean bench build-san
+        checksrc fuzz clean bench build-san browser
 
 all: build/gatehouse
 
@@ -121,6 +123,9 @@ e2e: build/gatehouse build/gatehouse-san
 # every end-to-end test again, each server on a fresh PostgreSQL database
 e2e-pg: build/gatehouse build/gatehouse-san
 	@E2E_LABEL=e2e-pg scripts/pg-throwaway.sh run scripts/run-e2e.sh
+
+browser: build/gatehouse-san
+	@scripts/run-browser.sh
 
 run: deps
 	@$(MAKE) --no-print-directory build/gatehouse

@@ -11,9 +11,10 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
 	libsqlite3-dev libpq-dev libargon2-dev libcjose-dev)
-# postgresql: the throwaway server of the PostgreSQL test runs
+# postgresql: the throwaway server of the PostgreSQL test runs;
+# chromium: the browser tests (driven by npm playwright-core)
 test_pkgs=(libcmocka-dev python3-pytest python3-requests python3-authlib
-	postgresql python3-psycopg2)
+	postgresql python3-psycopg2 chromium)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 case "${1:-test}" in
@@ -30,7 +31,7 @@ for p in "${want[@]}"; do
 done
 
 if [[ "${1:-test}" != build ]] && ! command -v node >/dev/null 2>&1; then
-	echo "deps: Node.js 20 is needed for the interop test (node not found)" >&2
+	echo "deps: Node.js 20 is needed for the interop and browser tests (node not found)" >&2
 	exit 1
 fi
 

@@ -15,8 +15,8 @@ trap 'scripts/pg-throwaway.sh stop "$pgdir"' EXIT
 pgurl=$(scripts/pg-throwaway.sh start "$pgdir") ||
 	echo "test-all: PostgreSQL did not start; the -pg stages fail"
 
-stages=(unit unit-pg fuzz-replay e2e e2e-pg)
-names='(unit|unit-pg|fuzz-replay|e2e|e2e-pg)'
+stages=(unit unit-pg fuzz-replay e2e e2e-pg browser)
+names='(unit|unit-pg|fuzz-replay|e2e|e2e-pg|browser)'
 failed_stages=()
 for s in "${stages[@]}"; do
 	echo "== $s"

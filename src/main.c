@@ -42,6 +42,8 @@ static const char usage[] =
     "  audit verify [--anchor SEQ:HASH] | export [--since UNIX_TIME]\n"
     "  alert list [--all] [--client ID] [--json] | ack ID [--by NAME]\n"
     "  inventory [--json]            every app, riskiest first\n"
+    "  admin add --name NAME [--json] | list [--json] | disable NAME\n"
+    "                                admin API and console credentials\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
 
@@ -146,6 +148,8 @@ main(int argc, char **argv)
 		return cmd_inventory(config, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "audit") == 0)
 		return cmd_audit(config, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "admin") == 0)
+		return cmd_admin(config, argc - i - 1, argv + i + 1);
 	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],
 	    usage);
 	return 2;

@@ -9,7 +9,10 @@
 #include "http/reply.h"
 #include "oauth/endpoints.h"
 #include "oidc/endpoints.h"
+#include "admin/api.h"
+#include "ui/account.h"
 #include "ui/authorize_view.h"
+#include "ui/console.h"
 
 typedef void (*handler_fn)(struct app *, const struct http_request *,
     struct http_response *);
@@ -48,6 +51,31 @@ static const struct route routes[] = {
 	{ "/userinfo", GET_ONLY | HTTP_POST, "GET, HEAD, POST", oidc_userinfo },
 	{ "/assets/gatehouse.css", GET_ONLY, "GET, HEAD", ui_stylesheet },
 	{ "/healthz", GET_ONLY, "GET, HEAD", health },
+	/* the admin API (admin/api.h): admin credential required */
+	{ "/admin/api/inventory", GET_ONLY, "GET, HEAD", api_inventory },
+	{ "/admin/api/client", GET_ONLY, "GET, HEAD", api_client },
+	{ "/admin/api/client/quarantine", HTTP_POST, "POST", api_quarantine },
+	{ "/admin/api/grants", GET_ONLY, "GET, HEAD", api_grants },
+	{ "/admin/api/grants/revoke", HTTP_POST, "POST", api_grants_revoke },
+	{ "/admin/api/alerts", GET_ONLY, "GET, HEAD", api_alerts },
+	{ "/admin/api/alerts/ack", HTTP_POST, "POST", api_alerts_ack },
+	{ "/admin/api/audit", GET_ONLY, "GET, HEAD", api_audit },
+	/* the admin console (ui/console.h): console session + CSRF */
+	{ "/admin", GET_ONLY, "GET, HEAD", ui_admin_home },
+	{ "/admin/login", GET_ONLY | HTTP_POST, "GET, HEAD, POST",
+	    ui_admin_login },
+	{ "/admin/logout", HTTP_POST, "POST", ui_admin_logout },
+	{ "/admin/inventory", GET_ONLY, "GET, HEAD", ui_admin_inventory },
+	{ "/admin/client", GET_ONLY, "GET, HEAD", ui_admin_client },
+	{ "/admin/alerts", GET_ONLY, "GET, HEAD", ui_admin_alerts },
+	{ "/admin/confirm", GET_ONLY, "GET, HEAD", ui_admin_confirm },
+	{ "/admin/action", HTTP_POST, "POST", ui_admin_action },
+	/* connected apps (ui/account.h): the user's browser session */
+	{ "/account", GET_ONLY, "GET, HEAD", ui_account },
+	{ "/account/login", GET_ONLY | HTTP_POST, "GET, HEAD, POST",
+	    ui_account_login },
+	{ "/account/revoke", GET_ONLY | HTTP_POST, "GET, HEAD, POST",
+	    ui_account_revoke },
 };
 
 void

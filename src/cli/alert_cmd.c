@@ -10,8 +10,10 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "../admin/actions.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../util/clock.h"
 #include "../util/str.h"
 
@@ -23,31 +25,11 @@ static const struct opt_spec alert_opts[] = {
 	{ NULL, false, false },
 };
 
-json_t *
-cli_alert_json(const struct alert_row *a)
-{
-	json_t *ev = json_loads(a->evidence, 0, NULL);
-
-	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
-	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
-	    "time", (json_int_t)a->time, "rule", a->rule,
-	    "severity", a->severity,
-	    "client_id", a->client_id[0] ? a->client_id : NULL,
-	    "user_id", a->user_id[0] ? a->user_id : NULL,
-	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev ? ev : json_object(),
-	    "status", a->acked_at ? "acknowledged" : "open",
-	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
-	    "acked_by", a->acked_at ? a->acked_by : NULL,
-	    "delivered_at", a->delivered_at ?
-	    json_integer(a->delivered_at) : json_null());
-}
-
 static bool
 print_alert(void *ctx, const struct alert_row *a)
 {
 	if (*(bool *)ctx)
-		return cli_print_json(cli_alert_json(a));
+		return cli_print_json(alert_json(a));
 	printf("%-6lld %-6s %-20s %-20s %-5s %s\n", (long long)a->id,
 	    a->severity, a->rule, a->client_id[0] ? a->client_id : "-",
 	    a->acked_at ? "ack" : "open", a->summary);
@@ -72,7 +54,7 @@ alert_ack(struct app *app, const struct args *a)
 {
 	struct audit_origin	 o = { NULL, NULL, "admin" };
 	const char		*by = args_get(a, "--by");
-	char			*end = NULL, detail[256];
+	char			*end = NULL;
 	long long		 id;
 	enum gh_err		 rc;
 
@@ -84,15 +66,12 @@ alert_ack(struct app *app, const struct args *a)
 	}
 	if (by == NULL)
 		by = "admin";
-	rc = store_alert_ack(app->store, id, by, clock_now());
+	rc = action_alert_ack(app, &o, id, by);
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
 		    "no such open alert" : "could not acknowledge");
 		return 1;
 	}
-	snprintf(detail, sizeof(detail), "{\"alert_id\":%lld,\"by\":\"%s\"}",
-	    id, by);
-	audit_event(app, &o, "alert.acknowledged", NULL, detail);
 	printf("alert %lld acknowledged\n", id);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../util/crypto.h"
 #include "../util/str.h"
 
@@ -36,22 +37,12 @@ export_row(void *ctx, const struct audit_row *r)
 {
 	struct export	*e = ctx;
 	json_t		*o;
-	char		 hx[GH_HASH_HEX + 1];
 
 	e->seen++;
 	e->last_seq = r->seq;
 	if (r->time < e->since)
 		return true;
-	hex_encode(r->hash, GH_HASH_BYTES, hx);
-	o = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
-	    "s:s}", "seq", (json_int_t)r->seq, "time", (json_int_t)r->time,
-	    "type", r->type, "actor", r->actor, "client_id", r->client_id,
-	    "user_id", r->user_id, "grant_id", r->grant_id,
-	    "remote_addr", r->remote_addr, "user_agent", r->user_agent,
-	    "hash", hx);
-	if (o && r->detail)
-		json_object_set_new(o, "detail", json_loads(r->detail, 0,
-		    NULL));
+	o = audit_json(r);
 	(void)cli_print_json(o);
 	return true;
 }

@@ -26,6 +26,7 @@ int	cmd_audit(const char *config_path, int argc, char **argv);
 int	cmd_grant(const char *config_path, int argc, char **argv);
 int	cmd_alert(const char *config_path, int argc, char **argv);
 int	cmd_inventory(const char *config_path, int argc, char **argv);
+int	cmd_admin(const char *config_path, int argc, char **argv);
 
 /* How long a key that stopped signing stays in the JWKS. */
 int64_t	cli_publish_after(const struct conf *c);
@@ -37,13 +38,6 @@ bool	cli_ensure_keys(struct app *app);
  * secret: the text is wiped). False if it could not be printed.
  */
 bool	cli_print_json(json_t *o);
-/* an alert as JSON; the inventory as a JSON array, riskiest first */
-json_t *cli_alert_json(const struct alert_row *a);
-json_t *cli_inventory(struct app *app);
-/* {"reason": ..., "grants_revoked": n} for an audit event's detail */
-void	cli_revocation_detail(const char *reason, unsigned n, char *out,
-	    size_t outsz);
-
 /* Read one line from stdin (password), without the newline. */
 bool	cli_read_secret_line(char *out, size_t outsz);
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "../admin/actions.h"
 #include "cli.h"
 #include "../governance/audit.h"
 #include "../jose/jwt_verify.h"
@@ -393,29 +394,20 @@ out:
 static int
 client_quarantine(struct app *app, const char *id, const char *reason)
 {
-	char		 secret[GH_MAX_TOKEN_LEN], detail[512];
-	uint8_t		 hash[GH_HASH_BYTES];
-	unsigned	 grants = 0;
-	enum gh_err	 rc;
+	unsigned	grants = 0;
+	enum gh_err	rc;
 
-	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
-	    str_has_ctl(reason)) {
+	if (!action_reason_ok(reason)) {
 		fprintf(stderr, "gatehouse: client quarantine ID --reason TEXT "
 		    "(1-256 printable characters)\n");
 		return 2;
 	}
-	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
-		return 1;
-	crypto_wipe(secret, sizeof(secret));
-	rc = store_client_quarantine(app->store, id, hash, reason,
-	    clock_now(), &grants);
+	rc = action_quarantine(app, &admin, id, reason, &grants);
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
 		    "no such client" : "could not quarantine the client");
 		return 1;
 	}
-	cli_revocation_detail(reason, grants, detail, sizeof(detail));
-	audit_admin(app, "client.quarantined", id, detail);
 	printf("client %s quarantined: disabled, every token dead, %u "
 	    "grant(s) revoked, secret replaced\n", id, grants);
 	return 0;

@@ -108,19 +108,6 @@ cli_print_json(json_t *o)
 	return true;
 }
 
-void
-cli_revocation_detail(const char *reason, unsigned n, char *out,
-    size_t outsz)
-{
-	json_t	*d = json_pack("{s:s, s:i}", "reason", reason,
-	    "grants_revoked", (int)n);
-	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-
-	json_decref(d);
-	snprintf(out, outsz, "%s", text ? text : "{}");
-	free(text);
-}
-
 bool
 cli_read_secret_line(char *out, size_t outsz)
 {

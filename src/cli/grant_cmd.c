@@ -9,8 +9,10 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "../admin/actions.h"
 #include "cli.h"
 #include "../governance/audit.h"
+#include "../governance/gov_json.h"
 #include "../util/clock.h"
 #include "../util/str.h"
 
@@ -25,20 +27,14 @@ static const struct opt_spec grant_opts[] = {
 static bool
 print_grant(void *ctx, const struct grant_row *g)
 {
-	bool	 as_json = *(bool *)ctx;
-	json_t	*o;
+	bool as_json = *(bool *)ctx;
 
 	if (!as_json) {
 		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
 		    g->username, g->scope);
 		return true;
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "grant_id", g->id,
-	    "client_id", g->client_id, "user_id", g->user_id,
-	    "username", g->username, "scope", g->scope,
-	    "created_at", (json_int_t)g->created_at,
-	    "last_used_at", (json_int_t)g->last_used_at);
-	(void)cli_print_json(o);
+	(void)cli_print_json(grant_json(g));
 	return true;
 }
 
@@ -76,18 +72,16 @@ static int
 grant_revoke(struct app *app, const struct args *a)
 {
 	struct audit_origin	 o = { NULL, NULL, "admin" };
-	struct audit_subject	 subj = { NULL, NULL, NULL };
 	const char		*client = args_get(a, "--client");
 	const char		*user = args_get(a, "--user");
 	const char		*reason = args_get(a, "--reason");
-	char			 uid[GH_ID_LEN], detail[384];
+	char			 uid[GH_ID_LEN];
 	enum grant_scope	 what;
 	const char		*id;
 	unsigned		 n = 0;
 
 	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
-	    reason == NULL || reason[0] == '\0' || strlen(reason) > 256 ||
-	    str_has_ctl(reason)) {
+	    !action_reason_ok(reason)) {
 		fprintf(stderr, "usage: gatehouse grant revoke GRANT_ID | "
 		    "--client ID | --user NAME  --reason TEXT\n");
 		return 2;
@@ -97,20 +91,10 @@ grant_revoke(struct app *app, const struct args *a)
 	what = a->npositional ? GRANT_ONE : client ? GRANTS_OF_CLIENT :
 	    GRANTS_OF_USER;
 	id = a->npositional ? a->positional[0] : client ? client : uid;
-	if (store_grant_revoke(app->store, what, id, reason, clock_now(),
-	    &n) != GH_OK) {
+	if (action_revoke(app, &o, what, id, reason, &n) != GH_OK) {
 		fprintf(stderr, "gatehouse: could not revoke\n");
 		return 1;
 	}
-	if (what == GRANT_ONE)
-		subj.grant_id = id;
-	else if (what == GRANTS_OF_CLIENT)
-		subj.client_id = id;
-	else
-		subj.user_id = id;
-	cli_revocation_detail(reason, n, detail, sizeof(detail));
-	if (n)
-		audit_event(app, &o, "grant.revoked", &subj, detail);
 	printf("%u grant(s) revoked\n", n);
 	return what == GRANT_ONE && n == 0 ? 1 : 0;
 }

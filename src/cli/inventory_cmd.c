@@ -11,71 +11,13 @@
 
 #include "args.h"
 #include "cli.h"
-#include "../governance/inventory.h"
+#include "../governance/gov_json.h"
 #include "../util/clock.h"
 
 static const struct opt_spec inventory_opts[] = {
 	{ "--json", false, false },
 	{ NULL, false, false },
 };
-
-struct collected {
-	const struct conf	*conf;
-	int64_t			 now;
-	json_t			*items;
-};
-
-static bool
-collect(void *ctx, const struct client_row *c, const struct client_usage *u,
-    const struct risk *r)
-{
-	struct collected *k = ctx;
-
-	json_array_append_new(k->items, inventory_json(k->conf, c, u, r,
-	    k->now));
-	return true;
-}
-
-static int
-by_risk(const void *a, const void *b)
-{
-	json_int_t ra = json_integer_value(json_object_get(
-	    *(json_t *const *)a, "risk"));
-	json_int_t rb = json_integer_value(json_object_get(
-	    *(json_t *const *)b, "risk"));
-
-	return ra < rb ? 1 : ra > rb ? -1 : 0;
-}
-
-/* the inventory as a JSON array, riskiest first (admin command, API) */
-json_t *
-cli_inventory(struct app *app)
-{
-	struct collected k = { &app->conf, clock_now(), json_array() };
-	json_t		**v;
-	json_t		 *sorted;
-	size_t		  i, n;
-
-	if (k.items == NULL || inventory_each(app, k.now, collect, &k) !=
-	    GH_OK) {
-		json_decref(k.items);
-		return NULL;
-	}
-	n = json_array_size(k.items);
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
-		json_decref(k.items);
-		return NULL;
-	}
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(k.items, i);
-	qsort(v, n, sizeof(*v), by_risk);
-	sorted = json_array();
-	for (i = 0; sorted && i < n; i++)
-		json_array_append(sorted, v[i]);
-	free(v);
-	json_decref(k.items);
-	return sorted;
-}
 
 static void
 print_row(json_t *o)
@@ -111,7 +53,7 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 	}
 	if (!cli_open(config_path, &app))
 		return 1;
-	if ((all = cli_inventory(&app)) == NULL) {
+	if ((all = inventory_sorted(&app, clock_now())) == NULL) {
 		fprintf(stderr, "gatehouse: could not read the inventory\n");
 		ret = 1;
 	} else if (args_flag(&a, "--json")) {

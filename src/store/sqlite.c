@@ -210,6 +210,7 @@ ops_init(void)
 	sqlite_key_ops(&ops);
 	sqlite_gov_ops(&ops);
 	sqlite_audit_ops(&ops);
+	sqlite_admin_ops(&ops);
 }
 
 enum gh_err

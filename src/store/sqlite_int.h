@@ -39,6 +39,10 @@ enum stmt_id {
 	S_USAGE_GRANTS, S_USAGE_SCOPES, S_USAGE_TOKENS, S_USAGE_SIGHTS,
 	S_USAGE_ALERTS, S_AUDIT_CLIENT_FIRST, S_AUDIT_CLIENT_LAST,
 	S_AUDIT_OF_CLIENT, S_GRANTS_EXPIRE,
+	S_ADMIN_INSERT, S_ADMIN_BY_HASH, S_ADMIN_TOUCH, S_ADMIN_ALL,
+	S_ADMIN_DISABLE, S_ADMIN_SESSION_INSERT, S_ADMIN_SESSION_GET,
+	S_ADMIN_SESSION_DELETE, S_ADMIN_SESSION_PURGE, S_GRANT_REVOKE_OWN,
+	S_CLIENT_ACTIVITY,
 	S_COUNT
 };
 
@@ -95,6 +99,7 @@ void		 sqlite_ident_ops(struct store_ops *ops);
 void		 sqlite_token_ops(struct store_ops *ops);
 void		 sqlite_key_ops(struct store_ops *ops);
 void		 sqlite_gov_ops(struct store_ops *ops);
+void		 sqlite_admin_ops(struct store_ops *ops);
 void		 sqlite_audit_ops(struct store_ops *ops);
 
 /* the batching audit writer's queue (sqlite_audit.c) */

@@ -161,6 +161,20 @@ const char *const sqlite_migrations[] = {
 	"  hits INTEGER NOT NULL DEFAULT 1,"
 	"  PRIMARY KEY (grant_id, kind, value)) WITHOUT ROWID;"
 	"CREATE INDEX families_grant ON families(grant_id);",
+	/* 8: administrators of the admin API and console, their sessions */
+	"CREATE TABLE admins ("
+	"  name TEXT PRIMARY KEY,"
+	"  secret_hash BLOB NOT NULL UNIQUE,"	/* keyed hash, see secret.h */
+	"  created_at INTEGER NOT NULL,"
+	"  disabled_at INTEGER,"
+	"  last_used_at INTEGER);"
+	"CREATE TABLE admin_sessions ("
+	"  hash BLOB PRIMARY KEY,"
+	"  admin TEXT NOT NULL REFERENCES admins(name),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_at);"
+	"CREATE INDEX audit_client_time ON audit_events(client_id, time);",
 };
 
 const int sqlite_migration_count =
@@ -180,6 +194,8 @@ const int sqlite_migration_count =
 	"coalesce(delivered_at, 0), attempts, next_attempt_at"
 #define AUDIT_COLS "seq, time, type, actor, client_id, user_id, " \
 	"grant_id, remote_addr, user_agent, detail, prev_hash, hash"
+#define ADMIN_COLS "name, secret_hash, created_at, " \
+	"coalesce(disabled_at, 0), coalesce(last_used_at, 0)"
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
 	"activate_at, coalesce(retire_at, 0)"
 
@@ -378,4 +394,33 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = ?2, "
 	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
 	    "AND coalesce(last_used_at, created_at) < ?1",
+
+	/* administrators (sqlite_admin.c) */
+	[S_ADMIN_INSERT] = "INSERT INTO admins (name, secret_hash, "
+	    "created_at) VALUES (?1, ?2, ?3)",
+	[S_ADMIN_BY_HASH] = "SELECT " ADMIN_COLS " FROM admins "
+	    "WHERE secret_hash = ?1",
+	[S_ADMIN_TOUCH] = "UPDATE admins SET last_used_at = ?2 "
+	    "WHERE name = ?1 AND coalesce(last_used_at, 0) < ?2 - 60",
+	[S_ADMIN_ALL] = "SELECT " ADMIN_COLS " FROM admins "
+	    "ORDER BY created_at, name",
+	[S_ADMIN_DISABLE] = "UPDATE admins SET disabled_at = ?2 "
+	    "WHERE name = ?1 AND disabled_at IS NULL",
+	[S_ADMIN_SESSION_INSERT] = "INSERT INTO admin_sessions (hash, admin, "
+	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+	[S_ADMIN_SESSION_GET] = "SELECT s.admin FROM admin_sessions s "
+	    "JOIN admins a ON a.name = s.admin WHERE s.hash = ?1 "
+	    "AND s.expires_at > ?2 AND a.disabled_at IS NULL",
+	[S_ADMIN_SESSION_DELETE] = "DELETE FROM admin_sessions WHERE hash = ?1",
+	[S_ADMIN_SESSION_PURGE] = "DELETE FROM admin_sessions WHERE hash IN "
+	    "(SELECT hash FROM admin_sessions WHERE expires_at <= ?1 LIMIT 100)",
+	/* ownership is part of the one conditional update */
+	[S_GRANT_REVOKE_OWN] = "UPDATE grants SET revoked_at = ?3, "
+	    "revoked_reason = ?4 WHERE id = ?1 AND user_id = ?2 "
+	    "AND revoked_at IS NULL",
+	[S_CLIENT_ACTIVITY] = "SELECT (time - ?2) / 3600, "
+	    "type = 'token.refreshed', count(*) FROM audit_events "
+	    "WHERE client_id = ?1 AND time >= ?2 AND time < ?3 "
+	    "AND type IN ('token.issued', 'token.refreshed') "
+	    "GROUP BY 1, 2",
 };

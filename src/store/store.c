@@ -184,6 +184,25 @@ FWD(audit_head, (struct store *s, int64_t *seq,
     uint8_t hash[GH_HASH_BYTES]), (s, seq, hash))
 FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
     unsigned *count), (s, before, now, count))
+FWD(admin_insert, (struct store *s, const struct admin_row *a), (s, a))
+FWD(admin_by_hash, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, struct admin_row *o), (s, hash, now, o))
+FWD(admin_each, (struct store *s,
+    bool (*fn)(void *, const struct admin_row *), void *ctx), (s, fn, ctx))
+FWD(admin_disable, (struct store *s, const char *name, int64_t now),
+    (s, name, now))
+FWD(admin_session_insert, (struct store *s,
+    const uint8_t hash[GH_HASH_BYTES], const char *admin, int64_t now,
+    int64_t expires), (s, hash, admin, now, expires))
+FWD(admin_session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, char admin[GH_MAX_ADMIN_NAME + 1]), (s, hash, now, admin))
+FWD(admin_session_delete, (struct store *s,
+    const uint8_t hash[GH_HASH_BYTES]), (s, hash))
+FWD(grant_revoke_own, (struct store *s, const char *gid, const char *uid,
+    const char *reason, int64_t now), (s, gid, uid, reason, now))
+FWD(client_activity, (struct store *s, const char *cid, int64_t since,
+    unsigned hours, unsigned *issued, unsigned *refreshed),
+    (s, cid, since, hours, issued, refreshed))
 
 void
 store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])

@@ -113,6 +113,24 @@ struct store_ops {
 	enum gh_err	(*audit_head)(struct store *, int64_t *, uint8_t *);
 	enum gh_err	(*grant_expire_unused)(struct store *, int64_t,
 			    int64_t, unsigned *);
+	enum gh_err	(*admin_insert)(struct store *,
+			    const struct admin_row *);
+	enum gh_err	(*admin_by_hash)(struct store *, const uint8_t *,
+			    int64_t, struct admin_row *);
+	enum gh_err	(*admin_each)(struct store *,
+			    bool (*)(void *, const struct admin_row *), void *);
+	enum gh_err	(*admin_disable)(struct store *, const char *,
+			    int64_t);
+	enum gh_err	(*admin_session_insert)(struct store *,
+			    const uint8_t *, const char *, int64_t, int64_t);
+	enum gh_err	(*admin_session_get)(struct store *, const uint8_t *,
+			    int64_t, char *);
+	enum gh_err	(*admin_session_delete)(struct store *,
+			    const uint8_t *);
+	enum gh_err	(*grant_revoke_own)(struct store *, const char *,
+			    const char *, const char *, int64_t);
+	enum gh_err	(*client_activity)(struct store *, const char *,
+			    int64_t, unsigned, unsigned *, unsigned *);
 };
 
 struct store {

@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
+#include "html.h"
 #include "pages.h"
-#include "../http/escape.h"
 #include "../http/reply.h"
 #include "../oauth/authz_request.h"
 #include "../oauth/scope.h"
@@ -25,60 +25,24 @@ static const char css[] =
     "background:#2457c5;color:#fff;font-size:1rem;cursor:pointer}"
     "button.secondary{background:#e3e6ec;color:#1d2330;margin-left:.5rem}"
     ".error{color:#a1161b}.muted{color:#5b6475;font-size:.9rem}"
-    "ul.scopes li{margin:.35rem 0}code{background:#eef0f4;padding:0 .2rem}";
-
-struct page {
-	struct buf	b;
-	enum gh_err	rc;
-};
-
-static void
-put(struct page *p, const char *s)
-{
-	if (p->rc == GH_OK)
-		p->rc = buf_puts(&p->b, s);
-}
-
-static void
-esc(struct page *p, const char *s)
-{
-	if (p->rc == GH_OK)
-		p->rc = html_escape(&p->b, s ? s : "");
-}
-
-static void
-page_begin(struct page *p, const char *title)
-{
-	buf_init(&p->b, GH_MAX_REPLY_LEN);
-	p->rc = GH_OK;
-	put(p, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\">"
-	    "<link rel=\"stylesheet\" href=\"/assets/gatehouse.css\"><title>");
-	esc(p, title);
-	put(p, " - Gatehouse</title></head><body><main><h1>");
-	esc(p, title);
-	put(p, "</h1>");
-}
-
-static void
-page_end(struct page *p, struct http_response *r, int status)
-{
-	put(p, "</main></body></html>\n");
-	if (p->rc != GH_OK ||
-	    reply_html(r, status, buf_str(&p->b), p->b.len) != GH_OK)
-		reply_unavailable(r);
-	buf_free(&p->b);
-}
-
-static void
-hidden(struct page *p, const char *name, const char *value)
-{
-	put(p, "<input type=\"hidden\" name=\"");
-	esc(p, name);
-	put(p, "\" value=\"");
-	esc(p, value);
-	put(p, "\">");
-}
+    "ul.scopes li{margin:.35rem 0}code{background:#eef0f4;padding:0 .2rem}"
+    /* the admin console and the connected-apps page */
+    "main.wide{max-width:72rem;margin:1.5rem auto}"
+    "nav{display:flex;gap:1.2rem;align-items:center;margin-bottom:1rem}"
+    "nav form{margin-left:auto}nav button{margin:0}"
+    "table{border-collapse:collapse;width:100%;font-size:.92rem}"
+    "th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid "
+    "#e3e6ec;vertical-align:top}th a{color:inherit}"
+    "td form{display:inline}td button{margin:0;padding:.3rem .7rem;"
+    "font-size:.85rem}button.danger,a.danger{background:#a1161b;color:#fff}"
+    "a.danger{padding:.3rem .7rem;border-radius:4px;text-decoration:none;"
+    "font-size:.85rem}.notice{background:#e7f4ea;padding:.6rem;"
+    "border-radius:4px}.risk-high{color:#a1161b;font-weight:bold}"
+    ".risk-med{color:#9a5b00;font-weight:bold}"
+    "svg.chart{width:100%;height:auto;max-width:760px}"
+    ".legend-issued{color:#2457c5}.legend-refreshed{color:#d9730d}"
+    "dl.facts{display:grid;grid-template-columns:max-content 1fr;"
+    "gap:.3rem 1rem}dl.facts dt{color:#5b6475}dl.facts dd{margin:0}";
 
 /* the prompt words to carry forward: all but "login", satisfied here */
 static void
@@ -98,7 +62,7 @@ hidden_prompt(struct page *p, const char *prompt)
 		out[len] = '\0';
 	}
 	if (len)
-		hidden(p, "prompt", out);
+		page_hidden(p, "prompt", out);
 }
 
 static void
@@ -106,8 +70,8 @@ form_begin(struct page *p, const struct page_form *f)
 {
 	size_t i;
 
-	put(p, "<form method=\"post\" action=\"/authorize\">");
-	hidden(p, "csrf", f->csrf);
+	page_put(p, "<form method=\"post\" action=\"/authorize\">");
+	page_hidden(p, "csrf", f->csrf);
 	for (i = 0; authz_param_names[i]; i++) {
 		const char *v = params_get(f->params, authz_param_names[i]);
 
@@ -122,7 +86,7 @@ form_begin(struct page *p, const struct page_form *f)
 		if (!f->keep_prompt &&
 		    strcmp(authz_param_names[i], "max_age") == 0)
 			continue;
-		hidden(p, authz_param_names[i], v);
+		page_hidden(p, authz_param_names[i], v);
 	}
 }
 
@@ -133,9 +97,9 @@ page_error(struct http_response *r, int status, const char *title,
 	struct page p;
 
 	page_begin(&p, title);
-	put(&p, "<p class=\"error\">");
-	esc(&p, message);
-	put(&p, "</p><p class=\"muted\">You were not sent back to the "
+	page_put(&p, "<p class=\"error\">");
+	page_esc(&p, message);
+	page_put(&p, "</p><p class=\"muted\">You were not sent back to the "
 	    "application because the request could not be trusted. Close "
 	    "this page and start again from the application.</p>");
 	page_end(&p, r, status);
@@ -148,21 +112,21 @@ page_login(struct http_response *r, const struct page_form *f,
 	struct page p;
 
 	page_begin(&p, "Sign in");
-	put(&p, "<p class=\"muted\">to continue to <strong>");
-	esc(&p, client_name);
-	put(&p, "</strong></p>");
+	page_put(&p, "<p class=\"muted\">to continue to <strong>");
+	page_esc(&p, client_name);
+	page_put(&p, "</strong></p>");
 	if (error) {
-		put(&p, "<p class=\"error\" role=\"alert\">");
-		esc(&p, error);
-		put(&p, "</p>");
+		page_put(&p, "<p class=\"error\" role=\"alert\">");
+		page_esc(&p, error);
+		page_put(&p, "</p>");
 	}
 	form_begin(&p, f);
-	hidden(&p, "gh_action", "login");
-	put(&p, "<label for=\"username\">Username</label>"
+	page_hidden(&p, "gh_action", "login");
+	page_put(&p, "<label for=\"username\">Username</label>"
 	    "<input type=\"text\" id=\"username\" name=\"username\" "
 	    "autocomplete=\"username\" required autofocus value=\"");
-	esc(&p, params_get(f->params, "login_hint"));
-	put(&p, "\">"
+	page_esc(&p, params_get(f->params, "login_hint"));
+	page_put(&p, "\">"
 	    "<label for=\"password\">Password</label>"
 	    "<input type=\"password\" id=\"password\" name=\"password\" "
 	    "autocomplete=\"current-password\" required>"
@@ -177,23 +141,23 @@ scope_list(struct page *p, const char *scope)
 	const char	*words;
 	struct slice	 w;
 
-	put(p, "<ul class=\"scopes\">");
+	page_put(p, "<ul class=\"scopes\">");
 	while (words_next(&scope, &w)) {
 		if (w.len > GH_MAX_SCOPE_NAME)
 			break;
 		memcpy(word, w.p, w.len);
 		word[w.len] = '\0';
-		put(p, "<li>");
+		page_put(p, "<li>");
 		if ((words = scope_describe(word)) != NULL) {
-			esc(p, words);
+			page_esc(p, words);
 		} else {
-			put(p, "Access the application's <code>");
-			esc(p, word);
-			put(p, "</code> permission");
+			page_put(p, "Access the application's <code>");
+			page_esc(p, word);
+			page_put(p, "</code> permission");
 		}
-		put(p, "</li>");
+		page_put(p, "</li>");
 	}
-	put(p, "</ul>");
+	page_put(p, "</ul>");
 }
 
 void
@@ -203,20 +167,20 @@ page_consent(struct http_response *r, const struct page_form *f,
 	struct page p;
 
 	page_begin(&p, "Allow access?");
-	put(&p, "<p><strong>");
-	esc(&p, v->client_name);
-	put(&p, "</strong> (owned by ");
-	esc(&p, v->owner);
-	put(&p, ") wants to:</p>");
+	page_put(&p, "<p><strong>");
+	page_esc(&p, v->client_name);
+	page_put(&p, "</strong> (owned by ");
+	page_esc(&p, v->owner);
+	page_put(&p, ") wants to:</p>");
 	scope_list(&p, v->scope);
-	put(&p, "<p class=\"muted\">Signed in as ");
-	esc(&p, v->username);
-	put(&p, ". If you allow, you will be sent to <code>");
-	esc(&p, v->redirect_host);
-	put(&p, "</code>. You can revoke this access later.</p>");
+	page_put(&p, "<p class=\"muted\">Signed in as ");
+	page_esc(&p, v->username);
+	page_put(&p, ". If you allow, you will be sent to <code>");
+	page_esc(&p, v->redirect_host);
+	page_put(&p, "</code>. You can revoke this access later.</p>");
 	form_begin(&p, f);
-	hidden(&p, "gh_action", "consent");
-	put(&p, "<button type=\"submit\" name=\"decision\" value=\"allow\">"
+	page_hidden(&p, "gh_action", "consent");
+	page_put(&p, "<button type=\"submit\" name=\"decision\" value=\"allow\">"
 	    "Allow</button><button type=\"submit\" name=\"decision\" "
 	    "value=\"deny\" class=\"secondary\">Deny</button></form>");
 	page_end(&p, r, 200);

@@ -55,6 +55,14 @@
 #define GH_HASH_BYTES		32	/* SHA-256 */
 #define GH_HASH_HEX		(GH_HASH_BYTES * 2)
 
+/* admin API and console */
+#define GH_MAX_ADMIN_NAME	64	/* an administrator's name */
+#define GH_MAX_REASON_LEN	256	/* reason of a revocation, quarantine */
+#define GH_MAX_ADMIN_REPLY	(1024 * 1024)	/* console page, API reply */
+#define GH_MAX_ADMIN_LIST	1000	/* rows in one list (grants, alerts) */
+#define GH_MAX_AUDIT_PAGE	1000	/* audit events per export page */
+#define GH_MAX_ACTIVITY_HOURS	(24 * 7)	/* the client activity chart */
+
 /* config */
 #define GH_MAX_ALERT_TEXT	256	/* an alert's one-line summary */
 #define GH_MAX_ALERT_EVIDENCE	1024	/* an alert's evidence, JSON */

@@ -1,0 +1,90 @@
+/* actions.c - see actions.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "actions.h"
+#include "../governance/gov_json.h"
+#include "../oauth/secret.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+#include "../util/str.h"
+
+bool
+action_reason_ok(const char *reason)
+{
+	return reason && reason[0] && strlen(reason) <= GH_MAX_REASON_LEN &&
+	    !str_has_ctl(reason);
+}
+
+enum gh_err
+action_quarantine(struct app *app, const struct audit_origin *o,
+    const char *client_id, const char *reason, unsigned *grants)
+{
+	struct audit_subject	 s = { client_id, NULL, NULL };
+	char			 secret[GH_MAX_TOKEN_LEN], detail[512];
+	uint8_t			 hash[GH_HASH_BYTES];
+	enum gh_err		 rc;
+
+	*grants = 0;
+	if (!action_reason_ok(reason))
+		return GH_ERR_INVALID;
+	/* the new secret is never shown: only a rotation can restore one */
+	rc = secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash);
+	crypto_wipe(secret, sizeof(secret));
+	if (rc != GH_OK)
+		return rc;
+	rc = store_client_quarantine(app->store, client_id, hash, reason,
+	    clock_now(), grants);
+	if (rc != GH_OK)
+		return rc;
+	revocation_detail(reason, *grants, detail, sizeof(detail));
+	audit_event(app, o, "client.quarantined", &s, detail);
+	return GH_OK;
+}
+
+enum gh_err
+action_revoke(struct app *app, const struct audit_origin *o,
+    enum grant_scope what, const char *id, const char *reason,
+    unsigned *count)
+{
+	struct audit_subject	 s = { NULL, NULL, NULL };
+	char			 detail[512];
+	enum gh_err		 rc;
+
+	*count = 0;
+	if (!action_reason_ok(reason))
+		return GH_ERR_INVALID;
+	rc = store_grant_revoke(app->store, what, id, reason, clock_now(),
+	    count);
+	if (rc != GH_OK || *count == 0)
+		return rc;
+	if (what == GRANT_ONE)
+		s.grant_id = id;
+	else if (what == GRANTS_OF_CLIENT)
+		s.client_id = id;
+	else
+		s.user_id = id;
+	revocation_detail(reason, *count, detail, sizeof(detail));
+	audit_event(app, o, "grant.revoked", &s, detail);
+	return GH_OK;
+}
+
+enum gh_err
+action_alert_ack(struct app *app, const struct audit_origin *o, int64_t id,
+    const char *by)
+{
+	json_t		*d;
+	char		*text;
+	enum gh_err	 rc;
+
+	if ((rc = store_alert_ack(app->store, id, by, clock_now())) != GH_OK)
+		return rc;
+	d = json_pack("{s:I, s:s}", "alert_id", (json_int_t)id, "by", by);
+	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	audit_event(app, o, "alert.acknowledged", NULL, text ? text : "{}");
+	free(text);
+	return GH_OK;
+}

@@ -1,0 +1,154 @@
+/*
+ * admin_cmd.c - `gatehouse admin add|list|disable`: the administrators of
+ * the admin API and web console. A credential is printed once, here, and
+ * stored only as its keyed hash (admin/admin_auth.h); disabling an admin
+ * ends their credential and their console sessions at once. Audited.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cli.h"
+#include "../admin/admin_auth.h"
+#include "../oauth/secret.h"
+#include "../util/clock.h"
+#include "../util/crypto.h"
+
+static const struct opt_spec admin_opts[] = {
+	{ "--name", true, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static const struct audit_origin operator = { NULL, NULL, "admin" };
+
+static void
+audit_admin(struct app *app, const char *type, const char *name)
+{
+	json_t	*d = json_pack("{s:s}", "admin", name);
+	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+	json_decref(d);
+	audit_event(app, &operator, type, NULL, text ? text : "{}");
+	free(text);
+}
+
+static int
+admin_add(struct app *app, const struct args *a)
+{
+	struct admin_row	 r;
+	const char		*name = args_get(a, "--name");
+	char			 cred[GH_MAX_TOKEN_LEN];
+	enum gh_err		 rc;
+	int			 ret = 1;
+
+	if (!admin_name_ok(name) || a->npositional) {
+		fprintf(stderr, "usage: gatehouse admin add --name NAME [--json]"
+		    " (NAME: 1-64 of A-Z a-z 0-9 . _ -)\n");
+		return 2;
+	}
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.created_at = clock_now();
+	if (secret_mint(app, PREFIX_ADMIN, cred, r.secret_hash) != GH_OK)
+		goto out;
+	if ((rc = store_admin_insert(app->store, &r)) != GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_EXISTS ?
+		    "an admin with that name exists" : "could not add the admin");
+		goto out;
+	}
+	audit_admin(app, "admin.created", name);
+	if (args_flag(a, "--json")) {
+		if (!cli_print_json(json_pack("{s:s, s:s}", "name", name,
+		    "credential", cred)))
+			goto out;
+	} else {
+		printf("admin %s added. Its credential, shown only now:\n%s\n",
+		    name, cred);
+	}
+	ret = 0;
+out:
+	crypto_wipe(cred, sizeof(cred));
+	crypto_wipe(&r, sizeof(r));
+	return ret;
+}
+
+static bool
+print_admin(void *ctx, const struct admin_row *r)
+{
+	if (*(bool *)ctx)
+		return cli_print_json(json_pack("{s:s, s:I, s:s, s:o}",
+		    "name", r->name, "created_at", (json_int_t)r->created_at,
+		    "status", r->disabled_at ? "disabled" : "active",
+		    "last_used_at", r->last_used_at ?
+		    json_integer(r->last_used_at) : json_null()));
+	printf("%-32s %-9s %lld\n", r->name, r->disabled_at ? "disabled" :
+	    "active", (long long)r->last_used_at);
+	return true;
+}
+
+static int
+admin_list(struct app *app, const struct args *a)
+{
+	bool as_json = args_flag(a, "--json");
+
+	if (a->npositional || args_get(a, "--name")) {
+		fprintf(stderr, "usage: gatehouse admin list [--json]\n");
+		return 2;
+	}
+	if (!as_json)
+		printf("%-32s %-9s %s\n", "NAME", "STATUS", "LAST_USED");
+	return store_admin_each(app->store, print_admin, &as_json) == GH_OK ?
+	    0 : 1;
+}
+
+static int
+admin_disable(struct app *app, const struct args *a)
+{
+	enum gh_err rc;
+
+	if (a->npositional != 1 || !admin_name_ok(a->positional[0])) {
+		fprintf(stderr, "usage: gatehouse admin disable NAME\n");
+		return 2;
+	}
+	rc = store_admin_disable(app->store, a->positional[0], clock_now());
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
+		    "no such active admin" : "could not disable the admin");
+		return 1;
+	}
+	audit_admin(app, "admin.disabled", a->positional[0]);
+	printf("admin %s disabled\n", a->positional[0]);
+	return 0;
+}
+
+int
+cmd_admin(const char *config_path, int argc, char **argv)
+{
+	struct app	 app;
+	struct args	 a;
+	const char	*sub = argc > 0 ? argv[0] : "";
+	int		 ret;
+
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
+	    strcmp(sub, "disable") != 0) {
+		fprintf(stderr, "usage: gatehouse admin add --name NAME [--json]"
+		    " | list [--json] | disable NAME\n");
+		return 2;
+	}
+	if (!args_parse(argc - 1, argv + 1, admin_opts, &a))
+		return 2;
+	if (!cli_open(config_path, &app))
+		return 1;
+	if (strcmp(sub, "add") == 0)
+		ret = admin_add(&app, &a);
+	else if (strcmp(sub, "list") == 0)
+		ret = admin_list(&app, &a);
+	else
+		ret = admin_disable(&app, &a);
+	cli_close(&app);
+	return ret;
+}

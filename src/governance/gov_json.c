@@ -1,0 +1,136 @@
+/* gov_json.c - see gov_json.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gov_json.h"
+#include "inventory.h"
+#include "../util/crypto.h"
+
+json_t *
+alert_json(const struct alert_row *a)
+{
+	json_t *ev = json_loads(a->evidence, 0, NULL);
+
+	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
+	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
+	    "time", (json_int_t)a->time, "rule", a->rule,
+	    "severity", a->severity,
+	    "client_id", a->client_id[0] ? a->client_id : NULL,
+	    "user_id", a->user_id[0] ? a->user_id : NULL,
+	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
+	    "summary", a->summary, "evidence", ev ? ev : json_object(),
+	    "status", a->acked_at ? "acknowledged" : "open",
+	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
+	    "acked_by", a->acked_at ? a->acked_by : NULL,
+	    "delivered_at", a->delivered_at ?
+	    json_integer(a->delivered_at) : json_null());
+}
+
+json_t *
+grant_json(const struct grant_row *g)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
+	    "grant_id", g->id, "client_id", g->client_id,
+	    "user_id", g->user_id, "username", g->username, "scope", g->scope,
+	    "created_at", (json_int_t)g->created_at,
+	    "last_used_at", (json_int_t)g->last_used_at);
+}
+
+json_t *
+audit_json(const struct audit_row *r)
+{
+	json_t	*o;
+	char	 hx[GH_HASH_HEX + 1];
+
+	hex_encode(r->hash, GH_HASH_BYTES, hx);
+	o = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
+	    "s:s}", "seq", (json_int_t)r->seq, "time", (json_int_t)r->time,
+	    "type", r->type, "actor", r->actor, "client_id", r->client_id,
+	    "user_id", r->user_id, "grant_id", r->grant_id,
+	    "remote_addr", r->remote_addr, "user_agent", r->user_agent,
+	    "hash", hx);
+	if (o && r->detail)
+		json_object_set_new(o, "detail", json_loads(r->detail, 0,
+		    NULL));
+	return o;
+}
+
+struct collected {
+	const struct conf	*conf;
+	int64_t			 now;
+	json_t			*items;
+};
+
+static bool
+collect(void *ctx, const struct client_row *c, const struct client_usage *u,
+    const struct risk *r)
+{
+	struct collected *k = ctx;
+
+	return json_array_append_new(k->items, inventory_json(k->conf, c, u,
+	    r, k->now)) == 0;
+}
+
+static json_int_t
+field(const void *p, const char *name)
+{
+	return json_integer_value(json_object_get(*(json_t *const *)p, name));
+}
+
+static int
+by_risk(const void *a, const void *b)
+{
+	json_int_t ra = field(a, "risk"), rb = field(b, "risk");
+	json_int_t ia = field(a, "_i"), ib = field(b, "_i");
+
+	if (ra != rb)
+		return ra < rb ? 1 : -1;
+	return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+json_t *
+inventory_sorted(struct app *app, int64_t now)
+{
+	struct collected k = { &app->conf, now, json_array() };
+	json_t		**v = NULL;
+	json_t		 *sorted = NULL;
+	size_t		  i, n;
+
+	if (k.items == NULL || inventory_each(app, now, collect, &k) != GH_OK)
+		goto out;
+	n = json_array_size(k.items);
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(k.items, i);
+	/* qsort is not stable: equal risks keep creation order by index */
+	for (i = 0; i < n; i++)
+		json_object_set_new(v[i], "_i", json_integer((json_int_t)i));
+	qsort(v, n, sizeof(*v), by_risk);
+	if ((sorted = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		json_object_del(v[i], "_i");
+		if (json_array_append(sorted, v[i]) != 0) {
+			json_decref(sorted);
+			sorted = NULL;
+			goto out;
+		}
+	}
+out:
+	free(v);
+	json_decref(k.items);
+	return sorted;
+}
+
+void
+revocation_detail(const char *reason, unsigned n, char *out, size_t outsz)
+{
+	json_t	*d = json_pack("{s:s, s:i}", "reason", reason,
+	    "grants_revoked", (int)n);
+	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+	json_decref(d);
+	snprintf(out, outsz, "%s", text ? text : "{}");
+	free(text);
+}
