@@ -458,6 +458,7 @@ ops_init(void)
 	pg_key_ops(&ops);
 	pg_audit_ops(&ops);
 	pg_gov_ops(&ops);
+	pg_admin_ops(&ops);
 }
 
 enum gh_err

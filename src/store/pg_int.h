@@ -56,6 +56,10 @@ enum pg_stmt {
 	P_USAGE_GRANTS, P_USAGE_SCOPES, P_USAGE_TOKENS, P_USAGE_SIGHTS,
 	P_USAGE_ALERTS, P_AUDIT_CLIENT_FIRST, P_AUDIT_CLIENT_LAST,
 	P_AUDIT_OF_CLIENT, P_GRANTS_EXPIRE,
+	P_ADMIN_INSERT, P_ADMIN_BY_HASH, P_ADMIN_TOUCH, P_ADMIN_ALL,
+	P_ADMIN_DISABLE, P_ADMIN_SESSION_INSERT, P_ADMIN_SESSION_GET,
+	P_ADMIN_SESSION_DELETE, P_ADMIN_SESSION_PURGE, P_GRANT_REVOKE_OWN,
+	P_CLIENT_ACTIVITY,
 	P_COUNT
 };
 
@@ -156,5 +160,6 @@ void		 pg_token_ops(struct store_ops *ops);
 void		 pg_key_ops(struct store_ops *ops);
 void		 pg_audit_ops(struct store_ops *ops);
 void		 pg_gov_ops(struct store_ops *ops);
+void		 pg_admin_ops(struct store_ops *ops);
 
 #endif

@@ -161,6 +161,20 @@ static const char *const pg_migrations[] = {
 	"  hits BIGINT NOT NULL DEFAULT 1,"
 	"  PRIMARY KEY (grant_id, kind, value));"
 	"CREATE INDEX families_grant ON families(grant_id);",
+	/* 3: SQLite 8: administrators of the admin API and console */
+	"CREATE TABLE admins ("
+	"  name TEXT PRIMARY KEY,"
+	"  secret_hash BYTEA NOT NULL UNIQUE,"
+	"  created_at BIGINT NOT NULL,"
+	"  disabled_at BIGINT,"
+	"  last_used_at BIGINT);"
+	"CREATE TABLE admin_sessions ("
+	"  hash BYTEA PRIMARY KEY,"
+	"  admin TEXT NOT NULL REFERENCES admins(name),"
+	"  created_at BIGINT NOT NULL,"
+	"  expires_at BIGINT NOT NULL);"
+	"CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_at);"
+	"CREATE INDEX audit_client_time ON audit_events(client_id, time);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -179,6 +193,8 @@ static const char *const pg_migrations[] = {
 	"coalesce(user_id, ''), coalesce(grant_id, ''), summary, evidence, " \
 	"dedupe_key, coalesce(acked_at, 0), coalesce(acked_by, ''), " \
 	"coalesce(delivered_at, 0), attempts, next_attempt_at"
+#define PG_ADMIN_COLS "name, secret_hash, created_at, " \
+	"coalesce(disabled_at, 0), coalesce(last_used_at, 0)"
 /* revocation by ancestry: family, grant, client and user all live */
 #define ANCESTRY_LIVE "f.revoked_at IS NULL AND g.revoked_at IS NULL " \
 	"AND c.status = 'active' AND u.status = 'active'"
@@ -387,6 +403,37 @@ const char *const pg_sql[P_COUNT] = {
 	[P_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = $2, "
 	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
 	    "AND coalesce(last_used_at, created_at) < $1",
+
+	/* administration (pg_admin.c) */
+	[P_ADMIN_INSERT] = "INSERT INTO admins (name, secret_hash, "
+	    "created_at) VALUES ($1, $2, $3)",
+	[P_ADMIN_BY_HASH] = "SELECT " PG_ADMIN_COLS " FROM admins "
+	    "WHERE secret_hash = $1",
+	[P_ADMIN_TOUCH] = "UPDATE admins SET last_used_at = $2 "
+	    "WHERE name = $1 AND coalesce(last_used_at, 0) < $2 - 60",
+	[P_ADMIN_ALL] = "SELECT " PG_ADMIN_COLS " FROM admins "
+	    "ORDER BY created_at, name",
+	[P_ADMIN_DISABLE] = "UPDATE admins SET disabled_at = $2 "
+	    "WHERE name = $1 AND disabled_at IS NULL",
+	[P_ADMIN_SESSION_INSERT] = "INSERT INTO admin_sessions (hash, admin, "
+	    "created_at, expires_at) VALUES ($1, $2, $3, $4)",
+	[P_ADMIN_SESSION_GET] = "SELECT s.admin FROM admin_sessions s "
+	    "JOIN admins a ON a.name = s.admin WHERE s.hash = $1 "
+	    "AND s.expires_at > $2 AND a.disabled_at IS NULL",
+	[P_ADMIN_SESSION_DELETE] = "DELETE FROM admin_sessions "
+	    "WHERE hash = $1",
+	[P_ADMIN_SESSION_PURGE] = "DELETE FROM admin_sessions WHERE hash IN "
+	    "(SELECT hash FROM admin_sessions WHERE expires_at <= $1 "
+	    "LIMIT 100)",
+	[P_GRANT_REVOKE_OWN] = "UPDATE grants SET revoked_at = $3, "
+	    "revoked_reason = $4 WHERE id = $1 AND user_id = $2 "
+	    "AND revoked_at IS NULL",
+	[P_CLIENT_ACTIVITY] = "SELECT (time - $2::bigint) / 3600, "
+	    "(type = 'token.refreshed')::int, count(*) FROM audit_events "
+	    "WHERE client_id = $1 AND time >= $2::bigint "
+	    "AND time < $3::bigint "
+	    "AND type IN ('token.issued', 'token.refreshed') "
+	    "GROUP BY 1, 2",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */
