@@ -5,7 +5,10 @@
 #   make test       install missing packages, build with -Werror, run every
 #                   test: unit (ASan+UBSan), fuzz corpus replay, end-to-end
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
-#   make bench      (issue 4)
+#   make bench      build the server and the load driver (build/bench/ghbench),
+#                   bootstrap a fresh server, run the scenarios, print a table
+#                   (bench/run.sh; not part of make test, which only builds
+#                   the driver so that it keeps compiling with -Werror)
 
 PKGS     := libmicrohttpd jansson sqlite3 libcrypto libargon2 cjose
 CC       ?= cc
@@ -32,6 +35,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=build/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+BENCH_SRC := $(wildcard bench/driver/*.c)
+BENCH_HDR := $(wildcard bench/driver/*.h)
 
 .PHONY: all run test deps unit fuzz-replay e2e interop checksrc fuzz clean \
         bench build-san
@@ -100,6 +106,17 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC)
 
 fuzz: $(FUZZ_BIN)
 
+# The load driver: plain C17 + pthreads + libcrypto (PKCE), same warnings.
+build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(CSTD) $(WARN) -O2 -g -pthread \
+	    $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ \
+	    $(BENCH_SRC) $(shell pkg-config --libs libcrypto 2>/dev/null)
+
+bench: build/gatehouse build/bench/ghbench
+	@bench/run.sh
+
 checksrc:
 	@scripts/checksrc.sh
 
@@ -119,7 +136,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory build/gatehouse build/gatehouse-san \
-	    $(UNIT_BIN) $(FUZZ_REPLAY)
+	    build/bench/ghbench $(UNIT_BIN) $(FUZZ_REPLAY)
 	@scripts/test-all.sh
 
 clean:

@@ -1,0 +1,80 @@
+/*
+ * proc.c - what the driver reads about the server from /proc: CPU time of
+ * all its threads (utime + stime, fields 14 and 15 of /proc/PID/stat) and
+ * its peak resident set (VmHWM in /proc/PID/status, the high-water mark
+ * since the process started).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ghbench.h"
+
+bool
+proc_cpu_ticks(long pid, uint64_t *ticks)
+{
+	char		 path[64], buf[1024], *p, *tok, *save = NULL;
+	FILE		*f;
+	size_t		 n;
+	int		 field;
+	uint64_t	 v, sum = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces: fields restart after ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return false;
+	field = 2;
+	for (tok = strtok_r(p + 1, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		field++;
+		if (field == 14 || field == 15) {
+			if (!parse_uint(tok, UINT64_MAX / 2, &v))
+				return false;
+			sum += v;
+		}
+		if (field == 15) {
+			*ticks = sum;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+proc_hwm_kib(long pid, uint64_t *kib)
+{
+	char		 path[64], line[256], num[32];
+	FILE		*f;
+	size_t		 i, o;
+	bool		 ok = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmHWM:", 6) != 0)
+			continue;
+		for (i = 6; line[i] == ' ' || line[i] == '\t'; i++)
+			;
+		for (o = 0; line[i] >= '0' && line[i] <= '9' &&
+		    o + 1 < sizeof(num); i++)
+			num[o++] = line[i];
+		num[o] = '\0';
+		ok = parse_uint(num, UINT64_MAX / 2, kib);
+	}
+	fclose(f);
+	return ok;
+}
+
+long
+proc_ticks_per_second(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return hz > 0 ? hz : 100;
+}
