@@ -7,7 +7,7 @@
 #
 #   bench/run.sh [-r ROUNDS] [-d SECONDS] [-w WARMUP] [-a ES256|RS256]
 #                [-n TOKEN_ROWS] [-s "flow refresh introspect"]
-#                [-o RESULTS.jsonl] [-k]
+#                [-o RESULTS.jsonl] [-k] [-D DIR] [-P]
 #
 #   -r  rounds (default 1); with more, every cell is the median over rounds
 #   -d  measured seconds per scenario (default 10), -w warm-up (default 2)
@@ -15,15 +15,18 @@
 #   -n  token rows stored before the server starts (bench/seed.sh), 0 = none
 #   -s  scenarios, in order (default: flow refresh introspect)
 #   -o  also append the driver's JSON lines to this file
-#   -k  keep the temporary folder (database, server log)
+#   -k  keep the temporary folder (database, server log, bench.env)
+#   -D  reuse a folder kept with -k (its clients, user and seeded rows) on
+#       a new port, instead of a fresh one; it is kept afterwards
+#   -P  prepare only: make and seed a folder, print its path, run nothing
 # Concurrency: FLOW_C (8), REFRESH_C (8), INTROSPECT_C (32).
 # GATEHOUSE_BIN and GHBENCH point at other binaries (no build then).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-rounds=1 dur=10 warm=2 alg=ES256 rows=0 keep=0 out=""
+rounds=1 dur=10 warm=2 alg=ES256 rows=0 keep=0 out="" reuse="" prepare=0
 scenarios="flow refresh introspect"
-while getopts "r:d:w:a:n:s:o:k" opt; do
+while getopts "r:d:w:a:n:s:o:kD:P" opt; do
 	case "$opt" in
 	r) rounds="$OPTARG" ;;
 	d) dur="$OPTARG" ;;
@@ -33,7 +36,9 @@ while getopts "r:d:w:a:n:s:o:k" opt; do
 	s) scenarios="$OPTARG" ;;
 	o) out="$OPTARG" ;;
 	k) keep=1 ;;
-	*) sed -n 2,21p "$0"; exit 2 ;;
+	D) reuse="$OPTARG"; keep=1 ;;
+	P) prepare=1; keep=1 ;;
+	*) sed -n 2,24p "$0"; exit 2 ;;
 	esac
 done
 case "$alg" in ES256|RS256) ;; *) echo "run.sh: -a ES256 or RS256" >&2; exit 2 ;; esac
@@ -45,7 +50,12 @@ done
 if [ -z "${GATEHOUSE_BIN:-}" ] || [ -z "${GHBENCH:-}" ]; then
 	make -C "$root" --no-print-directory build/gatehouse build/bench/ghbench >&2
 fi
-tmp="$(mktemp -d /tmp/ghbench.XXXXXX)"
+if [ -n "$reuse" ]; then
+	[ -f "$reuse/bench.env" ] || { echo "run.sh: $reuse was not kept by run.sh -k" >&2; exit 1; }
+	tmp="$(cd "$reuse" && pwd)"
+else
+	tmp="$(mktemp -d /tmp/ghbench.XXXXXX)"
+fi
 # the binaries are copied: a rebuild in the tree during the run changes
 # nothing that is measured
 cp "${GATEHOUSE_BIN:-$root/build/gatehouse}" "$tmp/gatehouse"
@@ -68,20 +78,36 @@ scope="openid profile offline_access"
 gh() { "$tmp/gatehouse" --config "$tmp/gatehouse.json" "$@"; }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 
-gh init --issuer "$base" --listen "127.0.0.1:$port" >/dev/null
-pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" \
-	--scope "$scope" --public --id-token-alg "$alg" --json)"
-conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" \
-	--scope "$scope" --id-token-alg "$alg" --json)"
-pub_id="$(printf %s "$pub" | field client_id)"
-conf_id="$(printf %s "$conf" | field client_id)"
-conf_secret="$(printf %s "$conf" | field client_secret)"
-[ -n "$pub_id" ] && [ -n "$conf_id" ] && [ -n "$conf_secret" ] ||
-	{ echo "run.sh: client add: unexpected output" >&2; exit 1; }
-password="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
-printf '%s\n' "$password" | gh user add --username bench --password-stdin >/dev/null
-if (( rows > 0 )); then
-	"$here/seed.sh" "$tmp/gatehouse.db" "$pub_id" "$rows" >&2
+if [ -n "$reuse" ]; then
+	# shellcheck disable=SC1091
+	. "$tmp/bench.env"
+	sed -i -e "s|\"issuer\": \"[^\"]*\"|\"issuer\": \"$base\"|" \
+		-e "s|\"listen\": \"[^\"]*\"|\"listen\": \"127.0.0.1:$port\"|" "$tmp/gatehouse.json"
+else
+	gh init --issuer "$base" --listen "127.0.0.1:$port" >/dev/null
+	pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" \
+		--scope "$scope" --public --id-token-alg "$alg" --json)"
+	conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" \
+		--scope "$scope" --id-token-alg "$alg" --json)"
+	pub_id="$(printf %s "$pub" | field client_id)"
+	conf_id="$(printf %s "$conf" | field client_id)"
+	conf_secret="$(printf %s "$conf" | field client_secret)"
+	[ -n "$pub_id" ] && [ -n "$conf_id" ] && [ -n "$conf_secret" ] ||
+		{ echo "run.sh: client add: unexpected output" >&2; exit 1; }
+	password="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
+	printf '%s\n' "$password" | gh user add --username bench --password-stdin >/dev/null
+	if (( rows > 0 )); then
+		"$here/seed.sh" "$tmp/gatehouse.db" "$pub_id" "$rows" >&2
+	fi
+	printf 'pub_id=%s\nconf_id=%s\nconf_secret=%s\npassword=%s\nalg=%s\nrows=%s\n' \
+		"$pub_id" "$conf_id" "$conf_secret" "$password" "$alg" "$rows" >"$tmp/bench.env"
+	chmod 600 "$tmp/bench.env"
+fi
+rm -f "$tmp/jar"
+if (( prepare )); then
+	trap - EXIT
+	echo "$tmp"
+	exit 0
 fi
 
 (cd "$tmp" && exec "$tmp/gatehouse" --config "$tmp/gatehouse.json" serve \
@@ -99,29 +125,30 @@ done
 # browser would (cookie jar, the CSRF token of each form).
 jar="$tmp/jar"
 login() {
-	local cid="$1" v ch authz page action i loc
+	local cid="$1" v ch authz action i res page="$tmp/page.html"
 	v="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 	ch="$(printf '%s' "$v" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')"
 	authz="response_type=code&client_id=$cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A9199%2Fcb"
 	authz="$authz&scope=openid%20profile%20offline_access&state=login&nonce=login"
 	authz="$authz&code_challenge=$ch&code_challenge_method=S256"
-	page="$(curl -s --max-time 10 -c "$jar" -b "$jar" "$base/authorize?$authz")"
+	res="$(curl -s --max-time 10 -o "$page" -w '%{redirect_url}' -c "$jar" -b "$jar" \
+		"$base/authorize?$authz")"
 	for i in 1 2 3; do
-		action="$(printf '%s' "$page" | sed -n 's/.*name="gh_action" value="\([a-z]*\)".*/\1/p' | head -1)"
-		csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+		case "$res" in "$redirect"*code=*) return 0 ;; esac
+		action="$(sed -n 's/.*name="gh_action" value="\([a-z]*\)".*/\1/p' "$page" | head -1)"
+		csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$page" | head -1)"
 		case "$action" in
 		login)
-			page="$(curl -s --max-time 30 -c "$jar" -b "$jar" "$base/authorize" \
-				-d "$authz&csrf=$csrf&gh_action=login&username=bench" \
+			res="$(curl -s --max-time 30 -o "$page" -w '%{redirect_url}' -c "$jar" -b "$jar" \
+				"$base/authorize" -d "$authz&csrf=$csrf&gh_action=login&username=bench" \
 				--data-urlencode "password=$password")" ;;
 		consent)
-			loc="$(curl -s --max-time 10 -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" \
-				"$base/authorize" -d "$authz&csrf=$csrf&gh_action=consent&decision=allow")"
-			case "$loc" in "$redirect"*code=*) return 0 ;; esac
-			echo "run.sh: consent gave no code: $loc" >&2; return 1 ;;
-		*) echo "run.sh: unexpected page at login step $i" >&2; return 1 ;;
+			res="$(curl -s --max-time 10 -o "$page" -w '%{redirect_url}' -c "$jar" -b "$jar" \
+				"$base/authorize" -d "$authz&csrf=$csrf&gh_action=consent&decision=allow")" ;;
+		*) echo "run.sh: unexpected page at login step $i: $res" >&2; return 1 ;;
 		esac
 	done
+	echo "run.sh: no code after login and consent: $res" >&2
 	return 1
 }
 login "$pub_id"
@@ -160,20 +187,22 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 med = lambda xs: statistics.median(xs) if xs else float("nan")
 print("\nGatehouse make bench: ID tokens %s, %s seeded token rows, %d run(s) per scenario"
       % (sys.argv[2], sys.argv[3], len(rows) // max(1, len({r["scenario"] for r in rows}))))
-print("%-10s %-12s %3s %9s  %-46s %9s %7s %7s" % ("scenario", "client", "c", "ops/s",
-      "latency p50/p99 ms", "CPU ms/op", "RSS MiB", "errors"))
+print("%-10s %-12s %3s %9s  %-46s %9s %7s %7s %7s" % ("scenario", "client", "c", "ops/s",
+      "latency p50/p99 ms", "CPU ms/op", "RSS MiB", "others%", "errors"))
 for s in dict.fromkeys(r["scenario"] for r in rows):
     rs = [r for r in rows if r["scenario"] == s]
     lat = " ".join("%s %.2f/%.2f" % (k, med([r["steps"][k]["p50_ms"] for r in rs]),
                                      med([r["steps"][k]["p99_ms"] for r in rs])) for k in rs[0]["steps"])
     rate = med([r["rate"] for r in rs])
     spread = "" if len(rs) == 1 else " (%.0f-%.0f)" % (min(r["rate"] for r in rs), max(r["rate"] for r in rs))
-    print("%-10s %-12s %3d %9.0f  %-46s %9.3f %7.1f %7d%s" % (s, rs[0]["client"], rs[0]["concurrency"],
+    print("%-10s %-12s %3d %9.0f  %-46s %9.3f %7.1f %7.0f %7d%s" % (s, rs[0]["client"], rs[0]["concurrency"],
           rate, lat, med([r["server_cpu_ms_per_op"] for r in rs]),
-          max(r["server_rss_peak_mib"] for r in rs), sum(r["error_total"] for r in rs), spread))
+          max(r["server_rss_peak_mib"] for r in rs), med([r["others_cpu_pct"] for r in rs]),
+          sum(r["error_total"] for r in rs), spread))
 errs = [r for r in rows if r["error_total"]]
 for r in errs:
     print("ERRORS in %s %s: %d, first: %s" % (r["label"], r["scenario"], r["error_total"], r["first_error"]))
-print("CPU ms/op: server utime+stime over the window / operations; RSS: server VmHWM (peak since start)")
+print("CPU ms/op: server utime+stime over the window / operations; RSS: server VmHWM (peak since start);")
+print("others%: CPU of every other process on the machine during the window, % of one core (noise)")
 TABLE
 if (( fail )); then echo "run.sh: some runs had ERRORS (see above)" >&2; exit 1; fi

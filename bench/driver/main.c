@@ -180,6 +180,7 @@ struct result {
 	uint64_t	 ops, errors[GB_E_COUNT], err_total;
 	const char	*first_error;
 	double		 rate, cpu_pct, cpu_ms_op, rss_mib;
+	double		 self_pct, others_pct;	/* driver; everything else */
 	bool		 have_cpu, have_rss;
 };
 
@@ -215,8 +216,9 @@ print_json(const struct options *o, const struct result *r)
 		    i ? "," : "", r->names[i], hist_pct_ms(&r->step[i], 50),
 		    hist_pct_ms(&r->step[i], 99));
 	printf("},\"server_cpu_pct\":%.1f,\"server_cpu_ms_per_op\":%.4f,"
-	    "\"server_rss_peak_mib\":%.1f,\"errors\":{", r->cpu_pct,
-	    r->cpu_ms_op, r->rss_mib);
+	    "\"server_rss_peak_mib\":%.1f,\"driver_cpu_pct\":%.1f,"
+	    "\"others_cpu_pct\":%.1f,\"errors\":{", r->cpu_pct,
+	    r->cpu_ms_op, r->rss_mib, r->self_pct, r->others_pct);
 	for (i = 0; i < GB_E_COUNT; i++)
 		printf("%s\"%s\":%llu", i ? "," : "",
 		    error_name((enum gb_error)i),
@@ -230,9 +232,9 @@ print_json(const struct options *o, const struct result *r)
 static void
 print_header(void)
 {
-	printf("%-10s %-12s %4s %9s  %-44s %9s %8s %7s\n", "scenario",
+	printf("%-10s %-12s %4s %9s  %-44s %9s %8s %7s %7s\n", "scenario",
 	    "client", "c", "ops/s", "latency p50/p99 ms", "CPU ms/op",
-	    "RSS MiB", "errors");
+	    "RSS MiB", "others%", "errors");
 }
 
 static void
@@ -250,10 +252,10 @@ print_row(const struct options *o, const struct result *r)
 		snprintf(cpu, sizeof(cpu), "%.3f", r->cpu_ms_op);
 	if (r->have_rss)
 		snprintf(rss, sizeof(rss), "%.1f", r->rss_mib);
-	printf("%-10s %-12s %4u %9.0f  %-44s %9s %8s %7llu\n",
+	printf("%-10s %-12s %4u %9.0f  %-44s %9s %8s %7.0f %7llu\n",
 	    scenario_name(o->scenario),
 	    o->confidential ? "confidential" : "public", o->conc, r->rate, lat,
-	    cpu, rss, (unsigned long long)r->err_total);
+	    cpu, rss, r->others_pct, (unsigned long long)r->err_total);
 }
 
 static void
@@ -285,6 +287,8 @@ main(int argc, char **argv)
 	struct worker		*ws;
 	pthread_t		 th[GB_MAX_THREADS];
 	uint64_t		 c0 = 0, c1 = 0, hwm = 0;
+	uint64_t		 m0 = 0, m1 = 0, s0 = 0, s1 = 0;
+	bool			 have_m;
 	int64_t			 start, end;
 	unsigned		 t, started = 0;
 	double			 hz = (double)proc_ticks_per_second();
@@ -315,8 +319,11 @@ main(int argc, char **argv)
 	}
 	sleep_until(start);
 	r.have_cpu = o.pid > 0 && proc_cpu_ticks(o.pid, &c0);
+	have_m = proc_machine_busy(&m0) && proc_cpu_ticks((long)getpid(), &s0);
 	sleep_until(end);
 	r.have_cpu = r.have_cpu && proc_cpu_ticks(o.pid, &c1);
+	have_m = have_m && proc_machine_busy(&m1) &&
+	    proc_cpu_ticks((long)getpid(), &s1);
 	r.have_rss = o.pid > 0 && proc_hwm_kib(o.pid, &hwm);
 	for (t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
@@ -330,6 +337,14 @@ main(int argc, char **argv)
 		    (double)r.ops : 0;
 	}
 	r.rss_mib = (double)hwm / 1024.0;
+	if (have_m) {
+		/* % of one core: machine busy less the driver and the server */
+		r.self_pct = 100.0 * (double)(s1 - s0) / hz / o.duration;
+		r.others_pct = 100.0 * (double)(m1 - m0) / hz / o.duration -
+		    r.self_pct - r.cpu_pct;
+		if (r.others_pct < 0)
+			r.others_pct = 0;
+	}
 	if (o.json)
 		print_json(&o, &r);
 	else

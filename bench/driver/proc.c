@@ -2,7 +2,8 @@
  * proc.c - what the driver reads about the server from /proc: CPU time of
  * all its threads (utime + stime, fields 14 and 15 of /proc/PID/stat) and
  * its peak resident set (VmHWM in /proc/PID/status, the high-water mark
- * since the process started).
+ * since the process started), and the machine's busy time, from which the
+ * CPU of everything else (other people's work: noise) is derived.
  */
 #include <stdio.h>
 #include <string.h>
@@ -77,4 +78,34 @@ proc_ticks_per_second(void)
 	long hz = sysconf(_SC_CLK_TCK);
 
 	return hz > 0 ? hz : 100;
+}
+
+/* Busy ticks of the whole machine (all CPUs: user..steal, less idle and
+ * iowait), from the first line of /proc/stat. */
+bool
+proc_machine_busy(uint64_t *busy)
+{
+	char		 line[512], *tok, *save = NULL;
+	FILE		*f;
+	uint64_t	 v, sum = 0;
+	int		 field = 0;
+	bool		 ok;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		return false;
+	ok = fgets(line, sizeof(line), f) != NULL &&
+	    strncmp(line, "cpu ", 4) == 0;
+	fclose(f);
+	if (!ok)
+		return false;
+	line[strcspn(line, "\n")] = '\0';
+	for (tok = strtok_r(line + 4, " ", &save); tok != NULL && field < 8;
+	    tok = strtok_r(NULL, " ", &save), field++) {
+		if (!parse_uint(tok, UINT64_MAX / 16, &v))
+			return false;
+		if (field != 3 && field != 4)	/* idle, iowait */
+			sum += v;
+	}
+	*busy = sum;
+	return field == 8;
 }
