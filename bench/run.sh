@@ -21,6 +21,10 @@
 #   -P  prepare only: make and seed a folder, print its path, run nothing
 # Concurrency: FLOW_C (8), REFRESH_C (8), INTROSPECT_C (32).
 # GATEHOUSE_BIN and GHBENCH point at other binaries (no build then).
+# For profiling (bench/profile.sh): BENCH_SERVER_WRAP is a command put in
+# front of the server (word-split, e.g. "valgrind --tool=callgrind ..."), and
+# BENCH_AFTER_LOGIN a command run with the server PID appended once the
+# login is done, just before the scenarios.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -64,7 +68,8 @@ pid=""
 cleanup() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill "$pid"
-		for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		# a profiler writes its data on exit: give it time
+		for _ in $(seq 1 "${wait_stop:-150}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
 	fi
 	if (( keep )); then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
@@ -110,11 +115,17 @@ if (( prepare )); then
 	exit 0
 fi
 
-(cd "$tmp" && exec "$tmp/gatehouse" --config "$tmp/gatehouse.json" serve \
+wrap=()
+wait_stop=150 wait_up=100
+if [ -n "${BENCH_SERVER_WRAP:-}" ]; then
+	read -r -a wrap <<<"$BENCH_SERVER_WRAP"
+	wait_stop=1200 wait_up=600
+fi
+(cd "$tmp" && exec "${wrap[@]}" "$tmp/gatehouse" --config "$tmp/gatehouse.json" serve \
 	>"$tmp/server.log" 2>&1) &
 pid=$!
 up=0
-for _ in $(seq 1 100); do
+for _ in $(seq 1 "$wait_up"); do
 	if curl -fsS -o /dev/null --max-time 1 "$base/healthz" 2>/dev/null; then up=1; break; fi
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
@@ -153,6 +164,10 @@ login() {
 }
 login "$pub_id"
 login "$conf_id"
+if [ -n "${BENCH_AFTER_LOGIN:-}" ]; then
+	read -r -a after <<<"$BENCH_AFTER_LOGIN"
+	"${after[@]}" "$pid" >&2
+fi
 cookie="$(awk '$6 == "gh_session" { print "gh_session=" $7 }' "$jar")"
 [ -n "$cookie" ] || { echo "run.sh: no session cookie" >&2; exit 1; }
 
