@@ -44,7 +44,7 @@ enum gb_scenario { GB_FLOW, GB_REFRESH, GB_INTROSPECT };
 /* what went wrong, counted per thread; printed by name */
 enum gb_error {
 	GB_E_CONNECT,		/* connect() refused or failed */
-	GB_E_IO,		/* send/recv failed, timed out, or bad framing */
+	GB_E_IO,		/* send/recv failed, timeout, bad framing */
 	GB_E_AUTHZ_STATUS,	/* authorize did not answer 302/303 */
 	GB_E_AUTHZ_LOCATION,	/* no code, wrong state or no iss */
 	GB_E_TOKEN_STATUS,	/* token endpoint not 200 */
@@ -101,7 +101,7 @@ struct worker {
 	uint64_t	 ops;		/* completed in the window */
 	uint64_t	 errors[GB_E_COUNT];
 	char		 first_error[GB_DETAIL_MAX];
-	uint64_t	 seq;		/* per-thread counter for state values */
+	uint64_t	 seq;		/* makes state values unique */
 	unsigned	 id;
 	char		 refresh[GB_TOKEN_MAX];	/* current refresh token */
 	char		 access[GB_TOKEN_MAX];	/* token to introspect */

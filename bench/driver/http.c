@@ -108,7 +108,8 @@ header(const char *h, size_t n, const char *name, char *out, size_t outsz)
 			eol = end;
 		if ((size_t)(eol - p) > nl && p[nl] == ':' &&
 		    strncasecmp(p, name, nl) == 0) {
-			for (v = p + nl + 1; v < eol && (*v == ' ' || *v == '\t');)
+			v = p + nl + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
 			len = (size_t)(eol - v);
 			while (len > 0 && (v[len - 1] == '\r' ||

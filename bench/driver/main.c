@@ -21,7 +21,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: ghbench --url http://127.0.0.1:PORT --scenario "
 	    "flow|refresh|introspect\n"
-	    "         [-c THREADS] [-d SECONDS] [-w WARMUP] [--pid SERVER_PID]\n"
+	    "         [-c THREADS] [-d SECONDS] [-w WARMUP] [--pid PID]\n"
 	    "         [--public-client ID] [--client-id ID --client-secret S]\n"
 	    "         [--client public|confidential] [--cookie NAME=VALUE]\n"
 	    "         [--redirect-uri URI] [--scope S] [--label L] [--json]\n"
@@ -114,11 +114,13 @@ parse_args(struct options *o, int argc, char **argv)
 		else if (strcmp(k, "--client-id") == 0)
 			ok = str_copy(o->conf_id, sizeof(o->conf_id), v);
 		else if (strcmp(k, "--client-secret") == 0)
-			ok = str_copy(o->conf_secret, sizeof(o->conf_secret), v);
+			ok = str_copy(o->conf_secret, sizeof(o->conf_secret),
+			    v);
 		else if (strcmp(k, "--cookie") == 0)
 			ok = str_copy(o->cookie, sizeof(o->cookie), v);
 		else if (strcmp(k, "--redirect-uri") == 0)
-			ok = str_copy(o->redirect_uri, sizeof(o->redirect_uri), v);
+			ok = str_copy(o->redirect_uri, sizeof(o->redirect_uri),
+			    v);
 		else if (strcmp(k, "--scope") == 0)
 			ok = str_copy(o->scope, sizeof(o->scope), v);
 		else if (strcmp(k, "--label") == 0)
@@ -146,7 +148,7 @@ parse_args(struct options *o, int argc, char **argv)
 	if (client != NULL)
 		o->confidential = strcmp(client, "confidential") == 0;
 	if (o->scenario == GB_INTROSPECT && !o->confidential)
-		return false;		/* introspection needs a client secret */
+		return false;	/* introspection needs a client secret */
 	if (o->cookie[0] == '\0' || (o->confidential ? o->conf_id[0] == '\0' ||
 	    o->conf_secret[0] == '\0' : o->public_id[0] == '\0'))
 		return false;
@@ -167,7 +169,8 @@ worker_main(void *arg)
 static void
 sleep_until(int64_t t)
 {
-	struct timespec ts = { (time_t)(t / 1000000000), (long)(t % 1000000000) };
+	struct timespec ts = { (time_t)(t / 1000000000),
+	    (long)(t % 1000000000) };
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
 		;
@@ -245,8 +248,8 @@ print_row(const struct options *o, const struct result *r)
 	int	 i;
 
 	for (i = 0; i < r->nsteps && n < sizeof(lat); i++)
-		n += (size_t)snprintf(lat + n, sizeof(lat) - n, "%s%s %.2f/%.2f",
-		    i ? " " : "", r->names[i], hist_pct_ms(&r->step[i], 50),
+		n += (size_t)snprintf(lat + n, sizeof(lat) - n,
+		    "%s%s %.2f/%.2f", i ? " " : "", r->names[i], hist_pct_ms(&r->step[i], 50),
 		    hist_pct_ms(&r->step[i], 99));
 	if (r->have_cpu)
 		snprintf(cpu, sizeof(cpu), "%.3f", r->cpu_ms_op);
@@ -350,7 +353,8 @@ main(int argc, char **argv)
 	else
 		print_row(&o, &r);
 	if (r.err_total > 0 || r.ops == 0)
-		fprintf(stderr, "ghbench: %s: %llu ops, %llu ERRORS; first: %s\n",
+		fprintf(stderr,
+		    "ghbench: %s: %llu ops, %llu ERRORS; first: %s\n",
 		    scenario_name(o.scenario), (unsigned long long)r.ops,
 		    (unsigned long long)r.err_total,
 		    r.first_error ? r.first_error : "none recorded");

@@ -63,7 +63,8 @@ b64(const char *alpha, bool pad, const unsigned char *in, size_t n,
 	if ((n + 2) / 3 * 4 + 1 > outsz)
 		return false;
 	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = alpha[v >> 18 & 63];
 		out[o++] = alpha[v >> 12 & 63];
 		out[o++] = alpha[v >> 6 & 63];
@@ -208,7 +209,8 @@ query_param(const char *url, const char *key, char *out, size_t outsz)
 			if (o + 1 >= outsz)
 				return false;
 			if (*p == '%' && end - p >= 3 &&
-			    (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			    (hi = hexval(p[1])) >= 0 &&
+			    (lo = hexval(p[2])) >= 0) {
 				out[o++] = (char)(hi << 4 | lo);
 				p += 2;
 			} else {
