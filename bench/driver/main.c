@@ -249,8 +249,8 @@ print_row(const struct options *o, const struct result *r)
 
 	for (i = 0; i < r->nsteps && n < sizeof(lat); i++)
 		n += (size_t)snprintf(lat + n, sizeof(lat) - n,
-		    "%s%s %.2f/%.2f", i ? " " : "", r->names[i], hist_pct_ms(&r->step[i], 50),
-		    hist_pct_ms(&r->step[i], 99));
+		    "%s%s %.2f/%.2f", i ? " " : "", r->names[i],
+		    hist_pct_ms(&r->step[i], 50), hist_pct_ms(&r->step[i], 99));
 	if (r->have_cpu)
 		snprintf(cpu, sizeof(cpu), "%.3f", r->cpu_ms_op);
 	if (r->have_rss)
