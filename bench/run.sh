@@ -217,7 +217,9 @@ for s in dict.fromkeys(r["scenario"] for r in rows):
 errs = [r for r in rows if r["error_total"]]
 for r in errs:
     print("ERRORS in %s %s: %d, first: %s" % (r["label"], r["scenario"], r["error_total"], r["first_error"]))
-print("CPU ms/op: server utime+stime over the window / operations; RSS: server VmHWM (peak since start);")
+print("CPU ms/op: server utime+stime over the window / operations; RSS: server VmHWM over the window")
+print("(reset at its start); peak since the server started, login included: %.1f MiB;"
+      % max(r.get("server_rss_life_peak_mib", 0) for r in rows))
 print("others%: CPU of every other process on the machine during the window, % of one core (noise)")
 TABLE
 if (( fail )); then echo "run.sh: some runs had ERRORS (see above)" >&2; exit 1; fi

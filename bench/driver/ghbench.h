@@ -134,6 +134,7 @@ const char	*error_name(enum gb_error e);
 bool		 proc_cpu_ticks(long pid, uint64_t *ticks);
 bool		 proc_hwm_kib(long pid, uint64_t *kib);
 bool		 proc_machine_busy(uint64_t *busy);
+bool		 proc_reset_hwm(long pid);
 long		 proc_ticks_per_second(void);
 
 /* util.c */

@@ -182,7 +182,10 @@ struct result {
 	int		 nsteps;
 	uint64_t	 ops, errors[GB_E_COUNT], err_total;
 	const char	*first_error;
-	double		 rate, cpu_pct, cpu_ms_op, rss_mib;
+	double		 rate, cpu_pct, cpu_ms_op;
+	double		 rss_mib;	/* peak RSS in the window */
+	double		 life_mib;	/* peak RSS since the server started */
+	bool		 rss_reset;	/* false: rss_mib is the life peak */
 	double		 self_pct, others_pct;	/* driver; everything else */
 	bool		 have_cpu, have_rss;
 };
@@ -219,9 +222,11 @@ print_json(const struct options *o, const struct result *r)
 		    i ? "," : "", r->names[i], hist_pct_ms(&r->step[i], 50),
 		    hist_pct_ms(&r->step[i], 99));
 	printf("},\"server_cpu_pct\":%.1f,\"server_cpu_ms_per_op\":%.4f,"
-	    "\"server_rss_peak_mib\":%.1f,\"driver_cpu_pct\":%.1f,"
+	    "\"server_rss_peak_mib\":%.1f,\"server_rss_life_peak_mib\":%.1f,"
+	    "\"rss_peak_of_window\":%s,\"driver_cpu_pct\":%.1f,"
 	    "\"others_cpu_pct\":%.1f,\"errors\":{", r->cpu_pct,
-	    r->cpu_ms_op, r->rss_mib, r->self_pct, r->others_pct);
+	    r->cpu_ms_op, r->rss_mib, r->life_mib,
+	    r->rss_reset ? "true" : "false", r->self_pct, r->others_pct);
 	for (i = 0; i < GB_E_COUNT; i++)
 		printf("%s\"%s\":%llu", i ? "," : "",
 		    error_name((enum gb_error)i),
@@ -289,7 +294,7 @@ main(int argc, char **argv)
 	static struct result	 r;
 	struct worker		*ws;
 	pthread_t		 th[GB_MAX_THREADS];
-	uint64_t		 c0 = 0, c1 = 0, hwm = 0;
+	uint64_t		 c0 = 0, c1 = 0, hwm = 0, hwm0 = 0;
 	uint64_t		 m0 = 0, m1 = 0, s0 = 0, s1 = 0;
 	bool			 have_m;
 	int64_t			 start, end;
@@ -322,6 +327,10 @@ main(int argc, char **argv)
 	}
 	sleep_until(start);
 	r.have_cpu = o.pid > 0 && proc_cpu_ticks(o.pid, &c0);
+	/* the peak so far (start-up, login: Argon2) is kept apart from the
+	 * peak of the window */
+	if (o.pid > 0 && proc_hwm_kib(o.pid, &hwm0))
+		r.rss_reset = proc_reset_hwm(o.pid);
 	have_m = proc_machine_busy(&m0) && proc_cpu_ticks((long)getpid(), &s0);
 	sleep_until(end);
 	r.have_cpu = r.have_cpu && proc_cpu_ticks(o.pid, &c1);
@@ -340,6 +349,7 @@ main(int argc, char **argv)
 		    (double)r.ops : 0;
 	}
 	r.rss_mib = (double)hwm / 1024.0;
+	r.life_mib = (double)(hwm > hwm0 ? hwm : hwm0) / 1024.0;
 	if (have_m) {
 		/* % of one core: machine busy less the driver and the server */
 		r.self_pct = 100.0 * (double)(s1 - s0) / hz / o.duration;

@@ -1,8 +1,8 @@
 /*
  * proc.c - what the driver reads about the server from /proc: CPU time of
  * all its threads (utime + stime, fields 14 and 15 of /proc/PID/stat) and
- * its peak resident set (VmHWM in /proc/PID/status, the high-water mark
- * since the process started), and the machine's busy time, from which the
+ * its peak resident set (VmHWM in /proc/PID/status: the high-water mark
+ * since the process started, or since it was reset), and the machine's busy time, from which the
  * CPU of everything else (other people's work: noise) is derived.
  */
 #include <stdio.h>
@@ -108,4 +108,20 @@ proc_machine_busy(uint64_t *busy)
 	}
 	*busy = sum;
 	return field == 8;
+}
+
+/* Restart VmHWM from the current RSS (writing 5 to clear_refs, Linux 4.0+),
+ * so that the next reading is the peak of the measured window only. */
+bool
+proc_reset_hwm(long pid)
+{
+	char	 path[64];
+	FILE	*f;
+	bool	 ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/clear_refs", pid);
+	if ((f = fopen(path, "w")) == NULL)
+		return false;
+	ok = fputs("5", f) >= 0;
+	return fclose(f) == 0 && ok;
 }
