@@ -36,12 +36,12 @@ export "$var=$conc"
 case "$tool" in
 callgrind)
 	command -v valgrind >/dev/null || { echo "profile.sh: needs valgrind" >&2; exit 1; }
-	export BENCH_SERVER_WRAP="valgrind --tool=callgrind --collect-atstart=no --separate-threads=no --callgrind-out-file=$out/callgrind.out"
+	export BENCH_SERVER_WRAP="valgrind --tool=callgrind --instr-atstart=no --separate-threads=no --callgrind-out-file=$out/callgrind.out"
 	export BENCH_AFTER_LOGIN="callgrind_control --instr=on"
 	# warm-up 3 s: the instrumentation switch needs a moment to reach all threads
 	"$here/run.sh" -s "$scen" -d "$dur" -w 3 -o "$out/results.jsonl" | tee "$out/table.txt"
-	callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null | head -80 >"$out/inclusive.txt"
-	callgrind_annotate --inclusive=no "$out/callgrind.out" 2>/dev/null >"$out/self-all.txt"
+	callgrind_annotate --auto=no --inclusive=yes "$out/callgrind.out" >"$out/inclusive.txt" 2>/dev/null
+	callgrind_annotate --auto=no --threshold=100 --inclusive=no "$out/callgrind.out" 2>/dev/null >"$out/self-all.txt"
 	self="$out/self-all.txt"
 	;;
 perf)
