@@ -51,10 +51,13 @@ perf)
 	"$here/run.sh" -s "$scen" -d "$dur" -w 2 -o "$out/results.jsonl" | tee "$out/table.txt"
 	# perf writes its file when its sleep ends: wait for it (bounded)
 	for _ in $(seq 1 150); do kill -0 "$(cat "$out/perf.data.pid")" 2>/dev/null || break; sleep 0.2; done
-	perf report -i "$out/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null |
-		grep -E '^ +[0-9.]+%' | head -60 >"$out/self-all.txt"
-	perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null |
-		grep -E '^ +[0-9.]+%' >"$out/by-object.txt"
+	# whole outputs to files first: a pipe into head would SIGPIPE perf
+	perf report -i "$out/perf.data" --no-children -g none --sort dso,sym \
+		--stdio >"$out/perf-sym.txt" 2>/dev/null
+	perf report -i "$out/perf.data" --no-children -g none --sort dso \
+		--stdio >"$out/perf-dso.txt" 2>/dev/null
+	grep -E '^ +[0-9.]+%' "$out/perf-sym.txt" >"$out/self-all.txt" || true
+	grep -E '^ +[0-9.]+%' "$out/perf-dso.txt" >"$out/by-object.txt" || true
 	self=""
 	;;
 *) echo "profile.sh: -t callgrind or perf" >&2; exit 2 ;;
@@ -81,12 +84,12 @@ for obj, n in sorted(by.items(), key=lambda x: -x[1])[:15]:
     print("%6.1f%%  %s" % (100.0 * n / tot, obj))
 PY
 		echo; echo "== top functions, self cost"
-		grep -E '^ *[0-9,]+ \(' "$self" | head -40
+		grep -E '^ *[0-9,]+ \(' "$self" | sed -n 1,40p
 		echo; echo "== top functions, inclusive cost"
-		grep -E '^ *[0-9,]+ \(' "$out/inclusive.txt" | head -60
+		grep -E '^ *[0-9,]+ \(' "$out/inclusive.txt" | sed -n 1,60p
 	else
-		echo; echo "== self time by object"; head -25 "$out/by-object.txt"
-		echo; echo "== top symbols, self time"; head -50 "$out/self-all.txt"
+		echo; echo "== self time by object"; sed -n 1,25p "$out/by-object.txt"
+		echo; echo "== top symbols, self time"; sed -n 1,50p "$out/self-all.txt"
 	fi
 } >"$out/report.txt"
 echo "report: $out/report.txt"

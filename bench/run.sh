@@ -146,8 +146,8 @@ login() {
 		"$base/authorize?$authz")"
 	for i in 1 2 3; do
 		case "$res" in "$redirect"*code=*) return 0 ;; esac
-		action="$(sed -n 's/.*name="gh_action" value="\([a-z]*\)".*/\1/p' "$page" | head -1)"
-		csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$page" | head -1)"
+		action="$(sed -n 's/.*name="gh_action" value="\([a-z]*\)".*/\1/p' "$page" | sed -n 1p)"
+		csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$page" | sed -n 1p)"
 		case "$action" in
 		login)
 			res="$(curl -s --max-time 30 -o "$page" -w '%{redirect_url}' -c "$jar" -b "$jar" \
