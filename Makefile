@@ -7,7 +7,10 @@
 #                   browser (chromium + playwright-core, screenshots in
 #                   build/test-artifacts/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
-#   make bench      (issue 4)
+#   make bench      build the server and the load driver (build/bench/ghbench),
+#                   bootstrap a fresh server, run the scenarios, print a table
+#                   (bench/run.sh; not part of make test, which only builds
+#                   the driver so that it keeps compiling with -Werror)
 
 PKGS     := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libargon2 cjose
 CC       ?= cc
@@ -34,6 +37,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=build/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+BENCH_SRC := $(wildcard bench/driver/*.c)
+BENCH_HDR := $(wildcard bench/driver/*.h)
 
 .PHONY: all run test deps unit unit-pg fuzz-replay e2e e2e-pg interop \
         checksrc fuzz clean bench build-san browser
@@ -102,6 +108,17 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC)
 
 fuzz: $(FUZZ_BIN)
 
+# The load driver: plain C17 + pthreads + libcrypto (PKCE), same warnings.
+build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(CSTD) $(WARN) -O2 -g -pthread \
+	    $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ \
+	    $(BENCH_SRC) $(shell pkg-config --libs libcrypto 2>/dev/null)
+
+bench: build/gatehouse build/bench/ghbench
+	@bench/run.sh
+
 checksrc:
 	@scripts/checksrc.sh
 
@@ -134,7 +151,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory build/gatehouse build/gatehouse-san \
-	    $(UNIT_BIN) $(FUZZ_REPLAY)
+	    build/bench/ghbench $(UNIT_BIN) $(FUZZ_REPLAY)
 	@scripts/test-all.sh
 
 clean:
