@@ -1,10 +1,12 @@
 /* actions.c - see actions.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "actions.h"
+#include "../governance/alerts.h"
 #include "../governance/gov_json.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
@@ -23,7 +25,12 @@ action_quarantine(struct app *app, const struct audit_origin *o,
     const char *client_id, const char *reason, unsigned *grants)
 {
 	struct audit_subject	 s = { client_id, NULL, NULL };
+	struct alert_spec	 spec = { "client_quarantined", "high", &s,
+	    NULL, NULL, false };
+	struct alert_row	 alert;
 	char			 secret[GH_MAX_TOKEN_LEN], detail[512];
+	char			 summary[GH_MAX_ALERT_TEXT];
+	char			 key[GH_MAX_ALERT_KEY];
 	uint8_t			 hash[GH_HASH_BYTES];
 	enum gh_err		 rc;
 
@@ -35,10 +42,21 @@ action_quarantine(struct app *app, const struct audit_origin *o,
 	crypto_wipe(secret, sizeof(secret));
 	if (rc != GH_OK)
 		return rc;
+	/* the alert is raised in the kill switch's own transaction */
+	snprintf(summary, sizeof(summary), "the client was quarantined by "
+	    "%s: every grant and token revoked, secret replaced",
+	    o->actor ? o->actor : "admin");
+	snprintf(key, sizeof(key), "client_quarantined:%s", client_id);
+	spec.summary = summary;
+	spec.key = key;
+	alert_prepare(&alert, &spec, json_pack("{s:s, s:s?, s:s?, s:s?}",
+	    "reason", reason, "actor", o->actor, "remote_addr",
+	    o->remote_addr, "user_agent", o->user_agent));
 	rc = store_client_quarantine(app->store, client_id, hash, reason,
-	    clock_now(), grants);
+	    alert.time, grants, &alert);
 	if (rc != GH_OK)
 		return rc;
+	alert_announce(app, &alert);
 	revocation_detail(reason, *grants, detail, sizeof(detail));
 	audit_event(app, o, "client.quarantined", &s, detail);
 	return GH_OK;

@@ -30,4 +30,13 @@ struct alert_spec {
 bool	alert_raise(struct app *app, const struct alert_spec *spec,
 	    json_t *evidence);
 
+/*
+ * For an alert stored inside another operation's transaction (the kill
+ * switch): fill the row now (time, fields, evidence stolen) ...
+ */
+void	alert_prepare(struct alert_row *a, const struct alert_spec *spec,
+	    json_t *evidence);
+/* ... and once it is stored, log it and wake the webhook thread. */
+void	alert_announce(struct app *app, const struct alert_row *a);
+
 #endif

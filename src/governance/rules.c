@@ -37,9 +37,6 @@ static const struct simple_rule simple_rules[] = {
 	{ "token.scope_escalation", "scope_escalation", "medium",
 	    ON(rule_scope_escalation), "a refresh asked for scopes beyond "
 	    "what the grant holds" },
-	{ "client.quarantined", "client_quarantined", "high", 0,
-	    "the client was quarantined: every grant and token revoked, "
-	    "secret replaced" },
 };
 
 static bool
@@ -90,12 +87,9 @@ simple(struct app *app, const struct audit_row *r)
 		if (strcmp(r->type, sr->event) != 0 ||
 		    !enabled(app, sr->enabled))
 			continue;
-		/* one incident per grant; each quarantine is its own */
-		if (strcmp(sr->rule, "client_quarantined") == 0)
-			snprintf(part, sizeof(part), "%lld", (long long)r->time);
-		else
-			snprintf(part, sizeof(part), "%s",
-			    r->grant_id ? r->grant_id : "");
+		/* one incident per grant */
+		snprintf(part, sizeof(part), "%s",
+		    r->grant_id ? r->grant_id : "");
 		raise_for(app, r, sr->rule, sr->severity, part, sr->summary,
 		    evidence(r));
 	}

@@ -7,7 +7,8 @@
  *  disabled_client_use  a disabled or quarantined client authenticating
  *  network_refused      a credential used outside the client's allowlist
  *  scope_escalation     a refresh asking for more than the grant holds
- *  client_quarantined   the kill switch was used
+ *  client_quarantined   the kill switch was used (raised by the kill
+ *                       switch itself, in its transaction)
  *  new_network          a grant refreshed, or its token introspected,
  *                       from an IPv4 /24 or IPv6 /48 it never used before
  *  new_user_agent       ... or with a user agent it never used before

@@ -73,47 +73,70 @@ lock_key(struct pg_conn *c, int64_t space, const char *key)
 	return rc;
 }
 
+/* one P_ALERT_RAISE on c (in the caller's transaction) */
+static enum gh_err
+raise_on(struct pg_conn *c, struct alert_row *a, int64_t quiet_since,
+    bool *raised)
+{
+	struct pg_params p;
+	PGresult	*r;
+	char		*copies[3] = { NULL };
+	enum gh_err	 rc;
+	int		 i;
+
+	*raised = false;
+	pp_init(&p);
+	pp_int(&p, a->time);
+	pp_text(&p, a->rule);
+	pp_text(&p, a->severity);
+	pp_text(&p, or_null(a->client_id));
+	pp_text(&p, or_null(a->user_id));
+	pp_text(&p, or_null(a->grant_id));
+	pp_text(&p, utf8(a->summary, &copies[0]));
+	pp_text(&p, utf8(a->evidence, &copies[1]));
+	pp_text(&p, utf8(a->dedupe_key, &copies[2]));
+	pp_int(&p, quiet_since);
+	if ((rc = pg_exec(c, P_ALERT_RAISE, &p, &r)) == GH_OK) {
+		if (PQntuples(r) == 1) {
+			*raised = true;
+			a->id = pg_col_int(r, 0, 0);
+		}
+		PQclear(r);
+	}
+	for (i = 0; i < 3; i++)
+		free(copies[i]);
+	return rc;
+}
+
+enum gh_err
+pg_alert_insert(struct pg_conn *c, struct alert_row *a)
+{
+	bool raised;
+
+	/* a quiet period that starts after the alert: nothing folds it */
+	return raise_on(c, a, a->time + 1, &raised);
+}
+
 static enum gh_err
 alert_raise(struct store *s, struct alert_row *a, int64_t quiet_since,
     bool *raised)
 {
-	struct pg_params p;
 	struct pg_conn	*c;
-	PGresult	*r;
-	char		*copies[4] = { NULL };
+	char		*copy = NULL;
 	enum gh_err	 rc;
-	int		 i;
 
 	*raised = false;
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
 	if ((rc = pg_begin(c)) != GH_OK)
 		goto out;
-	if ((rc = lock_key(c, PG_LOCK_ALERT, utf8(a->dedupe_key,
-	    &copies[3]))) == GH_OK) {
-		pp_init(&p);
-		pp_int(&p, a->time);
-		pp_text(&p, a->rule);
-		pp_text(&p, a->severity);
-		pp_text(&p, or_null(a->client_id));
-		pp_text(&p, or_null(a->user_id));
-		pp_text(&p, or_null(a->grant_id));
-		pp_text(&p, utf8(a->summary, &copies[0]));
-		pp_text(&p, utf8(a->evidence, &copies[1]));
-		pp_text(&p, utf8(a->dedupe_key, &copies[2]));
-		pp_int(&p, quiet_since);
-		if ((rc = pg_exec(c, P_ALERT_RAISE, &p, &r)) == GH_OK) {
-			if (PQntuples(r) == 1) {
-				*raised = true;
-				a->id = pg_col_int(r, 0, 0);
-			}
-			PQclear(r);
-		}
-	}
+	/* one raiser per key at a time, on any node */
+	if ((rc = lock_key(c, PG_LOCK_ALERT, utf8(a->dedupe_key, &copy))) ==
+	    GH_OK)
+		rc = raise_on(c, a, quiet_since, raised);
 	rc = pg_finish(c, rc);
 out:
-	for (i = 0; i < 4; i++)
-		free(copies[i]);
+	free(copy);
 	return pg_release(DB(s), c, rc);
 }
 

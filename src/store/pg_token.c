@@ -163,7 +163,8 @@ grant_revoke(struct store *s, enum grant_scope what, const char *id,
 /* The kill switch: client status, secret and grants in one transaction. */
 static enum gh_err
 client_quarantine(struct store *s, const char *id, const uint8_t *hash,
-    const char *reason, int64_t now, unsigned *grants)
+    const char *reason, int64_t now, unsigned *grants,
+    struct alert_row *alert)
 {
 	struct pg_params	 p;
 	struct pg_conn		*c;
@@ -188,6 +189,8 @@ client_quarantine(struct store *s, const char *id, const uint8_t *hash,
 		pp_text(&p, reason);
 		rc = pg_cmd(c, P_GRANTS_REVOKE_CLIENT, &p, &n);
 	}
+	if (rc == GH_OK && alert)
+		rc = pg_alert_insert(c, alert);
 	if ((rc = pg_finish(c, rc)) == GH_OK)
 		*grants = n;
 out:

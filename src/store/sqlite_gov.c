@@ -40,32 +40,52 @@ or_null(const char *s)
 	return s[0] ? s : NULL;
 }
 
+/* one S_ALERT_RAISE; the lock is held */
+static enum gh_err
+raise_locked(struct sqlite_store *db, struct alert_row *a,
+    int64_t quiet_since, bool *raised)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc;
+
+	*raised = false;
+	if ((st = sq_stmt(db, S_ALERT_RAISE)) == NULL)
+		return GH_ERR_STORE;
+	sqlite3_bind_int64(st, 1, a->time);
+	sq_bind_text(st, 2, a->rule);
+	sq_bind_text(st, 3, a->severity);
+	sq_bind_text(st, 4, or_null(a->client_id));
+	sq_bind_text(st, 5, or_null(a->user_id));
+	sq_bind_text(st, 6, or_null(a->grant_id));
+	sq_bind_text(st, 7, a->summary);
+	sq_bind_text(st, 8, a->evidence);
+	sq_bind_text(st, 9, a->dedupe_key);
+	sqlite3_bind_int64(st, 10, quiet_since);
+	if ((rc = sq_step_done(db, st)) == GH_OK &&
+	    sqlite3_changes(db->db) == 1) {
+		*raised = true;
+		a->id = sqlite3_last_insert_rowid(db->db);
+	}
+	return rc;
+}
+
+enum gh_err
+sq_alert_insert(struct sqlite_store *db, struct alert_row *a)
+{
+	bool raised;
+
+	/* a quiet period that starts after the alert: nothing folds it */
+	return raise_locked(db, a, a->time + 1, &raised);
+}
+
 static enum gh_err
 alert_raise(struct store *s, struct alert_row *a, int64_t quiet_since,
     bool *raised)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err rc;
 
-	*raised = false;
 	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_ALERT_RAISE)) != NULL) {
-		sqlite3_bind_int64(st, 1, a->time);
-		sq_bind_text(st, 2, a->rule);
-		sq_bind_text(st, 3, a->severity);
-		sq_bind_text(st, 4, or_null(a->client_id));
-		sq_bind_text(st, 5, or_null(a->user_id));
-		sq_bind_text(st, 6, or_null(a->grant_id));
-		sq_bind_text(st, 7, a->summary);
-		sq_bind_text(st, 8, a->evidence);
-		sq_bind_text(st, 9, a->dedupe_key);
-		sqlite3_bind_int64(st, 10, quiet_since);
-		if ((rc = sq_step_done(DB(s), st)) == GH_OK &&
-		    sqlite3_changes(DB(s)->db) == 1) {
-			*raised = true;
-			a->id = sqlite3_last_insert_rowid(DB(s)->db);
-		}
-	}
+	rc = raise_locked(DB(s), a, quiet_since, raised);
 	return sq_release(DB(s), rc);
 }
 

@@ -112,5 +112,7 @@ enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);
 enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
+/* Insert an alert unconditionally (no de-duplication), lock held. */
+enum gh_err	 sq_alert_insert(struct sqlite_store *db, struct alert_row *a);
 
 #endif

@@ -442,7 +442,8 @@ out:
 
 static enum gh_err
 client_quarantine(struct store *s, const char *id, const uint8_t *hash,
-    const char *reason, int64_t now, unsigned *grants)
+    const char *reason, int64_t now, unsigned *grants,
+    struct alert_row *alert)
 {
 	struct sqlite_store	*db = DB(s);
 	sqlite3_stmt		*st;
@@ -471,6 +472,8 @@ client_quarantine(struct store *s, const char *id, const uint8_t *hash,
 		if ((rc = step_done(db, st)) == GH_OK)
 			*grants = (unsigned)sqlite3_changes(db->db);
 	}
+	if (rc == GH_OK && alert)
+		rc = sq_alert_insert(db, alert);
 	rc = finish_tx(db, rc);
 out:
 	return sq_release(db, rc);

@@ -99,7 +99,8 @@ FWD(grant_revoke, (struct store *s, enum grant_scope what, const char *id,
     (s, what, id, reason, now, count))
 FWD(client_quarantine, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], const char *reason, int64_t now,
-    unsigned *grants), (s, id, hash, reason, now, grants))
+    unsigned *grants, struct alert_row *alert),
+    (s, id, hash, reason, now, grants, alert))
 FWD(user_insert, (struct store *s, const struct user_row *u), (s, u))
 FWD(user_by_name, (struct store *s, const char *n, struct user_row *o),
     (s, n, o))

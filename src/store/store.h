@@ -180,13 +180,16 @@ enum gh_err	store_client_set_secret(struct store *s, const char *id,
 /*
  * The kill switch, in one transaction: status quarantined (every token of
  * the client dies by ancestry at once), every grant revoked with `reason`
- * (so re-enabling does not revive them), and the secret, if any, replaced
- * by `new_secret_hash`. *grants receives the number of grants revoked.
- * Its duration does not depend on the number of tokens.
+ * (so re-enabling does not revive them), the secret, if any, replaced by
+ * `new_secret_hash`, and `alert` (if not NULL; its id is set) raised.
+ * *grants receives the number of grants revoked. Its duration does not
+ * depend on the number of tokens.
  */
+struct alert_row;
 enum gh_err	store_client_quarantine(struct store *s, const char *id,
 		    const uint8_t new_secret_hash[GH_HASH_BYTES],
-		    const char *reason, int64_t now, unsigned *grants);
+		    const char *reason, int64_t now, unsigned *grants,
+		    struct alert_row *alert);
 
 /* users */
 enum gh_err	store_user_insert(struct store *s, const struct user_row *u);

@@ -29,7 +29,7 @@ struct store_ops {
 			    const char *, const char *, int64_t, unsigned *);
 	enum gh_err	(*client_quarantine)(struct store *, const char *,
 			    const uint8_t *, const char *, int64_t,
-			    unsigned *);
+			    unsigned *, struct alert_row *);
 	enum gh_err	(*user_insert)(struct store *,
 			    const struct user_row *);
 	enum gh_err	(*user_by_name)(struct store *, const char *,

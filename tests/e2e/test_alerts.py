@@ -129,8 +129,11 @@ def test_use_after_disable_and_quarantine(make):
     s.cli("client", "quarantine", c["client_id"], "--reason", "stolen")
     found = alerts(s)
     assert [a["rule"] for a in found] == ["client_quarantined"]
-    assert found[0]["evidence"]["detail"]["reason"] == "stolen"
+    assert found[0]["evidence"]["reason"] == "stolen"
     assert found[0]["evidence"]["actor"] == "admin"
+    # raised in the kill switch's own transaction, with the audit event
+    assert s.query("SELECT count(*) FROM alerts WHERE rule = "
+                   "'client_quarantined'") == [(1,)]
     r = requests.post(s.base + "/introspect",
                       data={"token": t["access_token"]},
                       auth=(c["client_id"], c["client_secret"]))

@@ -520,22 +520,44 @@ test_ancestry_user(void **state)
 	assert_int_equal(live(ch, ch->rt), GH_OK);
 }
 
-/* The kill switch: status, secret and grants at once; tokens die. */
+static bool
+count_alert(void *ctx, const struct alert_row *a)
+{
+	(void)a;
+	(*(unsigned *)ctx)++;
+	return true;
+}
+
+/* The kill switch: status, secret, grants and alert at once; tokens die. */
 static void
 test_client_quarantine(void **state)
 {
 	struct chain		*ch = *state;
 	struct client_row	*c = calloc(1, sizeof(*c));
 	struct grant_row	 g;
+	struct alert_row	 al;
 	uint8_t			 h[GH_HASH_BYTES];
-	unsigned		 n = 9;
+	unsigned		 n = 9, alerts = 0;
 
 	assert_non_null(c);
 	redeem_ok(ch);
 	th_hash("replacement secret", h);
+	memset(&al, 0, sizeof(al));
+	al.time = NOW + 1;
+	snprintf(al.rule, sizeof(al.rule), "client_quarantined");
+	snprintf(al.severity, sizeof(al.severity), "high");
+	snprintf(al.client_id, sizeof(al.client_id), "client1");
+	snprintf(al.summary, sizeof(al.summary), "quarantined");
+	snprintf(al.evidence, sizeof(al.evidence), "{}");
+	snprintf(al.dedupe_key, sizeof(al.dedupe_key), "q:client1");
 	assert_int_equal(store_client_quarantine(ch->t->s, "client1", h,
-	    "stolen", NOW + 1, &n), GH_OK);
+	    "stolen", NOW + 1, &n, &al), GH_OK);
 	assert_int_equal(n, 1);
+	/* the alert is stored with the kill switch, never folded */
+	assert_true(al.id > 0);
+	assert_int_equal(store_alert_each(ch->t->s, true, "client1", 10,
+	    count_alert, &alerts), GH_OK);
+	assert_int_equal(alerts, 1);
 	assert_int_equal(store_client_get(ch->t->s, "client1", c), GH_OK);
 	assert_int_equal(c->status, CLIENT_QUARANTINED);
 	assert_memory_equal(c->secret_hash, h, GH_HASH_BYTES);
@@ -549,10 +571,17 @@ test_client_quarantine(void **state)
 	    GH_ERR_NOT_FOUND);
 	/* a client without grants revokes none; an unknown one is refused */
 	assert_int_equal(store_client_quarantine(ch->t->s, "client2", h,
-	    "x", NOW, &n), GH_OK);
+	    "x", NOW, &n, NULL), GH_OK);
 	assert_int_equal(n, 0);
+	/* an unknown client: nothing, not even the alert, is kept */
+	al.id = 0;
+	snprintf(al.client_id, sizeof(al.client_id), "nobody");
 	assert_int_equal(store_client_quarantine(ch->t->s, "nobody", h, "x",
-	    NOW, &n), GH_ERR_NOT_FOUND);
+	    NOW, &n, &al), GH_ERR_NOT_FOUND);
+	alerts = 0;
+	assert_int_equal(store_alert_each(ch->t->s, false, "nobody", 10,
+	    count_alert, &alerts), GH_OK);
+	assert_int_equal(alerts, 0);
 	free(c);
 }
 
