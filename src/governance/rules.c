@@ -31,6 +31,9 @@ static const struct simple_rule simple_rules[] = {
 	{ "code.replayed", "code_replay", "high", ON(rule_code_replay),
 	    "an authorization code was presented a second time; the tokens "
 	    "minted from it were revoked" },
+	{ "token.used_after_disable", "disabled_client_use", "high",
+	    ON(rule_disabled_client_use), "an access token of a disabled or "
+	    "quarantined client was used" },
 	{ "client.network_refused", "network_refused", "medium",
 	    ON(rule_network_refused), "a client credential was used from "
 	    "outside the client's network allowlist" },

@@ -7,6 +7,7 @@
  * email_verified with email.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,6 +16,7 @@
 #include "endpoints.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
+#include "../governance/audit.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/str.h"
@@ -86,6 +88,38 @@ out:
 	return ok;
 }
 
+/*
+ * A dead access token presented here: if it died because its client was
+ * disabled or quarantined (and it would still be unexpired), someone is
+ * still using a retired integration's tokens. Audited, so the
+ * disabled_client_use rule raises an alert.
+ */
+static void
+dead_token_used(struct app *app, const struct http_request *req,
+    const uint8_t hash[GH_HASH_BYTES])
+{
+	struct audit_origin	 o = { req->remote_addr, req->user_agent,
+	    "client" };
+	struct audit_subject	 s;
+	struct token_row	 t;
+	struct client_row	*c;
+	bool			 rotated;
+	char			 detail[96];
+
+	if (store_token_get(app->store, hash, &t, &rotated) != GH_OK ||
+	    t.expires_at <= clock_now() || (c = malloc(sizeof(*c))) == NULL)
+		return;
+	if (store_client_get(app->store, t.client_id, c) == GH_OK &&
+	    c->status != CLIENT_ACTIVE) {
+		s = (struct audit_subject){ t.client_id, t.user_id,
+		    t.grant_id };
+		snprintf(detail, sizeof(detail), "{\"reason\":\"%s\","
+		    "\"endpoint\":\"userinfo\"}", client_status_name(c->status));
+		audit_event(app, &o, "token.used_after_disable", &s, detail);
+	}
+	free(c);
+}
+
 void
 oidc_userinfo(struct app *app, const struct http_request *req,
     struct http_response *resp)
@@ -95,6 +129,7 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 	struct token_row t;
 	struct user_row	 u;
 	json_t		*o;
+	bool		 hashed;
 	enum gh_err	 rc = GH_ERR_NOT_FOUND;
 
 	if (req->query_len > 0) {
@@ -104,13 +139,15 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 	}
 	if (!bearer_token(req, resp, tok, sizeof(tok)))
 		return;
-	if (secret_hash(app, tok, hash))
+	if ((hashed = secret_hash(app, tok, hash)))
 		rc = store_token_live(app->store, hash, clock_now(), &t);
 	if (rc == GH_OK && t.kind != TOKEN_ACCESS)
 		rc = GH_ERR_NOT_FOUND;
 	if (rc == GH_OK)
 		rc = store_user_get(app->store, t.user_id, &u);
 	if (rc == GH_ERR_NOT_FOUND) {
+		if (hashed)
+			dead_token_used(app, req, hash);
 		bearer_error(resp, 401, "invalid_token",
 		    "the access token is unknown, expired or revoked");
 		return;

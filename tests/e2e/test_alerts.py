@@ -343,3 +343,28 @@ def test_token_introspected_from_a_new_network(make):
     assert a["rule"] == "new_network"
     assert a["evidence"]["event"] == "token.introspected"
     assert a["evidence"]["network"] == "127.77.1.0/24"
+
+
+def test_token_of_a_disabled_client_used_at_userinfo(make):
+    s = make()
+    c = s.confidential
+    t = redeem(s, c)
+    bearer = {"Authorization": "Bearer " + t["access_token"]}
+    assert requests.get(s.base + "/userinfo", headers=bearer).status_code \
+        == 200
+    # a token that merely expired or was revoked is not this alert
+    requests.post(s.base + "/revoke", data={"token": t["access_token"]},
+                  auth=(c["client_id"], c["client_secret"]))
+    assert requests.get(s.base + "/userinfo", headers=bearer).status_code \
+        == 401
+    assert alerts(s) == []
+    t2 = redeem(s, c)
+    s.cli("client", "disable", c["client_id"])
+    r = requests.get(s.base + "/userinfo", headers={
+        "Authorization": "Bearer " + t2["access_token"]})
+    assert r.status_code == 401
+    [a] = alerts(s)
+    assert a["rule"] == "disabled_client_use"
+    assert a["evidence"]["event"] == "token.used_after_disable"
+    assert a["evidence"]["detail"] == {"reason": "disabled",
+                                       "endpoint": "userinfo"}
