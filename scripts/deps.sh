@@ -13,8 +13,8 @@ build_pkgs=(gcc make pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
 	libsqlite3-dev libpq-dev libargon2-dev libcjose-dev)
 # postgresql: the throwaway server of the PostgreSQL test runs;
 # chromium: the browser tests (driven by npm playwright-core)
-test_pkgs=(libcmocka-dev python3-pytest python3-requests python3-authlib
-	postgresql python3-psycopg2 chromium)
+test_pkgs=(libcmocka-dev python3-pytest python3-pytest-xdist python3-requests
+	python3-authlib postgresql python3-psycopg2 chromium)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 case "${1:-test}" in

@@ -16,7 +16,14 @@ mkdir -p build
 label=${E2E_LABEL:-e2e}
 export E2E_LABEL=$label
 export GATEHOUSE_BIN="${GATEHOUSE_BIN:-$PWD/build/gatehouse-san}"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider \
+# Tests spend most of their time waiting (server start, timeouts, sleeps):
+# E2E_JOBS workers (python3-pytest-xdist) run them side by side. Every test
+# has its own server, folder, port and database, so they do not share.
+jobs=()
+if [[ ${E2E_JOBS:-3} -gt 1 ]] && /usr/bin/python3 -c 'import xdist' 2>/dev/null; then
+	jobs=(-n "${E2E_JOBS:-3}")
+fi
+/usr/bin/python3 -m pytest -q -p no:cacheprovider "${jobs[@]}" \
 	--junitxml="build/$label-junit.xml" tests/e2e "$@"
 rc=$?
 /usr/bin/python3 - <<'PY'
