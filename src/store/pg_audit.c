@@ -116,21 +116,13 @@ out:
 	return rc;
 }
 
-static enum gh_err
-audit_each(struct store *s, int64_t after, unsigned limit,
-    bool (*fn)(void *, const struct audit_row *), void *ctx)
+enum gh_err
+pg_audit_rows(PGresult *r, bool (*fn)(void *, const struct audit_row *),
+    void *ctx)
 {
-	struct pg_params	 p;
-	struct audit_row	 a;
-	PGresult		*r;
-	enum gh_err		 rc;
-	int			 i;
+	struct audit_row a;
+	int		 i;
 
-	pp_init(&p);
-	pp_int(&p, after);
-	pp_int(&p, limit);
-	if ((rc = pg_one(s, P_AUDIT_SINCE, &p, &r, NULL)) != GH_OK)
-		return rc;
 	for (i = 0; i < PQntuples(r); i++) {
 		memset(&a, 0, sizeof(a));
 		a.seq = pg_col_int(r, i, 0);
@@ -150,6 +142,22 @@ audit_each(struct store *s, int64_t after, unsigned limit,
 	}
 	PQclear(r);
 	return GH_OK;
+}
+
+static enum gh_err
+audit_each(struct store *s, int64_t after, unsigned limit,
+    bool (*fn)(void *, const struct audit_row *), void *ctx)
+{
+	struct pg_params	 p;
+	PGresult		*r;
+	enum gh_err		 rc;
+
+	pp_init(&p);
+	pp_int(&p, after);
+	pp_int(&p, limit);
+	if ((rc = pg_one(s, P_AUDIT_SINCE, &p, &r, NULL)) != GH_OK)
+		return rc;
+	return pg_audit_rows(r, fn, ctx);
 }
 
 void

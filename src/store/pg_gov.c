@@ -291,30 +291,12 @@ usage_int(struct pg_conn *c, enum pg_stmt id, const char *client_id,
 	return GH_OK;
 }
 
-static void
-append_word(char *list, size_t size, const char *sep, const char *w)
-{
-	size_t n = strlen(list);
-
-	if (n + strlen(sep) + strlen(w) + 1 > size)
-		return;		/* bounded: the rest is left out */
-	if (n) {
-		str_copy(list + n, size - n, sep);
-		n += strlen(sep);
-	}
-	str_copy(list + n, size - n, w);
-}
-
 static enum gh_err
 usage_lists(struct pg_conn *c, const char *client_id,
     struct client_usage *u)
 {
 	struct pg_params p;
 	PGresult	*r;
-	struct slice	 word;
-	const char	*it, *kind, *value;
-	char		 w[GH_MAX_SCOPE_NAME + 1];
-	unsigned	 nets = 0, agents = 0;
 	enum gh_err	 rc;
 	int		 i;
 
@@ -322,37 +304,14 @@ usage_lists(struct pg_conn *c, const char *client_id,
 	pp_text(&p, client_id);
 	if ((rc = pg_exec(c, P_USAGE_SCOPES, &p, &r)) != GH_OK)
 		return rc;
-	for (i = 0; i < PQntuples(r); i++) {
-		it = pg_col_str(r, i, 0);
-		while (it && words_next(&it, &word)) {
-			if (word.len >= sizeof(w))
-				continue;
-			memcpy(w, word.p, word.len);
-			w[word.len] = '\0';
-			if (!words_has(u->granted_scopes, w))
-				append_word(u->granted_scopes,
-				    sizeof(u->granted_scopes), " ", w);
-		}
-	}
+	for (i = 0; i < PQntuples(r); i++)
+		usage_add_scopes(u, pg_col_str(r, i, 0));
 	PQclear(r);
 	if ((rc = pg_exec(c, P_USAGE_SIGHTS, &p, &r)) != GH_OK)
 		return rc;
-	for (i = 0; i < PQntuples(r); i++) {
-		kind = pg_col_str(r, i, 0);
-		value = pg_col_str(r, i, 1);
-		if (kind == NULL || value == NULL)
-			continue;
-		if (strcmp(kind, "net") == 0 && nets < 3 &&
-		    !words_has(u->networks, value)) {
-			append_word(u->networks, sizeof(u->networks), " ",
-			    value);
-			nets++;
-		} else if (strcmp(kind, "ua") == 0 && agents < 3 &&
-		    strstr(u->agents, value) == NULL) {
-			append_word(u->agents, sizeof(u->agents), "\n", value);
-			agents++;
-		}
-	}
+	for (i = 0; i < PQntuples(r); i++)
+		usage_add_sighting(u, pg_col_str(r, i, 0),
+		    pg_col_str(r, i, 1));
 	PQclear(r);
 	return GH_OK;
 }
@@ -404,10 +363,8 @@ audit_of_client(struct store *s, const char *client_id, int64_t since,
     unsigned limit, bool (*fn)(void *, const struct audit_row *), void *ctx)
 {
 	struct pg_params p;
-	struct audit_row a;
 	PGresult	*r;
 	enum gh_err	 rc;
-	int		 i;
 
 	pp_init(&p);
 	pp_text(&p, client_id);
@@ -415,25 +372,7 @@ audit_of_client(struct store *s, const char *client_id, int64_t since,
 	pp_int(&p, limit);
 	if ((rc = pg_one(s, P_AUDIT_OF_CLIENT, &p, &r, NULL)) != GH_OK)
 		return rc;
-	for (i = 0; i < PQntuples(r); i++) {
-		memset(&a, 0, sizeof(a));
-		a.seq = pg_col_int(r, i, 0);
-		a.time = pg_col_int(r, i, 1);
-		a.type = pg_col_str(r, i, 2);
-		a.actor = pg_col_str(r, i, 3);
-		a.client_id = pg_col_str(r, i, 4);
-		a.user_id = pg_col_str(r, i, 5);
-		a.grant_id = pg_col_str(r, i, 6);
-		a.remote_addr = pg_col_str(r, i, 7);
-		a.user_agent = pg_col_str(r, i, 8);
-		a.detail = pg_col_str(r, i, 9);
-		(void)pg_col_hash(r, i, 10, a.prev_hash);
-		(void)pg_col_hash(r, i, 11, a.hash);
-		if (!fn(ctx, &a))
-			break;
-	}
-	PQclear(r);
-	return GH_OK;
+	return pg_audit_rows(r, fn, ctx);
 }
 
 static enum gh_err

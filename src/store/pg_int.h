@@ -160,6 +160,10 @@ void		 pg_token_ops(struct store_ops *ops);
 void		 pg_key_ops(struct store_ops *ops);
 void		 pg_audit_ops(struct store_ops *ops);
 void		 pg_gov_ops(struct store_ops *ops);
+/* Audit events of a result with the columns of P_AUDIT_SINCE, to fn;
+ * the result is cleared. */
+enum gh_err	 pg_audit_rows(PGresult *r,
+		    bool (*fn)(void *, const struct audit_row *), void *ctx);
 /* Insert an alert unconditionally (no de-duplication) on connection c. */
 enum gh_err	 pg_alert_insert(struct pg_conn *c, struct alert_row *a);
 void		 pg_admin_ops(struct store_ops *ops);

@@ -180,27 +180,34 @@ audit_head(struct store *s, int64_t *seq, uint8_t *hash)
 	return rc;
 }
 
+enum gh_err
+sq_audit_rows(struct sqlite_store *db, sqlite3_stmt *st,
+    bool (*fn)(void *, const struct audit_row *), void *ctx)
+{
+	struct audit_row r;
+	int		 x;
+
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		sq_audit_from_row(st, &r);
+		if (!fn(ctx, &r))
+			break;
+	}
+	sqlite3_reset(st);
+	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+}
+
 static enum gh_err
 audit_each(struct store *s, int64_t after, unsigned limit,
     bool (*fn)(void *, const struct audit_row *), void *ctx)
 {
 	sqlite3_stmt	*st;
-	struct audit_row r;
 	enum gh_err	 rc = GH_ERR_STORE;
-	int		 x;
 
 	sq_lock(DB(s));
 	if ((st = sq_stmt(DB(s), S_AUDIT_SINCE)) != NULL) {
 		sqlite3_bind_int64(st, 1, after);
 		sqlite3_bind_int64(st, 2, limit);
-		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-			sq_audit_from_row(st, &r);
-			if (!fn(ctx, &r))
-				break;
-		}
-		rc = x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
-		    sq_error(DB(s), x);
-		sqlite3_reset(st);
+		rc = sq_audit_rows(DB(s), st, fn, ctx);
 	}
 	sq_unlock(DB(s));
 	return rc;

@@ -250,44 +250,19 @@ usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
 	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_error(db, x);
 }
 
-static void
-append_word(char *list, size_t size, const char *sep, const char *w)
-{
-	size_t n = strlen(list);
-
-	if (n + strlen(sep) + strlen(w) + 1 > size)
-		return;		/* bounded: the rest is left out */
-	if (n)
-		str_copy(list + n, size - n, sep), n += strlen(sep);
-	str_copy(list + n, size - n, w);
-}
-
 /* the union of the scopes of the client's live grants */
 static enum gh_err
 usage_scopes(struct sqlite_store *db, const char *client_id,
     struct client_usage *u)
 {
 	sqlite3_stmt	*st;
-	char		 w[GH_MAX_SCOPE_NAME + 1];
-	const char	*it;
-	struct slice	 word;
 	int		 x;
 
 	if ((st = sq_stmt(db, S_USAGE_SCOPES)) == NULL)
 		return GH_ERR_STORE;
 	sq_bind_text(st, 1, client_id);
-	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-		it = (const char *)sqlite3_column_text(st, 0);
-		while (it && words_next(&it, &word)) {
-			if (word.len >= sizeof(w))
-				continue;
-			memcpy(w, word.p, word.len);
-			w[word.len] = '\0';
-			if (!words_has(u->granted_scopes, w))
-				append_word(u->granted_scopes,
-				    sizeof(u->granted_scopes), " ", w);
-		}
-	}
+	while ((x = sqlite3_step(st)) == SQLITE_ROW)
+		usage_add_scopes(u, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
 }
@@ -298,29 +273,14 @@ usage_sightings(struct sqlite_store *db, const char *client_id,
     struct client_usage *u)
 {
 	sqlite3_stmt	*st;
-	const char	*kind, *value;
-	unsigned	 nets = 0, agents = 0;
 	int		 x;
 
 	if ((st = sq_stmt(db, S_USAGE_SIGHTS)) == NULL)
 		return GH_ERR_STORE;
 	sq_bind_text(st, 1, client_id);
-	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-		kind = (const char *)sqlite3_column_text(st, 0);
-		value = (const char *)sqlite3_column_text(st, 1);
-		if (kind == NULL || value == NULL)
-			continue;
-		if (strcmp(kind, "net") == 0 && nets < 3 &&
-		    !words_has(u->networks, value)) {
-			append_word(u->networks, sizeof(u->networks), " ",
-			    value);
-			nets++;
-		} else if (strcmp(kind, "ua") == 0 && agents < 3 &&
-		    strstr(u->agents, value) == NULL) {
-			append_word(u->agents, sizeof(u->agents), "\n", value);
-			agents++;
-		}
-	}
+	while ((x = sqlite3_step(st)) == SQLITE_ROW)
+		usage_add_sighting(u, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
 	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
 }
@@ -377,23 +337,14 @@ audit_of_client(struct store *s, const char *client_id, int64_t since,
     unsigned limit, bool (*fn)(void *, const struct audit_row *), void *ctx)
 {
 	sqlite3_stmt	*st;
-	struct audit_row r;
 	enum gh_err	 rc = GH_ERR_STORE;
-	int		 x;
 
 	sq_lock(DB(s));
 	if ((st = sq_stmt(DB(s), S_AUDIT_OF_CLIENT)) != NULL) {
 		sq_bind_text(st, 1, client_id);
 		sqlite3_bind_int64(st, 2, since);
 		sqlite3_bind_int64(st, 3, limit);
-		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-			sq_audit_from_row(st, &r);
-			if (!fn(ctx, &r))
-				break;
-		}
-		rc = x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
-		    sq_error(DB(s), x);
-		sqlite3_reset(st);
+		rc = sq_audit_rows(DB(s), st, fn, ctx);
 	}
 	sq_unlock(DB(s));
 	return rc;

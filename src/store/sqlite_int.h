@@ -112,6 +112,9 @@ enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);
 enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
+/* Step a bound statement with those columns, each row to fn; resets it. */
+enum gh_err	 sq_audit_rows(struct sqlite_store *db, sqlite3_stmt *st,
+		    bool (*fn)(void *, const struct audit_row *), void *ctx);
 /* Insert an alert unconditionally (no de-duplication), lock held. */
 enum gh_err	 sq_alert_insert(struct sqlite_store *db, struct alert_row *a);
 

@@ -8,6 +8,7 @@
 #include "../util/buf.h"
 #include "../util/crypto.h"
 #include "../util/str.h"
+#include "../util/str.h"
 
 static bool
 is_postgres(const char *url)
@@ -329,4 +330,59 @@ client_auth_parse(const char *s, enum client_auth *out)
 	else
 		return false;
 	return true;
+}
+
+static void
+append_word(char *list, size_t size, const char *sep, const char *w)
+{
+	size_t n = strlen(list);
+
+	if (n + strlen(sep) + strlen(w) + 1 > size)
+		return;		/* bounded: the rest is left out */
+	if (n) {
+		str_copy(list + n, size - n, sep);
+		n += strlen(sep);
+	}
+	str_copy(list + n, size - n, w);
+}
+
+static unsigned
+count_lines(const char *s, char sep)
+{
+	unsigned n = s[0] ? 1 : 0;
+
+	for (; *s; s++)
+		n += *s == sep;
+	return n;
+}
+
+void
+usage_add_scopes(struct client_usage *u, const char *scope)
+{
+	char		 w[GH_MAX_SCOPE_NAME + 1];
+	struct slice	 word;
+
+	while (scope && words_next(&scope, &word)) {
+		if (word.len >= sizeof(w))
+			continue;
+		memcpy(w, word.p, word.len);
+		w[word.len] = '\0';
+		if (!words_has(u->granted_scopes, w))
+			append_word(u->granted_scopes,
+			    sizeof(u->granted_scopes), " ", w);
+	}
+}
+
+void
+usage_add_sighting(struct client_usage *u, const char *kind,
+    const char *value)
+{
+	if (kind == NULL || value == NULL)
+		return;
+	if (strcmp(kind, "net") == 0 && count_lines(u->networks, ' ') < 3 &&
+	    !words_has(u->networks, value))
+		append_word(u->networks, sizeof(u->networks), " ", value);
+	else if (strcmp(kind, "ua") == 0 && count_lines(u->agents, '\n') < 3 &&
+	    strstr(u->agents, value) == NULL)
+		append_word(u->agents, sizeof(u->agents), "\n", value);
 }

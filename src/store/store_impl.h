@@ -138,6 +138,15 @@ struct store {
 };
 
 enum gh_err	sqlite_store_open(const char *path, struct store **out);
+
+/*
+ * Folding query rows into a struct client_usage, the same for every
+ * backend: the scopes of one live grant into the union, and one sighting
+ * (newest first) into the latest three networks and user agents.
+ */
+void		usage_add_scopes(struct client_usage *u, const char *scope);
+void		usage_add_sighting(struct client_usage *u, const char *kind,
+		    const char *value);
 enum gh_err	pg_store_open(const char *url, struct store **out);
 
 /* row text forms shared by the backends (store.c) */

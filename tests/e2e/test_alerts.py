@@ -7,36 +7,10 @@ import json
 import time
 import urllib.parse
 
-import pytest
 import requests
 
-from conftest import Server, get_code, token_request
-
-
-@pytest.fixture
-def make(tmp_path):
-    """make(**config) -> a started server with a confidential client,
-    a public client and alice, under extra config."""
-    started = []
-
-    def build(**config):
-        d = tmp_path / ("s%d" % len(started))
-        d.mkdir()
-        s = Server(d, **config)
-        s.confidential = s.add_client(name="Confidential app")
-        s.public = s.add_client(name="Public app", public=True,
-                                redirect_uris=("http://127.0.0.1:9001/cb",))
-        s.user = s.add_user()
-        s.start()
-        started.append(s)
-        return s
-
-    yield build
-    for s in started:
-        rc = s.stop()
-        log = s.log_text()
-        assert "AddressSanitizer" not in log and "runtime error" not in log
-        assert rc == 0, log[-4000:]
+from conftest import get_code, token_request
+from helpers_token import make_server  # noqa: F401 (fixture)
 
 
 def alerts(server, *extra):
@@ -62,8 +36,8 @@ def refresh(server, c, rt, **extra):
                                           "refresh_token": rt}, **extra))
 
 
-def test_normal_use_raises_nothing(make):
-    s = make()
+def test_normal_use_raises_nothing(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     for _ in range(5):
@@ -79,8 +53,8 @@ def test_normal_use_raises_nothing(make):
     assert alerts(s, "--all") == []
 
 
-def test_refresh_reuse_raises_one_high_alert_with_evidence(make):
-    s = make()
+def test_refresh_reuse_raises_one_high_alert_with_evidence(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     assert refresh(s, c, t["refresh_token"]).status_code == 200
@@ -100,8 +74,8 @@ def test_refresh_reuse_raises_one_high_alert_with_evidence(make):
         s.log_text()
 
 
-def test_code_replay(make):
-    s = make()
+def test_code_replay(make_server):
+    s = make_server()
     c = s.confidential
     code, verifier, _ = get_code(s, c)
     data = {"grant_type": "authorization_code", "code": code,
@@ -112,8 +86,8 @@ def test_code_replay(make):
     assert rules_of(s) == ["code_replay"]
 
 
-def test_use_after_disable_and_quarantine(make):
-    s = make()
+def test_use_after_disable_and_quarantine(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     assert refresh(s, c, t["refresh_token"]).status_code == 200
@@ -143,8 +117,8 @@ def test_use_after_disable_and_quarantine(make):
     assert use["evidence"]["detail"] == {"reason": "quarantined"}
 
 
-def test_network_allowlist_refusal_is_alerted(make):
-    s = make()
+def test_network_allowlist_refusal_is_alerted(make_server):
+    s = make_server()
     inside = json.loads(s.cli(
         "client", "add", "--name", "Inside", "--owner", "ops",
         "--redirect-uri", "http://127.0.0.1:9000/callback",
@@ -162,8 +136,8 @@ def test_network_allowlist_refusal_is_alerted(make):
         [("network_refused", outside["client_id"])]
 
 
-def test_scope_escalation(make):
-    s = make()
+def test_scope_escalation(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c, scope="openid offline_access")
     r = refresh(s, c, t["refresh_token"], scope="openid")
@@ -196,8 +170,8 @@ def refresh_from(s, c, rt, source=None, agent=UA):
     return out
 
 
-def test_refresh_from_a_new_network_or_agent(make):
-    s = make()
+def test_refresh_from_a_new_network_or_agent(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     # the grant's own client, same network and agent: nothing
@@ -226,8 +200,8 @@ def test_refresh_from_a_new_network_or_agent(make):
     assert st == 200 and len(alerts(s)) == 2
 
 
-def test_rules_can_be_switched_off(make):
-    s = make(rule_new_network=0, rule_new_user_agent=0,
+def test_rules_can_be_switched_off(make_server):
+    s = make_server(rule_new_network=0, rule_new_user_agent=0,
              rule_refresh_reuse=0)
     c = s.confidential
     t = redeem(s, c)
@@ -238,8 +212,8 @@ def test_rules_can_be_switched_off(make):
     assert alerts(s) == []
 
 
-def test_burst_of_failed_client_authentication(make):
-    s = make(rule_auth_fail_burst=5, rule_auth_fail_window_seconds=60)
+def test_burst_of_failed_client_authentication(make_server):
+    s = make_server(rule_auth_fail_burst=5, rule_auth_fail_window_seconds=60)
     c = s.confidential
     for _ in range(4):
         r = requests.post(s.base + "/introspect", data={"token": "x"},
@@ -263,9 +237,9 @@ def wait_window_start(width):
     time.sleep(width - (now % width) + 0.05)
 
 
-def test_token_rate_spike_against_own_baseline(make):
+def test_token_rate_spike_against_own_baseline(make_server):
     width = 3
-    s = make(rule_rate_window_seconds=width, rule_rate_baseline_windows=4,
+    s = make_server(rule_rate_window_seconds=width, rule_rate_baseline_windows=4,
              rule_rate_factor=3, rule_rate_min_events=8,
              rule_new_user_agent=0)
     c = s.confidential
@@ -291,8 +265,8 @@ def test_token_rate_spike_against_own_baseline(make):
     assert ev["current"] > 3 * ev["baseline_average"]
 
 
-def test_ack_is_audited_and_a_new_incident_alerts_again(make):
-    s = make()
+def test_ack_is_audited_and_a_new_incident_alerts_again(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     assert refresh(s, c, t["refresh_token"]).status_code == 200
@@ -319,8 +293,8 @@ def test_ack_is_audited_and_a_new_incident_alerts_again(make):
     assert len(alerts(s, "--all")) == 2
 
 
-def test_token_introspected_from_a_new_network(make):
-    s = make()
+def test_token_introspected_from_a_new_network(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     auth = (c["client_id"], c["client_secret"])
@@ -345,8 +319,8 @@ def test_token_introspected_from_a_new_network(make):
     assert a["evidence"]["network"] == "127.77.1.0/24"
 
 
-def test_token_of_a_disabled_client_used_at_userinfo(make):
-    s = make()
+def test_token_of_a_disabled_client_used_at_userinfo(make_server):
+    s = make_server()
     c = s.confidential
     t = redeem(s, c)
     bearer = {"Authorization": "Bearer " + t["access_token"]}
