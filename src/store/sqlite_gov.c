@@ -241,7 +241,7 @@ usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
 	sq_bind_text(st, 1, client_id);
 	if (type)
 		sq_bind_text(st, 2, type);
-	else if (sqlite3_bind_parameter_count(st) >= 2)
+	else if (id == S_USAGE_TOKENS)
 		sqlite3_bind_int64(st, 2, now);
 	x = sqlite3_step(st);
 	if (x == SQLITE_ROW)

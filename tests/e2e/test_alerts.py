@@ -152,22 +152,26 @@ def test_scope_escalation(make_server):
 UA = requests.utils.default_user_agent()
 
 
-def refresh_from(s, c, rt, source=None, agent=UA):
-    """A refresh sent from another loopback source address."""
-    body = urllib.parse.urlencode({"grant_type": "refresh_token",
-                                   "refresh_token": rt})
+def post_from(s, c, path, form, source=None, agent=UA):
+    """POST a form as client c (Basic auth) from another loopback source
+    address: (status, JSON body)."""
     conn = http.client.HTTPConnection(
         "127.0.0.1", s.port, timeout=10,
         source_address=(source, 0) if source else None)
     basic = base64.b64encode(("%s:%s" % (c["client_id"],
                                          c["client_secret"])).encode())
-    conn.request("POST", "/token", body, {
+    conn.request("POST", path, urllib.parse.urlencode(form), {
         "Content-Type": "application/x-www-form-urlencoded",
         "Authorization": "Basic " + basic.decode(), "User-Agent": agent})
     r = conn.getresponse()
     out = (r.status, json.loads(r.read()))
     conn.close()
     return out
+
+
+def refresh_from(s, c, rt, source=None, agent=UA):
+    return post_from(s, c, "/token", {"grant_type": "refresh_token",
+                                      "refresh_token": rt}, source, agent)
 
 
 def test_refresh_from_a_new_network_or_agent(make_server):
@@ -303,16 +307,9 @@ def test_token_introspected_from_a_new_network(make_server):
                           data={"token": t["access_token"]}, auth=auth)
         assert i.json()["active"] is True
     assert alerts(s) == []
-    body = urllib.parse.urlencode({"token": t["access_token"]})
-    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10,
-                                      source_address=("127.77.1.2", 0))
-    basic = base64.b64encode(("%s:%s" % auth).encode()).decode()
-    conn.request("POST", "/introspect", body, {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Authorization": "Basic " + basic, "User-Agent": UA})
-    r = conn.getresponse()
-    assert json.loads(r.read())["active"] is True
-    conn.close()
+    st, body = post_from(s, c, "/introspect", {"token": t["access_token"]},
+                         "127.77.1.2")
+    assert st == 200 and body["active"] is True
     [a] = alerts(s)
     assert a["rule"] == "new_network"
     assert a["evidence"]["event"] == "token.introspected"
