@@ -116,6 +116,12 @@ build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
 	    $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ \
 	    $(BENCH_SRC) $(shell pkg-config --libs libcrypto 2>/dev/null)
 
+# fault injection for the durability tests (LD_PRELOAD)
+build/test/fsync_fail.so: tests/faults/fsync_fail.c
+	@mkdir -p $(dir $@)
+	@echo "  SHIM    $@"
+	@$(CC) $(CSTD) $(WARN) -O1 -shared -fPIC -o $@ $< -ldl
+
 bench: build/gatehouse build/bench/ghbench
 	@bench/run.sh
 
@@ -134,11 +140,11 @@ unit-pg: $(filter build/unit/store/%,$(UNIT_BIN))
 fuzz-replay: $(FUZZ_REPLAY)
 	@scripts/run-fuzz-replay.sh $(FUZZ_REPLAY)
 
-e2e: build/gatehouse build/gatehouse-san
+e2e: build/gatehouse build/gatehouse-san build/test/fsync_fail.so
 	@env -u GH_TEST_PG_URL scripts/run-e2e.sh
 
 # every end-to-end test again, each server on a fresh PostgreSQL database
-e2e-pg: build/gatehouse build/gatehouse-san
+e2e-pg: build/gatehouse build/gatehouse-san build/test/fsync_fail.so
 	@E2E_LABEL=e2e-pg scripts/pg-throwaway.sh run scripts/run-e2e.sh
 
 browser: build/gatehouse-san
@@ -151,7 +157,8 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory build/gatehouse build/gatehouse-san \
-	    build/bench/ghbench $(UNIT_BIN) $(FUZZ_REPLAY)
+	    build/bench/ghbench build/test/fsync_fail.so $(UNIT_BIN) \
+	    $(FUZZ_REPLAY)
 	@scripts/test-all.sh
 
 clean:

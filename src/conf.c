@@ -42,7 +42,7 @@ static const struct conf_entry conf_table[] = {
 	INT(id_token_ttl_seconds, 60, 86400, 600),
 	/* a new key is in the JWKS this long before it signs */
 	INT(key_rotation_lead_seconds, 0, 2592000, 3600),
-	INT(threads, 0, 256, 0),			/* 0: one per core */
+	INT(threads, 0, 256, 0),			/* 0: four per core */
 	INT(max_connections, 1, 100000, 1024),
 	INT(per_ip_connections, 0, 100000, 0),
 	INT(connection_timeout_seconds, 1, 600, 15),

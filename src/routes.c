@@ -97,7 +97,11 @@ routes_dispatch(void *ctx, const struct http_request *req,
 				reply_unavailable(resp);
 			return;
 		}
+		/* every write of the request durable before its answer */
+		store_defer_begin(app->store);
 		routes[i].fn(app, req, resp);
+		if (store_defer_end(app->store) != GH_OK)
+			reply_unavailable(resp);
 		return;
 	}
 	reply_not_found(resp);

@@ -389,8 +389,13 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 		return GH_ERR_INVALID;
 	}
 	if (threads == 0) {
+		/*
+		 * Four per core: a worker waits for the disk (the fsync that
+		 * makes its request durable) with its connections idle, and
+		 * the others keep the cores busy meanwhile.
+		 */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 && n < 256 ? (unsigned)n : 2;
+		threads = n > 0 && n < 64 ? 4 * (unsigned)n : 8;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GH_ERR_NOMEM;

@@ -107,6 +107,7 @@ issue_code(struct app *app, const struct http_request *req,
 	struct audit_origin	 o;
 	struct audit_subject	 subj = { g->client_id, g->user_id, g->id };
 	int64_t			 now = clock_now();
+	enum gh_err		 rc;
 
 	memset(&c, 0, sizeof(c));
 	if (secret_mint(app, PREFIX_CODE, code, c.hash) != GH_OK)
@@ -124,10 +125,20 @@ issue_code(struct app *app, const struct http_request *req,
 	c.auth_time = res->browser.session.auth_time;
 	c.created_at = now;
 	c.expires_at = now + app->conf.code_ttl_seconds;
-	if (store_code_insert(app->store, &c) != GH_OK)
+	/*
+	 * The redirect need not wait for the code to reach the disk: a code
+	 * lost in a power cut is one nobody can redeem, and the redemption,
+	 * which does wait, makes the issuance durable with it (store_lazy).
+	 */
+	store_lazy(app->store, true);
+	rc = store_code_insert(app->store, &c);
+	if (rc == GH_OK) {
+		origin_of(req, &o);
+		audit_event(app, &o, "code.issued", &subj, NULL);
+	}
+	store_lazy(app->store, false);
+	if (rc != GH_OK)
 		goto fail;
-	origin_of(req, &o);
-	audit_event(app, &o, "code.issued", &subj, NULL);
 	buf_reset(&res->location);
 	if (redirect_build(&res->location, res->req.redirect_uri,
 	    "code", code, "state", res->req.state, "iss", app->conf.issuer,

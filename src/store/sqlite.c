@@ -26,28 +26,81 @@ sq_unlock(struct sqlite_store *db)
 }
 
 /*
- * Release the store. If the operation changed anything (its transaction
- * has committed by now), wait for that commit to be durable first, so no
- * caller answers a request before its write survives a power cut.
+ * Durability waits a thread has put off (store_defer_begin): the newest
+ * commit it made while deferring, and the store it made it in; and
+ * whether its writes need no wait at all (store_lazy).
  */
-enum gh_err
-sq_release(struct sqlite_store *db, enum gh_err rc)
-{
-	int64_t		total = sqlite3_total_changes64(db->db);
-	uint64_t	seq = 0;
+static _Thread_local struct {
+	struct sqlite_store	*db;	/* NULL: not deferring */
+	uint64_t		 seq;	/* 0: nothing to wait for */
+	struct sqlite_store	*lazy;	/* NULL: every write waits */
+} deferred;
 
-	if (db->sync && total != db->last_total &&
-	    sqlite3_get_autocommit(db->db)) {
-		db->last_total = total;
-		seq = sq_sync_note(db->sync);
+uint64_t
+sq_commit_seq(struct sqlite_store *db)
+{
+	int64_t total = sqlite3_total_changes64(db->db);
+
+	if (db->sync == NULL || total == db->last_total ||
+	    !sqlite3_get_autocommit(db->db))
+		return 0;
+	db->last_total = total;
+	return sq_sync_note(db->sync);
+}
+
+enum gh_err
+sq_durable(struct sqlite_store *db, uint64_t seq, enum gh_err rc)
+{
+	if (seq == 0 || deferred.lazy == db)
+		return rc;
+	if (deferred.db == db) {
+		if (seq > deferred.seq)
+			deferred.seq = seq;
+		return rc;
 	}
-	pthread_mutex_unlock(&db->mu);
-	if (seq && sq_sync_wait(db->sync, seq) != GH_OK) {
+	if (sq_sync_wait(db->sync, seq) != GH_OK) {
 		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
 		    "msg", "fdatasync of the WAL failed", NULL);
 		return rc == GH_OK ? GH_ERR_IO : rc;
 	}
 	return rc;
+}
+
+/*
+ * Release the store. If the operation changed anything (its transaction
+ * has committed by now), it must be durable before the caller answers:
+ * wait for that now, or at store_defer_end() when the thread defers.
+ */
+enum gh_err
+sq_release(struct sqlite_store *db, enum gh_err rc)
+{
+	uint64_t seq = sq_commit_seq(db);
+
+	pthread_mutex_unlock(&db->mu);
+	return sq_durable(db, seq, rc);
+}
+
+static void
+sqlite_defer_begin(struct store *s)
+{
+	deferred.db = (struct sqlite_store *)s;
+	deferred.seq = 0;
+}
+
+static void
+sqlite_lazy(struct store *s, bool on)
+{
+	deferred.lazy = on ? (struct sqlite_store *)s : NULL;
+}
+
+static enum gh_err
+sqlite_defer_end(struct store *s)
+{
+	uint64_t seq = deferred.seq;
+
+	deferred.db = NULL;
+	deferred.seq = 0;
+	return sq_durable((struct sqlite_store *)s, seq, GH_OK);
 }
 
 enum gh_err
@@ -205,6 +258,9 @@ static void
 ops_init(void)
 {
 	ops.close = sqlite_close;
+	ops.defer_begin = sqlite_defer_begin;
+	ops.defer_end = sqlite_defer_end;
+	ops.lazy = sqlite_lazy;
 	sqlite_ident_ops(&ops);
 	sqlite_token_ops(&ops);
 	sqlite_key_ops(&ops);

@@ -8,8 +8,10 @@
  * them becomes the writer, takes every event queued so far, and extends
  * the chain with all of them in one IMMEDIATE transaction. Each appender
  * returns only when the transaction holding its event is durable (group
- * commit, sqlite_sync.c), so an acknowledged event is never lost, and the
- * chain order is the order the writer took the events in.
+ * commit, sqlite_sync.c), or, when its thread defers, makes that wait part
+ * of the request's one wait before the answer (store_defer_end); so an
+ * acknowledged event is never lost, and the chain order is the order the
+ * writer took the events in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 struct audit_wait {
 	const struct audit_row	*row;
 	enum gh_err		 rc;
+	uint64_t		 seq;	/* the commit holding it */
 	bool			 done;
 	struct audit_wait	*next;
 };
@@ -99,9 +102,14 @@ insert(struct sqlite_store *db, struct audit_row *r)
 	return sq_step_done(db, st);
 }
 
-/* one transaction for the events of `batch`, in order */
+/*
+ * One transaction for the events of `batch`, in order. Each appender waits
+ * for its durability in its own thread (sq_durable), so a thread deferring
+ * its waits defers this one as well, and the next batch is written while
+ * this one is being synced.
+ */
 static enum gh_err
-write_batch(struct sqlite_store *db, struct audit_wait *batch)
+write_batch(struct sqlite_store *db, struct audit_wait *batch, uint64_t *seqp)
 {
 	struct audit_row	 r;
 	struct audit_wait	*w;
@@ -123,15 +131,18 @@ write_batch(struct sqlite_store *db, struct audit_wait *batch)
 	}
 	rc = sq_finish_tx(db, rc);
 out:
-	return sq_release(db, rc);	/* durable when it returns */
+	*seqp = sq_commit_seq(db);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
 }
 
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
 {
 	struct audit_queue	*q = DB(s)->audit_queue;
-	struct audit_wait	 me = { a, GH_OK, false, NULL };
+	struct audit_wait	 me = { a, GH_OK, 0, false, NULL };
 	struct audit_wait	*batch, *w, *next;
+	uint64_t		 seq = 0;
 	unsigned		 n;
 	enum gh_err		 rc;
 
@@ -154,19 +165,20 @@ audit_append(struct store *s, const struct audit_row *a)
 		w->next = NULL;
 		pthread_mutex_unlock(&q->mu);
 
-		rc = write_batch(DB(s), batch);
+		rc = write_batch(DB(s), batch, &seq);
 
 		pthread_mutex_lock(&q->mu);
 		for (w = batch; w; w = next) {
 			next = w->next;
 			w->rc = rc;
+			w->seq = seq;
 			w->done = true;		/* w may be gone after this */
 		}
 		q->writing = false;
 		pthread_cond_broadcast(&q->cv);
 	}
 	pthread_mutex_unlock(&q->mu);
-	return me.rc;
+	return sq_durable(DB(s), me.seq, me.rc);	/* ours, or deferred */
 }
 
 static enum gh_err

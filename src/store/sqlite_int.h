@@ -60,8 +60,9 @@ struct sqlite_store {
 
 /*
  * Group commit. Commits are written to the WAL without an fsync
- * (synchronous=NORMAL); before a writing operation returns, sq_unlock()
- * waits until an fsync of the WAL covers its commit. One fsync covers every
+ * (synchronous=NORMAL); before a writing operation returns, sq_release()
+ * waits until an fsync of the WAL covers its commit (or the thread's
+ * store_defer_end() does). One fsync covers every
  * commit made before it started, so concurrent requests share it.
  */
 struct group_sync;
@@ -86,6 +87,15 @@ void		 sq_unlock(struct sqlite_store *db);
  * durable (the caller must not acknowledge it).
  */
 enum gh_err	 sq_release(struct sqlite_store *db, enum gh_err rc);
+/*
+ * The two halves of sq_release(): note the commit the operation made, if
+ * any (lock held; 0 when nothing changed), and, lock released, make the
+ * commit `seq` durable before returning or, when the thread defers
+ * (store_defer_begin), at its store_defer_end().
+ */
+uint64_t	 sq_commit_seq(struct sqlite_store *db);
+enum gh_err	 sq_durable(struct sqlite_store *db, uint64_t seq,
+		    enum gh_err rc);
 
 /* bind helpers: NULL strings bind SQL NULL */
 int	sq_bind_text(sqlite3_stmt *st, int i, const char *s);

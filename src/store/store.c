@@ -80,6 +80,26 @@ store_close(struct store *s)
 		s->ops->close(s);
 }
 
+void
+store_defer_begin(struct store *s)
+{
+	if (s->ops->defer_begin)
+		s->ops->defer_begin(s);
+}
+
+enum gh_err
+store_defer_end(struct store *s)
+{
+	return s->ops->defer_end ? s->ops->defer_end(s) : GH_OK;
+}
+
+void
+store_lazy(struct store *s, bool on)
+{
+	if (s->ops->lazy)
+		s->ops->lazy(s, on);
+}
+
 #define FWD(name, params, args) \
 	enum gh_err store_##name params { return s->ops->name args; }
 

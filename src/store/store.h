@@ -164,6 +164,27 @@ bool		store_is_url(const char *database);
 void		store_url_redact(const char *url, char *out, size_t outsz);
 void		store_close(struct store *s);
 
+/*
+ * One durability wait per request. Between store_defer_begin() and
+ * store_defer_end() on one thread, that thread's writes commit as usual,
+ * but the wait for them to be durable is put off to store_defer_end(),
+ * which waits once for all of them (an fsync covers every commit made
+ * before it). The caller must not answer until store_defer_end() has
+ * returned GH_OK; on an error nothing of the request may be acknowledged.
+ * A backend whose commits are durable when they return does nothing here.
+ */
+void		store_defer_begin(struct store *s);
+enum gh_err	store_defer_end(struct store *s);
+/*
+ * While on (this thread only), writes are not waited for at all: they
+ * become durable with the next fsync, which any later durable write of
+ * any thread forces (commits reach the disk in order). Only for writes
+ * whose loss in a power cut is harmless and which a later write they
+ * matter to depends on: an authorization code is one (a lost code cannot
+ * be redeemed, and its redemption's wait covers its issuance).
+ */
+void		store_lazy(struct store *s, bool on);
+
 /* clients */
 enum gh_err	store_client_insert(struct store *s,
 		    const struct client_row *c);

@@ -11,6 +11,10 @@
 
 struct store_ops {
 	void		(*close)(struct store *);
+	/* optional (NULL: commits are durable when they return) */
+	void		(*defer_begin)(struct store *);
+	enum gh_err	(*defer_end)(struct store *);
+	void		(*lazy)(struct store *, bool);
 	enum gh_err	(*client_insert)(struct store *,
 			    const struct client_row *);
 	enum gh_err	(*client_get)(struct store *, const char *,

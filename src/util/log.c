@@ -2,10 +2,13 @@
  * log.c - JSON-lines logger (see log.h). jansson does the escaping, so a
  * hostile user agent cannot forge log lines.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -29,6 +32,35 @@ level_name(enum log_level lvl)
 	case LOG_ERROR:	return "error";
 	}
 	return "info";
+}
+
+/*
+ * One line, newline included, in one write(2): stderr is unbuffered, so
+ * fputs() and fputc() would cost two system calls, and a line written in
+ * one piece is not interleaved with another process's.
+ */
+static void
+write_line(const char *line)
+{
+	char	 small[1024], *p = small;
+	size_t	 n = strlen(line), off = 0;
+	ssize_t	 w;
+
+	if (n + 1 > sizeof(small) && (p = malloc(n + 1)) == NULL)
+		return;
+	memcpy(p, line, n);
+	p[n++] = '\n';
+	flockfile(stderr);
+	fflush(stderr);
+	while (off < n) {
+		if ((w = write(STDERR_FILENO, p + off, n - off)) > 0)
+			off += (size_t)w;
+		else if (w == 0 || errno != EINTR)
+			break;		/* a log that cannot be written is dropped */
+	}
+	funlockfile(stderr);
+	if (p != small)
+		free(p);
 }
 
 void
@@ -57,10 +89,7 @@ log_kv(enum log_level lvl, const char *event, ...)
 	va_end(ap);
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
-		flockfile(stderr);
-		fputs(line, stderr);
-		fputc('\n', stderr);
-		funlockfile(stderr);
+		write_line(line);
 		free(line);
 	}
 	json_decref(o);
