@@ -58,7 +58,7 @@ if [ -n "$reuse" ]; then
 	[ -f "$reuse/bench.env" ] || { echo "run.sh: $reuse was not kept by run.sh -k" >&2; exit 1; }
 	tmp="$(cd "$reuse" && pwd)"
 else
-	tmp="$(mktemp -d /tmp/ghbench.XXXXXX)"
+	tmp="$(mktemp -d "${TMPDIR:-/tmp}/ghbench.XXXXXX")"
 fi
 # the binaries are copied: a rebuild in the tree during the run changes
 # nothing that is measured

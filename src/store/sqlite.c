@@ -257,6 +257,12 @@ static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
 static void
 ops_init(void)
 {
+	/*
+	 * Before SQLite initializes: no global memory statistics (a global
+	 * mutex taken on every allocation of every thread); each connection
+	 * is serialized by its store's own mutex.
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	ops.close = sqlite_close;
 	ops.defer_begin = sqlite_defer_begin;
 	ops.defer_end = sqlite_defer_end;
