@@ -20,6 +20,7 @@
 #       a new port, instead of a fresh one; it is kept afterwards
 #   -P  prepare only: make and seed a folder, print its path, run nothing
 # Concurrency: FLOW_C (8), REFRESH_C (8), INTROSPECT_C (32).
+# BENCH_CONF: extra server config keys, e.g. BENCH_CONF='"threads": 16'.
 # GATEHOUSE_BIN and GHBENCH point at other binaries (no build then).
 # For profiling (bench/profile.sh): BENCH_SERVER_WRAP is a command put in
 # front of the server (word-split, e.g. "valgrind --tool=callgrind ..."), and
@@ -107,6 +108,10 @@ else
 	printf 'pub_id=%s\nconf_id=%s\nconf_secret=%s\npassword=%s\nalg=%s\nrows=%s\n' \
 		"$pub_id" "$conf_id" "$conf_secret" "$password" "$alg" "$rows" >"$tmp/bench.env"
 	chmod 600 "$tmp/bench.env"
+fi
+# BENCH_CONF: extra config keys for this run, e.g. '"threads": 16'
+if [ -n "${BENCH_CONF:-}" ]; then
+	sed -i "0,/{/s//{ ${BENCH_CONF},/" "$tmp/gatehouse.json"
 fi
 rm -f "$tmp/jar"
 if (( prepare )); then

@@ -18,7 +18,6 @@ enum http_method {
 
 struct http_request {
 	enum http_method method;
-	char		 path[GH_MAX_URI_LEN];	/* raw, without the query */
 	const char	*query;			/* raw, after '?', or "" */
 	size_t		 query_len;
 	struct buf	 body;
@@ -28,6 +27,7 @@ struct http_request {
 	const char	*content_type;
 	const char	*user_agent;
 	char		 remote_addr[64];
+	char		 path[GH_MAX_URI_LEN];	/* raw, without the query; last */
 };
 
 struct http_header {

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,13 @@ struct http_server {
 /* per-request state, owned by libmicrohttpd's con_cls slot */
 struct conn_state {
 	struct http_server	*srv;
-	char			 uri[GH_MAX_URI_LEN];
 	bool			 uri_too_long;
 	bool			 started;
 	bool			 too_large;
 	bool			 counted;
 	struct buf		 body;
 	double			 t0;
+	char			 uri[GH_MAX_URI_LEN];	/* last: not zeroed */
 };
 
 static void
@@ -104,7 +105,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (st->counted)
 		atomic_fetch_sub(&st->srv->inflight, 1);
 	buf_wipe_free(&st->body);
-	memset(st, 0, sizeof(*st));
+	/* a new request: all but the 8 KB URI, which str_copy() rewrites */
+	memset(st, 0, offsetof(struct conn_state, uri));
 	st->srv = cls;
 	st->t0 = clock_mono();
 	buf_init(&st->body, GH_MAX_BODY_LEN);
@@ -266,7 +268,6 @@ log_request(const struct conn_state *st, const struct http_request *req,
 static enum MHD_Result
 finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 {
-	static struct http_request	 zero;
 	struct http_request		*req;
 	struct http_response		 resp;
 	struct header_scan		 hs = { 0 };
@@ -275,7 +276,8 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		return MHD_NO;
-	*req = zero;
+	/* all but the 8 KB path, which str_copy() below rewrites */
+	memset(req, 0, offsetof(struct http_request, path));
 	response_init(&resp);
 	req->method = method_of(method);
 	client_address(c, req->remote_addr, sizeof(req->remote_addr));

@@ -27,12 +27,12 @@ struct authz_result {
 	enum authz_step		 step;
 	int			 status;
 	struct authz_error	 err;
-	struct authz_request	 req;
 	struct browser		 browser;
 	struct buf		 location;
 	const char		*login_error;
 	char			 csrf[CSRF_TOKEN_LEN];
 	char			 username[GH_MAX_USERNAME_LEN + 1];
+	struct authz_request	 req;	/* last: authz_parse() clears it */
 };
 
 /* `res` is initialised here; release it with authz_result_free(). */

@@ -1,4 +1,5 @@
 /* authz_request.c - see authz_request.h. */
+#include <stddef.h>
 #include <string.h>
 
 #include "authz_request.h"
@@ -93,7 +94,8 @@ authz_parse(struct app *app, const struct params *p,
 	uint64_t		 max_age;
 	enum authz_outcome	 o;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct authz_request, client));
+	client_row_clear(&out->client);
 	if ((o = establish_client(app, p, out, err)) != AUTHZ_OK)
 		return o;
 	out->state = params_get(p, "state");

@@ -19,7 +19,6 @@
 extern const char *const authz_param_names[];
 
 struct authz_request {
-	struct client_row	 client;
 	char			 redirect_uri[GH_MAX_REDIRECT_LEN];
 	bool			 redirect_given;	/* vs. the sole one */
 	const char		*state;		/* echoed as given */
@@ -28,6 +27,7 @@ struct authz_request {
 	char			 nonce[GH_MAX_NONCE_LEN + 1];
 	bool			 prompt_none, prompt_login, prompt_consent;
 	int64_t			 max_age;	/* -1: not sent */
+	struct client_row	 client;	/* last: cleared apart (43 KB) */
 };
 
 enum authz_outcome {

@@ -1,5 +1,6 @@
 /* client_auth.c - see client_auth.h. */
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "client_assertion.h"
@@ -113,7 +114,9 @@ client_authenticate(struct app *app, const struct http_request *req,
 	enum gh_err	 rc;
 	bool		 ok;
 
-	memset(res, 0, sizeof(*res));
+	/* everything before the client row, then the row (client_row_clear) */
+	memset(res, 0, offsetof(struct client_auth_result, client));
+	client_row_clear(&res->client);
 	secret[0] = '\0';
 	res->basic_tried = req->authorization != NULL &&
 	    basic_is_basic(req->authorization);

@@ -18,11 +18,11 @@
 #include "../http/request.h"
 
 struct client_auth_result {
-	struct client_row	 client;	/* valid when ok */
 	bool			 ok;
 	bool			 basic_tried;	/* for WWW-Authenticate */
 	enum oauth_error	 error;
 	const char		*description;
+	struct client_row	 client;	/* valid when ok; last (43 KB) */
 };
 
 /*

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "grant.h"
 #include "../jose/id_token.h"
@@ -49,12 +50,25 @@ redirect_ok(const struct token_ctx *t, const struct code_row *c)
 static enum gh_err
 new_family_id(char *out, size_t outsz)
 {
-	uint8_t raw[16];
+	uint8_t		raw[10];
+	struct timespec	ts;
+	uint64_t	us;
+	int		i;
 
-	if (outsz < 4 + 23 || crypto_random(raw, sizeof(raw)) != GH_OK)
+	if (outsz < 4 + 12 + 14 + 1 || crypto_random(raw, sizeof(raw)) != GH_OK)
 		return GH_ERR_CRYPTO;
+	/*
+	 * "fam_", the creation time in microseconds as 12 hex digits, then
+	 * 80 random bits: ids sort by time, so the family's index entries
+	 * and its tokens' go to the right edge of their B-trees, pages that
+	 * concurrent redemptions share, instead of one random page each.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	memcpy(out, "fam_", 4);
-	b64url_encode(raw, sizeof(raw), out + 4);
+	for (i = 11; i >= 0; i--, us >>= 4)
+		out[4 + i] = "0123456789abcdef"[us & 15];
+	b64url_encode(raw, sizeof(raw), out + 16);
 	return GH_OK;
 }
 

@@ -16,7 +16,7 @@ client_from_row(const PGresult *r, int i, struct client_row *c)
 	char	redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
 	char	tmp[32];
 
-	memset(c, 0, sizeof(*c));
+	client_row_clear(c);
 	pg_col_text(r, i, 0, c->id, sizeof(c->id));
 	pg_col_text(r, i, 1, c->name, sizeof(c->name));
 	pg_col_text(r, i, 2, c->owner, sizeof(c->owner));

@@ -26,65 +26,100 @@ sq_unlock(struct sqlite_store *db)
 }
 
 /*
- * Durability waits a thread has put off (store_defer_begin): the newest
- * commit it made while deferring, and the store it made it in; and
- * whether its writes need no wait at all (store_lazy).
+ * Per thread: a request's writes are waited for once, at its end
+ * (store_defer_begin/end), and the writes that need no wait at all
+ * (store_lazy).
  */
 static _Thread_local struct {
 	struct sqlite_store	*db;	/* NULL: not deferring */
-	uint64_t		 seq;	/* 0: nothing to wait for */
+	struct sync_wait	 wait;	/* the batches the request wrote in */
 	struct sqlite_store	*lazy;	/* NULL: every write waits */
 } deferred;
 
-uint64_t
-sq_commit_seq(struct sqlite_store *db)
+enum gh_err
+sq_batch_open(struct sqlite_store *db)
 {
-	int64_t total = sqlite3_total_changes64(db->db);
+	enum gh_err rc;
 
-	if (db->sync == NULL || total == db->last_total ||
-	    !sqlite3_get_autocommit(db->db))
-		return 0;
-	db->last_total = total;
-	return sq_sync_note(db->sync);
+	if (db->tx_open)
+		return GH_OK;
+	sq_sync_intent(db->sync, true);
+	if ((rc = sq_exec_simple(db, S_TX_BEGIN)) != GH_OK) {
+		sq_sync_intent(db->sync, false);
+		return rc;
+	}
+	db->tx_open = true;
+	db->tx_seq++;
+	db->tx_start_total = db->last_total =
+	    sqlite3_total_changes64(db->db);
+	return GH_OK;
 }
 
 enum gh_err
-sq_durable(struct sqlite_store *db, uint64_t seq, enum gh_err rc)
+sq_batch_close(struct sqlite_store *db, bool commit)
 {
-	if (seq == 0 || deferred.lazy == db)
-		return rc;
-	if (deferred.db == db) {
-		if (seq > deferred.seq)
-			deferred.seq = seq;
-		return rc;
-	}
-	if (sq_sync_wait(db->sync, seq) != GH_OK) {
-		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
-		    "msg", "fdatasync of the WAL failed", NULL);
-		return rc == GH_OK ? GH_ERR_IO : rc;
-	}
-	return rc;
+	enum gh_err rc = GH_ERR_STORE;
+
+	if (commit)
+		rc = sq_exec_simple(db, S_TX_COMMIT);
+	if (rc != GH_OK && !sqlite3_get_autocommit(db->db))
+		(void)sq_exec_simple(db, S_TX_ROLLBACK);
+	db->tx_open = false;
+	sq_sync_intent(db->sync, false);
+	return commit ? rc : GH_OK;
 }
 
 /*
- * Release the store. If the operation changed anything (its transaction
- * has committed by now), it must be durable before the caller answers:
- * wait for that now, or at store_defer_end() when the thread defers.
+ * Release the store. If the operation changed anything, its changes are
+ * in the open batch, which must be durable before the caller answers:
+ * wait for that now, at store_defer_end() when the thread defers, or not
+ * at all for a lazy write (the flusher is only asked to commit it).
  */
 enum gh_err
 sq_release(struct sqlite_store *db, enum gh_err rc)
 {
-	uint64_t seq = sq_commit_seq(db);
+	struct sync_wait	 local = { 0 };
+	struct sync_wait	*w = NULL;
+	uint64_t		 batch = 0;
+	int64_t			 total;
+	enum gh_err		 wrc;
 
+	if (db->sync != NULL && db->tx_open) {
+		total = sqlite3_total_changes64(db->db);
+		if (sqlite3_get_autocommit(db->db)) {
+			/* an error made SQLite roll the whole batch back */
+			db->tx_open = false;
+			sq_sync_intent(db->sync, false);
+			sq_sync_lost(db->sync, db->tx_seq);
+			db->last_total = total;
+			if (rc == GH_OK)
+				rc = GH_ERR_STORE;
+		} else if (total == db->tx_start_total) {
+			/* nothing written in it yet: end it, free the lock */
+			(void)sq_batch_close(db, false);
+		} else if (total != db->last_total) {
+			db->last_total = total;
+			batch = db->tx_seq;
+		}
+	}
+	if (batch != 0 && deferred.lazy == db)
+		sq_sync_kick(db->sync, batch);
+	else if (batch != 0) {
+		w = deferred.db == db ? &deferred.wait : &local;
+		sq_sync_note(db->sync, w, batch);
+	}
 	pthread_mutex_unlock(&db->mu);
-	return sq_durable(db, seq, rc);
+	if (w == &local && (wrc = sq_sync_wait(db->sync, w)) != GH_OK &&
+	    rc == GH_OK)
+		rc = wrc;
+	return rc;
 }
 
 static void
 sqlite_defer_begin(struct store *s)
 {
 	deferred.db = (struct sqlite_store *)s;
-	deferred.seq = 0;
+	memset(&deferred.wait, 0, sizeof(deferred.wait));
 }
 
 static void
@@ -96,11 +131,12 @@ sqlite_lazy(struct store *s, bool on)
 static enum gh_err
 sqlite_defer_end(struct store *s)
 {
-	uint64_t seq = deferred.seq;
+	struct sqlite_store *db = (struct sqlite_store *)s;
 
 	deferred.db = NULL;
-	deferred.seq = 0;
-	return sq_durable((struct sqlite_store *)s, seq, GH_OK);
+	if (db->sync == NULL || !deferred.wait.queued)
+		return GH_OK;
+	return sq_sync_wait(db->sync, &deferred.wait);
 }
 
 enum gh_err
@@ -133,6 +169,13 @@ sq_stmt(struct sqlite_store *db, enum stmt_id id)
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	/*
+	 * Every write joins the open batch (sqlite_sync.c). Transaction
+	 * control is ours alone (SQLite counts BEGIN IMMEDIATE as a write).
+	 */
+	if (db->sync != NULL && !db->tx_open && id > S_ROLLBACK_TO &&
+	    !sqlite3_stmt_readonly(st) && sq_batch_open(db) != GH_OK)
+		return NULL;
 	return st;
 }
 
@@ -242,13 +285,28 @@ sqlite_close(struct store *s)
 	struct sqlite_store	*db = (struct sqlite_store *)s;
 	int			 i;
 
+	/* the flusher commits and syncs whatever is owed, then stops */
+	sq_sync_close(db->sync);
+	sq_ckpt_close(db->ckpt);
+	if (db->tx_open)
+		(void)sq_exec_simple(db, S_TX_COMMIT);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmts[i]);
-	sq_sync_close(db->sync);
 	sqlite3_close(db->db);
-	sq_audit_queue_free(db->audit_queue);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
+}
+
+/* After each commit: how many frames the WAL holds (store lock held). */
+static int
+wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+	struct sqlite_store *db = arg;
+
+	(void)conn;
+	(void)name;
+	db->wal_frames = frames;
+	return SQLITE_OK;
 }
 
 static struct store_ops ops;
@@ -286,11 +344,6 @@ sqlite_store_open(const char *path, struct store **out)
 		return GH_ERR_NOMEM;
 	db->base.ops = &ops;
 	pthread_mutex_init(&db->mu, NULL);
-	if ((db->audit_queue = sq_audit_queue_new()) == NULL) {
-		pthread_mutex_destroy(&db->mu);
-		free(db);
-		return GH_ERR_NOMEM;
-	}
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
@@ -302,17 +355,27 @@ sqlite_store_open(const char *path, struct store **out)
 	 * WAL lets the admin command write while the server runs;
 	 * synchronous=FULL makes every commit durable before we answer.
 	 */
+	/*
+	 * temp_store=MEMORY: an operation's savepoint inside the batch
+	 * keeps its undo log in memory, not in a temporary file created
+	 * and unlinked per operation. cache_size: 4 MiB of pages, so the
+	 * hot B-tree pages of a busy batch stay in memory.
+	 */
 	if (exec_sql(db->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") != GH_OK)
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-4096;") != GH_OK)
 		goto fail;
 	if ((rc = migrate(db->db)) != GH_OK)
 		goto fail;
 	/* group commit when we can fsync the WAL ourselves, else FULL */
-	if ((db->sync = sq_sync_open(path)) != NULL &&
+	if ((db->sync = sq_sync_open(db, path)) != NULL &&
 	    exec_sql(db->db, "PRAGMA synchronous=NORMAL;") != GH_OK) {
 		sq_sync_close(db->sync);
 		db->sync = NULL;
 	}
+	/* checkpoints in the background: a WAL hook replaces SQLite's own */
+	if (db->sync != NULL && (db->ckpt = sq_ckpt_open(path)) != NULL)
+		sqlite3_wal_hook(db->db, wal_hook, db);
 	db->last_total = sqlite3_total_changes64(db->db);
 	*out = &db->base;
 	return GH_OK;
@@ -331,11 +394,24 @@ sq_step_done(struct sqlite_store *db, sqlite3_stmt *st)
 }
 
 enum gh_err
+sq_begin(struct sqlite_store *db)
+{
+	enum gh_err rc;
+
+	if (db->sync != NULL && (rc = sq_batch_open(db)) != GH_OK)
+		return rc;
+	return sq_exec_simple(db, S_SAVEPOINT);
+}
+
+enum gh_err
 sq_finish_tx(struct sqlite_store *db, enum gh_err rc)
 {
-	if (rc == GH_OK && (rc = sq_exec_simple(db, S_COMMIT)) == GH_OK)
+	if (rc == GH_OK && (rc = sq_exec_simple(db, S_RELEASE)) == GH_OK)
 		return GH_OK;
-	(void)sq_exec_simple(db, S_ROLLBACK);
+	/* undo this operation only; the batch keeps the others' writes */
+	if (!sqlite3_get_autocommit(db->db) &&
+	    sq_exec_simple(db, S_ROLLBACK_TO) == GH_OK)
+		(void)sq_exec_simple(db, S_RELEASE);
 	return rc;
 }
 

@@ -1,63 +1,18 @@
 /*
  * sqlite_audit.c - the audit log of the SQLite backend: a hash chain
- * (store.h) appended by a batching writer.
- *
- * Every request writes one to three audit events, and a transaction of its
- * own for each would cost a commit (WAL frames for the table and its
- * index) per event. Instead appenders queue their event and wait; one of
- * them becomes the writer, takes every event queued so far, and extends
- * the chain with all of them in one IMMEDIATE transaction. Each appender
- * returns only when the transaction holding its event is durable (group
- * commit, sqlite_sync.c), or, when its thread defers, makes that wait part
- * of the request's one wait before the answer (store_defer_end); so an
- * acknowledged event is never lost, and the chain order is the order the
- * writer took the events in.
+ * (store.h). An append reads the chain's head and inserts the next event
+ * under the store lock, in the open batch (sqlite_sync.c), so the events
+ * of concurrent requests share their commit and sync with the writes they
+ * record, and the chain order is the order the appends took the lock in.
+ * The append returns only when the event is durable, or, when its thread
+ * defers, makes that part of the request's one wait before the answer
+ * (store_defer_end): an acknowledged event is never lost.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_int.h"
 
 #define DB(s) ((struct sqlite_store *)(s))
-#define BATCH_MAX 256		/* events in one transaction */
-
-struct audit_wait {
-	const struct audit_row	*row;
-	enum gh_err		 rc;
-	uint64_t		 seq;	/* the commit holding it */
-	bool			 done;
-	struct audit_wait	*next;
-};
-
-struct audit_queue {
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	struct audit_wait	*head, **tail;
-	bool			 writing;
-};
-
-struct audit_queue *
-sq_audit_queue_new(void)
-{
-	struct audit_queue *q = calloc(1, sizeof(*q));
-
-	if (q == NULL)
-		return NULL;
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
-	q->tail = &q->head;
-	return q;
-}
-
-void
-sq_audit_queue_free(struct audit_queue *q)
-{
-	if (q == NULL)
-		return;
-	pthread_cond_destroy(&q->cv);
-	pthread_mutex_destroy(&q->mu);
-	free(q);
-}
 
 static enum gh_err
 audit_last(struct sqlite_store *db, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
@@ -102,83 +57,25 @@ insert(struct sqlite_store *db, struct audit_row *r)
 	return sq_step_done(db, st);
 }
 
-/*
- * One transaction for the events of `batch`, in order. Each appender waits
- * for its durability in its own thread (sq_durable), so a thread deferring
- * its waits defers this one as well, and the next batch is written while
- * this one is being synced.
- */
-static enum gh_err
-write_batch(struct sqlite_store *db, struct audit_wait *batch, uint64_t *seqp)
-{
-	struct audit_row	 r;
-	struct audit_wait	*w;
-	int64_t			 seq;
-	uint8_t			 prev[GH_HASH_BYTES];
-	enum gh_err		 rc;
-
-	sq_lock(db);
-	if ((rc = sq_exec_simple(db, S_BEGIN)) != GH_OK)
-		goto out;
-	rc = audit_last(db, &seq, prev);
-	for (w = batch; w && rc == GH_OK; w = w->next) {
-		r = *w->row;
-		r.seq = ++seq;
-		memcpy(r.prev_hash, prev, GH_HASH_BYTES);
-		audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
-		if ((rc = insert(db, &r)) == GH_OK)
-			memcpy(prev, r.hash, GH_HASH_BYTES);
-	}
-	rc = sq_finish_tx(db, rc);
-out:
-	*seqp = sq_commit_seq(db);
-	pthread_mutex_unlock(&db->mu);
-	return rc;
-}
-
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
 {
-	struct audit_queue	*q = DB(s)->audit_queue;
-	struct audit_wait	 me = { a, GH_OK, 0, false, NULL };
-	struct audit_wait	*batch, *w, *next;
-	uint64_t		 seq = 0;
-	unsigned		 n;
+	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r = *a;
+	int64_t			 seq;
 	enum gh_err		 rc;
 
-	pthread_mutex_lock(&q->mu);
-	*q->tail = &me;
-	q->tail = &me.next;
-	while (!me.done) {
-		if (q->writing) {
-			pthread_cond_wait(&q->cv, &q->mu);
-			continue;
-		}
-		/* our turn to write: take up to BATCH_MAX queued events */
-		q->writing = true;
-		batch = q->head;
-		for (w = batch, n = 1; w->next && n < BATCH_MAX; n++)
-			w = w->next;
-		q->head = w->next;
-		if (q->head == NULL)
-			q->tail = &q->head;
-		w->next = NULL;
-		pthread_mutex_unlock(&q->mu);
-
-		rc = write_batch(DB(s), batch, &seq);
-
-		pthread_mutex_lock(&q->mu);
-		for (w = batch; w; w = next) {
-			next = w->next;
-			w->rc = rc;
-			w->seq = seq;
-			w->done = true;		/* w may be gone after this */
-		}
-		q->writing = false;
-		pthread_cond_broadcast(&q->cv);
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((rc = audit_last(db, &seq, r.prev_hash)) == GH_OK) {
+		r.seq = seq + 1;
+		audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
+		rc = insert(db, &r);
 	}
-	pthread_mutex_unlock(&q->mu);
-	return sq_durable(DB(s), me.seq, me.rc);	/* ours, or deferred */
+	rc = sq_finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
 }
 
 static enum gh_err

@@ -192,7 +192,7 @@ grant_sighting(struct store *s, const char *grant_id, const char *kind,
 
 	*out = SIGHTING_KNOWN;
 	sq_lock(db);
-	if ((rc = sq_exec_simple(db, S_BEGIN)) != GH_OK)
+	if ((rc = sq_begin(db)) != GH_OK)
 		goto out;
 	if ((st = sq_stmt(db, S_SIGHT_GET)) == NULL) {
 		rc = GH_ERR_STORE;

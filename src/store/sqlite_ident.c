@@ -24,11 +24,11 @@ step_one_change(struct sqlite_store *db, sqlite3_stmt *st)
 static void
 client_from_row(sqlite3_stmt *st, struct client_row *c)
 {
-	char	redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
-	char	tmp[32];
-	int	n;
+	const unsigned char	*redirects;
+	char			 tmp[32];
+	int			 n;
 
-	memset(c, 0, sizeof(*c));
+	client_row_clear(c);
 	sq_col_text(st, 0, c->id, sizeof(c->id));
 	sq_col_text(st, 1, c->name, sizeof(c->name));
 	sq_col_text(st, 2, c->owner, sizeof(c->owner));
@@ -41,8 +41,8 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 		memcpy(c->secret_hash, sqlite3_column_blob(st, 5), n);
 		c->has_secret = true;
 	}
-	sq_col_text(st, 6, redirects, sizeof(redirects));
-	store_split_redirects(redirects, c);
+	redirects = sqlite3_column_text(st, 6);
+	store_split_redirects(redirects ? (const char *)redirects : "", c);
 	sq_col_text(st, 7, c->scopes, sizeof(c->scopes));
 	sq_col_text(st, 8, tmp, sizeof(tmp));
 	c->status = store_client_status_parse(tmp);

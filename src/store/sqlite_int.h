@@ -16,7 +16,8 @@
 #include "store_impl.h"
 
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_TX_BEGIN, S_TX_COMMIT, S_TX_ROLLBACK,
+	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_CLIENT_INSERT, S_CLIENT_GET, S_CLIENT_ALL, S_CLIENT_STATUS,
 	S_CLIENT_SECRET,
 	S_USER_INSERT, S_USER_BY_NAME, S_USER_GET, S_USER_ALL, S_USER_STATUS,
@@ -51,27 +52,63 @@ struct sqlite_store {
 	sqlite3		*db;
 	pthread_mutex_t	 mu;
 	sqlite3_stmt	*stmts[S_COUNT];
-	/* group commit (sqlite_sync.c) */
+	/* group commit (sqlite_sync.c); all under mu */
 	struct group_sync *sync;	/* NULL: every commit fsyncs */
-	int64_t		 last_total;	/* sqlite3_total_changes seen */
+	bool		 tx_open;	/* a batch is open */
+	uint64_t	 tx_seq;	/* number of the newest batch */
+	int64_t		 tx_start_total;	/* total changes when it opened */
+	int64_t		 last_total;	/* total changes already noted */
+	/* background checkpoints (sqlite_ckpt.c); under mu */
+	struct wal_ckpt	*ckpt;		/* NULL: SQLite's own, in COMMIT */
+	int		 wal_frames;	/* in the WAL after the last commit */
+	int		 wal_kicked;	/* wal_frames at the last kick */
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
-	struct audit_queue *audit_queue;	/* sqlite_audit.c */
 };
 
 /*
- * Group commit. Commits are written to the WAL without an fsync
- * (synchronous=NORMAL); before a writing operation returns, sq_release()
- * waits until an fsync of the WAL covers its commit (or the thread's
- * store_defer_end() does). One fsync covers every
- * commit made before it started, so concurrent requests share it.
+ * Group commit (sqlite_sync.c). A write opens the batch if none is open
+ * (sq_stmt() does it for any statement that writes, sq_begin() for a
+ * multi-statement operation, which then runs in a savepoint); the
+ * flusher thread commits it and fdatasyncs the WAL. sq_release() notes
+ * the batch an operation wrote in and waits until it is durable.
  */
 struct group_sync;
-struct group_sync *sq_sync_open(const char *db_path);
+struct sync_wait {
+	uint64_t		 first, last;	/* batches written in */
+	enum gh_err		 rc;		/* GH_OK unless one failed */
+	bool			 queued, done;
+	struct sync_wait	*next;
+};
+struct group_sync *sq_sync_open(struct sqlite_store *db, const char *path);
+/* Waits until every requested batch is resolved, then stops. */
 void		 sq_sync_close(struct group_sync *g);
-/* Note a commit (store lock held); returns its sequence number. */
-uint64_t	 sq_sync_note(struct group_sync *g);
-/* Wait until commit `seq` is durable (store lock NOT held). */
-enum gh_err	 sq_sync_wait(struct group_sync *g, uint64_t seq);
+/* Take (on) or drop the cross-process write intent lock. */
+void		 sq_sync_intent(struct group_sync *g, bool on);
+/* `w` wrote in `batch` (store lock held). */
+void		 sq_sync_note(struct group_sync *g, struct sync_wait *w,
+		    uint64_t batch);
+/* Ask for `batch` to be committed and synced, without waiting. */
+void		 sq_sync_kick(struct group_sync *g, uint64_t batch);
+/* Wait until w's batches are durable (store lock NOT held). */
+enum gh_err	 sq_sync_wait(struct group_sync *g, struct sync_wait *w);
+/* SQLite rolled `batch` back: its waiters fail (store lock held). */
+void		 sq_sync_lost(struct group_sync *g, uint64_t batch);
+
+/*
+ * Checkpoints in a thread of their own (sqlite_ckpt.c): kick asks for a
+ * passive one soon and never waits; now runs one in the caller's thread.
+ */
+struct wal_ckpt;
+struct wal_ckpt	*sq_ckpt_open(const char *path);
+void		 sq_ckpt_close(struct wal_ckpt *c);
+void		 sq_ckpt_kick(struct wal_ckpt *c);
+void		 sq_ckpt_now(struct wal_ckpt *c);
+/* After a commit (store lock held): kick, or catch up for a restart. */
+void		 sq_ckpt_after_commit(struct sqlite_store *db);
+
+/* Open a batch if none is open / end it (store lock held). */
+enum gh_err	 sq_batch_open(struct sqlite_store *db);
+enum gh_err	 sq_batch_close(struct sqlite_store *db, bool commit);
 
 extern const char *const sqlite_sql[S_COUNT];
 
@@ -82,20 +119,12 @@ enum gh_err	 sq_exec_simple(struct sqlite_store *db, enum stmt_id id);
 void		 sq_lock(struct sqlite_store *db);
 void		 sq_unlock(struct sqlite_store *db);
 /*
- * Unlock at the end of an operation: if it committed a change, wait until
- * that change is durable. Returns rc, or GH_ERR_IO if it could not be made
- * durable (the caller must not acknowledge it).
+ * Unlock at the end of an operation: if it changed anything, wait until
+ * that change is durable (or leave the wait to store_defer_end()).
+ * Returns rc, or an error if it could not be made durable (the caller
+ * must not acknowledge it then).
  */
 enum gh_err	 sq_release(struct sqlite_store *db, enum gh_err rc);
-/*
- * The two halves of sq_release(): note the commit the operation made, if
- * any (lock held; 0 when nothing changed), and, lock released, make the
- * commit `seq` durable before returning or, when the thread defers
- * (store_defer_begin), at its store_defer_end().
- */
-uint64_t	 sq_commit_seq(struct sqlite_store *db);
-enum gh_err	 sq_durable(struct sqlite_store *db, uint64_t seq,
-		    enum gh_err rc);
 
 /* bind helpers: NULL strings bind SQL NULL */
 int	sq_bind_text(sqlite3_stmt *st, int i, const char *s);
@@ -112,13 +141,14 @@ void		 sqlite_gov_ops(struct store_ops *ops);
 void		 sqlite_admin_ops(struct store_ops *ops);
 void		 sqlite_audit_ops(struct store_ops *ops);
 
-/* the batching audit writer's queue (sqlite_audit.c) */
-struct audit_queue;
-struct audit_queue *sq_audit_queue_new(void);
-void		 sq_audit_queue_free(struct audit_queue *q);
-
 /* shared by the operation files */
 enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);
+/*
+ * A multi-statement operation: sq_begin() opens a savepoint (in the
+ * batch), sq_finish_tx() releases it when rc is GH_OK and otherwise rolls
+ * back this operation's statements only; it returns rc.
+ */
+enum gh_err	 sq_begin(struct sqlite_store *db);
 enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);

@@ -175,6 +175,71 @@ const char *const sqlite_migrations[] = {
 	"  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_at);"
 	"CREATE INDEX audit_client_time ON audit_events(client_id, time);",
+	/*
+	 * 9: a redeemed code names the family it minted, so a replay finds
+	 * the family through the code row it already reads, and families
+	 * need no index on code_hash (one random B-tree page less to write
+	 * per redemption).
+	 */
+	"ALTER TABLE codes ADD COLUMN family_id TEXT;"
+	"UPDATE codes SET family_id = (SELECT f.id FROM families f "
+	"  WHERE f.code_hash = codes.hash) WHERE consumed_at IS NOT NULL;"
+	"DROP INDEX families_code;",
+	/*
+	 * 10: tokens and codes kept in insertion order (an integer rowid)
+	 * with a unique index on the hash. Keyed by the random hash, each
+	 * insert landed on a random leaf of the table and, among equal
+	 * expiry seconds, of the expiry index: the two largest parts of a
+	 * commit. Now the rows and their expiry entries go to the right
+	 * edge, a page concurrent requests share; only the hash index takes
+	 * one random leaf per row.
+	 */
+	"CREATE TABLE tokens_v10 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  family_id TEXT NOT NULL REFERENCES families(id),"
+	"  grant_id TEXT NOT NULL,"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  issued_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  rotated_at INTEGER,"
+	"  revoked_at INTEGER);"
+	"INSERT INTO tokens_v10 (hash, kind, family_id, grant_id, client_id,"
+	"  user_id, scope, issued_at, expires_at, rotated_at, revoked_at)"
+	"  SELECT hash, kind, family_id, grant_id, client_id, user_id, scope,"
+	"  issued_at, expires_at, rotated_at, revoked_at FROM tokens"
+	"  ORDER BY issued_at;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_v10 RENAME TO tokens;"
+	"CREATE INDEX tokens_family ON tokens(family_id);"
+	"CREATE INDEX tokens_expiry ON tokens(expires_at);"
+	"CREATE TABLE codes_v10 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id),"
+	"  client_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  redirect_uri TEXT NOT NULL,"
+	"  challenge TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  nonce TEXT,"
+	"  auth_time INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  consumed_at INTEGER,"
+	"  family_id TEXT);"
+	"INSERT INTO codes_v10 (hash, grant_id, client_id, user_id,"
+	"  redirect_uri, challenge, scope, nonce, auth_time, created_at,"
+	"  expires_at, consumed_at, family_id)"
+	"  SELECT hash, grant_id, client_id, user_id, redirect_uri, challenge,"
+	"  scope, nonce, auth_time, created_at, expires_at, consumed_at,"
+	"  family_id FROM codes ORDER BY created_at;"
+	"DROP TABLE codes;"
+	"ALTER TABLE codes_v10 RENAME TO codes;"
+	"CREATE INDEX codes_expiry ON codes(expires_at);",
 };
 
 const int sqlite_migration_count =
@@ -200,9 +265,12 @@ const int sqlite_migration_count =
 	"activate_at, coalesce(retire_at, 0)"
 
 const char *const sqlite_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
+	[S_TX_BEGIN] = "BEGIN IMMEDIATE",
+	[S_TX_COMMIT] = "COMMIT",
+	[S_TX_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 
 	[S_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -242,9 +310,9 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "expires_at) VALUES (?1, ?2, ?3)",
 	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1",
 	/* purge: bounded batches of rows past any use (see store_purge) */
-	[S_PURGE_TOKENS] = "DELETE FROM tokens WHERE hash IN (SELECT hash "
+	[S_PURGE_TOKENS] = "DELETE FROM tokens WHERE id IN (SELECT id "
 	    "FROM tokens WHERE expires_at < ?1 LIMIT ?2)",
-	[S_PURGE_CODES] = "DELETE FROM codes WHERE hash IN (SELECT hash "
+	[S_PURGE_CODES] = "DELETE FROM codes WHERE id IN (SELECT id "
 	    "FROM codes WHERE expires_at < ?1 LIMIT ?2)",
 	[S_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
 	    "FROM sessions WHERE expires_at < ?1 LIMIT ?2)",
@@ -292,12 +360,13 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
 	    "consumed_at IS NOT NULL FROM codes WHERE hash = ?1",
 	/* single use: this one conditional update decides every race */
-	[S_CODE_CONSUME] = "UPDATE codes SET consumed_at = ?2 "
+	[S_CODE_CONSUME] = "UPDATE codes SET consumed_at = ?2, family_id = ?3 "
 	    "WHERE hash = ?1 AND consumed_at IS NULL AND expires_at > ?2",
 	[S_FAMILY_INSERT] = "INSERT INTO families (id, grant_id, client_id, "
 	    "user_id, code_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_FAMILY_REVOKE_CODE] = "UPDATE families SET revoked_at = ?2, "
-	    "revoked_reason = ?3 WHERE code_hash = ?1 AND revoked_at IS NULL",
+	    "revoked_reason = ?3 WHERE id = (SELECT family_id FROM codes "
+	    "WHERE hash = ?1) AND revoked_at IS NULL",
 	[S_FAMILY_REVOKE] = "UPDATE families SET revoked_at = ?2, "
 	    "revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
 

@@ -1,43 +1,71 @@
 /*
  * sqlite_sync.c - group commit for the SQLite backend (sqlite_int.h).
  *
- * With journal_mode=WAL and synchronous=NORMAL, SQLite appends each commit
- * to the -wal file without fsync. A commit is durable once the WAL bytes
- * holding it are on disk, and WAL appends are sequential, so one
- * fdatasync of the WAL makes every commit written before it durable.
- * Waiters take turns: one becomes the syncer, the others sleep until a
- * sync that started after their commit has finished.
+ * Writes of concurrent requests share one transaction, the batch, and one
+ * fdatasync. The first write after a commit opens the batch (BEGIN
+ * IMMEDIATE, sq_batch_open()); every operation runs inside it, a
+ * multi-statement one within a savepoint, and notes the batch number it
+ * wrote in. One flusher thread per store commits the open batch when
+ * somebody needs it, fdatasyncs the WAL (journal_mode=WAL with
+ * synchronous=NORMAL appends each commit to the -wal file without a sync,
+ * and the appends are sequential, so one sync makes the whole commit
+ * durable), and then wakes every waiter of that batch. While the disk
+ * syncs one batch, the next one fills: the busier the server, the more
+ * requests share a commit, a write of the WAL's hot pages (the audit
+ * table's last leaf, an index's right edge) and a sync.
  *
- * fsync(2) flushes the file's data whatever descriptor it is called on,
- * so our own read-only descriptor of the -wal file serves; it is reopened
- * if SQLite ever replaces the file.
+ * A waiter is a struct sync_wait, on the caller's stack or the thread's
+ * deferred wait (store_defer_begin): the batches it wrote in, first to
+ * last, and the outcome. It is queued under the store lock, before the
+ * batch can be committed, so no outcome is ever missed; the flusher
+ * resolves batches strictly in order and dequeues a waiter once its last
+ * batch is resolved.
+ *
+ * Other processes (the admin command) must still get the write lock while
+ * the server is busy, and SQLite's busy handler only polls: a batch is
+ * almost always open under load, so a poller could lose every time. Every
+ * process therefore takes an exclusive flock(2) on the -wal file before it
+ * opens a write transaction and drops it when the transaction ends. The
+ * kernel queues the waiter in flock and wakes it when the lock is dropped,
+ * so the admin command gets the next turn. (SQLite's own locks are POSIX
+ * record locks on other files; flock is independent of them.)
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sqlite_int.h"
 #include "../util/limits.h"
+#include "../util/log.h"
 
 struct group_sync {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	char		 path[GH_MAX_PATH + 8];
-	int		 fd;
-	uint64_t	 committed;	/* last commit noted */
-	uint64_t	 durable;	/* last commit covered by an fsync */
-	bool		 syncing;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 work;		/* the flusher sleeps here */
+	pthread_cond_t		 done;		/* waiters sleep here */
+	struct sqlite_store	*db;
+	pthread_t		 thread;
+	bool			 started;
+	bool			 stop;
+	uint64_t		 wanted;	/* newest batch somebody needs */
+	uint64_t		 resolved;	/* every batch <= this is done */
+	struct sync_wait	*waiters;
+	char			 path[GH_MAX_PATH + 8];
+	int			 fd;		/* the -wal file */
 };
 
+static void *flusher(void *arg);
+
 struct group_sync *
-sq_sync_open(const char *db_path)
+sq_sync_open(struct sqlite_store *db, const char *db_path)
 {
 	struct group_sync *g;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
+	g->db = db;
 	if (snprintf(g->path, sizeof(g->path), "%s-wal", db_path) >=
 	    (int)sizeof(g->path) ||
 	    (g->fd = open(g->path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -45,30 +73,105 @@ sq_sync_open(const char *db_path)
 		return NULL;
 	}
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_cond_init(&g->cv, NULL);
+	pthread_cond_init(&g->work, NULL);
+	pthread_cond_init(&g->done, NULL);
+	if (pthread_create(&g->thread, NULL, flusher, g) != 0) {
+		sq_sync_close(g);
+		return NULL;
+	}
+	g->started = true;
 	return g;
 }
 
+/* Stop the flusher once every requested batch is resolved. */
 void
 sq_sync_close(struct group_sync *g)
 {
 	if (g == NULL)
 		return;
+	if (g->started) {
+		pthread_mutex_lock(&g->mu);
+		g->stop = true;
+		pthread_cond_signal(&g->work);
+		pthread_mutex_unlock(&g->mu);
+		pthread_join(g->thread, NULL);
+	}
 	close(g->fd);
-	pthread_cond_destroy(&g->cv);
+	pthread_cond_destroy(&g->done);
+	pthread_cond_destroy(&g->work);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
 }
 
-uint64_t
-sq_sync_note(struct group_sync *g)
+void
+sq_sync_intent(struct group_sync *g, bool on)
 {
-	uint64_t seq;
+	while (flock(g->fd, on ? LOCK_EX : LOCK_UN) != 0 && on)
+		;	/* only EINTR can make a blocking flock fail here */
+}
+
+void
+sq_sync_note(struct group_sync *g, struct sync_wait *w, uint64_t batch)
+{
+	pthread_mutex_lock(&g->mu);
+	if (!w->queued) {
+		w->first = batch;
+		w->done = false;
+		w->queued = true;
+		w->next = g->waiters;
+		g->waiters = w;
+	}
+	w->last = batch;
+	pthread_mutex_unlock(&g->mu);
+}
+
+void
+sq_sync_kick(struct group_sync *g, uint64_t batch)
+{
+	pthread_mutex_lock(&g->mu);
+	if (batch > g->wanted) {
+		g->wanted = batch;
+		pthread_cond_signal(&g->work);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+enum gh_err
+sq_sync_wait(struct group_sync *g, struct sync_wait *w)
+{
+	enum gh_err rc;
 
 	pthread_mutex_lock(&g->mu);
-	seq = ++g->committed;
+	if (w->queued && w->last > g->wanted) {
+		g->wanted = w->last;
+		pthread_cond_signal(&g->work);
+	}
+	while (w->queued && !w->done)
+		pthread_cond_wait(&g->done, &g->mu);
+	rc = w->rc;
+	w->queued = false;
 	pthread_mutex_unlock(&g->mu);
-	return seq;
+	return rc;
+}
+
+/* Batch `batch` failed: every waiter that wrote in it fails (g->mu held). */
+static void
+fail_batch(struct group_sync *g, uint64_t batch, enum gh_err rc)
+{
+	struct sync_wait *w;
+
+	for (w = g->waiters; w != NULL; w = w->next)
+		if (w->first <= batch && batch <= w->last)
+			w->rc = rc;
+}
+
+void
+sq_sync_lost(struct group_sync *g, uint64_t batch)
+{
+	pthread_mutex_lock(&g->mu);
+	fail_batch(g, batch, GH_ERR_STORE);
+	pthread_mutex_unlock(&g->mu);
+	sq_sync_kick(g, batch);
 }
 
 /* fdatasync the WAL, reopening it first if SQLite replaced the file. */
@@ -87,29 +190,67 @@ sync_wal(struct group_sync *g)
 	return fdatasync(g->fd);
 }
 
-enum gh_err
-sq_sync_wait(struct group_sync *g, uint64_t seq)
+/*
+ * Commit the open batch, if any, and make it durable. Returns the newest
+ * batch number now resolved and its outcome.
+ */
+static uint64_t
+flush_once(struct group_sync *g, enum gh_err *rc)
 {
-	uint64_t	target;
-	int		rc = 0;
+	struct sqlite_store	*db = g->db;
+	uint64_t		 batch;
+	bool			 committed = false;
+
+	*rc = GH_OK;
+	pthread_mutex_lock(&db->mu);
+	if (db->tx_open) {
+		*rc = sq_batch_close(db, true);
+		if ((committed = *rc == GH_OK))
+			sq_ckpt_after_commit(db);
+	}
+	batch = db->tx_seq;
+	pthread_mutex_unlock(&db->mu);
+	if (committed && sync_wal(g) != 0) {
+		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
+		    "msg", "fdatasync of the WAL failed", NULL);
+		*rc = GH_ERR_IO;
+	}
+	return batch;
+}
+
+static void *
+flusher(void *arg)
+{
+	struct group_sync	*g = arg;
+	struct sync_wait	*w, **pp;
+	enum gh_err		 rc;
+	uint64_t		 batch;
 
 	pthread_mutex_lock(&g->mu);
-	while (g->durable < seq && rc == 0) {
-		if (g->syncing) {
-			pthread_cond_wait(&g->cv, &g->mu);
-			continue;
-		}
-		/* our turn: one fsync for every commit noted so far */
-		g->syncing = true;
-		target = g->committed;
+	for (;;) {
+		while (!g->stop && g->wanted <= g->resolved)
+			pthread_cond_wait(&g->work, &g->mu);
+		if (g->wanted <= g->resolved)
+			break;		/* stopping, and nothing is owed */
 		pthread_mutex_unlock(&g->mu);
-		rc = sync_wal(g);
+		batch = flush_once(g, &rc);
 		pthread_mutex_lock(&g->mu);
-		g->syncing = false;
-		if (rc == 0 && target > g->durable)
-			g->durable = target;
-		pthread_cond_broadcast(&g->cv);
+		if (rc != GH_OK)
+			fail_batch(g, batch, rc);
+		if (batch > g->resolved)
+			g->resolved = batch;
+		if (g->wanted < g->resolved)
+			g->wanted = g->resolved;
+		for (pp = &g->waiters; (w = *pp) != NULL;) {
+			if (w->last <= g->resolved) {
+				*pp = w->next;
+				w->done = true;	/* w may be gone after this */
+			} else {
+				pp = &w->next;
+			}
+		}
+		pthread_cond_broadcast(&g->done);
 	}
 	pthread_mutex_unlock(&g->mu);
-	return rc == 0 ? GH_OK : GH_ERR_IO;
+	return NULL;
 }

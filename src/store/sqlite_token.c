@@ -21,7 +21,7 @@
 static enum gh_err
 begin(struct sqlite_store *db)
 {
-	return sq_exec_simple(db, S_BEGIN);
+	return sq_begin(db);
 }
 
 static enum gh_err
@@ -243,6 +243,7 @@ code_redeem(struct store *s, const uint8_t *hash, int64_t now,
 	}
 	sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
 	sqlite3_bind_int64(st, 2, now);
+	sq_bind_text(st, 3, fam->id);
 	if ((rc = step_done(db, st)) == GH_OK &&
 	    sqlite3_changes(db->db) != 1) {
 		/* lost: already consumed (replay) or unknown/expired */

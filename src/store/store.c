@@ -2,12 +2,12 @@
  * store.c - picks a backend from the database URL and forwards the calls
  * of store.h to it. Nothing here knows SQL.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "store_impl.h"
 #include "../util/buf.h"
 #include "../util/crypto.h"
-#include "../util/str.h"
 #include "../util/str.h"
 
 static bool
@@ -293,6 +293,15 @@ store_join_redirects(const struct client_row *c, char *out, size_t outsz)
 		memcpy(out + n, c->redirect_uris[i], l + 1);
 		n += l;
 	}
+}
+
+void
+client_row_clear(struct client_row *c)
+{
+	memset(c, 0, offsetof(struct client_row, networks));
+	c->networks[0] = '\0';
+	c->jwks[0] = '\0';
+	c->redirect_uris[0][0] = '\0';
 }
 
 void

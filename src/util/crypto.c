@@ -1,11 +1,11 @@
 /*
  * crypto.c - thin, checked wrappers over OpenSSL libcrypto (see crypto.h).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -19,24 +19,87 @@ crypto_random(void *out, size_t n)
 	return GH_OK;
 }
 
+/*
+ * SHA-256 fetched once. In OpenSSL 3 the legacy EVP_sha256() and the
+ * one-shot SHA256()/HMAC() look the algorithm up in the provider store on
+ * every call, which cost more than hashing a token; a fetched EVP_MD
+ * skips that. It lives as long as the process.
+ */
+static EVP_MD		*sha256_md;
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();
+}
+
+/* SHA-256 of a || b into out, with ctx. */
+static enum gh_err
+digest2(EVP_MD_CTX *ctx, const void *a, size_t an, const void *b, size_t bn,
+    uint8_t out[GH_HASH_BYTES])
+{
+	unsigned int len = 0;
+
+	if (EVP_DigestInit_ex(ctx, sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, a, an) != 1 ||
+	    (bn > 0 && EVP_DigestUpdate(ctx, b, bn) != 1) ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != GH_HASH_BYTES)
+		return GH_ERR_CRYPTO;
+	return GH_OK;
+}
+
 void
 crypto_sha256(const void *in, size_t n, uint8_t out[GH_HASH_BYTES])
 {
-	SHA256(in, n, out);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || digest2(ctx, in, n, NULL, 0, out) != GH_OK)
+		SHA256(in, n, out);	/* allocation failed: the slow path */
+	EVP_MD_CTX_free(ctx);
 }
+
+/* HMAC (RFC 2104) over SHA-256, block size 64 bytes. */
+#define HMAC_BLOCK 64
 
 enum gh_err
 crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *in,
     size_t n, uint8_t out[GH_HASH_BYTES])
 {
-	unsigned int olen = 0;
+	EVP_MD_CTX	*ctx;
+	uint8_t		 k[HMAC_BLOCK], pad[HMAC_BLOCK], inner[GH_HASH_BYTES];
+	enum gh_err	 rc = GH_ERR_CRYPTO;
+	size_t		 i;
 
-	if (keylen > 0x7fffffff)
-		return GH_ERR_CRYPTO;
-	if (HMAC(EVP_sha256(), key, (int)keylen, in, n, out, &olen) == NULL ||
-	    olen != GH_HASH_BYTES)
-		return GH_ERR_CRYPTO;
-	return GH_OK;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return GH_ERR_NOMEM;
+	memset(k, 0, sizeof(k));
+	if (keylen > HMAC_BLOCK) {
+		if (digest2(ctx, key, keylen, NULL, 0, k) != GH_OK)
+			goto out;
+	} else if (keylen > 0) {
+		memcpy(k, key, keylen);
+	}
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	if (digest2(ctx, pad, sizeof(pad), in, n, inner) != GH_OK)
+		goto out;
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	rc = digest2(ctx, pad, sizeof(pad), inner, sizeof(inner), out);
+out:
+	crypto_wipe(k, sizeof(k));
+	crypto_wipe(pad, sizeof(pad));
+	crypto_wipe(inner, sizeof(inner));
+	EVP_MD_CTX_free(ctx);
+	return rc;
 }
 
 bool

@@ -73,5 +73,7 @@
 
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
+#define GH_WAL_CKPT_FRAMES	256	/* new WAL pages before a checkpoint */
+#define GH_WAL_RESTART_FRAMES	8192	/* WAL pages (32 MiB) before a restart */
 
 #endif

@@ -1,18 +1,24 @@
 /*
- * log.c - JSON-lines logger (see log.h). jansson does the escaping, so a
- * hostile user agent cannot forge log lines.
+ * log.c - JSON-lines logger (see log.h). Lines are written by hand into a
+ * bounded buffer with full JSON string escaping (quotes, backslashes,
+ * control characters; bytes that are not UTF-8 become U+FFFD), so a
+ * hostile user agent cannot forge log lines, and a request does not pay
+ * for building and freeing a JSON tree per line.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "log.h"
+
+/* one line; a longer one is cut at a field boundary and marked */
+#define LOG_LINE_MAX 4096
 
 static enum log_level min_level = LOG_INFO;
 
@@ -35,21 +41,16 @@ level_name(enum log_level lvl)
 }
 
 /*
- * One line, newline included, in one write(2): stderr is unbuffered, so
- * fputs() and fputc() would cost two system calls, and a line written in
- * one piece is not interleaved with another process's.
+ * One line, newline included, in one write(2): a line written in one piece
+ * is not interleaved with another thread's or process's. stderr's stdio
+ * buffer is flushed first so nothing written through it is reordered.
  */
 static void
-write_line(const char *line)
+write_line(const char *p, size_t n)
 {
-	char	 small[1024], *p = small;
-	size_t	 n = strlen(line), off = 0;
-	ssize_t	 w;
+	size_t	off = 0;
+	ssize_t	w;
 
-	if (n + 1 > sizeof(small) && (p = malloc(n + 1)) == NULL)
-		return;
-	memcpy(p, line, n);
-	p[n++] = '\n';
 	flockfile(stderr);
 	fflush(stderr);
 	while (off < n) {
@@ -59,38 +60,162 @@ write_line(const char *line)
 			break;		/* a log that cannot be written is dropped */
 	}
 	funlockfile(stderr);
-	if (p != small)
-		free(p);
+}
+
+/* room kept at the end of a line for the truncation mark and "}\n" */
+#define LOG_TAIL 32
+
+struct line {
+	char	b[LOG_LINE_MAX];
+	size_t	n;
+	bool	full;		/* a field did not fit: it and the rest dropped */
+};
+
+static void
+put(struct line *l, const char *s, size_t n)
+{
+	if (l->full || n > sizeof(l->b) - LOG_TAIL - l->n) {
+		l->full = true;
+		return;
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	size_t	 len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* A JSON string (RFC 8259 7) of s, escaped, into a scratch line. */
+static void
+put_string(struct line *l, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	char	 esc[8];
+	size_t	 run, k;
+
+	put(l, "\"", 1);
+	while (*s) {
+		/* the longest run that needs no escaping */
+		for (run = 0; s[run] >= 0x20 && s[run] < 0x80 &&
+		    s[run] != '"' && s[run] != '\\'; run++)
+			;
+		put(l, (const char *)s, run);
+		s += run;
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*s++;
+			put(l, esc, 2);
+		} else if (*s < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[*s >> 4];
+			esc[5] = hex[*s & 15];
+			put(l, esc, 6);
+			s++;
+		} else if ((k = utf8_seq(s)) > 0) {
+			put(l, (const char *)s, k);
+			s += k;
+		} else {
+			put(l, "\\ufffd", 6);
+			s++;
+		}
+	}
+	put(l, "\"", 1);
+}
+
+/* ,"key":"value" (or null), whole or not at all */
+static void
+put_field(struct line *l, const char *k, const char *v)
+{
+	size_t at = l->n;
+
+	put(l, ",", 1);
+	put_string(l, k);
+	put(l, ":", 1);
+	if (v != NULL)
+		put_string(l, v);
+	else
+		put(l, "null", 4);
+	if (l->full)
+		l->n = at;	/* no half field */
+}
+
+/* seconds since the epoch with microseconds, as a JSON number */
+static void
+put_time(struct line *l)
+{
+	struct timespec	ts;
+	char		num[40];
+	int		n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = snprintf(num, sizeof(num), "%lld.%06ld", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000);
+	if (n > 0 && (size_t)n < sizeof(num))
+		put(l, num, (size_t)n);
 }
 
 void
 log_kv(enum log_level lvl, const char *event, ...)
 {
+	struct line	 l;
 	va_list		 ap;
-	json_t		*o;
-	char		*line;
-	struct timespec	 ts;
 	const char	*k, *v;
 
 	if (lvl < min_level)
 		return;
-	if ((o = json_object()) == NULL)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	json_object_set_new(o, "ts", json_real((double)ts.tv_sec +
-	    (double)ts.tv_nsec / 1e9));
-	json_object_set_new(o, "level", json_string(level_name(lvl)));
-	json_object_set_new(o, "event", json_string(event));
+	l.n = 0;
+	l.full = false;
+	put(&l, "{\"ts\":", 6);
+	put_time(&l);
+	put(&l, ",\"level\":", 9);
+	put_string(&l, level_name(lvl));
+	put(&l, ",\"event\":", 9);
+	put_string(&l, event);
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		json_object_set_new(o, k, v ? json_string(v) : json_null());
+		put_field(&l, k, v);
 	}
 	va_end(ap);
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (line) {
-		write_line(line);
-		free(line);
+	/* LOG_TAIL bytes are still free for these */
+	if (l.full) {
+		memcpy(l.b + l.n, ",\"truncated\":true", 17);
+		l.n += 17;
 	}
-	json_decref(o);
+	memcpy(l.b + l.n, "}\n", 2);
+	l.n += 2;
+	write_line(l.b, l.n);
 }

@@ -5,6 +5,9 @@
  */
 #include "../harness.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "util/crypto.h"
 
 /* RFC 4648 10 test vectors, in base64url without padding. */
@@ -259,6 +262,60 @@ test_hmac_rfc4231_case2(void **state)
 	    "5a003f089d2739839dec58b964ec3843");
 }
 
+/* RFC 4231 4.2: a 20-byte key */
+static void
+test_hmac_rfc4231_case1(void **state)
+{
+	uint8_t key[20], d[GH_HASH_BYTES];
+
+	(void)state;
+	memset(key, 0x0b, sizeof(key));
+	assert_int_equal(crypto_hmac_sha256(key, sizeof(key), "Hi There", 8,
+	    d), GH_OK);
+	expect_hex(d, "b0344c61d8db38535ca8afceaf0bf12b"
+	    "881dc200c9833da726e9376c2e32cff7");
+}
+
+/* RFC 4231 4.7: a 131-byte key, longer than the block, is hashed first */
+static void
+test_hmac_rfc4231_case6(void **state)
+{
+	static const char data[] =
+	    "Test Using Larger Than Block-Size Key - Hash Key First";
+	uint8_t key[131], d[GH_HASH_BYTES];
+
+	(void)state;
+	memset(key, 0xaa, sizeof(key));
+	assert_int_equal(crypto_hmac_sha256(key, sizeof(key), data,
+	    strlen(data), d), GH_OK);
+	expect_hex(d, "60e431591ee0b67f0d8a26aacbf5b77f"
+	    "8e0bc6213728c5140546040f0ee37f54");
+}
+
+/* keys of exactly one block and one byte over, against OpenSSL's HMAC */
+static void
+test_hmac_block_boundary(void **state)
+{
+	uint8_t		key[65], d[GH_HASH_BYTES], want[GH_HASH_BYTES];
+	unsigned int	len = 0;
+	size_t		n;
+
+	(void)state;
+	for (n = 0; n < sizeof(key); n++)
+		key[n] = (uint8_t)(n * 7 + 1);
+	for (n = 63; n <= 65; n++) {
+		assert_int_equal(crypto_hmac_sha256(key, n, "abc", 3, d),
+		    GH_OK);
+		assert_non_null(HMAC(EVP_sha256(), key, (int)n,
+		    (const uint8_t *)"abc", 3, want, &len));
+		assert_memory_equal(d, want, sizeof(d));
+	}
+	/* and an empty message under an empty key */
+	assert_int_equal(crypto_hmac_sha256(key, 0, "", 0, d), GH_OK);
+	expect_hex(d, "b613679a0814d9ec772f95d778c35fc5"
+	    "ff1697c493715653c6c712144292c5ad");
+}
+
 static void
 test_random(void **state)
 {
@@ -288,6 +345,9 @@ main(void)
 		cmocka_unit_test(test_new_secret),
 		cmocka_unit_test(test_sha256_vector),
 		cmocka_unit_test(test_hmac_rfc4231_case2),
+		cmocka_unit_test(test_hmac_rfc4231_case1),
+		cmocka_unit_test(test_hmac_rfc4231_case6),
+		cmocka_unit_test(test_hmac_block_boundary),
 		cmocka_unit_test(test_random),
 	};
 
