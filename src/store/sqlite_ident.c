@@ -94,6 +94,11 @@ out:
 	return sq_release(DB(s), rc);
 }
 
+/*
+ * Every token and authorization request reads its client: on the reader
+ * connection (sq_read_stmt), which sees committed rows only. That is all
+ * a request needs: none writes a client and reads it back.
+ */
 static enum gh_err
 client_get(struct store *s, const char *id, struct client_row *out)
 {
@@ -101,20 +106,19 @@ client_get(struct store *s, const char *id, struct client_row *out)
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 r;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_CLIENT_GET)) == NULL)
-		goto out;
-	sq_bind_text(st, 1, id);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		client_from_row(st, out);
-		rc = GH_OK;
-	} else {
-		rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND : sq_error(DB(s), r);
+	if ((st = sq_read_stmt(DB(s), S_CLIENT_GET)) != NULL) {
+		sq_bind_text(st, 1, id);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			client_from_row(st, out);
+			rc = GH_OK;
+		} else {
+			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_read_error(DB(s), r);
+		}
+		sqlite3_reset(st);
 	}
-	sqlite3_reset(st);
-out:
-	return sq_release(DB(s), rc);
+	return sq_read_done(DB(s), rc);
 }
 
 static enum gh_err
@@ -235,8 +239,8 @@ user_lookup(struct store *s, enum stmt_id id, const char *key,
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 r;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), id)) != NULL) {
+	/* committed rows suffice: users are written by the admin command */
+	if ((st = sq_read_stmt(DB(s), id)) != NULL) {
 		sq_bind_text(st, 1, key);
 		r = sqlite3_step(st);
 		if (r == SQLITE_ROW) {
@@ -244,11 +248,11 @@ user_lookup(struct store *s, enum stmt_id id, const char *key,
 			rc = GH_OK;
 		} else {
 			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_error(DB(s), r);
+			    sq_read_error(DB(s), r);
 		}
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	return sq_read_done(DB(s), rc);
 }
 
 static enum gh_err
@@ -366,8 +370,8 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 x;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_SESSION_GET)) != NULL) {
+	/* committed rows suffice: a login waits for its session's commit */
+	if ((st = sq_read_stmt(DB(s), S_SESSION_GET)) != NULL) {
 		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
 		sqlite3_bind_int64(st, 2, now);
 		x = sqlite3_step(st);
@@ -379,11 +383,11 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 			rc = GH_OK;
 		} else {
 			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_error(DB(s), x);
+			    sq_read_error(DB(s), x);
 		}
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	return sq_read_done(DB(s), rc);
 }
 
 static enum gh_err

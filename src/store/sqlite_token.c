@@ -40,43 +40,56 @@ new_id(const char *prefix, char *out, size_t outsz)
 
 /* grants */
 
-static enum gh_err
-grant_find_locked(struct sqlite_store *db, const char *user_id,
-    const char *client_id, struct grant_row *out)
+/* Step S_GRANT_FIND, bound here; the SQLite result code, row in out. */
+static int
+grant_step(sqlite3_stmt *st, const char *user_id, const char *client_id,
+    struct grant_row *out)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc;
-	int		 r;
+	int r;
 
-	if ((st = sq_stmt(db, S_GRANT_FIND)) == NULL)
-		return GH_ERR_STORE;
 	sq_bind_text(st, 1, user_id);
 	sq_bind_text(st, 2, client_id);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		sq_col_text(st, 0, out->id, sizeof(out->id));
 		sq_col_text(st, 1, out->user_id, sizeof(out->user_id));
 		sq_col_text(st, 2, out->client_id, sizeof(out->client_id));
 		sq_col_text(st, 3, out->scope, sizeof(out->scope));
 		out->created_at = sq_col_int(st, 4);
 		out->last_used_at = sq_col_int(st, 5);
-		rc = GH_OK;
-	} else {
-		rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND : sq_error(db, r);
 	}
 	sqlite3_reset(st);
-	return rc;
+	return r;
 }
 
+static enum gh_err
+grant_find_locked(struct sqlite_store *db, const char *user_id,
+    const char *client_id, struct grant_row *out)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = sq_stmt(db, S_GRANT_FIND)) == NULL)
+		return GH_ERR_STORE;
+	r = grant_step(st, user_id, client_id, out);
+	return r == SQLITE_ROW ? GH_OK : r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+	    sq_error(db, r);
+}
+
+/* committed rows suffice: consent waits for its grant's commit */
 static enum gh_err
 grant_find(struct store *s, const char *user_id, const char *client_id,
     struct grant_row *out)
 {
-	enum gh_err rc;
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
 
-	sq_lock(DB(s));
-	rc = grant_find_locked(DB(s), user_id, client_id, out);
-	return sq_release(DB(s), rc);
+	if ((st = sq_read_stmt(DB(s), S_GRANT_FIND)) != NULL) {
+		r = grant_step(st, user_id, client_id, out);
+		rc = r == SQLITE_ROW ? GH_OK : r == SQLITE_DONE ?
+		    GH_ERR_NOT_FOUND : sq_read_error(DB(s), r);
+	}
+	return sq_read_done(DB(s), rc);
 }
 
 static enum gh_err
