@@ -179,85 +179,6 @@ sq_stmt(struct sqlite_store *db, enum stmt_id id)
 	return st;
 }
 
-sqlite3_stmt *
-sq_reader_stmt(struct sqlite_store *db, enum stmt_id id)
-{
-	sqlite3_stmt *st;
-
-	pthread_mutex_lock(&db->rd_mu);
-	if ((st = db->rd_stmts[id]) == NULL) {
-		if (sqlite3_prepare_v3(db->rd, sqlite_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-			(void)sq_reader_error(db, SQLITE_ERROR);
-			return NULL;
-		}
-		db->rd_stmts[id] = st;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return st;
-}
-
-void
-sq_reader_done(struct sqlite_store *db)
-{
-	pthread_mutex_unlock(&db->rd_mu);
-}
-
-enum gh_err
-sq_reader_error(struct sqlite_store *db, int rc)
-{
-	if (rc == SQLITE_NOMEM)
-		return GH_ERR_NOMEM;
-	log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
-	    sqlite3_errmsg(db->rd), NULL);
-	return GH_ERR_STORE;
-}
-
-sqlite3_stmt *
-sq_read_stmt(struct sqlite_store *db, enum stmt_id id)
-{
-	if (db->rd != NULL)
-		return sq_reader_stmt(db, id);
-	sq_lock(db);
-	return sq_stmt(db, id);
-}
-
-enum gh_err
-sq_read_done(struct sqlite_store *db, enum gh_err rc)
-{
-	if (db->rd == NULL)
-		return sq_release(db, rc);
-	sq_reader_done(db);
-	return rc;
-}
-
-enum gh_err
-sq_read_error(struct sqlite_store *db, int rc)
-{
-	return db->rd != NULL ? sq_reader_error(db, rc) : sq_error(db, rc);
-}
-
-/*
- * The reader connection: read-only, a small page cache of its own (it
- * reads client rows), no waiting on the writer (WAL readers never block).
- * Without it, reads go through the writer.
- */
-static enum gh_err exec_sql(sqlite3 *db, const char *sql);
-
-static void
-reader_open(struct sqlite_store *db, const char *path)
-{
-	if (sqlite3_open_v2(path, &db->rd, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    exec_sql(db->rd, "PRAGMA cache_size=-512;") != GH_OK) {
-		sqlite3_close(db->rd);
-		db->rd = NULL;
-		return;
-	}
-	sqlite3_busy_timeout(db->rd, 5000);
-}
-
 enum gh_err
 sq_exec_simple(struct sqlite_store *db, enum stmt_id id)
 {
@@ -369,13 +290,10 @@ sqlite_close(struct store *s)
 	sq_ckpt_close(db->ckpt);
 	if (db->tx_open)
 		(void)sq_exec_simple(db, S_TX_COMMIT);
-	for (i = 0; i < S_COUNT; i++) {
+	sq_readers_close(db);
+	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmts[i]);
-		sqlite3_finalize(db->rd_stmts[i]);
-	}
-	sqlite3_close(db->rd);
 	sqlite3_close(db->db);
-	pthread_mutex_destroy(&db->rd_mu);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
 }
@@ -427,7 +345,6 @@ sqlite_store_open(const char *path, struct store **out)
 		return GH_ERR_NOMEM;
 	db->base.ops = &ops;
 	pthread_mutex_init(&db->mu, NULL);
-	pthread_mutex_init(&db->rd_mu, NULL);
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
@@ -461,7 +378,7 @@ sqlite_store_open(const char *path, struct store **out)
 	if (db->sync != NULL && (db->ckpt = sq_ckpt_open(path)) != NULL)
 		sqlite3_wal_hook(db->db, wal_hook, db);
 	if (db->sync != NULL)
-		reader_open(db, path);
+		sq_readers_open(db, path);
 	db->last_total = sqlite3_total_changes64(db->db);
 	*out = &db->base;
 	return GH_OK;

@@ -63,10 +63,8 @@ struct sqlite_store {
 	int		 wal_frames;	/* in the WAL after the last commit */
 	int		 wal_kicked;	/* wal_frames at the last kick */
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
-	/* the reader connection (sq_reader_stmt), under rd_mu */
-	sqlite3		*rd;		/* NULL: reads use the writer */
-	pthread_mutex_t	 rd_mu;
-	sqlite3_stmt	*rd_stmts[S_COUNT];
+	/* read-only connections for hot reads (sqlite_read.c) */
+	struct sq_reader *readers;	/* NULL: reads use the writer */
 };
 
 /*
@@ -131,20 +129,15 @@ void		 sq_unlock(struct sqlite_store *db);
 enum gh_err	 sq_release(struct sqlite_store *db, enum gh_err rc);
 
 /*
- * The reader: a read-only connection of its own, for hot reads that need
- * only committed rows, so they never wait behind the writer's lock (held
- * through every commit). sq_reader_stmt() takes rd_mu and returns the
- * prepared, reset statement (NULL on failure); sq_reader_done() releases
- * it, whatever happened.
+ * Hot reads of committed rows (sqlite_read.c): on one of a few read-only
+ * connections when there are readers, else on the writer (store lock), so
+ * they never wait behind the writer's lock, which is held through every
+ * commit. sq_read_stmt() returns the prepared, reset statement (NULL on
+ * failure); sq_read_done() ends the read either way and returns rc;
+ * sq_read_error() maps a SQLite error of that connection.
  */
-sqlite3_stmt	*sq_reader_stmt(struct sqlite_store *db, enum stmt_id id);
-void		 sq_reader_done(struct sqlite_store *db);
-enum gh_err	 sq_reader_error(struct sqlite_store *db, int rc);
-/*
- * A hot read of committed rows: on the reader when there is one, else on
- * the writer (store lock). sq_read_done() ends it either way and returns
- * rc; sq_read_error() maps a SQLite error of that connection.
- */
+void		 sq_readers_open(struct sqlite_store *db, const char *path);
+void		 sq_readers_close(struct sqlite_store *db);
 sqlite3_stmt	*sq_read_stmt(struct sqlite_store *db, enum stmt_id id);
 enum gh_err	 sq_read_done(struct sqlite_store *db, enum gh_err rc);
 enum gh_err	 sq_read_error(struct sqlite_store *db, int rc);

@@ -348,51 +348,61 @@ token_from_row(sqlite3_stmt *st, const uint8_t *hash, struct token_row *t)
 	t->expires_at = sq_col_int(st, 7);
 }
 
-static enum gh_err
-token_lookup(struct sqlite_store *db, enum stmt_id id, const uint8_t *hash,
+/* Step a bound-here S_TOKEN_LIVE or S_TOKEN_GET; the SQLite result. */
+static int
+token_step(sqlite3_stmt *st, enum stmt_id id, const uint8_t *hash,
     int64_t now, struct token_row *out, bool *rotated)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc;
-	int		 r;
+	int r;
 
-	if ((st = sq_stmt(db, id)) == NULL)
-		return GH_ERR_STORE;
 	sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
 	if (id == S_TOKEN_LIVE)
 		sqlite3_bind_int64(st, 2, now);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		token_from_row(st, hash, out);
 		if (rotated)
 			*rotated = sq_col_int(st, 8) != 0;
-		rc = GH_OK;
-	} else {
-		rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND : sq_error(db, r);
 	}
 	sqlite3_reset(st);
-	return rc;
+	return r;
 }
 
+/*
+ * Introspection, UserInfo and the token checks of every API read here,
+ * on a reader (committed rows: a token is handed out, and a revocation
+ * acknowledged, only once committed).
+ */
 static enum gh_err
 token_live(struct store *s, const uint8_t *hash, int64_t now,
     struct token_row *out)
 {
-	enum gh_err rc;
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
 
-	sq_lock(DB(s));
-	rc = token_lookup(DB(s), S_TOKEN_LIVE, hash, now, out, NULL);
-	return sq_release(DB(s), rc);
+	if ((st = sq_read_stmt(DB(s), S_TOKEN_LIVE)) != NULL) {
+		r = token_step(st, S_TOKEN_LIVE, hash, now, out, NULL);
+		rc = r == SQLITE_ROW ? GH_OK : r == SQLITE_DONE ?
+		    GH_ERR_NOT_FOUND : sq_read_error(DB(s), r);
+	}
+	return sq_read_done(DB(s), rc);
 }
 
+/* on the writer: reuse detection must see the open batch's rotations */
 static enum gh_err
 token_get(struct store *s, const uint8_t *hash, struct token_row *out,
     bool *rotated)
 {
-	enum gh_err rc;
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
 
 	sq_lock(DB(s));
-	rc = token_lookup(DB(s), S_TOKEN_GET, hash, 0, out, rotated);
+	if ((st = sq_stmt(DB(s), S_TOKEN_GET)) != NULL) {
+		r = token_step(st, S_TOKEN_GET, hash, 0, out, rotated);
+		rc = r == SQLITE_ROW ? GH_OK : r == SQLITE_DONE ?
+		    GH_ERR_NOT_FOUND : sq_error(DB(s), r);
+	}
 	return sq_release(DB(s), rc);
 }
 
@@ -432,7 +442,12 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 		goto out;
 	}
 	if (!won) {
-		rc = token_lookup(db, S_TOKEN_GET, hash, 0, &old, &rotated);
+		if ((st = sq_stmt(db, S_TOKEN_GET)) == NULL)
+			rc = GH_ERR_STORE;
+		else if ((r = token_step(st, S_TOKEN_GET, hash, 0, &old,
+		    &rotated)) != SQLITE_ROW)
+			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_error(db, r);
 		if (rc == GH_OK)
 			rc = rotated && strcmp(old.client_id, client_id) == 0 ?
 			    GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
