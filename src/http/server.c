@@ -412,8 +412,8 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM * 2 +
-	    (size_t)GH_MAX_URI_LEN * 2,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM +
+	    (size_t)GH_MAX_URI_LEN + 8192,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
