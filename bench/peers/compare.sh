@@ -25,6 +25,7 @@
 #   PEERS_SRC  where the shared peers live (default ../../../shared/peers,
 #              else /work/shared/peers)
 #   PEERS      working copy (default /tmp/peers)
+#   GATEHOUSE_ID_TOKEN_ALG  ES256 (default) or RS256 (bench/peers/start.sh)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

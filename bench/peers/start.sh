@@ -9,6 +9,8 @@
 #   PORT                 (default 9120; the target file is rewritten to match)
 #   GATEHOUSE_DATABASE   database for init instead of the run folder's SQLite
 #                        file, e.g. a fresh PostgreSQL database's URL
+#   GATEHOUSE_ID_TOKEN_ALG  ID token algorithm of both clients: ES256
+#                        (default, as the issue's comparison asks) or RS256
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -30,8 +32,9 @@ gh() { "$bin" --config "$run/gatehouse.json" "$@"; }
 gh init --issuer "http://127.0.0.1:$port" --listen "127.0.0.1:$port" \
   ${GATEHOUSE_DATABASE:+--database "$GATEHOUSE_DATABASE"} >/dev/null
 scope="openid profile offline_access"
-pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" --scope "$scope" --public --json)"
-conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" --scope "$scope" --json)"
+alg="${GATEHOUSE_ID_TOKEN_ALG:-ES256}"
+pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" --scope "$scope" --public --id-token-alg "$alg" --json)"
+conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" --scope "$scope" --id-token-alg "$alg" --json)"
 printf 'alice-password\n' | gh user add --username alice --password-stdin >/dev/null
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 pub_id="$(printf %s "$pub" | field client_id)"

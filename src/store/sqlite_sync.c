@@ -30,6 +30,7 @@
  * so the admin command gets the next turn. (SQLite's own locks are POSIX
  * record locks on other files; flock is independent of them.)
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,8 +107,9 @@ sq_sync_close(struct group_sync *g)
 void
 sq_sync_intent(struct group_sync *g, bool on)
 {
-	while (flock(g->fd, on ? LOCK_EX : LOCK_UN) != 0 && on)
-		;	/* only EINTR can make a blocking flock fail here */
+	/* a failure (not EINTR) leaves SQLite's busy handler to arbitrate */
+	while (flock(g->fd, on ? LOCK_EX : LOCK_UN) != 0 && errno == EINTR)
+		;
 }
 
 void
