@@ -2,6 +2,7 @@
  * main.c - wire-up: arguments -> config -> key -> store -> routes ->
  * http server; signals. `gatehouse --help` lists the commands.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,13 @@ main(int argc, char **argv)
 	const char	*config = getenv("GATEHOUSE_CONFIG");
 	int		 i = 1;
 
+	/*
+	 * Blocks of 256 KiB and up come from mmap and are unmapped when freed.
+	 * Without a fixed threshold glibc raises it to the largest block freed
+	 * so far, and Argon2id's 19 MiB would then stay in a thread's heap
+	 * for good after the second login.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (config == NULL || config[0] == '\0')
 		config = "gatehouse.json";
 	if (argc > 2 && strcmp(argv[1], "--config") == 0) {

@@ -38,8 +38,8 @@ client_detail_load(struct app *app, const char *client_id, int64_t now,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return GH_ERR_NOMEM;
 	if ((rc = store_client_get(app->store, client_id, &d->c)) != GH_OK ||
-	    (rc = store_client_usage(app->store, client_id, now, &d->u)) !=
-	    GH_OK)
+	    (rc = store_client_usage(app->store, client_id, now, true,
+	    &d->u)) != GH_OK)
 		goto out;
 	inventory_risk(&app->conf, &d->c, &d->u, now, &d->risk);
 	if ((rc = store_grant_each(app->store, client_id, NULL, add_grant,

@@ -98,7 +98,8 @@ hygiene_pass(struct app *app, int64_t now)
 	struct pass p = { app, now };
 
 	expire_grants(app, now);
+	/* idle days and secret age; never the token count (see store.h) */
 	if (app->conf.client_unused_days > 0 ||
 	    app->conf.secret_max_age_days > 0)
-		(void)inventory_each(app, now, check_client, &p);
+		(void)inventory_each(app, now, false, check_client, &p);
 }

@@ -146,7 +146,7 @@ collect(void *ctx, const struct client_row *c)
 }
 
 enum gh_err
-inventory_each(struct app *app, int64_t now,
+inventory_each(struct app *app, int64_t now, bool count_tokens,
     bool (*fn)(void *, const struct client_row *, const struct client_usage *,
     const struct risk *), void *ctx)
 {
@@ -168,8 +168,8 @@ inventory_each(struct app *app, int64_t now,
 		    GH_ERR_NOT_FOUND)
 			continue;
 		if (rc != GH_OK ||
-		    (rc = store_client_usage(app->store, c->id, now, &u)) !=
-		    GH_OK)
+		    (rc = store_client_usage(app->store, c->id, now,
+		    count_tokens, &u)) != GH_OK)
 			goto out;
 		inventory_risk(&app->conf, c, &u, now, &r);
 		if (!fn(ctx, c, &u, &r))

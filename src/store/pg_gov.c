@@ -318,7 +318,7 @@ usage_lists(struct pg_conn *c, const char *client_id,
 
 static enum gh_err
 client_usage(struct store *s, const char *client_id, int64_t now,
-    struct client_usage *u)
+    bool count_tokens, struct client_usage *u)
 {
 	struct pg_params p;
 	struct pg_conn	*c;
@@ -338,10 +338,10 @@ client_usage(struct store *s, const char *client_id, int64_t now,
 		u->users = (unsigned)pg_col_int(r, 0, 1);
 	}
 	PQclear(r);
-	if ((rc = usage_int(c, P_USAGE_TOKENS, client_id, NULL, now, &v)) !=
-	    GH_OK)
+	if (count_tokens && (rc = usage_int(c, P_USAGE_TOKENS, client_id,
+	    NULL, now, &v)) != GH_OK)
 		goto out;
-	u->live_tokens = (unsigned)v;
+	u->live_tokens = count_tokens ? (unsigned)v : 0;
 	if ((rc = usage_int(c, P_USAGE_ALERTS, client_id, NULL, now, &v)) !=
 	    GH_OK)
 		goto out;

@@ -236,7 +236,7 @@ usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
 	int		 x;
 
 	*out = 0;
-	if ((st = sq_stmt(db, id)) == NULL)
+	if ((st = sq_read_also(db, id)) == NULL)
 		return GH_ERR_STORE;
 	sq_bind_text(st, 1, client_id);
 	if (type)
@@ -247,7 +247,7 @@ usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
 	if (x == SQLITE_ROW)
 		*out = sq_col_int(st, 0);
 	sqlite3_reset(st);
-	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
 }
 
 /* the union of the scopes of the client's live grants */
@@ -258,13 +258,13 @@ usage_scopes(struct sqlite_store *db, const char *client_id,
 	sqlite3_stmt	*st;
 	int		 x;
 
-	if ((st = sq_stmt(db, S_USAGE_SCOPES)) == NULL)
+	if ((st = sq_read_also(db, S_USAGE_SCOPES)) == NULL)
 		return GH_ERR_STORE;
 	sq_bind_text(st, 1, client_id);
 	while ((x = sqlite3_step(st)) == SQLITE_ROW)
 		usage_add_scopes(u, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+	return x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
 }
 
 /* the latest networks and user agents the client's grants were used from */
@@ -275,19 +275,23 @@ usage_sightings(struct sqlite_store *db, const char *client_id,
 	sqlite3_stmt	*st;
 	int		 x;
 
-	if ((st = sq_stmt(db, S_USAGE_SIGHTS)) == NULL)
+	if ((st = sq_read_also(db, S_USAGE_SIGHTS)) == NULL)
 		return GH_ERR_STORE;
 	sq_bind_text(st, 1, client_id);
 	while ((x = sqlite3_step(st)) == SQLITE_ROW)
 		usage_add_sighting(u, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
-	return x == SQLITE_DONE ? GH_OK : sq_error(db, x);
+	return x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
 }
 
+/*
+ * On a reader: the live-token count walks every token of the client, which
+ * takes seconds with millions of them, and must not hold the writer.
+ */
 static enum gh_err
 client_usage(struct store *s, const char *client_id, int64_t now,
-    struct client_usage *u)
+    bool count_tokens, struct client_usage *u)
 {
 	struct sqlite_store	*db = DB(s);
 	sqlite3_stmt		*st;
@@ -296,8 +300,7 @@ client_usage(struct store *s, const char *client_id, int64_t now,
 	int			 x;
 
 	memset(u, 0, sizeof(*u));
-	sq_lock(db);
-	if ((st = sq_stmt(db, S_USAGE_GRANTS)) == NULL)
+	if ((st = sq_read_stmt(db, S_USAGE_GRANTS)) == NULL)
 		goto out;
 	sq_bind_text(st, 1, client_id);
 	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
@@ -306,13 +309,13 @@ client_usage(struct store *s, const char *client_id, int64_t now,
 	}
 	sqlite3_reset(st);
 	if (x != SQLITE_ROW) {
-		rc = sq_error(db, x);
+		rc = sq_read_error(db, x);
 		goto out;
 	}
-	if ((rc = usage_int(db, S_USAGE_TOKENS, client_id, NULL, now,
-	    &v)) != GH_OK)
+	if (count_tokens && (rc = usage_int(db, S_USAGE_TOKENS, client_id,
+	    NULL, now, &v)) != GH_OK)
 		goto out;
-	u->live_tokens = (unsigned)v;
+	u->live_tokens = count_tokens ? (unsigned)v : 0;
 	if ((rc = usage_int(db, S_USAGE_ALERTS, client_id, NULL, now,
 	    &v)) != GH_OK)
 		goto out;
@@ -328,8 +331,7 @@ client_usage(struct store *s, const char *client_id, int64_t now,
 		goto out;
 	rc = usage_sightings(db, client_id, u);
 out:
-	sq_unlock(db);
-	return rc;
+	return sq_read_done(db, rc);
 }
 
 static enum gh_err

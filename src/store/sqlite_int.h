@@ -139,6 +139,8 @@ enum gh_err	 sq_release(struct sqlite_store *db, enum gh_err rc);
 void		 sq_readers_open(struct sqlite_store *db, const char *path);
 void		 sq_readers_close(struct sqlite_store *db);
 sqlite3_stmt	*sq_read_stmt(struct sqlite_store *db, enum stmt_id id);
+/* another statement of the same read, on the connection it holds */
+sqlite3_stmt	*sq_read_also(struct sqlite_store *db, enum stmt_id id);
 enum gh_err	 sq_read_done(struct sqlite_store *db, enum gh_err rc);
 enum gh_err	 sq_read_error(struct sqlite_store *db, int rc);
 

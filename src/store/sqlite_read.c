@@ -82,7 +82,6 @@ sqlite3_stmt *
 sq_read_stmt(struct sqlite_store *db, enum stmt_id id)
 {
 	struct sq_reader	*r;
-	sqlite3_stmt		*st;
 
 	if (db->readers == NULL) {
 		sq_lock(db);
@@ -94,6 +93,17 @@ sq_read_stmt(struct sqlite_store *db, enum stmt_id id)
 	}
 	r = held = &db->readers[slot];
 	pthread_mutex_lock(&r->mu);
+	return sq_read_also(db, id);
+}
+
+sqlite3_stmt *
+sq_read_also(struct sqlite_store *db, enum stmt_id id)
+{
+	struct sq_reader	*r = held;
+	sqlite3_stmt		*st;
+
+	if (db->readers == NULL)
+		return sq_stmt(db, id);
 	if ((st = r->stmts[id]) == NULL) {
 		if (sqlite3_prepare_v3(r->db, sqlite_sql[id], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {

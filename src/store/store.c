@@ -198,7 +198,8 @@ FWD(grant_sighting, (struct store *s, const char *gid, const char *kind,
     const char *value, int64_t now, enum sighting *out),
     (s, gid, kind, value, now, out))
 FWD(client_usage, (struct store *s, const char *cid, int64_t now,
-    struct client_usage *out), (s, cid, now, out))
+    bool count_tokens, struct client_usage *out),
+    (s, cid, now, count_tokens, out))
 FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
     unsigned limit, bool (*fn)(void *, const struct audit_row *),
     void *ctx), (s, cid, since, limit, fn, ctx))

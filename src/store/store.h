@@ -440,8 +440,12 @@ struct client_usage {
 	char		 networks[256];		/* latest first, spaces */
 	char		 agents[GH_MAX_UA_LEN * 2];	/* latest first, "\n" */
 };
+/*
+ * count_tokens: also count the live tokens, which walks every one of them
+ * (seconds with millions); without it live_tokens is 0.
+ */
 enum gh_err	store_client_usage(struct store *s, const char *client_id,
-		    int64_t now, struct client_usage *out);
+		    int64_t now, bool count_tokens, struct client_usage *out);
 /* One client's audit events with time >= since, newest first. */
 enum gh_err	store_audit_of_client(struct store *s, const char *client_id,
 		    int64_t since, unsigned limit,

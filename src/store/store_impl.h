@@ -110,7 +110,7 @@ struct store_ops {
 			    const char *, const char *, int64_t,
 			    enum sighting *);
 	enum gh_err	(*client_usage)(struct store *, const char *, int64_t,
-			    struct client_usage *);
+			    bool, struct client_usage *);
 	enum gh_err	(*audit_of_client)(struct store *, const char *,
 			    int64_t, unsigned,
 			    bool (*)(void *, const struct audit_row *), void *);

@@ -71,6 +71,9 @@
 #define GH_MAX_CONF_FILE	65536
 #define GH_MAX_PATH		1024
 
+/* work at once */
+#define GH_PASSWORD_SLOTS	2	/* Argon2id runs at once (19 MiB each) */
+
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
 #define GH_SQLITE_READERS	4	/* read-only SQLite connections */

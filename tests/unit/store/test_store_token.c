@@ -621,6 +621,33 @@ test_purge(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* the inventory's figures; the live-token count only when asked for */
+static void
+test_client_usage(void **state)
+{
+	struct chain		*ch = *state;
+	struct client_usage	 u;
+
+	redeem_ok(ch);
+	assert_int_equal(store_client_usage(ch->t->s, "client1", NOW + 1, true,
+	    &u), GH_OK);
+	assert_int_equal(u.grants, 1);
+	assert_int_equal(u.users, 1);
+	assert_int_equal(u.live_tokens, 2);
+	assert_string_equal(u.granted_scopes, "openid offline_access");
+	assert_int_equal(store_client_usage(ch->t->s, "client1", NOW + 1,
+	    false, &u), GH_OK);
+	assert_int_equal(u.grants, 1);
+	assert_int_equal(u.live_tokens, 0);
+	/* the access token (600 s) has expired, the refresh token is live */
+	assert_int_equal(store_client_usage(ch->t->s, "client1", NOW + 601,
+	    true, &u), GH_OK);
+	assert_int_equal(u.live_tokens, 1);
+	assert_int_equal(store_client_usage(ch->t->s, "client2", NOW + 1, true,
+	    &u), GH_OK);
+	assert_int_equal(u.grants + u.live_tokens, 0);
+}
+
 int
 main(void)
 {
@@ -643,6 +670,7 @@ main(void)
 		T(test_ancestry_user),
 		T(test_client_quarantine),
 		T(test_purge),
+		T(test_client_usage),
 	};
 #undef T
 
