@@ -61,6 +61,9 @@ SELECT randomblob(32), CASE i % 2 WHEN 0 THEN 'access' ELSE 'refresh' END,
 COMMIT;
 PRAGMA journal_mode=WAL;
 SQL
+# write the gigabytes out now: a server started while the kernel still
+# flushes them waits seconds for each fsync, and measures the disk's backlog
+sync
 t1="$(date +%s.%N)"
 printf 'seed.sh: %d tokens, %d families, %d grants in %.0f s; database %s MiB\n' \
 	"$n" "$families" "$users" "$(echo "$t1 - $t0" | bc)" \

@@ -98,7 +98,7 @@ audit_append(struct store *s, const struct audit_row *a)
 		goto out;
 	pp_init(&p);
 	pp_int(&p, PG_LOCK_AUDIT);
-	if ((rc = pg_exec(c, P_AUDIT_LOCK, &p, &lock)) == GH_OK) {
+	if ((rc = pg_exec(c, P_XACT_LOCK, &p, &lock)) == GH_OK) {
 		PQclear(lock);
 		rc = audit_last(c, &r.seq, r.prev_hash);
 	}

@@ -109,28 +109,62 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 	return pg_release(DB(s), c, rc);
 }
 
+/*
+ * One node purges at a time (an advisory lock until commit): two nodes
+ * taking the last two tokens of one family at once would each still see
+ * the other's token and leave the family behind.
+ */
+static enum gh_err
+purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
+    unsigned *deleted)
+{
+	static const enum pg_stmt ids[] = { P_PURGE_SESSIONS, P_PURGE_CODES };
+	struct pg_params	 p;
+	PGresult		*r;
+	enum gh_err		 rc;
+	unsigned		 n;
+	size_t			 i;
+
+	pp_init(&p);
+	pp_int(&p, PG_LOCK_PURGE);
+	if ((rc = pg_exec(c, P_XACT_LOCK, &p, &r)) != GH_OK)
+		return rc;
+	PQclear(r);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		pp_init(&p);
+		pp_int(&p, ids[i] == P_PURGE_SESSIONS ? now : now - keep);
+		pp_int(&p, batch);
+		if ((rc = pg_cmd(c, ids[i], &p, &n)) != GH_OK)
+			return rc;
+		if (n > *deleted)
+			*deleted = n;
+	}
+	pp_init(&p);
+	pp_int(&p, now - keep);
+	pp_int(&p, batch);
+	if ((rc = pg_exec(c, P_PURGE_TOKENS, &p, &r)) != GH_OK)
+		return rc;
+	for (i = 0; PQntuples(r) == 1 && i < 2; i++)
+		if ((unsigned)pg_col_int(r, 0, (int)i) > *deleted)
+			*deleted = (unsigned)pg_col_int(r, 0, (int)i);
+	PQclear(r);
+	return GH_OK;
+}
+
 static enum gh_err
 purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
     unsigned *deleted)
 {
-	static const enum pg_stmt ids[] = { P_PURGE_SESSIONS, P_PURGE_CODES,
-	    P_PURGE_TOKENS, P_PURGE_FAMILIES };
-	struct pg_params	 p;
-	struct pg_conn		*c;
-	enum gh_err		 rc = GH_OK;
-	unsigned		 n;
-	size_t			 i;
+	struct pg_conn	*c;
+	enum gh_err	 rc;
 
 	*deleted = 0;
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
-	for (i = 0; rc == GH_OK && i < sizeof(ids) / sizeof(ids[0]); i++) {
-		pp_init(&p);
-		pp_int(&p, ids[i] == P_PURGE_SESSIONS ? now : now - keep);
-		pp_int(&p, batch);
-		if ((rc = pg_cmd(c, ids[i], &p, &n)) == GH_OK && n > *deleted)
-			*deleted = n;
-	}
+	if ((rc = pg_begin(c)) == GH_OK)
+		rc = pg_finish(c, purge_on(c, now, keep, batch, deleted));
+	if (rc != GH_OK)
+		*deleted = 0;
 	return pg_release(DB(s), c, rc);
 }
 

@@ -241,15 +241,24 @@ const char *const pg_sql[P_COUNT] = {
 	    "expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 	[P_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < $1",
 	/* purge: bounded batches of rows past any use (see store_purge) */
-	[P_PURGE_TOKENS] = "DELETE FROM tokens WHERE hash IN (SELECT hash "
-	    "FROM tokens WHERE expires_at < $1 LIMIT $2)",
+	/*
+	 * Tokens, and the families they leave empty (a family starts with its
+	 * tokens, so it is empty only once the purge took the last one). Every
+	 * part of a WITH sees the table as it was before the statement: the
+	 * tokens deleted here are left out of the emptiness test by hand.
+	 */
+	[P_PURGE_TOKENS] = "WITH gone AS (DELETE FROM tokens WHERE hash IN "
+	    "(SELECT hash FROM tokens WHERE expires_at < $1 LIMIT $2) "
+	    "RETURNING hash, family_id), "
+	    "fam AS (DELETE FROM families f WHERE f.id IN "
+	    "(SELECT family_id FROM gone) AND NOT EXISTS (SELECT 1 FROM tokens t "
+	    "WHERE t.family_id = f.id AND t.hash NOT IN (SELECT hash FROM gone)) "
+	    "RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM fam)",
 	[P_PURGE_CODES] = "DELETE FROM codes WHERE hash IN (SELECT hash "
 	    "FROM codes WHERE expires_at < $1 LIMIT $2)",
 	[P_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
 	    "FROM sessions WHERE expires_at < $1 LIMIT $2)",
-	[P_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT f.id "
-	    "FROM families f WHERE f.created_at < $1 AND NOT EXISTS "
-	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT $2)",
 
 	[P_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
 	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL "
@@ -329,8 +338,8 @@ const char *const pg_sql[P_COUNT] = {
 	[P_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = $2 "
 	    "WHERE hash = $1 AND revoked_at IS NULL",
 
-	/* one chain across connections and nodes: held until commit */
-	[P_AUDIT_LOCK] = "SELECT pg_advisory_xact_lock($1::bigint)",
+	/* one job at a time across connections and nodes: until commit */
+	[P_XACT_LOCK] = "SELECT pg_advisory_xact_lock($1::bigint)",
 	[P_AUDIT_INSERT] = "INSERT INTO audit_events (seq, time, type, actor, "
 	    "client_id, user_id, grant_id, remote_addr, user_agent, detail, "
 	    "prev_hash, hash) "

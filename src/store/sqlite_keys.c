@@ -127,37 +127,100 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 	return sq_release(DB(s), rc);
 }
 
+/* one purge statement bound with its cutoff and batch; *n its changes */
+static enum gh_err
+purge_table(struct sqlite_store *db, enum stmt_id id, int64_t cutoff,
+    unsigned batch, unsigned *n)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = sq_stmt(db, id)) == NULL)
+		return GH_ERR_STORE;
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int64(st, 2, batch);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return sq_error(db, r);
+	*n = (unsigned)sqlite3_changes(db->db);
+	return GH_OK;
+}
+
+/*
+ * Tokens, then the families they leave empty: the ids come back from the
+ * DELETE (RETURNING), so no pass ever scans the families table.
+ */
+static enum gh_err
+purge_tokens(struct sqlite_store *db, int64_t cutoff, unsigned batch,
+    unsigned *tokens, unsigned *families)
+{
+	sqlite3_stmt	*st;
+	char		(*ids)[GH_ID_LEN];
+	enum gh_err	 rc = GH_OK;
+	unsigned	 n = 0, i;
+	int		 r;
+
+	*tokens = *families = 0;
+	if ((ids = calloc(batch ? batch : 1, sizeof(*ids))) == NULL)
+		return GH_ERR_NOMEM;
+	if ((st = sq_stmt(db, S_PURGE_TOKENS)) == NULL) {
+		rc = GH_ERR_STORE;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int64(st, 2, batch);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (n < batch)
+			sq_col_text(st, 0, ids[n++], sizeof(ids[0]));
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		rc = sq_error(db, r);
+		goto out;
+	}
+	*tokens = n;
+	for (i = 0; i < n; i++) {
+		if ((st = sq_stmt(db, S_PURGE_FAMILY)) == NULL) {
+			rc = GH_ERR_STORE;
+			goto out;
+		}
+		sq_bind_text(st, 1, ids[i]);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE) {
+			rc = sq_error(db, r);
+			goto out;
+		}
+		*families += (unsigned)sqlite3_changes(db->db);
+	}
+out:
+	free(ids);
+	return rc;
+}
+
 static enum gh_err
 purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
     unsigned *deleted)
 {
-	static const enum stmt_id ids[] = { S_PURGE_SESSIONS, S_PURGE_CODES,
-	    S_PURGE_TOKENS, S_PURGE_FAMILIES };
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_OK;
-	size_t		 i;
-	int		 r;
+	struct sqlite_store	*db = DB(s);
+	unsigned		 n[4] = { 0, 0, 0, 0 };
+	enum gh_err		 rc;
+	int			 i;
 
 	*deleted = 0;
-	sq_lock(DB(s));
-	for (i = 0; rc == GH_OK && i < sizeof(ids) / sizeof(ids[0]); i++) {
-		if ((st = sq_stmt(DB(s), ids[i])) == NULL) {
-			rc = GH_ERR_STORE;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, ids[i] == S_PURGE_SESSIONS ? now :
-		    now - keep);
-		sqlite3_bind_int64(st, 2, batch);
-		r = sqlite3_step(st);
-		if (r == SQLITE_DONE) {
-			if ((unsigned)sqlite3_changes(DB(s)->db) > *deleted)
-				*deleted = (unsigned)sqlite3_changes(DB(s)->db);
-		} else {
-			rc = sq_error(DB(s), r);
-		}
-		sqlite3_reset(st);
-	}
-	return sq_release(DB(s), rc);
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		return sq_release(db, rc);
+	if ((rc = purge_table(db, S_PURGE_SESSIONS, now, batch, &n[0])) ==
+	    GH_OK &&
+	    (rc = purge_table(db, S_PURGE_CODES, now - keep, batch, &n[1])) ==
+	    GH_OK)
+		rc = purge_tokens(db, now - keep, batch, &n[2], &n[3]);
+	rc = sq_finish_tx(db, rc);
+	for (i = 0; rc == GH_OK && i < 4; i++)
+		if (n[i] > *deleted)
+			*deleted = n[i];
+	return sq_release(db, rc);
 }
 
 void

@@ -311,14 +311,14 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1",
 	/* purge: bounded batches of rows past any use (see store_purge) */
 	[S_PURGE_TOKENS] = "DELETE FROM tokens WHERE id IN (SELECT id "
-	    "FROM tokens WHERE expires_at < ?1 LIMIT ?2)",
+	    "FROM tokens WHERE expires_at < ?1 LIMIT ?2) RETURNING family_id",
 	[S_PURGE_CODES] = "DELETE FROM codes WHERE id IN (SELECT id "
 	    "FROM codes WHERE expires_at < ?1 LIMIT ?2)",
 	[S_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
 	    "FROM sessions WHERE expires_at < ?1 LIMIT ?2)",
-	[S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT f.id "
-	    "FROM families f WHERE f.created_at < ?1 AND NOT EXISTS "
-	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id) LIMIT ?2)",
+	/* a family goes with its last token (families start with tokens) */
+	[S_PURGE_FAMILY] = "DELETE FROM families WHERE id = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM tokens t WHERE t.family_id = ?1)",
 	[S_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
 	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL ELSE ?2 END, "
 	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1",

@@ -336,10 +336,12 @@ enum gh_err	store_jti_use(struct store *s, const char *client_id,
 
 /*
  * Delete a bounded batch (at most `batch` rows per table) of what can no
- * longer be used: sessions past expiry, and codes, tokens and emptied
- * families more than `keep_seconds` past expiry (kept that long so a late
- * replay is still recognised and audited). Returns the rows deleted in
- * *deleted; call again while it equals the batch size.
+ * longer be used: sessions past expiry, and codes and tokens more than
+ * `keep_seconds` past expiry (kept that long so a late replay is still
+ * recognised and audited), with the families their last token leaves
+ * (found from the deleted tokens, never by scanning families). Returns
+ * the most rows deleted from one table in *deleted; call again while it
+ * equals the batch size.
  */
 enum gh_err	store_purge(struct store *s, int64_t now, int64_t keep_seconds,
 		    unsigned batch, unsigned *deleted);

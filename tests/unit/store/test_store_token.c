@@ -610,12 +610,16 @@ test_purge(void **state)
 	    GH_ERR_NOT_FOUND);
 	assert_int_equal(store_token_get(ch->t->s, ch->rt, &t, &rotated),
 	    GH_OK);
+	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM families"),
+	    1);
 	/* after the refresh token expires, it and its empty family go */
 	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 100, &n),
 	    GH_OK);
 	assert_int_equal(store_token_get(ch->t->s, ch->rt, &t, &rotated),
 	    GH_ERR_NOT_FOUND);
 	assert_int_equal(n, 1);
+	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM families"),
+	    0);
 	/* and then nothing is left to purge */
 	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 1, &n), GH_OK);
 	assert_int_equal(n, 0);
