@@ -9,6 +9,10 @@
  * connections: WAL readers never block on the writer, and each request
  * thread keeps to one reader, so threads seldom share a reader's lock.
  *
+ * A reader's page cache is dropped whenever another connection committed
+ * since its last read, i.e. nearly always under load, so it is small
+ * (GH_SQLITE_READER_KIB): it holds the pages of one read, not the tree.
+ *
  * What is read here is committed, never a write still in the open batch:
  * every request that writes one of these rows waits for its commit
  * before it answers (sqlite_sync.c), and no request writes one and reads

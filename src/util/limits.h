@@ -77,7 +77,7 @@
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
 #define GH_SQLITE_READERS	4	/* read-only SQLite connections */
-#define GH_SQLITE_READER_KIB	1024	/* page cache of each of them */
+#define GH_SQLITE_READER_KIB	256	/* cache each; any commit empties it */
 #define GH_WAL_CKPT_FRAMES	256	/* new WAL pages before a checkpoint */
 #define GH_WAL_RESTART_FRAMES	8192	/* WAL pages (32 MiB) before a restart */
 
