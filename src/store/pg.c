@@ -436,6 +436,7 @@ pg_close(struct store *s)
 	crypto_wipe(db->url, sizeof(db->url));
 	pthread_cond_destroy(&db->cv);
 	pthread_mutex_destroy(&db->mu);
+	pg_audit_queue_destroy(&db->audit);
 	free(db);
 }
 
@@ -474,6 +475,7 @@ pg_store_open(const char *url, struct store **out)
 	db->base.ops = &ops;
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv, NULL);
+	pg_audit_queue_init(&db->audit);
 	if (!str_copy(db->url, sizeof(db->url), url)) {
 		pg_close(&db->base);
 		return GH_ERR_LIMIT;

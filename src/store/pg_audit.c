@@ -2,11 +2,18 @@
  * pg_audit.c - the audit log on PostgreSQL: append-only, hash-chained
  * (store.h, audit_chain_hash).
  *
- * Each append reads the last event and inserts the next one in one
+ * An append reads the last event and inserts the next one in one
  * transaction. With several connections and several nodes, two appends
  * could read the same last event and fork the chain; a transaction-level
  * advisory lock, taken before the read and released at commit, makes
- * every writer of this database take turns.
+ * every writer of this database take turns. The lock is held through the
+ * commit's WAL flush, so one append per transaction would allow one
+ * flush's worth of events a turn: a process instead queues its appends,
+ * and whichever caller finds no leader appends everything queued (up to
+ * GH_PG_AUDIT_BATCH rows) in one transaction, one lock and one flush,
+ * while the next ones queue. Each caller returns once its row is
+ * committed. If a batch fails, its rows are retried one by one, so one
+ * bad row fails only itself.
  *
  * PostgreSQL text is UTF-8 only; an event field that is not (a client id
  * or user agent as a client sent it) is stored, and hashed, with each bad
@@ -77,43 +84,117 @@ clean_fields(struct audit_row *r, char *copies[8])
 	return GH_OK;
 }
 
-static enum gh_err
-audit_append(struct store *s, const struct audit_row *a)
-{
-	struct audit_row	 r = *a;
-	struct pg_params	 p;
-	struct pg_conn		*c = NULL;
-	PGresult		*lock;
-	char			*copies[8] = { NULL };
+struct pg_audit_wait {
+	struct audit_row	 r;
+	char			*copies[8];	/* cleaned text fields */
 	enum gh_err		 rc;
-	size_t			 i;
+	bool			 done;
+	struct pg_audit_wait	*next;
+};
 
-	if ((rc = clean_fields(&r, copies)) != GH_OK)
-		goto out;
-	if ((c = pg_acquire(DB(s))) == NULL) {
-		rc = GH_ERR_STORE;
-		goto out;
-	}
+void
+pg_audit_queue_init(struct pg_audit_queue *q)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->head = NULL;
+	q->tail = &q->head;
+	q->leading = false;
+}
+
+void
+pg_audit_queue_destroy(struct pg_audit_queue *q)
+{
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+}
+
+/* rows w[0..n-1], in order, in one transaction under the chain lock */
+static enum gh_err
+append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
+{
+	struct pg_params p;
+	struct pg_conn	*c;
+	PGresult	*lock;
+	struct audit_row *r;
+	uint8_t		 prev[GH_HASH_BYTES];
+	int64_t		 seq = 0;
+	enum gh_err	 rc;
+	size_t		 i;
+
+	if ((c = pg_acquire(db)) == NULL)
+		return GH_ERR_STORE;
 	if ((rc = pg_begin(c)) != GH_OK)
-		goto out;
+		return pg_release(db, c, rc);
 	pp_init(&p);
 	pp_int(&p, PG_LOCK_AUDIT);
 	if ((rc = pg_exec(c, P_XACT_LOCK, &p, &lock)) == GH_OK) {
 		PQclear(lock);
-		rc = audit_last(c, &r.seq, r.prev_hash);
+		rc = audit_last(c, &seq, prev);
 	}
-	if (rc == GH_OK) {
-		r.seq++;
-		audit_chain_hash(DB(s)->audit_key, r.prev_hash, &r, r.hash);
-		rc = audit_insert(c, &r);
+	for (i = 0; rc == GH_OK && i < n; i++) {
+		r = &w[i]->r;
+		r->seq = ++seq;
+		memcpy(r->prev_hash, prev, GH_HASH_BYTES);
+		audit_chain_hash(db->audit_key, r->prev_hash, r, r->hash);
+		memcpy(prev, r->hash, GH_HASH_BYTES);
+		rc = audit_insert(c, r);
 	}
-	rc = pg_finish(c, rc);
+	return pg_release(db, c, pg_finish(c, rc));
+}
+
+/* The leader's turn: called and returns with q->mu held. */
+static void
+lead(struct pg_store *db, struct pg_audit_queue *q)
+{
+	struct pg_audit_wait	*batch[GH_PG_AUDIT_BATCH];
+	enum gh_err		 rc;
+	size_t			 n = 0, i;
+
+	while (n < GH_PG_AUDIT_BATCH && q->head != NULL) {
+		batch[n++] = q->head;
+		q->head = q->head->next;
+	}
+	if (q->head == NULL)
+		q->tail = &q->head;
+	pthread_mutex_unlock(&q->mu);
+	rc = append_rows(db, batch, n);
+	for (i = 0; i < n; i++)
+		batch[i]->rc = rc != GH_OK && n > 1 ?
+		    append_rows(db, &batch[i], 1) : rc;
+	pthread_mutex_lock(&q->mu);
+	for (i = 0; i < n; i++)
+		batch[i]->done = true;
+}
+
+static enum gh_err
+audit_append(struct store *s, const struct audit_row *a)
+{
+	struct pg_store		*db = DB(s);
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_audit_wait	 w = { .r = *a };
+	size_t			 i;
+
+	if ((w.rc = clean_fields(&w.r, w.copies)) != GH_OK)
+		goto out;
+	pthread_mutex_lock(&q->mu);
+	*q->tail = &w;
+	q->tail = &w.next;
+	while (!w.done) {
+		if (q->leading) {
+			pthread_cond_wait(&q->cv, &q->mu);
+			continue;
+		}
+		q->leading = true;
+		lead(db, q);
+		q->leading = false;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
 out:
-	if (c != NULL)
-		rc = pg_release(DB(s), c, rc);
 	for (i = 0; i < 8; i++)
-		free(copies[i]);
-	return rc;
+		free(w.copies[i]);
+	return w.rc;
 }
 
 enum gh_err

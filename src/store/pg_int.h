@@ -74,6 +74,19 @@ struct pg_conn {
 	bool		 prepared[P_COUNT];
 };
 
+/*
+ * Audit appends of this process waiting for their batch (pg_audit.c): one
+ * caller at a time, the leader, appends the queued rows in one transaction.
+ */
+struct pg_audit_wait;
+struct pg_audit_queue {
+	pthread_mutex_t		  mu;
+	pthread_cond_t		  cv;
+	struct pg_audit_wait	 *head;
+	struct pg_audit_wait	**tail;
+	bool			  leading;
+};
+
 struct pg_store {
 	struct store	 base;		/* must be first */
 	char		 url[GH_MAX_PATH];	/* conninfo: may hold a password */
@@ -81,6 +94,7 @@ struct pg_store {
 	pthread_cond_t	 cv;
 	struct pg_conn	 pool[GH_PG_POOL];
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
+	struct pg_audit_queue audit;
 };
 
 /*
@@ -160,6 +174,8 @@ void		 pg_ident_ops(struct store_ops *ops);
 void		 pg_token_ops(struct store_ops *ops);
 void		 pg_key_ops(struct store_ops *ops);
 void		 pg_audit_ops(struct store_ops *ops);
+void		 pg_audit_queue_init(struct pg_audit_queue *q);
+void		 pg_audit_queue_destroy(struct pg_audit_queue *q);
 void		 pg_gov_ops(struct store_ops *ops);
 /* Audit events of a result with the columns of P_AUDIT_SINCE, to fn;
  * the result is cleared. */
