@@ -99,26 +99,16 @@ out:
  * connection (sq_read_stmt), which sees committed rows only. That is all
  * a request needs: none writes a client and reads it back.
  */
+static void
+client_out(sqlite3_stmt *st, void *out)
+{
+	client_from_row(st, out);
+}
+
 static enum gh_err
 client_get(struct store *s, const char *id, struct client_row *out)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
-	int		 r;
-
-	if ((st = sq_read_stmt(DB(s), S_CLIENT_GET)) != NULL) {
-		sq_bind_text(st, 1, id);
-		r = sqlite3_step(st);
-		if (r == SQLITE_ROW) {
-			client_from_row(st, out);
-			rc = GH_OK;
-		} else {
-			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_read_error(DB(s), r);
-		}
-		sqlite3_reset(st);
-	}
-	return sq_read_done(DB(s), rc);
+	return sq_read_one(DB(s), S_CLIENT_GET, id, client_out, out);
 }
 
 static enum gh_err
@@ -231,28 +221,18 @@ user_insert(struct store *s, const struct user_row *u)
 	return sq_release(DB(s), rc);
 }
 
+static void
+user_out(sqlite3_stmt *st, void *out)
+{
+	user_from_row(st, out);
+}
+
 static enum gh_err
 user_lookup(struct store *s, enum stmt_id id, const char *key,
     struct user_row *out)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
-	int		 r;
-
 	/* committed rows suffice: users are written by the admin command */
-	if ((st = sq_read_stmt(DB(s), id)) != NULL) {
-		sq_bind_text(st, 1, key);
-		r = sqlite3_step(st);
-		if (r == SQLITE_ROW) {
-			user_from_row(st, out);
-			rc = GH_OK;
-		} else {
-			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_read_error(DB(s), r);
-		}
-		sqlite3_reset(st);
-	}
-	return sq_read_done(DB(s), rc);
+	return sq_read_one(DB(s), id, key, user_out, out);
 }
 
 static enum gh_err

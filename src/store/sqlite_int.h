@@ -143,6 +143,10 @@ sqlite3_stmt	*sq_read_stmt(struct sqlite_store *db, enum stmt_id id);
 sqlite3_stmt	*sq_read_also(struct sqlite_store *db, enum stmt_id id);
 enum gh_err	 sq_read_done(struct sqlite_store *db, enum gh_err rc);
 enum gh_err	 sq_read_error(struct sqlite_store *db, int rc);
+/* One row by a text key (parameter 1) on a reader, decoded by from(). */
+enum gh_err	 sq_read_one(struct sqlite_store *db, enum stmt_id id,
+		    const char *key, void (*from)(sqlite3_stmt *, void *),
+		    void *out);
 
 /* bind helpers: NULL strings bind SQL NULL */
 int	sq_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -142,3 +142,26 @@ sq_read_error(struct sqlite_store *db, int rc)
 	    sqlite3_errmsg(held->db), NULL);
 	return GH_ERR_STORE;
 }
+
+enum gh_err
+sq_read_one(struct sqlite_store *db, enum stmt_id id, const char *key,
+    void (*from)(sqlite3_stmt *, void *), void *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 r;
+
+	if ((st = sq_read_stmt(db, id)) != NULL) {
+		sq_bind_text(st, 1, key);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			from(st, out);
+			rc = GH_OK;
+		} else {
+			rc = r == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_read_error(db, r);
+		}
+		sqlite3_reset(st);
+	}
+	return sq_read_done(db, rc);
+}
