@@ -85,15 +85,16 @@ issue_mint(const struct app *app, const struct client_row *c,
 	memset(out, 0, sizeof(*out));
 	fill(&out->rows[0], client_id, tmpl, TOKEN_ACCESS, access_scope, now,
 	    app->conf.access_token_ttl_seconds);
-	if (c->jwt_access_tokens)
-		rc = mint_jwt(app, c, &out->rows[0], out->access,
-		    sizeof(out->access));
-	else
-		rc = crypto_new_secret(PREFIX_ACCESS, out->access,
-		    GH_MAX_TOKEN_LEN);
-	if (rc != GH_OK || !secret_hash(app, out->access, out->rows[0].hash)) {
+	if (!c->jwt_access_tokens)
+		rc = secret_mint(app, PREFIX_ACCESS, out->access,
+		    out->rows[0].hash);
+	else if ((rc = mint_jwt(app, c, &out->rows[0], out->access,
+	    sizeof(out->access))) == GH_OK &&
+	    !secret_hash(app, out->access, out->rows[0].hash))
+		rc = GH_ERR_CRYPTO;
+	if (rc != GH_OK) {
 		issue_wipe(out);
-		return rc != GH_OK ? rc : GH_ERR_CRYPTO;
+		return rc;
 	}
 	out->n = 1;
 	if (refresh_scope == NULL)

@@ -1,8 +1,46 @@
 /* secret.c - see secret.h. */
 #include <string.h>
+#include <time.h>
 
 #include "secret.h"
 #include "../util/crypto.h"
+
+#define PREFIX_LEN	8		/* "gate_xx_" */
+#define KEYED_VERSION	0x01
+#define KEYED_TIME	6		/* bytes of milliseconds, big-endian */
+#define KEYED_RANDOM	26		/* 208 bits */
+#define KEYED_RAW	(1 + KEYED_TIME + KEYED_RANDOM)
+
+/* codes and tokens: looked up by hash at volume, so time-ordered keys */
+static bool
+keyed_prefix(const char *v)
+{
+	return strncmp(v, PREFIX_CODE, PREFIX_LEN) == 0 ||
+	    strncmp(v, PREFIX_ACCESS, PREFIX_LEN) == 0 ||
+	    strncmp(v, PREFIX_REFRESH, PREFIX_LEN) == 0;
+}
+
+static enum gh_err
+mint_keyed(const char *prefix, char *out)
+{
+	uint8_t		raw[KEYED_RAW];
+	struct timespec	ts;
+	uint64_t	ms;
+	int		i;
+	enum gh_err	rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	raw[0] = KEYED_VERSION;
+	for (i = KEYED_TIME; i >= 1; i--, ms >>= 8)
+		raw[i] = (uint8_t)ms;
+	if ((rc = crypto_random(raw + 1 + KEYED_TIME, KEYED_RANDOM)) != GH_OK)
+		return rc;
+	memcpy(out, prefix, PREFIX_LEN);
+	b64url_encode(raw, sizeof(raw), out + PREFIX_LEN);
+	crypto_wipe(raw, sizeof(raw));
+	return GH_OK;
+}
 
 enum gh_err
 secret_mint(const struct app *app, const char *prefix, char *out,
@@ -10,19 +48,44 @@ secret_mint(const struct app *app, const char *prefix, char *out,
 {
 	enum gh_err rc;
 
-	if ((rc = crypto_new_secret(prefix, out, GH_MAX_TOKEN_LEN)) != GH_OK)
+	rc = keyed_prefix(prefix) ? mint_keyed(prefix, out) :
+	    crypto_new_secret(prefix, out, GH_MAX_TOKEN_LEN);
+	if (rc != GH_OK)
 		return rc;
 	return secret_hash(app, out, hash) ? GH_OK : GH_ERR_CRYPTO;
+}
+
+/* The time of a keyed value, or false if value is not one. */
+static bool
+keyed_time(const char *value, size_t n, uint8_t time[KEYED_TIME])
+{
+	uint8_t	raw[KEYED_RAW];
+
+	if (n != PREFIX_LEN + b64url_len(KEYED_RAW) || !keyed_prefix(value) ||
+	    b64url_decode(value + PREFIX_LEN, n - PREFIX_LEN, raw,
+	    sizeof(raw)) != KEYED_RAW || raw[0] != KEYED_VERSION)
+		return false;
+	memcpy(time, raw + 1, KEYED_TIME);
+	crypto_wipe(raw, sizeof(raw));
+	return true;
 }
 
 bool
 secret_hash(const struct app *app, const char *value,
     uint8_t hash[GH_HASH_BYTES])
 {
-	size_t n = strlen(value);
+	uint8_t	time[KEYED_TIME];
+	size_t	n = strlen(value);
 
 	if (n == 0 || n >= GH_MAX_JWT_LEN)	/* JWT access tokens */
 		return false;
-	return crypto_hmac_sha256(app->key, sizeof(app->key), value, n,
-	    hash) == GH_OK;
+	if (crypto_hmac_sha256(app->key, sizeof(app->key), value, n, hash) !=
+	    GH_OK)
+		return false;
+	if (keyed_time(value, n, time)) {
+		/* the time first, then 208 bits of the HMAC */
+		memmove(hash + KEYED_TIME, hash, GH_HASH_BYTES - KEYED_TIME);
+		memcpy(hash, time, KEYED_TIME);
+	}
+	return true;
 }

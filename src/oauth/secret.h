@@ -1,10 +1,21 @@
 /*
  * secret.h - minting and hashing the secrets Gatehouse hands out.
  *
- * Every code, token, session id and client secret is 256 bits from the
+ * Every code, token, session id and client secret is random from the
  * CSPRNG behind a recognisable prefix (so secret scanners can find leaked
- * ones), given to its holder once, and stored only as
+ * ones), given to its holder once, and stored only as a keyed hash.
+ *
+ * Session ids and client secrets: 256 random bits, stored as
  * HMAC-SHA-256(server key, value).
+ *
+ * Codes, access and refresh tokens are looked up by their stored hash
+ * millions of times over, in a B-tree: a random key would put every new
+ * row on a random leaf. Their body is therefore a version byte (1), the
+ * issue time in milliseconds (6 bytes, big-endian) and 208 random bits;
+ * the stored key is that time followed by the first 208 bits of the
+ * HMAC, so new rows go to the tree's newest leaves. The time is no
+ * secret (the row holds it anyway); 208 bits are far beyond guessing.
+ * Values minted before (256 random bits) still hash as they did.
  */
 #ifndef GH_SECRET_H
 #define GH_SECRET_H

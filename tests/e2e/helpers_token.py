@@ -16,8 +16,8 @@ import requests
 from conftest import Server, get_code
 
 UA = "gatehouse-e2e/1.0 (token tests)"
-AT_RE = re.compile(r"gate_at_[A-Za-z0-9_-]{43}")
-RT_RE = re.compile(r"gate_rt_[A-Za-z0-9_-]{43}")
+AT_RE = re.compile(r"gate_at_[A-Za-z0-9_-]{44}")
+RT_RE = re.compile(r"gate_rt_[A-Za-z0-9_-]{44}")
 OTHER_REDIRECT = "http://127.0.0.1:9000/other"
 
 
@@ -127,7 +127,7 @@ def basic_header(client_id, secret, enc=urllib.parse.quote_plus):
 
 
 def b64url_body(value):
-    """The random part of a prefixed secret (gate_xx_<43 chars>)."""
+    """The body of a prefixed secret (gate_xx_<43 or 44 chars>)."""
     return value[8:]
 
 
