@@ -96,7 +96,8 @@ inventory_sorted(struct app *app, int64_t now)
 	json_t		 *sorted = NULL;
 	size_t		  i, n;
 
-	if (k.items == NULL || inventory_each(app, now, true, collect, &k) != GH_OK)
+	if (k.items == NULL ||
+	    inventory_each(app, now, true, collect, &k) != GH_OK)
 		goto out;
 	n = json_array_size(k.items);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)

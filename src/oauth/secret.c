@@ -1,8 +1,8 @@
 /* secret.c - see secret.h. */
 #include <string.h>
-#include <time.h>
 
 #include "secret.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 
 #define PREFIX_LEN	8		/* "gate_xx_" */
@@ -24,13 +24,10 @@ static enum gh_err
 mint_keyed(const char *prefix, char *out)
 {
 	uint8_t		raw[KEYED_RAW];
-	struct timespec	ts;
-	uint64_t	ms;
+	uint64_t	ms = (uint64_t)clock_now_ms();
 	int		i;
 	enum gh_err	rc;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	raw[0] = KEYED_VERSION;
 	for (i = KEYED_TIME; i >= 1; i--, ms >>= 8)
 		raw[i] = (uint8_t)ms;

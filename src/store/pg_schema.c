@@ -251,9 +251,9 @@ const char *const pg_sql[P_COUNT] = {
 	    "(SELECT hash FROM tokens WHERE expires_at < $1 LIMIT $2) "
 	    "RETURNING hash, family_id), "
 	    "fam AS (DELETE FROM families f WHERE f.id IN "
-	    "(SELECT family_id FROM gone) AND NOT EXISTS (SELECT 1 FROM tokens t "
-	    "WHERE t.family_id = f.id AND t.hash NOT IN (SELECT hash FROM gone)) "
-	    "RETURNING 1) "
+	    "(SELECT family_id FROM gone) AND NOT EXISTS "
+	    "(SELECT 1 FROM tokens t WHERE t.family_id = f.id "
+	    "AND t.hash NOT IN (SELECT hash FROM gone)) RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM fam)",
 	[P_PURGE_CODES] = "DELETE FROM codes WHERE hash IN (SELECT hash "
 	    "FROM codes WHERE expires_at < $1 LIMIT $2)",

@@ -247,7 +247,8 @@ usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
 	if (x == SQLITE_ROW)
 		*out = sq_col_int(st, 0);
 	sqlite3_reset(st);
-	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
+	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
+	    sq_read_error(db, x);
 }
 
 /* the union of the scopes of the client's live grants */

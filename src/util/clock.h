@@ -6,5 +6,6 @@
 
 int64_t	clock_now(void);	/* seconds since the epoch */
 double	clock_mono(void);	/* monotonic seconds, for durations */
+int64_t	clock_now_ms(void);	/* milliseconds since the epoch */
 
 #endif
