@@ -68,10 +68,36 @@ def _drop_pg_databases():
         con.close()
 
 
+# Ports come from below the kernel's ephemeral range (32768-60999 on
+# Linux), so no outgoing connection and no bind(0) elsewhere can take one
+# between free_port() and the server's bind. Each pytest-xdist worker, and
+# the SQLite and PostgreSQL runs, draw from a block of their own.
+PORT_BASE = 10000
+PORT_BLOCK = 1300
+_port_next = [0]
+
+
+def _port_block():
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    index = index % 8 + (8 if PG_URL else 0)
+    return PORT_BASE + index * PORT_BLOCK
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    base = _port_block()
+    if _port_next[0] == 0:
+        _port_next[0] = int.from_bytes(os.urandom(2), "big") % PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        port = base + _port_next[0] % PORT_BLOCK
+        _port_next[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in %d-%d" % (base, base + PORT_BLOCK))
 
 
 def pkce_pair():
@@ -115,6 +141,7 @@ class Server:
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.log = open(self.log_path, "ab")
+        mark = self.log.tell()
         self.proc = subprocess.Popen([BIN, "--config", self.conf, "serve"],
                                      stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + 20
@@ -122,10 +149,13 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.log_text())
             try:
-                if requests.get(self.base + "/healthz", timeout=1).ok:
+                # Answered, and by this process: its log says it listens.
+                if requests.get(self.base + "/healthz", timeout=1).ok and \
+                        self.logged_since(mark, '"event":"listening"'):
                     return self
             except requests.ConnectionError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("server did not start: " + self.log_text())
 
     def stop(self):
@@ -141,6 +171,11 @@ class Server:
         self.proc = None
         self.log.close()
         return rc
+
+    def logged_since(self, offset, needle):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return needle.encode() in f.read()
 
     def log_text(self):
         try:
