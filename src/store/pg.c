@@ -185,6 +185,7 @@ enum gh_err
 pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
 {
 	/* never hand on a connection inside a transaction */
+	c->begin_pending = false;
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
 		(void)pg_simple(c, "ROLLBACK");
@@ -195,8 +196,8 @@ pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
 	return rc;
 }
 
-static enum gh_err
-result_error(struct pg_conn *c, const PGresult *r)
+enum gh_err
+pg_result_error(struct pg_conn *c, const PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg;
@@ -214,26 +215,61 @@ result_error(struct pg_conn *c, const PGresult *r)
 	return GH_ERR_STORE;
 }
 
+void
+pg_stmt_name(enum pg_stmt id, char name[PG_NAME_MAX])
+{
+	snprintf(name, PG_NAME_MAX, "gh%d", (int)id);
+}
+
+PGresult *
+pg_prepare(struct pg_conn *c, enum pg_stmt id)
+{
+	char		 name[PG_NAME_MAX];
+	PGresult	*r;
+
+	if (c->prepared[id])
+		return NULL;
+	pg_stmt_name(id, name);
+	r = PQprepare(c->conn, name, pg_sql[id], 0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return r;
+	PQclear(r);
+	c->prepared[id] = true;
+	return NULL;
+}
+
 /* Send one statement: prepared pg_sql[id], or plain `sql` if id==P_COUNT */
 static PGresult *
 send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
     const struct pg_params *p)
 {
-	char		 name[16];
+	char		 name[PG_NAME_MAX];
 	PGresult	*r;
 
 	if (id == P_COUNT)
 		return PQexec(c->conn, sql);
-	snprintf(name, sizeof(name), "gh%d", (int)id);
-	if (!c->prepared[id]) {
-		r = PQprepare(c->conn, name, pg_sql[id], 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			return r;
-		PQclear(r);
-		c->prepared[id] = true;
-	}
+	if ((r = pg_prepare(c, id)) != NULL)
+		return r;
+	pg_stmt_name(id, name);
 	return PQexecPrepared(c->conn, name, p ? p->n : 0, p ? p->val : NULL,
 	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
+}
+
+/* The first statement after pg_begin(): BEGIN in the same round trip. */
+static enum gh_err
+begin_with(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+    PGresult **res)
+{
+	struct pg_step	 steps[2] = {
+		{ .id = P_COUNT, .sql = "BEGIN" },
+		{ .id = id, .p = p, .keep = true },
+	};
+	enum gh_err	 rc;
+
+	c->begin_pending = false;
+	if ((rc = pg_pipe(c, steps, 2)) == GH_OK)
+		*res = steps[1].res;
+	return rc;
 }
 
 static enum gh_err
@@ -245,6 +281,13 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	enum gh_err	 rc;
 
 	*res = NULL;
+	if (c->begin_pending) {
+		if (id != P_COUNT && (p == NULL || !p->bad_text))
+			return begin_with(c, id, p, res);
+		c->begin_pending = false;
+		if ((rc = pg_simple(c, "BEGIN")) != GH_OK)
+			return rc;
+	}
 	if (p != NULL && p->bad_text) {
 		/* no stored text equals it; nothing can store it (pg_int.h) */
 		if (strncmp(pg_sql[id], "SELECT", 6) != 0)
@@ -276,7 +319,7 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 		*res = r;
 		return GH_OK;
 	}
-	rc = result_error(c, r);
+	rc = pg_result_error(c, r);
 	PQclear(r);
 	return rc;
 }
@@ -288,23 +331,29 @@ pg_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 	return run(c, id, NULL, p, res);
 }
 
+static unsigned
+rows_changed(PGresult *r)
+{
+	const char	*t = PQcmdTuples(r);
+	uint64_t	 n = 0;
+
+	if (t[0] != '\0' && parse_u64(slice_cstr(t), 0, UINT_MAX, &n) != GH_OK)
+		n = 0;
+	return (unsigned)n;
+}
+
 enum gh_err
 pg_cmd(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
     unsigned *changed)
 {
 	PGresult	*r;
-	uint64_t	 n = 0;
-	const char	*t;
 	enum gh_err	 rc;
 
 	if ((rc = run(c, id, NULL, p, &r)) != GH_OK)
 		return rc;
-	t = PQcmdTuples(r);
-	if (t[0] != '\0' && parse_u64(slice_cstr(t), 0, UINT_MAX, &n) != GH_OK)
-		n = 0;
-	PQclear(r);
 	if (changed)
-		*changed = (unsigned)n;
+		*changed = rows_changed(r);
+	PQclear(r);
 	return GH_OK;
 }
 
@@ -322,17 +371,66 @@ pg_simple(struct pg_conn *c, const char *sql)
 enum gh_err
 pg_begin(struct pg_conn *c)
 {
-	return pg_simple(c, "BEGIN");
+	/* sent with the transaction's first statement (begin_with) */
+	c->begin_pending = true;
+	return GH_OK;
 }
 
 enum gh_err
 pg_finish(struct pg_conn *c, enum gh_err rc)
 {
+	if (c->begin_pending) {		/* no statement ran: nothing to end */
+		c->begin_pending = false;
+		return rc;
+	}
 	if (rc == GH_OK && (rc = pg_simple(c, "COMMIT")) == GH_OK)
 		return GH_OK;
 	if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)
 		(void)pg_simple(c, "ROLLBACK");
 	return rc;
+}
+
+/*
+ * store_lazy(): writes of this thread need not be durable before the
+ * answer (a code's issuance). Such a write commits without waiting for
+ * its WAL flush (synchronous_commit off for that transaction only). A
+ * later durable commit, on any node, flushes the WAL up to itself and so
+ * this write with it; a crash can lose only writes no durable one
+ * followed, never leave a gap before one.
+ */
+static __thread const struct pg_store *lazy_store;
+
+static void
+pg_lazy(struct store *s, bool on)
+{
+	lazy_store = on ? (const struct pg_store *)s : NULL;
+}
+
+bool
+pg_lazy_on(const struct pg_store *db)
+{
+	return lazy_store == db;
+}
+
+/* One write as its own transaction, not waiting for the flush. */
+static enum gh_err
+lazy_cmd(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+    unsigned *changed)
+{
+	struct pg_step	 steps[4] = {
+		{ .id = P_COUNT, .sql = "BEGIN" },
+		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
+		{ .id = id, .p = p, .keep = true },
+		{ .id = P_COUNT, .sql = "COMMIT" },
+	};
+	enum gh_err	 rc;
+
+	if ((rc = pg_pipe(c, steps, 4)) != GH_OK)
+		return rc;
+	if (changed)
+		*changed = rows_changed(steps[2].res);
+	PQclear(steps[2].res);
+	return GH_OK;
 }
 
 /*
@@ -351,6 +449,8 @@ pg_one(struct store *s, enum pg_stmt id, const struct pg_params *p,
 		return GH_ERR_STORE;
 	if (out_res)
 		rc = pg_exec(c, id, p, out_res);
+	else if (pg_lazy_on((struct pg_store *)s))
+		rc = lazy_cmd(c, id, p, changed);
 	else
 		rc = pg_cmd(c, id, p, changed);
 	return pg_release(((struct pg_store *)s), c, rc);
@@ -453,6 +553,7 @@ static void
 ops_init(void)
 {
 	ops.close = pg_close;
+	ops.lazy = pg_lazy;
 	ops.set_audit_key = set_audit_key;
 	pg_ident_ops(&ops);
 	pg_token_ops(&ops);

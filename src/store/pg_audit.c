@@ -26,43 +26,35 @@
 
 #define DB(s) ((struct pg_store *)(s))
 
-static enum gh_err
-audit_last(struct pg_conn *c, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
+/* The chain's last event, from a P_AUDIT_LAST result (cleared). */
+static void
+audit_last(PGresult *r, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
 {
-	PGresult	*r;
-	enum gh_err	 rc;
-
 	*seq = 0;
 	memset(hash, 0, GH_HASH_BYTES);
-	if ((rc = pg_exec(c, P_AUDIT_LAST, NULL, &r)) != GH_OK)
-		return rc;
 	if (PQntuples(r) == 1) {
 		*seq = pg_col_int(r, 0, 0);
 		(void)pg_col_hash(r, 0, 1, hash);
 	}
 	PQclear(r);
-	return GH_OK;
 }
 
-static enum gh_err
-audit_insert(struct pg_conn *c, const struct audit_row *a)
+static void
+audit_params(struct pg_params *p, const struct audit_row *a)
 {
-	struct pg_params p;
-
-	pp_init(&p);
-	pp_int(&p, a->seq);
-	pp_int(&p, a->time);
-	pp_text(&p, a->type);
-	pp_text(&p, a->actor);
-	pp_text(&p, a->client_id);
-	pp_text(&p, a->user_id);
-	pp_text(&p, a->grant_id);
-	pp_text(&p, a->remote_addr);
-	pp_text(&p, a->user_agent);
-	pp_text(&p, a->detail);
-	pp_blob(&p, a->prev_hash, GH_HASH_BYTES);
-	pp_blob(&p, a->hash, GH_HASH_BYTES);
-	return pg_cmd(c, P_AUDIT_INSERT, &p, NULL);
+	pp_init(p);
+	pp_int(p, a->seq);
+	pp_int(p, a->time);
+	pp_text(p, a->type);
+	pp_text(p, a->actor);
+	pp_text(p, a->client_id);
+	pp_text(p, a->user_id);
+	pp_text(p, a->grant_id);
+	pp_text(p, a->remote_addr);
+	pp_text(p, a->user_agent);
+	pp_text(p, a->detail);
+	pp_blob(p, a->prev_hash, GH_HASH_BYTES);
+	pp_blob(p, a->hash, GH_HASH_BYTES);
 }
 
 /* Point the text fields of r that are not UTF-8 at cleaned copies. */
@@ -86,6 +78,8 @@ clean_fields(struct audit_row *r, char *copies[8])
 
 struct pg_audit_wait {
 	struct audit_row	 r;
+	struct pg_params	 p;		/* the row's INSERT */
+	bool			 lazy;		/* store_lazy() was on */
 	char			*copies[8];	/* cleaned text fields */
 	enum gh_err		 rc;
 	bool			 done;
@@ -109,38 +103,55 @@ pg_audit_queue_destroy(struct pg_audit_queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
-/* rows w[0..n-1], in order, in one transaction under the chain lock */
+/*
+ * Rows w[0..n-1], in order, in one transaction under the chain lock, in two
+ * round trips: BEGIN, the lock and the chain's last event; then the
+ * inserts and COMMIT. A batch of lazy rows only (store_lazy) commits
+ * without waiting for its flush, as the write it records did.
+ */
 static enum gh_err
 append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 {
-	struct pg_params p;
+	struct pg_step	 steps[GH_PG_AUDIT_BATCH + 1] = {
+		{ .id = P_COUNT, .sql = "BEGIN" },
+		{ .id = P_XACT_LOCK },
+		{ .id = P_AUDIT_LAST, .keep = true },
+		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
+	};
+	struct pg_params lock;
 	struct pg_conn	*c;
-	PGresult	*lock;
 	struct audit_row *r;
 	uint8_t		 prev[GH_HASH_BYTES];
-	int64_t		 seq = 0;
+	int64_t		 seq;
 	enum gh_err	 rc;
 	size_t		 i;
+	bool		 lazy = true;
 
+	for (i = 0; i < n; i++)
+		lazy = lazy && w[i]->lazy;
 	if ((c = pg_acquire(db)) == NULL)
 		return GH_ERR_STORE;
-	if ((rc = pg_begin(c)) != GH_OK)
+	pp_init(&lock);
+	pp_int(&lock, PG_LOCK_AUDIT);
+	steps[1].p = &lock;
+	if ((rc = pg_pipe(c, steps, lazy ? 4 : 3)) != GH_OK)
 		return pg_release(db, c, rc);
-	pp_init(&p);
-	pp_int(&p, PG_LOCK_AUDIT);
-	if ((rc = pg_exec(c, P_XACT_LOCK, &p, &lock)) == GH_OK) {
-		PQclear(lock);
-		rc = audit_last(c, &seq, prev);
-	}
-	for (i = 0; rc == GH_OK && i < n; i++) {
+	audit_last(steps[2].res, &seq, prev);
+	memset(steps, 0, sizeof(steps));
+	for (i = 0; i < n; i++) {
 		r = &w[i]->r;
 		r->seq = ++seq;
 		memcpy(r->prev_hash, prev, GH_HASH_BYTES);
 		audit_chain_hash(db->audit_key, r->prev_hash, r, r->hash);
 		memcpy(prev, r->hash, GH_HASH_BYTES);
-		rc = audit_insert(c, r);
+		audit_params(&w[i]->p, r);
+		steps[i].id = P_AUDIT_INSERT;
+		steps[i].p = &w[i]->p;
 	}
-	return pg_release(db, c, pg_finish(c, rc));
+	steps[n].id = P_COUNT;
+	steps[n].sql = "COMMIT";
+	/* a failed insert skips COMMIT; pg_release rolls the rest back */
+	return pg_release(db, c, pg_pipe(c, steps, n + 1));
 }
 
 /* The leader's turn: called and returns with q->mu held. */
@@ -172,7 +183,7 @@ audit_append(struct store *s, const struct audit_row *a)
 {
 	struct pg_store		*db = DB(s);
 	struct pg_audit_queue	*q = &db->audit;
-	struct pg_audit_wait	 w = { .r = *a };
+	struct pg_audit_wait	 w = { .r = *a, .lazy = pg_lazy_on(db) };
 	size_t			 i;
 
 	if ((w.rc = clean_fields(&w.r, w.copies)) != GH_OK)

@@ -71,6 +71,7 @@ struct pg_conn {
 	PGconn		*conn;		/* NULL until first needed */
 	bool		 busy;
 	bool		 used;		/* a statement of this borrow ran */
+	bool		 begin_pending;	/* pg_begin: BEGIN not sent yet */
 	bool		 prepared[P_COUNT];
 };
 
@@ -157,6 +158,37 @@ enum gh_err	 pg_begin(struct pg_conn *c);
 enum gh_err	 pg_finish(struct pg_conn *c, enum gh_err rc);
 /* Plain SQL without parameters (migrations, transaction control). */
 enum gh_err	 pg_simple(struct pg_conn *c, const char *sql);
+
+/*
+ * Several statements in one round trip (libpq pipeline mode, pg_pipe.c).
+ * A step is prepared pg_sql[id] with p, or plain `sql` (one statement, no
+ * parameters) if id is P_COUNT. The server runs them in order; after the
+ * first that fails the rest are skipped, and an open transaction is left
+ * failed (pg_finish or pg_release rolls it back). With keep, the step's
+ * result is handed over in res (PQclear it) when every step succeeded.
+ */
+struct pg_step {
+	enum pg_stmt		 id;
+	const char		*sql;
+	const struct pg_params	*p;
+	bool			 keep;
+	PGresult		*res;
+};
+enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
+
+/*
+ * store_lazy() is on for db in this thread: a write need not be durable
+ * before the answer. It then runs with PG_SQL_NO_FLUSH first.
+ */
+bool		 pg_lazy_on(const struct pg_store *db);
+#define PG_SQL_NO_FLUSH	"SET LOCAL synchronous_commit TO off"
+
+/* for pg_pipe.c: statement names, preparing, and errors as pg.c does */
+#define PG_NAME_MAX	16
+void		 pg_stmt_name(enum pg_stmt id, char name[PG_NAME_MAX]);
+/* NULL once prepared on c; else the failed result (PQclear it) */
+PGresult	*pg_prepare(struct pg_conn *c, enum pg_stmt id);
+enum gh_err	 pg_result_error(struct pg_conn *c, const PGresult *r);
 
 /* column helpers (binary results); NULL reads as "" / 0 / absent */
 void		 pg_col_text(const PGresult *r, int row, int col, char *out,
