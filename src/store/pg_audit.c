@@ -57,9 +57,12 @@ audit_params(struct pg_params *p, const struct audit_row *a)
 	pp_blob(p, a->hash, GH_HASH_BYTES);
 }
 
-/* Point the text fields of r that are not UTF-8 at cleaned copies. */
+/*
+ * Point the text fields of r that are not UTF-8 at cleaned copies; with
+ * all, every field at a copy (the row outlives the caller's strings).
+ */
 static enum gh_err
-clean_fields(struct audit_row *r, char *copies[8])
+own_fields(struct audit_row *r, char *copies[8], bool all)
 {
 	const char	**f[8] = { &r->type, &r->actor, &r->client_id,
 			    &r->user_id, &r->grant_id, &r->remote_addr,
@@ -67,9 +70,15 @@ clean_fields(struct audit_row *r, char *copies[8])
 	size_t		  i;
 
 	for (i = 0; i < 8; i++) {
-		if (*f[i] == NULL || pg_utf8_valid(*f[i]))
+		if (*f[i] == NULL)
 			continue;
-		if ((copies[i] = pg_utf8_clean(*f[i])) == NULL)
+		if (pg_utf8_valid(*f[i])) {
+			if (!all)
+				continue;
+			copies[i] = strdup(*f[i]);
+		} else
+			copies[i] = pg_utf8_clean(*f[i]);
+		if (copies[i] == NULL)
 			return GH_ERR_NOMEM;
 		*f[i] = copies[i];
 	}
@@ -80,11 +89,22 @@ struct pg_audit_wait {
 	struct audit_row	 r;
 	struct pg_params	 p;		/* the row's INSERT */
 	bool			 lazy;		/* store_lazy() was on */
-	char			*copies[8];	/* cleaned text fields */
+	char			*copies[8];	/* own_fields() */
 	enum gh_err		 rc;
 	bool			 done;
-	struct pg_audit_wait	*next;
+	struct pg_audit_wait	*next;		/* in the queue */
+	struct pg_audit_wait	*mine;		/* a deferring request's */
 };
+
+/*
+ * During a request (store_defer_begin), appends are queued and the
+ * request waits for all of its rows once, at store_defer_end: the rows a
+ * request writes share one batch, so one flush, instead of one each.
+ */
+static __thread struct {
+	struct pg_store		*db;
+	struct pg_audit_wait	*mine;
+} deferred;
 
 void
 pg_audit_queue_init(struct pg_audit_queue *q)
@@ -178,20 +198,12 @@ lead(struct pg_store *db, struct pg_audit_queue *q)
 		batch[i]->done = true;
 }
 
-static enum gh_err
-audit_append(struct store *s, const struct audit_row *a)
+/* Until w is committed, or failed; q->mu held. */
+static void
+wait_done(struct pg_store *db, struct pg_audit_queue *q,
+    struct pg_audit_wait *w)
 {
-	struct pg_store		*db = DB(s);
-	struct pg_audit_queue	*q = &db->audit;
-	struct pg_audit_wait	 w = { .r = *a, .lazy = pg_lazy_on(db) };
-	size_t			 i;
-
-	if ((w.rc = clean_fields(&w.r, w.copies)) != GH_OK)
-		goto out;
-	pthread_mutex_lock(&q->mu);
-	*q->tail = &w;
-	q->tail = &w.next;
-	while (!w.done) {
+	while (!w->done) {
 		if (q->leading) {
 			pthread_cond_wait(&q->cv, &q->mu);
 			continue;
@@ -201,11 +213,97 @@ audit_append(struct store *s, const struct audit_row *a)
 		q->leading = false;
 		pthread_cond_broadcast(&q->cv);
 	}
-	pthread_mutex_unlock(&q->mu);
-out:
+}
+
+static void
+enqueue(struct pg_audit_queue *q, struct pg_audit_wait *w)
+{
+	*q->tail = w;
+	q->tail = &w->next;
+}
+
+static void
+free_copies(struct pg_audit_wait *w)
+{
+	size_t i;
+
 	for (i = 0; i < 8; i++)
-		free(w.copies[i]);
+		free(w->copies[i]);
+}
+
+static enum gh_err
+append_deferred(struct pg_store *db, const struct audit_row *a)
+{
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_audit_wait	*w;
+	enum gh_err		 rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return GH_ERR_NOMEM;
+	w->r = *a;
+	w->lazy = pg_lazy_on(db);
+	if ((rc = own_fields(&w->r, w->copies, true)) != GH_OK) {
+		free_copies(w);
+		free(w);
+		return rc;
+	}
+	pthread_mutex_lock(&q->mu);
+	enqueue(q, w);
+	pthread_mutex_unlock(&q->mu);
+	w->mine = deferred.mine;
+	deferred.mine = w;
+	return GH_OK;
+}
+
+static enum gh_err
+audit_append(struct store *s, const struct audit_row *a)
+{
+	struct pg_store		*db = DB(s);
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_audit_wait	 w = { .r = *a, .lazy = pg_lazy_on(db) };
+
+	if (deferred.db == db)
+		return append_deferred(db, a);
+	if ((w.rc = own_fields(&w.r, w.copies, false)) == GH_OK) {
+		pthread_mutex_lock(&q->mu);
+		enqueue(q, &w);
+		wait_done(db, q, &w);
+		pthread_mutex_unlock(&q->mu);
+	}
+	free_copies(&w);
 	return w.rc;
+}
+
+static void
+defer_begin(struct store *s)
+{
+	deferred.db = DB(s);
+	deferred.mine = NULL;
+}
+
+static enum gh_err
+defer_end(struct store *s)
+{
+	struct pg_store		*db = DB(s);
+	struct pg_audit_wait	*w, *next;
+	enum gh_err		 rc = GH_OK;
+
+	deferred.db = NULL;
+	if (deferred.mine == NULL)
+		return GH_OK;
+	pthread_mutex_lock(&db->audit.mu);
+	for (w = deferred.mine; w != NULL; w = w->mine)
+		wait_done(db, &db->audit, w);
+	pthread_mutex_unlock(&db->audit.mu);
+	for (w = deferred.mine; w != NULL; w = next) {
+		next = w->mine;
+		if (rc == GH_OK)
+			rc = w->rc;
+		free_copies(w);
+		free(w);
+	}
+	deferred.mine = NULL;
+	return rc;
 }
 
 enum gh_err
@@ -256,5 +354,7 @@ void
 pg_audit_ops(struct store_ops *ops)
 {
 	ops->audit_append = audit_append;
+	ops->defer_begin = defer_begin;
+	ops->defer_end = defer_end;
 	ops->audit_each = audit_each;
 }
