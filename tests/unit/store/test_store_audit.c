@@ -4,6 +4,9 @@
  * shared transactions); every event is stored exactly once, seqs are
  * 1..N without gaps, each event names its predecessor's hash, and each
  * thread's events keep their order. Then verify passes on the result.
+ * The same with appends made as a request makes them: two per deferred
+ * request (store_defer_begin/end), some under store_lazy, the caller's
+ * detail buffer rewritten before the request ends.
  */
 #include <pthread.h>
 
@@ -18,8 +21,38 @@
 struct appender {
 	struct store	*s;
 	int		 id;
+	bool		 requests;	/* deferred, two rows a request */
 	enum gh_err	 rc;
 };
+
+static enum gh_err
+append_one(struct appender *a, char *detail, size_t size, int i)
+{
+	struct audit_row r = { .time = NOW, .type = "token.issued",
+	    .actor = "client", .client_id = "client1", .detail = detail };
+
+	snprintf(detail, size, "{\"t\":%d,\"i\":%d}", a->id, i);
+	return store_audit_append(a->s, &r);
+}
+
+/* Two rows in one deferred request; odd threads' requests are lazy. */
+static enum gh_err
+append_request(struct appender *a, int i)
+{
+	char		detail[64];
+	enum gh_err	rc, end;
+
+	store_defer_begin(a->s);
+	store_lazy(a->s, a->id % 2 == 1);
+	if ((rc = append_one(a, detail, sizeof(detail), i)) == GH_OK)
+		rc = append_one(a, detail, sizeof(detail), i + 1);
+	store_lazy(a->s, false);
+	/* the rows must not depend on the caller's buffer any more */
+	memset(detail, 'x', sizeof(detail) - 1);
+	detail[sizeof(detail) - 1] = '\0';
+	end = store_defer_end(a->s);
+	return rc != GH_OK ? rc : end;
+}
 
 static void *
 append_many(void *arg)
@@ -28,15 +61,9 @@ append_many(void *arg)
 	char		 detail[64];
 	int		 i;
 
-	for (i = 0; i < EACH && a->rc == GH_OK; i++) {
-		struct audit_row r = { .time = NOW, .type = "token.issued",
-		    .actor = "client", .client_id = "client1",
-		    .detail = detail };
-
-		snprintf(detail, sizeof(detail), "{\"t\":%d,\"i\":%d}",
-		    a->id, i);
-		a->rc = store_audit_append(a->s, &r);
-	}
+	for (i = 0; i < EACH && a->rc == GH_OK; i += a->requests ? 2 : 1)
+		a->rc = a->requests ? append_request(a, i) :
+		    append_one(a, detail, sizeof(detail), i);
 	return NULL;
 }
 
@@ -70,9 +97,8 @@ check_row(void *ctx, const struct audit_row *r)
 }
 
 static void
-test_concurrent_appends_chain(void **state)
+appends_chain(struct th_store *t, bool requests)
 {
-	struct th_store		*t = *state;
 	struct appender		 a[THREADS];
 	pthread_t		 th[THREADS];
 	struct check		 c;
@@ -84,7 +110,7 @@ test_concurrent_appends_chain(void **state)
 	memset(key, 7, sizeof(key));
 	store_set_audit_key(t->s, key);
 	for (i = 0; i < THREADS; i++) {
-		a[i] = (struct appender){ t->s, i, GH_OK };
+		a[i] = (struct appender){ t->s, i, requests, GH_OK };
 		assert_int_equal(pthread_create(&th[i], NULL, append_many,
 		    &a[i]), 0);
 	}
@@ -111,11 +137,25 @@ test_concurrent_appends_chain(void **state)
 	assert_int_equal(v.events, THREADS * EACH);
 }
 
+static void
+test_concurrent_appends_chain(void **state)
+{
+	appends_chain(*state, false);
+}
+
+static void
+test_request_appends_chain(void **state)
+{
+	appends_chain(*state, true);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_concurrent_appends_chain,
+		    th_store_setup, th_store_teardown),
+		cmocka_unit_test_setup_teardown(test_request_appends_chain,
 		    th_store_setup, th_store_teardown),
 	};
 
