@@ -59,7 +59,7 @@ serve(const char *config_path)
 	int			 sig = 0;
 	char			 port[16];
 
-	if (!cli_open(config_path, &app))
+	if (!cli_open_serve(config_path, &app))
 		return 1;
 	if (!cli_ensure_keys(&app) || keyring_open(app.store, app.key,
 	    sizeof(app.key), cli_publish_after(&app.conf), &app.keys) != GH_OK ||

@@ -13,8 +13,13 @@
 
 #include "../app.h"
 
-/* Load config, key and store; prints the reason and returns false. */
+/*
+ * Load config, key and store; prints the reason and returns false. An
+ * admin command opens the store for one short job (store_open_admin);
+ * serve opens it whole.
+ */
 bool	cli_open(const char *config_path, struct app *app);
+bool	cli_open_serve(const char *config_path, struct app *app);
 void	cli_close(struct app *app);
 
 int	cmd_init(const char *config_path, int argc, char **argv);

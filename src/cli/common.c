@@ -9,8 +9,8 @@
 #include "../util/crypto.h"
 #include "../util/keyfile.h"
 
-bool
-cli_open(const char *config_path, struct app *app)
+static bool
+open_app(const char *config_path, bool serve, struct app *app)
 {
 	char		err[256], shown[GH_MAX_PATH];
 	uint8_t		chain[GH_HASH_BYTES];
@@ -27,7 +27,9 @@ cli_open(const char *config_path, struct app *app)
 		    app->conf.key_file, gh_err_str(rc));
 		return false;
 	}
-	if ((rc = store_open(app->conf.database, &app->store)) != GH_OK) {
+	rc = serve ? store_open(app->conf.database, &app->store) :
+	    store_open_admin(app->conf.database, &app->store);
+	if (rc != GH_OK) {
 		store_url_redact(app->conf.database, shown, sizeof(shown));
 		fprintf(stderr, "gatehouse: database %s: %s\n", shown,
 		    gh_err_str(rc));
@@ -38,6 +40,18 @@ cli_open(const char *config_path, struct app *app)
 	store_set_audit_key(app->store, chain);
 	crypto_wipe(chain, sizeof(chain));
 	return true;
+}
+
+bool
+cli_open(const char *config_path, struct app *app)
+{
+	return open_app(config_path, false, app);
+}
+
+bool
+cli_open_serve(const char *config_path, struct app *app)
+{
+	return open_app(config_path, true, app);
 }
 
 void

@@ -335,7 +335,7 @@ ops_init(void)
 }
 
 enum gh_err
-sqlite_store_open(const char *path, struct store **out)
+sqlite_store_open(const char *path, bool serve, struct store **out)
 {
 	struct sqlite_store	*db;
 	enum gh_err		 rc = GH_ERR_STORE;
@@ -374,10 +374,18 @@ sqlite_store_open(const char *path, struct store **out)
 		sq_sync_close(db->sync);
 		db->sync = NULL;
 	}
-	/* checkpoints in the background: a WAL hook replaces SQLite's own */
-	if (db->sync != NULL && (db->ckpt = sq_ckpt_open(path)) != NULL)
+	/*
+	 * A server checkpoints in the background (a WAL hook replaces
+	 * SQLite's own) and reads on a pool. An admin command does neither,
+	 * and leaves checkpoints to the server, or to the last connection's
+	 * close, which checkpoints the whole WAL.
+	 */
+	if (serve && db->sync != NULL &&
+	    (db->ckpt = sq_ckpt_open(path)) != NULL)
 		sqlite3_wal_hook(db->db, wal_hook, db);
-	if (db->sync != NULL)
+	if (!serve)
+		(void)sqlite3_wal_autocheckpoint(db->db, 0);
+	if (serve && db->sync != NULL)
 		sq_readers_open(db, path);
 	db->last_total = sqlite3_total_changes64(db->db);
 	*out = &db->base;

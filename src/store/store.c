@@ -17,17 +17,29 @@ is_postgres(const char *url)
 	    strncmp(url, "postgresql://", 13) == 0;
 }
 
-enum gh_err
-store_open(const char *url, struct store **out)
+static enum gh_err
+open_url(const char *url, bool serve, struct store **out)
 {
 	if (strncmp(url, "sqlite:", 7) == 0)
-		return sqlite_store_open(url + 7, out);
+		return sqlite_store_open(url + 7, serve, out);
 	if (is_postgres(url))
 		return pg_store_open(url, out);
 	/* another scheme is a mistake, not a file name */
 	if (strstr(url, "://") != NULL)
 		return GH_ERR_INVALID;
-	return sqlite_store_open(url, out);
+	return sqlite_store_open(url, serve, out);
+}
+
+enum gh_err
+store_open(const char *url, struct store **out)
+{
+	return open_url(url, true, out);
+}
+
+enum gh_err
+store_open_admin(const char *url, struct store **out)
+{
+	return open_url(url, false, out);
 }
 
 bool

@@ -172,6 +172,12 @@ struct store;
  * GH_ERR_INVALID. Applies pending migrations.
  */
 enum gh_err	store_open(const char *url, struct store **out);
+/*
+ * The same for one short admin command: SQLite opens no reader
+ * connections and no background checkpointer. Its writes still take their
+ * turn with a running server's and are durable before they return.
+ */
+enum gh_err	store_open_admin(const char *url, struct store **out);
 /* True for a URL rather than a file path (conf.c leaves those alone). */
 bool		store_is_url(const char *database);
 /* The URL with any password replaced by "***", for messages and logs. */

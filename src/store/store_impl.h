@@ -141,7 +141,9 @@ struct store {
 	const struct store_ops *ops;
 };
 
-enum gh_err	sqlite_store_open(const char *path, struct store **out);
+/* serve: with the reader pool and the background checkpointer */
+enum gh_err	sqlite_store_open(const char *path, bool serve,
+		    struct store **out);
 
 /*
  * Folding query rows into a struct client_usage, the same for every

@@ -137,8 +137,8 @@ test_other_process_gets_the_write_lock(void **state)
 
 	assert_int_equal(store_client_insert(t->s, c), GH_OK);
 	free(c);
-	/* as the admin command does: its own connection, a write at a time */
-	assert_int_equal(store_open(t->path, &other), GH_OK);
+	/* as the admin command does (no readers, no checkpointer) */
+	assert_int_equal(store_open_admin(t->path, &other), GH_OK);
 	for (i = 0; i < WRITERS; i++) {
 		w[i] = (struct writer){ t, &stop, 0, 64, 0 };
 		assert_int_equal(pthread_create(&th[i], NULL, append_loop,
