@@ -7,7 +7,8 @@
 #   scripts/pg-throwaway.sh run CMD...  run CMD with GH_TEST_PG_URL set: the
 #                                       one given, else a server started for
 #                                       CMD and stopped after it, whatever
-#                                       its outcome
+#                                       its outcome (GH_TEST_PG_THROWAWAY=1
+#                                       then: tests need not drop databases)
 #
 # The server listens on a Unix socket in DIR only (listen_addresses=''),
 # with fsync on, so it is reachable by this machine's root and the owner of
@@ -29,7 +30,9 @@ if [[ "$cmd" == run ]]; then
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/gh-pg.XXXXXX")
 	trap '"$0" stop "$tmp"' EXIT
 	GH_TEST_PG_URL=$("$0" start "$tmp") || exit 1
-	export GH_TEST_PG_URL
+	# the tests need not drop what they create: all of it goes at exit
+	GH_TEST_PG_THROWAWAY=1
+	export GH_TEST_PG_URL GH_TEST_PG_THROWAWAY
 	"$@"
 	exit $?
 fi

@@ -54,9 +54,11 @@ def new_pg_database():
 
 @pytest.fixture(scope="session", autouse=True)
 def _drop_pg_databases():
-    """dropdb for every database the session created."""
+    """dropdb for every database the session created, unless the whole
+    server is thrown away after the run (scripts/pg-throwaway.sh run):
+    then it would only cost time (some 30 s at the end of a worker)."""
     yield
-    if not _pg_databases:
+    if not _pg_databases or os.environ.get("GH_TEST_PG_THROWAWAY") == "1":
         return
     con = pg_connect(PG_URL)
     try:
