@@ -185,7 +185,6 @@ enum gh_err
 pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
 {
 	/* never hand on a connection inside a transaction */
-	c->begin_pending = false;
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
 		(void)pg_simple(c, "ROLLBACK");
@@ -255,21 +254,11 @@ send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
 
-/* The first statement after pg_begin(): BEGIN in the same round trip. */
-static enum gh_err
-begin_with(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
-    PGresult **res)
+void
+pg_reset(struct pg_conn *c)
 {
-	struct pg_step	 steps[2] = {
-		{ .id = P_COUNT, .sql = "BEGIN" },
-		{ .id = id, .p = p, .keep = true },
-	};
-	enum gh_err	 rc;
-
-	c->begin_pending = false;
-	if ((rc = pg_pipe(c, steps, 2)) == GH_OK)
-		*res = steps[1].res;
-	return rc;
+	PQreset(c->conn);
+	memset(c->prepared, 0, sizeof(c->prepared));
 }
 
 static enum gh_err
@@ -281,13 +270,6 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	enum gh_err	 rc;
 
 	*res = NULL;
-	if (c->begin_pending) {
-		if (id != P_COUNT && (p == NULL || !p->bad_text))
-			return begin_with(c, id, p, res);
-		c->begin_pending = false;
-		if ((rc = pg_simple(c, "BEGIN")) != GH_OK)
-			return rc;
-	}
 	if (p != NULL && p->bad_text) {
 		/* no stored text equals it; nothing can store it (pg_int.h) */
 		if (strncmp(pg_sql[id], "SELECT", 6) != 0)
@@ -307,8 +289,7 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
 	    PQstatus(c->conn) == CONNECTION_BAD) {
 		PQclear(r);
-		PQreset(c->conn);
-		memset(c->prepared, 0, sizeof(c->prepared));
+		pg_reset(c);
 		log_kv(LOG_WARN, "store_reconnect", "backend", "postgres",
 		    NULL);
 		r = send_once(c, id, sql, p);
@@ -371,18 +352,12 @@ pg_simple(struct pg_conn *c, const char *sql)
 enum gh_err
 pg_begin(struct pg_conn *c)
 {
-	/* sent with the transaction's first statement (begin_with) */
-	c->begin_pending = true;
-	return GH_OK;
+	return pg_simple(c, "BEGIN");
 }
 
 enum gh_err
 pg_finish(struct pg_conn *c, enum gh_err rc)
 {
-	if (c->begin_pending) {		/* no statement ran: nothing to end */
-		c->begin_pending = false;
-		return rc;
-	}
 	if (rc == GH_OK && (rc = pg_simple(c, "COMMIT")) == GH_OK)
 		return GH_OK;
 	if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)

@@ -58,11 +58,11 @@ audit_params(struct pg_params *p, const struct audit_row *a)
 }
 
 /*
- * Point the text fields of r that are not UTF-8 at cleaned copies; with
- * all, every field at a copy (the row outlives the caller's strings).
+ * Point every text field of r at a copy of its own, as UTF-8 (a bad byte
+ * as '?'): a queued row outlives the caller's strings.
  */
 static enum gh_err
-own_fields(struct audit_row *r, char *copies[8], bool all)
+own_fields(struct audit_row *r, char *copies[8])
 {
 	const char	**f[8] = { &r->type, &r->actor, &r->client_id,
 			    &r->user_id, &r->grant_id, &r->remote_addr,
@@ -72,12 +72,8 @@ own_fields(struct audit_row *r, char *copies[8], bool all)
 	for (i = 0; i < 8; i++) {
 		if (*f[i] == NULL)
 			continue;
-		if (pg_utf8_valid(*f[i])) {
-			if (!all)
-				continue;
-			copies[i] = strdup(*f[i]);
-		} else
-			copies[i] = pg_utf8_clean(*f[i]);
+		copies[i] = pg_utf8_valid(*f[i]) ? strdup(*f[i]) :
+		    pg_utf8_clean(*f[i]);
 		if (copies[i] == NULL)
 			return GH_ERR_NOMEM;
 		*f[i] = copies[i];
@@ -223,17 +219,23 @@ enqueue(struct pg_audit_queue *q, struct pg_audit_wait *w)
 }
 
 static void
-free_copies(struct pg_audit_wait *w)
+free_wait(struct pg_audit_wait *w)
 {
 	size_t i;
 
 	for (i = 0; i < 8; i++)
 		free(w->copies[i]);
+	free(w);
 }
 
+/*
+ * Queue a copy of a. In a deferring request it is waited for at
+ * store_defer_end; otherwise now.
+ */
 static enum gh_err
-append_deferred(struct pg_store *db, const struct audit_row *a)
+audit_append(struct store *s, const struct audit_row *a)
 {
+	struct pg_store		*db = DB(s);
 	struct pg_audit_queue	*q = &db->audit;
 	struct pg_audit_wait	*w;
 	enum gh_err		 rc;
@@ -242,36 +244,23 @@ append_deferred(struct pg_store *db, const struct audit_row *a)
 		return GH_ERR_NOMEM;
 	w->r = *a;
 	w->lazy = pg_lazy_on(db);
-	if ((rc = own_fields(&w->r, w->copies, true)) != GH_OK) {
-		free_copies(w);
-		free(w);
+	if ((rc = own_fields(&w->r, w->copies)) != GH_OK) {
+		free_wait(w);
 		return rc;
 	}
 	pthread_mutex_lock(&q->mu);
 	enqueue(q, w);
-	pthread_mutex_unlock(&q->mu);
-	w->mine = deferred.mine;
-	deferred.mine = w;
-	return GH_OK;
-}
-
-static enum gh_err
-audit_append(struct store *s, const struct audit_row *a)
-{
-	struct pg_store		*db = DB(s);
-	struct pg_audit_queue	*q = &db->audit;
-	struct pg_audit_wait	 w = { .r = *a, .lazy = pg_lazy_on(db) };
-
-	if (deferred.db == db)
-		return append_deferred(db, a);
-	if ((w.rc = own_fields(&w.r, w.copies, false)) == GH_OK) {
-		pthread_mutex_lock(&q->mu);
-		enqueue(q, &w);
-		wait_done(db, q, &w);
+	if (deferred.db == db) {
 		pthread_mutex_unlock(&q->mu);
+		w->mine = deferred.mine;
+		deferred.mine = w;
+		return GH_OK;
 	}
-	free_copies(&w);
-	return w.rc;
+	wait_done(db, q, w);
+	pthread_mutex_unlock(&q->mu);
+	rc = w->rc;
+	free_wait(w);
+	return rc;
 }
 
 static void
@@ -299,8 +288,7 @@ defer_end(struct store *s)
 		next = w->mine;
 		if (rc == GH_OK)
 			rc = w->rc;
-		free_copies(w);
-		free(w);
+		free_wait(w);
 	}
 	deferred.mine = NULL;
 	return rc;

@@ -71,7 +71,6 @@ struct pg_conn {
 	PGconn		*conn;		/* NULL until first needed */
 	bool		 busy;
 	bool		 used;		/* a statement of this borrow ran */
-	bool		 begin_pending;	/* pg_begin: BEGIN not sent yet */
 	bool		 prepared[P_COUNT];
 };
 
@@ -183,12 +182,14 @@ enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
 bool		 pg_lazy_on(const struct pg_store *db);
 #define PG_SQL_NO_FLUSH	"SET LOCAL synchronous_commit TO off"
 
-/* for pg_pipe.c: statement names, preparing, and errors as pg.c does */
+/* for pg_pipe.c: statement names, preparing, errors, reconnecting */
 #define PG_NAME_MAX	16
 void		 pg_stmt_name(enum pg_stmt id, char name[PG_NAME_MAX]);
 /* NULL once prepared on c; else the failed result (PQclear it) */
 PGresult	*pg_prepare(struct pg_conn *c, enum pg_stmt id);
 enum gh_err	 pg_result_error(struct pg_conn *c, const PGresult *r);
+/* Re-make c's connection (nothing prepared on the new one yet). */
+void		 pg_reset(struct pg_conn *c);
 
 /* column helpers (binary results); NULL reads as "" / 0 / absent */
 void		 pg_col_text(const PGresult *r, int row, int col, char *out,

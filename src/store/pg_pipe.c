@@ -4,13 +4,13 @@
  *
  * Each statement is a round trip of its own otherwise: the client waits
  * for the server, which waits for the client. A transaction whose later
- * statements do not depend on earlier results (BEGIN and the first
- * statement; the audit chain's inserts and COMMIT) is sent whole, followed
- * by one sync, and the results are read afterwards in order. The server
+ * statements do not depend on earlier results (a lazy write with its
+ * BEGIN, SET and COMMIT; the audit chain's lock and last event, then its
+ * inserts and COMMIT) is sent whole, followed by one sync, and the
+ * results are read afterwards in order. The server
  * still runs the statements one after the other, each with its own
  * snapshot, so the meaning is the same as sending them one at a time.
  */
-#include <string.h>
 
 #include "pg_int.h"
 #include "../util/log.h"
@@ -152,16 +152,14 @@ pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 	 */
 	if (rc != GH_OK && broken && fresh) {
 		clear_kept(s, n);
-		PQreset(c->conn);
-		memset(c->prepared, 0, sizeof(c->prepared));
+		pg_reset(c);
 		log_kv(LOG_WARN, "store_reconnect", "backend", "postgres",
 		    NULL);
 		rc = attempt(c, s, n, &broken);
 	}
 	if (rc != GH_OK && broken) {
-		/* leave no half-read pipeline: the next borrow reconnects */
-		PQreset(c->conn);
-		memset(c->prepared, 0, sizeof(c->prepared));
+		/* leave no half-read pipeline behind */
+		pg_reset(c);
 	}
 	c->used = true;
 	if (rc != GH_OK)
