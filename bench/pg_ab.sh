@@ -43,4 +43,7 @@ for mode in ${MODES:-flow refresh}; do
 	echo "  database (whole 10 s): $(q "SELECT 'commits ' || xact_commit
 	    || ', inserted ' || tup_inserted || ', updated ' || tup_updated
 	    FROM pg_stat_database WHERE datname = 'gh_bench'"); WAL records,flushes before: ${w0/|/,} after: $(q "SELECT wal_records || ',' || wal_sync FROM pg_stat_wal")"
+	# extra flushes at the end of a deferred request (pg_flush; none
+	# before migration 4)
+	echo "  flush marks so far: $(q "SELECT coalesce(sum(n), 0) FROM flush_marks" 2>/dev/null || echo -)"
 done

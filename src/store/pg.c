@@ -173,6 +173,7 @@ pg_acquire(struct pg_store *db)
 	c->busy = true;
 	pthread_mutex_unlock(&db->mu);
 	c->used = false;
+	c->defer = pg_deferring(db);
 	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) &&
 	    !pg_connect(db, c)) {
 		(void)pg_release(db, c, GH_OK);
@@ -349,10 +350,78 @@ pg_simple(struct pg_conn *c, const char *sql)
 	return rc;
 }
 
+/*
+ * Deferred durability (store_defer_begin .. store_defer_end, store.h) on
+ * this thread. Its writes commit without waiting for their WAL flush, and
+ * owed records that one did since the last durable audit row the request
+ * queued. That row's commit comes after the writes', and PostgreSQL
+ * flushes the WAL up to a commit record, so every write before it is
+ * durable when store_defer_end has waited for the row. Writes after it,
+ * or without one, are flushed by pg_flush. A flow or a refresh then waits
+ * for one WAL flush, not two.
+ */
+static __thread struct {
+	const struct pg_store	*db;
+	bool			 owed;
+} defer;
+
+void
+pg_defer_begin(const struct pg_store *db)
+{
+	defer.db = db;
+	defer.owed = false;
+}
+
+bool
+pg_deferring(const struct pg_store *db)
+{
+	return defer.db == db;
+}
+
+void
+pg_defer_covered(const struct pg_store *db)
+{
+	if (defer.db == db)
+		defer.owed = false;
+}
+
+bool
+pg_defer_end(const struct pg_store *db)
+{
+	bool owed = defer.db == db && defer.owed;
+
+	defer.db = NULL;
+	defer.owed = false;
+	return owed;
+}
+
+/* One durable write, not deferred: the WAL is flushed up to it. */
+enum gh_err
+pg_flush(struct pg_store *db)
+{
+	struct pg_params	 p;
+	struct pg_conn		*c;
+
+	if ((c = pg_acquire(db)) == NULL)
+		return GH_ERR_STORE;
+	pp_init(&p);
+	pp_int(&p, c - db->pool);
+	return pg_release(db, c, pg_cmd(c, P_FLUSH_MARK, &p, NULL));
+}
+
+/* A deferring thread's transaction commits without waiting to flush. */
 enum gh_err
 pg_begin(struct pg_conn *c)
 {
-	return pg_simple(c, "BEGIN");
+	struct pg_step steps[2] = {
+		{ .id = P_COUNT, .sql = "BEGIN" },
+		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
+	};
+
+	if (!c->defer)
+		return pg_simple(c, "BEGIN");
+	defer.owed = true;
+	return pg_pipe(c, steps, 2);
 }
 
 enum gh_err
@@ -422,12 +491,16 @@ pg_one(struct store *s, enum pg_stmt id, const struct pg_params *p,
 
 	if ((c = pg_acquire(((struct pg_store *)s))) == NULL)
 		return GH_ERR_STORE;
-	if (out_res)
+	if (out_res) {
 		rc = pg_exec(c, id, p, out_res);
-	else if (pg_lazy_on((struct pg_store *)s))
+	} else if (pg_lazy_on((struct pg_store *)s)) {
 		rc = lazy_cmd(c, id, p, changed);
-	else
+	} else if (c->defer) {
+		defer.owed = true;
+		rc = lazy_cmd(c, id, p, changed);
+	} else {
 		rc = pg_cmd(c, id, p, changed);
+	}
 	return pg_release(((struct pg_store *)s), c, rc);
 }
 

@@ -97,10 +97,7 @@ struct pg_audit_wait {
  * request waits for all of its rows once, at store_defer_end: the rows a
  * request writes share one batch, so one flush, instead of one each.
  */
-static __thread struct {
-	struct pg_store		*db;
-	struct pg_audit_wait	*mine;
-} deferred;
+static __thread struct pg_audit_wait *mine;
 
 void
 pg_audit_queue_init(struct pg_audit_queue *q)
@@ -250,10 +247,12 @@ audit_append(struct store *s, const struct audit_row *a)
 	}
 	pthread_mutex_lock(&q->mu);
 	enqueue(q, w);
-	if (deferred.db == db) {
+	if (pg_deferring(db)) {
 		pthread_mutex_unlock(&q->mu);
-		w->mine = deferred.mine;
-		deferred.mine = w;
+		if (!w->lazy)
+			pg_defer_covered(db);
+		w->mine = mine;
+		mine = w;
 		return GH_OK;
 	}
 	wait_done(db, q, w);
@@ -266,31 +265,37 @@ audit_append(struct store *s, const struct audit_row *a)
 static void
 defer_begin(struct store *s)
 {
-	deferred.db = DB(s);
-	deferred.mine = NULL;
+	pg_defer_begin(DB(s));
+	mine = NULL;
 }
 
+/*
+ * Wait for this request's rows, then flush what they do not cover. After
+ * a failure too: other requests may already have seen the writes.
+ */
 static enum gh_err
 defer_end(struct store *s)
 {
 	struct pg_store		*db = DB(s);
 	struct pg_audit_wait	*w, *next;
-	enum gh_err		 rc = GH_OK;
+	enum gh_err		 rc = GH_OK, frc;
+	bool			 owed = pg_defer_end(db);
 
-	deferred.db = NULL;
-	if (deferred.mine == NULL)
-		return GH_OK;
 	pthread_mutex_lock(&db->audit.mu);
-	for (w = deferred.mine; w != NULL; w = w->mine)
+	for (w = mine; w != NULL; w = w->mine)
 		wait_done(db, &db->audit, w);
 	pthread_mutex_unlock(&db->audit.mu);
-	for (w = deferred.mine; w != NULL; w = next) {
+	for (w = mine; w != NULL; w = next) {
 		next = w->mine;
 		if (rc == GH_OK)
 			rc = w->rc;
 		free_wait(w);
 	}
-	deferred.mine = NULL;
+	mine = NULL;
+	if (owed || rc != GH_OK) {
+		frc = pg_flush(db);
+		rc = rc != GH_OK ? rc : frc;
+	}
 	return rc;
 }
 

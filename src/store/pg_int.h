@@ -60,7 +60,7 @@ enum pg_stmt {
 	P_ADMIN_INSERT, P_ADMIN_BY_HASH, P_ADMIN_TOUCH, P_ADMIN_ALL,
 	P_ADMIN_DISABLE, P_ADMIN_SESSION_INSERT, P_ADMIN_SESSION_GET,
 	P_ADMIN_SESSION_DELETE, P_ADMIN_SESSION_PURGE, P_GRANT_REVOKE_OWN,
-	P_CLIENT_ACTIVITY,
+	P_CLIENT_ACTIVITY, P_FLUSH_MARK,
 	P_COUNT
 };
 
@@ -71,6 +71,7 @@ struct pg_conn {
 	PGconn		*conn;		/* NULL until first needed */
 	bool		 busy;
 	bool		 used;		/* a statement of this borrow ran */
+	bool		 defer;		/* borrowed by a deferring thread */
 	bool		 prepared[P_COUNT];
 };
 
@@ -181,6 +182,18 @@ enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
  */
 bool		 pg_lazy_on(const struct pg_store *db);
 #define PG_SQL_NO_FLUSH	"SET LOCAL synchronous_commit TO off"
+
+/*
+ * Deferred durability on this thread (store_defer_begin .. _end, pg.c).
+ * pg_defer_covered: a durable audit row was queued after every write so
+ * far, and its commit will flush them. pg_defer_end returns whether some
+ * write is not covered so; pg_flush then makes one small durable write.
+ */
+void		 pg_defer_begin(const struct pg_store *db);
+bool		 pg_deferring(const struct pg_store *db);
+void		 pg_defer_covered(const struct pg_store *db);
+bool		 pg_defer_end(const struct pg_store *db);
+enum gh_err	 pg_flush(struct pg_store *db);
 
 /* for pg_pipe.c: statement names, preparing, errors, reconnecting */
 #define PG_NAME_MAX	16

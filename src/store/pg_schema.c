@@ -175,6 +175,10 @@ static const char *const pg_migrations[] = {
 	"  expires_at BIGINT NOT NULL);"
 	"CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_at);"
 	"CREATE INDEX audit_client_time ON audit_events(client_id, time);",
+	/* 4: a row per pool slot that pg_flush rewrites to flush the WAL */
+	"CREATE TABLE flush_marks ("
+	"  slot INTEGER PRIMARY KEY,"
+	"  n BIGINT NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -443,6 +447,9 @@ const char *const pg_sql[P_COUNT] = {
 	    "AND time < $3::bigint "
 	    "AND type IN ('token.issued', 'token.refreshed') "
 	    "GROUP BY 1, 2",
+	/* a durable commit that flushes the WAL up to itself (pg_flush) */
+	[P_FLUSH_MARK] = "INSERT INTO flush_marks (slot, n) VALUES ($1, 1) "
+	    "ON CONFLICT (slot) DO UPDATE SET n = flush_marks.n + 1",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */
