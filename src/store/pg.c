@@ -313,8 +313,8 @@ pg_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 	return run(c, id, NULL, p, res);
 }
 
-static unsigned
-rows_changed(PGresult *r)
+unsigned
+pg_changed(PGresult *r)
 {
 	const char	*t = PQcmdTuples(r);
 	uint64_t	 n = 0;
@@ -334,7 +334,7 @@ pg_cmd(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 	if ((rc = run(c, id, NULL, p, &r)) != GH_OK)
 		return rc;
 	if (changed)
-		*changed = rows_changed(r);
+		*changed = pg_changed(r);
 	PQclear(r);
 	return GH_OK;
 }
@@ -409,6 +409,34 @@ pg_flush(struct pg_store *db)
 	return pg_release(db, c, pg_cmd(c, P_FLUSH_MARK, &p, NULL));
 }
 
+/*
+ * BEGIN and the transaction's first statement in one round trip, with
+ * the SET of a deferring thread between them.
+ */
+enum gh_err
+pg_begin_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+    PGresult **res)
+{
+	struct pg_step	 steps[3] = {
+		{ .id = P_COUNT, .sql = "BEGIN" },
+		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
+		{ .id = id, .p = p, .keep = true },
+	};
+	size_t		 n = 3;
+	enum gh_err	 rc;
+
+	if (c->defer) {
+		defer.owed = true;
+	} else {
+		steps[1] = steps[2];
+		n = 2;
+	}
+	*res = NULL;
+	if ((rc = pg_pipe(c, steps, n)) == GH_OK)
+		*res = steps[n - 1].res;
+	return rc;
+}
+
 /* A deferring thread's transaction commits without waiting to flush. */
 enum gh_err
 pg_begin(struct pg_conn *c)
@@ -472,7 +500,7 @@ lazy_cmd(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 	if ((rc = pg_pipe(c, steps, 4)) != GH_OK)
 		return rc;
 	if (changed)
-		*changed = rows_changed(steps[2].res);
+		*changed = pg_changed(steps[2].res);
 	PQclear(steps[2].res);
 	return GH_OK;
 }

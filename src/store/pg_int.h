@@ -155,6 +155,11 @@ enum gh_err	 pg_one_change(struct store *s, enum pg_stmt id,
 		    const struct pg_params *p);
 /* BEGIN, and COMMIT if rc is GH_OK (else ROLLBACK); returns the outcome. */
 enum gh_err	 pg_begin(struct pg_conn *c);
+/* BEGIN and a first statement in one round trip; *res as pg_exec. */
+enum gh_err	 pg_begin_exec(struct pg_conn *c, enum pg_stmt id,
+		    const struct pg_params *p, PGresult **res);
+/* Rows a command's result says it changed. */
+unsigned	 pg_changed(PGresult *r);
 enum gh_err	 pg_finish(struct pg_conn *c, enum gh_err rc);
 /* Plain SQL without parameters (migrations, transaction control). */
 enum gh_err	 pg_simple(struct pg_conn *c, const char *sql);

@@ -102,17 +102,6 @@ grant_upsert(struct store *s, const char *user_id, const char *client_id,
 }
 
 static enum gh_err
-grant_touch(struct pg_conn *c, const char *grant_id, int64_t now)
-{
-	struct pg_params p;
-
-	pp_init(&p);
-	pp_text(&p, grant_id);
-	pp_int(&p, now);
-	return pg_cmd(c, P_GRANT_TOUCH, &p, NULL);
-}
-
-static enum gh_err
 grant_each(struct store *s, const char *client_id, const char *user_id,
     bool (*fn)(void *, const struct grant_row *), void *ctx)
 {
@@ -262,37 +251,65 @@ code_get(struct store *s, const uint8_t *hash, struct code_row *out)
 	return pg_release(DB(s), c, code_get_on(c, hash, out));
 }
 
-static enum gh_err
-token_insert_on(struct pg_conn *c, const struct token_row *t)
+static void
+token_params(struct pg_params *p, const struct token_row *t)
 {
-	struct pg_params p;
-
-	pp_init(&p);
-	pp_blob(&p, t->hash, GH_HASH_BYTES);
-	pp_text(&p, t->kind == TOKEN_REFRESH ? "refresh" : "access");
-	pp_text(&p, t->family_id);
-	pp_text(&p, t->grant_id);
-	pp_text(&p, t->client_id);
-	pp_text(&p, t->user_id);
-	pp_text(&p, t->scope);
-	pp_int(&p, t->issued_at);
-	pp_int(&p, t->expires_at);
-	return pg_cmd(c, P_TOKEN_INSERT, &p, NULL);
+	pp_init(p);
+	pp_blob(p, t->hash, GH_HASH_BYTES);
+	pp_text(p, t->kind == TOKEN_REFRESH ? "refresh" : "access");
+	pp_text(p, t->family_id);
+	pp_text(p, t->grant_id);
+	pp_text(p, t->client_id);
+	pp_text(p, t->user_id);
+	pp_text(p, t->scope);
+	pp_int(p, t->issued_at);
+	pp_int(p, t->expires_at);
 }
 
-static enum gh_err
-family_insert_on(struct pg_conn *c, const struct family_row *f)
-{
-	struct pg_params p;
+/*
+ * The rest of a redemption's or rotation's transaction, which needs no
+ * result from the server: the family (if fam), the new tokens, the
+ * grant's last use, and COMMIT, in one round trip. On a failure the
+ * transaction is left failed; pg_release rolls it back.
+ */
+#define PG_ISSUE_MAX	4	/* tokens per operation (access, refresh) */
 
-	pp_init(&p);
-	pp_text(&p, f->id);
-	pp_text(&p, f->grant_id);
-	pp_text(&p, f->client_id);
-	pp_text(&p, f->user_id);
-	pp_blob(&p, f->code_hash, GH_HASH_BYTES);
-	pp_int(&p, f->created_at);
-	return pg_cmd(c, P_FAMILY_INSERT, &p, NULL);
+static enum gh_err
+issue_commit(struct pg_conn *c, const struct family_row *fam,
+    const struct token_row *t, size_t n, const char *grant_id, int64_t now)
+{
+	struct pg_params	 p[PG_ISSUE_MAX + 2];
+	struct pg_step		 steps[PG_ISSUE_MAX + 3];
+	size_t			 k = 0, i;
+
+	if (n > PG_ISSUE_MAX)
+		return GH_ERR_LIMIT;
+	memset(steps, 0, sizeof(steps));
+	if (fam != NULL) {
+		pp_init(&p[k]);
+		pp_text(&p[k], fam->id);
+		pp_text(&p[k], fam->grant_id);
+		pp_text(&p[k], fam->client_id);
+		pp_text(&p[k], fam->user_id);
+		pp_blob(&p[k], fam->code_hash, GH_HASH_BYTES);
+		pp_int(&p[k], fam->created_at);
+		steps[k].id = P_FAMILY_INSERT;
+		steps[k].p = &p[k];
+		k++;
+	}
+	for (i = 0; i < n; i++, k++) {
+		token_params(&p[k], &t[i]);
+		steps[k].id = P_TOKEN_INSERT;
+		steps[k].p = &p[k];
+	}
+	pp_init(&p[k]);
+	pp_text(&p[k], grant_id);
+	pp_int(&p[k], now);
+	steps[k].id = P_GRANT_TOUCH;
+	steps[k].p = &p[k];
+	steps[++k].id = P_COUNT;
+	steps[k].sql = "COMMIT";
+	return pg_pipe(c, steps, k + 1);
 }
 
 static enum gh_err
@@ -302,32 +319,26 @@ code_redeem(struct store *s, const uint8_t *hash, int64_t now,
 	struct pg_params	 p;
 	struct pg_conn		*c;
 	struct code_row		 old;
-	unsigned		 won = 0;
+	PGresult		*r;
 	enum gh_err		 rc;
-	size_t			 i;
 
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
-	if ((rc = pg_begin(c)) != GH_OK)
-		goto out;
 	pp_init(&p);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_int(&p, now);
-	if ((rc = pg_cmd(c, P_CODE_CONSUME, &p, &won)) == GH_OK && won != 1) {
+	if ((rc = pg_begin_exec(c, P_CODE_CONSUME, &p, &r)) != GH_OK)
+		goto out;
+	if (pg_changed(r) != 1) {
 		/* lost: already consumed (replay) or unknown/expired */
 		rc = code_get_on(c, hash, &old);
 		if (rc == GH_OK)
 			rc = old.consumed ? GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
 		(void)pg_finish(c, GH_ERR_CONFLICT);
-		goto out;
+	} else {
+		rc = issue_commit(c, fam, tokens, n, fam->grant_id, now);
 	}
-	if (rc == GH_OK)
-		rc = family_insert_on(c, fam);
-	for (i = 0; rc == GH_OK && i < n; i++)
-		rc = token_insert_on(c, &tokens[i]);
-	if (rc == GH_OK)
-		rc = grant_touch(c, fam->grant_id, now);
-	rc = pg_finish(c, rc);
+	PQclear(r);
 out:
 	return pg_release(DB(s), c, rc);
 }
@@ -469,16 +480,12 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
-	if ((rc = pg_begin(c)) != GH_OK)
-		goto out;
 	pp_init(&p);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_text(&p, client_id);
 	pp_int(&p, now);
-	if ((rc = pg_exec(c, P_REFRESH_ROTATE, &p, &r)) != GH_OK) {
-		rc = pg_finish(c, rc);
+	if ((rc = pg_begin_exec(c, P_REFRESH_ROTATE, &p, &r)) != GH_OK)
 		goto out;
-	}
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		rc = rotation_lost(c, hash, client_id);
@@ -488,17 +495,14 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 	pg_col_text(r, 0, 1, grant, sizeof(grant));
 	pg_col_text(r, 0, 2, user, sizeof(user));
 	PQclear(r);
-	for (i = 0; rc == GH_OK && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		str_copy(next[i].family_id, sizeof(next[i].family_id), fam);
 		str_copy(next[i].grant_id, sizeof(next[i].grant_id), grant);
 		str_copy(next[i].user_id, sizeof(next[i].user_id), user);
 		str_copy(next[i].client_id, sizeof(next[i].client_id),
 		    client_id);
-		rc = token_insert_on(c, &next[i]);
 	}
-	if (rc == GH_OK)
-		rc = grant_touch(c, grant, now);
-	rc = pg_finish(c, rc);
+	rc = issue_commit(c, NULL, next, n, grant, now);
 out:
 	return pg_release(DB(s), c, rc);
 }
