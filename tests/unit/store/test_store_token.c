@@ -409,6 +409,37 @@ test_refresh_rotates_once(void **state)
 	    GH_ERR_NOT_FOUND);
 }
 
+/* One transaction: if recording the successors fails, nothing rotates. */
+static void
+test_refresh_atomic(void **state)
+{
+	struct chain	 *ch = *state;
+	struct token_row  k[2];
+	int		  deferred;
+
+	redeem_ok(ch);
+	for (deferred = 0; deferred < 2; deferred++) {
+		memset(k, 0, sizeof(k));
+		th_hash("access-2", k[0].hash);
+		k[0].kind = TOKEN_ACCESS;
+		k[0].issued_at = NOW + 1;
+		k[0].expires_at = NOW + 601;
+		/* the same hash as the live access token: the insert fails */
+		memcpy(k[1].hash, ch->at, GH_HASH_BYTES);
+		k[1].kind = TOKEN_REFRESH;
+		k[1].issued_at = NOW + 1;
+		k[1].expires_at = NOW + 86401;
+		if (deferred)
+			store_defer_begin(ch->t->s);
+		assert_int_not_equal(store_refresh_exchange(ch->t->s, ch->rt,
+		    "client1", NOW + 1, k, 2), GH_OK);
+		if (deferred)
+			assert_int_equal(store_defer_end(ch->t->s), GH_OK);
+		assert_int_equal(live(ch, ch->rt), GH_OK);
+		assert_int_equal(live(ch, k[0].hash), GH_ERR_NOT_FOUND);
+	}
+}
+
 static void
 test_refresh_refusals(void **state)
 {
@@ -667,6 +698,7 @@ main(void)
 		T(test_family_revoke_by_code),
 		T(test_family_revoke),
 		T(test_refresh_rotates_once),
+		T(test_refresh_atomic),
 		T(test_refresh_refusals),
 		T(test_refresh_revoked_family),
 		T(test_token_revoke),
