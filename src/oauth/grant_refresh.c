@@ -31,16 +31,42 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 	    "the refresh token was already used", false);
 }
 
+/*
+ * The presented token is not live: unknown, another client's, rotated
+ * (a reuse), or expired or revoked. Told apart only here, off the path
+ * of a good refresh, which needs the one lookup of the live token.
+ */
+static void
+not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
+{
+	struct token_row	old;
+	bool			rotated = false;
+	enum gh_err		rc;
+
+	rc = store_token_get(t->app->store, hash, &old, &rotated);
+	if (rc == GH_ERR_NOT_FOUND || (rc == GH_OK &&
+	    (old.kind != TOKEN_REFRESH ||
+	    strcmp(old.client_id, t->client->id) != 0)))
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    "unknown refresh token", false);
+	else if (rc != GH_OK)
+		reply_unavailable(t->resp);
+	else if (rotated)
+		reuse_detected(t, &old);
+	else
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    "the refresh token is expired or revoked", false);
+}
+
 void
 grant_refresh_token(struct token_ctx *t)
 {
 	const char		*rt = params_get(t->p, "refresh_token");
 	const char		*want = params_get(t->p, "scope");
-	struct token_row	 old, live;
+	struct token_row	 live;
 	struct issued		 is;
 	struct audit_subject	 subj;
 	uint8_t			 hash[GH_HASH_BYTES];
-	bool			 rotated = false;
 	int64_t			 now = clock_now();
 	enum gh_err		 rc;
 
@@ -49,30 +75,24 @@ grant_refresh_token(struct token_ctx *t)
 		    "refresh_token is required", false);
 		return;
 	}
-	if (!secret_hash(t->app, rt, hash) || (rc = store_token_get(
-	    t->app->store, hash, &old, &rotated)) == GH_ERR_NOT_FOUND ||
-	    (rc == GH_OK && (old.kind != TOKEN_REFRESH ||
-	    strcmp(old.client_id, t->client->id) != 0))) {
+	if (!secret_hash(t->app, rt, hash)) {
 		oauth_error_reply(t->resp, OE_INVALID_GRANT,
 		    "unknown refresh token", false);
 		return;
 	}
-	if (rc != GH_OK) {
-		reply_unavailable(t->resp);
-		return;
-	}
-	if (rotated) {
-		reuse_detected(t, &old);
-		return;
-	}
 	rc = store_token_live(t->app->store, hash, now, &live);
 	if (rc == GH_ERR_NOT_FOUND) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    "the refresh token is expired or revoked", false);
+		not_live(t, hash);
 		return;
 	}
 	if (rc != GH_OK) {
 		reply_unavailable(t->resp);
+		return;
+	}
+	if (live.kind != TOKEN_REFRESH ||
+	    strcmp(live.client_id, t->client->id) != 0) {
+		oauth_error_reply(t->resp, OE_INVALID_GRANT,
+		    "unknown refresh token", false);
 		return;
 	}
 	if (want && (!scope_valid(want) || !scope_subset(want, live.scope))) {

@@ -1,6 +1,7 @@
 /*
  * pg.c - the PostgreSQL backend: opening, the connection pool, statement
- * execution and the parameter/column helpers (pg_int.h). Operations live
+ * execution, transactions and their durability (store_lazy, deferred
+ * requests), and the parameter/column helpers (pg_int.h). Operations live
  * in pg_ident.c (clients, users, sessions), pg_token.c (grants, codes,
  * tokens), pg_keys.c (keys, replay cache, purge) and pg_audit.c.
  *

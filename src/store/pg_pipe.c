@@ -6,7 +6,8 @@
  * for the server, which waits for the client. A transaction whose later
  * statements do not depend on earlier results (a lazy write with its
  * BEGIN, SET and COMMIT; the audit chain's lock and last event, then its
- * inserts and COMMIT) is sent whole, followed by one sync, and the
+ * inserts and COMMIT; a redemption's or rotation's UPDATE with BEGIN,
+ * then its inserts and COMMIT) is sent whole, followed by one sync, and the
  * results are read afterwards in order. The server
  * still runs the statements one after the other, each with its own
  * snapshot, so the meaning is the same as sending them one at a time.
