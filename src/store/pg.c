@@ -411,46 +411,42 @@ pg_flush(struct pg_store *db)
 }
 
 /*
- * BEGIN and the transaction's first statement in one round trip, with
- * the SET of a deferring thread between them.
+ * A transaction's opening steps: BEGIN, and for a deferring thread the
+ * SET that lets its commit skip the flush (which store_defer_end owes).
  */
+static size_t
+begin_steps(struct pg_conn *c, struct pg_step *steps)
+{
+	steps[0] = (struct pg_step){ .id = P_COUNT, .sql = "BEGIN" };
+	if (!c->defer)
+		return 1;
+	defer.owed = true;
+	steps[1] = (struct pg_step){ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH };
+	return 2;
+}
+
+enum gh_err
+pg_begin(struct pg_conn *c)
+{
+	struct pg_step steps[2];
+
+	return pg_pipe(c, steps, begin_steps(c, steps));
+}
+
+/* BEGIN and the transaction's first statement in one round trip. */
 enum gh_err
 pg_begin_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
     PGresult **res)
 {
-	struct pg_step	 steps[3] = {
-		{ .id = P_COUNT, .sql = "BEGIN" },
-		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
-		{ .id = id, .p = p, .keep = true },
-	};
-	size_t		 n = 3;
+	struct pg_step	 steps[3];
+	size_t		 n = begin_steps(c, steps);
 	enum gh_err	 rc;
 
-	if (c->defer) {
-		defer.owed = true;
-	} else {
-		steps[1] = steps[2];
-		n = 2;
-	}
+	steps[n++] = (struct pg_step){ .id = id, .p = p, .keep = true };
 	*res = NULL;
 	if ((rc = pg_pipe(c, steps, n)) == GH_OK)
 		*res = steps[n - 1].res;
 	return rc;
-}
-
-/* A deferring thread's transaction commits without waiting to flush. */
-enum gh_err
-pg_begin(struct pg_conn *c)
-{
-	struct pg_step steps[2] = {
-		{ .id = P_COUNT, .sql = "BEGIN" },
-		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
-	};
-
-	if (!c->defer)
-		return pg_simple(c, "BEGIN");
-	defer.owed = true;
-	return pg_pipe(c, steps, 2);
 }
 
 enum gh_err

@@ -266,14 +266,26 @@ token_params(struct pg_params *p, const struct token_row *t)
 	pp_int(p, t->expires_at);
 }
 
+static void
+family_params(struct pg_params *p, const struct family_row *f)
+{
+	pp_init(p);
+	pp_text(p, f->id);
+	pp_text(p, f->grant_id);
+	pp_text(p, f->client_id);
+	pp_text(p, f->user_id);
+	pp_blob(p, f->code_hash, GH_HASH_BYTES);
+	pp_int(p, f->created_at);
+}
+
+#define PG_ISSUE_MAX	4	/* tokens per operation (access, refresh) */
+
 /*
  * The rest of a redemption's or rotation's transaction, which needs no
  * result from the server: the family (if fam), the new tokens, the
  * grant's last use, and COMMIT, in one round trip. On a failure the
  * transaction is left failed; pg_release rolls it back.
  */
-#define PG_ISSUE_MAX	4	/* tokens per operation (access, refresh) */
-
 static enum gh_err
 issue_commit(struct pg_conn *c, const struct family_row *fam,
     const struct token_row *t, size_t n, const char *grant_id, int64_t now)
@@ -286,13 +298,7 @@ issue_commit(struct pg_conn *c, const struct family_row *fam,
 		return GH_ERR_LIMIT;
 	memset(steps, 0, sizeof(steps));
 	if (fam != NULL) {
-		pp_init(&p[k]);
-		pp_text(&p[k], fam->id);
-		pp_text(&p[k], fam->grant_id);
-		pp_text(&p[k], fam->client_id);
-		pp_text(&p[k], fam->user_id);
-		pp_blob(&p[k], fam->code_hash, GH_HASH_BYTES);
-		pp_int(&p[k], fam->created_at);
+		family_params(&p[k], fam);
 		steps[k].id = P_FAMILY_INSERT;
 		steps[k].p = &p[k];
 		k++;
