@@ -603,6 +603,7 @@ pg_close(struct store *s)
 	struct pg_store	*db = (struct pg_store *)s;
 	size_t		 i;
 
+	pg_cache_destroy(&db->cache);
 	for (i = 0; i < GH_PG_POOL; i++)
 		if (db->pool[i].conn)
 			PQfinish(db->pool[i].conn);
@@ -637,7 +638,7 @@ ops_init(void)
 }
 
 enum gh_err
-pg_store_open(const char *url, struct store **out)
+pg_store_open(const char *url, bool serve, struct store **out)
 {
 	struct pg_store	*db;
 	struct pg_conn	*c;
@@ -650,6 +651,7 @@ pg_store_open(const char *url, struct store **out)
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv, NULL);
 	pg_audit_queue_init(&db->audit);
+	pg_cache_init(&db->cache);
 	if (!str_copy(db->url, sizeof(db->url), url)) {
 		pg_close(&db->base);
 		return GH_ERR_LIMIT;
@@ -659,6 +661,9 @@ pg_store_open(const char *url, struct store **out)
 		return GH_ERR_STORE;
 	}
 	rc = pg_release(db, c, pg_migrate(c));
+	/* a short admin command reads clients uncached */
+	if (rc == GH_OK && serve)
+		rc = pg_cache_start(db);
 	if (rc != GH_OK) {
 		pg_close(&db->base);
 		return rc;

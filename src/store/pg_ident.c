@@ -10,8 +10,16 @@
 
 #define DB(s) ((struct pg_store *)(s))
 
-static void
-client_from_row(const PGresult *r, int i, struct client_row *c)
+/* After a write to clients: this node's next read sees it (pg_cache.c). */
+static enum gh_err
+forget(struct store *s, enum gh_err rc)
+{
+	pg_cache_forget(&DB(s)->cache);
+	return rc;
+}
+
+void
+pg_client_from_row(const PGresult *r, int i, struct client_row *c)
 {
 	char	redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
 	char	tmp[32];
@@ -72,7 +80,7 @@ client_insert(struct store *s, const struct client_row *c)
 	pp_int(&p, c->jwt_access_tokens);
 	pp_int(&p, c->require_nonce);
 	pp_text(&p, c->networks);
-	return pg_one(s, P_CLIENT_INSERT, &p, NULL, NULL);
+	return forget(s, pg_one(s, P_CLIENT_INSERT, &p, NULL, NULL));
 }
 
 static enum gh_err
@@ -81,17 +89,22 @@ client_get(struct store *s, const char *id, struct client_row *out)
 	struct pg_params	 p;
 	PGresult		*r;
 	enum gh_err		 rc;
+	uint64_t		 gen;
 
+	if (pg_cache_get(&DB(s)->cache, id, out))
+		return GH_OK;
+	gen = pg_cache_gen(&DB(s)->cache);
 	pp_init(&p);
 	pp_text(&p, id);
 	if ((rc = pg_one(s, P_CLIENT_GET, &p, &r, NULL)) != GH_OK)
 		return rc;
-	if (PQntuples(r) == 1)
-		client_from_row(r, 0, out);
-	else
-		rc = GH_ERR_NOT_FOUND;
-	PQclear(r);
-	return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return GH_ERR_NOT_FOUND;
+	}
+	pg_client_from_row(r, 0, out);
+	pg_cache_put(&DB(s)->cache, id, r, gen);
+	return GH_OK;
 }
 
 static enum gh_err
@@ -107,7 +120,7 @@ client_each(struct store *s, bool (*fn)(void *, const struct client_row *),
 		return GH_ERR_NOMEM;
 	if ((rc = pg_one(s, P_CLIENT_ALL, NULL, &r, NULL)) == GH_OK) {
 		for (i = 0; i < PQntuples(r); i++) {
-			client_from_row(r, i, c);
+			pg_client_from_row(r, i, c);
 			if (!fn(ctx, c))
 				break;
 		}
@@ -127,7 +140,7 @@ client_set_status(struct store *s, const char *id, enum client_status cs,
 	pp_text(&p, id);
 	pp_text(&p, client_status_name(cs));
 	pp_int(&p, now);
-	return pg_one_change(s, P_CLIENT_STATUS, &p);
+	return forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
 }
 
 static enum gh_err
@@ -140,7 +153,7 @@ client_set_secret(struct store *s, const char *id, const uint8_t *hash,
 	pp_text(&p, id);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_int(&p, now);
-	return pg_one_change(s, P_CLIENT_SECRET, &p);
+	return forget(s, pg_one_change(s, P_CLIENT_SECRET, &p));
 }
 
 static void

@@ -88,6 +88,29 @@ struct pg_audit_queue {
 	bool			  leading;
 };
 
+/*
+ * Client rows of this node (pg_cache.c): the result of P_CLIENT_GET, at
+ * most PG_CACHE_TTL_MS old, in use only while the listener listens.
+ */
+#define PG_CACHE_SLOTS		64
+#define PG_CACHE_TTL_MS		500
+#define PG_CLIENTS_CHANNEL	"gh_clients"
+struct pg_cache_slot {
+	char		 id[GH_MAX_CLIENT_ID_LEN];
+	PGresult	*r;		/* NULL: empty */
+	int64_t		 at;		/* monotonic ms when read */
+};
+struct pg_cache {
+	pthread_mutex_t	 mu;
+	uint64_t	 gen;		/* bumped at every emptying */
+	bool		 listening;
+	struct pg_cache_slot slot[PG_CACHE_SLOTS];
+	PGconn		*conn;		/* the listener's, its thread's own */
+	pthread_t	 thread;
+	bool		 started;
+	int		 wake[2];	/* a byte here stops the thread */
+};
+
 struct pg_store {
 	struct store	 base;		/* must be first */
 	char		 url[GH_MAX_PATH];	/* conninfo: may hold a password */
@@ -96,7 +119,29 @@ struct pg_store {
 	struct pg_conn	 pool[GH_PG_POOL];
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
 	struct pg_audit_queue audit;
+	struct pg_cache	 cache;
 };
+
+void		 pg_cache_init(struct pg_cache *k);
+/* Connect the listener and start its thread (a serving process only). */
+enum gh_err	 pg_cache_start(struct pg_store *db);
+void		 pg_cache_destroy(struct pg_cache *k);
+/* A hit fills *out; the caller asks the database on a miss. */
+bool		 pg_cache_get(struct pg_cache *k, const char *id,
+		    struct client_row *out);
+/*
+ * Take pg_cache_gen before asking the database, and offer the result to
+ * pg_cache_put after: it keeps r (one row of P_CLIENT_GET) only if the
+ * cache was not emptied in between, and clears it otherwise.
+ */
+uint64_t	 pg_cache_gen(struct pg_cache *k);
+void		 pg_cache_put(struct pg_cache *k, const char *id, PGresult *r,
+		    uint64_t gen);
+/* Empty it: after every write of this node to clients. */
+void		 pg_cache_forget(struct pg_cache *k);
+/* Row i of a result with the columns of P_CLIENT_GET (pg_ident.c). */
+void		 pg_client_from_row(const PGresult *r, int i,
+		    struct client_row *c);
 
 /*
  * Parameters of one statement; NULL text is SQL NULL. PostgreSQL text holds

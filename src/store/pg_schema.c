@@ -179,6 +179,16 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE flush_marks ("
 	"  slot INTEGER PRIMARY KEY,"
 	"  n BIGINT NOT NULL);",
+	/*
+	 * 5: every change to clients, by any node, tool or hand, tells the
+	 * nodes' client caches (pg_cache.c) at its commit
+	 */
+	"CREATE FUNCTION clients_changed() RETURNS trigger LANGUAGE plpgsql "
+	"  AS $$BEGIN PERFORM pg_notify('" PG_CLIENTS_CHANNEL "', ''); "
+	"  RETURN NULL; END$$;"
+	"CREATE TRIGGER clients_changed AFTER INSERT OR UPDATE OR DELETE "
+	"  OR TRUNCATE ON clients FOR EACH STATEMENT "
+	"  EXECUTE FUNCTION clients_changed();",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))

@@ -183,6 +183,7 @@ client_quarantine(struct store *s, const char *id, const uint8_t *hash,
 	if ((rc = pg_finish(c, rc)) == GH_OK)
 		*grants = n;
 out:
+	pg_cache_forget(&DB(s)->cache);
 	return pg_release(DB(s), c, rc);
 }
 

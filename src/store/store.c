@@ -23,7 +23,7 @@ open_url(const char *url, bool serve, struct store **out)
 	if (strncmp(url, "sqlite:", 7) == 0)
 		return sqlite_store_open(url + 7, serve, out);
 	if (is_postgres(url))
-		return pg_store_open(url, out);
+		return pg_store_open(url, serve, out);
 	/* another scheme is a mistake, not a file name */
 	if (strstr(url, "://") != NULL)
 		return GH_ERR_INVALID;

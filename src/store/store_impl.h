@@ -153,7 +153,8 @@ enum gh_err	sqlite_store_open(const char *path, bool serve,
 void		usage_add_scopes(struct client_usage *u, const char *scope);
 void		usage_add_sighting(struct client_usage *u, const char *kind,
 		    const char *value);
-enum gh_err	pg_store_open(const char *url, struct store **out);
+enum gh_err	pg_store_open(const char *url, bool serve,
+		    struct store **out);
 
 /* row text forms shared by the backends (store.c) */
 enum client_status store_client_status_parse(const char *s);
