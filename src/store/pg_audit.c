@@ -117,54 +117,140 @@ pg_audit_queue_destroy(struct pg_audit_queue *q)
 }
 
 /*
- * Rows w[0..n-1], in order, in one transaction under the chain lock, in two
- * round trips: BEGIN, the lock and the chain's last event; then the
- * inserts and COMMIT. A batch of lazy rows only (store_lazy) commits
- * without waiting for its flush, as the write it records did.
+ * Chain rows w[0..n-1] after the event (seq, prev) and make their INSERT
+ * steps; the chain's new end goes back in seq and prev.
  */
+static void
+chain_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
+    int64_t *seq, uint8_t prev[GH_HASH_BYTES], struct pg_step *steps)
+{
+	struct audit_row	*r;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		r = &w[i]->r;
+		r->seq = ++*seq;
+		memcpy(r->prev_hash, prev, GH_HASH_BYTES);
+		audit_chain_hash(db->audit_key, r->prev_hash, r, r->hash);
+		memcpy(prev, r->hash, GH_HASH_BYTES);
+		audit_params(&w[i]->p, r);
+		steps[i] = (struct pg_step){ .id = P_AUDIT_INSERT,
+		    .p = &w[i]->p };
+	}
+	steps[n] = (struct pg_step){ .id = P_COUNT, .sql = "COMMIT" };
+}
+
+/* The first steps of a batch: BEGIN, the chain lock, maybe no flush. */
+static size_t
+open_steps(struct pg_step *steps, const struct pg_params *lock, bool lazy)
+{
+	steps[0] = (struct pg_step){ .id = P_COUNT, .sql = "BEGIN" };
+	steps[1] = (struct pg_step){ .id = P_XACT_LOCK, .p = lock };
+	if (!lazy)
+		return 2;
+	steps[2] = (struct pg_step){ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH };
+	return 3;
+}
+
+/*
+ * One round trip when this process wrote the chain's end last: BEGIN, the
+ * lock, the inserts after the end it knows, COMMIT. If another node has
+ * appended since, the first insert's seq is taken: GH_ERR_EXISTS, and
+ * nothing is written.
+ */
+static enum gh_err
+append_after_end(struct pg_store *db, struct pg_conn *c,
+    struct pg_audit_wait **w, size_t n, bool lazy)
+{
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_step		 steps[GH_PG_AUDIT_BATCH + 4];
+	struct pg_params	 lock;
+	uint8_t			 prev[GH_HASH_BYTES];
+	int64_t			 seq = q->end_seq;
+	size_t			 k;
+	enum gh_err		 rc;
+
+	pp_init(&lock);
+	pp_int(&lock, PG_LOCK_AUDIT);
+	k = open_steps(steps, &lock, lazy);
+	memcpy(prev, q->end_hash, GH_HASH_BYTES);
+	chain_rows(db, w, n, &seq, prev, steps + k);
+	if ((rc = pg_pipe(c, steps, k + n + 1)) == GH_OK) {
+		q->end_seq = seq;
+		memcpy(q->end_hash, prev, GH_HASH_BYTES);
+	}
+	return rc;
+}
+
+/*
+ * In two round trips: BEGIN, the lock and the chain's last event; then
+ * the inserts and COMMIT.
+ */
+static enum gh_err
+append_read_end(struct pg_store *db, struct pg_conn *c,
+    struct pg_audit_wait **w, size_t n, bool lazy)
+{
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_step		 steps[GH_PG_AUDIT_BATCH + 4];
+	struct pg_params	 lock;
+	uint8_t			 prev[GH_HASH_BYTES];
+	int64_t			 seq;
+	size_t			 k;
+	enum gh_err		 rc;
+
+	pp_init(&lock);
+	pp_int(&lock, PG_LOCK_AUDIT);
+	k = open_steps(steps, &lock, lazy);
+	steps[k++] = (struct pg_step){ .id = P_AUDIT_LAST, .keep = true };
+	if ((rc = pg_pipe(c, steps, k)) != GH_OK)
+		return rc;
+	audit_last(steps[k - 1].res, &seq, prev);
+	chain_rows(db, w, n, &seq, prev, steps);
+	/* a failed insert skips COMMIT; pg_release rolls the rest back */
+	if ((rc = pg_pipe(c, steps, n + 1)) == GH_OK) {
+		q->known = true;
+		q->end_seq = seq;
+		memcpy(q->end_hash, prev, GH_HASH_BYTES);
+	}
+	return rc;
+}
+
+/*
+ * Rows w[0..n-1], in order, in one transaction under the chain lock. A
+ * batch of lazy rows only (store_lazy) commits without waiting for its
+ * flush, as the write it records did. Only the leader calls this, so the
+ * chain's end it remembers (q->known) is its own to read and write. When
+ * another node has appended since, the end is read first for the next
+ * PG_AUDIT_SKIP batches, as nodes taking turns would miss every time.
+ */
+#define PG_AUDIT_SKIP	8
 static enum gh_err
 append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 {
-	struct pg_step	 steps[GH_PG_AUDIT_BATCH + 1] = {
-		{ .id = P_COUNT, .sql = "BEGIN" },
-		{ .id = P_XACT_LOCK },
-		{ .id = P_AUDIT_LAST, .keep = true },
-		{ .id = P_COUNT, .sql = PG_SQL_NO_FLUSH },
-	};
-	struct pg_params lock;
-	struct pg_conn	*c;
-	struct audit_row *r;
-	uint8_t		 prev[GH_HASH_BYTES];
-	int64_t		 seq;
-	enum gh_err	 rc;
-	size_t		 i;
-	bool		 lazy = true;
+	struct pg_audit_queue	*q = &db->audit;
+	struct pg_conn		*c;
+	enum gh_err		 rc = GH_ERR_EXISTS;
+	size_t			 i;
+	bool			 lazy = true;
 
 	for (i = 0; i < n; i++)
 		lazy = lazy && w[i]->lazy;
 	if ((c = pg_acquire(db)) == NULL)
 		return GH_ERR_STORE;
-	pp_init(&lock);
-	pp_int(&lock, PG_LOCK_AUDIT);
-	steps[1].p = &lock;
-	if ((rc = pg_pipe(c, steps, lazy ? 4 : 3)) != GH_OK)
-		return pg_release(db, c, rc);
-	audit_last(steps[2].res, &seq, prev);
-	memset(steps, 0, sizeof(steps));
-	for (i = 0; i < n; i++) {
-		r = &w[i]->r;
-		r->seq = ++seq;
-		memcpy(r->prev_hash, prev, GH_HASH_BYTES);
-		audit_chain_hash(db->audit_key, r->prev_hash, r, r->hash);
-		memcpy(prev, r->hash, GH_HASH_BYTES);
-		audit_params(&w[i]->p, r);
-		steps[i].id = P_AUDIT_INSERT;
-		steps[i].p = &w[i]->p;
-	}
-	steps[n].id = P_COUNT;
-	steps[n].sql = "COMMIT";
-	/* a failed insert skips COMMIT; pg_release rolls the rest back */
-	return pg_release(db, c, pg_pipe(c, steps, n + 1));
+	if (q->known && q->skip == 0) {
+		rc = append_after_end(db, c, w, n, lazy);
+		if (rc == GH_ERR_EXISTS) {
+			q->skip = PG_AUDIT_SKIP;
+			rc = pg_simple(c, "ROLLBACK") == GH_OK ?
+			    GH_ERR_EXISTS : GH_ERR_STORE;
+		}
+	} else if (q->skip > 0)
+		q->skip--;
+	if (rc == GH_ERR_EXISTS)
+		rc = append_read_end(db, c, w, n, lazy);
+	if (rc != GH_OK)
+		q->known = false;
+	return pg_release(db, c, rc);
 }
 
 /* The leader's turn: called and returns with q->mu held. */

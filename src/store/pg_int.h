@@ -86,6 +86,11 @@ struct pg_audit_queue {
 	struct pg_audit_wait	 *head;
 	struct pg_audit_wait	**tail;
 	bool			  leading;
+	/* the leader's: the chain's end as its last batch left it */
+	bool			  known;
+	int64_t			  end_seq;
+	uint8_t			  end_hash[GH_HASH_BYTES];
+	unsigned		  skip;	/* batches to read the end first */
 };
 
 /*

@@ -6,7 +6,9 @@
  * thread's events keep their order. Then verify passes on the result.
  * The same with appends made as a request makes them: two per deferred
  * request (store_defer_begin/end), some under store_lazy, the caller's
- * detail buffer rewritten before the request ends.
+ * detail buffer rewritten before the request ends. And with the threads
+ * split between two stores on one database, as two nodes append: each
+ * store's idea of the chain's end goes stale whenever the other appends.
  */
 #include <pthread.h>
 
@@ -97,20 +99,26 @@ check_row(void *ctx, const struct audit_row *r)
 }
 
 static void
-appends_chain(struct th_store *t, bool requests)
+appends_chain(struct th_store *t, bool requests, bool two_nodes)
 {
 	struct appender		 a[THREADS];
 	pthread_t		 th[THREADS];
 	struct check		 c;
 	struct audit_verdict	 v;
 	uint8_t			 key[GH_HASH_BYTES], head[GH_HASH_BYTES];
+	struct store		*other = t->s;
 	int64_t			 seq = 0, seen;
 	int			 i;
 
 	memset(key, 7, sizeof(key));
 	store_set_audit_key(t->s, key);
+	if (two_nodes) {
+		assert_int_equal(store_open(t->path, &other), GH_OK);
+		store_set_audit_key(other, key);
+	}
 	for (i = 0; i < THREADS; i++) {
-		a[i] = (struct appender){ t->s, i, requests, GH_OK };
+		a[i] = (struct appender){ i % 2 ? other : t->s, i, requests,
+		    GH_OK };
 		assert_int_equal(pthread_create(&th[i], NULL, append_many,
 		    &a[i]), 0);
 	}
@@ -118,6 +126,8 @@ appends_chain(struct th_store *t, bool requests)
 		pthread_join(th[i], NULL);
 		assert_int_equal(a[i].rc, GH_OK);
 	}
+	if (two_nodes)
+		store_close(other);
 	memset(&c, 0, sizeof(c));
 	c.ok = true;
 	do {
@@ -140,13 +150,25 @@ appends_chain(struct th_store *t, bool requests)
 static void
 test_concurrent_appends_chain(void **state)
 {
-	appends_chain(*state, false);
+	appends_chain(*state, false, false);
 }
 
 static void
 test_request_appends_chain(void **state)
 {
-	appends_chain(*state, true);
+	appends_chain(*state, true, false);
+}
+
+static void
+test_two_nodes_append_chain(void **state)
+{
+	appends_chain(*state, false, true);
+}
+
+static void
+test_two_nodes_request_chain(void **state)
+{
+	appends_chain(*state, true, true);
 }
 
 int
@@ -156,6 +178,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_appends_chain,
 		    th_store_setup, th_store_teardown),
 		cmocka_unit_test_setup_teardown(test_request_appends_chain,
+		    th_store_setup, th_store_teardown),
+		cmocka_unit_test_setup_teardown(test_two_nodes_append_chain,
+		    th_store_setup, th_store_teardown),
+		cmocka_unit_test_setup_teardown(test_two_nodes_request_chain,
 		    th_store_setup, th_store_teardown),
 	};
 
