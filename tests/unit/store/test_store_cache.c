@@ -45,17 +45,16 @@ status_of(struct store *s)
 	return st;
 }
 
-static bool
-named(struct store *s, const char *name)
+/* c1's name in s, into out. */
+static void
+name_of(struct store *s, char out[GH_MAX_NAME_FIELD])
 {
-	struct client_row	*c = calloc(1, sizeof(*c));
-	bool			 yes;
+	struct client_row *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
 	assert_int_equal(store_client_get(s, "c1", c), GH_OK);
-	yes = strcmp(c->name, name) == 0;
+	memcpy(out, c->name, GH_MAX_NAME_FIELD);
 	free(c);
-	return yes;
 }
 
 /* Seconds from `since` until c1's status reads `want` in s (or 3 s). */
@@ -75,14 +74,40 @@ by_hand(const struct th_store *t, const char *sql)
 }
 
 /*
- * Rename c1 without firing triggers (so no notification): a read that
- * still gives the old name was answered from the cache.
+ * The cache answers, and never with a row older than the age limit: c1
+ * is read (and cached), renamed without firing triggers (so no
+ * notification), and read again at once; the old name means the cache
+ * answered. A notification of an earlier change (the test's setup, other
+ * tests' stores: the channel is the database's) may empty the cache in
+ * between, so a few tries are allowed. Then the new name must show once
+ * the row is older than the limit.
  */
 static void
-rename_silently(const struct th_store *t)
+cached_then_aged(const struct th_store *t)
 {
-	by_hand(t, "SET session_replication_role = replica; "
-	    "UPDATE clients SET name = 'Renamed' WHERE id = 'c1'");
+	char	before[GH_MAX_NAME_FIELD], after[GH_MAX_NAME_FIELD];
+	char	sql[160];
+	double	filled = 0;
+	bool	hit = false;
+	int	i;
+
+	for (i = 0; i < 5 && !hit; i++) {
+		name_of(t->s, before);
+		filled = clock_mono();
+		snprintf(sql, sizeof(sql), "SET session_replication_role = "
+		    "replica; UPDATE clients SET name = 'Renamed %d' "
+		    "WHERE id = 'c1'", i);
+		by_hand(t, sql);
+		name_of(t->s, after);
+		hit = clock_mono() - filled < 0.4 &&
+		    strcmp(after, before) == 0;
+	}
+	assert_true(hit);
+	do
+		name_of(t->s, after);
+	while (strcmp(after, before) == 0 && clock_mono() - filled < 3.0);
+	assert_string_not_equal(after, before);
+	assert_true(clock_mono() - filled < 0.5 + 0.3);
 }
 
 /* This store's own writes show in its very next read. */
@@ -137,24 +162,15 @@ test_other_node_write_fast(void **state)
 	store_close(other);
 }
 
-/* The cache answers, and never with a row older than the age limit. */
 static void
 test_cache_used_and_aged(void **state)
 {
 	struct th_store	*t = *state;
-	double		 filled, took;
+	double		 filled;
 
 	if (!t->schema[0])
 		skip();		/* SQLite reads the file every time */
-	assert_true(named(t->s, "Test client"));
-	filled = clock_mono();
-	rename_silently(t);
-	if (clock_mono() - filled < 0.4)
-		assert_true(named(t->s, "Test client"));
-	while (!named(t->s, "Renamed") && clock_mono() - filled < 3.0)
-		usleep(2000);
-	took = clock_mono() - filled;
-	assert_true(took < 0.5 + 0.3);
+	cached_then_aged(t);
 	/* a change by hand, with its trigger, shows fast */
 	assert_int_equal(status_of(t->s), CLIENT_ACTIVE);
 	filled = clock_mono();
@@ -196,11 +212,7 @@ test_listener_reconnects(void **state)
 		usleep(10000);
 	assert_int_equal(th_sql_int(t, sql), 1);
 	/* caching again */
-	assert_true(named(t->s, "Test client"));
-	filled = clock_mono();
-	rename_silently(t);
-	if (clock_mono() - filled < 0.4)
-		assert_true(named(t->s, "Test client"));
+	cached_then_aged(t);
 	/* and hearing changes again */
 	assert_int_equal(status_of(t->s), CLIENT_ACTIVE);
 	filled = clock_mono();
