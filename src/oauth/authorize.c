@@ -89,7 +89,7 @@ do_login(struct app *app, const struct http_request *req,
 		res->login_error = "Wrong username or password.";
 		return;
 	}
-	if (browser_login(app, &res->browser, u.id, resp) != GH_OK) {
+	if (browser_login(app, &res->browser, &u, resp) != GH_OK) {
 		res->step = STEP_UNAVAILABLE;
 		return;
 	}
@@ -205,7 +205,6 @@ decide(struct app *app, const struct http_request *req,
     struct authz_result *res)
 {
 	const char	*action = NULL;
-	struct user_row	 u;
 	struct grant_row g;
 	bool		 fresh = false, have_grant;
 	enum gh_err	 rc;
@@ -239,15 +238,13 @@ decide(struct app *app, const struct http_request *req,
 			res->step = STEP_LOGIN;
 		return;
 	}
-	rc = store_user_get(app->store, res->browser.session.user_id, &u);
-	if (rc != GH_OK) {
-		res->step = STEP_UNAVAILABLE;
-		return;
-	}
-	str_copy(res->username, sizeof(res->username), u.username);
+	/* the session was found only while its user is active */
+	str_copy(res->username, sizeof(res->username),
+	    res->browser.session.username);
 
 	/* 5. consent */
-	rc = store_grant_find(app->store, u.id, res->req.client.id, &g);
+	rc = store_grant_find(app->store, res->browser.session.user_id,
+	    res->req.client.id, &g);
 	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
 		res->step = STEP_UNAVAILABLE;
 		return;

@@ -7,6 +7,7 @@
 #include "../http/cookie.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/str.h"
 
 static const char *
 cookie_name(const struct app *app, bool session)
@@ -107,7 +108,7 @@ set_cookie(const struct app *app, struct http_response *resp,
 }
 
 enum gh_err
-browser_login(struct app *app, struct browser *b, const char *user_id,
+browser_login(struct app *app, struct browser *b, const struct user_row *u,
     struct http_response *resp)
 {
 	char		 value[GH_MAX_TOKEN_LEN];
@@ -118,8 +119,9 @@ browser_login(struct app *app, struct browser *b, const char *user_id,
 	if ((rc = secret_mint(app, PREFIX_SESSION, value,
 	    b->session.hash)) != GH_OK)
 		return rc;
-	snprintf(b->session.user_id, sizeof(b->session.user_id), "%s",
-	    user_id);
+	str_copy(b->session.user_id, sizeof(b->session.user_id), u->id);
+	str_copy(b->session.username, sizeof(b->session.username),
+	    u->username);
 	b->session.auth_time = now;
 	b->session.expires_at = now + app->conf.session_ttl_seconds;
 	if ((rc = store_session_insert(app->store, &b->session)) == GH_OK)

@@ -33,9 +33,9 @@ void		browser_csrf_token(const struct app *app,
 		    const struct browser *b, char out[CSRF_TOKEN_LEN]);
 bool		browser_csrf_check(const struct app *app,
 		    const struct browser *b, const char *token);
-/* New session for user_id; its cookie is added to resp. */
+/* New session for user u; its cookie is added to resp. */
 enum gh_err	browser_login(struct app *app, struct browser *b,
-		    const char *user_id, struct http_response *resp);
+		    const struct user_row *u, struct http_response *resp);
 /* Set-Cookie headers that the reply needs (the CSRF cookie). */
 enum gh_err	browser_set_cookies(const struct app *app,
 		    const struct browser *b, struct http_response *resp);

@@ -321,6 +321,7 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 		pg_col_text(r, 0, 0, out->user_id, sizeof(out->user_id));
 		out->auth_time = pg_col_int(r, 0, 1);
 		out->expires_at = pg_col_int(r, 0, 2);
+		pg_col_text(r, 0, 3, out->username, sizeof(out->username));
 	} else {
 		rc = GH_ERR_NOT_FOUND;
 	}

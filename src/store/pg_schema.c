@@ -294,7 +294,8 @@ const char *const pg_sql[P_COUNT] = {
 
 	[P_SESSION_INSERT] = "INSERT INTO sessions (hash, user_id, auth_time, "
 	    "expires_at) VALUES ($1, $2, $3, $4)",
-	[P_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at "
+	[P_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at, "
+	    "u.username "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "
 	    "WHERE s.hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
 	[P_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",

@@ -360,6 +360,8 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 			sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
 			out->auth_time = sq_col_int(st, 1);
 			out->expires_at = sq_col_int(st, 2);
+			sq_col_text(st, 3, out->username,
+			    sizeof(out->username));
 			rc = GH_OK;
 		} else {
 			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :

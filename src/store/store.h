@@ -97,6 +97,8 @@ struct session_row {
 	char		 user_id[GH_ID_LEN];
 	int64_t		 auth_time;
 	int64_t		 expires_at;
+	/* the user's, read with the session (not stored with it) */
+	char		 username[GH_MAX_USERNAME_LEN + 1];
 };
 
 struct grant_row {

@@ -159,7 +159,7 @@ login_post(struct app *app, const struct http_request *req,
 		login_page(resp, v, "Wrong username or password.", 401);
 		return;
 	}
-	if (browser_login(app, &v->b, u.id, resp) != GH_OK) {
+	if (browser_login(app, &v->b, &u, resp) != GH_OK) {
 		reply_unavailable(resp);
 		return;
 	}

@@ -264,6 +264,8 @@ test_sessions(void **state)
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(store_session_get(t->s, r.hash, NOW + 99, &g), GH_OK);
 	assert_string_equal(g.user_id, "us_1");
+	/* the user's name comes with it, for the consent page */
+	assert_string_equal(g.username, "alice");
 	assert_int_equal(g.auth_time, NOW);
 	assert_int_equal(g.expires_at, NOW + 100);
 	assert_memory_equal(g.hash, r.hash, GH_HASH_BYTES);
