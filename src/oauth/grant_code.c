@@ -2,11 +2,13 @@
  * grant_code.c - the authorization_code grant (RFC 6749 4.1.3, RFC 7636
  * 4.6, RFC 9700 4.5).
  *
- * The code is read, its bindings are checked (client, redirect URI, PKCE
- * verifier), and then store_code_redeem() consumes it with one conditional
- * update in the same transaction that records the new token family. A
- * code seen a second time is a replay: the family minted from it is
- * revoked and the event audited (RFC 6749 4.1.2, RFC 9700 4.5.3).
+ * store_code_take() hands the code's row to take(), which checks its
+ * bindings (client, redirect URI, PKCE verifier) and mints the tokens; the
+ * store then consumes the code with one conditional update in the same
+ * transaction that records the new token family. A refused code stays
+ * unconsumed. A code seen a second time is a replay: the family minted
+ * from it is revoked and the event audited (RFC 6749 4.1.2, RFC 9700
+ * 4.5.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -90,100 +92,120 @@ make_id_token(struct token_ctx *t, const struct code_row *c,
 	return id_token_sign(t->app->keys, t->client->id_token_alg, &claims);
 }
 
+/* What take() needs, and what it leaves for the reply. */
+struct redeem {
+	struct token_ctx	*t;
+	const char		*verifier;
+	int64_t			 now;
+	const char		*refused;	/* why take() refused */
+	struct family_row	 fam;
+	struct issued		 is;
+	bool			 minted;
+};
+
+/*
+ * The code's bindings (client, redirect URI, PKCE verifier), then the
+ * family and tokens to record with its redemption (store_code_take).
+ */
+static enum gh_err
+take(void *arg, const struct code_row *c, struct code_take *rec)
+{
+	struct redeem		*r = arg;
+	struct token_ctx	*t = r->t;
+	struct token_row	 tmpl;
+
+	/* a code bound to another client is not theirs to burn */
+	r->refused = strcmp(c->client_id, t->client->id) != 0 ?
+	    "the code was issued to another client" :
+	    !redirect_ok(t, c) ? "redirect_uri does not match" :
+	    !pkce_verify(r->verifier, c->challenge) ?
+	    "code_verifier does not match the code_challenge" : NULL;
+	if (r->refused != NULL)
+		return GH_ERR_INVALID;
+	memset(&r->fam, 0, sizeof(r->fam));
+	memset(&tmpl, 0, sizeof(tmpl));
+	if (new_family_id(r->fam.id, sizeof(r->fam.id)) != GH_OK)
+		return GH_ERR_CRYPTO;
+	str_copy(r->fam.grant_id, sizeof(r->fam.grant_id), c->grant_id);
+	str_copy(r->fam.client_id, sizeof(r->fam.client_id), c->client_id);
+	str_copy(r->fam.user_id, sizeof(r->fam.user_id), c->user_id);
+	memcpy(r->fam.code_hash, c->hash, GH_HASH_BYTES);
+	r->fam.created_at = r->now;
+	str_copy(tmpl.family_id, sizeof(tmpl.family_id), r->fam.id);
+	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), c->grant_id);
+	str_copy(tmpl.user_id, sizeof(tmpl.user_id), c->user_id);
+	if (issue_mint(t->app, t->client, &tmpl, c->scope,
+	    issue_wants_refresh(t->client, c->scope) ? c->scope : NULL,
+	    &r->is) != GH_OK)
+		return GH_ERR_CRYPTO;
+	r->minted = true;
+	/* OIDC Core 3.1.3.3: an ID token when openid was granted */
+	if (words_has(c->scope, "openid") && (r->is.id_token =
+	    make_id_token(t, c, r->is.access, r->now)) == NULL)
+		return GH_ERR_CRYPTO;
+	rec->fam = &r->fam;
+	rec->tokens = r->is.rows;
+	rec->ntokens = r->is.n;
+	return GH_OK;
+}
+
+/* The answer for a code that was not redeemed (rc from store_code_take). */
+static void
+not_redeemed(struct token_ctx *t, const struct redeem *r,
+    const struct code_row *c, enum gh_err rc)
+{
+	const char *why = r->refused;
+
+	if (rc == GH_ERR_CONFLICT) {
+		/* consumed or expired: the same order of checks as take() */
+		if (strcmp(c->client_id, t->client->id) != 0)
+			why = "the code was issued to another client";
+		else if (c->consumed) {
+			replayed(t, c);
+			return;
+		} else
+			why = "the code has expired";
+	}
+	if (rc == GH_ERR_NOT_FOUND)
+		why = "unknown authorization code";
+	if (why != NULL)
+		oauth_error_reply(t->resp, OE_INVALID_GRANT, why, false);
+	else
+		reply_unavailable(t->resp);
+}
+
 void
 grant_authorization_code(struct token_ctx *t)
 {
 	const char		*code = params_get(t->p, "code");
-	const char		*verifier = params_get(t->p, "code_verifier");
+	struct redeem		 r = { .t = t, .now = clock_now() };
 	struct code_row		 c;
-	struct family_row	 fam;
-	struct token_row	 tmpl;
-	struct issued		 is;
 	struct audit_subject	 subj;
 	uint8_t			 hash[GH_HASH_BYTES];
-	int64_t			 now = clock_now();
 	enum gh_err		 rc;
 
-	if (code == NULL || verifier == NULL) {
+	r.verifier = params_get(t->p, "code_verifier");
+	if (code == NULL || r.verifier == NULL) {
 		oauth_error_reply(t->resp, OE_INVALID_REQUEST,
 		    "code and code_verifier are required", false);
 		return;
 	}
-	if (!pkce_verifier_valid(verifier)) {
+	if (!pkce_verifier_valid(r.verifier)) {
 		oauth_error_reply(t->resp, OE_INVALID_REQUEST,
 		    "code_verifier must be 43-128 unreserved characters",
 		    false);
 		return;
 	}
-	if (!secret_hash(t->app, code, hash) ||
-	    (rc = store_code_get(t->app->store, hash, &c)) == GH_ERR_NOT_FOUND) {
+	if (!secret_hash(t->app, code, hash)) {
 		oauth_error_reply(t->resp, OE_INVALID_GRANT,
 		    "unknown authorization code", false);
 		return;
 	}
+	rc = store_code_take(t->app->store, hash, r.now, take, &r, &c);
 	if (rc != GH_OK) {
-		reply_unavailable(t->resp);
-		return;
-	}
-	/* a code bound to another client is not theirs to burn */
-	if (strcmp(c.client_id, t->client->id) != 0) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    "the code was issued to another client", false);
-		return;
-	}
-	if (c.consumed) {
-		replayed(t, &c);
-		return;
-	}
-	if (c.expires_at <= now || !redirect_ok(t, &c) ||
-	    !pkce_verify(verifier, c.challenge)) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    c.expires_at <= now ? "the code has expired" :
-		    !redirect_ok(t, &c) ? "redirect_uri does not match" :
-		    "code_verifier does not match the code_challenge", false);
-		return;
-	}
-
-	memset(&fam, 0, sizeof(fam));
-	memset(&tmpl, 0, sizeof(tmpl));
-	if (new_family_id(fam.id, sizeof(fam.id)) != GH_OK) {
-		reply_unavailable(t->resp);
-		return;
-	}
-	str_copy(fam.grant_id, sizeof(fam.grant_id), c.grant_id);
-	str_copy(fam.client_id, sizeof(fam.client_id), c.client_id);
-	str_copy(fam.user_id, sizeof(fam.user_id), c.user_id);
-	memcpy(fam.code_hash, c.hash, GH_HASH_BYTES);
-	fam.created_at = now;
-	str_copy(tmpl.family_id, sizeof(tmpl.family_id), fam.id);
-	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), c.grant_id);
-	str_copy(tmpl.user_id, sizeof(tmpl.user_id), c.user_id);
-	if (issue_mint(t->app, t->client, &tmpl, c.scope,
-	    issue_wants_refresh(t->client, c.scope) ? c.scope : NULL,
-	    &is) != GH_OK) {
-		reply_unavailable(t->resp);
-		return;
-	}
-	/* OIDC Core 3.1.3.3: an ID token when openid was granted */
-	if (words_has(c.scope, "openid") &&
-	    (is.id_token = make_id_token(t, &c, is.access, now)) == NULL) {
-		issue_wipe(&is);
-		reply_unavailable(t->resp);
-		return;
-	}
-	rc = store_code_redeem(t->app->store, hash, now, &fam, is.rows, is.n);
-	if (rc == GH_ERR_CONFLICT) {	/* lost the race: a replay */
-		issue_wipe(&is);
-		replayed(t, &c);
-		return;
-	}
-	if (rc != GH_OK) {
-		issue_wipe(&is);
-		if (rc == GH_ERR_NOT_FOUND)
-			oauth_error_reply(t->resp, OE_INVALID_GRANT,
-			    "the code has expired", false);
-		else
-			reply_unavailable(t->resp);
+		if (r.minted)
+			issue_wipe(&r.is);
+		not_redeemed(t, &r, &c, rc);
 		return;
 	}
 	subj.client_id = c.client_id;
@@ -191,6 +213,6 @@ grant_authorization_code(struct token_ctx *t)
 	subj.grant_id = c.grant_id;
 	audit_event(t->app, &t->origin, "code.redeemed", &subj, NULL);
 	audit_event(t->app, &t->origin, "token.issued", &subj,
-	    is.n == 2 ? "{\"refresh\":true}" : "{\"refresh\":false}");
-	issue_reply(t->app, t->resp, &is);
+	    r.is.n == 2 ? "{\"refresh\":true}" : "{\"refresh\":false}");
+	issue_reply(t->app, t->resp, &r.is);
 }

@@ -461,6 +461,12 @@ const char *const pg_sql[P_COUNT] = {
 	/* a durable commit that flushes the WAL up to itself (pg_flush) */
 	[P_FLUSH_MARK] = "INSERT INTO flush_marks (slot, n) VALUES ($1, 1) "
 	    "ON CONFLICT (slot) DO UPDATE SET n = flush_marks.n + 1",
+	/* P_CODE_CONSUME giving the row as it was, for store_code_take */
+	[P_CODE_TAKE] = "UPDATE codes SET consumed_at = $2 "
+	    "WHERE hash = $1 AND consumed_at IS NULL AND expires_at > $2 "
+	    "RETURNING grant_id, client_id, user_id, redirect_uri, "
+	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
+	    "false",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

@@ -209,6 +209,25 @@ code_insert(struct store *s, const struct code_row *r)
 	return pg_one(s, P_CODE_INSERT, &p, NULL, NULL);
 }
 
+/* Row 0 of a result with the columns of P_CODE_GET. */
+static void
+code_from_row(const PGresult *r, const uint8_t *hash, struct code_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->hash, hash, GH_HASH_BYTES);
+	pg_col_text(r, 0, 0, out->grant_id, sizeof(out->grant_id));
+	pg_col_text(r, 0, 1, out->client_id, sizeof(out->client_id));
+	pg_col_text(r, 0, 2, out->user_id, sizeof(out->user_id));
+	pg_col_text(r, 0, 3, out->redirect_uri, sizeof(out->redirect_uri));
+	pg_col_text(r, 0, 4, out->challenge, sizeof(out->challenge));
+	pg_col_text(r, 0, 5, out->scope, sizeof(out->scope));
+	pg_col_text(r, 0, 6, out->nonce, sizeof(out->nonce));
+	out->auth_time = pg_col_int(r, 0, 7);
+	out->created_at = pg_col_int(r, 0, 8);
+	out->expires_at = pg_col_int(r, 0, 9);
+	out->consumed = pg_col_int(r, 0, 10) != 0;
+}
+
 static enum gh_err
 code_get_on(struct pg_conn *c, const uint8_t *hash, struct code_row *out)
 {
@@ -220,24 +239,10 @@ code_get_on(struct pg_conn *c, const uint8_t *hash, struct code_row *out)
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	if ((rc = pg_exec(c, P_CODE_GET, &p, &r)) != GH_OK)
 		return rc;
-	if (PQntuples(r) == 1) {
-		memset(out, 0, sizeof(*out));
-		memcpy(out->hash, hash, GH_HASH_BYTES);
-		pg_col_text(r, 0, 0, out->grant_id, sizeof(out->grant_id));
-		pg_col_text(r, 0, 1, out->client_id, sizeof(out->client_id));
-		pg_col_text(r, 0, 2, out->user_id, sizeof(out->user_id));
-		pg_col_text(r, 0, 3, out->redirect_uri,
-		    sizeof(out->redirect_uri));
-		pg_col_text(r, 0, 4, out->challenge, sizeof(out->challenge));
-		pg_col_text(r, 0, 5, out->scope, sizeof(out->scope));
-		pg_col_text(r, 0, 6, out->nonce, sizeof(out->nonce));
-		out->auth_time = pg_col_int(r, 0, 7);
-		out->created_at = pg_col_int(r, 0, 8);
-		out->expires_at = pg_col_int(r, 0, 9);
-		out->consumed = pg_col_int(r, 0, 10) != 0;
-	} else {
+	if (PQntuples(r) == 1)
+		code_from_row(r, hash, out);
+	else
 		rc = GH_ERR_NOT_FOUND;
-	}
 	PQclear(r);
 	return rc;
 }
@@ -347,6 +352,47 @@ code_redeem(struct store *s, const uint8_t *hash, int64_t now,
 	}
 	PQclear(r);
 out:
+	return pg_release(DB(s), c, rc);
+}
+
+/*
+ * The code is consumed first, in the round trip that opens the
+ * transaction, and its row comes back with it: take() sees it while the
+ * row is locked, and what it returns commits in the second round trip,
+ * or the transaction rolls back and the code is as it was.
+ */
+static enum gh_err
+code_take(struct store *s, const uint8_t *hash, int64_t now,
+    enum gh_err (*take)(void *, const struct code_row *, struct code_take *),
+    void *ctx, struct code_row *out)
+{
+	struct code_take	 rec;
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	PGresult		*r;
+	enum gh_err		 rc;
+
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	pp_init(&p);
+	pp_blob(&p, hash, GH_HASH_BYTES);
+	pp_int(&p, now);
+	if ((rc = pg_begin_exec(c, P_CODE_TAKE, &p, &r)) != GH_OK)
+		return pg_release(DB(s), c, rc);
+	if (PQntuples(r) != 1) {
+		/* unknown, or consumed or expired: which, from the row */
+		rc = code_get_on(c, hash, out);
+		if (rc == GH_OK)
+			rc = GH_ERR_CONFLICT;
+	} else {
+		code_from_row(r, hash, out);
+		memset(&rec, 0, sizeof(rec));
+		if ((rc = take(ctx, out, &rec)) == GH_OK)
+			rc = issue_commit(c, rec.fam, rec.tokens,
+			    rec.ntokens, rec.fam->grant_id, now);
+	}
+	PQclear(r);
+	/* an open transaction (take refused, or a failure) rolls back */
 	return pg_release(DB(s), c, rc);
 }
 
@@ -525,6 +571,7 @@ pg_token_ops(struct store_ops *ops)
 	ops->code_insert = code_insert;
 	ops->code_get = code_get;
 	ops->code_redeem = code_redeem;
+	ops->code_take = code_take;
 	ops->family_revoke_by_code = family_revoke_by_code;
 	ops->family_revoke = family_revoke;
 	ops->token_live = token_live;

@@ -170,6 +170,33 @@ FWD(code_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
 FWD(code_redeem, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, const struct family_row *f, const struct token_row *t,
     size_t n), (s, hash, now, f, t, n))
+
+enum gh_err
+store_code_take(struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, enum gh_err (*take)(void *, const struct code_row *,
+    struct code_take *), void *ctx, struct code_row *out)
+{
+	struct code_take	rec;
+	enum gh_err		rc;
+
+	if (s->ops->code_take != NULL)
+		return s->ops->code_take(s, hash, now, take, ctx, out);
+	if ((rc = store_code_get(s, hash, out)) != GH_OK)
+		return rc;
+	if (out->consumed || out->expires_at <= now)
+		return GH_ERR_CONFLICT;
+	memset(&rec, 0, sizeof(rec));
+	if ((rc = take(ctx, out, &rec)) != GH_OK)
+		return rc;
+	rc = store_code_redeem(s, hash, now, rec.fam, rec.tokens,
+	    rec.ntokens);
+	/* lost a race, or it expired meanwhile: report the row as it is */
+	if (rc == GH_ERR_CONFLICT || rc == GH_ERR_NOT_FOUND)
+		rc = store_code_get(s, hash, out) == GH_OK ?
+		    GH_ERR_CONFLICT : GH_ERR_STORE;
+	return rc;
+}
+
 FWD(family_revoke_by_code, (struct store *s,
     const uint8_t hash[GH_HASH_BYTES], int64_t now, const char *why),
     (s, hash, now, why))

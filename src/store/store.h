@@ -306,6 +306,29 @@ enum gh_err	store_code_redeem(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
 		    const struct family_row *fam,
 		    const struct token_row *tokens, size_t ntokens);
+/*
+ * Redeem a code for a caller that must see it before it knows what to
+ * record. take(ctx, out, rec) is called with the row of the code, read into
+ * *out, when it is unconsumed and unexpired at `now`; it checks the code's
+ * bindings and either returns GH_OK with the family and tokens to record
+ * in *rec, which are then recorded as store_code_redeem() does, or any
+ * other value, which is returned with nothing written and the code left
+ * unconsumed. A backend may hold the code, consumed inside an open
+ * transaction, while take runs, so that a racing redemption waits.
+ * Without calling take: GH_ERR_NOT_FOUND for an unknown code, and
+ * GH_ERR_CONFLICT for one consumed or expired, with its row in *out
+ * (`consumed` tells which); also when take accepted the code but another
+ * redemption got it first, or it expired, before it could be recorded.
+ */
+struct code_take {
+	const struct family_row	*fam;
+	const struct token_row	*tokens;
+	size_t			 ntokens;
+};
+enum gh_err	store_code_take(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    enum gh_err (*take)(void *ctx, const struct code_row *c,
+		    struct code_take *rec), void *ctx, struct code_row *out);
 /* Revoke every family minted from this code (code replay). */
 enum gh_err	store_family_revoke_by_code(struct store *s,
 		    const uint8_t code_hash[GH_HASH_BYTES], int64_t now,

@@ -71,6 +71,10 @@ struct store_ops {
 	enum gh_err	(*code_redeem)(struct store *, const uint8_t *,
 			    int64_t, const struct family_row *,
 			    const struct token_row *, size_t);
+	/* NULL: store_code_take reads, calls take, then redeems */
+	enum gh_err	(*code_take)(struct store *, const uint8_t *, int64_t,
+			    enum gh_err (*)(void *, const struct code_row *,
+			    struct code_take *), void *, struct code_row *);
 	enum gh_err	(*family_revoke_by_code)(struct store *,
 			    const uint8_t *, int64_t, const char *);
 	enum gh_err	(*token_live)(struct store *, const uint8_t *,

@@ -1,0 +1,262 @@
+/*
+ * test_store_take.c - store_code_take (store.h) on SQLite or PostgreSQL:
+ * the callback sees the code only while it is unconsumed and unexpired; a
+ * refusal, or tokens that cannot be recorded, leave the code unconsumed;
+ * an accepted code is consumed with its family and tokens recorded; and
+ * of RACERS threads on two connections exactly one wins, the others see
+ * the consumed row. Each test gets a client, a user, a grant and a code.
+ */
+#include "../harness.h"
+
+#include <pthread.h>
+
+#define NOW		1700000000
+#define RACERS		8
+
+struct fixture {
+	struct th_store		*t;
+	struct grant_row	 g;
+	uint8_t			 code[GH_HASH_BYTES];
+};
+
+/* What a take() callback does, and what it saw. */
+struct taker {
+	const struct fixture	*f;
+	enum gh_err		 answer;	/* GH_OK: accept */
+	const char		*label;		/* family id, token seeds */
+	bool			 same_hashes;	/* tokens that cannot insert */
+	int			 calls;
+	struct family_row	 fam;
+	struct token_row	 tok[2];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture		*f = calloc(1, sizeof(*f));
+	struct client_row	*c;
+	struct user_row		 u;
+	struct code_row		 r;
+
+	if (f == NULL || th_store_setup(state) != 0)
+		return -1;
+	f->t = *state;
+	c = th_client_new("client1", NOW);
+	assert_int_equal(store_client_insert(f->t->s, c), GH_OK);
+	free(c);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(f->t->s, &u), GH_OK);
+	assert_int_equal(store_grant_upsert(f->t->s, "us_1", "client1",
+	    "openid", NOW, &f->g), GH_OK);
+	memset(&r, 0, sizeof(r));
+	th_hash("code", f->code);
+	memcpy(r.hash, f->code, GH_HASH_BYTES);
+	str_copy(r.grant_id, sizeof(r.grant_id), f->g.id);
+	str_copy(r.client_id, sizeof(r.client_id), "client1");
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	str_copy(r.challenge, sizeof(r.challenge), "challenge");
+	str_copy(r.scope, sizeof(r.scope), "openid");
+	r.created_at = NOW;
+	r.expires_at = NOW + 60;
+	assert_int_equal(store_code_insert(f->t->s, &r), GH_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	*state = f->t;
+	th_store_teardown(state);
+	free(f);
+	return 0;
+}
+
+static enum gh_err
+take(void *arg, const struct code_row *c, struct code_take *rec)
+{
+	struct taker	*k = arg;
+	size_t		 i;
+
+	k->calls++;
+	assert_false(c->consumed);
+	assert_string_equal(c->challenge, "challenge");
+	if (k->answer != GH_OK)
+		return k->answer;
+	memset(&k->fam, 0, sizeof(k->fam));
+	str_copy(k->fam.id, sizeof(k->fam.id), k->label);
+	str_copy(k->fam.grant_id, sizeof(k->fam.grant_id), c->grant_id);
+	str_copy(k->fam.client_id, sizeof(k->fam.client_id), c->client_id);
+	str_copy(k->fam.user_id, sizeof(k->fam.user_id), c->user_id);
+	memcpy(k->fam.code_hash, c->hash, GH_HASH_BYTES);
+	k->fam.created_at = NOW;
+	for (i = 0; i < 2; i++) {
+		memset(&k->tok[i], 0, sizeof(k->tok[i]));
+		th_hash(k->label, k->tok[i].hash);
+		k->tok[i].hash[0] ^= k->same_hashes ? 0 : (uint8_t)i;
+		k->tok[i].kind = i ? TOKEN_REFRESH : TOKEN_ACCESS;
+		str_copy(k->tok[i].family_id, GH_ID_LEN, k->label);
+		str_copy(k->tok[i].grant_id, GH_ID_LEN, c->grant_id);
+		str_copy(k->tok[i].client_id, GH_MAX_CLIENT_ID_LEN,
+		    c->client_id);
+		str_copy(k->tok[i].user_id, GH_ID_LEN, c->user_id);
+		str_copy(k->tok[i].scope, GH_MAX_SCOPE_LEN, c->scope);
+		k->tok[i].issued_at = NOW;
+		k->tok[i].expires_at = NOW + 600;
+	}
+	rec->fam = &k->fam;
+	rec->tokens = k->tok;
+	rec->ntokens = 2;
+	return GH_OK;
+}
+
+static enum gh_err
+take_code(const struct fixture *f, struct store *s, struct taker *k,
+    int64_t now, struct code_row *out)
+{
+	return store_code_take(s, f->code, now, take, k, out);
+}
+
+static bool
+consumed(const struct fixture *f)
+{
+	struct code_row r;
+
+	assert_int_equal(store_code_get(f->t->s, f->code, &r), GH_OK);
+	return r.consumed;
+}
+
+static enum gh_err
+access_live(const struct fixture *f, const struct taker *k)
+{
+	struct token_row out;
+
+	return store_token_live(f->t->s, k->tok[0].hash, NOW + 1, &out);
+}
+
+/* Refused, or not recordable: the code stays as it was. Then it works. */
+static void
+test_take_refused_or_failed(void **state)
+{
+	struct fixture	*f = *state;
+	struct taker	 k = { f, GH_ERR_INVALID, "fa_1", false, 0 };
+	struct code_row	 c;
+
+	assert_int_equal(take_code(f, f->t->s, &k, NOW, &c), GH_ERR_INVALID);
+	assert_int_equal(k.calls, 1);
+	assert_false(consumed(f));
+	k.answer = GH_OK;
+	k.same_hashes = true;
+	assert_int_not_equal(take_code(f, f->t->s, &k, NOW, &c), GH_OK);
+	assert_int_equal(k.calls, 2);
+	assert_false(consumed(f));
+	assert_int_equal(access_live(f, &k), GH_ERR_NOT_FOUND);
+	k.same_hashes = false;
+	assert_int_equal(take_code(f, f->t->s, &k, NOW, &c), GH_OK);
+	assert_true(consumed(f));
+	assert_int_equal(access_live(f, &k), GH_OK);
+	assert_string_equal(c.grant_id, f->g.id);
+}
+
+/* Consumed, expired, unknown: take is not called; the row says which. */
+static void
+test_take_not_offered(void **state)
+{
+	struct fixture	*f = *state;
+	struct taker	 k = { f, GH_OK, "fa_1", false, 0 };
+	struct code_row	 c;
+	uint8_t		 keep[GH_HASH_BYTES];
+
+	/* expired at expires_at exactly */
+	assert_int_equal(take_code(f, f->t->s, &k, NOW + 60, &c),
+	    GH_ERR_CONFLICT);
+	assert_false(c.consumed);
+	assert_int_equal(c.expires_at, NOW + 60);
+	assert_int_equal(k.calls, 0);
+	memcpy(keep, f->code, GH_HASH_BYTES);
+	th_hash("no such code", f->code);
+	assert_int_equal(take_code(f, f->t->s, &k, NOW, &c),
+	    GH_ERR_NOT_FOUND);
+	memcpy(f->code, keep, GH_HASH_BYTES);
+	assert_int_equal(k.calls, 0);
+	assert_int_equal(take_code(f, f->t->s, &k, NOW, &c), GH_OK);
+	assert_int_equal(k.calls, 1);
+	assert_int_equal(take_code(f, f->t->s, &k, NOW, &c),
+	    GH_ERR_CONFLICT);
+	assert_true(c.consumed);
+	assert_string_equal(c.client_id, "client1");
+	assert_int_equal(k.calls, 1);
+}
+
+struct racer {
+	const struct fixture	*f;
+	struct store		*s;
+	pthread_barrier_t	*go;
+	struct taker		 k;
+	struct code_row		 c;
+	enum gh_err		 rc;
+};
+
+static void *
+race_take(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	r->rc = take_code(r->f, r->s, &r->k, NOW, &r->c);
+	return NULL;
+}
+
+static void
+test_take_race(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*s2;
+	struct racer		 r[RACERS];
+	pthread_t		 th[RACERS];
+	pthread_barrier_t	 go;
+	char			 labels[RACERS][24];
+	int			 i, won = 0, lost = 0;
+
+	assert_int_equal(store_open(f->t->path, &s2), GH_OK);
+	pthread_barrier_init(&go, NULL, RACERS);
+	for (i = 0; i < RACERS; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "fa_race_%d", i);
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].f = f;
+		r[i].s = i % 2 ? s2 : f->t->s;
+		r[i].go = &go;
+		r[i].k = (struct taker){ f, GH_OK, labels[i], false, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, race_take,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	store_close(s2);
+	for (i = 0; i < RACERS; i++) {
+		won += r[i].rc == GH_OK;
+		if (r[i].rc == GH_ERR_CONFLICT && r[i].c.consumed)
+			lost++;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(lost, RACERS - 1);
+	assert_true(consumed(f));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_take_refused_or_failed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_not_offered,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_race,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
