@@ -2,8 +2,13 @@
  * keyring.c - signing keys in memory, loaded from the store (keyring.h).
  *
  * The ring is an array behind a read-write lock: signing and JWKS take the
- * read lock; a reload (every RELOAD_SECONDS, so `gatehouse keys rotate`
- * reaches a running server) takes the write lock.
+ * read lock. A reload (every RELOAD_SECONDS, so `gatehouse keys rotate`
+ * reaches a running server) reads the store with no lock of the ring
+ * held, and takes the write lock only to swap the new keys in: a signer
+ * may hold a store connection (a code is signed for inside its
+ * redemption's transaction, store_code_take), so a reloader waiting for
+ * a connection must never make signers wait for it. One thread reloads
+ * at a time (reload_mu); the others sign with the ring as it is.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,6 +34,7 @@ struct ring_key {
 
 struct keyring {
 	pthread_rwlock_t lock;
+	pthread_mutex_t	 reload_mu;	/* one reloader at a time */
 	struct store	*store;
 	uint8_t		 seal[AEAD_KEY_BYTES];
 	int64_t		 publish_after;
@@ -153,7 +159,10 @@ compute_ends(struct keyring *kr, int64_t now)
 	}
 }
 
-/* Read the keys into a scratch ring; only a complete read replaces ours. */
+/*
+ * Read the keys into a scratch ring, no lock held; only a complete read
+ * replaces ours, under the write lock.
+ */
 static enum gh_err
 load(struct keyring *kr, int64_t now)
 {
@@ -165,11 +174,13 @@ load(struct keyring *kr, int64_t now)
 	memcpy(tmp->seal, kr->seal, sizeof(tmp->seal));
 	rc = store_key_each(kr->store, collect, tmp);
 	if (rc == GH_OK) {
+		pthread_rwlock_wrlock(&kr->lock);
 		ring_clear(kr);
 		memcpy(kr->keys, tmp->keys, tmp->n * sizeof(tmp->keys[0]));
 		kr->n = tmp->n;
 		tmp->n = 0;	/* the jwks moved to kr */
 		compute_ends(kr, now);
+		pthread_rwlock_unlock(&kr->lock);
 	} else {
 		log_kv(LOG_ERROR, "signing_keys_reload_failed", "keeping",
 		    "previous keys", NULL);
@@ -180,14 +191,16 @@ load(struct keyring *kr, int64_t now)
 	return rc;
 }
 
+/* reload_mu held. */
 static enum gh_err
-reload_locked(struct keyring *kr, int64_t now)
+reload(struct keyring *kr, int64_t now)
 {
 	char		 expired[MAX_KEYS][GH_ID_LEN];
 	size_t		 nexp = 0, i;
 	enum gh_err	 rc;
 
 	rc = load(kr, now);
+	pthread_rwlock_wrlock(&kr->lock);
 	kr->loaded_at = now;
 	/* past publication: forget the key, private half included */
 	for (i = 0; i < kr->n; i++)
@@ -195,6 +208,7 @@ reload_locked(struct keyring *kr, int64_t now)
 		    now)
 			str_copy(expired[nexp++], GH_ID_LEN,
 			    kr->keys[i].row.kid);
+	pthread_rwlock_unlock(&kr->lock);
 	for (i = 0; i < nexp; i++) {
 		(void)store_key_delete(kr->store, expired[i]);
 		log_kv(LOG_INFO, "signing_key_deleted", "kid", expired[i],
@@ -210,26 +224,38 @@ keyring_reload(struct keyring *kr, int64_t now)
 {
 	enum gh_err rc;
 
-	pthread_rwlock_wrlock(&kr->lock);
-	rc = reload_locked(kr, now);
-	pthread_rwlock_unlock(&kr->lock);
+	pthread_mutex_lock(&kr->reload_mu);
+	rc = reload(kr, now);
+	pthread_mutex_unlock(&kr->reload_mu);
 	return rc;
 }
 
-/* Take the read lock, reloading first when the ring is stale. */
+/*
+ * Take the read lock, reloading first when the ring is stale: unless
+ * another thread is at it already, and there is a ring to sign with.
+ */
 static void
 read_lock(struct keyring *kr, int64_t now)
 {
-	for (;;) {
+	bool	stale, none;
+	int	locked;
+
+	pthread_rwlock_rdlock(&kr->lock);
+	if (now - kr->loaded_at < RELOAD_SECONDS)
+		return;
+	none = kr->loaded_at == 0;
+	pthread_rwlock_unlock(&kr->lock);
+	locked = none ? pthread_mutex_lock(&kr->reload_mu) :
+	    pthread_mutex_trylock(&kr->reload_mu);
+	if (locked == 0) {
 		pthread_rwlock_rdlock(&kr->lock);
-		if (now - kr->loaded_at < RELOAD_SECONDS)
-			return;
+		stale = now - kr->loaded_at >= RELOAD_SECONDS;
 		pthread_rwlock_unlock(&kr->lock);
-		pthread_rwlock_wrlock(&kr->lock);
-		if (now - kr->loaded_at >= RELOAD_SECONDS)
-			(void)reload_locked(kr, now);
-		pthread_rwlock_unlock(&kr->lock);
+		if (stale)
+			(void)reload(kr, now);
+		pthread_mutex_unlock(&kr->reload_mu);
 	}
+	pthread_rwlock_rdlock(&kr->lock);
 }
 
 enum gh_err
@@ -241,6 +267,7 @@ keyring_open(struct store *s, const uint8_t *server_key, size_t keylen,
 	if ((kr = calloc(1, sizeof(*kr))) == NULL)
 		return GH_ERR_NOMEM;
 	pthread_rwlock_init(&kr->lock, NULL);
+	pthread_mutex_init(&kr->reload_mu, NULL);
 	kr->store = s;
 	kr->publish_after = publish_after;
 	seal_key(server_key, keylen, kr->seal);
@@ -256,6 +283,7 @@ keyring_close(struct keyring *kr)
 	ring_clear(kr);
 	crypto_wipe(kr->seal, sizeof(kr->seal));
 	pthread_rwlock_destroy(&kr->lock);
+	pthread_mutex_destroy(&kr->reload_mu);
 	free(kr);
 }
 

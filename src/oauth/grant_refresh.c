@@ -1,9 +1,10 @@
 /*
  * grant_refresh.c - the refresh_token grant (RFC 6749 6, RFC 9700 4.14).
  *
- * Refresh tokens rotate on every use: store_refresh_exchange() retires the
- * presented token with one conditional update and stores its successors
- * in the same transaction. A token that was already rotated is a reuse,
+ * Refresh tokens rotate on every use: store_refresh_take() hands the
+ * live token to take(), which checks the scope asked for and mints the
+ * successors; the store retires the token with one conditional update
+ * and stores them in the same transaction. A token that was already rotated is a reuse,
  * the signature of theft: the whole family is revoked and audited. A
  * refresh may narrow the scope of the new access token, never widen it;
  * the new refresh token keeps the full granted scope.
@@ -34,7 +35,7 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 /*
  * The presented token is not live: unknown, another client's, rotated
  * (a reuse), or expired or revoked. Told apart only here, off the path
- * of a good refresh, which needs the one lookup of the live token.
+ * of a good refresh, which needs no lookup before its rotation.
  */
 static void
 not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
@@ -58,18 +59,46 @@ not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
 		    "the refresh token is expired or revoked", false);
 }
 
+/* What take() needs, and what it leaves for the reply. */
+struct rotation {
+	struct token_ctx	*t;
+	const char		*want;		/* a narrower scope, or NULL */
+	bool			 widens;	/* want is not within */
+	struct issued		 is;
+	bool			 minted;
+};
+
+/* The scope asked for, then the successors (store_refresh_take). */
+static enum gh_err
+take(void *arg, const struct token_row *live, struct refresh_take *rec)
+{
+	struct rotation	*r = arg;
+
+	if (r->want && (!scope_valid(r->want) ||
+	    !scope_subset(r->want, live->scope))) {
+		r->widens = true;
+		return GH_ERR_INVALID;
+	}
+	if (issue_mint(r->t->app, r->t->client, live,
+	    r->want ? r->want : live->scope, live->scope, &r->is) != GH_OK)
+		return GH_ERR_CRYPTO;
+	r->minted = true;
+	rec->next = r->is.rows;
+	rec->nnext = r->is.n;
+	return GH_OK;
+}
+
 void
 grant_refresh_token(struct token_ctx *t)
 {
 	const char		*rt = params_get(t->p, "refresh_token");
-	const char		*want = params_get(t->p, "scope");
+	struct rotation		 r = { .t = t };
 	struct token_row	 live;
-	struct issued		 is;
 	struct audit_subject	 subj;
 	uint8_t			 hash[GH_HASH_BYTES];
-	int64_t			 now = clock_now();
 	enum gh_err		 rc;
 
+	r.want = params_get(t->p, "scope");
 	if (rt == NULL) {
 		oauth_error_reply(t->resp, OE_INVALID_REQUEST,
 		    "refresh_token is required", false);
@@ -80,55 +109,28 @@ grant_refresh_token(struct token_ctx *t)
 		    "unknown refresh token", false);
 		return;
 	}
-	rc = store_token_live(t->app->store, hash, now, &live);
+	rc = store_refresh_take(t->app->store, hash, t->client->id,
+	    clock_now(), take, &r, &live);
+	if (rc != GH_OK && r.minted)
+		issue_wipe(&r.is);
 	if (rc == GH_ERR_NOT_FOUND) {
 		not_live(t, hash);
 		return;
 	}
-	if (rc != GH_OK) {
-		reply_unavailable(t->resp);
-		return;
-	}
-	if (live.kind != TOKEN_REFRESH ||
-	    strcmp(live.client_id, t->client->id) != 0) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    "unknown refresh token", false);
-		return;
-	}
-	if (want && (!scope_valid(want) || !scope_subset(want, live.scope))) {
-		subj.client_id = live.client_id;
-		subj.user_id = live.user_id;
-		subj.grant_id = live.grant_id;
+	subj.client_id = live.client_id;
+	subj.user_id = live.user_id;
+	subj.grant_id = live.grant_id;
+	if (rc != GH_OK && r.widens) {
 		audit_event(t->app, &t->origin, "token.scope_escalation",
 		    &subj, NULL);
 		oauth_error_reply(t->resp, OE_INVALID_SCOPE,
 		    "a refresh cannot widen the granted scope", false);
 		return;
 	}
-	if (issue_mint(t->app, t->client, &live, want ? want : live.scope,
-	    live.scope, &is) != GH_OK) {
+	if (rc != GH_OK) {
 		reply_unavailable(t->resp);
 		return;
 	}
-	rc = store_refresh_exchange(t->app->store, hash, t->client->id, now,
-	    is.rows, is.n);
-	if (rc == GH_ERR_CONFLICT) {	/* a concurrent use won: reuse */
-		issue_wipe(&is);
-		reuse_detected(t, &live);
-		return;
-	}
-	if (rc != GH_OK) {
-		issue_wipe(&is);
-		if (rc == GH_ERR_NOT_FOUND)
-			oauth_error_reply(t->resp, OE_INVALID_GRANT,
-			    "the refresh token is expired or revoked", false);
-		else
-			reply_unavailable(t->resp);
-		return;
-	}
-	subj.client_id = live.client_id;
-	subj.user_id = live.user_id;
-	subj.grant_id = live.grant_id;
 	audit_event(t->app, &t->origin, "token.refreshed", &subj, NULL);
-	issue_reply(t->app, t->resp, &is);
+	issue_reply(t->app, t->resp, &r.is);
 }

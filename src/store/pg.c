@@ -661,13 +661,13 @@ pg_store_open(const char *url, bool serve, struct store **out)
 		return GH_ERR_STORE;
 	}
 	rc = pg_release(db, c, pg_migrate(c));
-	/* a short admin command reads clients uncached */
-	if (rc == GH_OK && serve)
-		rc = pg_cache_start(db);
 	if (rc != GH_OK) {
 		pg_close(&db->base);
 		return rc;
 	}
+	/* a short admin command reads clients uncached */
+	if (serve)
+		pg_listen_start(db);
 	*out = &db->base;
 	return GH_OK;
 }

@@ -154,9 +154,13 @@ open_steps(struct pg_step *steps, const struct pg_params *lock, bool lazy)
 
 /*
  * One round trip when this process wrote the chain's end last: BEGIN, the
- * lock, the inserts after the end it knows, COMMIT. If another node has
- * appended since, the first insert's seq is taken: GH_ERR_EXISTS, and
- * nothing is written.
+ * lock, the inserts after the end it knows, COMMIT. Each insert is made
+ * only if the event before it is there with the hash it names. If another
+ * node has appended since, the first insert's seq is taken: GH_ERR_EXISTS,
+ * and the transaction failed. If the end is gone (its commit was lost in
+ * a crash of the database: lazy rows commit without waiting for their
+ * flush), no insert finds its predecessor: GH_ERR_CONFLICT, and nothing
+ * was written.
  */
 static enum gh_err
 append_after_end(struct pg_store *db, struct pg_conn *c,
@@ -167,7 +171,7 @@ append_after_end(struct pg_store *db, struct pg_conn *c,
 	struct pg_params	 lock;
 	uint8_t			 prev[GH_HASH_BYTES];
 	int64_t			 seq = q->end_seq;
-	size_t			 k;
+	size_t			 k, i;
 	enum gh_err		 rc;
 
 	pp_init(&lock);
@@ -175,7 +179,16 @@ append_after_end(struct pg_store *db, struct pg_conn *c,
 	k = open_steps(steps, &lock, lazy);
 	memcpy(prev, q->end_hash, GH_HASH_BYTES);
 	chain_rows(db, w, n, &seq, prev, steps + k);
-	if ((rc = pg_pipe(c, steps, k + n + 1)) == GH_OK) {
+	for (i = k; i < k + n; i++)
+		steps[i].id = P_AUDIT_INSERT_AFTER;
+	steps[k + n - 1].keep = true;
+	if ((rc = pg_pipe(c, steps, k + n + 1)) != GH_OK)
+		return rc;
+	/* the last insert ran only if every one before it did */
+	if (pg_changed(steps[k + n - 1].res) != 1)
+		rc = GH_ERR_CONFLICT;
+	PQclear(steps[k + n - 1].res);
+	if (rc == GH_OK) {
 		q->end_seq = seq;
 		memcpy(q->end_hash, prev, GH_HASH_BYTES);
 	}
@@ -229,7 +242,7 @@ append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 {
 	struct pg_audit_queue	*q = &db->audit;
 	struct pg_conn		*c;
-	enum gh_err		 rc = GH_ERR_EXISTS;
+	enum gh_err		 rc = GH_ERR_EXISTS;	/* read the end */
 	size_t			 i;
 	bool			 lazy = true;
 
@@ -239,10 +252,10 @@ append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 		return GH_ERR_STORE;
 	if (q->known && q->skip == 0) {
 		rc = append_after_end(db, c, w, n, lazy);
-		if (rc == GH_ERR_EXISTS) {
+		/* a miss: roll back what failed, then read the end */
+		if (rc == GH_ERR_EXISTS || rc == GH_ERR_CONFLICT) {
 			q->skip = PG_AUDIT_SKIP;
-			rc = pg_simple(c, "ROLLBACK") == GH_OK ?
-			    GH_ERR_EXISTS : GH_ERR_STORE;
+			rc = pg_finish(c, GH_ERR_EXISTS);
 		}
 	} else if (q->skip > 0)
 		q->skip--;

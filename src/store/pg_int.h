@@ -60,7 +60,8 @@ enum pg_stmt {
 	P_ADMIN_INSERT, P_ADMIN_BY_HASH, P_ADMIN_TOUCH, P_ADMIN_ALL,
 	P_ADMIN_DISABLE, P_ADMIN_SESSION_INSERT, P_ADMIN_SESSION_GET,
 	P_ADMIN_SESSION_DELETE, P_ADMIN_SESSION_PURGE, P_GRANT_REVOKE_OWN,
-	P_CLIENT_ACTIVITY, P_FLUSH_MARK, P_CODE_TAKE,
+	P_CLIENT_ACTIVITY, P_FLUSH_MARK, P_CODE_TAKE, P_AUDIT_INSERT_AFTER,
+	P_REFRESH_TAKE,
 	P_COUNT
 };
 
@@ -109,8 +110,9 @@ struct pg_cache {
 	pthread_mutex_t	 mu;
 	uint64_t	 gen;		/* bumped at every emptying */
 	bool		 listening;
-	struct pg_cache_slot slot[PG_CACHE_SLOTS];
-	PGconn		*conn;		/* the listener's, its thread's own */
+	struct pg_cache_slot	 slot[PG_CACHE_SLOTS];
+	/* the listener (pg_listen.c) */
+	PGconn		*conn;		/* its thread's own */
 	pthread_t	 thread;
 	bool		 started;
 	int		 wake[2];	/* a byte here stops the thread */
@@ -128,9 +130,13 @@ struct pg_store {
 };
 
 void		 pg_cache_init(struct pg_cache *k);
-/* Connect the listener and start its thread (a serving process only). */
-enum gh_err	 pg_cache_start(struct pg_store *db);
 void		 pg_cache_destroy(struct pg_cache *k);
+/*
+ * Connect the listener and start its thread (a serving process only);
+ * if that fails, the node reads clients uncached. Stop: at close.
+ */
+void		 pg_listen_start(struct pg_store *db);
+void		 pg_listen_stop(struct pg_cache *k);
 /* A hit fills *out; the caller asks the database on a miss. */
 bool		 pg_cache_get(struct pg_cache *k, const char *id,
 		    struct client_row *out);
@@ -144,6 +150,7 @@ void		 pg_cache_put(struct pg_cache *k, const char *id, PGresult *r,
 		    uint64_t gen);
 /* Empty it: after every write of this node to clients. */
 void		 pg_cache_forget(struct pg_cache *k);
+void		 pg_cache_empty_locked(struct pg_cache *k);	/* mu held */
 /* Row i of a result with the columns of P_CLIENT_GET (pg_ident.c). */
 void		 pg_client_from_row(const PGresult *r, int i,
 		    struct client_row *c);

@@ -467,6 +467,24 @@ const char *const pg_sql[P_COUNT] = {
 	    "RETURNING grant_id, client_id, user_id, redirect_uri, "
 	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
 	    "false",
+	/* P_AUDIT_INSERT only if the event it follows is there as chained */
+	[P_AUDIT_INSERT_AFTER] = "INSERT INTO audit_events (seq, time, type, "
+	    "actor, client_id, user_id, grant_id, remote_addr, user_agent, "
+	    "detail, prev_hash, hash) "
+	    "SELECT $1::bigint, $2::bigint, $3::text, $4::text, $5::text, "
+	    "$6::text, $7::text, $8::text, $9::text, $10::text, $11::bytea, "
+	    "$12::bytea WHERE EXISTS (SELECT 1 FROM audit_events "
+	    "WHERE seq = $1::bigint - 1 AND hash = $11::bytea)",
+	/* P_REFRESH_ROTATE giving the whole row, for store_refresh_take */
+	[P_REFRESH_TAKE] = "UPDATE tokens t SET rotated_at = $3 "
+	    "WHERE t.hash = $1 AND t.kind = 'refresh' AND t.client_id = $2 "
+	    "AND t.rotated_at IS NULL AND t.revoked_at IS NULL "
+	    "AND t.expires_at > $3 AND EXISTS (SELECT 1 FROM families f "
+	    "JOIN grants g ON g.id = f.grant_id "
+	    "JOIN clients c ON c.id = t.client_id "
+	    "JOIN users u ON u.id = t.user_id "
+	    "WHERE f.id = t.family_id AND " ANCESTRY_LIVE ") "
+	    "RETURNING " TOKEN_COLS,
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

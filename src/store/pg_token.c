@@ -504,6 +504,22 @@ token_get(struct store *s, const uint8_t *hash, struct token_row *out,
 }
 
 /* After a lost rotation: a reuse (CONFLICT) or no such token (NOT_FOUND). */
+/* The ids a token's successors take from it. */
+static void
+successors(struct token_row *next, size_t n, const char *fam,
+    const char *grant, const char *user, const char *client_id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		str_copy(next[i].family_id, sizeof(next[i].family_id), fam);
+		str_copy(next[i].grant_id, sizeof(next[i].grant_id), grant);
+		str_copy(next[i].user_id, sizeof(next[i].user_id), user);
+		str_copy(next[i].client_id, sizeof(next[i].client_id),
+		    client_id);
+	}
+}
+
 static enum gh_err
 rotation_lost(struct pg_conn *c, const uint8_t *hash, const char *client_id)
 {
@@ -529,7 +545,6 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 	char			 fam[GH_ID_LEN], grant[GH_ID_LEN];
 	char			 user[GH_ID_LEN];
 	enum gh_err		 rc;
-	size_t			 i;
 
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
@@ -548,15 +563,51 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 	pg_col_text(r, 0, 1, grant, sizeof(grant));
 	pg_col_text(r, 0, 2, user, sizeof(user));
 	PQclear(r);
-	for (i = 0; i < n; i++) {
-		str_copy(next[i].family_id, sizeof(next[i].family_id), fam);
-		str_copy(next[i].grant_id, sizeof(next[i].grant_id), grant);
-		str_copy(next[i].user_id, sizeof(next[i].user_id), user);
-		str_copy(next[i].client_id, sizeof(next[i].client_id),
-		    client_id);
-	}
+	successors(next, n, fam, grant, user, client_id);
 	rc = issue_commit(c, NULL, next, n, grant, now);
 out:
+	return pg_release(DB(s), c, rc);
+}
+
+/*
+ * The rotation first, in the round trip that opens the transaction, with
+ * the token's row: take() sees it while the row is locked, and its
+ * successors commit in the second round trip, or the transaction rolls
+ * back and the token is as it was.
+ */
+static enum gh_err
+refresh_take(struct store *s, const uint8_t *hash, const char *client_id,
+    int64_t now, enum gh_err (*take)(void *, const struct token_row *,
+    struct refresh_take *), void *ctx, struct token_row *out)
+{
+	struct refresh_take	 rec;
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	PGresult		*r;
+	enum gh_err		 rc;
+
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	pp_init(&p);
+	pp_blob(&p, hash, GH_HASH_BYTES);
+	pp_text(&p, client_id);
+	pp_int(&p, now);
+	if ((rc = pg_begin_exec(c, P_REFRESH_TAKE, &p, &r)) != GH_OK)
+		return pg_release(DB(s), c, rc);
+	if (PQntuples(r) == 1) {
+		token_from_row(r, hash, out);
+		memset(&rec, 0, sizeof(rec));
+		if ((rc = take(ctx, out, &rec)) == GH_OK) {
+			successors(rec.next, rec.nnext, out->family_id,
+			    out->grant_id, out->user_id, client_id);
+			rc = issue_commit(c, NULL, rec.next, rec.nnext,
+			    out->grant_id, now);
+		}
+	} else {
+		rc = GH_ERR_NOT_FOUND;	/* the caller asks why */
+	}
+	PQclear(r);
+	/* an open transaction (take refused, or a failure) rolls back */
 	return pg_release(DB(s), c, rc);
 }
 
@@ -572,6 +623,7 @@ pg_token_ops(struct store_ops *ops)
 	ops->code_get = code_get;
 	ops->code_redeem = code_redeem;
 	ops->code_take = code_take;
+	ops->refresh_take = refresh_take;
 	ops->family_revoke_by_code = family_revoke_by_code;
 	ops->family_revoke = family_revoke;
 	ops->token_live = token_live;

@@ -197,6 +197,32 @@ store_code_take(struct store *s, const uint8_t hash[GH_HASH_BYTES],
 	return rc;
 }
 
+enum gh_err
+store_refresh_take(struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    const char *client_id, int64_t now, enum gh_err (*take)(void *,
+    const struct token_row *, struct refresh_take *), void *ctx,
+    struct token_row *out)
+{
+	struct refresh_take	rec;
+	enum gh_err		rc;
+
+	if (s->ops->refresh_take != NULL)
+		return s->ops->refresh_take(s, hash, client_id, now, take, ctx,
+		    out);
+	if ((rc = store_token_live(s, hash, now, out)) != GH_OK)
+		return rc;
+	if (out->kind != TOKEN_REFRESH || strcmp(out->client_id,
+	    client_id) != 0)
+		return GH_ERR_NOT_FOUND;
+	memset(&rec, 0, sizeof(rec));
+	if ((rc = take(ctx, out, &rec)) != GH_OK)
+		return rc;
+	rc = store_refresh_exchange(s, hash, client_id, now, rec.next,
+	    rec.nnext);
+	/* a racing use won, or it expired meanwhile */
+	return rc == GH_ERR_CONFLICT ? GH_ERR_NOT_FOUND : rc;
+}
+
 FWD(family_revoke_by_code, (struct store *s,
     const uint8_t hash[GH_HASH_BYTES], int64_t now, const char *why),
     (s, hash, now, why))

@@ -314,7 +314,8 @@ enum gh_err	store_code_redeem(struct store *s,
  * in *rec, which are then recorded as store_code_redeem() does, or any
  * other value, which is returned with nothing written and the code left
  * unconsumed. A backend may hold the code, consumed inside an open
- * transaction, while take runs, so that a racing redemption waits.
+ * transaction, while take runs, so that a racing redemption waits: take
+ * must not call the store (it would wait for a second connection).
  * Without calling take: GH_ERR_NOT_FOUND for an unknown code, and
  * GH_ERR_CONFLICT for one consumed or expired, with its row in *out
  * (`consumed` tells which); also when take accepted the code but another
@@ -352,6 +353,30 @@ enum gh_err	store_token_get(struct store *s,
 enum gh_err	store_refresh_exchange(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], const char *client_id,
 		    int64_t now, struct token_row *next, size_t nnext);
+/*
+ * Rotate a refresh token for a caller that must see it before it knows
+ * what to record, as store_code_take() does for codes. take(ctx, live,
+ * rec) gets the token's row, read into *out, when it is a live refresh
+ * token of client_id at `now`; it either returns GH_OK with the
+ * successors in *rec (their ids are filled by the store, as for
+ * store_refresh_exchange()), which then replace the token in one
+ * transaction, or any other value, which is returned with nothing written
+ * and the token still live. take must not call the store: a backend may
+ * hold a connection and the token's row lock while it runs.
+ * GH_ERR_NOT_FOUND when the token is not, or no longer, a live refresh
+ * token of client_id (take not called, or its tokens not recorded):
+ * unknown, another client's, rotated (a reuse), expired or revoked;
+ * store_token_get() tells which.
+ */
+struct refresh_take {
+	struct token_row	*next;
+	size_t			 nnext;
+};
+enum gh_err	store_refresh_take(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], const char *client_id,
+		    int64_t now, enum gh_err (*take)(void *ctx,
+		    const struct token_row *live, struct refresh_take *rec),
+		    void *ctx, struct token_row *out);
 enum gh_err	store_token_revoke(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
 enum gh_err	store_family_revoke(struct store *s, const char *family_id,

@@ -71,6 +71,11 @@ struct store_ops {
 	enum gh_err	(*code_redeem)(struct store *, const uint8_t *,
 			    int64_t, const struct family_row *,
 			    const struct token_row *, size_t);
+	/* NULL: store_refresh_take reads, calls take, then exchanges */
+	enum gh_err	(*refresh_take)(struct store *, const uint8_t *,
+			    const char *, int64_t,
+			    enum gh_err (*)(void *, const struct token_row *,
+			    struct refresh_take *), void *, struct token_row *);
 	/* NULL: store_code_take reads, calls take, then redeems */
 	enum gh_err	(*code_take)(struct store *, const uint8_t *, int64_t,
 			    enum gh_err (*)(void *, const struct code_row *,

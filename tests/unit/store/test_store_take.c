@@ -1,10 +1,12 @@
 /*
- * test_store_take.c - store_code_take (store.h) on SQLite or PostgreSQL:
- * the callback sees the code only while it is unconsumed and unexpired; a
- * refusal, or tokens that cannot be recorded, leave the code unconsumed;
- * an accepted code is consumed with its family and tokens recorded; and
- * of RACERS threads on two connections exactly one wins, the others see
- * the consumed row. Each test gets a client, a user, a grant and a code.
+ * test_store_take.c - store_code_take and store_refresh_take (store.h) on
+ * SQLite or PostgreSQL: the callback sees the code only while it is
+ * unconsumed and unexpired, the refresh token only while it is a live
+ * refresh token of the client; a refusal, or tokens that cannot be
+ * recorded, leave the code unconsumed and the token live; an accepted
+ * one is consumed or rotated with its successors recorded; and of RACERS
+ * threads on two connections exactly one wins. Each test gets a client,
+ * a user, a grant and a code.
  */
 #include "../harness.h"
 
@@ -246,6 +248,151 @@ test_take_race(void **state)
 	assert_true(consumed(f));
 }
 
+/* What a refresh take() does, and what it saw. */
+struct rotator {
+	enum gh_err		 answer;
+	const char		*label;
+	int			 calls;
+	struct token_row	 next[2];
+};
+
+static enum gh_err
+rotate(void *arg, const struct token_row *live, struct refresh_take *rec)
+{
+	struct rotator	*k = arg;
+	size_t		 i;
+
+	k->calls++;
+	if (live->kind != TOKEN_REFRESH)
+		return GH_ERR_STORE;	/* never offered: fails the test */
+	if (k->answer != GH_OK)
+		return k->answer;
+	for (i = 0; i < 2; i++) {
+		k->next[i] = *live;
+		th_hash(k->label, k->next[i].hash);
+		k->next[i].hash[0] ^= (uint8_t)i;
+		k->next[i].kind = i ? TOKEN_REFRESH : TOKEN_ACCESS;
+		k->next[i].family_id[0] = '\0';	/* the store's to fill */
+	}
+	rec->next = k->next;
+	rec->nnext = 2;
+	return GH_OK;
+}
+
+/* Redeem the code: k->tok[1] is then a live refresh token. */
+static void
+redeemed(struct fixture *f, struct taker *k)
+{
+	struct code_row c;
+
+	*k = (struct taker){ f, GH_OK, "fa_1", false, 0 };
+	assert_int_equal(take_code(f, f->t->s, k, NOW, &c), GH_OK);
+}
+
+static enum gh_err
+rotate_token(struct store *s, const uint8_t *hash, const char *client,
+    int64_t now, struct rotator *k, struct token_row *out)
+{
+	return store_refresh_take(s, hash, client, now, rotate, k, out);
+}
+
+/* Refused or accepted; not offered when it is not a live refresh token. */
+static void
+test_refresh_take(void **state)
+{
+	struct fixture		*f = *state;
+	struct taker		 k;
+	struct rotator		 r = { GH_ERR_INVALID, "succ_1", 0 };
+	struct token_row	 out;
+	bool			 rotated;
+
+	redeemed(f, &k);
+	assert_int_equal(rotate_token(f->t->s, k.tok[1].hash, "client1",
+	    NOW + 1, &r, &out), GH_ERR_INVALID);
+	assert_int_equal(r.calls, 1);
+	assert_string_equal(out.family_id, "fa_1");
+	assert_int_equal(store_token_live(f->t->s, k.tok[1].hash, NOW + 1,
+	    &out), GH_OK);
+	/* not offered: an access token, another client, expired */
+	assert_int_equal(rotate_token(f->t->s, k.tok[0].hash, "client1",
+	    NOW + 1, &r, &out), GH_ERR_NOT_FOUND);
+	assert_int_equal(rotate_token(f->t->s, k.tok[1].hash, "client2",
+	    NOW + 1, &r, &out), GH_ERR_NOT_FOUND);
+	assert_int_equal(rotate_token(f->t->s, k.tok[1].hash, "client1",
+	    NOW + 600, &r, &out), GH_ERR_NOT_FOUND);
+	assert_int_equal(r.calls, 1);
+	r.answer = GH_OK;
+	assert_int_equal(rotate_token(f->t->s, k.tok[1].hash, "client1",
+	    NOW + 1, &r, &out), GH_OK);
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(store_token_live(f->t->s, r.next[1].hash, NOW + 2,
+	    &out), GH_OK);
+	assert_string_equal(out.family_id, "fa_1");
+	assert_int_equal(store_token_get(f->t->s, k.tok[1].hash, &out,
+	    &rotated), GH_OK);
+	assert_true(rotated);
+	/* rotated: a reuse, not offered */
+	assert_int_equal(rotate_token(f->t->s, k.tok[1].hash, "client1",
+	    NOW + 2, &r, &out), GH_ERR_NOT_FOUND);
+	assert_int_equal(r.calls, 2);
+}
+
+struct rot_racer {
+	struct store		*s;
+	const uint8_t		*hash;
+	pthread_barrier_t	*go;
+	struct rotator		 k;
+	enum gh_err		 rc;
+};
+
+static void *
+race_rotate(void *arg)
+{
+	struct rot_racer	*r = arg;
+	struct token_row	 out;
+
+	pthread_barrier_wait(r->go);
+	r->rc = rotate_token(r->s, r->hash, "client1", NOW + 1, &r->k, &out);
+	return NULL;
+}
+
+static void
+test_refresh_take_race(void **state)
+{
+	struct fixture		*f = *state;
+	struct taker		 k;
+	struct store		*s2;
+	struct rot_racer	 r[RACERS];
+	pthread_t		 th[RACERS];
+	pthread_barrier_t	 go;
+	char			 labels[RACERS][24];
+	int			 i, won = 0, lost = 0;
+
+	redeemed(f, &k);
+	assert_int_equal(store_open(f->t->path, &s2), GH_OK);
+	pthread_barrier_init(&go, NULL, RACERS);
+	for (i = 0; i < RACERS; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "succ_race_%d", i);
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].s = i % 2 ? s2 : f->t->s;
+		r[i].hash = k.tok[1].hash;
+		r[i].go = &go;
+		r[i].k = (struct rotator){ GH_OK, labels[i], 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, race_rotate,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	store_close(s2);
+	for (i = 0; i < RACERS; i++) {
+		won += r[i].rc == GH_OK;
+		lost += r[i].rc == GH_ERR_NOT_FOUND;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(lost, RACERS - 1);
+}
+
 int
 main(void)
 {
@@ -255,6 +402,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_take_not_offered,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_race,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_take,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_take_race,
 		    setup, teardown),
 	};
 
