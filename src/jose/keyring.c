@@ -230,9 +230,13 @@ keyring_reload(struct keyring *kr, int64_t now)
 	return rc;
 }
 
+/* keyring_pin() is in force on this thread: no store reads. */
+static __thread bool pinned;
+
 /*
  * Take the read lock, reloading first when the ring is stale: unless
- * another thread is at it already, and there is a ring to sign with.
+ * another thread is at it already, and there is a ring to sign with, or
+ * this thread is pinned.
  */
 static void
 read_lock(struct keyring *kr, int64_t now)
@@ -241,7 +245,7 @@ read_lock(struct keyring *kr, int64_t now)
 	int	locked;
 
 	pthread_rwlock_rdlock(&kr->lock);
-	if (now - kr->loaded_at < RELOAD_SECONDS)
+	if (now - kr->loaded_at < RELOAD_SECONDS || pinned)
 		return;
 	none = kr->loaded_at == 0;
 	pthread_rwlock_unlock(&kr->lock);
@@ -256,6 +260,20 @@ read_lock(struct keyring *kr, int64_t now)
 		pthread_mutex_unlock(&kr->reload_mu);
 	}
 	pthread_rwlock_rdlock(&kr->lock);
+}
+
+void
+keyring_pin(struct keyring *kr, int64_t now)
+{
+	read_lock(kr, now);
+	pthread_rwlock_unlock(&kr->lock);
+	pinned = true;
+}
+
+void
+keyring_unpin(void)
+{
+	pinned = false;
 }
 
 enum gh_err

@@ -32,6 +32,14 @@ enum gh_err	keyring_open(struct store *s, const uint8_t *server_key,
 void		keyring_close(struct keyring *kr);
 /* Re-read the keys (the server does this every few seconds by itself). */
 enum gh_err	keyring_reload(struct keyring *kr, int64_t now);
+/*
+ * Before signing while this thread holds a store connection (inside
+ * store_code_take or store_refresh_take, whose callbacks must not call
+ * the store): re-read the keys now if they are due, then sign with them
+ * as they are, without re-reading, until keyring_unpin().
+ */
+void		keyring_pin(struct keyring *kr, int64_t now);
+void		keyring_unpin(void);
 
 /* Create a key of `alg` that starts signing at `activate_at`. */
 enum gh_err	keyring_generate(struct store *s, const uint8_t *server_key,

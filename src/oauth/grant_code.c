@@ -16,6 +16,7 @@
 
 #include "grant.h"
 #include "../jose/id_token.h"
+#include "../jose/keyring.h"
 #include "../http/reply.h"
 #include "issue.h"
 #include "pkce.h"
@@ -201,7 +202,10 @@ grant_authorization_code(struct token_ctx *t)
 		    "unknown authorization code", false);
 		return;
 	}
+	/* take() signs while the store holds a connection for it */
+	keyring_pin(t->app->keys, r.now);
 	rc = store_code_take(t->app->store, hash, r.now, take, &r, &c);
+	keyring_unpin();
 	if (rc != GH_OK) {
 		if (r.minted)
 			issue_wipe(&r.is);

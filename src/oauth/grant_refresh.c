@@ -13,6 +13,7 @@
 
 #include "grant.h"
 #include "../http/reply.h"
+#include "../jose/keyring.h"
 #include "issue.h"
 #include "scope.h"
 #include "secret.h"
@@ -96,6 +97,7 @@ grant_refresh_token(struct token_ctx *t)
 	struct token_row	 live;
 	struct audit_subject	 subj;
 	uint8_t			 hash[GH_HASH_BYTES];
+	int64_t			 now = clock_now();
 	enum gh_err		 rc;
 
 	r.want = params_get(t->p, "scope");
@@ -109,8 +111,12 @@ grant_refresh_token(struct token_ctx *t)
 		    "unknown refresh token", false);
 		return;
 	}
-	rc = store_refresh_take(t->app->store, hash, t->client->id,
-	    clock_now(), take, &r, &live);
+	/* take() may sign (JWT access tokens) while the store holds a
+	 * connection for it */
+	keyring_pin(t->app->keys, now);
+	rc = store_refresh_take(t->app->store, hash, t->client->id, now,
+	    take, &r, &live);
+	keyring_unpin();
 	if (rc != GH_OK && r.minted)
 		issue_wipe(&r.is);
 	if (rc == GH_ERR_NOT_FOUND) {

@@ -153,11 +153,30 @@ pg_connect(struct pg_store *db, struct pg_conn *c)
 	return false;
 }
 
+/*
+ * Set while a take() callback runs (store_code_take, store_refresh_take)
+ * on a connection of this thread: a store call from there could wait for
+ * a second connection that the callers waiting on the same row hold.
+ */
+static __thread bool in_take;
+
+void
+pg_in_take(bool on)
+{
+	in_take = on;
+}
+
 struct pg_conn *
 pg_acquire(struct pg_store *db)
 {
 	struct pg_conn	*c = NULL;
 	size_t		 i;
+
+	if (in_take) {
+		log_kv(LOG_ERROR, "store_error", "backend", "postgres", "msg",
+		    "store called from inside a take callback", NULL);
+		return NULL;
+	}
 
 	pthread_mutex_lock(&db->mu);
 	while (c == NULL) {

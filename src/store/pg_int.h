@@ -185,6 +185,11 @@ char		*pg_utf8_clean(const char *s);
  * NULL if no connection to the server could be made.
  */
 struct pg_conn	*pg_acquire(struct pg_store *db);
+/*
+ * On while a take() callback runs on this thread, which holds a
+ * connection: pg_acquire then fails (logged) instead of waiting.
+ */
+void		 pg_in_take(bool on);
 /* Give it back; returns rc so operations can end with it. */
 enum gh_err	 pg_release(struct pg_store *db, struct pg_conn *c,
 		    enum gh_err rc);

@@ -387,7 +387,10 @@ code_take(struct store *s, const uint8_t *hash, int64_t now,
 	} else {
 		code_from_row(r, hash, out);
 		memset(&rec, 0, sizeof(rec));
-		if ((rc = take(ctx, out, &rec)) == GH_OK)
+		pg_in_take(true);
+		rc = take(ctx, out, &rec);
+		pg_in_take(false);
+		if (rc == GH_OK)
 			rc = issue_commit(c, rec.fam, rec.tokens,
 			    rec.ntokens, rec.fam->grant_id, now);
 	}
@@ -597,7 +600,10 @@ refresh_take(struct store *s, const uint8_t *hash, const char *client_id,
 	if (PQntuples(r) == 1) {
 		token_from_row(r, hash, out);
 		memset(&rec, 0, sizeof(rec));
-		if ((rc = take(ctx, out, &rec)) == GH_OK) {
+		pg_in_take(true);
+		rc = take(ctx, out, &rec);
+		pg_in_take(false);
+		if (rc == GH_OK) {
 			successors(rec.next, rec.nnext, out->family_id,
 			    out->grant_id, out->user_id, client_id);
 			rc = issue_commit(c, NULL, rec.next, rec.nnext,

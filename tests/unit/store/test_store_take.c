@@ -248,6 +248,44 @@ test_take_race(void **state)
 	assert_true(consumed(f));
 }
 
+/* A take() that breaks the contract: it calls the store. */
+struct nested {
+	struct store	*s;
+	enum gh_err	 rc;
+};
+
+static enum gh_err
+take_nested(void *arg, const struct code_row *c, struct code_take *rec)
+{
+	struct nested	*n = arg;
+	struct code_row	 again;
+
+	(void)rec;
+	n->rc = store_code_get(n->s, c->hash, &again);
+	return GH_ERR_INVALID;
+}
+
+/*
+ * On PostgreSQL the callback runs on a thread that holds a connection, and
+ * a store call from there could wait for ever for a second one (the pool
+ * held by redemptions waiting on the same row): it fails at once instead.
+ * SQLite's take holds nothing while the callback runs.
+ */
+static void
+test_take_must_not_call_store(void **state)
+{
+	struct fixture	*f = *state;
+	struct nested	 n = { f->t->s, GH_ERR_NOT_FOUND };
+	struct code_row	 c;
+
+	assert_int_equal(store_code_take(f->t->s, f->code, NOW, take_nested,
+	    &n, &c), GH_ERR_INVALID);
+	assert_int_equal(n.rc, f->t->schema[0] ? GH_ERR_STORE : GH_OK);
+	assert_false(consumed(f));
+	/* and the store works as before afterwards */
+	assert_int_equal(store_code_get(f->t->s, f->code, &c), GH_OK);
+}
+
 /* What a refresh take() does, and what it saw. */
 struct rotator {
 	enum gh_err		 answer;
@@ -402,6 +440,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_take_not_offered,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_race,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_must_not_call_store,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_take,
 		    setup, teardown),
