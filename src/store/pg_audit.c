@@ -140,10 +140,15 @@ chain_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
 	steps[n] = (struct pg_step){ .id = P_COUNT, .sql = "COMMIT" };
 }
 
-/* The first steps of a batch: BEGIN, the chain lock, maybe no flush. */
+/*
+ * The first steps of a batch: BEGIN, the chain lock (its key goes in
+ * *lock), maybe no flush. Returns how many.
+ */
 static size_t
-open_steps(struct pg_step *steps, const struct pg_params *lock, bool lazy)
+open_steps(struct pg_step *steps, struct pg_params *lock, bool lazy)
 {
+	pp_init(lock);
+	pp_int(lock, PG_LOCK_AUDIT);
 	steps[0] = (struct pg_step){ .id = P_COUNT, .sql = "BEGIN" };
 	steps[1] = (struct pg_step){ .id = P_XACT_LOCK, .p = lock };
 	if (!lazy)
@@ -174,8 +179,6 @@ append_after_end(struct pg_store *db, struct pg_conn *c,
 	size_t			 k, i;
 	enum gh_err		 rc;
 
-	pp_init(&lock);
-	pp_int(&lock, PG_LOCK_AUDIT);
 	k = open_steps(steps, &lock, lazy);
 	memcpy(prev, q->end_hash, GH_HASH_BYTES);
 	chain_rows(db, w, n, &seq, prev, steps + k);
@@ -211,8 +214,6 @@ append_read_end(struct pg_store *db, struct pg_conn *c,
 	size_t			 k;
 	enum gh_err		 rc;
 
-	pp_init(&lock);
-	pp_int(&lock, PG_LOCK_AUDIT);
 	k = open_steps(steps, &lock, lazy);
 	steps[k++] = (struct pg_step){ .id = P_AUDIT_LAST, .keep = true };
 	if ((rc = pg_pipe(c, steps, k)) != GH_OK)

@@ -356,6 +356,23 @@ out:
 }
 
 /*
+ * Borrow a connection, and BEGIN with the single-use UPDATE `id` of a
+ * take in one round trip. On failure the connection is given back.
+ */
+static enum gh_err
+take_begin(struct store *s, enum pg_stmt id, const struct pg_params *p,
+    struct pg_conn **c, PGresult **r)
+{
+	enum gh_err rc;
+
+	if ((*c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin_exec(*c, id, p, r)) != GH_OK)
+		(void)pg_release(DB(s), *c, rc);
+	return rc;
+}
+
+/*
  * The code is consumed first, in the round trip that opens the
  * transaction, and its row comes back with it: take() sees it while the
  * row is locked, and what it returns commits in the second round trip,
@@ -372,13 +389,11 @@ code_take(struct store *s, const uint8_t *hash, int64_t now,
 	PGresult		*r;
 	enum gh_err		 rc;
 
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
 	pp_init(&p);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_int(&p, now);
-	if ((rc = pg_begin_exec(c, P_CODE_TAKE, &p, &r)) != GH_OK)
-		return pg_release(DB(s), c, rc);
+	if ((rc = take_begin(s, P_CODE_TAKE, &p, &c, &r)) != GH_OK)
+		return rc;
 	if (PQntuples(r) != 1) {
 		/* unknown, or consumed or expired: which, from the row */
 		rc = code_get_on(c, hash, out);
@@ -589,14 +604,12 @@ refresh_take(struct store *s, const uint8_t *hash, const char *client_id,
 	PGresult		*r;
 	enum gh_err		 rc;
 
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
 	pp_init(&p);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_text(&p, client_id);
 	pp_int(&p, now);
-	if ((rc = pg_begin_exec(c, P_REFRESH_TAKE, &p, &r)) != GH_OK)
-		return pg_release(DB(s), c, rc);
+	if ((rc = take_begin(s, P_REFRESH_TAKE, &p, &c, &r)) != GH_OK)
+		return rc;
 	if (PQntuples(r) == 1) {
 		token_from_row(r, hash, out);
 		memset(&rec, 0, sizeof(rec));
