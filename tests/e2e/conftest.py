@@ -8,16 +8,19 @@ per server. Helpers drive the admin command, the login and consent forms,
 and the token endpoint exactly as a client would; the database helpers
 (query, execute, stored_bytes) read and tamper with either backend.
 """
+import atexit
 import base64
 import glob
 import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -38,18 +41,24 @@ def pg_connect(url):
     return psycopg2.connect(url)
 
 
-def new_pg_database():
-    """A fresh database on the PostgreSQL under test; its URL."""
+def new_pg_database(template=None):
+    """A fresh database on the PostgreSQL under test, a copy of template
+    (a database name) when given; its URL."""
     name = "gh_" + uuid.uuid4().hex[:16]
     con = pg_connect(PG_URL)
     try:
         con.autocommit = True
-        con.cursor().execute("CREATE DATABASE " + name)
+        con.cursor().execute("CREATE DATABASE " + name +
+                             (" TEMPLATE " + template if template else ""))
     finally:
         con.close()
     _pg_databases.append(name)
     u = urllib.parse.urlsplit(PG_URL)
     return urllib.parse.urlunsplit(u._replace(path="/" + name))
+
+
+def pg_database_name(url):
+    return urllib.parse.urlsplit(url).path.lstrip("/")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -109,34 +118,120 @@ def pkce_pair():
     return verifier, challenge
 
 
+# Snapshots of a server's set-up, made once per worker by the admin
+# command itself and copied for every later server that needs the same:
+# "init" (config, key and a migrated database, signing keys included) and
+# "standard" (init, then the confidential client, the public client and
+# alice), "alice" (init and alice). Under ASan each admin command costs a few tenths of a second,
+# and most tests start a server like that.
+_snapshots = {}
+_snapshot_root = []
+
+
+def _snapshot_dir(name):
+    if not _snapshot_root:
+        _snapshot_root.append(tempfile.mkdtemp(prefix="gh-e2e-snap-"))
+        atexit.register(shutil.rmtree, _snapshot_root[0], True)
+    return os.path.join(_snapshot_root[0], name)
+
+
 class Server:
     """A running Gatehouse with its own folder, plus helpers to drive it."""
 
-    def __init__(self, tmp, database=None, **config):
+    def __init__(self, tmp, database=None, setup=None, **config):
         """database: a SQLite path or a PostgreSQL URL; by default a file
-        in tmp, or a fresh PostgreSQL database when GH_TEST_PG_URL is set."""
+        in tmp, or a fresh PostgreSQL database when GH_TEST_PG_URL is set.
+        setup: "standard" adds the confidential client, the public client
+        and alice (self.confidential, self.public, self.user); "alice"
+        adds alice only."""
         self.dir = str(tmp)
         self.port = free_port()
         self.issuer = "http://127.0.0.1:%d" % self.port
         self.base = self.issuer
         self.conf = os.path.join(self.dir, "gatehouse.json")
-        if database is None:
-            database = new_pg_database() if PG_URL else \
-                os.path.join(self.dir, "gatehouse.db")
-        self.database = database
-        self.pg = database.startswith(("postgres://", "postgresql://"))
-        self.db = None if self.pg else database    # the SQLite file
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
-        self.cli("init", "--issuer", self.issuer,
-                 "--listen", "127.0.0.1:%d" % self.port,
-                 "--database", database)
+        if database is not None:
+            self._init(database)
+        elif setup in _snapshots:
+            self._restore(setup)
+        elif "init" in _snapshots:
+            self._restore("init")
+        else:
+            self._init(new_pg_database() if PG_URL else
+                       os.path.join(self.dir, "gatehouse.db"))
+            self._save("init")
+        # The admin command reads only the key and the database from the
+        # config, so a snapshot serves any config; it is kept only from a
+        # server on the default one, as it holds the config file too.
+        self._configure(config)
+        if setup is not None and not hasattr(self, "user"):
+            made = {}
+            if setup == "standard":
+                made["confidential"] = self.add_client(
+                    name="Confidential app")
+                made["public"] = self.add_client(
+                    name="Public app", public=True,
+                    redirect_uris=("http://127.0.0.1:9001/cb",))
+            made["user"] = self.add_user()
+            for k, v in made.items():
+                setattr(self, k, v)
+            if not config and database is None:
+                self._save(setup, **made)
+
+    def _configure(self, config):
         if config:
             with open(self.conf) as f:
                 c = json.load(f)
             c.update(config)
             with open(self.conf, "w") as f:
                 json.dump(c, f)
+
+    def _use_database(self, database):
+        self.database = database
+        self.pg = database.startswith(("postgres://", "postgresql://"))
+        self.db = None if self.pg else database    # the SQLite file
+
+    def _init(self, database):
+        self._use_database(database)
+        self.cli("init", "--issuer", self.issuer,
+                 "--listen", "127.0.0.1:%d" % self.port,
+                 "--database", database)
+
+    def _save(self, name, **attrs):
+        """Keep this server's set-up as snapshot name (not yet started)."""
+        d = _snapshot_dir(name)
+        os.makedirs(d)
+        for f in ("gatehouse.json", "gatehouse.key"):
+            shutil.copy2(os.path.join(self.dir, f), d)
+        template = None
+        if self.pg:
+            template = new_pg_database(pg_database_name(self.database))
+            template = pg_database_name(template)
+        else:
+            for path in glob.glob(self.db + "*"):
+                shutil.copy2(path, os.path.join(
+                    d, "gatehouse.db" + path[len(self.db):]))
+        _snapshots[name] = {"dir": d, "template": template, "attrs": attrs}
+
+    def _restore(self, name):
+        """This server's folder and database as copies of snapshot name,
+        with its own issuer, address and database."""
+        snap = _snapshots[name]
+        for f in os.listdir(snap["dir"]):
+            shutil.copy2(os.path.join(snap["dir"], f), self.dir)
+        if snap["template"]:
+            self._use_database(new_pg_database(snap["template"]))
+        else:
+            self._use_database(os.path.join(self.dir, "gatehouse.db"))
+        with open(self.conf) as f:
+            c = json.load(f)
+        c.update(issuer=self.issuer, listen="127.0.0.1:%d" % self.port,
+                 database=self.database)
+        with open(self.conf, "w") as f:
+            json.dump(c, f)
+        for k, v in snap["attrs"].items():
+            setattr(self, k, dict(v))
 
     # -- process -------------------------------------------------------
     def start(self):
@@ -374,11 +469,7 @@ def get_code(server, client, scope="openid offline_access", **extra):
 @pytest.fixture
 def server(tmp_path):
     """A started server with a confidential client, a public client and alice."""
-    s = Server(tmp_path)
-    s.confidential = s.add_client(name="Confidential app")
-    s.public = s.add_client(name="Public app", public=True,
-                            redirect_uris=("http://127.0.0.1:9001/cb",))
-    s.user = s.add_user()
+    s = Server(tmp_path, setup="standard")
     s.start()
     yield s
     rc = s.stop()

@@ -19,14 +19,6 @@ def assert_clean_exit(server, rc):
     assert rc == 0, "server exit code %d\n%s" % (rc, log[-4000:])
 
 
-def populate(s):
-    s.confidential = s.add_client(name="Confidential app")
-    s.public = s.add_client(name="Public app", public=True,
-                            redirect_uris=("http://127.0.0.1:9001/cb",))
-    s.user = s.add_user()
-    return s
-
-
 def set_config(server, **config):
     with open(server.conf) as f:
         c = json.load(f)
@@ -38,7 +30,7 @@ def set_config(server, **config):
 @contextlib.contextmanager
 def running(tmp_path, setup=None, **config):
     """A started server with a custom config, stopped and checked on exit."""
-    s = populate(Server(tmp_path, **config))
+    s = Server(tmp_path, setup="standard", **config)
     if setup:
         setup(s)
     s.start()

@@ -51,8 +51,7 @@ def assert_clean(server):
 @contextlib.contextmanager
 def oidc_server(tmp_path, **config):
     """A started server with alice (profile set) and custom config."""
-    s = Server(tmp_path, **config)
-    s.user = s.add_user()
+    s = Server(tmp_path, setup="alice", **config)
     s.start()
     try:
         yield s

@@ -39,11 +39,7 @@ def make_server(tmp_path):
     def make(**config):
         d = tmp_path / ("srv%d" % len(started))
         d.mkdir()
-        s = Server(d, **config)
-        s.confidential = s.add_client(name="Confidential app")
-        s.public = s.add_client(name="Public app", public=True,
-                                redirect_uris=("http://127.0.0.1:9001/cb",))
-        s.user = s.add_user()
+        s = Server(d, setup="standard", **config)
         started.append(s)
         return s.start()
 

@@ -9,7 +9,7 @@ import requests
 from conftest import PASSWORD, Browser, Server
 from helpers_authz import (assert_clean_exit, assert_code_redirect,
                            at_consent, cookie_attrs, cookie_named,
-                           fresh_params, is_consent, is_login, populate,
+                           fresh_params, is_consent, is_login,
                            set_config, set_cookie_headers)
 
 
@@ -59,10 +59,9 @@ def test_session_cookie_value_is_not_stored(server):
 def https_server(tmp_path):
     """Issuer https://127.0.0.1:PORT; the listener itself stays plain http
     (as behind a TLS-terminating proxy)."""
-    s = Server(tmp_path)
+    s = Server(tmp_path, setup="standard")
     s.issuer = "https://127.0.0.1:%d" % s.port
     set_config(s, issuer=s.issuer)
-    populate(s)
     s.start()
     yield s
     assert_clean_exit(s, s.stop())
