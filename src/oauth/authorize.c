@@ -205,11 +205,12 @@ decide(struct app *app, const struct http_request *req,
     struct authz_result *res)
 {
 	const char	*action = NULL;
-	struct grant_row g;
-	bool		 fresh = false, have_grant;
+	struct grant_row *g = &res->browser.grant;
+	bool		 fresh = false;
 	enum gh_err	 rc;
 
-	if (browser_load(app, req, &res->browser) != GH_OK) {
+	if (browser_load(app, req, res->req.client.id, &res->browser) !=
+	    GH_OK) {
 		res->step = STEP_UNAVAILABLE;
 		return;
 	}
@@ -242,19 +243,21 @@ decide(struct app *app, const struct http_request *req,
 	str_copy(res->username, sizeof(res->username),
 	    res->browser.session.username);
 
-	/* 5. consent */
-	rc = store_grant_find(app->store, res->browser.session.user_id,
-	    res->req.client.id, &g);
-	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
-		res->step = STEP_UNAVAILABLE;
-		return;
+	/* 5. consent: the grant came with the session, unless new */
+	if (fresh) {
+		rc = store_grant_find(app->store, res->browser.session.user_id,
+		    res->req.client.id, g);
+		if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+			res->step = STEP_UNAVAILABLE;
+			return;
+		}
+		res->browser.has_grant = rc == GH_OK;
 	}
-	have_grant = rc == GH_OK;
 	if (action && strcmp(action, "consent") == 0)
-		do_consent(app, req, p, &g, have_grant, res);
-	else if (have_grant && scope_subset(res->req.scope, g.scope) &&
-	    !res->req.prompt_consent)
-		issue_code(app, req, &g, res);	/* remembered consent */
+		do_consent(app, req, p, g, res->browser.has_grant, res);
+	else if (res->browser.has_grant && scope_subset(res->req.scope,
+	    g->scope) && !res->req.prompt_consent)
+		issue_code(app, req, g, res);	/* remembered consent */
 	else if (res->req.prompt_none)
 		redirect_error(app, res, OE_CONSENT_REQUIRED,
 		    "the user has not consented to this scope");

@@ -19,7 +19,7 @@ cookie_name(const struct app *app, bool session)
 
 enum gh_err
 browser_load(struct app *app, const struct http_request *req,
-    struct browser *b)
+    const char *client_id, struct browser *b)
 {
 	char		 value[GH_MAX_TOKEN_LEN];
 	uint8_t		 hash[GH_HASH_BYTES];
@@ -39,7 +39,10 @@ browser_load(struct app *app, const struct http_request *req,
 		return GH_OK;
 	}
 	crypto_wipe(value, sizeof(value));
-	rc = store_session_get(app->store, hash, clock_now(), &b->session);
+	rc = client_id == NULL ?
+	    store_session_get(app->store, hash, clock_now(), &b->session) :
+	    store_session_grant(app->store, hash, clock_now(), client_id,
+	    &b->session, &b->grant, &b->has_grant);
 	if (rc == GH_OK)
 		b->has_session = true;
 	else if (rc != GH_ERR_NOT_FOUND)

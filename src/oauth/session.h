@@ -20,13 +20,20 @@
 struct browser {
 	bool		 has_session;
 	struct session_row session;
+	/* the session user's live grant to the client browser_load named */
+	bool		 has_grant;
+	struct grant_row grant;
 	char		 csrf_cookie[GH_MAX_TOKEN_LEN];	/* "" if none */
 	bool		 csrf_new;	/* must be set on the reply */
 };
 
-/* Read the cookies; an unknown or expired session is simply absent. */
+/*
+ * Read the cookies; an unknown or expired session is simply absent. With
+ * a client_id, the session comes with its user's grant to that client
+ * (one store read).
+ */
 enum gh_err	browser_load(struct app *app, const struct http_request *req,
-		    struct browser *b);
+		    const char *client_id, struct browser *b);
 /* Make sure a CSRF cookie exists (minted when absent). */
 enum gh_err	browser_csrf_ensure(struct app *app, struct browser *b);
 void		browser_csrf_token(const struct app *app,

@@ -303,6 +303,20 @@ session_insert(struct store *s, const struct session_row *r)
 	return pg_one(s, P_SESSION_INSERT, &p, NULL, NULL);
 }
 
+/* The session of a P_SESSION_GET or P_SESSION_GRANT result, if any. */
+static enum gh_err
+session_row(PGresult *r, const uint8_t *hash, struct session_row *out)
+{
+	if (PQntuples(r) != 1)
+		return GH_ERR_NOT_FOUND;
+	memcpy(out->hash, hash, GH_HASH_BYTES);
+	pg_col_text(r, 0, 0, out->user_id, sizeof(out->user_id));
+	out->auth_time = pg_col_int(r, 0, 1);
+	out->expires_at = pg_col_int(r, 0, 2);
+	pg_col_text(r, 0, 3, out->username, sizeof(out->username));
+	return GH_OK;
+}
+
 static enum gh_err
 session_get(struct store *s, const uint8_t *hash, int64_t now,
     struct session_row *out)
@@ -316,14 +330,37 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 	pp_int(&p, now);
 	if ((rc = pg_one(s, P_SESSION_GET, &p, &r, NULL)) != GH_OK)
 		return rc;
-	if (PQntuples(r) == 1) {
-		memcpy(out->hash, hash, GH_HASH_BYTES);
-		pg_col_text(r, 0, 0, out->user_id, sizeof(out->user_id));
-		out->auth_time = pg_col_int(r, 0, 1);
-		out->expires_at = pg_col_int(r, 0, 2);
-		pg_col_text(r, 0, 3, out->username, sizeof(out->username));
-	} else {
-		rc = GH_ERR_NOT_FOUND;
+	rc = session_row(r, hash, out);
+	PQclear(r);
+	return rc;
+}
+
+/* The session and the grant in one statement (a LEFT JOIN). */
+static enum gh_err
+session_grant(struct store *s, const uint8_t *hash, int64_t now,
+    const char *client_id, struct session_row *out, struct grant_row *g,
+    bool *have_grant)
+{
+	struct pg_params	 p;
+	PGresult		*r;
+	enum gh_err		 rc;
+
+	pp_init(&p);
+	pp_blob(&p, hash, GH_HASH_BYTES);
+	pp_int(&p, now);
+	pp_text(&p, client_id);
+	if ((rc = pg_one(s, P_SESSION_GRANT, &p, &r, NULL)) != GH_OK)
+		return rc;
+	if ((rc = session_row(r, hash, out)) == GH_OK &&
+	    !PQgetisnull(r, 0, 4)) {
+		memset(g, 0, sizeof(*g));
+		pg_col_text(r, 0, 4, g->id, sizeof(g->id));
+		str_copy(g->user_id, sizeof(g->user_id), out->user_id);
+		str_copy(g->client_id, sizeof(g->client_id), client_id);
+		pg_col_text(r, 0, 5, g->scope, sizeof(g->scope));
+		g->created_at = pg_col_int(r, 0, 6);
+		g->last_used_at = pg_col_int(r, 0, 7);
+		*have_grant = true;
 	}
 	PQclear(r);
 	return rc;
@@ -357,5 +394,6 @@ pg_ident_ops(struct store_ops *ops)
 	ops->user_set_profile = user_set_profile;
 	ops->session_insert = session_insert;
 	ops->session_get = session_get;
+	ops->session_grant = session_grant;
 	ops->session_delete = session_delete;
 }

@@ -299,6 +299,14 @@ const char *const pg_sql[P_COUNT] = {
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "
 	    "WHERE s.hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
 	[P_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",
+	/* P_SESSION_GET with the user's live grant to client $3, if any */
+	[P_SESSION_GRANT] = "SELECT s.user_id, s.auth_time, s.expires_at, "
+	    "u.username, g.id, g.scope, g.created_at, "
+	    "coalesce(g.last_used_at, 0) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "LEFT JOIN grants g ON g.user_id = s.user_id "
+	    "AND g.client_id = $3 AND g.revoked_at IS NULL "
+	    "WHERE s.hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
 
 	[P_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = $1 "

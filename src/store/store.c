@@ -159,6 +159,25 @@ FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct session_row *o), (s, hash, now, o))
 FWD(session_delete, (struct store *s, const uint8_t hash[GH_HASH_BYTES]),
     (s, hash))
+
+enum gh_err
+store_session_grant(struct store *s, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, const char *client_id, struct session_row *out,
+    struct grant_row *g, bool *have_grant)
+{
+	enum gh_err rc;
+
+	*have_grant = false;
+	if (s->ops->session_grant != NULL)
+		return s->ops->session_grant(s, hash, now, client_id, out, g,
+		    have_grant);
+	if ((rc = store_session_get(s, hash, now, out)) != GH_OK)
+		return rc;
+	rc = store_grant_find(s, out->user_id, client_id, g);
+	*have_grant = rc == GH_OK;
+	return rc == GH_ERR_NOT_FOUND ? GH_OK : rc;
+}
+
 FWD(grant_upsert, (struct store *s, const char *u, const char *c,
     const char *scope, int64_t now, struct grant_row *o),
     (s, u, c, scope, now, o))

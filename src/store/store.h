@@ -267,6 +267,15 @@ enum gh_err	store_session_get(struct store *s,
 		    struct session_row *out);
 enum gh_err	store_session_delete(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES]);
+/*
+ * store_session_get, and with it the session user's live grant to
+ * client_id (store_grant_find): *have_grant says whether g holds one. One
+ * round trip on PostgreSQL.
+ */
+enum gh_err	store_session_grant(struct store *s,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    const char *client_id, struct session_row *out,
+		    struct grant_row *g, bool *have_grant);
 
 /*
  * Grants: at most one live grant per user and client. upsert creates it or

@@ -59,6 +59,10 @@ struct store_ops {
 	enum gh_err	(*session_get)(struct store *, const uint8_t *,
 			    int64_t, struct session_row *);
 	enum gh_err	(*session_delete)(struct store *, const uint8_t *);
+	/* NULL: store_session_grant reads the session, then the grant */
+	enum gh_err	(*session_grant)(struct store *, const uint8_t *,
+			    int64_t, const char *, struct session_row *,
+			    struct grant_row *, bool *);
 	enum gh_err	(*grant_upsert)(struct store *, const char *,
 			    const char *, const char *, int64_t,
 			    struct grant_row *);

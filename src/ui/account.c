@@ -65,7 +65,7 @@ visit_begin(struct app *app, const struct http_request *req,
 	enum gh_err rc;
 
 	memset(v, 0, sizeof(*v));
-	if (browser_load(app, req, &v->b) != GH_OK ||
+	if (browser_load(app, req, NULL, &v->b) != GH_OK ||
 	    browser_csrf_ensure(app, &v->b) != GH_OK) {
 		reply_unavailable(resp);
 		return false;

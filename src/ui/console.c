@@ -96,7 +96,7 @@ console_begin(struct app *app, const struct http_request *req,
 	memset(k, 0, sizeof(*k));
 	k->v.admin = k->admin;
 	k->v.csrf = k->csrf;
-	if (browser_load(app, req, &k->b) != GH_OK ||
+	if (browser_load(app, req, NULL, &k->b) != GH_OK ||
 	    browser_csrf_ensure(app, &k->b) != GH_OK) {
 		reply_unavailable(resp);
 		return false;

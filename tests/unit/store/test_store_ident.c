@@ -289,6 +289,83 @@ test_sessions(void **state)
 	    GH_ERR_NOT_FOUND);
 }
 
+/* store_session_grant: the session, and its user's live grant to a client */
+static void
+test_session_grant(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct user_row		 u;
+	struct session_row	 r, g;
+	struct grant_row	 a, f;
+	unsigned		 n = 0;
+	bool			 have = true;
+
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	str_copy(c->id, sizeof(c->id), "client2");
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	memset(&r, 0, sizeof(r));
+	th_hash("session-1", r.hash);
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	r.auth_time = NOW;
+	r.expires_at = NOW + 100;
+	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+
+	/* a session, no grant yet */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
+	    &f, &have), GH_OK);
+	assert_false(have);
+	assert_string_equal(g.user_id, "us_1");
+	assert_string_equal(g.username, "alice");
+	assert_int_equal(g.auth_time, NOW);
+	assert_int_equal(g.expires_at, NOW + 100);
+
+	/* the grant to client1 comes with it, not to client2 */
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1",
+	    "openid profile", NOW + 1, &a), GH_OK);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
+	    &f, &have), GH_OK);
+	assert_true(have);
+	assert_string_equal(f.id, a.id);
+	assert_string_equal(f.user_id, "us_1");
+	assert_string_equal(f.client_id, "client1");
+	assert_string_equal(f.scope, "openid profile");
+	assert_int_equal(f.created_at, NOW + 1);
+	assert_int_equal(f.last_used_at, 0);
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client2", &g,
+	    &f, &have), GH_OK);
+	assert_false(have);
+
+	/* a revoked grant is not offered */
+	assert_int_equal(store_grant_revoke(t->s, GRANT_ONE, a.id, "test",
+	    NOW + 2, &n), GH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
+	    &f, &have), GH_OK);
+	assert_false(have);
+
+	/* no session: expired, of a disabled user, or unknown */
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1", "openid",
+	    NOW + 3, &a), GH_OK);
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW + 100,
+	    "client1", &g, &f, &have), GH_ERR_NOT_FOUND);
+	assert_false(have);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW), GH_OK);
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
+	    &f, &have), GH_ERR_NOT_FOUND);
+	assert_false(have);
+	th_hash("session-2", r.hash);
+	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
+	    &f, &have), GH_ERR_NOT_FOUND);
+	assert_false(have);
+	free(c);
+}
+
 static void
 test_grant_upsert(void **state)
 {
@@ -476,6 +553,7 @@ main(void)
 		T(test_client_each),
 		T(test_users),
 		T(test_sessions),
+		T(test_session_grant),
 		T(test_grant_upsert),
 		T(test_audit_append),
 		T(test_audit_chain_concurrent),
