@@ -346,7 +346,8 @@ sqlite_store_open(const char *path, bool serve, struct store **out)
 	db->base.ops = &ops;
 	pthread_mutex_init(&db->mu, NULL);
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	    sq_walbuf_vfs()) != SQLITE_OK) {
 		log_kv(LOG_ERROR, "store_error", "backend", "sqlite", "msg",
 		    db->db ? sqlite3_errmsg(db->db) : "open failed", NULL);
 		goto fail;

@@ -81,6 +81,12 @@ struct sync_wait {
 	bool			 queued, done;
 	struct sync_wait	*next;
 };
+/*
+ * The VFS that writes a commit's WAL frames in one write (sqlite_walbuf.c)
+ * for the writer connection; NULL if it could not be registered.
+ */
+const char	*sq_walbuf_vfs(void);
+
 struct group_sync *sq_sync_open(struct sqlite_store *db, const char *path);
 /* Waits until every requested batch is resolved, then stops. */
 void		 sq_sync_close(struct group_sync *g);
