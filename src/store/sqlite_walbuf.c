@@ -5,8 +5,11 @@
  * SQLite appends a frame to the WAL as two writes: its 24-byte header,
  * then the page. A flow commits some 20 pages, so 40 system calls, each
  * of which costs more on a virtual machine than the copy it makes. Here
- * a frame header and the page after it are kept in a buffer while they
- * extend it, and the buffer is written out in one pwrite:
+ * a frame header appended past everything this handle wrote (since the
+ * WAL last started over at offset 0), and the page after it, are kept in
+ * a buffer while they extend it; any other write (the WAL header, a page
+ * or checksum rewritten in place) goes straight to the file. The buffer
+ * is written out in one pwrite:
  *
  *   - when the page of a commit frame (a header whose "database size
  *     after commit" field is not zero) arrives: inside that xWrite, so an
@@ -25,6 +28,13 @@
  * dies meanwhile loses only frames no commit covered, which SQLite
  * ignores anyway. Durability is unchanged: the group commit's fdatasync
  * (sqlite_sync.c) runs after the commit, so after the write.
+ *
+ * A flush that fails outside the write that caused it (a spill flushed by
+ * a read, say) would leave frames SQLite counts as written missing from
+ * the file; so the error sticks: every later write and sync of the WAL
+ * fails, and the transaction with it, until the write lock (shared
+ * memory lock slot 0, WAL_WRITE_LOCK in SQLite's wal.c) is released.
+ * Reads go on, so that SQLite can roll back.
  *
  * Only the store's main connection (the writer) opens the database
  * through this VFS; readers and the checkpointer never write the WAL.
@@ -50,8 +60,10 @@ struct wb_file {
 	unsigned char	*buf;		/* WB_CAP bytes, on first use */
 	size_t		 len;
 	sqlite3_int64	 off;		/* file offset of buf[0] */
+	sqlite3_int64	 top;		/* end of the furthest write */
 	bool		 want_page;	/* a frame header ends the buffer */
 	bool		 commit;	/* and it is a commit frame's */
+	int		 err;		/* a failed flush, until unlock */
 };
 
 static sqlite3_vfs	*real_vfs;
@@ -62,6 +74,7 @@ static int		 wb_registered = SQLITE_ERROR;
 #define REAL(f)		(((struct wb_file *)(f))->real)
 #define RM(f)		(REAL(f)->pMethods)
 
+/* Write the buffer out; a failure is also kept in f->err. */
 static int
 wb_flush(struct wb_file *f)
 {
@@ -72,7 +85,19 @@ wb_flush(struct wb_file *f)
 	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
 	f->len = 0;
 	f->want_page = false;
+	if (rc != SQLITE_OK && f->err == SQLITE_OK)
+		f->err = rc;
 	return rc;
+}
+
+/*
+ * For a call that is not a write: its caller must not take the error for
+ * a full disk, which rolls back only the statement.
+ */
+static int
+wb_flush_other(struct wb_file *f)
+{
+	return wb_flush(f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 static int
@@ -97,7 +122,7 @@ wb_read(sqlite3_file *file, void *p, int n, sqlite3_int64 off)
 {
 	int rc;
 
-	if ((rc = wb_flush((struct wb_file *)file)) != SQLITE_OK)
+	if ((rc = wb_flush_other((struct wb_file *)file)) != SQLITE_OK)
 		return rc;
 	return RM(file)->xRead(REAL(file), p, n, off);
 }
@@ -114,11 +139,20 @@ wb_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 {
 	struct wb_file	*f = (struct wb_file *)file;
 	sqlite3_int64	 end = f->off + (sqlite3_int64)f->len;
-	bool		 hdr = n == WB_FRAME_HDR;
-	bool		 page = f->want_page && off == end;
+	bool		 hdr, page;
 	int		 rc;
 
-	if (!f->wal || (!hdr && !page) || n > WB_CAP) {
+	if (!f->wal)
+		return RM(f)->xWrite(f->real, p, n, off);
+	if (f->err != SQLITE_OK)
+		return f->err;
+	if (off == 0)
+		f->top = 0;	/* the WAL starts over */
+	hdr = n == WB_FRAME_HDR && off >= f->top;
+	page = f->want_page && off == end;
+	if (f->top < off + n)
+		f->top = off + n;
+	if ((!hdr && !page) || n > WB_CAP) {
 		if ((rc = wb_flush(f)) != SQLITE_OK)
 			return rc;
 		return RM(f)->xWrite(f->real, p, n, off);
@@ -147,7 +181,7 @@ wb_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
 	int rc;
 
-	if ((rc = wb_flush((struct wb_file *)file)) != SQLITE_OK)
+	if ((rc = wb_flush_other((struct wb_file *)file)) != SQLITE_OK)
 		return rc;
 	return RM(file)->xTruncate(REAL(file), size);
 }
@@ -157,8 +191,10 @@ wb_sync(sqlite3_file *file, int flags)
 {
 	int rc;
 
-	if ((rc = wb_flush((struct wb_file *)file)) != SQLITE_OK)
+	if ((rc = wb_flush_other((struct wb_file *)file)) != SQLITE_OK)
 		return rc;
+	if (((struct wb_file *)file)->err != SQLITE_OK)
+		return SQLITE_IOERR_WRITE;
 	return RM(file)->xSync(REAL(file), flags);
 }
 
@@ -167,7 +203,7 @@ wb_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
 	int rc;
 
-	if ((rc = wb_flush((struct wb_file *)file)) != SQLITE_OK)
+	if ((rc = wb_flush_other((struct wb_file *)file)) != SQLITE_OK)
 		return rc;
 	return RM(file)->xFileSize(REAL(file), size);
 }
@@ -195,7 +231,7 @@ wb_file_control(sqlite3_file *file, int op, void *arg)
 {
 	int rc;
 
-	if ((rc = wb_flush((struct wb_file *)file)) != SQLITE_OK)
+	if ((rc = wb_flush_other((struct wb_file *)file)) != SQLITE_OK)
 		return rc;
 	return RM(file)->xFileControl(REAL(file), op, arg);
 }
@@ -219,12 +255,24 @@ wb_shm_map(sqlite3_file *file, int pg, int pgsz, int extend,
 	return RM(file)->xShmMap(REAL(file), pg, pgsz, extend, pp);
 }
 
+/*
+ * Before a lock or an unlock of the shared memory, the buffer is written
+ * out; an unlock is always done, whatever that gives (SQLite does not
+ * look). Releasing the write lock ends the transaction a failed flush
+ * belonged to.
+ */
 static int
 wb_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 {
-	int rc;
+	struct wb_file	*walf = ((struct wb_file *)file)->walf;
+	int		 rc = wb_flush_other(walf);
 
-	if ((rc = wb_flush(((struct wb_file *)file)->walf)) != SQLITE_OK)
+	if (flags & SQLITE_SHM_UNLOCK) {
+		if (walf != NULL && offset == 0)
+			walf->err = SQLITE_OK;
+		return RM(file)->xShmLock(REAL(file), offset, n, flags);
+	}
+	if (rc != SQLITE_OK)
 		return rc;
 	return RM(file)->xShmLock(REAL(file), offset, n, flags);
 }
@@ -232,7 +280,10 @@ wb_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 static void
 wb_shm_barrier(sqlite3_file *file)
 {
-	/* empty after every commit frame: see the top of the file */
+	/*
+	 * Empty here after a commit (its last frame was flushed by the
+	 * write that appended it); a failure would stick all the same.
+	 */
 	(void)wb_flush(((struct wb_file *)file)->walf);
 	RM(file)->xShmBarrier(REAL(file));
 }

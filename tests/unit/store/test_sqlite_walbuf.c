@@ -26,7 +26,8 @@ static sqlite3_vfs		*unix_vfs;
 static sqlite3_vfs		 cnt_vfs;
 static sqlite3_io_methods	 cnt_methods;
 static int			 wal_writes;	/* calls */
-static int			 fail_next;	/* fail the next WAL write */
+static int			 fail_in;	/* fail the fail_in-th WAL write */
+static int			 fail_rc = SQLITE_IOERR_WRITE;
 
 static int
 cnt_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
@@ -35,10 +36,8 @@ cnt_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 
 	if (f->wal) {
 		wal_writes++;
-		if (fail_next) {
-			fail_next = 0;
-			return SQLITE_IOERR_WRITE;
-		}
+		if (fail_in > 0 && --fail_in == 0)
+			return fail_rc;
 	}
 	return f->real->pMethods->xWrite(f->real, p, n, off);
 }
@@ -235,9 +234,9 @@ test_failed_write_fails_the_commit(void **state)
 	struct two *t = *state;
 
 	assert_int_equal(insert_rows(t->w, 3), SQLITE_OK);
-	fail_next = 1;
+	fail_in = 1;
 	assert_int_equal(insert_rows(t->w, 5), SQLITE_IOERR);
-	assert_int_equal(fail_next, 0);
+	assert_int_equal(fail_in, 0);
 	assert_int_equal(count_rows(t->r), 3);
 	assert_int_equal(count_rows(t->w), 3);
 	/* the writer goes on, over the frames that were not written */
@@ -278,6 +277,88 @@ test_spilled_frames(void **state)
 	sqlite3_close(c);
 }
 
+static int
+int_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Copy the database and its WAL (not the index): the mark it holds. */
+static int
+recovered_mark(const struct two *t)
+{
+	char	 cmd[512], path[96];
+	sqlite3	*c;
+	int	 n;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/copy && mkdir %s/copy && "
+	    "cp %s %s-wal %s/copy/", t->dir, t->dir, t->path, t->path, t->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/copy/t.db", t->dir);
+	/* no -shm: opening rebuilds the index from the WAL's checksums */
+	assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	integrity_ok(c);
+	n = int_of(c, "SELECT x FROM m");
+	sqlite3_close(c);
+	return n;
+}
+
+/*
+ * A transaction bigger than the page cache (pages spilled, then changed
+ * again, so SQLite rewrites frames and checksums it already wrote) with
+ * its n-th WAL write failing as on a full disk, for every n it makes:
+ * either its COMMIT fails and nothing of it is seen, or it commits and a
+ * crash (a copy without the index) recovers it. The writer can write
+ * again afterwards (the write lock was given back).
+ */
+static void
+test_every_failed_write(void **state)
+{
+	struct two	*t = *state;
+	char		 sql[64];
+	int		 n, mark = 0, rc;
+
+	assert_int_equal(insert_rows(t->w, 60), SQLITE_OK);
+	exec_ok(t->w, "CREATE TABLE m (x); INSERT INTO m VALUES (0);"
+	    "PRAGMA cache_size=10");
+	fail_rc = SQLITE_FULL;
+	for (n = 1; n < 400; n++) {
+		fail_in = n;
+		snprintf(sql, sizeof(sql), "UPDATE m SET x = %d", n);
+		rc = sqlite3_exec(t->w, "BEGIN; UPDATE t SET b = "
+		    "randomblob(3000) WHERE rowid % 2 = 0; UPDATE t SET b = "
+		    "randomblob(3000) WHERE rowid % 3 = 0", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(t->w, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(t->w, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK && !sqlite3_get_autocommit(t->w))
+			(void)sqlite3_exec(t->w, "ROLLBACK", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			mark = n;
+		assert_int_equal(int_of(t->r, "SELECT x FROM m"), mark);
+		integrity_ok(t->r);
+		assert_int_equal(recovered_mark(t), mark);
+		if (fail_in > 0)	/* it made fewer than n writes */
+			break;
+		exec_ok(t->w, "UPDATE m SET x = x");
+	}
+	fail_in = 0;
+	fail_rc = SQLITE_IOERR_WRITE;
+	print_message("each of its %d WAL writes failed in turn\n", n - 1);
+	assert_true(n > 3 && n < 400);	/* it ran out of writes to fail */
+	assert_int_equal(mark, n);
+}
+
 int
 main(void)
 {
@@ -288,6 +369,8 @@ main(void)
 		    test_failed_write_fails_the_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spilled_frames, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_every_failed_write,
+		    setup, teardown),
 	};
 
 	/* under the shim, which takes the default VFS when first asked */
