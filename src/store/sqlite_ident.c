@@ -342,6 +342,17 @@ session_insert(struct store *s, const struct session_row *r)
 	return sq_release(DB(s), rc);
 }
 
+/* The session columns (0-3) of an S_SESSION_GET or S_SESSION_GRANT row. */
+static void
+session_cols(sqlite3_stmt *st, const uint8_t *hash, struct session_row *out)
+{
+	memcpy(out->hash, hash, GH_HASH_BYTES);
+	sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
+	out->auth_time = sq_col_int(st, 1);
+	out->expires_at = sq_col_int(st, 2);
+	sq_col_text(st, 3, out->username, sizeof(out->username));
+}
+
 static enum gh_err
 session_get(struct store *s, const uint8_t *hash, int64_t now,
     struct session_row *out)
@@ -356,12 +367,50 @@ session_get(struct store *s, const uint8_t *hash, int64_t now,
 		sqlite3_bind_int64(st, 2, now);
 		x = sqlite3_step(st);
 		if (x == SQLITE_ROW) {
-			memcpy(out->hash, hash, GH_HASH_BYTES);
-			sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
-			out->auth_time = sq_col_int(st, 1);
-			out->expires_at = sq_col_int(st, 2);
-			sq_col_text(st, 3, out->username,
-			    sizeof(out->username));
+			session_cols(st, hash, out);
+			rc = GH_OK;
+		} else {
+			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+			    sq_read_error(DB(s), x);
+		}
+		sqlite3_reset(st);
+	}
+	return sq_read_done(DB(s), rc);
+}
+
+/*
+ * The session and the client's live grant in one statement (a LEFT
+ * JOIN): one read transaction where two would each begin a WAL read and
+ * reload the pages another commit made stale.
+ */
+static enum gh_err
+session_grant(struct store *s, const uint8_t *hash, int64_t now,
+    const char *client_id, struct session_row *out, struct grant_row *g,
+    bool *have_grant)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	if ((st = sq_read_stmt(DB(s), S_SESSION_GRANT)) != NULL) {
+		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
+		sqlite3_bind_int64(st, 2, now);
+		sq_bind_text(st, 3, client_id);
+		x = sqlite3_step(st);
+		if (x == SQLITE_ROW) {
+			session_cols(st, hash, out);
+			if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+				memset(g, 0, sizeof(*g));
+				sq_col_text(st, 4, g->id, sizeof(g->id));
+				str_copy(g->user_id, sizeof(g->user_id),
+				    out->user_id);
+				str_copy(g->client_id, sizeof(g->client_id),
+				    client_id);
+				sq_col_text(st, 5, g->scope, sizeof(g->scope));
+				g->created_at = sq_col_int(st, 6);
+				g->last_used_at = sq_col_int(st, 7);
+				*have_grant = true;
+			}
 			rc = GH_OK;
 		} else {
 			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
@@ -406,5 +455,6 @@ sqlite_ident_ops(struct store_ops *ops)
 	ops->user_set_profile = user_set_profile;
 	ops->session_insert = session_insert;
 	ops->session_get = session_get;
+	ops->session_grant = session_grant;
 	ops->session_delete = session_delete;
 }

@@ -342,6 +342,13 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "u.username "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "
 	    "WHERE s.hash = ?1 AND s.expires_at > ?2 AND u.status = 'active'",
+	[S_SESSION_GRANT] = "SELECT s.user_id, s.auth_time, s.expires_at, "
+	    "u.username, g.id, g.scope, g.created_at, "
+	    "coalesce(g.last_used_at, 0) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "LEFT JOIN grants g ON g.user_id = s.user_id "
+	    "AND g.client_id = ?3 AND g.revoked_at IS NULL "
+	    "WHERE s.hash = ?1 AND s.expires_at > ?2 AND u.status = 'active'",
 	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?1",
 
 	[S_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "

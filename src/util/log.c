@@ -6,6 +6,7 @@
  * for building and freeing a JSON tree per line.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 
 /* one line; a longer one is cut at a field boundary and marked */
 #define LOG_LINE_MAX 4096
+_Static_assert(LOG_LINE_MAX <= PIPE_BUF, "a line is one atomic write");
 
 static enum log_level min_level = LOG_INFO;
 
@@ -41,9 +43,13 @@ level_name(enum log_level lvl)
 }
 
 /*
- * One line, newline included, in one write(2): a line written in one piece
- * is not interleaved with another thread's or process's. stderr's stdio
- * buffer is flushed first so nothing written through it is reordered.
+ * One line, newline included, in one write(2), with no lock of ours: a
+ * line of at most PIPE_BUF bytes (LOG_LINE_MAX) written in one piece is
+ * not interleaved with another thread's or process's, on a pipe by POSIX
+ * and on a file by the kernel's file position lock. (stdio's stderr lock
+ * held across the write made request threads queue behind each other's
+ * log lines.) stderr is unbuffered, so nothing written through stdio can
+ * be pending and come out after this line.
  */
 static void
 write_line(const char *p, size_t n)
@@ -51,15 +57,12 @@ write_line(const char *p, size_t n)
 	size_t	off = 0;
 	ssize_t	w;
 
-	flockfile(stderr);
-	fflush(stderr);
 	while (off < n) {
 		if ((w = write(STDERR_FILENO, p + off, n - off)) > 0)
 			off += (size_t)w;
 		else if (w == 0 || errno != EINTR)
 			break;		/* a log that cannot be written is dropped */
 	}
-	funlockfile(stderr);
 }
 
 /* room kept at the end of a line for the truncation mark and "}\n" */
