@@ -342,49 +342,14 @@ session_insert(struct store *s, const struct session_row *r)
 	return sq_release(DB(s), rc);
 }
 
-/* The session columns (0-3) of an S_SESSION_GET or S_SESSION_GRANT row. */
-static void
-session_cols(sqlite3_stmt *st, const uint8_t *hash, struct session_row *out)
-{
-	memcpy(out->hash, hash, GH_HASH_BYTES);
-	sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
-	out->auth_time = sq_col_int(st, 1);
-	out->expires_at = sq_col_int(st, 2);
-	sq_col_text(st, 3, out->username, sizeof(out->username));
-}
-
-static enum gh_err
-session_get(struct store *s, const uint8_t *hash, int64_t now,
-    struct session_row *out)
-{
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
-	int		 x;
-
-	/* committed rows suffice: a login waits for its session's commit */
-	if ((st = sq_read_stmt(DB(s), S_SESSION_GET)) != NULL) {
-		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
-		sqlite3_bind_int64(st, 2, now);
-		x = sqlite3_step(st);
-		if (x == SQLITE_ROW) {
-			session_cols(st, hash, out);
-			rc = GH_OK;
-		} else {
-			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_read_error(DB(s), x);
-		}
-		sqlite3_reset(st);
-	}
-	return sq_read_done(DB(s), rc);
-}
-
 /*
- * The session and the client's live grant in one statement (a LEFT
- * JOIN): one read transaction where two would each begin a WAL read and
- * reload the pages another commit made stale.
+ * The session, and with a client_id its user's live grant to that client
+ * in the same statement (a LEFT JOIN): one read transaction where two
+ * would each begin a WAL read and reload the pages another commit made
+ * stale. Committed rows suffice: a login waits for its session's commit.
  */
 static enum gh_err
-session_grant(struct store *s, const uint8_t *hash, int64_t now,
+session_read(struct store *s, const uint8_t *hash, int64_t now,
     const char *client_id, struct session_row *out, struct grant_row *g,
     bool *have_grant)
 {
@@ -392,33 +357,53 @@ session_grant(struct store *s, const uint8_t *hash, int64_t now,
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 x;
 
-	if ((st = sq_read_stmt(DB(s), S_SESSION_GRANT)) != NULL) {
-		sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
-		sqlite3_bind_int64(st, 2, now);
+	st = sq_read_stmt(DB(s), client_id != NULL ? S_SESSION_GRANT :
+	    S_SESSION_GET);
+	if (st == NULL)
+		return sq_read_done(DB(s), rc);
+	sq_bind_blob(st, 1, hash, GH_HASH_BYTES);
+	sqlite3_bind_int64(st, 2, now);
+	if (client_id != NULL)
 		sq_bind_text(st, 3, client_id);
-		x = sqlite3_step(st);
-		if (x == SQLITE_ROW) {
-			session_cols(st, hash, out);
-			if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-				memset(g, 0, sizeof(*g));
-				sq_col_text(st, 4, g->id, sizeof(g->id));
-				str_copy(g->user_id, sizeof(g->user_id),
-				    out->user_id);
-				str_copy(g->client_id, sizeof(g->client_id),
-				    client_id);
-				sq_col_text(st, 5, g->scope, sizeof(g->scope));
-				g->created_at = sq_col_int(st, 6);
-				g->last_used_at = sq_col_int(st, 7);
-				*have_grant = true;
-			}
-			rc = GH_OK;
-		} else {
-			rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
-			    sq_read_error(DB(s), x);
-		}
-		sqlite3_reset(st);
+	if ((x = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = x == SQLITE_DONE ? GH_ERR_NOT_FOUND :
+		    sq_read_error(DB(s), x);
+		goto done;
 	}
+	memcpy(out->hash, hash, GH_HASH_BYTES);
+	sq_col_text(st, 0, out->user_id, sizeof(out->user_id));
+	out->auth_time = sq_col_int(st, 1);
+	out->expires_at = sq_col_int(st, 2);
+	sq_col_text(st, 3, out->username, sizeof(out->username));
+	if (client_id != NULL && sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		memset(g, 0, sizeof(*g));
+		sq_col_text(st, 4, g->id, sizeof(g->id));
+		str_copy(g->user_id, sizeof(g->user_id), out->user_id);
+		str_copy(g->client_id, sizeof(g->client_id), client_id);
+		sq_col_text(st, 5, g->scope, sizeof(g->scope));
+		g->created_at = sq_col_int(st, 6);
+		g->last_used_at = sq_col_int(st, 7);
+		*have_grant = true;
+	}
+	rc = GH_OK;
+done:
+	sqlite3_reset(st);
 	return sq_read_done(DB(s), rc);
+}
+
+static enum gh_err
+session_get(struct store *s, const uint8_t *hash, int64_t now,
+    struct session_row *out)
+{
+	return session_read(s, hash, now, NULL, out, NULL, NULL);
+}
+
+static enum gh_err
+session_grant(struct store *s, const uint8_t *hash, int64_t now,
+    const char *client_id, struct session_row *out, struct grant_row *g,
+    bool *have_grant)
+{
+	return session_read(s, hash, now, client_id, out, g, have_grant);
 }
 
 static enum gh_err
