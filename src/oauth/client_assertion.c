@@ -7,28 +7,29 @@
 #include "../util/clock.h"
 #include "../util/crypto.h"
 
+/* aud: the issuer or its token endpoint, or an array of <= 8 with one */
 static bool
-aud_ok(const struct app *app, json_t *aud)
+aud_ok(const char *issuer, json_t *aud)
 {
 	char	 token_ep[GH_MAX_REDIRECT_LEN + 16];
 	json_t	*v;
 	size_t	 i;
 
-	snprintf(token_ep, sizeof(token_ep), "%s/token", app->conf.issuer);
+	snprintf(token_ep, sizeof(token_ep), "%s/token", issuer);
 	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), app->conf.issuer) == 0 ||
+		return strcmp(json_string_value(aud), issuer) == 0 ||
 		    strcmp(json_string_value(aud), token_ep) == 0;
 	if (!json_is_array(aud) || json_array_size(aud) > 8)
 		return false;
 	json_array_foreach(aud, i, v)
-		if (json_is_string(v) && aud_ok(app, v))
+		if (json_is_string(v) && aud_ok(issuer, v))
 			return true;
 	return false;
 }
 
-static const char *
-claims_ok(const struct app *app, const struct client_row *c, json_t *cl,
-    int64_t now)
+const char *
+client_assertion_claims(const char *issuer, const char *client_id,
+    json_t *cl, int64_t now)
 {
 	const char	*iss = json_string_value(json_object_get(cl, "iss"));
 	const char	*sub = json_string_value(json_object_get(cl, "sub"));
@@ -37,10 +38,10 @@ claims_ok(const struct app *app, const struct client_row *c, json_t *cl,
 	json_t		*iat = json_object_get(cl, "iat");
 	const char	*jti = json_string_value(json_object_get(cl, "jti"));
 
-	if (iss == NULL || sub == NULL || strcmp(iss, c->id) != 0 ||
-	    strcmp(sub, c->id) != 0)
+	if (iss == NULL || sub == NULL || strcmp(iss, client_id) != 0 ||
+	    strcmp(sub, client_id) != 0)
 		return "iss_sub";
-	if (!aud_ok(app, json_object_get(cl, "aud")))
+	if (!aud_ok(issuer, json_object_get(cl, "aud")))
 		return "aud";
 	if (!json_is_integer(exp) || json_integer_value(exp) <= now)
 		return "expired";
@@ -74,7 +75,8 @@ client_assertion_check(struct app *app, const struct client_row *c,
 	if (r != JWT_OK)
 		return r == JWT_BAD_ALG ? "alg" : r == JWT_NO_KEY ? "no_key" :
 		    r == JWT_BAD_SIGNATURE ? "signature" : "malformed";
-	if ((why = claims_ok(app, c, cl, now)) != NULL)
+	if ((why = client_assertion_claims(app->conf.issuer, c->id, cl,
+	    now)) != NULL)
 		goto out;
 	/* single use: one INSERT into the replay cache decides */
 	jti = json_string_value(json_object_get(cl, "jti"));

@@ -8,6 +8,8 @@
 #ifndef GH_CLIENT_ASSERTION_H
 #define GH_CLIENT_ASSERTION_H
 
+#include <jansson.h>
+
 #include "../app.h"
 
 #define ASSERTION_TYPE_JWT \
@@ -23,5 +25,13 @@
 const char	*client_assertion_check(struct app *app,
 		    const struct client_row *c, const char *assertion,
 		    bool *store_failed);
+
+/*
+ * The claims check of client_assertion_check() on verified claims: NULL
+ * when they are for client_id at `issuer` and still valid at `now`, else
+ * the reason. The jti is not looked up here.
+ */
+const char	*client_assertion_claims(const char *issuer,
+		    const char *client_id, json_t *claims, int64_t now);
 
 #endif

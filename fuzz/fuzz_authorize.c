@@ -1,0 +1,220 @@
+/*
+ * fuzz_authorize.c - libFuzzer target for authz_parse()
+ * (oauth/authz_request.h): the authorization request, the first thing an
+ * attacker's link makes a user's browser send.
+ *
+ * The input is a query string, read by form_parse() as the endpoint reads
+ * it, then validated against a SQLite store made once in a temporary
+ * folder (removed at exit) with three clients:
+ *   cl_two  active, two redirect URIs, require_nonce
+ *   cl_one  active, one redirect URI (redirect_uri may then be left out)
+ *   cl_off  disabled
+ * Checked for every input, whatever the outcome:
+ *  - an error page or a redirect says why (a description and an error);
+ *  - a redirect (success or error) only ever goes to a redirect URI
+ *    registered for the active client named by client_id, equal to the
+ *    redirect_uri sent, or the client's only URI if none was sent; never
+ *    for a disabled or unknown client, a repeated client_id/redirect_uri;
+ *  - success needs response_type=code exactly, PKCE with S256 and a
+ *    43-character base64url challenge, a scope within the client's, no
+ *    request or request_uri, no repeated parameter, prompt=none alone,
+ *    max_age -1 or 0..315360000, a nonce for cl_two with openid, and a
+ *    state of at most GH_MAX_STATE_LEN bytes.
+ * Any violated invariant calls abort().
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "http/form.h"
+#include "oauth/authz_request.h"
+#include "oauth/scope.h"
+#include "store/store.h"
+#include "util/limits.h"
+#include "util/log.h"
+#include "util/str.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct app	 app;
+static char		 dir[64];
+static bool		 ready;
+
+static void
+check(bool ok)
+{
+	if (!ok)
+		abort();
+}
+
+static void
+cleanup(void)
+{
+	char path[128];
+
+	store_close(app.store);
+	app.store = NULL;
+	for (const char *const *s = (const char *const[]){ "", "-wal", "-shm",
+	    NULL }; *s != NULL; s++) {
+		snprintf(path, sizeof(path), "%s/gh.db%s", dir, *s);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void
+add_client(const char *id, enum client_status st, const char *const *uris,
+    bool nonce)
+{
+	struct client_row *c = calloc(1, sizeof(*c));
+
+	check(c != NULL);
+	str_copy(c->id, sizeof(c->id), id);
+	str_copy(c->name, sizeof(c->name), id);
+	str_copy(c->owner, sizeof(c->owner), "fuzz");
+	c->is_public = true;
+	c->auth_method = AUTH_NONE;
+	for (; *uris != NULL; uris++)
+		str_copy(c->redirect_uris[c->nredirect++], GH_MAX_REDIRECT_LEN,
+		    *uris);
+	str_copy(c->scopes, sizeof(c->scopes), "openid profile offline_access");
+	c->require_nonce = nonce;
+	c->status = st;
+	c->created_at = 1800000000;
+	check(store_client_insert(app.store, c) == GH_OK);
+	free(c);
+}
+
+static void
+setup(void)
+{
+	char path[128];
+
+	log_set_level(LOG_WARN);	/* no migration lines per process */
+	snprintf(dir, sizeof(dir), "/tmp/gh-fuzz-authz.XXXXXX");
+	check(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/gh.db", dir);
+	check(store_open_admin(path, &app.store) == GH_OK);
+	atexit(cleanup);
+	str_copy(app.conf.issuer, sizeof(app.conf.issuer), "https://gh.example");
+	add_client("cl_two", CLIENT_ACTIVE, (const char *const[]){
+	    "https://app.example/cb", "http://127.0.0.1:9000/cb", NULL }, true);
+	add_client("cl_one", CLIENT_ACTIVE, (const char *const[]){
+	    "https://one.example/cb", NULL }, false);
+	add_client("cl_off", CLIENT_DISABLED, (const char *const[]){
+	    "https://off.example/cb", NULL }, false);
+	ready = true;
+}
+
+/* The redirect URIs of an active client, from this file's own list. */
+static bool
+registered(const char *cid, const char *uri)
+{
+	if (strcmp(cid, "cl_two") == 0)
+		return strcmp(uri, "https://app.example/cb") == 0 ||
+		    strcmp(uri, "http://127.0.0.1:9000/cb") == 0;
+	return strcmp(cid, "cl_one") == 0 &&
+	    strcmp(uri, "https://one.example/cb") == 0;
+}
+
+static bool
+b64url_43(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_", s[i]) == NULL)
+			return false;
+	return i == 43;
+}
+
+/* Every word of `scope` is one the clients may have. */
+static bool
+allowed_scope(const char *scope)
+{
+	struct slice w;
+
+	while (words_next(&scope, &w))
+		if (!slice_eq_cstr(w, "openid") && !slice_eq_cstr(w, "profile") &&
+		    !slice_eq_cstr(w, "offline_access"))
+			return false;
+	return true;
+}
+
+static void
+check_redirect(const struct params *p, const struct authz_request *r)
+{
+	const char *cid = params_get(p, "client_id");
+	const char *ru = params_get(p, "redirect_uri");
+
+	check(cid != NULL && !params_is_dup(p, "client_id") &&
+	    !params_is_dup(p, "redirect_uri"));
+	check(registered(cid, r->redirect_uri));
+	check(strcmp(r->client.id, cid) == 0 &&
+	    r->client.status == CLIENT_ACTIVE);
+	if (ru != NULL)
+		check(strcmp(ru, r->redirect_uri) == 0 && r->redirect_given);
+	else
+		check(strcmp(cid, "cl_one") == 0 && !r->redirect_given);
+}
+
+static void
+check_ok(const struct params *p, const struct authz_request *r)
+{
+	const char *ma = params_get(p, "max_age");
+
+	check(params_first_dup(p) == NULL);
+	check(params_get(p, "request") == NULL &&
+	    params_get(p, "request_uri") == NULL);
+	check(strcmp(params_get(p, "response_type"), "code") == 0);
+	check(strcmp(params_get(p, "code_challenge_method"), "S256") == 0);
+	check(b64url_43(r->challenge) &&
+	    strcmp(r->challenge, params_get(p, "code_challenge")) == 0);
+	check(r->scope[0] != '\0' && allowed_scope(r->scope));
+	check(!r->prompt_none || (!r->prompt_login && !r->prompt_consent));
+	check(ma != NULL ? r->max_age >= 0 && r->max_age <= 315360000 :
+	    r->max_age == -1);
+	check(r->state == NULL || strlen(r->state) <= GH_MAX_STATE_LEN);
+	if (strcmp(r->client.id, "cl_two") == 0 && words_has(r->scope, "openid"))
+		check(params_get(p, "nonce") != NULL &&
+		    strcmp(r->nonce, params_get(p, "nonce")) == 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct authz_request	*r;
+	struct authz_error	 err = { OE_SERVER_ERROR, NULL };
+	struct params		 p;
+	char			*buf;
+	enum authz_outcome	 o;
+
+	if (size > GH_MAX_BODY_LEN)
+		return 0;
+	if (!ready)
+		setup();
+	check((buf = malloc(size > 0 ? size : 1)) != NULL);
+	check((r = malloc(sizeof(*r))) != NULL);
+	memcpy(buf, data, size);
+	params_init(&p);
+	if (form_parse(buf, size, &p) == GH_OK) {
+		o = authz_parse(&app, &p, r, &err);
+		check(o == AUTHZ_OK || o == AUTHZ_PAGE || o == AUTHZ_REDIRECT);
+		if (o != AUTHZ_OK)
+			check(err.description != NULL &&
+			    err.error != OE_SERVER_ERROR);
+		if (o != AUTHZ_PAGE)
+			check_redirect(&p, r);
+		if (o == AUTHZ_OK)
+			check_ok(&p, r);
+	}
+	params_free(&p);
+	free(r);
+	free(buf);
+	return 0;
+}
