@@ -30,11 +30,12 @@ for b in "$1" "$2"; do
 done
 make -C "$root" --no-print-directory build/bench/ghbench >&2
 jsonl="$(mktemp /tmp/ghbench-ab.XXXXXX)"
-trap 'rm -f "$jsonl"' EXIT
-one() {	# one(label, binary)
+trap 'rm -f "$jsonl" "$jsonl.run"' EXIT
+one() {	# one(label, binary); a run with errors still counts, and says so
 	GATEHOUSE_BIN="$2" GHBENCH="$root/build/bench/ghbench" \
 	    "$here/run.sh" -s "$scen" -d "$dur" -w "$warm" -o "$jsonl.run" \
-	    >/dev/null
+	    >/dev/null || echo "ab.sh: a run of $2 had errors" >&2
+	[ -s "$jsonl.run" ] || { echo "ab.sh: a run of $2 gave no result" >&2; exit 1; }
 	sed "s/^{/{\"ab\":\"$1\",/" "$jsonl.run" >>"$jsonl"
 	rm -f "$jsonl.run"
 }

@@ -15,11 +15,14 @@
  *    registered for the active client named by client_id, equal to the
  *    redirect_uri sent, or the client's only URI if none was sent; never
  *    for a disabled or unknown client, a repeated client_id/redirect_uri;
+ *  - a redirect echoes no state longer than GH_MAX_STATE_LEN bytes;
  *  - success needs response_type=code exactly, PKCE with S256 and a
  *    43-character base64url challenge, a scope within the client's, no
- *    request or request_uri, no repeated parameter, prompt=none alone,
- *    max_age -1 or 0..315360000, a nonce for cl_two with openid, and a
- *    state of at most GH_MAX_STATE_LEN bytes.
+ *    request or request_uri, no repeated parameter, response_mode absent
+ *    or query, prompt words among none, login, consent and select_account
+ *    with none alone (the flags as sent), max_age absent (-1) or the
+ *    number of seconds sent, at most 315360000, a login_hint of at most
+ *    4 * GH_MAX_USERNAME_LEN bytes, and a nonce for cl_two with openid.
  * Any violated invariant calls abort().
  */
 #include <stdbool.h>
@@ -41,7 +44,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct app	 app;
-static char		 dir[64];
+static char		 dir[512];
 static bool		 ready;
 
 static void
@@ -54,7 +57,7 @@ check(bool ok)
 static void
 cleanup(void)
 {
-	char path[128];
+	char path[600];
 
 	store_close(app.store);
 	app.store = NULL;
@@ -92,10 +95,12 @@ add_client(const char *id, enum client_status st, const char *const *uris,
 static void
 setup(void)
 {
-	char path[128];
+	const char	*tmp = getenv("TMPDIR");
+	char		 path[600];
 
 	log_set_level(LOG_WARN);	/* no migration lines per process */
-	snprintf(dir, sizeof(dir), "/tmp/gh-fuzz-authz.XXXXXX");
+	check(snprintf(dir, sizeof(dir), "%s/gh-fuzz-authz.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp") < (int)sizeof(dir));
 	check(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/gh.db", dir);
 	check(store_open_admin(path, &app.store) == GH_OK);
@@ -163,10 +168,54 @@ check_redirect(const struct params *p, const struct authz_request *r)
 		check(strcmp(cid, "cl_one") == 0 && !r->redirect_given);
 }
 
+/* The prompt flags are the words sent, known words only, none alone. */
+static void
+check_prompt(const char *prompt, const struct authz_request *r)
+{
+	const char	*cur = prompt != NULL ? prompt : "";
+	struct slice	 w;
+	unsigned	 words = 0;
+
+	while (words_next(&cur, &w)) {
+		words++;
+		check(slice_eq_cstr(w, "none") || slice_eq_cstr(w, "login") ||
+		    slice_eq_cstr(w, "consent") ||
+		    slice_eq_cstr(w, "select_account"));
+	}
+	check(r->prompt_none == (prompt != NULL && words_has(prompt, "none")));
+	check(r->prompt_login == (prompt != NULL &&
+	    words_has(prompt, "login")));
+	check(r->prompt_consent == (prompt != NULL &&
+	    words_has(prompt, "consent")));
+	if (r->prompt_none) {	/* "none", maybe repeated: nothing else */
+		cur = prompt;
+		while (words_next(&cur, &w))
+			check(slice_eq_cstr(w, "none"));
+	}
+}
+
+/* max_age as sent: 1-20 digits, at most ten years, read here. */
+static int64_t
+max_age_of(const char *ma)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	check(ma[0] != '\0' && strlen(ma) <= 20);
+	for (i = 0; ma[i] != '\0'; i++) {
+		check(ma[i] >= '0' && ma[i] <= '9');
+		v = v * 10 + (uint64_t)(ma[i] - '0');
+		check(v <= 315360000);
+	}
+	return (int64_t)v;
+}
+
 static void
 check_ok(const struct params *p, const struct authz_request *r)
 {
 	const char *ma = params_get(p, "max_age");
+	const char *rm = params_get(p, "response_mode");
+	const char *hint = params_get(p, "login_hint");
 
 	check(params_first_dup(p) == NULL);
 	check(params_get(p, "request") == NULL &&
@@ -176,10 +225,10 @@ check_ok(const struct params *p, const struct authz_request *r)
 	check(b64url_43(r->challenge) &&
 	    strcmp(r->challenge, params_get(p, "code_challenge")) == 0);
 	check(r->scope[0] != '\0' && allowed_scope(r->scope));
-	check(!r->prompt_none || (!r->prompt_login && !r->prompt_consent));
-	check(ma != NULL ? r->max_age >= 0 && r->max_age <= 315360000 :
-	    r->max_age == -1);
-	check(r->state == NULL || strlen(r->state) <= GH_MAX_STATE_LEN);
+	check(rm == NULL || strcmp(rm, "query") == 0);
+	check_prompt(params_get(p, "prompt"), r);
+	check(r->max_age == (ma != NULL ? max_age_of(ma) : -1));
+	check(hint == NULL || strlen(hint) <= 4 * GH_MAX_USERNAME_LEN);
 	if (strcmp(r->client.id, "cl_two") == 0 && words_has(r->scope, "openid"))
 		check(params_get(p, "nonce") != NULL &&
 		    strcmp(r->nonce, params_get(p, "nonce")) == 0);
@@ -208,8 +257,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o != AUTHZ_OK)
 			check(err.description != NULL &&
 			    err.error != OE_SERVER_ERROR);
-		if (o != AUTHZ_PAGE)
+		if (o != AUTHZ_PAGE) {
 			check_redirect(&p, r);
+			check(r->state == NULL ||
+			    strlen(r->state) <= GH_MAX_STATE_LEN);
+		}
 		if (o == AUTHZ_OK)
 			check_ok(&p, r);
 	}

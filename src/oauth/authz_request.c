@@ -64,7 +64,8 @@ static enum authz_outcome
 parse_prompt(const char *prompt, struct authz_request *out,
     struct authz_error *err)
 {
-	struct slice w;
+	struct slice	w;
+	bool		select = false;
 
 	while (words_next(&prompt, &w)) {
 		if (slice_eq_cstr(w, "none"))
@@ -73,13 +74,15 @@ parse_prompt(const char *prompt, struct authz_request *out,
 			out->prompt_login = true;
 		else if (slice_eq_cstr(w, "consent"))
 			out->prompt_consent = true;
-		else if (!slice_eq_cstr(w, "select_account"))
-			/* select_account: one account per browser, no pick */
+		else if (slice_eq_cstr(w, "select_account"))
+			select = true;	/* one account per browser, no pick */
+		else
 			return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 			    "unsupported prompt value");
 	}
-	/* OIDC Core 3.1.2.1: none with anything else is an error */
-	if (out->prompt_none && (out->prompt_login || out->prompt_consent))
+	/* OIDC Core 3.1.2.1: none with any other value is an error */
+	if (out->prompt_none && (out->prompt_login || out->prompt_consent ||
+	    select))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "prompt=none cannot be combined");
 	return AUTHZ_OK;

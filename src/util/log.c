@@ -48,8 +48,11 @@ level_name(enum log_level lvl)
  * not interleaved with another thread's or process's, on a pipe by POSIX
  * and on a file by the kernel's file position lock. (stdio's stderr lock
  * held across the write made request threads queue behind each other's
- * log lines.) stderr is unbuffered, so nothing written through stdio can
- * be pending and come out after this line.
+ * log lines.) stderr is unbuffered and nothing writes to it through stdio
+ * once the server serves, so nothing can come out of order. Only a short
+ * write (a signal during a write to a terminal or socket, a full disk)
+ * leaves the rest of the line to a second write that another line may
+ * precede; request threads take no signals, so that is for the CLI.
  */
 static void
 write_line(const char *p, size_t n)

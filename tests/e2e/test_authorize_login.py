@@ -223,7 +223,7 @@ def test_prompt_none_with_session_and_consent_issues_code(server):
 
 
 @pytest.mark.parametrize("prompt", ["none login", "login none",
-                                    "none consent"])
+                                    "none consent", "none select_account"])
 def test_prompt_none_combined_is_invalid_request(server, prompt):
     c = server.confidential
     b = Browser(server)
