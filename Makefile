@@ -95,13 +95,14 @@ build/unit/%: tests/unit/%.c $(shell find tests/unit -name "*.h") build/libgateh
 
 # Fuzz targets: replayed over their corpus with a plain main under
 # ASan+UBSan (gcc), or built as real libFuzzer binaries with clang.
-build/fuzz-replay/%: fuzz/%.c fuzz/replay.c build/libgatehouse-san.a
+build/fuzz-replay/%: fuzz/%.c fuzz/fuzz_check.h fuzz/replay.c \
+    build/libgatehouse-san.a
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(CC) $(CFLAGS_SAN) -Isrc -o $@ $< fuzz/replay.c \
 	    build/libgatehouse-san.a $(PKG_LIBS)
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC)
+build/fuzz/%: fuzz/%.c fuzz/fuzz_check.h $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    $(PKG_CFLAGS) -Isrc -o $@ $< $(LIB_SRC) $(PKG_LIBS)

@@ -35,8 +35,7 @@
 #include "oauth/client_assertion.h"
 #include "util/crypto.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 #define ISSUER		"https://gh.example"
 #define CLIENT		"cl_fz"
@@ -46,13 +45,6 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static EVP_PKEY	*key;
 static char	 jwks[256];
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* The signing key, and the JWKS of its public half. */
 static void

@@ -40,19 +40,11 @@
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/str.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static struct app	 app;
 static char		 dir[512];
 static bool		 ready;
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 static void
 cleanup(void)

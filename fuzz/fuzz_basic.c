@@ -20,8 +20,7 @@
 
 #include "http/basic.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 #define PATTERN	0xa5
 
@@ -33,13 +32,6 @@ static const struct {
 	{ 1, 1 },
 	{ 0, 0 },
 };
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 static bool
 all_zero(const char *p, size_t n)

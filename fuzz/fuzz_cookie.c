@@ -20,8 +20,7 @@
 
 #include "http/cookie.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static const char *const names[] = {
 	"gh_session", "__Host-gh_session", "gh_csrf", "__Host-gh_csrf", NULL
@@ -29,13 +28,6 @@ static const char *const names[] = {
 
 /* Output sizes: session.c's, and small ones to hit the length checks. */
 static const size_t sizes[] = { GH_MAX_TOKEN_LEN, 9, 1, 0 };
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 static bool
 is_ws(char c)

@@ -18,8 +18,7 @@
 
 #include "http/form.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 /* Names the protocol layer actually asks for. */
 static const char *const wanted[] = {
@@ -28,13 +27,6 @@ static const char *const wanted[] = {
 	"grant_type", "refresh_token", "client_secret", "token", "nonce",
 	"", "a", NULL
 };
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 static int
 hex(unsigned char c)

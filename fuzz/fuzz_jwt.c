@@ -35,8 +35,7 @@
 
 #include "jose/jwt_verify.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 #define MAX_KEYS	8	/* jwt_verify.h: a client has 1-8 keys */
 
@@ -101,13 +100,6 @@ static const char probe_rsa_n[] =
 /* The probe EC key's x coordinate. */
 static const char probe_ec_x[] =
     "2U4RUeeJonwLBo76o2xu-_gC6SLUqVMybfyVqrDljdk";
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 /*
  * base64url text to a big-endian integer without leading zero bytes, read

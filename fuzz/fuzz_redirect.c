@@ -26,17 +26,9 @@
 #include "http/form.h"
 #include "oauth/redirect.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 #define ISSUER	"https://issuer.example"
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 static bool
 loopback(const char *h, size_t n)

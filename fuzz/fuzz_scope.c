@@ -22,15 +22,7 @@
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
 #include "util/limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
+#include "fuzz_check.h"
 
 /* RFC 6749 3.3: scope-token = 1*NQSCHAR, tokens joined by one space. */
 static bool

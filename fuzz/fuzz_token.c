@@ -31,15 +31,7 @@
 #include "oauth/secret.h"
 #include "util/limits.h"
 #include "util/str.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check(bool ok)
-{
-	if (!ok)
-		abort();
-}
+#include "fuzz_check.h"
 
 /* The 6 time bytes of a well-formed keyed value, read independently. */
 static bool
