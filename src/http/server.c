@@ -41,6 +41,7 @@ struct conn_state {
 	bool			 uri_too_long;
 	bool			 started;
 	bool			 too_large;
+	bool			 bad_framing;	/* a body we cannot delimit */
 	bool			 counted;
 	struct buf		 body;
 	double			 t0;
@@ -299,6 +300,10 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 
 	if (st->uri_too_long)
 		simple_error(&resp, 414, "invalid_request", "URI too long");
+	else if (st->bad_framing)
+		simple_error(&resp, 400, "invalid_request",
+		    "Transfer-Encoding must be chunked alone, "
+		    "without Content-Length");
 	else if (st->too_large)
 		simple_error(&resp, 413, "invalid_request",
 		    "request body too large");
@@ -310,6 +315,9 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 		    "repeated header");
 	else
 		st->srv->fn(st->srv->ctx, req, &resp);
+	/* a body left unread, or unreadable, ends the connection */
+	if (st->bad_framing || st->too_large)
+		(void)response_header(&resp, "Connection", "close");
 
 	log_request(st, req, method, resp.status);
 	ret = send_response(c, &resp);
@@ -324,7 +332,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct conn_state	*st = *con_cls;
-	const char		*cl;
+	const char		*cl, *te;
 	uint64_t		 n;
 
 	(void)cls;
@@ -338,6 +346,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		atomic_fetch_add(&st->srv->inflight, 1);
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Length");
+		te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    "Transfer-Encoding");
+		/*
+		 * RFC 9112 6.3: a body whose length the server cannot
+		 * determine - a coding other than chunked alone - is refused
+		 * with 400, and so is Content-Length with Transfer-Encoding
+		 * (a request smuggling shape). Answered before any of the body
+		 * is read: libmicrohttpd would otherwise read such a body until
+		 * the client closed.
+		 */
+		if (te && (cl || strcasecmp(te, "chunked") != 0)) {
+			st->bad_framing = true;
+			return finish(st, c, method);
+		}
 		if (cl && (parse_u64(slice_cstr(cl), 0, GH_MAX_BODY_LEN, &n) !=
 		    GH_OK)) {
 			/* refuse before reading a byte of it */
