@@ -70,19 +70,31 @@ decode_ref(const char *s, size_t n, char *out)
 }
 
 /*
- * Walk the raw input pair by pair. For the parameter `name`, count the
- * pairs that carry it with a non-empty value and remember the first such
- * value in `first` (room for GH_MAX_PARAM_LEN + 1).
+ * The input read pair by pair, once: every pair's decoded name and value,
+ * NUL-terminated, one after the other in `text`. Lookups then walk the
+ * pairs, not the input, so a check costs one pass per parameter over
+ * already decoded pairs.
  */
-static size_t
-count_ref(const char *s, size_t len, const char *name, char *first)
-{
-	char		*k, *v;
-	const char	*p = s, *end = s + len, *amp, *eq;
-	size_t		 hits = 0;
+struct ref {
+	char	*text;
+	size_t	 npairs;
+};
 
-	if ((k = malloc(len + 1)) == NULL || (v = malloc(len + 1)) == NULL)
+static void
+ref_read(const char *s, size_t len, struct ref *r)
+{
+	const char	*p = s, *end = s + len, *amp, *eq;
+	char		*o;
+	long		 n;
+
+	/*
+	 * The decoded names and values have at most len minus the
+	 * npairs - 1 separators' bytes, plus two NULs a pair, and npairs is
+	 * at most len + 1: 2 * len + 2 bytes hold them all.
+	 */
+	if ((r->text = o = malloc(2 * len + 2)) == NULL)
 		abort();
+	r->npairs = 0;
 	for (;;) {
 		amp = memchr(p, '&', (size_t)(end - p));
 		if (amp == NULL)
@@ -91,30 +103,45 @@ count_ref(const char *s, size_t len, const char *name, char *first)
 		if (eq == NULL)
 			eq = amp;
 		/* the parse succeeded, so every pair decodes */
-		check(decode_ref(p, (size_t)(eq - p), k) >= 0);
-		check(decode_ref(eq + (eq < amp), (size_t)(amp - eq) -
-		    (eq < amp), v) >= 0);
-		if (k[0] != '\0' && v[0] != '\0' && strcmp(k, name) == 0 &&
-		    hits++ == 0)
-			memcpy(first, v, strlen(v) + 1);
+		check((n = decode_ref(p, (size_t)(eq - p), o)) >= 0);
+		o += n + 1;
+		check((n = decode_ref(eq + (eq < amp), (size_t)(amp - eq) -
+		    (eq < amp), o)) >= 0);
+		o += n + 1;
+		r->npairs++;
 		if (amp == end)
 			break;
 		p = amp + 1;
 	}
-	free(k);
-	free(v);
+}
+
+/*
+ * For the parameter `name`, count the pairs that carry it with a
+ * non-empty value, and return the first such value (NULL if none).
+ */
+static size_t
+count_ref(const struct ref *r, const char *name, const char **first)
+{
+	const char	*k = r->text, *v;
+	size_t		 i, hits = 0;
+
+	*first = NULL;
+	for (i = 0; i < r->npairs; i++) {
+		v = k + strlen(k) + 1;
+		if (k[0] != '\0' && v[0] != '\0' && strcmp(k, name) == 0 &&
+		    hits++ == 0)
+			*first = v;
+		k = v + strlen(v) + 1;
+	}
 	return hits;
 }
 
 static void
-check_items(const struct params *p, const char *s, size_t len)
+check_items(const struct params *p, const struct ref *r)
 {
-	char		*first;
-	const char	*fd = NULL;
+	const char	*fd = NULL, *first;
 	size_t		 i, j;
 
-	if ((first = malloc(len + 1)) == NULL)
-		abort();
 	check(p->n <= GH_MAX_PARAMS);
 	for (i = 0; i < p->n; i++) {
 		const struct param *it = &p->items[i];
@@ -130,34 +157,29 @@ check_items(const struct params *p, const char *s, size_t len)
 		check(params_is_dup(p, it->name) == it->dup);
 		if (it->dup && fd == NULL)
 			fd = it->name;
-		hits = count_ref(s, len, it->name, first);
+		hits = count_ref(r, it->name, &first);
 		check(hits >= 1);
 		check(it->dup == (hits > 1));
 		check(strcmp(first, it->value) == 0);
 	}
 	check(params_first_dup(p) == fd);
-	free(first);
 }
 
 static void
-check_lookups(const struct params *p, const char *s, size_t len)
+check_lookups(const struct params *p, const struct ref *r)
 {
-	char		*first;
-	const char	*v;
+	const char	*v, *first;
 	size_t		 i;
 
-	if ((first = malloc(len + 1)) == NULL)
-		abort();
 	for (i = 0; wanted[i] != NULL; i++) {
 		v = params_get(p, wanted[i]);
 		if (v == NULL) {
 			/* absent: the input never gave it a value */
 			check(!params_is_dup(p, wanted[i]));
-			check(count_ref(s, len, wanted[i], first) == 0);
+			check(count_ref(r, wanted[i], &first) == 0);
 		} else
 			check(v[0] != '\0');
 	}
-	free(first);
 }
 
 /* form_decode alone, into a buffer of exactly `outmax` bytes. */
@@ -181,6 +203,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct params	 p;
+	struct ref	 r;
 	char		*s;
 
 	/* exact size, no terminator: the API takes (pointer, length) */
@@ -190,8 +213,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(s, data, size);
 	check_decode(s, size);
 	if (form_parse(s, size, &p) == GH_OK) {
-		check_items(&p, s, size);
-		check_lookups(&p, s, size);
+		ref_read(s, size, &r);
+		check_items(&p, &r);
+		check_lookups(&p, &r);
+		free(r.text);
 		params_free(&p);
 		check(p.n == 0);
 	} else
