@@ -79,6 +79,7 @@ struct sync_wait {
 	uint64_t		 first, last;	/* batches written in */
 	enum gh_err		 rc;		/* GH_OK unless one failed */
 	bool			 queued, done;
+	pthread_cond_t		*cv;		/* set while its thread sleeps */
 	struct sync_wait	*next;
 };
 /*

@@ -45,7 +45,6 @@
 struct group_sync {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* the flusher sleeps here */
-	pthread_cond_t		 done;		/* waiters sleep here */
 	struct sqlite_store	*db;
 	pthread_t		 thread;
 	bool			 started;
@@ -75,7 +74,6 @@ sq_sync_open(struct sqlite_store *db, const char *db_path)
 	}
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->work, NULL);
-	pthread_cond_init(&g->done, NULL);
 	if (pthread_create(&g->thread, NULL, flusher, g) != 0) {
 		sq_sync_close(g);
 		return NULL;
@@ -98,7 +96,6 @@ sq_sync_close(struct group_sync *g)
 		pthread_join(g->thread, NULL);
 	}
 	close(g->fd);
-	pthread_cond_destroy(&g->done);
 	pthread_cond_destroy(&g->work);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
@@ -138,21 +135,29 @@ sq_sync_kick(struct group_sync *g, uint64_t batch)
 	pthread_mutex_unlock(&g->mu);
 }
 
+/*
+ * Each waiter sleeps on a condition variable of its own, so the flusher
+ * wakes only the threads whose batches it resolved, not every waiter.
+ */
 enum gh_err
 sq_sync_wait(struct group_sync *g, struct sync_wait *w)
 {
-	enum gh_err rc;
+	pthread_cond_t	cv = PTHREAD_COND_INITIALIZER;
+	enum gh_err	rc;
 
 	pthread_mutex_lock(&g->mu);
 	if (w->queued && w->last > g->wanted) {
 		g->wanted = w->last;
 		pthread_cond_signal(&g->work);
 	}
+	w->cv = &cv;
 	while (w->queued && !w->done)
-		pthread_cond_wait(&g->done, &g->mu);
+		pthread_cond_wait(&cv, &g->mu);
+	w->cv = NULL;
 	rc = w->rc;
 	w->queued = false;
 	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&cv);
 	return rc;
 }
 
@@ -246,12 +251,14 @@ flusher(void *arg)
 		for (pp = &g->waiters; (w = *pp) != NULL;) {
 			if (w->last <= g->resolved) {
 				*pp = w->next;
-				w->done = true;	/* w may be gone after this */
+				w->done = true;
+				/* its thread needs g->mu to return: w stays */
+				if (w->cv != NULL)
+					pthread_cond_signal(w->cv);
 			} else {
 				pp = &w->next;
 			}
 		}
-		pthread_cond_broadcast(&g->done);
 	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
