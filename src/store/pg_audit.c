@@ -88,6 +88,7 @@ struct pg_audit_wait {
 	char			*copies[8];	/* own_fields() */
 	enum gh_err		 rc;
 	bool			 done;
+	pthread_cond_t		*cv;		/* set while its thread sleeps */
 	struct pg_audit_wait	*next;		/* in the queue */
 	struct pg_audit_wait	*mine;		/* a deferring request's */
 };
@@ -103,7 +104,6 @@ void
 pg_audit_queue_init(struct pg_audit_queue *q)
 {
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
 	q->head = NULL;
 	q->tail = &q->head;
 	q->leading = false;
@@ -112,7 +112,6 @@ pg_audit_queue_init(struct pg_audit_queue *q)
 void
 pg_audit_queue_destroy(struct pg_audit_queue *q)
 {
-	pthread_cond_destroy(&q->cv);
 	pthread_mutex_destroy(&q->mu);
 }
 
@@ -287,25 +286,43 @@ lead(struct pg_store *db, struct pg_audit_queue *q)
 		batch[i]->rc = rc != GH_OK && n > 1 ?
 		    append_rows(db, &batch[i], 1) : rc;
 	pthread_mutex_lock(&q->mu);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		batch[i]->done = true;
+		/* its thread needs q->mu to return: batch[i] stays */
+		if (batch[i]->cv != NULL)
+			pthread_cond_signal(batch[i]->cv);
+	}
 }
 
-/* Until w is committed, or failed; q->mu held. */
+/*
+ * Until w is committed, or failed; q->mu held. Each waiter sleeps on a
+ * condition variable of its own: a batch's end wakes the waiters of that
+ * batch and the first queued one asleep, which leads the next, not every
+ * waiter.
+ */
 static void
 wait_done(struct pg_store *db, struct pg_audit_queue *q,
     struct pg_audit_wait *w)
 {
+	pthread_cond_t		 cv = PTHREAD_COND_INITIALIZER;
+	struct pg_audit_wait	*n;
+
+	w->cv = &cv;
 	while (!w->done) {
 		if (q->leading) {
-			pthread_cond_wait(&q->cv, &q->mu);
+			pthread_cond_wait(&cv, &q->mu);
 			continue;
 		}
 		q->leading = true;
 		lead(db, q);
 		q->leading = false;
-		pthread_cond_broadcast(&q->cv);
+		for (n = q->head; n != NULL && n->cv == NULL; n = n->next)
+			;
+		if (n != NULL)
+			pthread_cond_signal(n->cv);
 	}
+	w->cv = NULL;
+	pthread_cond_destroy(&cv);
 }
 
 static void

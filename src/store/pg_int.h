@@ -83,7 +83,6 @@ struct pg_conn {
 struct pg_audit_wait;
 struct pg_audit_queue {
 	pthread_mutex_t		  mu;
-	pthread_cond_t		  cv;
 	struct pg_audit_wait	 *head;
 	struct pg_audit_wait	**tail;
 	bool			  leading;
