@@ -113,7 +113,12 @@ void
 sq_sync_note(struct group_sync *g, struct sync_wait *w, uint64_t batch)
 {
 	pthread_mutex_lock(&g->mu);
-	if (!w->queued) {
+	/*
+	 * Queue w again once the flusher has resolved and dequeued it: a
+	 * request that writes after its earlier batches are durable must
+	 * still wait for the new one (w->rc keeps an earlier failure).
+	 */
+	if (!w->queued || w->done) {
 		w->first = batch;
 		w->done = false;
 		w->queued = true;

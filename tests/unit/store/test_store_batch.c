@@ -3,6 +3,8 @@
  * sqlite_ckpt.c) and its latest migrations:
  *  - an operation that fails inside a shared batch undoes only itself;
  *  - a lazy write is committed although nobody waits for it;
+ *  - a request that writes again after the flusher resolved its first
+ *    batch waits for the second one too (and so sees its sync fail);
  *  - another process (a second connection here) gets the write lock in
  *    good time while four threads keep the batch busy;
  *  - the WAL starts over under steady load instead of growing;
@@ -12,7 +14,10 @@
  */
 #include "../harness.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -25,9 +30,13 @@
 /* the rest of a 32-byte test hash after its first byte, in hex */
 #define Z		"00000000000000000000000000000000000000000000000000000000000000"
 
+/* fdatasync(2), failing while fail_sync is set (the flusher's and SQLite's) */
+static atomic_bool fail_sync;
+
 static int
 setup(void **state)
 {
+	atomic_store(&fail_sync, false);	/* a failed test may leave it */
 	if (th_pg_url() != NULL) {
 		*state = NULL;
 		return 0;
@@ -70,6 +79,62 @@ test_failed_operation_leaves_the_batch(void **state)
 	/* read through a connection of its own: both writes committed */
 	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM clients"), 1);
+}
+
+
+int fdatasync(int fd);
+int
+fdatasync(int fd)
+{
+	static int (*real)(int);
+
+	if (atomic_load(&fail_sync)) {
+		errno = EIO;
+		return -1;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
+	return real(fd);
+}
+
+static void *
+plain_write(void *arg)
+{
+	struct th_store	*t = arg;
+	struct user_row	 u;
+
+	th_user_init(&u, "us_b", "bob", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	return NULL;
+}
+
+static void
+test_second_batch_of_a_request_is_waited_for(void **state)
+{
+	struct th_store		*t = sqlite_only(state);
+	struct client_row	*c = th_client_new("client1", NOW);
+	pthread_t		 th;
+
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	free(c);
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_DISABLED, NOW), GH_OK);
+	/* a write that waits: its batch is this one's or later, so the
+	 * flusher has resolved this request's first batch once it returns */
+	assert_int_equal(pthread_create(&th, NULL, plain_write, t), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	/* the request writes again, in a new batch whose sync fails */
+	atomic_store(&fail_sync, true);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, NOW), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
+	atomic_store(&fail_sync, false);
+	/* and a request that writes once is answered as before */
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_DISABLED, NOW), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_OK);
 }
 
 static void
@@ -277,6 +342,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_failed_operation_leaves_the_batch),
 		T(test_lazy_write_is_committed),
+		T(test_second_batch_of_a_request_is_waited_for),
 		T(test_other_process_gets_the_write_lock),
 		T(test_wal_starts_over_under_load),
 		T(test_migration_keeps_tokens_codes_and_families),
