@@ -29,9 +29,20 @@ static void
 replayed(struct token_ctx *t, const struct code_row *c)
 {
 	struct audit_subject s = { c->client_id, c->user_id, c->grant_id };
+	enum gh_err	rc;
 
-	(void)store_family_revoke_by_code(t->app->store, c->hash, clock_now(),
+	/*
+	 * RFC 6749 4.1.2: revoke what the code minted. If that write
+	 * failed, 503 (as for a reused refresh token, grant_refresh.c).
+	 */
+	rc = store_family_revoke_by_code(t->app->store, c->hash, clock_now(),
 	    "code_replay");
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+		audit_event(t->app, &t->origin, "code.replayed", &s,
+		    "{\"action\":\"revoke_failed\"}");
+		reply_unavailable(t->resp);
+		return;
+	}
 	audit_event(t->app, &t->origin, "code.replayed", &s,
 	    "{\"action\":\"family_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,

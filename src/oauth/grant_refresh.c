@@ -24,9 +24,21 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 {
 	struct audit_subject s = { old->client_id, old->user_id,
 	    old->grant_id };
+	enum gh_err	rc;
 
-	(void)store_family_revoke(t->app->store, old->family_id, clock_now(),
+	/*
+	 * RFC 9700 4.14: a reuse ends the family. If that write failed,
+	 * say so (503, and the replay may be tried again) rather than
+	 * answer as if the family were revoked.
+	 */
+	rc = store_family_revoke(t->app->store, old->family_id, clock_now(),
 	    "refresh_reuse");
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+		audit_event(t->app, &t->origin, "token.reuse_detected", &s,
+		    "{\"action\":\"revoke_failed\"}");
+		reply_unavailable(t->resp);
+		return;
+	}
 	audit_event(t->app, &t->origin, "token.reuse_detected", &s,
 	    "{\"action\":\"family_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,

@@ -189,3 +189,20 @@ def concurrent_posts(server, path, data, client, n):
     for t in threads:
         t.join(60)
     return results
+
+
+def fail_family_revocations(server, on):
+    """A trigger that makes every revocation of a family fail (on), or
+    its removal (off): a store fault at exactly that write."""
+    if server.pg:
+        stmts = ["CREATE OR REPLACE FUNCTION gh_test_fail() RETURNS trigger"
+                 " AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$"
+                 " LANGUAGE plpgsql",
+                 "CREATE TRIGGER gh_test_fail BEFORE UPDATE OF revoked_at"
+                 " ON families FOR EACH ROW EXECUTE FUNCTION gh_test_fail()"]
+        off = ["DROP TRIGGER gh_test_fail ON families"]
+    else:
+        stmts = ["CREATE TRIGGER gh_test_fail BEFORE UPDATE OF revoked_at"
+                 " ON families BEGIN SELECT RAISE(ABORT, 'injected'); END"]
+        off = ["DROP TRIGGER gh_test_fail"]
+    server.execute(*(stmts if on else off))

@@ -4,8 +4,8 @@ import pytest
 
 from conftest import get_code
 from helpers_token import RT_RE, AT_RE, add_second_client, assert_error, \
-    assert_no_store, concurrent_posts, exchange, introspect, is_active, \
-    issue, make_server, post, refresh  # noqa: F401
+    assert_no_store, concurrent_posts, exchange, fail_family_revocations, \
+    introspect, is_active, issue, make_server, post, refresh  # noqa: F401
 
 
 def test_rotation_issues_a_new_refresh_token_and_retires_the_old(server):
@@ -61,6 +61,30 @@ def test_reuse_of_a_rotated_token_revokes_the_family(server):
     assert "token.reuse_detected" in server.audit_types()
     assert server.query("SELECT revoked_reason FROM families") == \
         [("refresh_reuse",)]
+
+
+def test_reuse_whose_revocation_fails_is_not_answered_as_done(server):
+    """If the family cannot be revoked, the replay gets 503 (and may be
+    sent again), not the invalid_grant that says the family is gone."""
+    c = server.confidential
+    t0 = issue(server, c)
+    t1 = refresh(server, c, t0["refresh_token"]).json()
+    fail_family_revocations(server, True)
+    r = refresh(server, c, t0["refresh_token"])
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "temporarily_unavailable"
+    assert server.query("SELECT count(*) FROM families"
+                        " WHERE revoked_at IS NOT NULL") == [(0,)]
+    fail_family_revocations(server, False)
+    # the replay again, now that the store works: the family ends
+    assert_error(refresh(server, c, t0["refresh_token"]), 400,
+                 "invalid_grant")
+    assert not is_active(server, t1["refresh_token"])
+    details = [d for (d,) in server.query(
+        "SELECT detail FROM audit_events WHERE type = ? ORDER BY seq",
+        "token.reuse_detected")]
+    assert len(details) == 2, details
+    assert "revoke_failed" in details[0] and "family_revoked" in details[1]
 
 
 def test_reuse_leaves_other_families_alone(server):

@@ -14,7 +14,8 @@ from conftest import PASSWORD, Browser, auth_params, get_code, pkce_pair, \
     redirect_params
 from helpers_token import AT_RE, OTHER_REDIRECT, RT_RE, add_second_client, \
     assert_error, assert_no_store, basic_header, concurrent_posts, exchange, \
-    is_active, issue, make_server, post, refresh  # noqa: F401
+    fail_family_revocations, is_active, issue, make_server, post, \
+    refresh  # noqa: F401
 
 UNRESERVED_EXTRA = "-._~"
 
@@ -158,6 +159,25 @@ def test_code_replay_revokes_the_first_tokens(server):
     assert "code.replayed" in server.audit_types()
     assert server.query("SELECT revoked_reason FROM families") == \
         [("code_replay",)]
+
+
+def test_code_replay_whose_revocation_fails_is_not_answered_as_done(server):
+    c = server.confidential
+    code, verifier, _ = get_code(server, c)
+    tokens = exchange(server, c, code, verifier).json()
+    fail_family_revocations(server, True)
+    r = exchange(server, c, code, verifier)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "temporarily_unavailable"
+    assert is_active(server, tokens["refresh_token"])
+    fail_family_revocations(server, False)
+    assert_error(exchange(server, c, code, verifier), 400, "invalid_grant")
+    assert not is_active(server, tokens["refresh_token"])
+    details = [d for (d,) in server.query(
+        "SELECT detail FROM audit_events WHERE type = ? ORDER BY seq",
+        "code.replayed")]
+    assert len(details) == 2, details
+    assert "revoke_failed" in details[0] and "family_revoked" in details[1]
 
 
 def test_concurrent_redemption_yields_exactly_one_token(make_server):
