@@ -33,8 +33,20 @@ sq_unlock(struct sqlite_store *db)
 static _Thread_local struct {
 	struct sqlite_store	*db;	/* NULL: not deferring */
 	struct sync_wait	 wait;	/* the batches the request wrote in */
+	enum gh_err		 failed;	/* an operation's store failure */
 	struct sqlite_store	*lazy;	/* NULL: every write waits */
 } deferred;
+
+uint64_t
+sq_batch_newest(struct sqlite_store *db)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&db->mu);
+	n = db->tx_seq;
+	pthread_mutex_unlock(&db->mu);
+	return n;
+}
 
 enum gh_err
 sq_batch_open(struct sqlite_store *db)
@@ -70,10 +82,14 @@ sq_batch_close(struct sqlite_store *db, bool commit)
 }
 
 /*
- * Release the store. If the operation changed anything, its changes are
- * in the open batch, which must be durable before the caller answers:
- * wait for that now, at store_defer_end() when the thread defers, or not
- * at all for a lazy write (the flusher is only asked to commit it).
+ * Release the store. If a batch is open with writes in it, the operation
+ * wrote in it or ran on the writer after other requests' writes: what it
+ * did or saw (a revocation that changed no row because another request's,
+ * not yet durable, had) holds only once that batch is durable. Wait for
+ * that now, at store_defer_end() when the thread defers, or not at all for
+ * a lazy write (the flusher is only asked to commit it). A store failure
+ * in a deferring thread also fails its store_defer_end(), whether or not
+ * the caller looked at the result (an audit append, say).
  */
 enum gh_err
 sq_release(struct sqlite_store *db, enum gh_err rc)
@@ -97,11 +113,14 @@ sq_release(struct sqlite_store *db, enum gh_err rc)
 		} else if (total == db->tx_start_total) {
 			/* nothing written in it yet: end it, free the lock */
 			(void)sq_batch_close(db, false);
-		} else if (total != db->last_total) {
+		} else {
 			db->last_total = total;
 			batch = db->tx_seq;
 		}
 	}
+	if (deferred.db == db && deferred.failed == GH_OK &&
+	    (rc == GH_ERR_STORE || rc == GH_ERR_IO || rc == GH_ERR_NOMEM))
+		deferred.failed = rc;
 	if (batch != 0 && deferred.lazy == db)
 		sq_sync_kick(db->sync, batch);
 	else if (batch != 0) {
@@ -119,6 +138,7 @@ static void
 sqlite_defer_begin(struct store *s)
 {
 	deferred.db = (struct sqlite_store *)s;
+	deferred.failed = GH_OK;
 	memset(&deferred.wait, 0, sizeof(deferred.wait));
 }
 
@@ -131,12 +151,13 @@ sqlite_lazy(struct store *s, bool on)
 static enum gh_err
 sqlite_defer_end(struct store *s)
 {
-	struct sqlite_store *db = (struct sqlite_store *)s;
+	struct sqlite_store	*db = (struct sqlite_store *)s;
+	enum gh_err		 rc = GH_OK;
 
 	deferred.db = NULL;
-	if (db->sync == NULL || !deferred.wait.queued)
-		return GH_OK;
-	return sq_sync_wait(db->sync, &deferred.wait);
+	if (db->sync != NULL && deferred.wait.queued)
+		rc = sq_sync_wait(db->sync, &deferred.wait);
+	return deferred.failed != GH_OK ? deferred.failed : rc;
 }
 
 enum gh_err

@@ -14,17 +14,14 @@
 
 #define DB(s) ((struct sqlite_store *)(s))
 
-static enum gh_err
-audit_last(struct sqlite_store *db, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
+/* The chain's last row from st (S_AUDIT_LAST); a SQLite result code. */
+static int
+audit_last(sqlite3_stmt *st, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
 {
-	sqlite3_stmt	*st = sq_stmt(db, S_AUDIT_LAST);
-	int		 r;
+	int r = sqlite3_step(st);
 
 	*seq = 0;
 	memset(hash, 0, GH_HASH_BYTES);
-	if (st == NULL)
-		return GH_ERR_STORE;
-	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*seq = sq_col_int(st, 0);
 		if (sqlite3_column_bytes(st, 1) == GH_HASH_BYTES)
@@ -32,7 +29,7 @@ audit_last(struct sqlite_store *db, int64_t *seq, uint8_t hash[GH_HASH_BYTES])
 			    GH_HASH_BYTES);
 	}
 	sqlite3_reset(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? GH_OK : sq_error(db, r);
+	return r == SQLITE_DONE ? SQLITE_ROW : r;
 }
 
 static enum gh_err
@@ -65,10 +62,17 @@ audit_append(struct store *s, const struct audit_row *a)
 	int64_t			 seq;
 	enum gh_err		 rc;
 
+	sqlite3_stmt		*st;
+	int			 x;
+
 	sq_lock(db);
 	if ((rc = sq_begin(db)) != GH_OK)
 		goto out;
-	if ((rc = audit_last(db, &seq, r.prev_hash)) == GH_OK) {
+	if ((st = sq_stmt(db, S_AUDIT_LAST)) == NULL)
+		rc = GH_ERR_STORE;
+	else if ((x = audit_last(st, &seq, r.prev_hash)) != SQLITE_ROW)
+		rc = sq_error(db, x);
+	if (rc == GH_OK) {
 		r.seq = seq + 1;
 		audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
 		rc = insert(db, &r);
@@ -78,15 +82,29 @@ out:
 	return sq_release(db, rc);
 }
 
+/*
+ * The head for an anchor outside the database: committed rows only (a
+ * reader), and returned once every batch committed by then is durable. An
+ * anchor naming an event that a crash could still take back would make
+ * the chain look rewritten after it.
+ */
 static enum gh_err
 audit_head(struct store *s, int64_t *seq, uint8_t *hash)
 {
-	enum gh_err rc;
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc = GH_ERR_STORE;
+	uint64_t		 upto;
+	int			 x;
 
-	sq_lock(DB(s));
-	rc = audit_last(DB(s), seq, hash);
-	sq_unlock(DB(s));
-	return rc;
+	if ((st = sq_read_stmt(db, S_AUDIT_LAST)) != NULL)
+		rc = (x = audit_last(st, seq, hash)) == SQLITE_ROW ? GH_OK :
+		    sq_read_error(db, x);
+	if ((rc = sq_read_done(db, rc)) != GH_OK || db->sync == NULL)
+		return rc;
+	/* the open batch too: without readers the read ran on the writer */
+	upto = sq_batch_newest(db);
+	return sq_sync_barrier(db->sync, upto);
 }
 
 enum gh_err

@@ -100,6 +100,8 @@ void		 sq_sync_note(struct group_sync *g, struct sync_wait *w,
 void		 sq_sync_kick(struct group_sync *g, uint64_t batch);
 /* Wait until w's batches are durable (store lock NOT held). */
 enum gh_err	 sq_sync_wait(struct group_sync *g, struct sync_wait *w);
+/* Wait until every batch up to `upto` is durable (store lock NOT held). */
+enum gh_err	 sq_sync_barrier(struct group_sync *g, uint64_t upto);
 /* SQLite rolled `batch` back: its waiters fail (store lock held). */
 void		 sq_sync_lost(struct group_sync *g, uint64_t batch);
 
@@ -118,6 +120,8 @@ void		 sq_ckpt_after_commit(struct sqlite_store *db);
 /* Open a batch if none is open / end it (store lock held). */
 enum gh_err	 sq_batch_open(struct sqlite_store *db);
 enum gh_err	 sq_batch_close(struct sqlite_store *db, bool commit);
+/* The newest batch's number, open or not (takes the store lock). */
+uint64_t	 sq_batch_newest(struct sqlite_store *db);
 
 extern const char *const sqlite_sql[S_COUNT];
 

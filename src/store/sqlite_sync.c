@@ -166,6 +166,26 @@ sq_sync_wait(struct group_sync *g, struct sync_wait *w)
 	return rc;
 }
 
+/*
+ * Wait until every batch up to `upto` is resolved (store lock NOT held):
+ * for a reader that must not act on what is committed but not yet durable.
+ */
+enum gh_err
+sq_sync_barrier(struct group_sync *g, uint64_t upto)
+{
+	struct sync_wait w = { 0 };
+
+	pthread_mutex_lock(&g->mu);
+	if (upto > g->resolved) {
+		w.first = w.last = upto;
+		w.queued = true;
+		w.next = g->waiters;
+		g->waiters = &w;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return w.queued ? sq_sync_wait(g, &w) : GH_OK;
+}
+
 /* Batch `batch` failed: every waiter that wrote in it fails (g->mu held). */
 static void
 fail_batch(struct group_sync *g, uint64_t batch, enum gh_err rc)

@@ -5,6 +5,11 @@
  *  - a lazy write is committed although nobody waits for it;
  *  - a request that writes again after the flusher resolved its first
  *    batch waits for the second one too (and so sees its sync fail);
+ *  - a write that changed nothing because of another request's write,
+ *    still in the open batch, waits for that batch;
+ *  - a store failure inside a request fails its store_defer_end, even
+ *    when the caller ignored it;
+ *  - the audit head (the anchor) is returned only once it is durable;
  *  - another process (a second connection here) gets the write lock in
  *    good time while four threads keep the batch busy;
  *  - the WAL starts over under steady load instead of growing;
@@ -18,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -135,6 +141,92 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	assert_int_equal(store_client_set_status(t->s, "client1",
 	    CLIENT_DISABLED, NOW), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
+}
+
+static void *
+insert_same_user(void *arg)
+{
+	struct th_store	*t = arg;
+	struct user_row	 u;
+	enum gh_err	 rc;
+
+	store_defer_begin(t->s);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	rc = store_defer_end(t->s);
+	return (void *)(intptr_t)rc;
+}
+
+static void
+test_noop_write_waits_for_the_batch_it_saw(void **state)
+{
+	struct th_store	*t = sqlite_only(state);
+	struct user_row	 u;
+	pthread_t	 th;
+	void		*b_rc;
+
+	/* request A's insert is in the open batch, not yet waited for */
+	store_defer_begin(t->s);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	atomic_store(&fail_sync, true);
+	/* request B is told "exists" from A's write: it must wait for it */
+	assert_int_equal(pthread_create(&th, NULL, insert_same_user, t), 0);
+	assert_int_equal(pthread_join(th, &b_rc), 0);
+	assert_int_equal((int)(intptr_t)b_rc, GH_ERR_IO);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
+	atomic_store(&fail_sync, false);
+}
+
+static void
+raw_sql(const struct th_store *t, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_ignored_store_failure_fails_the_request(void **state)
+{
+	struct th_store		*t = sqlite_only(state);
+	struct user_row		 u;
+	struct audit_row	 r = { .time = NOW, .type = "test.event" };
+
+	raw_sql(t, "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events "
+	    "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+	store_defer_begin(t->s);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	(void)store_audit_append(t->s, &r);	/* as audit_event() does */
+	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
+	/* the next request starts clean */
+	store_defer_begin(t->s);
+	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	assert_int_equal(store_defer_end(t->s), GH_OK);
+}
+
+static void
+test_audit_head_is_durable(void **state)
+{
+	struct th_store		*t = sqlite_only(state);
+	struct audit_row	 r = { .time = NOW, .type = "test.event" };
+	uint8_t			 hash[GH_HASH_BYTES];
+	int64_t			 seq = -1;
+
+	assert_int_equal(store_audit_append(t->s, &r), GH_OK);
+	assert_int_equal(store_audit_head(t->s, &seq, hash), GH_OK);
+	assert_int_equal(seq, 1);
+	/* a second event in the open batch, whose sync will fail */
+	store_defer_begin(t->s);
+	assert_int_equal(store_audit_append(t->s, &r), GH_OK);
+	atomic_store(&fail_sync, true);
+	assert_int_equal(store_audit_head(t->s, &seq, hash), GH_ERR_IO);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
+	atomic_store(&fail_sync, false);
 }
 
 static void
@@ -343,6 +435,9 @@ main(void)
 		T(test_failed_operation_leaves_the_batch),
 		T(test_lazy_write_is_committed),
 		T(test_second_batch_of_a_request_is_waited_for),
+		T(test_noop_write_waits_for_the_batch_it_saw),
+		T(test_ignored_store_failure_fails_the_request),
+		T(test_audit_head_is_durable),
 		T(test_other_process_gets_the_write_lock),
 		T(test_wal_starts_over_under_load),
 		T(test_migration_keeps_tokens_codes_and_families),
