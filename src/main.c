@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "cli/cli.h"
@@ -47,6 +48,16 @@ static const char usage[] =
     "                                admin API and console credentials\n"
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
+
+/* A stop signal within a second (its number), or 0. */
+static int
+wait_stop(const sigset_t *set)
+{
+	struct timespec	ts = { 1, 0 };
+	int		sig = sigtimedwait(set, NULL, &ts);
+
+	return sig > 0 ? sig : 0;
+}
 
 static int
 serve(const char *config_path)
@@ -99,16 +110,22 @@ serve(const char *config_path)
 	snprintf(port, sizeof(port), "%u", http_port(srv));
 	log_kv(LOG_INFO, "listening", "host", app.conf.listen_host, "port",
 	    port, "issuer", app.conf.issuer, NULL);
-	sigwait(&set, &sig);
-	log_kv(LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" :
-	    "INT", NULL);
+	/* a stop signal, or a store that can no longer make writes durable */
+	while ((sig = wait_stop(&set)) == 0 && store_durable(app.store))
+		;
+	if (sig == 0)
+		log_kv(LOG_ERROR, "stopping", "reason", "store_not_durable",
+		    NULL);
+	else
+		log_kv(LOG_INFO, "stopping", "signal", sig == SIGTERM ?
+		    "TERM" : "INT", NULL);
 	http_stop(srv, (unsigned)app.conf.drain_seconds);
 	upkeep_stop(upkeep);
 	gov_stop(app.gov);
 	app.gov = NULL;
 	cli_close(&app);
 	log_kv(LOG_INFO, "stopped", NULL);
-	return 0;
+	return sig == 0 ? 1 : 0;
 }
 
 int

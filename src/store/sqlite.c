@@ -148,6 +148,14 @@ sqlite_lazy(struct store *s, bool on)
 	deferred.lazy = on ? (struct sqlite_store *)s : NULL;
 }
 
+static bool
+sqlite_durable(struct store *s)
+{
+	struct sqlite_store *db = (struct sqlite_store *)s;
+
+	return db->sync == NULL || sq_sync_durable(db->sync);
+}
+
 static enum gh_err
 sqlite_defer_end(struct store *s)
 {
@@ -346,6 +354,7 @@ ops_init(void)
 	ops.close = sqlite_close;
 	ops.defer_begin = sqlite_defer_begin;
 	ops.defer_end = sqlite_defer_end;
+	ops.durable = sqlite_durable;
 	ops.lazy = sqlite_lazy;
 	sqlite_ident_ops(&ops);
 	sqlite_token_ops(&ops);

@@ -100,6 +100,8 @@ void		 sq_sync_note(struct group_sync *g, struct sync_wait *w,
 void		 sq_sync_kick(struct group_sync *g, uint64_t batch);
 /* Wait until w's batches are durable (store lock NOT held). */
 enum gh_err	 sq_sync_wait(struct group_sync *g, struct sync_wait *w);
+/* False once a sync failed (store_durable). */
+bool		 sq_sync_durable(struct group_sync *g);
 /* Wait until every batch up to `upto` is durable (store lock NOT held). */
 enum gh_err	 sq_sync_barrier(struct group_sync *g, uint64_t upto);
 /* SQLite rolled `batch` back: its waiters fail (store lock held). */

@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -49,6 +50,7 @@ struct group_sync {
 	pthread_t		 thread;
 	bool			 started;
 	bool			 stop;
+	atomic_bool		 broken;	/* a sync failed: commit nothing */
 	uint64_t		 wanted;	/* newest batch somebody needs */
 	uint64_t		 resolved;	/* every batch <= this is done */
 	struct sync_wait	*waiters;
@@ -238,9 +240,22 @@ sync_wal(struct group_sync *g)
 	return fdatasync(g->fd);
 }
 
+bool
+sq_sync_durable(struct group_sync *g)
+{
+	return !atomic_load(&g->broken);
+}
+
 /*
  * Commit the open batch, if any, and make it durable. Returns the newest
  * batch number now resolved and its outcome.
+ *
+ * After a failed fdatasync nothing more is committed: Linux reports a
+ * writeback error once and may have dropped the pages it concerned, so
+ * the next sync could succeed over a hole in the WAL, and recovery after a
+ * crash would stop at that hole, taking later acknowledged batches with
+ * it. Every later batch is rolled back and fails, and store_durable() says
+ * the server must stop; a restart recovers from what the disk holds.
  */
 static uint64_t
 flush_once(struct group_sync *g, enum gh_err *rc)
@@ -251,7 +266,10 @@ flush_once(struct group_sync *g, enum gh_err *rc)
 
 	*rc = GH_OK;
 	pthread_mutex_lock(&db->mu);
-	if (db->tx_open) {
+	if (db->tx_open && atomic_load(&g->broken)) {
+		(void)sq_batch_close(db, false);
+		*rc = GH_ERR_IO;
+	} else if (db->tx_open) {
 		*rc = sq_batch_close(db, true);
 		if ((committed = *rc == GH_OK))
 			sq_ckpt_after_commit(db);
@@ -259,8 +277,11 @@ flush_once(struct group_sync *g, enum gh_err *rc)
 	batch = db->tx_seq;
 	pthread_mutex_unlock(&db->mu);
 	if (committed && sync_wal(g) != 0) {
+		atomic_store(&g->broken, true);
 		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
-		    "msg", "fdatasync of the WAL failed", NULL);
+		    "msg", "fdatasync of the WAL failed: nothing more is "
+		    "committed; restart the server once the disk is back",
+		    NULL);
 		*rc = GH_ERR_IO;
 	}
 	return batch;

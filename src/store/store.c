@@ -105,6 +105,12 @@ store_defer_end(struct store *s)
 	return s->ops->defer_end ? s->ops->defer_end(s) : GH_OK;
 }
 
+bool
+store_durable(struct store *s)
+{
+	return s->ops->durable ? s->ops->durable(s) : true;
+}
+
 void
 store_lazy(struct store *s, bool on)
 {

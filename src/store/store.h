@@ -198,6 +198,13 @@ void		store_close(struct store *s);
 void		store_defer_begin(struct store *s);
 enum gh_err	store_defer_end(struct store *s);
 /*
+ * False once the store cannot make writes durable any more: a failed
+ * fsync may have dropped what it covered from the disk cache, and a later
+ * one would report success over the gap. Every write since fails; the
+ * server must stop, and a restart recovers from what is on disk.
+ */
+bool		store_durable(struct store *s);
+/*
  * While on (this thread only), writes are not waited for at all: they
  * become durable with the next fsync, which any later durable write of
  * any thread forces (commits reach the disk in order). Only for writes

@@ -15,6 +15,7 @@ struct store_ops {
 	void		(*defer_begin)(struct store *);
 	enum gh_err	(*defer_end)(struct store *);
 	void		(*lazy)(struct store *, bool);
+	bool		(*durable)(struct store *);
 	enum gh_err	(*client_insert)(struct store *,
 			    const struct client_row *);
 	enum gh_err	(*client_get)(struct store *, const char *,

@@ -5,6 +5,7 @@
  *  - a lazy write is committed although nobody waits for it;
  *  - a request that writes again after the flusher resolved its first
  *    batch waits for the second one too (and so sees its sync fail);
+ *  - after a failed sync nothing more is committed (store_durable);
  *  - a write that changed nothing because of another request's write,
  *    still in the open batch, waits for that batch;
  *  - a store failure inside a request fails its store_defer_end, even
@@ -136,11 +137,32 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	    CLIENT_ACTIVE, NOW), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
 	atomic_store(&fail_sync, false);
-	/* and a request that writes once is answered as before */
+}
+
+/*
+ * After a failed sync nothing more is committed, though the next sync
+ * would succeed: the server must stop and recover from the disk.
+ */
+static void
+test_failed_sync_stops_all_commits(void **state)
+{
+	struct th_store		*t = sqlite_only(state);
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct user_row		 u;
+
+	assert_true(store_durable(t->s));
+	atomic_store(&fail_sync, true);
+	assert_int_equal(store_client_insert(t->s, c), GH_ERR_IO);
+	free(c);
+	atomic_store(&fail_sync, false);
+	assert_false(store_durable(t->s));
+	/* the disk works again: a write still fails, and is not kept */
+	th_user_init(&u, "us_1", "alice", NOW);
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_DISABLED, NOW), GH_OK);
-	assert_int_equal(store_defer_end(t->s), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM users"), 0);
+	assert_false(store_durable(t->s));
 }
 
 static void *
@@ -435,6 +457,7 @@ main(void)
 		T(test_failed_operation_leaves_the_batch),
 		T(test_lazy_write_is_committed),
 		T(test_second_batch_of_a_request_is_waited_for),
+		T(test_failed_sync_stops_all_commits),
 		T(test_noop_write_waits_for_the_batch_it_saw),
 		T(test_ignored_store_failure_fails_the_request),
 		T(test_audit_head_is_durable),
