@@ -134,6 +134,34 @@ quiet(void *arg, const char *msg)
 }
 
 /* (Re)connect c. Store mutex NOT held: connecting can take a while. */
+/*
+ * Writes outside a request's deferral must be durable when their commit
+ * returns, and a deferring request ends with a durable commit: with
+ * synchronous_commit off for the database, the role or in the URL's
+ * options, none would be. Turn it on for this session, and say so; any
+ * other value (local, remote_write, on, remote_apply) flushes locally and
+ * is kept.
+ */
+static bool
+pg_session_durable(struct pg_conn *c)
+{
+	PGresult	*r = PQexec(c->conn, "SHOW synchronous_commit");
+	bool		 ok, off;
+
+	ok = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    PQntuples(r) == 1;
+	off = ok && strcmp(PQgetvalue(r, 0, 0), "off") == 0;
+	PQclear(r);
+	if (!ok || !off)
+		return ok;
+	log_kv(LOG_WARN, "store_setting_overridden", "backend", "postgres",
+	    "setting", "synchronous_commit", "was", "off", "now", "on", NULL);
+	r = PQexec(c->conn, "SET synchronous_commit TO on");
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok;
+}
+
 static bool
 pg_connect(struct pg_store *db, struct pg_conn *c)
 {
@@ -141,7 +169,8 @@ pg_connect(struct pg_store *db, struct pg_conn *c)
 		PQfinish(c->conn);
 	memset(c->prepared, 0, sizeof(c->prepared));
 	c->conn = PQconnectdb(db->url);
-	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK) {
+	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
+	    pg_session_durable(c)) {
 		PQsetNoticeProcessor(c->conn, quiet, NULL);
 		return true;
 	}

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import threading
+import urllib.parse
 
 import pytest
 import requests
@@ -190,3 +191,30 @@ def test_nodes_migrating_a_new_database_together(tmp_path):
         assert versions and versions == list(range(1, len(versions) + 1))
     finally:
         con.close()
+
+
+def test_synchronous_commit_off_is_turned_on_per_session(tmp_path):
+    """A database whose default is synchronous_commit = off would make
+    every commit return before its WAL flush: each node's connection
+    turns it on for itself, says so, and a flow works."""
+    url = new_pg_database()
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    con = pg_connect(PG_URL)
+    try:
+        con.autocommit = True
+        con.cursor().execute(
+            "ALTER DATABASE %s SET synchronous_commit = off" % name)
+    finally:
+        con.close()
+    s = Server(tmp_path, database=url)
+    c = s.add_client()
+    s.add_user()
+    s.start()
+    try:
+        code, verifier, _ = get_code(s, c)
+        assert exchange(s, c, code, verifier).status_code == 200
+    finally:
+        assert_clean_stop(s)
+    log = s.log_text()
+    assert '"event":"store_setting_overridden"' in log, log[-3000:]
+    assert '"setting":"synchronous_commit","was":"off","now":"on"' in log
