@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 
 #include "pg_int.h"
@@ -195,6 +196,18 @@ pg_in_take(bool on)
 	in_take = on;
 }
 
+/*
+ * An idle connection has nothing to read: data or an end of file means
+ * the server has ended it (a restart, pg_terminate_backend).
+ */
+static bool
+idle_dead(struct pg_conn *c)
+{
+	struct pollfd pfd = { .fd = PQsocket(c->conn), .events = POLLIN };
+
+	return pfd.fd < 0 || poll(&pfd, 1, 0) != 0;
+}
+
 struct pg_conn *
 pg_acquire(struct pg_store *db)
 {
@@ -223,8 +236,8 @@ pg_acquire(struct pg_store *db)
 	pthread_mutex_unlock(&db->mu);
 	c->used = false;
 	c->defer = pg_deferring(db);
-	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) &&
-	    !pg_connect(db, c)) {
+	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK ||
+	    idle_dead(c)) && !pg_connect(db, c)) {
 		(void)pg_release(db, c, GH_OK);
 		return NULL;
 	}
@@ -304,6 +317,19 @@ send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
 
+bool
+pg_sql_reads(const char *sql)
+{
+	static const char *const kw[] = { "SELECT", "SHOW", "SET", "BEGIN",
+	    "ROLLBACK" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (strncmp(sql, kw[i], strlen(kw[i])) == 0)
+			return true;
+	return false;
+}
+
 void
 pg_reset(struct pg_conn *c)
 {
@@ -332,12 +358,23 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	r = send_once(c, id, sql, p);
 	st = PQresultStatus(r);
 	/*
-	 * A pooled connection can die while idle (server restart, network).
-	 * If nothing of this operation ran on it yet, re-make it and resend:
-	 * nothing can have been applied twice.
+	 * The connection broke under this operation's first statement. A
+	 * read, or a BEGIN, is sent again on a new connection. A write on
+	 * its own commits by itself: the server may have run and committed
+	 * it before the break, so it is not sent twice, and its outcome is
+	 * unknown (GH_ERR_IO). (pg_acquire re-makes connections that died
+	 * while idle before they are used.)
 	 */
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
 	    PQstatus(c->conn) == CONNECTION_BAD) {
+		if (!pg_sql_reads(sql ? sql : pg_sql[id])) {
+			log_kv(LOG_ERROR, "store_outcome_unknown", "backend",
+			    "postgres", "msg", PQerrorMessage(c->conn), NULL);
+			PQclear(r);
+			pg_reset(c);
+			c->used = true;
+			return GH_ERR_IO;
+		}
 		PQclear(r);
 		pg_reset(c);
 		log_kv(LOG_WARN, "store_reconnect", "backend", "postgres",

@@ -282,8 +282,13 @@ lead(struct pg_store *db, struct pg_audit_queue *q)
 		q->tail = &q->head;
 	pthread_mutex_unlock(&q->mu);
 	rc = append_rows(db, batch, n);
+	/*
+	 * A failed batch is tried again row by row, so one bad row fails
+	 * alone; not when its outcome is unknown (GH_ERR_IO: the connection
+	 * broke under its COMMIT), which would append every row twice.
+	 */
 	for (i = 0; i < n; i++)
-		batch[i]->rc = rc != GH_OK && n > 1 ?
+		batch[i]->rc = rc != GH_OK && rc != GH_ERR_IO && n > 1 ?
 		    append_rows(db, &batch[i], 1) : rc;
 	pthread_mutex_lock(&q->mu);
 	for (i = 0; i < n; i++) {

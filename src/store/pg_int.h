@@ -241,6 +241,12 @@ struct pg_step {
 	PGresult		*res;
 };
 enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
+/*
+ * SQL that changes nothing lasting when it runs outside a transaction
+ * (SELECT, SHOW, SET, BEGIN, ROLLBACK): safe to send again after the
+ * connection broke under it.
+ */
+bool		 pg_sql_reads(const char *sql);
 
 /*
  * store_lazy() is on for db in this thread: a write need not be durable

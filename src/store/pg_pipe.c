@@ -13,6 +13,8 @@
  * snapshot, so the meaning is the same as sending them one at a time.
  */
 
+#include <string.h>
+
 #include "pg_int.h"
 #include "../util/log.h"
 
@@ -133,6 +135,33 @@ clear_kept(struct pg_step *s, size_t n)
 	}
 }
 
+static const char *
+step_sql(const struct pg_step *s)
+{
+	return s->id == P_COUNT ? s->sql : pg_sql[s->id];
+}
+
+/*
+ * Can these steps have committed if the connection broke under them? A
+ * COMMIT can; so can writes in a pipeline without BEGIN, whose implicit
+ * transaction commits at the sync. Reads, and an explicit transaction
+ * with no COMMIT, end with the connection.
+ */
+static bool
+may_commit(const struct pg_step *s, size_t n)
+{
+	bool	begun = n > 0 && strcmp(step_sql(&s[0]), "BEGIN") == 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(step_sql(&s[i]), "COMMIT") == 0)
+			return true;
+		if (!begun && !pg_sql_reads(step_sql(&s[i])))
+			return true;
+	}
+	return false;
+}
+
 enum gh_err
 pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 {
@@ -147,10 +176,18 @@ pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 	}
 	rc = attempt(c, s, n, &broken);
 	/*
-	 * As for one statement (pg.c): a pooled connection that died while
-	 * idle is re-made and the steps resent when nothing of this borrow
-	 * ran before them, so nothing can have been applied twice.
+	 * As for one statement (pg.c): when the connection broke under the
+	 * borrow's first pipeline, the steps are sent again only if they
+	 * cannot have committed; otherwise the outcome is unknown.
 	 */
+	if (rc != GH_OK && broken && fresh && may_commit(s, n)) {
+		log_kv(LOG_ERROR, "store_outcome_unknown", "backend",
+		    "postgres", "msg", PQerrorMessage(c->conn), NULL);
+		pg_reset(c);
+		c->used = true;
+		clear_kept(s, n);
+		return GH_ERR_IO;
+	}
 	if (rc != GH_OK && broken && fresh) {
 		clear_kept(s, n);
 		pg_reset(c);
