@@ -73,8 +73,8 @@ unix_socket(const char *path, bool listening)
 	int			fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	strcpy(sa.sun_path, path);
+	assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+	    path) < sizeof(sa.sun_path));
 	if (listening) {
 		assert_int_equal(bind(fd, (struct sockaddr *)&sa,
 		    sizeof(sa)), 0);
@@ -196,6 +196,7 @@ proxied_url(const struct th_store *t, struct proxy *px, char *out,
 {
 	const char	*h = strstr(t->path, "host="), *end, *port;
 	char		 dir[TH_PATH];
+	uint64_t	 pn = 5432;
 	int		 n;
 
 	assert_non_null(h);
@@ -204,12 +205,14 @@ proxied_url(const struct th_store *t, struct proxy *px, char *out,
 	assert_true((size_t)(end - h) < sizeof(dir));
 	memcpy(dir, h, (size_t)(end - h));
 	dir[end - h] = '\0';
-	port = strstr(t->path, "port=");
+	if ((port = strstr(t->path, "port=")) != NULL)
+		assert_int_equal(parse_u64((struct slice){ port + 5,
+		    strcspn(port + 5, "&") }, 1, 65535, &pn), GH_OK);
 	n = snprintf(px->up_path, sizeof(px->up_path), "%s/.s.PGSQL.%d", dir,
-	    port ? atoi(port + 5) : 5432);
+	    (int)pn);
 	assert_true(n > 0 && (size_t)n < sizeof(px->up_path));
 	n = snprintf(px->listen_path, sizeof(px->listen_path),
-	    "%s/.s.PGSQL.%d", t->dir, port ? atoi(port + 5) : 5432);
+	    "%s/.s.PGSQL.%d", t->dir, (int)pn);
 	assert_true(n > 0 && (size_t)n < sizeof(px->listen_path));
 	n = snprintf(out, outsz, "%.*s%s%s", (int)(h - t->path), t->path,
 	    t->dir, end);
