@@ -222,9 +222,13 @@ wal_ino(int dirfd, const char *path, int flags, struct statx *sx)
 	    (sx->stx_mask & STATX_INO) != 0;
 }
 
-/* fdatasync the WAL, reopening it first if SQLite replaced the file. */
-static int
-sync_wal(struct group_sync *g)
+/*
+ * Reopen the WAL if SQLite replaced the file. Under the store lock: the
+ * write intent's flock (sq_sync_intent) uses the same descriptor, and only
+ * the flusher changes it, so its fdatasync outside the lock is safe.
+ */
+static void
+wal_reopen_if_replaced(struct group_sync *g)
 {
 	struct statx	a, b;
 	int		fd;
@@ -237,7 +241,6 @@ sync_wal(struct group_sync *g)
 		close(g->fd);
 		g->fd = fd;
 	}
-	return fdatasync(g->fd);
 }
 
 bool
@@ -271,12 +274,14 @@ flush_once(struct group_sync *g, enum gh_err *rc)
 		*rc = GH_ERR_IO;
 	} else if (db->tx_open) {
 		*rc = sq_batch_close(db, true);
-		if ((committed = *rc == GH_OK))
+		if ((committed = *rc == GH_OK)) {
 			sq_ckpt_after_commit(db);
+			wal_reopen_if_replaced(g);
+		}
 	}
 	batch = db->tx_seq;
 	pthread_mutex_unlock(&db->mu);
-	if (committed && sync_wal(g) != 0) {
+	if (committed && fdatasync(g->fd) != 0) {
 		atomic_store(&g->broken, true);
 		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
 		    "msg", "fdatasync of the WAL failed: nothing more is "
