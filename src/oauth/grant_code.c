@@ -175,7 +175,10 @@ not_redeemed(struct token_ctx *t, const struct redeem *r,
 		else if (c->consumed) {
 			replayed(t, c);
 			return;
-		} else
+		} else if (c->expires_at > r->now)
+			why = "the code's grant, client or user is no longer "
+			    "active";
+		else
 			why = "the code has expired";
 	}
 	if (rc == GH_ERR_NOT_FOUND)

@@ -212,6 +212,12 @@ static const char *const pg_migrations[] = {
 /* revocation by ancestry: family, grant, client and user all live */
 #define ANCESTRY_LIVE "f.revoked_at IS NULL AND g.revoked_at IS NULL " \
 	"AND c.status = 'active' AND u.status = 'active'"
+/* a code is redeemed only while its grant, client and user are live */
+#define CODE_ANCESTRY_LIVE "EXISTS (SELECT 1 FROM grants g " \
+	"JOIN clients c ON c.id = codes.client_id " \
+	"JOIN users u ON u.id = codes.user_id " \
+	"WHERE g.id = codes.grant_id AND g.revoked_at IS NULL " \
+	"AND c.status = 'active' AND u.status = 'active')"
 
 const char *const pg_sql[P_COUNT] = {
 	[P_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
@@ -328,7 +334,8 @@ const char *const pg_sql[P_COUNT] = {
 	    "consumed_at IS NOT NULL FROM codes WHERE hash = $1",
 	/* single use: this one conditional update decides every race */
 	[P_CODE_CONSUME] = "UPDATE codes SET consumed_at = $2 "
-	    "WHERE hash = $1 AND consumed_at IS NULL AND expires_at > $2",
+	    "WHERE hash = $1 AND consumed_at IS NULL AND expires_at > $2 "
+	    "AND " CODE_ANCESTRY_LIVE,
 	[P_FAMILY_INSERT] = "INSERT INTO families (id, grant_id, client_id, "
 	    "user_id, code_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
 	[P_FAMILY_REVOKE_CODE] = "UPDATE families SET revoked_at = $2, "
@@ -472,6 +479,7 @@ const char *const pg_sql[P_COUNT] = {
 	/* P_CODE_CONSUME giving the row as it was, for store_code_take */
 	[P_CODE_TAKE] = "UPDATE codes SET consumed_at = $2 "
 	    "WHERE hash = $1 AND consumed_at IS NULL AND expires_at > $2 "
+	    "AND " CODE_ANCESTRY_LIVE " "
 	    "RETURNING grant_id, client_id, user_id, redirect_uri, "
 	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
 	    "false",

@@ -367,9 +367,18 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_CODE_GET] = "SELECT grant_id, client_id, user_id, redirect_uri, "
 	    "challenge, scope, nonce, auth_time, created_at, expires_at, "
 	    "consumed_at IS NOT NULL FROM codes WHERE hash = ?1",
-	/* single use: this one conditional update decides every race */
+	/*
+	 * single use: this one conditional update decides every race; and
+	 * only while the code's grant, client and user are live (a kill
+	 * after the code was issued ends it too)
+	 */
 	[S_CODE_CONSUME] = "UPDATE codes SET consumed_at = ?2, family_id = ?3 "
-	    "WHERE hash = ?1 AND consumed_at IS NULL AND expires_at > ?2",
+	    "WHERE hash = ?1 AND consumed_at IS NULL AND expires_at > ?2 "
+	    "AND EXISTS (SELECT 1 FROM grants g "
+	    "JOIN clients c ON c.id = codes.client_id "
+	    "JOIN users u ON u.id = codes.user_id "
+	    "WHERE g.id = codes.grant_id AND g.revoked_at IS NULL "
+	    "AND c.status = 'active' AND u.status = 'active')",
 	[S_FAMILY_INSERT] = "INSERT INTO families (id, grant_id, client_id, "
 	    "user_id, code_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_FAMILY_REVOKE_CODE] = "UPDATE families SET revoked_at = ?2, "

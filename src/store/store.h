@@ -313,10 +313,11 @@ enum gh_err	store_code_insert(struct store *s, const struct code_row *r);
 enum gh_err	store_code_get(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], struct code_row *out);
 /*
- * Consume the code (only if unconsumed and unexpired at `now`) and record
- * the family and its tokens, in one transaction. GH_ERR_CONFLICT if the
- * code was already consumed (a replay), GH_ERR_NOT_FOUND if unknown or
- * expired; nothing is written then.
+ * Consume the code (only if unconsumed and unexpired at `now`, and its
+ * grant, client and user live) and record the family and its tokens, in
+ * one transaction. GH_ERR_CONFLICT if the code was already consumed (a
+ * replay), GH_ERR_NOT_FOUND if unknown, expired or its grant, client or
+ * user no longer live; nothing is written then.
  */
 enum gh_err	store_code_redeem(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
@@ -333,9 +334,11 @@ enum gh_err	store_code_redeem(struct store *s,
  * transaction, while take runs, so that a racing redemption waits: take
  * must not call the store (it would wait for a second connection).
  * Without calling take: GH_ERR_NOT_FOUND for an unknown code, and
- * GH_ERR_CONFLICT for one consumed or expired, with its row in *out
- * (`consumed` tells which); also when take accepted the code but another
- * redemption got it first, or it expired, before it could be recorded.
+ * GH_ERR_CONFLICT for one consumed, expired, or whose grant, client or
+ * user is no longer live, with its row in *out (`consumed` and
+ * `expires_at` tell which); also when take accepted the code but another
+ * redemption got it first, or the code stopped being redeemable, before
+ * it could be recorded.
  */
 struct code_take {
 	const struct family_row	*fam;

@@ -180,6 +180,34 @@ def test_code_replay_whose_revocation_fails_is_not_answered_as_done(server):
     assert "revoke_failed" in details[0] and "family_revoked" in details[1]
 
 
+@pytest.mark.parametrize("kill", ["user", "grant", "client"])
+def test_code_issued_before_a_kill_is_not_redeemed(server, kill):
+    """A code is redeemable only while its grant, client and user are
+    live: disabling the user, revoking the grant or quarantining the
+    client after the code was issued ends it too (no tokens, no ID
+    token for a disabled user)."""
+    c = server.confidential
+    code, verifier, _ = get_code(server, c)
+    if kill == "user":
+        server.cli("user", "disable", "alice")
+    elif kill == "grant":
+        server.cli("grant", "revoke", "--client", c["client_id"],
+                   "--reason", "test")
+    else:
+        server.cli("client", "quarantine", c["client_id"], "--reason",
+                   "test")
+    r = exchange(server, c, code, verifier)
+    if kill == "client":	# the client cannot even authenticate now
+        assert r.status_code == 401, r.text
+    else:
+        body = assert_error(r, 400, "invalid_grant")
+        assert "no longer active" in body["error_description"]
+    assert "id_token" not in r.text and "access_token" not in r.text
+    assert server.query("SELECT count(*) FROM tokens") == [(0,)]
+    # not a replay: nothing of the kind is audited
+    assert "code.replayed" not in server.audit_types()
+
+
 def test_concurrent_redemption_yields_exactly_one_token(make_server):
     """20 threads redeem one code at the same instant, over several rounds
     (a non-atomic consume loses such a race only now and then: about one
