@@ -20,6 +20,8 @@ struct simple_rule {
 	const char	*severity;
 	size_t		 enabled;	/* offset of the switch in conf */
 	const char	*summary;
+	/* when the event's revocation failed (detail "revoke_failed") */
+	const char	*summary_failed;
 };
 
 #define ON(f) offsetof(struct conf, f)
@@ -27,10 +29,14 @@ struct simple_rule {
 static const struct simple_rule simple_rules[] = {
 	{ "token.reuse_detected", "refresh_reuse", "high",
 	    ON(rule_refresh_reuse), "a rotated refresh token was presented "
-	    "again (likely stolen); its token family was revoked" },
+	    "again (likely stolen); its token family was revoked",
+	    "a rotated refresh token was presented again (likely stolen); "
+	    "revoking its token family FAILED: revoke the grant by hand" },
 	{ "code.replayed", "code_replay", "high", ON(rule_code_replay),
 	    "an authorization code was presented a second time; the tokens "
-	    "minted from it were revoked" },
+	    "minted from it were revoked",
+	    "an authorization code was presented a second time; revoking "
+	    "the tokens minted from it FAILED: revoke the grant by hand" },
 	{ "token.used_after_disable", "disabled_client_use", "high",
 	    ON(rule_disabled_client_use), "an access token of a disabled or "
 	    "quarantined client was used" },
@@ -83,6 +89,7 @@ simple(struct app *app, const struct audit_row *r)
 {
 	char	 part[64];
 	size_t	 i;
+	bool	 failed;
 
 	for (i = 0; i < sizeof(simple_rules) / sizeof(simple_rules[0]); i++) {
 		const struct simple_rule *sr = &simple_rules[i];
@@ -90,11 +97,17 @@ simple(struct app *app, const struct audit_row *r)
 		if (strcmp(r->type, sr->event) != 0 ||
 		    !enabled(app, sr->enabled))
 			continue;
-		/* one incident per grant */
-		snprintf(part, sizeof(part), "%s",
-		    r->grant_id ? r->grant_id : "");
-		raise_for(app, r, sr->rule, sr->severity, part, sr->summary,
-		    evidence(r));
+		/*
+		 * One incident per grant; a failed revocation is an incident
+		 * of its own, so the alert of a later one that worked is not
+		 * folded into it.
+		 */
+		failed = sr->summary_failed != NULL && r->detail != NULL &&
+		    strstr(r->detail, "\"revoke_failed\"") != NULL;
+		snprintf(part, sizeof(part), "%s%s",
+		    r->grant_id ? r->grant_id : "", failed ? ":failed" : "");
+		raise_for(app, r, sr->rule, sr->severity, part, failed ?
+		    sr->summary_failed : sr->summary, evidence(r));
 	}
 }
 

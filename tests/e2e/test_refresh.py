@@ -85,6 +85,12 @@ def test_reuse_whose_revocation_fails_is_not_answered_as_done(server):
         "token.reuse_detected")]
     assert len(details) == 2, details
     assert "revoke_failed" in details[0] and "family_revoked" in details[1]
+    # the alerts say what happened each time: two incidents, not one
+    summaries = [x for (x,) in server.query(
+        "SELECT summary FROM alerts WHERE rule = 'refresh_reuse'"
+        " ORDER BY id")]
+    assert len(summaries) == 2, summaries
+    assert "FAILED" in summaries[0] and "was revoked" in summaries[1]
 
 
 def test_reuse_leaves_other_families_alone(server):

@@ -178,6 +178,11 @@ def test_code_replay_whose_revocation_fails_is_not_answered_as_done(server):
         "code.replayed")]
     assert len(details) == 2, details
     assert "revoke_failed" in details[0] and "family_revoked" in details[1]
+    summaries = [x for (x,) in server.query(
+        "SELECT summary FROM alerts WHERE rule = 'code_replay'"
+        " ORDER BY id")]
+    assert len(summaries) == 2, summaries
+    assert "FAILED" in summaries[0] and "were revoked" in summaries[1]
 
 
 @pytest.mark.parametrize("kill", ["user", "grant", "client"])
