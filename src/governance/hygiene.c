@@ -57,7 +57,7 @@ check_client(void *ctx, const struct client_row *c,
 	struct audit_subject	 s = { c->id, NULL, NULL };
 	int64_t			 idle, secret_at;
 	char			 summary[GH_MAX_ALERT_TEXT];
-	bool			 disable;
+	bool			 disable, disabled = false;
 
 	(void)r;
 	if (c->status != CLIENT_ACTIVE)
@@ -67,12 +67,17 @@ check_client(void *ctx, const struct client_row *c,
 	    idle >= conf->client_unused_days) {
 		disable = strcmp(conf->client_unused_action, "disable") == 0;
 		if (disable && store_client_set_status(app->store, c->id,
-		    CLIENT_DISABLED, now) == GH_OK)
+		    CLIENT_DISABLED, now) == GH_OK) {
+			disabled = true;
 			audit_event(app, &system_origin, "client.changed", &s,
 			    "{\"status\":\"disabled\",\"reason\":\"unused\"}");
+		}
+		/* what was done, not what was meant: a failed disable says so */
 		snprintf(summary, sizeof(summary), "no token issued or "
 		    "refreshed for %lld days%s", (long long)idle,
-		    disable ? "; the client was disabled" : "");
+		    disabled ? "; the client was disabled" : disable ?
+		    "; disabling the client FAILED (tried again next pass)" :
+		    "");
 		standing_alert(app, c, "client_unused",
 		    disable ? "medium" : "low", summary,
 		    json_pack("{s:I, s:i}", "idle_days", (json_int_t)idle,

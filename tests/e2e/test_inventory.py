@@ -199,6 +199,36 @@ def test_unused_clients_flagged_or_disabled_and_stale_secrets(tmp_path):
         stop_clean(s2)
 
 
+def test_a_failed_unused_client_disable_is_not_reported_as_done(tmp_path):
+    s = start(tmp_path, client_unused_days=10,
+              client_unused_action="disable")
+    idle = s.add_client(name="Idle app")
+    now = int(time.time())
+    s.execute(("UPDATE clients SET created_at = ? WHERE id = ?",
+               (now - 11 * 86400, idle["client_id"])))
+    if s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE UPDATE OF status"
+                  " ON clients FOR EACH ROW EXECUTE FUNCTION"
+                  " gh_test_fail()")
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE UPDATE OF status"
+                  " ON clients BEGIN SELECT RAISE(ABORT, 'injected'); END")
+    s.start()
+    try:
+        assert wait_for(lambda: len(alerts(s)) == 1)
+        [a] = alerts(s)
+        assert a["rule"] == "client_unused"
+        assert "FAILED" in a["summary"], a["summary"]
+        assert "the client was disabled" not in a["summary"]
+        shown = json.loads(s.cli("client", "show", idle["client_id"]).stdout)
+        assert shown["status"] == "active"
+    finally:
+        s.stop()
+
+
 def test_bad_policy_config_is_refused(tmp_path):
     s = Server(tmp_path, client_unused_action="delete")
     r = s.cli("check-config", check=False)
