@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "cli/cli.h"
+#include "governance/audit.h"
 #include "http/server.h"
 #include "routes.h"
 #include "upkeep.h"
@@ -128,11 +129,40 @@ serve(const char *config_path)
 	return sig == 0 ? 1 : 0;
 }
 
+/* An admin command: argv[0] is its name. */
+static int
+command(const char *config, int argc, char **argv)
+{
+	if (strcmp(argv[0], "check-config") == 0 && argc == 1)
+		return cmd_check_config(config);
+	if (strcmp(argv[0], "init") == 0)
+		return cmd_init(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "client") == 0)
+		return cmd_client(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "user") == 0)
+		return cmd_user(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "keys") == 0)
+		return cmd_keys(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "grant") == 0)
+		return cmd_grant(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "alert") == 0)
+		return cmd_alert(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "inventory") == 0)
+		return cmd_inventory(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "audit") == 0)
+		return cmd_audit(config, argc - 1, argv + 1);
+	if (strcmp(argv[0], "admin") == 0)
+		return cmd_admin(config, argc - 1, argv + 1);
+	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[0],
+	    usage);
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char	*config = getenv("GATEHOUSE_CONFIG");
-	int		 i = 1;
+	int		 i = 1, rc;
 
 	/*
 	 * Blocks of 256 KiB and up come from mmap and are unmapped when freed.
@@ -155,27 +185,12 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)
 		return serve(config);
 	log_set_level(LOG_WARN);	/* admin commands: only problems */
-	if (strcmp(argv[i], "check-config") == 0 && argc == i + 1)
-		return cmd_check_config(config);
-	if (strcmp(argv[i], "init") == 0)
-		return cmd_init(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "client") == 0)
-		return cmd_client(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "user") == 0)
-		return cmd_user(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "keys") == 0)
-		return cmd_keys(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "grant") == 0)
-		return cmd_grant(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "alert") == 0)
-		return cmd_alert(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "inventory") == 0)
-		return cmd_inventory(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "audit") == 0)
-		return cmd_audit(config, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "admin") == 0)
-		return cmd_admin(config, argc - i - 1, argv + i + 1);
-	fprintf(stderr, "gatehouse: unknown command \"%s\"\n%s", argv[i],
-	    usage);
-	return 2;
+	rc = command(config, argc - i, argv + i);
+	/* a change made but not audited is not a success */
+	if (rc == 0 && audit_failures() > 0) {
+		fprintf(stderr, "gatehouse: the change was made, but its audit "
+		    "event could not be stored (see the log line above)\n");
+		rc = 1;
+	}
+	return rc;
 }

@@ -5,6 +5,7 @@
  * event it describes has already happened. The log line carries the same
  * fields so the event is never silently lost.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "audit.h"
@@ -24,6 +25,14 @@ audit_chain_key(const uint8_t *server_key, size_t n,
 	if (crypto_hmac_sha256(server_key, n, label, sizeof(label) - 1, out) !=
 	    GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
+}
+
+static atomic_uint failed;
+
+unsigned
+audit_failures(void)
+{
+	return atomic_load(&failed);
 }
 
 void
@@ -53,6 +62,8 @@ audit_event(struct app *app, const struct audit_origin *o, const char *type,
 	}
 	r.detail = detail;
 	rc = store_audit_append(app->store, &r);
+	if (rc != GH_OK)
+		atomic_fetch_add(&failed, 1);
 	log_kv(rc == GH_OK ? LOG_INFO : LOG_ERROR, "audit", "type", type,
 	    "client_id", r.client_id, "user_id", r.user_id,
 	    "grant_id", r.grant_id, "remote", r.remote_addr,

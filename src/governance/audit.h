@@ -24,10 +24,16 @@ struct audit_subject {
 	const char	*grant_id;
 };
 
-/* Stored, logged, then run through the anomaly rules (rules.h). */
+/*
+ * Stored, logged, then run through the anomaly rules (rules.h). In a
+ * request a failed append fails the request at store_defer_end; outside
+ * one (the admin command, background passes) audit_failures() counts it.
+ */
 void	audit_event(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
+/* Appends that failed in this process so far. */
+unsigned	audit_failures(void);
 
 /* The key of the audit hash chain, derived from the server key. */
 void	audit_chain_key(const uint8_t *server_key, size_t n,

@@ -323,3 +323,34 @@ def test_check_config_fails_without_key_file(unstarted):
     os.remove(path)
     r = unstarted.cli("check-config", check=False)
     assert r.returncode != 0
+
+
+def test_a_change_whose_audit_event_fails_is_not_reported_as_done(tmp_path):
+    """The admin command has no request to fail: when the change is made
+    but its audit event cannot be stored, it says so and exits 1."""
+    s = Server(tmp_path)
+    c = s.add_client(name="Audited app")
+    if s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON"
+                  " audit_events FOR EACH ROW EXECUTE FUNCTION"
+                  " gh_test_fail()")
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON"
+                  " audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END")
+    for args in (("client", "disable", c["client_id"]),
+                 ("client", "quarantine", c["client_id"], "--reason",
+                  "stolen secret"),
+                 ("user", "add", "--username", "bob",
+                  "--password-stdin")):
+        r = s.cli(*args, input="correct horse battery staple\n",
+                  check=False)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert "audit event could not be stored" in r.stderr, r.stderr
+    # the changes were made all the same
+    assert s.query("SELECT status FROM clients WHERE id = ?",
+                   c["client_id"]) == [("quarantined",)]
+    assert s.query("SELECT count(*) FROM users WHERE username = 'bob'") \
+        == [(1,)]
