@@ -191,6 +191,20 @@ def concurrent_posts(server, path, data, client, n):
     return results
 
 
+def assert_failed_then_done(server, event, rule, done):
+    """After a replay whose revocation failed and one that worked: the
+    audit trail and the alerts say so, each time (two incidents)."""
+    details = [d for (d,) in server.query(
+        "SELECT detail FROM audit_events WHERE type = ? ORDER BY seq",
+        event)]
+    assert len(details) == 2, details
+    assert "revoke_failed" in details[0] and "family_revoked" in details[1]
+    summaries = [x for (x,) in server.query(
+        "SELECT summary FROM alerts WHERE rule = ? ORDER BY id", rule)]
+    assert len(summaries) == 2, summaries
+    assert "FAILED" in summaries[0] and done in summaries[1], summaries
+
+
 def fail_family_revocations(server, on):
     """A trigger that makes every revocation of a family fail (on), or
     its removal (off): a store fault at exactly that write."""

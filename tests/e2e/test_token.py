@@ -13,9 +13,9 @@ import requests
 from conftest import PASSWORD, Browser, auth_params, get_code, pkce_pair, \
     redirect_params
 from helpers_token import AT_RE, OTHER_REDIRECT, RT_RE, add_second_client, \
-    assert_error, assert_no_store, basic_header, concurrent_posts, exchange, \
-    fail_family_revocations, is_active, issue, make_server, post, \
-    refresh  # noqa: F401
+    assert_error, assert_failed_then_done, assert_no_store, basic_header, \
+    concurrent_posts, exchange, fail_family_revocations, is_active, issue, \
+    make_server, post, refresh  # noqa: F401
 
 UNRESERVED_EXTRA = "-._~"
 
@@ -173,16 +173,8 @@ def test_code_replay_whose_revocation_fails_is_not_answered_as_done(server):
     fail_family_revocations(server, False)
     assert_error(exchange(server, c, code, verifier), 400, "invalid_grant")
     assert not is_active(server, tokens["refresh_token"])
-    details = [d for (d,) in server.query(
-        "SELECT detail FROM audit_events WHERE type = ? ORDER BY seq",
-        "code.replayed")]
-    assert len(details) == 2, details
-    assert "revoke_failed" in details[0] and "family_revoked" in details[1]
-    summaries = [x for (x,) in server.query(
-        "SELECT summary FROM alerts WHERE rule = 'code_replay'"
-        " ORDER BY id")]
-    assert len(summaries) == 2, summaries
-    assert "FAILED" in summaries[0] and "were revoked" in summaries[1]
+    assert_failed_then_done(server, "code.replayed", "code_replay",
+                            "were revoked")
 
 
 @pytest.mark.parametrize("kill", ["user", "grant", "client"])

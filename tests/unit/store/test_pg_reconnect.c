@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 #define NOW		1700000000
@@ -56,15 +57,6 @@ struct fixture {
 	struct proxy	 px;
 	struct store	*s;	/* through the proxy */
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 unix_socket(const char *path, bool listening)
@@ -113,7 +105,7 @@ from_store(struct proxy *px, struct pair *p, const char *b, ssize_t n)
 	if (px->trigger[0] && p->kill_at == 0 &&
 	    memmem(b, (size_t)n, px->trigger, strlen(px->trigger)) != NULL) {
 		px->trigger[0] = '\0';
-		p->kill_at = now_s() + KILL_AFTER;
+		p->kill_at = clock_mono() + KILL_AFTER;
 	}
 	pthread_mutex_unlock(&px->mu);
 	write_all(p->ufd, b, n);
@@ -144,7 +136,7 @@ proxy_run(void *arg)
 		for (i = px->n - 1; i >= 0; i--) {
 			struct pair *p = &px->p[i];
 
-			if (p->kill_at != 0 && now_s() > p->kill_at) {
+			if (p->kill_at != 0 && clock_mono() > p->kill_at) {
 				close_pair(px, i);
 				continue;
 			}

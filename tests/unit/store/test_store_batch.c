@@ -30,6 +30,7 @@
 
 #include "store/sqlite_schema.h"
 #include "util/limits.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define NOW		1700000000
@@ -57,15 +58,6 @@ sqlite_only(void **state)
 	if (*state == NULL)
 		skip();
 	return *state;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -256,7 +248,7 @@ test_lazy_write_is_committed(void **state)
 {
 	struct th_store	*t = sqlite_only(state);
 	struct user_row	 u;
-	double		 t0 = mono();
+	double		 t0 = clock_mono();
 
 	th_user_init(&u, "us_1", "alice", NOW);
 	store_lazy(t->s, true);
@@ -264,7 +256,7 @@ test_lazy_write_is_committed(void **state)
 	store_lazy(t->s, false);
 	/* nobody waits for it: the flusher commits it all the same */
 	while (th_sql_int(t, "SELECT count(*) FROM users") != 1)
-		assert_true(mono() - t0 < 5.0);
+		assert_true(clock_mono() - t0 < 5.0);
 }
 
 struct writer {
@@ -324,12 +316,12 @@ test_other_process_gets_the_write_lock(void **state)
 		    &w[i]), 0);
 	}
 	for (round = 0; round < 5; round++) {
-		t0 = mono();
+		t0 = clock_mono();
 		assert_int_equal(store_client_set_status(other, "client1",
 		    round % 2 ? CLIENT_ACTIVE : CLIENT_DISABLED, NOW + round),
 		    GH_OK);
-		if (mono() - t0 > worst)
-			worst = mono() - t0;
+		if (clock_mono() - t0 > worst)
+			worst = clock_mono() - t0;
 	}
 	stop = true;
 	for (i = 0; i < WRITERS; i++) {
