@@ -342,11 +342,47 @@ out:
 	return ret;
 }
 
+/*
+ * A quarantined client keeps that status until it is enabled: disabling
+ * it would lose the marker. It is enabled only if the quarantine replaced
+ * its credential: a client_secret, never a private_key_jwt client's keys.
+ */
+static int
+client_status_allowed(struct app *app, const char *id, enum client_status st)
+{
+	struct client_row	*c = malloc(sizeof(*c));
+	int			 ret = 0;
+
+	if (c == NULL)
+		return 1;
+	if (store_client_get(app->store, id, c) != GH_OK) {
+		fprintf(stderr, "gatehouse: no client %s\n", id);
+		ret = 1;
+	} else if (c->status == CLIENT_QUARANTINED && st == CLIENT_DISABLED) {
+		printf("client %s is quarantined (and so disabled already)\n",
+		    id);
+		ret = -1;
+	} else if (c->status == CLIENT_QUARANTINED &&
+	    c->auth_method == AUTH_PRIVATE_KEY_JWT) {
+		fprintf(stderr, "gatehouse: client %s was quarantined and "
+		    "authenticates with its registered keys, which a "
+		    "quarantine cannot replace: register the integration "
+		    "again with new keys (client add --auth-method "
+		    "private_key_jwt --jwks ...)\n", id);
+		ret = 1;
+	}
+	free(c);
+	return ret;
+}
+
 static int
 client_status(struct app *app, const char *id, enum client_status st)
 {
-	char detail[64];
+	char	detail[64];
+	int	ok;
 
+	if ((ok = client_status_allowed(app, id, st)) != 0)
+		return ok < 0 ? 0 : ok;
 	if (store_client_set_status(app->store, id, st, clock_now()) !=
 	    GH_OK) {
 		fprintf(stderr, "gatehouse: no client %s\n", id);
@@ -391,6 +427,21 @@ out:
  * it, kills every token (by ancestry), revokes every grant and replaces
  * its secret with one nobody is shown.
  */
+/* Does the client authenticate with registered keys (private_key_jwt)? */
+static bool
+quarantined_keys(struct app *app, const char *id)
+{
+	struct client_row	*c = malloc(sizeof(*c));
+	bool			 keys;
+
+	if (c == NULL)
+		return false;
+	keys = store_client_get(app->store, id, c) == GH_OK &&
+	    c->auth_method == AUTH_PRIVATE_KEY_JWT;
+	free(c);
+	return keys;
+}
+
 static int
 client_quarantine(struct app *app, const char *id, const char *reason)
 {
@@ -409,7 +460,9 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 		return 1;
 	}
 	printf("client %s quarantined: disabled, every token dead, %u "
-	    "grant(s) revoked, secret replaced\n", id, grants);
+	    "grant(s) revoked, %s\n", id, grants, quarantined_keys(app, id) ?
+	    "its registered keys kept (it can not be enabled again)" :
+	    "secret replaced");
 	return 0;
 }
 

@@ -461,6 +461,27 @@ def test_rotate_secret_refused(pk):
     assert call(pk, "/introspect", assertion(pk, c)).ok
 
 
+def test_quarantined_key_client_stays_dead(pk):
+    """A quarantine cannot replace a key client's registered keys, so it
+    is never enabled again (a stolen private key would work once more),
+    and disabling it keeps the quarantine marker."""
+    c = register(pk, "Compromised agent", ec_key(), "comp-1")
+    assert call(pk, "/introspect", assertion(pk, c)).ok
+    r = pk.cli("client", "quarantine", c["client_id"], "--reason",
+               "key leaked")
+    assert "registered keys kept" in r.stdout, r.stdout
+    assert "secret replaced" not in r.stdout
+    assert call(pk, "/introspect", assertion(pk, c)).status_code == 401
+    r = pk.cli("client", "enable", c["client_id"], check=False)
+    assert r.returncode == 1 and "register the integration again" in \
+        r.stderr, (r.stdout, r.stderr)
+    r = pk.cli("client", "disable", c["client_id"])
+    assert "quarantined" in r.stdout
+    shown = json.loads(pk.cli("client", "show", c["client_id"]).stdout)
+    assert shown["status"] == "quarantined"
+    assert call(pk, "/introspect", assertion(pk, c)).status_code == 401
+
+
 # -- metadata -----------------------------------------------------------------
 def test_metadata(pk):
     for path in ("/.well-known/oauth-authorization-server",
