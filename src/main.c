@@ -71,6 +71,18 @@ serve(const char *config_path)
 	int			 sig = 0;
 	char			 port[16];
 
+	/*
+	 * Block the stop signals before any thread exists (the store starts
+	 * its own), so every thread inherits the mask and main alone takes
+	 * them. A thread started earlier would be killed by a SIGTERM that
+	 * arrives while main is between two waits.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	if (!cli_open_serve(config_path, &app))
 		return 1;
 	if (!cli_ensure_keys(&app) || keyring_open(app.store, app.key,
@@ -80,13 +92,6 @@ serve(const char *config_path)
 		cli_close(&app);
 		return 1;
 	}
-	/* block the stop signals in every thread; main waits for them */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
 	if (gov_start(&app, &app.gov) != GH_OK) {
 		log_kv(LOG_ERROR, "governance_unavailable", NULL);
 		cli_close(&app);

@@ -1,5 +1,6 @@
 """Connection lifecycle: slow or idle clients are cut off without
 blocking others, and SIGTERM drains in-flight requests and exits 0."""
+import os
 import signal
 import socket
 import threading
@@ -149,3 +150,24 @@ def test_sigterm_with_concurrent_load_exits_zero(tmp_path):
         assert rc == 0, log[-3000:]
         assert outcomes.count(True) > 10
         assert False not in outcomes    # every answer was complete and valid
+
+
+def test_every_thread_blocks_the_stop_signals(tmp_path):
+    """Only main takes SIGTERM and SIGINT (it drains, then exits 0): a
+    thread that did not block them, such as one the store started before
+    the mask was set, would be killed by a stop signal that arrives while
+    main is between two of its one-second waits."""
+    bits = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGINT - 1))
+    with running(tmp_path) as s:
+        requests.get(s.base + "/healthz", timeout=5)
+        tasks = os.listdir("/proc/%d/task" % s.proc.pid)
+        assert len(tasks) > 4, tasks     # HTTP workers, flusher, upkeep...
+        for tid in tasks:
+            if int(tid) == s.proc.pid:
+                continue    # main: its wait unblocks them while it waits
+            with open("/proc/%d/task/%s/status" % (s.proc.pid, tid)) as f:
+                blocked = [int(line.split()[1], 16) for line in f
+                           if line.startswith("SigBlk:")][0]
+            with open("/proc/%d/task/%s/comm" % (s.proc.pid, tid)) as f:
+                name = f.read().strip()
+            assert blocked & bits == bits, (tid, name, hex(blocked))
