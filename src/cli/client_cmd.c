@@ -315,20 +315,30 @@ client_list(struct app *app, const struct args *a)
 	    GH_OK ? 0 : 1;
 }
 
+/* The client's row (caller frees), or NULL after saying why. */
+static struct client_row *
+client_load(struct app *app, const char *id)
+{
+	struct client_row *c = malloc(sizeof(*c));
+
+	if (c != NULL && store_client_get(app->store, id, c) != GH_OK) {
+		fprintf(stderr, "gatehouse: no client %s\n", id);
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
 static int
 client_show(struct app *app, const char *id)
 {
-	struct client_row	*c = malloc(sizeof(*c));
+	struct client_row	*c = client_load(app, id);
 	json_t			*o;
 	char			*text = NULL;
 	int			 ret = 1;
 
 	if (c == NULL)
 		return 1;
-	if (store_client_get(app->store, id, c) != GH_OK) {
-		fprintf(stderr, "gatehouse: no client %s\n", id);
-		goto out;
-	}
 	o = client_json(c);
 	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
@@ -336,7 +346,6 @@ client_show(struct app *app, const char *id)
 		printf("%s\n", text);
 		ret = 0;
 	}
-out:
 	free(text);
 	free(c);
 	return ret;
@@ -350,13 +359,10 @@ out:
 static int
 client_status_allowed(struct app *app, const char *id, enum client_status st)
 {
-	struct client_row	*c = malloc(sizeof(*c));
+	struct client_row	*c = client_load(app, id);
 	int			 ret = 0;
 
-	if (c == NULL)
-		return 1;
-	if (store_client_get(app->store, id, c) != GH_OK) {
-		fprintf(stderr, "gatehouse: no client %s\n", id);
+	if (c == NULL) {
 		ret = 1;
 	} else if (c->status == CLIENT_QUARANTINED && st == CLIENT_DISABLED) {
 		printf("client %s is quarantined (and so disabled already)\n",
@@ -431,13 +437,10 @@ out:
 static bool
 quarantined_keys(struct app *app, const char *id)
 {
-	struct client_row	*c = malloc(sizeof(*c));
-	bool			 keys;
+	struct client_row	*c = client_load(app, id);
+	bool			 keys = c && c->auth_method ==
+	    AUTH_PRIVATE_KEY_JWT;
 
-	if (c == NULL)
-		return false;
-	keys = store_client_get(app->store, id, c) == GH_OK &&
-	    c->auth_method == AUTH_PRIVATE_KEY_JWT;
 	free(c);
 	return keys;
 }

@@ -317,6 +317,16 @@ send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
 
+enum gh_err
+pg_outcome_unknown(struct pg_conn *c)
+{
+	log_kv(LOG_ERROR, "store_outcome_unknown", "backend", "postgres",
+	    "msg", PQerrorMessage(c->conn), NULL);
+	pg_reset(c);
+	c->used = true;
+	return GH_ERR_IO;
+}
+
 bool
 pg_sql_reads(const char *sql)
 {
@@ -368,12 +378,8 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
 	    PQstatus(c->conn) == CONNECTION_BAD) {
 		if (!pg_sql_reads(sql ? sql : pg_sql[id])) {
-			log_kv(LOG_ERROR, "store_outcome_unknown", "backend",
-			    "postgres", "msg", PQerrorMessage(c->conn), NULL);
 			PQclear(r);
-			pg_reset(c);
-			c->used = true;
-			return GH_ERR_IO;
+			return pg_outcome_unknown(c);
 		}
 		PQclear(r);
 		pg_reset(c);

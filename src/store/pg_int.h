@@ -247,6 +247,11 @@ enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
  * connection broke under it.
  */
 bool		 pg_sql_reads(const char *sql);
+/*
+ * The connection broke under a write that may have committed: log it,
+ * re-make the connection, and return GH_ERR_IO (never send it again).
+ */
+enum gh_err	 pg_outcome_unknown(struct pg_conn *c);
 
 /*
  * store_lazy() is on for db in this thread: a write need not be durable

@@ -181,12 +181,8 @@ pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 	 * cannot have committed; otherwise the outcome is unknown.
 	 */
 	if (rc != GH_OK && broken && fresh && may_commit(s, n)) {
-		log_kv(LOG_ERROR, "store_outcome_unknown", "backend",
-		    "postgres", "msg", PQerrorMessage(c->conn), NULL);
-		pg_reset(c);
-		c->used = true;
 		clear_kept(s, n);
-		return GH_ERR_IO;
+		return pg_outcome_unknown(c);
 	}
 	if (rc != GH_OK && broken && fresh) {
 		clear_kept(s, n);

@@ -61,7 +61,6 @@ audit_append(struct store *s, const struct audit_row *a)
 	struct audit_row	 r = *a;
 	int64_t			 seq;
 	enum gh_err		 rc;
-
 	sqlite3_stmt		*st;
 	int			 x;
 

@@ -223,9 +223,9 @@ wal_ino(int dirfd, const char *path, int flags, struct statx *sx)
 }
 
 /*
- * Reopen the WAL if SQLite replaced the file. Under the store lock: the
- * write intent's flock (sq_sync_intent) uses the same descriptor, and only
- * the flusher changes it, so its fdatasync outside the lock is safe.
+ * Reopen the WAL if SQLite replaced the file. Only the flusher changes
+ * g->fd, so it checks without the store lock; the swap takes the lock,
+ * since the write intent's flock (sq_sync_intent) uses the descriptor.
  */
 static void
 wal_reopen_if_replaced(struct group_sync *g)
@@ -238,8 +238,10 @@ wal_reopen_if_replaced(struct group_sync *g)
 	    (a.stx_ino != b.stx_ino || a.stx_dev_major != b.stx_dev_major ||
 	    a.stx_dev_minor != b.stx_dev_minor) &&
 	    (fd = open(g->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		pthread_mutex_lock(&g->db->mu);
 		close(g->fd);
 		g->fd = fd;
+		pthread_mutex_unlock(&g->db->mu);
 	}
 }
 
@@ -274,13 +276,13 @@ flush_once(struct group_sync *g, enum gh_err *rc)
 		*rc = GH_ERR_IO;
 	} else if (db->tx_open) {
 		*rc = sq_batch_close(db, true);
-		if ((committed = *rc == GH_OK)) {
+		if ((committed = *rc == GH_OK))
 			sq_ckpt_after_commit(db);
-			wal_reopen_if_replaced(g);
-		}
 	}
 	batch = db->tx_seq;
 	pthread_mutex_unlock(&db->mu);
+	if (committed)
+		wal_reopen_if_replaced(g);
 	if (committed && fdatasync(g->fd) != 0) {
 		atomic_store(&g->broken, true);
 		log_kv(LOG_ERROR, "store_sync_failed", "backend", "sqlite",
