@@ -117,8 +117,9 @@ build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
 	    $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ \
 	    $(BENCH_SRC) $(shell pkg-config --libs libcrypto 2>/dev/null)
 
-# fault injection for the durability tests (LD_PRELOAD)
-build/test/fsync_fail.so: tests/faults/fsync_fail.c
+# fault injection for the e2e tests (LD_PRELOAD)
+SHIMS := build/test/fsync_fail.so build/test/header_fail.so
+build/test/%.so: tests/faults/%.c
 	@mkdir -p $(dir $@)
 	@echo "  SHIM    $@"
 	@$(CC) $(CSTD) $(WARN) -O1 -shared -fPIC -o $@ $< -ldl
@@ -141,11 +142,11 @@ unit-pg: $(filter build/unit/store/%,$(UNIT_BIN))
 fuzz-replay: $(FUZZ_REPLAY)
 	@scripts/run-fuzz-replay.sh $(FUZZ_REPLAY)
 
-e2e: build/gatehouse build/gatehouse-san build/test/fsync_fail.so
+e2e: build/gatehouse build/gatehouse-san $(SHIMS)
 	@env -u GH_TEST_PG_URL scripts/run-e2e.sh
 
 # every end-to-end test again, each server on a fresh PostgreSQL database
-e2e-pg: build/gatehouse build/gatehouse-san build/test/fsync_fail.so
+e2e-pg: build/gatehouse build/gatehouse-san $(SHIMS)
 	@E2E_LABEL=e2e-pg scripts/pg-throwaway.sh run scripts/run-e2e.sh
 
 browser: build/gatehouse-san
@@ -158,7 +159,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory build/gatehouse build/gatehouse-san \
-	    build/bench/ghbench build/test/fsync_fail.so $(UNIT_BIN) \
+	    build/bench/ghbench $(SHIMS) $(UNIT_BIN) \
 	    $(FUZZ_REPLAY)
 	@scripts/test-all.sh
 

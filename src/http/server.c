@@ -218,36 +218,62 @@ simple_error(struct http_response *r, int status, const char *error,
 		reply_unavailable(r);
 }
 
+static bool
+hdr(struct MHD_Response *mr, const char *name, const char *value)
+{
+	return MHD_add_response_header(mr, name, value) == MHD_YES;
+}
+
+/*
+ * Every header or none: a reply that lost its Cache-Control: no-store (a
+ * token response), its CSP or its Location must not go out. libmicrohttpd
+ * refuses a header only when it cannot allocate it or the value is not
+ * one line.
+ */
+static bool
+add_headers(struct MHD_Response *mr, const struct http_response *r)
+{
+	bool	ok;
+	size_t	i;
+
+	ok = hdr(mr, "Content-Type", r->content_type);
+	if (r->cache_control) {
+		ok = ok && hdr(mr, "Cache-Control", r->cache_control);
+	} else {
+		ok = ok && hdr(mr, "Cache-Control", "no-store");
+		ok = ok && hdr(mr, "Pragma", "no-cache");
+	}
+	ok = ok && hdr(mr, "X-Content-Type-Options", "nosniff");
+	ok = ok && hdr(mr, "Referrer-Policy", "no-referrer");
+	if (r->kind == REPLY_HTML) {
+		/* no scripts at all; forms may only be framed by nobody */
+		ok = ok && hdr(mr, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'self'; img-src 'self'; "
+		    "frame-ancestors 'none'; base-uri 'none'");
+		ok = ok && hdr(mr, "X-Frame-Options", "DENY");
+	}
+	for (i = 0; ok && i < r->nheaders; i++)
+		ok = hdr(mr, r->headers[i].name, r->headers[i].value);
+	return ok;
+}
+
+/* MHD_NO closes the connection: nothing is sent rather than half a reply. */
 static enum MHD_Result
 send_response(struct MHD_Connection *c, struct http_response *r)
 {
 	struct MHD_Response	*mr;
 	enum MHD_Result		 ret;
-	size_t			 i;
 
 	mr = MHD_create_response_from_buffer(r->body.len,
 	    r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (mr == NULL)
 		return MHD_NO;
-	MHD_add_response_header(mr, "Content-Type", r->content_type);
-	if (r->cache_control) {
-		MHD_add_response_header(mr, "Cache-Control", r->cache_control);
-	} else {
-		MHD_add_response_header(mr, "Cache-Control", "no-store");
-		MHD_add_response_header(mr, "Pragma", "no-cache");
+	if (!add_headers(mr, r)) {
+		MHD_destroy_response(mr);
+		log_kv(LOG_ERROR, "response_dropped", "msg",
+		    "a response header could not be added", NULL);
+		return MHD_NO;
 	}
-	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
-	if (r->kind == REPLY_HTML) {
-		/* no scripts at all; forms may only be framed by nobody */
-		MHD_add_response_header(mr, "Content-Security-Policy",
-		    "default-src 'none'; style-src 'self'; img-src 'self'; "
-		    "frame-ancestors 'none'; base-uri 'none'");
-		MHD_add_response_header(mr, "X-Frame-Options", "DENY");
-	}
-	for (i = 0; i < r->nheaders; i++)
-		MHD_add_response_header(mr, r->headers[i].name,
-		    r->headers[i].value);
 	ret = MHD_queue_response(c, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	return ret;
