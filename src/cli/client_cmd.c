@@ -355,50 +355,69 @@ client_show(struct app *app, const char *id)
  * A quarantined client keeps that status until it is enabled: disabling
  * it would lose the marker. It is enabled only if the quarantine replaced
  * its credential: a client_secret, never a private_key_jwt client's keys.
+ * 0: go ahead; -1: nothing to do (success); 1: refused.
  */
 static int
-client_status_allowed(struct app *app, const char *id, enum client_status st)
+client_status_allowed(const struct client_row *c, enum client_status st)
 {
-	struct client_row	*c = client_load(app, id);
-	int			 ret = 0;
-
-	if (c == NULL) {
-		ret = 1;
-	} else if (c->status == CLIENT_QUARANTINED && st == CLIENT_DISABLED) {
+	if (c->status == CLIENT_QUARANTINED && st == CLIENT_DISABLED) {
 		printf("client %s is quarantined (and so disabled already)\n",
-		    id);
-		ret = -1;
-	} else if (c->status == CLIENT_QUARANTINED &&
+		    c->id);
+		return -1;
+	}
+	if (c->status == CLIENT_QUARANTINED &&
 	    c->auth_method == AUTH_PRIVATE_KEY_JWT) {
 		fprintf(stderr, "gatehouse: client %s was quarantined and "
 		    "authenticates with its registered keys, which a "
 		    "quarantine cannot replace: register the integration "
 		    "again with new keys (client add --auth-method "
-		    "private_key_jwt --jwks ...)\n", id);
-		ret = 1;
+		    "private_key_jwt --jwks ...)\n", c->id);
+		return 1;
 	}
-	free(c);
-	return ret;
+	return 0;
 }
 
+/*
+ * The decision above is made on the status read; the change is made only
+ * from that status (one conditional UPDATE), so a quarantine made in
+ * between is neither turned into "disabled" nor lifted unchecked.
+ */
 static int
 client_status(struct app *app, const char *id, enum client_status st)
 {
-	char	detail[64];
-	int	ok;
+	struct client_row	*c = client_load(app, id);
+	char			 detail[64];
+	enum gh_err		 rc;
+	int			 ret = 1;
 
-	if ((ok = client_status_allowed(app, id, st)) != 0)
-		return ok < 0 ? 0 : ok;
-	if (store_client_set_status(app->store, id, st, clock_now()) !=
-	    GH_OK) {
-		fprintf(stderr, "gatehouse: no client %s\n", id);
+	if (c == NULL)
 		return 1;
+	if ((ret = client_status_allowed(c, st)) != 0) {
+		ret = ret < 0 ? 0 : ret;
+		goto out;
+	}
+	ret = 1;
+	rc = store_client_set_status(app->store, id, c->status, st,
+	    clock_now());
+	if (rc == GH_ERR_CONFLICT) {
+		fprintf(stderr, "gatehouse: client %s changed while this "
+		    "command ran (it is no longer %s): nothing done, look "
+		    "again (client show)\n", id, client_status_name(c->status));
+		goto out;
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
+		    "no such client" : "could not change the client");
+		goto out;
 	}
 	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
 	    client_status_name(st));
 	audit_admin(app, "client.changed", id, detail);
 	printf("client %s is now %s\n", id, client_status_name(st));
-	return 0;
+	ret = 0;
+out:
+	free(c);
+	return ret;
 }
 
 static int

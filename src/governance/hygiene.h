@@ -15,5 +15,13 @@
 #include "../app.h"
 
 void	hygiene_pass(struct app *app, int64_t now);
+/*
+ * One client's policies, judged on its row and usage as they were read
+ * (hygiene_pass calls it for each client). What it changes, it changes
+ * only if the client is still as read: a client quarantined meanwhile
+ * stays quarantined.
+ */
+void	hygiene_client(struct app *app, const struct client_row *c,
+	    const struct client_usage *u, int64_t now);
 
 #endif

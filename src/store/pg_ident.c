@@ -130,17 +130,33 @@ client_each(struct store *s, bool (*fn)(void *, const struct client_row *),
 	return rc;
 }
 
+/*
+ * The UPDATE's condition on the status decides; when it changed nothing,
+ * the client's existence only picks the answer (conflict or not found).
+ */
 static enum gh_err
-client_set_status(struct store *s, const char *id, enum client_status cs,
-    int64_t now)
+client_set_status(struct store *s, const char *id, enum client_status from,
+    enum client_status to, int64_t now)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	PGresult		*r;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	pp_text(&p, id);
-	pp_text(&p, client_status_name(cs));
+	pp_text(&p, client_status_name(to));
 	pp_int(&p, now);
-	return forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
+	pp_text(&p, client_status_name(from));
+	rc = forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
+	if (rc != GH_ERR_NOT_FOUND)
+		return rc;
+	pp_init(&p);
+	pp_text(&p, id);
+	if ((rc = pg_one(s, P_CLIENT_GET, &p, &r, NULL)) != GH_OK)
+		return rc;
+	rc = PQntuples(r) == 1 ? GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
+	PQclear(r);
+	return rc;
 }
 
 static enum gh_err

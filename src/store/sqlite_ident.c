@@ -138,9 +138,30 @@ out:
 	return rc;
 }
 
+/* Is there a client `id`? GH_OK, GH_ERR_NOT_FOUND or an error. Lock held. */
 static enum gh_err
-client_set_status(struct store *s, const char *id, enum client_status cs,
-    int64_t now)
+client_exists(struct sqlite_store *db, const char *id)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = sq_stmt(db, S_CLIENT_GET)) == NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, id);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW)
+		return GH_OK;
+	return r == SQLITE_DONE ? GH_ERR_NOT_FOUND : sq_error(db, r);
+}
+
+/*
+ * The UPDATE's condition on the status decides; when it changed nothing,
+ * the client's existence only picks the answer (conflict or not found).
+ */
+static enum gh_err
+client_set_status(struct store *s, const char *id, enum client_status from,
+    enum client_status to, int64_t now)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 rc = GH_ERR_STORE;
@@ -148,11 +169,15 @@ client_set_status(struct store *s, const char *id, enum client_status cs,
 	sq_lock(DB(s));
 	if ((st = sq_stmt(DB(s), S_CLIENT_STATUS)) != NULL) {
 		sq_bind_text(st, 1, id);
-		sq_bind_text(st, 2, client_status_name(cs));
+		sq_bind_text(st, 2, client_status_name(to));
 		sqlite3_bind_int64(st, 3, now);
+		sq_bind_text(st, 4, client_status_name(from));
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
+	if (rc == GH_ERR_NOT_FOUND && (rc = client_exists(DB(s), id)) ==
+	    GH_OK)
+		rc = GH_ERR_CONFLICT;
 	return sq_release(DB(s), rc);
 }
 

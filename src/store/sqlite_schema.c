@@ -278,8 +278,9 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = ?1",
 	[S_CLIENT_ALL] = "SELECT " CLIENT_COLS " FROM clients "
 	    "ORDER BY created_at, id",
+	/* conditional: only from the status the caller read (?4) */
 	[S_CLIENT_STATUS] = "UPDATE clients SET status = ?2, updated_at = ?3 "
-	    "WHERE id = ?1",
+	    "WHERE id = ?1 AND status = ?4",
 	[S_CLIENT_SECRET] = "UPDATE clients SET secret_hash = ?2, "
 	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1 "
 	    "AND auth_method IN ('client_secret_basic', "

@@ -127,7 +127,8 @@ FWD(client_get, (struct store *s, const char *id, struct client_row *o),
 FWD(client_each, (struct store *s,
     bool (*fn)(void *, const struct client_row *), void *ctx), (s, fn, ctx))
 FWD(client_set_status, (struct store *s, const char *id,
-    enum client_status st, int64_t now), (s, id, st, now))
+    enum client_status from, enum client_status to, int64_t now),
+    (s, id, from, to, now))
 FWD(client_set_secret, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
 FWD(grant_each, (struct store *s, const char *cid, const char *uid,

@@ -223,8 +223,16 @@ enum gh_err	store_client_get(struct store *s, const char *id,
 enum gh_err	store_client_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct client_row *c),
 		    void *ctx);
+/*
+ * Change a client's status from `from` to `to` in one conditional UPDATE:
+ * GH_ERR_CONFLICT, with nothing written, if its status is no longer
+ * `from` (it changed since the caller read it: a quarantine must not be
+ * turned into a plain "disabled" that `client enable` would then lift),
+ * GH_ERR_NOT_FOUND if there is no such client.
+ */
 enum gh_err	store_client_set_status(struct store *s, const char *id,
-		    enum client_status st, int64_t now);
+		    enum client_status from, enum client_status to,
+		    int64_t now);
 enum gh_err	store_client_set_secret(struct store *s, const char *id,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
 /*

@@ -24,7 +24,7 @@ struct store_ops {
 			    bool (*)(void *, const struct client_row *),
 			    void *);
 	enum gh_err	(*client_set_status)(struct store *, const char *,
-			    enum client_status, int64_t);
+			    enum client_status, enum client_status, int64_t);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
 			    const uint8_t *, int64_t);
 	enum gh_err	(*grant_each)(struct store *, const char *,

@@ -117,7 +117,7 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	assert_int_equal(store_client_insert(t->s, c), GH_OK);
 	free(c);
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "client1",
+	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
 	    CLIENT_DISABLED, NOW), GH_OK);
 	/* a write that waits: its batch is this one's or later, so the
 	 * flusher has resolved this request's first batch once it returns */
@@ -126,7 +126,7 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	/* the request writes again, in a new batch whose sync fails */
 	atomic_store(&fail_sync, true);
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
 	atomic_store(&fail_sync, false);
 }
@@ -318,6 +318,7 @@ test_other_process_gets_the_write_lock(void **state)
 	for (round = 0; round < 5; round++) {
 		t0 = clock_mono();
 		assert_int_equal(store_client_set_status(other, "client1",
+		    round % 2 ? CLIENT_DISABLED : CLIENT_ACTIVE,
 		    round % 2 ? CLIENT_ACTIVE : CLIENT_DISABLED, NOW + round),
 		    GH_OK);
 		if (clock_mono() - t0 > worst)

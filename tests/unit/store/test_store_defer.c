@@ -65,8 +65,8 @@ test_writes_visible_while_deferred(void **state)
 	unsigned	 grants = 9;
 
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW), GH_OK);
 	/* PostgreSQL has committed it; SQLite's batch commits at the end */
 	assert_int_equal(status_of_c1(t), t->schema[0] ? 2 : 1);
 	/* a failed transaction inside the request changes nothing */
@@ -94,15 +94,15 @@ test_extra_flush_only_when_uncovered(void **state)
 
 	/* a write and nothing after it: one extra */
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 	assert_int_equal(marks(t), m + 1);
 
 	/* a write, then a durable audit row: its commit covers the write */
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
+	    CLIENT_ACTIVE, NOW), GH_OK);
 	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 	assert_int_equal(marks(t), m + 1);
@@ -119,8 +119,8 @@ test_extra_flush_only_when_uncovered(void **state)
 
 	/* a lazy row covers nothing */
 	store_defer_begin(t->s);
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_QUARANTINED,
+	    CLIENT_ACTIVE, NOW), GH_OK);
 	store_lazy(t->s, true);
 	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
 	store_lazy(t->s, false);
@@ -130,8 +130,8 @@ test_extra_flush_only_when_uncovered(void **state)
 	/* lazy writes, reads and audit rows alone owe nothing */
 	store_defer_begin(t->s);
 	store_lazy(t->s, true);
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW), GH_OK);
 	store_lazy(t->s, false);
 	assert_int_equal(status_of_c1(t), 2);
 	assert_int_equal(audit(t->s, "client.disabled"), GH_OK);
@@ -139,8 +139,8 @@ test_extra_flush_only_when_uncovered(void **state)
 	assert_int_equal(marks(t), m + 3);
 
 	/* outside a request, writes are durable on their own */
-	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    NOW), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
+	    CLIENT_ACTIVE, NOW), GH_OK);
 	assert_int_equal(marks(t), m + 3);
 }
 

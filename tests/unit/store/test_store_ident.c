@@ -148,16 +148,16 @@ test_client_status_and_secret(void **state)
 
 	assert_non_null(g);
 	assert_int_equal(store_client_insert(t->s, c), GH_OK);
-	assert_int_equal(store_client_set_status(t->s, "client1",
+	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
 	    CLIENT_QUARANTINED, NOW + 1), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_QUARANTINED);
 	assert_int_equal(g->updated_at, NOW + 1);
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_DISABLED, NOW + 2), GH_OK);
+	    CLIENT_QUARANTINED, CLIENT_DISABLED, NOW + 2), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_DISABLED);
-	assert_int_equal(store_client_set_status(t->s, "nobody",
+	assert_int_equal(store_client_set_status(t->s, "nobody", CLIENT_ACTIVE,
 	    CLIENT_ACTIVE, NOW), GH_ERR_NOT_FOUND);
 
 	th_hash("rotated", h);
@@ -168,6 +168,102 @@ test_client_status_and_secret(void **state)
 	assert_int_equal(g->secret_rotated_at, NOW + 3);
 	free(c);
 	free(g);
+}
+
+/*
+ * A status change is made only from the status the caller read: a client
+ * quarantined since is left quarantined (GH_ERR_CONFLICT, nothing
+ * written), which a hygiene disable or an admin's disable or enable
+ * decided on an older read must not undo.
+ */
+static void
+test_client_status_conditional(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct client_row	*g = calloc(1, sizeof(*g));
+
+	assert_non_null(g);
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_QUARANTINED, NOW + 1), GH_OK);
+	/* decided on a read that said "active" */
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW + 2), GH_ERR_CONFLICT);
+	/* decided on a read that said "disabled" */
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW + 2), GH_ERR_CONFLICT);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_int_equal(g->status, CLIENT_QUARANTINED);
+	assert_int_equal(g->updated_at, NOW + 1);
+	/* from the status it has, it changes */
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW + 3), GH_OK);
+	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
+	assert_int_equal(g->status, CLIENT_ACTIVE);
+	assert_int_equal(store_client_set_status(t->s, "nobody",
+	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW), GH_ERR_NOT_FOUND);
+	free(c);
+	free(g);
+}
+
+struct status_racer {
+	struct store		*s;
+	pthread_barrier_t	*go;
+	enum client_status	 to;
+	enum gh_err		 rc;
+};
+
+static void *
+race_status(void *arg)
+{
+	struct status_racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	r->rc = store_client_set_status(r->s, "client1", CLIENT_ACTIVE, r->to,
+	    NOW);
+	return NULL;
+}
+
+/*
+ * A quarantine and a disable racing from an active client on two store
+ * handles (two nodes): exactly one wins, and the status is the winner's.
+ */
+static void
+test_client_status_race(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct status_racer	 r[2];
+	pthread_barrier_t	 go;
+	pthread_t		 th[2];
+	struct store		*other;
+	int			 round, i, won;
+
+	assert_int_equal(store_open(t->path, &other), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	for (round = 0; round < 10; round++) {
+		assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
+		r[0] = (struct status_racer){ t->s, &go, CLIENT_QUARANTINED,
+		    GH_ERR_STORE };
+		r[1] = (struct status_racer){ other, &go, CLIENT_DISABLED,
+		    GH_ERR_STORE };
+		for (i = 0; i < 2; i++)
+			assert_int_equal(pthread_create(&th[i], NULL,
+			    race_status, &r[i]), 0);
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&go);
+		won = r[0].rc == GH_OK ? 0 : 1;
+		assert_int_equal(r[won].rc, GH_OK);
+		assert_int_equal(r[1 - won].rc, GH_ERR_CONFLICT);
+		assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
+		assert_int_equal(c->status, r[won].to);
+		assert_int_equal(store_client_set_status(t->s, "client1",
+		    r[won].to, CLIENT_ACTIVE, NOW), GH_OK);
+	}
+	store_close(other);
+	free(c);
 }
 
 static bool
@@ -550,6 +646,8 @@ main(void)
 		T(test_client_round_trip),
 		T(test_client_public_and_duplicate),
 		T(test_client_status_and_secret),
+		T(test_client_status_conditional),
+		T(test_client_status_race),
 		T(test_client_each),
 		T(test_users),
 		T(test_sessions),
