@@ -11,6 +11,7 @@
 #include "gov.h"
 #include "webhook.h"
 #include "../util/crypto.h"
+#include "../util/log.h"
 #include "../util/str.h"
 
 #define GOV_CLIENTS	256
@@ -22,7 +23,8 @@ struct client_slot {
 	char		 id[GH_MAX_CLIENT_ID_LEN];
 	int64_t		 used;			/* LRU */
 	struct rate_track rate;
-	bool		 seeded;
+	bool		 seeded;		/* rate holds the baseline */
+	bool		 seed_warned;		/* a failed seed was logged */
 	int64_t		 fail_window;		/* start of the window */
 	unsigned	 fails;
 };
@@ -137,6 +139,13 @@ seed_one(void *ctx, const struct audit_row *r)
 	return true;
 }
 
+/*
+ * The client's first event on this node seeds its windows from the audit
+ * trail. If that read fails there is no baseline: the slot stays unseeded
+ * and the event is not judged (an empty baseline would make every later
+ * verdict wrong: a spike read as normal, or normal use as a spike); the
+ * next event tries again. The failure is logged once until a seed works.
+ */
 bool
 gov_token_event(struct gov *g, struct app *app, const char *client_id,
     int64_t now, struct rate_verdict *v)
@@ -145,7 +154,8 @@ gov_token_event(struct gov *g, struct app *app, const char *client_id,
 	struct rate_track	 fresh;
 	struct seed		 sd = { &fresh, &rule, now };
 	struct client_slot	*s;
-	bool			 known, spike;
+	enum gh_err		 rc = GH_OK;
+	bool			 known, spike = false, warn = false;
 
 	if (g == NULL || app->conf.rule_rate_factor <= 0)
 		return false;
@@ -161,19 +171,32 @@ gov_token_event(struct gov *g, struct app *app, const char *client_id,
 	if (!known) {
 		/* the baseline from the audit trail, outside the lock */
 		memset(&fresh, 0, sizeof(fresh));
-		(void)store_audit_of_client(app->store, client_id,
+		rc = store_audit_of_client(app->store, client_id,
 		    now - rule.width * (int64_t)(rule.baseline + 1),
 		    SEED_EVENTS, seed_one, &sd);
 	}
 	pthread_mutex_lock(&g->mu);
 	s = slot(g, client_id, now);
-	if (!s->seeded && !known) {
+	if (!s->seeded && known)
+		goto out;	/* the slot was reused meanwhile: seed next time */
+	if (!s->seeded && rc != GH_OK) {
+		warn = !s->seed_warned;
+		s->seed_warned = true;
+		goto out;
+	}
+	if (!s->seeded) {
 		s->rate = fresh;
 		s->seeded = true;
+		s->seed_warned = false;
 	}
 	rate_add(&s->rate, &rule, now);
 	spike = rate_spike(&s->rate, &rule, now, v);
+out:
 	pthread_mutex_unlock(&g->mu);
+	if (warn)
+		log_kv(LOG_WARN, "rate_baseline_unavailable", "client_id",
+		    client_id, "error", gh_err_str(rc), "retry", "next event",
+		    NULL);
 	return spike;
 }
 

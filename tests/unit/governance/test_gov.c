@@ -1,0 +1,186 @@
+/*
+ * test_gov.c - governance/gov.h: the rate rule's per-client baseline,
+ * seeded from the audit trail of a real store (SQLite, or PostgreSQL
+ * when GH_TEST_PG_URL is set) on the client's first event.
+ *
+ * A seed whose read fails must leave the client unseeded, so the next
+ * event seeds it from the trail; an empty baseline taken for a real one
+ * would hide a spike (or invent one) from then on. The audit table is
+ * renamed away to make the read fail.
+ */
+#include "../harness.h"
+
+#include <fcntl.h>
+
+#include "governance/gov.h"
+#include "util/log.h"
+
+#define HOUR	3600
+#define W	472222		/* the current window (hour) */
+#define T	(W * HOUR + 100)	/* "now", inside it */
+
+struct fixture {
+	struct th_store	*t;
+	struct app	 app;
+	struct gov	*g;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+	void		*ts = NULL;
+
+	if (f == NULL || th_store_setup(&ts) != 0) {
+		free(f);
+		return -1;
+	}
+	f->t = ts;
+	th_app_init(&f->app);
+	f->app.store = f->t->s;
+	/* a spike: 3 or more events, over twice the 2-window average */
+	f->app.conf.rule_rate_factor = 2;
+	f->app.conf.rule_rate_window_seconds = HOUR;
+	f->app.conf.rule_rate_baseline_windows = 2;
+	f->app.conf.rule_rate_min_events = 3;
+	if (gov_start(&f->app, &f->g) != GH_OK) {
+		th_store_teardown(&ts);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	void		*ts = f->t;
+
+	gov_stop(f->g);
+	free(f);
+	return th_store_teardown(&ts);
+}
+
+/* One token issued to c1 per window in the two windows before W. */
+static void
+history(struct fixture *f)
+{
+	struct audit_row r = { .type = "token.issued", .actor = "client",
+	    .client_id = "c1" };
+
+	r.time = (W - 2) * HOUR + 10;
+	assert_int_equal(store_audit_append(f->t->s, &r), GH_OK);
+	r.time = (W - 1) * HOUR + 10;
+	assert_int_equal(store_audit_append(f->t->s, &r), GH_OK);
+}
+
+static void
+audit_table(struct fixture *f, bool there)
+{
+	th_sql_int(f->t, there ? "ALTER TABLE audit_hidden RENAME TO "
+	    "audit_events" : "ALTER TABLE audit_events RENAME TO "
+	    "audit_hidden");
+}
+
+static bool
+event(struct fixture *f, int64_t at)
+{
+	struct rate_verdict v;
+
+	return gov_token_event(f->g, &f->app, "c1", at, &v);
+}
+
+/* stderr into a file while the read fails, to count the warnings */
+struct captured {
+	char	dir[TH_PATH];
+	char	path[TH_PATH];
+	int	saved;
+};
+
+static void
+capture_begin(struct captured *c)
+{
+	int fd;
+
+	th_tmpdir(c->dir, sizeof(c->dir));
+	th_path(c->path, sizeof(c->path), c->dir, "log");
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+}
+
+/* stderr restored; how many lines name `event` */
+static unsigned
+capture_end(struct captured *c, const char *event)
+{
+	char		 text[16384], *p;
+	unsigned	 n = 0;
+	size_t		 len;
+	FILE		*fp;
+
+	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+	close(c->saved);
+	assert_non_null(fp = fopen(c->path, "r"));
+	len = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[len] = '\0';
+	th_rmdir(c->dir);
+	for (p = text; (p = strstr(p, event)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The baseline from the trail makes a burst of three a spike. */
+static void
+test_seeded_baseline_sees_a_spike(void **state)
+{
+	struct fixture *f = *state;
+
+	history(f);
+	assert_false(event(f, T));
+	assert_false(event(f, T + 1));
+	assert_true(event(f, T + 2));
+}
+
+/*
+ * The first events' seeds fail: they are not judged, the warning is
+ * logged once, and the first event after the trail is back seeds the
+ * real baseline, under which the same burst is a spike.
+ */
+static void
+test_failed_seed_is_retried(void **state)
+{
+	struct fixture	*f = *state;
+	struct captured	 c;
+
+	history(f);
+	audit_table(f, false);
+	capture_begin(&c);
+	assert_false(event(f, T));
+	assert_false(event(f, T + 1));
+	assert_int_equal(capture_end(&c, "rate_baseline_unavailable"), 1);
+	audit_table(f, true);
+	assert_false(event(f, T + 2));
+	assert_false(event(f, T + 3));
+	assert_true(event(f, T + 4));
+}
+
+int
+main(void)
+{
+#define TT(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		TT(test_seeded_baseline_sees_a_spike),
+		TT(test_failed_seed_is_retried),
+	};
+#undef TT
+
+	log_set_level(LOG_WARN);
+	return cmocka_run_group_tests_name("governance/gov", tests, NULL,
+	    NULL);
+}
