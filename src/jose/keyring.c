@@ -191,6 +191,26 @@ load(struct keyring *kr, int64_t now)
 	return rc;
 }
 
+/*
+ * Delete a key past publication from the store. GH_ERR_NOT_FOUND is
+ * success too: another node deleted it first. A failure is logged and
+ * the key stays: stored, and in the ring after the reload that follows,
+ * where it is past publication (not in the JWKS) and past its end (signs
+ * nothing), until the next reload deletes it.
+ */
+static bool
+delete_expired(struct keyring *kr, const char *kid)
+{
+	enum gh_err rc = store_key_delete(kr->store, kid);
+
+	if (rc == GH_OK)
+		log_kv(LOG_INFO, "signing_key_deleted", "kid", kid, NULL);
+	else if (rc != GH_ERR_NOT_FOUND)
+		log_kv(LOG_WARN, "signing_key_delete_failed", "kid", kid,
+		    "error", gh_err_str(rc), "retry", "next reload", NULL);
+	return rc == GH_OK || rc == GH_ERR_NOT_FOUND;
+}
+
 /* reload_mu held. */
 static enum gh_err
 reload(struct keyring *kr, int64_t now)
@@ -198,6 +218,7 @@ reload(struct keyring *kr, int64_t now)
 	char		 expired[MAX_KEYS][GH_ID_LEN];
 	size_t		 nexp = 0, i;
 	enum gh_err	 rc;
+	bool		 gone = false;
 
 	rc = load(kr, now);
 	pthread_rwlock_wrlock(&kr->lock);
@@ -209,12 +230,10 @@ reload(struct keyring *kr, int64_t now)
 			str_copy(expired[nexp++], GH_ID_LEN,
 			    kr->keys[i].row.kid);
 	pthread_rwlock_unlock(&kr->lock);
-	for (i = 0; i < nexp; i++) {
-		(void)store_key_delete(kr->store, expired[i]);
-		log_kv(LOG_INFO, "signing_key_deleted", "kid", expired[i],
-		    NULL);
-	}
-	if (nexp)
+	for (i = 0; i < nexp; i++)
+		if (delete_expired(kr, expired[i]))
+			gone = true;
+	if (gone)
 		rc = load(kr, now);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,62 @@ th_rmdir(const char *dir)
 	}
 	closedir(d);
 	(void)rmdir(dir);
+}
+
+/*
+ * stderr (the log) into a file from th_stderr_begin() to th_stderr_end(),
+ * which restores it and keeps what was written in c->text (bounded).
+ */
+struct th_stderr {
+	char	dir[TH_PATH];
+	char	path[TH_PATH];
+	int	saved;
+	char	text[16384];
+};
+
+static inline void
+th_stderr_begin(struct th_stderr *c)
+{
+	int fd;
+
+	th_tmpdir(c->dir, sizeof(c->dir));
+	th_path(c->path, sizeof(c->path), c->dir, "log");
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+}
+
+static inline void
+th_stderr_end(struct th_stderr *c)
+{
+	FILE	*f;
+	size_t	 n;
+
+	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+	close(c->saved);
+	assert_non_null(f = fopen(c->path, "r"));
+	n = fread(c->text, 1, sizeof(c->text) - 1, f);
+	fclose(f);
+	c->text[n] = '\0';
+	th_rmdir(c->dir);
+}
+
+/* How many times `needle` occurs in what th_stderr_end() kept. */
+static inline unsigned
+th_stderr_count(const struct th_stderr *c, const char *needle)
+{
+	const char	*p = c->text;
+	unsigned	 n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
 }
 
 /* A test app: default settings, no store, key bytes 0x01..0x20. */

@@ -10,8 +10,6 @@
  */
 #include "../harness.h"
 
-#include <fcntl.h>
-
 #include "governance/gov.h"
 #include "util/log.h"
 
@@ -92,49 +90,6 @@ event(struct fixture *f, int64_t at)
 	return gov_token_event(f->g, &f->app, "c1", at, &v);
 }
 
-/* stderr into a file while the read fails, to count the warnings */
-struct captured {
-	char	dir[TH_PATH];
-	char	path[TH_PATH];
-	int	saved;
-};
-
-static void
-capture_begin(struct captured *c)
-{
-	int fd;
-
-	th_tmpdir(c->dir, sizeof(c->dir));
-	th_path(c->path, sizeof(c->path), c->dir, "log");
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-	close(fd);
-}
-
-/* stderr restored; how many lines name `event` */
-static unsigned
-capture_end(struct captured *c, const char *event)
-{
-	char		 text[16384], *p;
-	unsigned	 n = 0;
-	size_t		 len;
-	FILE		*fp;
-
-	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
-	close(c->saved);
-	assert_non_null(fp = fopen(c->path, "r"));
-	len = fread(text, 1, sizeof(text) - 1, fp);
-	fclose(fp);
-	text[len] = '\0';
-	th_rmdir(c->dir);
-	for (p = text; (p = strstr(p, event)) != NULL; p++)
-		n++;
-	return n;
-}
-
 /* The baseline from the trail makes a burst of three a spike. */
 static void
 test_seeded_baseline_sees_a_spike(void **state)
@@ -156,14 +111,15 @@ static void
 test_failed_seed_is_retried(void **state)
 {
 	struct fixture	*f = *state;
-	struct captured	 c;
+	struct th_stderr c;
 
 	history(f);
 	audit_table(f, false);
-	capture_begin(&c);
+	th_stderr_begin(&c);
 	assert_false(event(f, T));
 	assert_false(event(f, T + 1));
-	assert_int_equal(capture_end(&c, "rate_baseline_unavailable"), 1);
+	th_stderr_end(&c);
+	assert_int_equal(th_stderr_count(&c, "rate_baseline_unavailable"), 1);
 	audit_table(f, true);
 	assert_false(event(f, T + 2));
 	assert_false(event(f, T + 3));

@@ -562,6 +562,61 @@ test_rotation(void **state)
 	keyring_close(kr);
 }
 
+static void
+sql_exec(const struct th_store *t, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * A deletion of a key past publication that fails is not logged as done:
+ * a warning says so, and the key stays, stored and in the ring, out of
+ * the JWKS and signing nothing, until the next reload deletes it.
+ */
+static void
+test_failed_delete_kept_for_next_reload(void **state)
+{
+	struct th_store		*t = *state;
+	struct keyring		*kr;
+	struct th_stderr	 c;
+	char			 old[GH_ID_LEN], nw[GH_ID_LEN];
+	int64_t			 gone = T0 + 10 + PA;	/* old's end + PA */
+
+	gen(t->s, "RS256", T0, T0, old);
+	gen(t->s, "RS256", T0, T0 + 10, nw);
+	kr = ring(t->s, T0);
+	sql_exec(t, "CREATE TRIGGER no_delete BEFORE DELETE ON signing_keys "
+	    "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+	log_set_level(LOG_INFO);
+	th_stderr_begin(&c);
+	assert_int_equal(keyring_reload(kr, gone), GH_OK);
+	th_stderr_end(&c);
+	assert_int_equal(th_stderr_count(&c, "\"signing_key_deleted\""), 0);
+	assert_int_equal(th_stderr_count(&c, "\"signing_key_delete_failed\""),
+	    1);
+	assert_true(stored(t->s, old));
+	assert_false(published(kr, gone, old));
+	assert_signer(kr, "RS256", gone, nw);
+
+	/* the store works again: the next reload deletes it, and says so */
+	sql_exec(t, "DROP TRIGGER no_delete");
+	th_stderr_begin(&c);
+	assert_int_equal(keyring_reload(kr, gone + 1), GH_OK);
+	th_stderr_end(&c);
+	log_set_level(LOG_ERROR);
+	assert_int_equal(th_stderr_count(&c, "\"signing_key_deleted\""), 1);
+	assert_int_equal(th_stderr_count(&c, "\"signing_key_delete_failed\""),
+	    0);
+	assert_false(stored(t->s, old));
+	assert_true(stored(t->s, nw));
+	keyring_close(kr);
+}
+
 /* A key created after the ring was loaded appears by itself within 5 s. */
 static void
 test_reload_by_itself(void **state)
@@ -783,6 +838,7 @@ main(void)
 		T(test_rotation),
 		T(test_reload_by_itself),
 		T(test_retire),
+		T(test_failed_delete_kept_for_next_reload),
 		cmocka_unit_test(test_state_transitions),
 		T(test_id_token_claims),
 	};
