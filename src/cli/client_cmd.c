@@ -398,7 +398,7 @@ client_status(struct app *app, const char *id, enum client_status st)
 	}
 	ret = 1;
 	rc = store_client_set_status(app->store, id, c->status, st,
-	    clock_now());
+	    clock_now(), NULL);
 	if (rc == GH_ERR_CONFLICT) {
 		fprintf(stderr, "gatehouse: client %s changed while this "
 		    "command ran (it is no longer %s): nothing done, look "

@@ -1,9 +1,12 @@
 /*
  * audit.c - the audit trail (see audit.h).
  *
- * A failed append is logged as an error and does not fail the request: the
- * event it describes has already happened. The log line carries the same
- * fields so the event is never silently lost.
+ * A failed append is logged as an error: the event it describes has
+ * already happened. The log line carries the same fields so the event is
+ * never silently lost; in a request the failure then fails the request
+ * (store_defer_end), in the admin command the command (audit_failures).
+ * A change whose event must not be lost whatever happens, that of a
+ * background pass, is stored with its event instead (audit_draft).
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -36,37 +39,56 @@ audit_failures(void)
 }
 
 void
-audit_event(struct app *app, const struct audit_origin *o, const char *type,
-    const struct audit_subject *subj, const char *detail)
+audit_draft(struct audit_draft *d, const struct audit_origin *o,
+    const char *type, const struct audit_subject *subj, const char *detail)
 {
-	struct audit_row	 r;
-	char			 ua[GH_MAX_UA_LEN + 1];
-	enum gh_err		 rc;
-
-	memset(&r, 0, sizeof(r));
-	r.time = clock_now();
-	r.type = type;
+	memset(&d->r, 0, sizeof(d->r));
+	d->r.time = clock_now();
+	d->r.type = type;
 	if (o) {
-		r.actor = o->actor;
-		r.remote_addr = o->remote_addr;
+		d->r.actor = o->actor;
+		d->r.remote_addr = o->remote_addr;
 		if (o->user_agent) {
 			/* bounded: a user agent is attacker-chosen */
-			str_copy(ua, sizeof(ua), o->user_agent);
-			r.user_agent = ua;
+			str_copy(d->ua, sizeof(d->ua), o->user_agent);
+			d->r.user_agent = d->ua;
 		}
 	}
 	if (subj) {
-		r.client_id = subj->client_id;
-		r.user_id = subj->user_id;
-		r.grant_id = subj->grant_id;
+		d->r.client_id = subj->client_id;
+		d->r.user_id = subj->user_id;
+		d->r.grant_id = subj->grant_id;
 	}
-	r.detail = detail;
-	rc = store_audit_append(app->store, &r);
+	d->r.detail = detail;
+}
+
+/* the log line of an event, stored or not, then the anomaly rules */
+static void
+logged(struct app *app, const struct audit_row *r, enum gh_err rc)
+{
+	log_kv(rc == GH_OK ? LOG_INFO : LOG_ERROR, "audit", "type", r->type,
+	    "client_id", r->client_id, "user_id", r->user_id,
+	    "grant_id", r->grant_id, "remote", r->remote_addr,
+	    "stored", rc == GH_OK ? "yes" : gh_err_str(rc), NULL);
+	rules_on_event(app, r);
+}
+
+void
+audit_recorded(struct app *app, const struct audit_row *r)
+{
+	logged(app, r, GH_OK);
+}
+
+void
+audit_event(struct app *app, const struct audit_origin *o, const char *type,
+    const struct audit_subject *subj, const char *detail)
+{
+	struct audit_draft	d;
+	enum gh_err		rc;
+
+	audit_draft(&d, o, type, subj, detail);
+	rc = store_audit_append(app->store, &d.r);
 	if (rc != GH_OK)
 		atomic_fetch_add(&failed, 1);
-	log_kv(rc == GH_OK ? LOG_INFO : LOG_ERROR, "audit", "type", type,
-	    "client_id", r.client_id, "user_id", r.user_id,
-	    "grant_id", r.grant_id, "remote", r.remote_addr,
-	    "stored", rc == GH_OK ? "yes" : gh_err_str(rc), NULL);
-	rules_on_event(app, &r);
+	logged(app, &d.r, rc);
 }

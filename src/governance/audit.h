@@ -32,6 +32,25 @@ struct audit_subject {
 void	audit_event(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
+/*
+ * An event stored by the operation of the change it records, in that
+ * change's transaction (struct change_audit, store.h), so that the change
+ * is not made unless its event is stored: audit_draft() fills the row
+ * (the time is now) for the store operation, and once the change and its
+ * event are committed audit_recorded() logs it and runs the rules, as
+ * audit_event() does after its own append. The background passes record
+ * their actions so (hygiene.c): an event whose append fails in a pass
+ * would otherwise be a silent gap, the action being done and not found
+ * again by the next pass.
+ */
+struct audit_draft {
+	struct audit_row	 r;
+	char			 ua[GH_MAX_UA_LEN + 1];	/* bounded copy */
+};
+void	audit_draft(struct audit_draft *d, const struct audit_origin *o,
+	    const char *type, const struct audit_subject *subj,
+	    const char *detail);
+void	audit_recorded(struct app *app, const struct audit_row *r);
 /* Appends that failed in this process so far. */
 unsigned	audit_failures(void);
 

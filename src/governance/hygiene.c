@@ -6,26 +6,63 @@
 #include "alerts.h"
 #include "hygiene.h"
 #include "inventory.h"
+#include "../util/log.h"
 
 #define DAY 86400
 
 static const struct audit_origin system_origin = { NULL, NULL, "system" };
 
+/*
+ * Why the actions of this pass are stored with their audit events, in
+ * one transaction (struct change_audit), rather than appended after them:
+ * a pass acts on what it finds, and what it acted on it does not find
+ * again. An append that failed after the action would leave the action
+ * done and unrecorded for good, a silent gap in a trail kept to be
+ * complete; so the action is made only if its event is stored, and when
+ * the append fails the action is undone with it and tried again, event
+ * and all, at the next pass. (Keeping failed events in memory to retry
+ * them would lose them at a restart and still record them out of order.)
+ */
+
+/* the expiry's event says how many grants went: known inside the store */
+struct expiry {
+	int64_t	 days;
+	char	 detail[96];
+};
+
+static void
+expiry_detail(void *ctx, unsigned changed, struct audit_row *r)
+{
+	struct expiry *e = ctx;
+
+	snprintf(e->detail, sizeof(e->detail), "{\"reason\":\"unused\","
+	    "\"grants\":%u,\"days\":%lld}", changed, (long long)e->days);
+	r->detail = e->detail;
+}
+
 static void
 expire_grants(struct app *app, int64_t now)
 {
-	unsigned	n = 0;
-	char		detail[96];
+	struct expiry		 e = { app->conf.grant_unused_days, "" };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, expiry_detail, &e };
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
-	if (app->conf.grant_unused_days <= 0 ||
-	    store_grant_expire_unused(app->store,
-	    now - app->conf.grant_unused_days * DAY, now, &n) != GH_OK ||
-	    n == 0)
+	if (e.days <= 0)
 		return;
-	snprintf(detail, sizeof(detail), "{\"reason\":\"unused\","
-	    "\"grants\":%u,\"days\":%lld}", n,
-	    (long long)app->conf.grant_unused_days);
-	audit_event(app, &system_origin, "grant.expired", NULL, detail);
+	audit_draft(&d, &system_origin, "grant.expired", NULL, NULL);
+	rc = store_grant_expire_unused(app->store, now - e.days * DAY, now,
+	    &n, &ev);
+	if (rc != GH_OK) {
+		log_kv(LOG_ERROR, "grant_expiry_failed", "error",
+		    gh_err_str(rc), "retry", "next pass", NULL);
+		return;
+	}
+	if (n == 0)
+		return;
+	d.r.detail = e.detail;
+	audit_recorded(app, &d.r);
 }
 
 static void
@@ -56,20 +93,26 @@ disable_unused(struct app *app, const struct client_row *c, int64_t now,
     char *summary, size_t summarysz)
 {
 	struct audit_subject	 s = { c->id, NULL, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
 	struct client_row	*cur;
 	enum gh_err		 rc;
 	size_t			 n = strlen(summary);
 
+	/* the change and its event together, or neither (see above) */
+	audit_draft(&d, &system_origin, "client.changed", &s,
+	    "{\"status\":\"disabled\",\"reason\":\"unused\"}");
 	rc = store_client_set_status(app->store, c->id, CLIENT_ACTIVE,
-	    CLIENT_DISABLED, now);
+	    CLIENT_DISABLED, now, &ev);
 	if (rc == GH_OK) {
-		audit_event(app, &system_origin, "client.changed", &s,
-		    "{\"status\":\"disabled\",\"reason\":\"unused\"}");
+		audit_recorded(app, &d.r);
 		snprintf(summary + n, summarysz - n, "; the client was "
 		    "disabled");
 		return;
 	}
 	if (rc != GH_ERR_CONFLICT && rc != GH_ERR_NOT_FOUND) {
+		log_kv(LOG_ERROR, "client_disable_failed", "client_id", c->id,
+		    "error", gh_err_str(rc), "retry", "next pass", NULL);
 		snprintf(summary + n, summarysz - n, "; disabling the client "
 		    "FAILED (tried again next pass)");
 		return;

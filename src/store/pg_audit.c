@@ -348,6 +348,43 @@ free_wait(struct pg_audit_wait *w)
 }
 
 /*
+ * One event in the caller's transaction, outside the queue: the lock
+ * waits for any batch of the queue's leader (or of another node) to
+ * commit. The leader's idea of the chain's end goes stale; its next batch
+ * misses and reads the end, as after another node's append.
+ */
+enum gh_err
+pg_audit_in_tx(struct pg_store *db, struct pg_conn *c,
+    const struct audit_row *a)
+{
+	struct audit_row	 r = *a;
+	struct pg_params	 lock, p;
+	struct pg_step		 steps[2];
+	char			*copies[8] = { NULL };
+	int64_t			 seq;
+	enum gh_err		 rc;
+	size_t			 i;
+
+	if ((rc = own_fields(&r, copies)) != GH_OK)
+		goto out;
+	pp_init(&lock);
+	pp_int(&lock, PG_LOCK_AUDIT);
+	steps[0] = (struct pg_step){ .id = P_XACT_LOCK, .p = &lock };
+	steps[1] = (struct pg_step){ .id = P_AUDIT_LAST, .keep = true };
+	if ((rc = pg_pipe(c, steps, 2)) != GH_OK)
+		goto out;
+	audit_last(steps[1].res, &seq, r.prev_hash);
+	r.seq = seq + 1;
+	audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
+	audit_params(&p, &r);
+	rc = pg_cmd(c, P_AUDIT_INSERT, &p, NULL);
+out:
+	for (i = 0; i < 8; i++)
+		free(copies[i]);
+	return rc;
+}
+
+/*
  * Queue a copy of a. In a deferring request it is waited for at
  * store_defer_end; otherwise now.
  */

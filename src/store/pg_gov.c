@@ -393,17 +393,34 @@ audit_head(struct store *s, int64_t *seq, uint8_t *hash)
 	return GH_OK;
 }
 
+/* With an event, the UPDATE and the event are one transaction. */
 static enum gh_err
 grant_expire_unused(struct store *s, int64_t before, int64_t now,
-    unsigned *count)
+    unsigned *count, const struct change_audit *ev)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	struct audit_row	 r;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	*count = 0;
 	pp_init(&p);
 	pp_int(&p, before);
 	pp_int(&p, now);
-	return pg_one(s, P_GRANTS_EXPIRE, &p, NULL, count);
+	if (ev == NULL)
+		return pg_one(s, P_GRANTS_EXPIRE, &p, NULL, count);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) == GH_OK)
+		rc = pg_cmd(c, P_GRANTS_EXPIRE, &p, &n);
+	if (rc == GH_OK && n > 0) {
+		store_change_event(ev, n, &r);
+		rc = pg_audit_in_tx(DB(s), c, &r);
+	}
+	if ((rc = pg_finish(c, rc)) == GH_OK)
+		*count = n;
+	return pg_release(DB(s), c, rc);
 }
 
 void

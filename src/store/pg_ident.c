@@ -133,13 +133,17 @@ client_each(struct store *s, bool (*fn)(void *, const struct client_row *),
 /*
  * The UPDATE's condition on the status decides; when it changed nothing,
  * the client's existence only picks the answer (conflict or not found).
+ * With an event, the UPDATE and the event are one transaction.
  */
 static enum gh_err
 client_set_status(struct store *s, const char *id, enum client_status from,
-    enum client_status to, int64_t now)
+    enum client_status to, int64_t now, const struct change_audit *ev)
 {
 	struct pg_params	 p;
-	PGresult		*r;
+	struct audit_row	 r;
+	struct pg_conn		*c;
+	PGresult		*res;
+	unsigned		 n = 0;
 	enum gh_err		 rc;
 
 	pp_init(&p);
@@ -147,15 +151,29 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 	pp_text(&p, client_status_name(to));
 	pp_int(&p, now);
 	pp_text(&p, client_status_name(from));
-	rc = forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
+	if (ev == NULL) {
+		rc = forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
+	} else if ((c = pg_acquire(DB(s))) == NULL) {
+		return GH_ERR_STORE;
+	} else {
+		if ((rc = pg_begin(c)) == GH_OK &&
+		    (rc = pg_cmd(c, P_CLIENT_STATUS, &p, &n)) == GH_OK &&
+		    n != 1)
+			rc = GH_ERR_NOT_FOUND;
+		if (rc == GH_OK) {
+			store_change_event(ev, 1, &r);
+			rc = pg_audit_in_tx(DB(s), c, &r);
+		}
+		rc = forget(s, pg_release(DB(s), c, pg_finish(c, rc)));
+	}
 	if (rc != GH_ERR_NOT_FOUND)
 		return rc;
 	pp_init(&p);
 	pp_text(&p, id);
-	if ((rc = pg_one(s, P_CLIENT_GET, &p, &r, NULL)) != GH_OK)
+	if ((rc = pg_one(s, P_CLIENT_GET, &p, &res, NULL)) != GH_OK)
 		return rc;
-	rc = PQntuples(r) == 1 ? GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
-	PQclear(r);
+	rc = PQntuples(res) == 1 ? GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
+	PQclear(res);
 	return rc;
 }
 

@@ -304,6 +304,13 @@ void		 pg_gov_ops(struct store_ops *ops);
  * the result is cleared. */
 enum gh_err	 pg_audit_rows(PGresult *r,
 		    bool (*fn)(void *, const struct audit_row *), void *ctx);
+/*
+ * Chain and insert one audit event inside the transaction open on c (an
+ * event committed with the change it records, struct change_audit): the
+ * chain lock, held to the caller's commit, the last event, the insert.
+ */
+enum gh_err	 pg_audit_in_tx(struct pg_store *db, struct pg_conn *c,
+		    const struct audit_row *a);
 /* Insert an alert unconditionally (no de-duplication) on connection c. */
 enum gh_err	 pg_alert_insert(struct pg_conn *c, struct alert_row *a);
 void		 pg_admin_ops(struct store_ops *ops);

@@ -54,30 +54,37 @@ insert(struct sqlite_store *db, struct audit_row *r)
 	return sq_step_done(db, st);
 }
 
+/*
+ * Chain `a` after the last event and insert it; the store lock is held
+ * and a savepoint open (sq_begin), the caller's own when the event goes
+ * with a change (struct change_audit).
+ */
+enum gh_err
+sq_audit_insert(struct sqlite_store *db, const struct audit_row *a)
+{
+	struct audit_row	 r = *a;
+	int64_t			 seq;
+	sqlite3_stmt		*st;
+	int			 x;
+
+	if ((st = sq_stmt(db, S_AUDIT_LAST)) == NULL)
+		return GH_ERR_STORE;
+	if ((x = audit_last(st, &seq, r.prev_hash)) != SQLITE_ROW)
+		return sq_error(db, x);
+	r.seq = seq + 1;
+	audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
+	return insert(db, &r);
+}
+
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r = *a;
-	int64_t			 seq;
 	enum gh_err		 rc;
-	sqlite3_stmt		*st;
-	int			 x;
 
 	sq_lock(db);
-	if ((rc = sq_begin(db)) != GH_OK)
-		goto out;
-	if ((st = sq_stmt(db, S_AUDIT_LAST)) == NULL)
-		rc = GH_ERR_STORE;
-	else if ((x = audit_last(st, &seq, r.prev_hash)) != SQLITE_ROW)
-		rc = sq_error(db, x);
-	if (rc == GH_OK) {
-		r.seq = seq + 1;
-		audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
-		rc = insert(db, &r);
-	}
-	rc = sq_finish_tx(db, rc);
-out:
+	if ((rc = sq_begin(db)) == GH_OK)
+		rc = sq_finish_tx(db, sq_audit_insert(db, a));
 	return sq_release(db, rc);
 }
 

@@ -353,22 +353,37 @@ audit_of_client(struct store *s, const char *client_id, int64_t since,
 	return rc;
 }
 
+/* The UPDATE and its event, if any, in one savepoint. */
 static enum gh_err
 grant_expire_unused(struct store *s, int64_t before, int64_t now,
-    unsigned *count)
+    unsigned *count, const struct change_audit *ev)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r;
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
+	unsigned		 n = 0;
 
 	*count = 0;
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_GRANTS_EXPIRE)) != NULL) {
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_GRANTS_EXPIRE)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
 		sqlite3_bind_int64(st, 1, before);
 		sqlite3_bind_int64(st, 2, now);
-		if ((rc = sq_step_done(DB(s), st)) == GH_OK)
-			*count = (unsigned)sqlite3_changes(DB(s)->db);
+		if ((rc = sq_step_done(db, st)) == GH_OK)
+			n = (unsigned)sqlite3_changes(db->db);
 	}
-	return sq_release(DB(s), rc);
+	if (rc == GH_OK && n > 0 && ev != NULL) {
+		store_change_event(ev, n, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	if ((rc = sq_finish_tx(db, rc)) == GH_OK)
+		*count = n;
+out:
+	return sq_release(db, rc);
 }
 
 void

@@ -158,27 +158,39 @@ client_exists(struct sqlite_store *db, const char *id)
 /*
  * The UPDATE's condition on the status decides; when it changed nothing,
  * the client's existence only picks the answer (conflict or not found).
+ * The event, if any, is inserted in the same savepoint.
  */
 static enum gh_err
 client_set_status(struct store *s, const char *id, enum client_status from,
-    enum client_status to, int64_t now)
+    enum client_status to, int64_t now, const struct change_audit *ev)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r;
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_CLIENT_STATUS)) != NULL) {
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_CLIENT_STATUS)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
 		sq_bind_text(st, 1, id);
 		sq_bind_text(st, 2, client_status_name(to));
 		sqlite3_bind_int64(st, 3, now);
 		sq_bind_text(st, 4, client_status_name(from));
-		rc = step_one_change(DB(s), st);
+		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	if (rc == GH_ERR_NOT_FOUND && (rc = client_exists(DB(s), id)) ==
-	    GH_OK)
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	rc = sq_finish_tx(db, rc);
+	if (rc == GH_ERR_NOT_FOUND && (rc = client_exists(db, id)) == GH_OK)
 		rc = GH_ERR_CONFLICT;
-	return sq_release(DB(s), rc);
+out:
+	return sq_release(db, rc);
 }
 
 static enum gh_err

@@ -185,6 +185,12 @@ enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);
  */
 enum gh_err	 sq_begin(struct sqlite_store *db);
 enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
+/*
+ * Chain and insert one audit event inside the caller's savepoint (lock
+ * held): an event committed with the change it records.
+ */
+enum gh_err	 sq_audit_insert(struct sqlite_store *db,
+		    const struct audit_row *a);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
 /* Step a bound statement with those columns, each row to fn; resets it. */

@@ -127,8 +127,8 @@ FWD(client_get, (struct store *s, const char *id, struct client_row *o),
 FWD(client_each, (struct store *s,
     bool (*fn)(void *, const struct client_row *), void *ctx), (s, fn, ctx))
 FWD(client_set_status, (struct store *s, const char *id,
-    enum client_status from, enum client_status to, int64_t now),
-    (s, id, from, to, now))
+    enum client_status from, enum client_status to, int64_t now,
+    const struct change_audit *ev), (s, id, from, to, now, ev))
 FWD(client_set_secret, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
 FWD(grant_each, (struct store *s, const char *cid, const char *uid,
@@ -297,7 +297,8 @@ FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
 FWD(audit_head, (struct store *s, int64_t *seq,
     uint8_t hash[GH_HASH_BYTES]), (s, seq, hash))
 FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
-    unsigned *count), (s, before, now, count))
+    unsigned *count, const struct change_audit *ev),
+    (s, before, now, count, ev))
 FWD(admin_insert, (struct store *s, const struct admin_row *a), (s, a))
 FWD(admin_by_hash, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct admin_row *o), (s, hash, now, o))
@@ -357,6 +358,15 @@ audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
 	    GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
 	buf_free(&b);
+}
+
+void
+store_change_event(const struct change_audit *ev, unsigned changed,
+    struct audit_row *out)
+{
+	*out = *ev->row;
+	if (ev->describe != NULL)
+		ev->describe(ev->ctx, changed, out);
 }
 
 enum client_status

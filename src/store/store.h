@@ -224,15 +224,36 @@ enum gh_err	store_client_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct client_row *c),
 		    void *ctx);
 /*
- * Change a client's status from `from` to `to` in one conditional UPDATE:
- * GH_ERR_CONFLICT, with nothing written, if its status is no longer
- * `from` (it changed since the caller read it: a quarantine must not be
- * turned into a plain "disabled" that `client enable` would then lift),
- * GH_ERR_NOT_FOUND if there is no such client.
+ * The audit event of a change, appended in the change's own transaction
+ * by the operations that take one (NULL: none): the change and its event
+ * are committed together or not at all. A change whose event cannot be
+ * stored is not made either (the call fails), so a background pass that
+ * acts and records what it did leaves no gap in the trail when the append
+ * fails: what was not recorded was not done, and the next pass finds it
+ * again. The event is chained as store_audit_append() does; none is
+ * appended when the change affected no row. describe, if not NULL, is
+ * called inside the transaction with the number of rows the change
+ * affected and a copy of *row, whose fields it may set (pointing them at
+ * ctx's storage); it must not call the store.
+ */
+struct change_audit {
+	const struct audit_row	*row;
+	void			(*describe)(void *ctx, unsigned changed,
+				    struct audit_row *r);
+	void			*ctx;
+};
+
+/*
+ * Change a client's status from `from` to `to` in one conditional UPDATE,
+ * with its audit event `ev` (may be NULL): GH_ERR_CONFLICT, with nothing
+ * written, if its status is no longer `from` (it changed since the caller
+ * read it: a quarantine must not be turned into a plain "disabled" that
+ * `client enable` would then lift), GH_ERR_NOT_FOUND if there is no such
+ * client.
  */
 enum gh_err	store_client_set_status(struct store *s, const char *id,
 		    enum client_status from, enum client_status to,
-		    int64_t now);
+		    int64_t now, const struct change_audit *ev);
 enum gh_err	store_client_set_secret(struct store *s, const char *id,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
 /*
@@ -537,10 +558,13 @@ enum gh_err	store_audit_of_client(struct store *s, const char *client_id,
 		    bool (*fn)(void *ctx, const struct audit_row *r), void *ctx);
 /*
  * Hygiene: revoke (reason "unused") every live grant neither used nor
- * created since `before`, in one statement. *count: grants revoked.
+ * created since `before`, in one statement, with its audit event `ev`
+ * (may be NULL; described with the number of grants revoked).
+ * *count: grants revoked (0 when the call fails).
  */
 enum gh_err	store_grant_expire_unused(struct store *s, int64_t before,
-		    int64_t now, unsigned *count);
+		    int64_t now, unsigned *count,
+		    const struct change_audit *ev);
 
 /*
  * Administrators of the admin API and console (sqlite_admin.c). Their

@@ -24,7 +24,8 @@ struct store_ops {
 			    bool (*)(void *, const struct client_row *),
 			    void *);
 	enum gh_err	(*client_set_status)(struct store *, const char *,
-			    enum client_status, enum client_status, int64_t);
+			    enum client_status, enum client_status, int64_t,
+			    const struct change_audit *);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
 			    const uint8_t *, int64_t);
 	enum gh_err	(*grant_each)(struct store *, const char *,
@@ -130,7 +131,7 @@ struct store_ops {
 			    bool (*)(void *, const struct audit_row *), void *);
 	enum gh_err	(*audit_head)(struct store *, int64_t *, uint8_t *);
 	enum gh_err	(*grant_expire_unused)(struct store *, int64_t,
-			    int64_t, unsigned *);
+			    int64_t, unsigned *, const struct change_audit *);
 	enum gh_err	(*admin_insert)(struct store *,
 			    const struct admin_row *);
 	enum gh_err	(*admin_by_hash)(struct store *, const uint8_t *,
@@ -169,6 +170,13 @@ void		usage_add_sighting(struct client_usage *u, const char *kind,
 		    const char *value);
 enum gh_err	pg_store_open(const char *url, bool serve,
 		    struct store **out);
+
+/*
+ * The event of a change of `changed` rows (struct change_audit): a copy
+ * of ev->row, described. The backends chain and insert it.
+ */
+void		store_change_event(const struct change_audit *ev,
+		    unsigned changed, struct audit_row *out);
 
 /* row text forms shared by the backends (store.c) */
 enum client_status store_client_status_parse(const char *s);

@@ -229,6 +229,68 @@ def test_a_failed_unused_client_disable_is_not_reported_as_done(tmp_path):
         s.stop()
 
 
+def fail_audit_of(s, *types):
+    """A trigger makes audit inserts of these event types fail."""
+    listed = ", ".join("'%s'" % t for t in types)
+    if s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " FOR EACH ROW WHEN (NEW.type IN (%s)) EXECUTE FUNCTION"
+                  " gh_test_fail()" % listed)
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " WHEN NEW.type IN (%s) BEGIN SELECT RAISE(ABORT,"
+                  " 'injected'); END" % listed)
+
+
+def test_a_pass_whose_audit_event_fails_does_not_act(tmp_path):
+    """A background pass stores its action and the action's audit event
+    together: while the event cannot be stored the action is not taken
+    (it was taken and left unrecorded for good: the next pass no longer
+    finds it), and the next pass after that takes and records it."""
+    s = start(tmp_path, grant_unused_days=30, client_unused_days=10,
+              client_unused_action="disable")
+    idle = s.add_client(name="Idle app")
+    s.start()
+    try:
+        redeem(s, s.confidential)
+        fail_audit_of(s, "grant.expired", "client.changed")
+        now = int(time.time())
+        s.execute(("UPDATE grants SET last_used_at = ?, created_at = ?",
+                   (now - 31 * 86400, now - 40 * 86400)),
+                  ("UPDATE clients SET created_at = ? WHERE id = ?",
+                   (now - 11 * 86400, idle["client_id"])))
+        assert wait_for(lambda: len(alerts(s)) == 1)
+        time.sleep(2.5)     # a few passes
+        assert s.query("SELECT count(*) FROM grants WHERE revoked_at IS "
+                       "NULL") == [(1,)]
+        assert json.loads(s.cli("client", "show", idle["client_id"])
+                          .stdout)["status"] == "active"
+        [a] = alerts(s)
+        assert "FAILED" in a["summary"], a["summary"]
+        assert s.query("SELECT count(*) FROM audit_events WHERE type IN "
+                       "('grant.expired', 'client.changed')") == [(0,)]
+        # the trail can be written again: the next pass acts and records
+        s.execute("DROP TRIGGER gh_test_fail" +
+                  (" ON audit_events" if s.pg else ""))
+        assert wait_for(lambda: s.query(
+            "SELECT count(*) FROM grants WHERE revoked_reason = 'unused'")
+            == [(1,)])
+        assert wait_for(lambda: json.loads(s.cli(
+            "client", "show", idle["client_id"]).stdout)["status"] ==
+            "disabled")
+        assert s.query("SELECT detail FROM audit_events WHERE type = "
+                       "'grant.expired'") == [
+            ('{"reason":"unused","grants":1,"days":30}',)]
+        assert s.query("SELECT client_id FROM audit_events WHERE type = "
+                       "'client.changed'") == [(idle["client_id"],)]
+        assert s.cli("audit", "verify").returncode == 0
+    finally:
+        stop_clean(s)
+
+
 def test_bad_policy_config_is_refused(tmp_path):
     s = Server(tmp_path, client_unused_action="delete")
     r = s.cli("check-config", check=False)

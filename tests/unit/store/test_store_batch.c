@@ -118,7 +118,7 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	free(c);
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	/* a write that waits: its batch is this one's or later, so the
 	 * flusher has resolved this request's first batch once it returns */
 	assert_int_equal(pthread_create(&th, NULL, plain_write, t), 0);
@@ -126,7 +126,7 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	/* the request writes again, in a new batch whose sync fails */
 	atomic_store(&fail_sync, true);
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
 	atomic_store(&fail_sync, false);
 }
@@ -319,8 +319,8 @@ test_other_process_gets_the_write_lock(void **state)
 		t0 = clock_mono();
 		assert_int_equal(store_client_set_status(other, "client1",
 		    round % 2 ? CLIENT_DISABLED : CLIENT_ACTIVE,
-		    round % 2 ? CLIENT_ACTIVE : CLIENT_DISABLED, NOW + round),
-		    GH_OK);
+		    round % 2 ? CLIENT_ACTIVE : CLIENT_DISABLED, NOW + round,
+		    NULL), GH_OK);
 		if (clock_mono() - t0 > worst)
 			worst = clock_mono() - t0;
 	}

@@ -123,7 +123,7 @@ test_own_writes_at_once(void **state)
 	assert_int_equal(status_of(t->s), CLIENT_ACTIVE);
 	assert_int_equal(status_of(t->s), CLIENT_ACTIVE);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(status_of(t->s), CLIENT_DISABLED);
 	th_hash("rotated", h);
 	assert_int_equal(store_client_set_secret(t->s, "c1", h, NOW), GH_OK);
@@ -151,13 +151,13 @@ test_other_node_write_fast(void **state)
 	filled = clock_mono();
 	assert_int_equal(status_of(t->s), CLIENT_ACTIVE);
 	assert_int_equal(store_client_set_status(other, "c1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_true(until_status(t->s, CLIENT_DISABLED, filled) < FAST);
 	/* and back, from the other side */
 	assert_int_equal(status_of(other), CLIENT_DISABLED);
 	filled = clock_mono();
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	assert_true(until_status(other, CLIENT_ACTIVE, filled) < FAST);
 	store_close(other);
 }

@@ -66,7 +66,7 @@ test_writes_visible_while_deferred(void **state)
 
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	/* PostgreSQL has committed it; SQLite's batch commits at the end */
 	assert_int_equal(status_of_c1(t), t->schema[0] ? 2 : 1);
 	/* a failed transaction inside the request changes nothing */
@@ -95,14 +95,14 @@ test_extra_flush_only_when_uncovered(void **state)
 	/* a write and nothing after it: one extra */
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 	assert_int_equal(marks(t), m + 1);
 
 	/* a write, then a durable audit row: its commit covers the write */
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 	assert_int_equal(marks(t), m + 1);
@@ -120,7 +120,7 @@ test_extra_flush_only_when_uncovered(void **state)
 	/* a lazy row covers nothing */
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_QUARANTINED,
-	    CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	store_lazy(t->s, true);
 	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
 	store_lazy(t->s, false);
@@ -131,7 +131,7 @@ test_extra_flush_only_when_uncovered(void **state)
 	store_defer_begin(t->s);
 	store_lazy(t->s, true);
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
-	    CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	store_lazy(t->s, false);
 	assert_int_equal(status_of_c1(t), 2);
 	assert_int_equal(audit(t->s, "client.disabled"), GH_OK);
@@ -140,7 +140,7 @@ test_extra_flush_only_when_uncovered(void **state)
 
 	/* outside a request, writes are durable on their own */
 	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
-	    CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	assert_int_equal(marks(t), m + 3);
 }
 

@@ -149,16 +149,16 @@ test_client_status_and_secret(void **state)
 	assert_non_null(g);
 	assert_int_equal(store_client_insert(t->s, c), GH_OK);
 	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
-	    CLIENT_QUARANTINED, NOW + 1), GH_OK);
+	    CLIENT_QUARANTINED, NOW + 1, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_QUARANTINED);
 	assert_int_equal(g->updated_at, NOW + 1);
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_QUARANTINED, CLIENT_DISABLED, NOW + 2), GH_OK);
+	    CLIENT_QUARANTINED, CLIENT_DISABLED, NOW + 2, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_DISABLED);
 	assert_int_equal(store_client_set_status(t->s, "nobody", CLIENT_ACTIVE,
-	    CLIENT_ACTIVE, NOW), GH_ERR_NOT_FOUND);
+	    CLIENT_ACTIVE, NOW, NULL), GH_ERR_NOT_FOUND);
 
 	th_hash("rotated", h);
 	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3),
@@ -185,24 +185,24 @@ test_client_status_conditional(void **state)
 
 	assert_non_null(g);
 	assert_int_equal(store_client_insert(t->s, c), GH_OK);
-	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_ACTIVE, CLIENT_QUARANTINED, NOW + 1), GH_OK);
+	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
+	    CLIENT_QUARANTINED, NOW + 1, NULL), GH_OK);
 	/* decided on a read that said "active" */
-	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW + 2), GH_ERR_CONFLICT);
+	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW + 2, NULL), GH_ERR_CONFLICT);
 	/* decided on a read that said "disabled" */
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW + 2), GH_ERR_CONFLICT);
+	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW + 2, NULL), GH_ERR_CONFLICT);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_QUARANTINED);
 	assert_int_equal(g->updated_at, NOW + 1);
 	/* from the status it has, it changes */
 	assert_int_equal(store_client_set_status(t->s, "client1",
-	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW + 3), GH_OK);
+	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW + 3, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_int_equal(g->status, CLIENT_ACTIVE);
-	assert_int_equal(store_client_set_status(t->s, "nobody",
-	    CLIENT_DISABLED, CLIENT_ACTIVE, NOW), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_client_set_status(t->s, "nobody", CLIENT_DISABLED,
+	    CLIENT_ACTIVE, NOW, NULL), GH_ERR_NOT_FOUND);
 	free(c);
 	free(g);
 }
@@ -221,7 +221,7 @@ race_status(void *arg)
 
 	pthread_barrier_wait(r->go);
 	r->rc = store_client_set_status(r->s, "client1", CLIENT_ACTIVE, r->to,
-	    NOW);
+	    NOW, NULL);
 	return NULL;
 }
 
@@ -260,7 +260,7 @@ test_client_status_race(void **state)
 		assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
 		assert_int_equal(c->status, r[won].to);
 		assert_int_equal(store_client_set_status(t->s, "client1",
-		    r[won].to, CLIENT_ACTIVE, NOW), GH_OK);
+		    r[won].to, CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	}
 	store_close(other);
 	free(c);

@@ -519,19 +519,19 @@ test_ancestry_client(void **state)
 
 	redeem_ok(ch);
 	assert_int_equal(store_client_set_status(ch->t->s, "client1",
-	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_client_set_status(ch->t->s, "client1",
-	    CLIENT_DISABLED, CLIENT_QUARANTINED, NOW), GH_OK);
+	    CLIENT_DISABLED, CLIENT_QUARANTINED, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_client_set_status(ch->t->s, "client1",
-	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW), GH_OK);
+	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_OK);
 	assert_int_equal(live(ch, ch->rt), GH_OK);
 	/* another client's status has no effect */
 	assert_int_equal(store_client_set_status(ch->t->s, "client2",
-	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW), GH_OK);
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_OK);
 }
 
@@ -596,7 +596,7 @@ test_client_quarantine(void **state)
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	/* re-enabling does not revive the grant or its tokens */
 	assert_int_equal(store_client_set_status(ch->t->s, "client1",
-	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW + 2), GH_OK);
+	    CLIENT_QUARANTINED, CLIENT_ACTIVE, NOW + 2, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_grant_find(ch->t->s, "us_1", "client1", &g),
 	    GH_ERR_NOT_FOUND);

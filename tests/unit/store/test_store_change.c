@@ -1,0 +1,318 @@
+/*
+ * test_store_change.c - a change and its audit event in one transaction
+ * (struct change_audit, store.h), on SQLite or PostgreSQL (GH_TEST_PG_URL):
+ *  - a client status change and an unused-grant expiry store their event,
+ *    chained like any append, and described with the rows changed;
+ *  - no event when nothing changed (a status that is no longer the one
+ *    read, no grant to expire);
+ *  - when the event cannot be stored (a trigger makes audit inserts
+ *    fail) the change is not made either: what a background pass did not
+ *    record it did not do, and finds again at its next pass;
+ *  - events stored so, from two handles (two nodes), and appends queued
+ *    at the same time make one unbroken chain.
+ */
+#include <pthread.h>
+
+#include "../harness.h"
+
+#include "governance/audit.h"
+
+#define NOW		1700000000
+#define DAY		86400
+#define APPENDERS	4
+#define APPENDS		100
+#define FLIPS		40
+
+static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
+
+static void
+exec_sql(const struct th_store *t, const char *sql)
+{
+	sqlite3 *db;
+
+	if (t->schema[0]) {
+		th_pg_int(t->path, sql);
+		return;
+	}
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Every audit insert fails while on. */
+static void
+fail_audit(const struct th_store *t, bool on)
+{
+	if (t->schema[0] && on)
+		exec_sql(t, "CREATE FUNCTION gh_fail() RETURNS trigger AS $$ "
+		    "BEGIN RAISE EXCEPTION 'injected'; END $$ "
+		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
+		    "ON audit_events FOR EACH ROW EXECUTE FUNCTION gh_fail()");
+	else if (t->schema[0])
+		exec_sql(t, "DROP TRIGGER gh_fail ON audit_events");
+	else
+		exec_sql(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
+		    "audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END" :
+		    "DROP TRIGGER gh_fail");
+}
+
+static int
+setup(void **state)
+{
+	struct th_store		*t;
+	struct client_row	*c;
+	int			 rc;
+
+	if ((rc = th_store_setup(state)) != 0)
+		return rc;
+	t = *state;
+	store_set_audit_key(t->s, key);
+	c = th_client_new("client1", NOW);
+	rc = store_client_insert(t->s, c) == GH_OK ? 0 : -1;
+	free(c);
+	return rc;
+}
+
+static int64_t
+events(const struct th_store *t, const char *type)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_events "
+	    "WHERE type = '%s'", type);
+	return th_sql_int(t, sql);
+}
+
+static enum client_status
+status_of(const struct th_store *t)
+{
+	struct client_row	*c = calloc(1, sizeof(*c));
+	enum client_status	 st;
+
+	assert_non_null(c);
+	assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
+	st = c->status;
+	free(c);
+	return st;
+}
+
+static void
+chain_ok(const struct th_store *t, int64_t want)
+{
+	struct audit_verdict v;
+
+	assert_int_equal(audit_verify(t->s, key, NULL, &v), GH_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.events, want);
+}
+
+static void
+test_status_change_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "client.changed",
+	    .actor = "system", .client_id = "client1",
+	    .detail = "{\"status\":\"disabled\"}" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
+	assert_int_equal(status_of(t), CLIENT_DISABLED);
+	assert_int_equal(events(t, "client.changed"), 1);
+	/* lost the race: no change, no event */
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_ERR_CONFLICT);
+	assert_int_equal(store_client_set_status(t->s, "nobody",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_ERR_NOT_FOUND);
+	assert_int_equal(events(t, "client.changed"), 1);
+	chain_ok(t, 1);
+}
+
+/* The event cannot be stored: the status is not changed either. */
+static void
+test_status_change_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "client.changed",
+	    .actor = "system", .client_id = "client1" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	fail_audit(t, true);
+	assert_int_not_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
+	assert_int_equal(status_of(t), CLIENT_ACTIVE);
+	fail_audit(t, false);
+	/* the next pass finds it as it was, and records what it does */
+	assert_int_equal(store_client_set_status(t->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
+	assert_int_equal(status_of(t), CLIENT_DISABLED);
+	assert_int_equal(events(t, "client.changed"), 1);
+	chain_ok(t, 1);
+}
+
+/* Two grants unused for 40 days, one used yesterday. */
+static void
+grants(const struct th_store *t)
+{
+	static const char *const names[] = { "alice", "bob", "carol" };
+	struct grant_row	 g;
+	struct user_row		 u;
+	char			 id[16];
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "us_%d", i);
+		th_user_init(&u, id, names[i], NOW - 50 * DAY);
+		assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+		assert_int_equal(store_grant_upsert(t->s, id, "client1",
+		    "openid", NOW - (i < 2 ? 40 : 1) * DAY, &g), GH_OK);
+	}
+}
+
+struct described {
+	unsigned	 changed;
+	char		 detail[64];
+};
+
+static void
+describe(void *ctx, unsigned changed, struct audit_row *r)
+{
+	struct described *d = ctx;
+
+	d->changed = changed;
+	snprintf(d->detail, sizeof(d->detail), "{\"grants\":%u}", changed);
+	r->detail = d->detail;
+}
+
+static bool
+live(const struct th_store *t, const char *user)
+{
+	struct grant_row g;
+
+	return store_grant_find(t->s, user, "client1", &g) == GH_OK;
+}
+
+static void
+test_expiry_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "grant.expired",
+	    .actor = "system" };
+	struct described	 d = { 0, "" };
+	struct change_audit	 ev = { &r, describe, &d };
+	unsigned		 n = 9;
+
+	grants(t);
+	assert_int_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY, NOW,
+	    &n, &ev), GH_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(d.changed, 2);
+	assert_false(live(t, "us_0") || live(t, "us_1"));
+	assert_true(live(t, "us_2"));
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'grant.expired' AND detail = '{\"grants\":2}'"), 1);
+	/* nothing left to expire: no event */
+	assert_int_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY, NOW,
+	    &n, &ev), GH_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(events(t, "grant.expired"), 1);
+	chain_ok(t, 1);
+}
+
+/* The event cannot be stored: no grant is revoked, *count is 0. */
+static void
+test_expiry_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "grant.expired",
+	    .actor = "system" };
+	struct described	 d = { 0, "" };
+	struct change_audit	 ev = { &r, describe, &d };
+	unsigned		 n = 9;
+
+	grants(t);
+	fail_audit(t, true);
+	assert_int_not_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY,
+	    NOW, &n, &ev), GH_OK);
+	assert_int_equal(n, 0);
+	assert_true(live(t, "us_0") && live(t, "us_1") && live(t, "us_2"));
+	fail_audit(t, false);
+	assert_int_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY, NOW,
+	    &n, &ev), GH_OK);
+	assert_int_equal(n, 2);
+	assert_false(live(t, "us_0") || live(t, "us_1"));
+	assert_int_equal(events(t, "grant.expired"), 1);
+	chain_ok(t, 1);
+}
+
+struct worker {
+	struct store	*s;
+	bool		 flips;		/* status changes, else appends */
+	enum gh_err	 rc;
+};
+
+static void *
+work(void *arg)
+{
+	struct worker		*w = arg;
+	struct audit_row	 r = { .time = NOW, .actor = "system",
+	    .client_id = "client1" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+	int			 i;
+
+	r.type = w->flips ? "client.changed" : "test.event";
+	for (i = 0; i < (w->flips ? FLIPS : APPENDS) && w->rc == GH_OK; i++)
+		w->rc = !w->flips ? store_audit_append(w->s, &r) :
+		    store_client_set_status(w->s, "client1", i % 2 ?
+		    CLIENT_DISABLED : CLIENT_ACTIVE, i % 2 ? CLIENT_ACTIVE :
+		    CLIENT_DISABLED, NOW, &ev);
+	return NULL;
+}
+
+/*
+ * Queued appends on two handles and status changes with their events
+ * racing: one chain, every event once. On PostgreSQL each handle's queue
+ * remembers the chain's end, which the in-transaction events make stale.
+ */
+static void
+test_events_with_changes_chain(void **state)
+{
+	struct th_store	*t = *state;
+	struct worker	 w[APPENDERS + 1];
+	pthread_t	 th[APPENDERS + 1];
+	struct store	*other;
+	int		 i;
+
+	assert_int_equal(store_open(t->path, &other), GH_OK);
+	store_set_audit_key(other, key);
+	for (i = 0; i <= APPENDERS; i++) {
+		w[i] = (struct worker){ i % 2 ? other : t->s, i == APPENDERS,
+		    GH_OK };
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]),
+		    0);
+	}
+	for (i = 0; i <= APPENDERS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].rc, GH_OK);
+	}
+	store_close(other);
+	assert_int_equal(events(t, "client.changed"), FLIPS);
+	chain_ok(t, APPENDERS * APPENDS + FLIPS);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_store_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_status_change_with_event),
+		T(test_status_change_undone_without_event),
+		T(test_expiry_with_event),
+		T(test_expiry_undone_without_event),
+		T(test_events_with_changes_chain),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("store/change", tests, NULL, NULL);
+}
