@@ -20,6 +20,23 @@ action_reason_ok(const char *reason)
 	    !str_has_ctl(reason);
 }
 
+const char *
+action_quarantine_credential(struct app *app, const char *client_id)
+{
+	struct client_row	*c = malloc(sizeof(*c));
+	const char		*what = "secret replaced";
+
+	if (c != NULL && store_client_get(app->store, client_id, c) == GH_OK) {
+		if (c->auth_method == AUTH_PRIVATE_KEY_JWT)
+			what = "its registered keys kept (it can not be "
+			    "enabled again)";
+		else if (!c->has_secret)
+			what = "no secret (a public client)";
+	}
+	free(c);
+	return what;
+}
+
 enum gh_err
 action_quarantine(struct app *app, const struct audit_origin *o,
     const char *client_id, const char *reason, unsigned *grants)
@@ -44,8 +61,9 @@ action_quarantine(struct app *app, const struct audit_origin *o,
 		return rc;
 	/* the alert is raised in the kill switch's own transaction */
 	snprintf(summary, sizeof(summary), "the client was quarantined by "
-	    "%s: every grant and token revoked, secret replaced",
-	    o->actor ? o->actor : "admin");
+	    "%s: every grant and token revoked, %s",
+	    o->actor ? o->actor : "admin",
+	    action_quarantine_credential(app, client_id));
 	snprintf(key, sizeof(key), "client_quarantined:%s", client_id);
 	spec.summary = summary;
 	spec.key = key;

@@ -15,12 +15,17 @@ bool		action_reason_ok(const char *reason);
 
 /*
  * The kill switch (store_client_quarantine): every token of the client
- * dies at once, its grants are revoked and its secret replaced by one
- * nobody knows. GH_ERR_NOT_FOUND if there is no such client.
+ * dies at once, its grants are revoked and its secret, if it has one,
+ * replaced by one nobody knows. A private_key_jwt client keeps its
+ * registered keys and can therefore never be enabled again.
+ * GH_ERR_NOT_FOUND if there is no such client.
  */
 enum gh_err	action_quarantine(struct app *app,
 		    const struct audit_origin *o, const char *client_id,
 		    const char *reason, unsigned *grants);
+/* What a quarantine does to the client's credential, in words. */
+const char	*action_quarantine_credential(struct app *app,
+		    const char *client_id);
 /*
  * Revoke one grant, or every live grant of a client or of a user (by id).
  * *count: grants revoked; an event is recorded only when some were.

@@ -452,18 +452,6 @@ out:
  * it, kills every token (by ancestry), revokes every grant and replaces
  * its secret with one nobody is shown.
  */
-/* Does the client authenticate with registered keys (private_key_jwt)? */
-static bool
-quarantined_keys(struct app *app, const char *id)
-{
-	struct client_row	*c = client_load(app, id);
-	bool			 keys = c && c->auth_method ==
-	    AUTH_PRIVATE_KEY_JWT;
-
-	free(c);
-	return keys;
-}
-
 static int
 client_quarantine(struct app *app, const char *id, const char *reason)
 {
@@ -482,9 +470,8 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 		return 1;
 	}
 	printf("client %s quarantined: disabled, every token dead, %u "
-	    "grant(s) revoked, %s\n", id, grants, quarantined_keys(app, id) ?
-	    "its registered keys kept (it can not be enabled again)" :
-	    "secret replaced");
+	    "grant(s) revoked, %s\n", id, grants,
+	    action_quarantine_credential(app, id));
 	return 0;
 }
 

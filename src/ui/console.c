@@ -39,7 +39,7 @@ notice_of(const char *done)
 		return NULL;
 	if (strcmp(done, "quarantined") == 0)
 		return "Client quarantined: its tokens are dead, its grants "
-		    "revoked and its secret replaced.";
+		    "revoked and its secret, if it had one, replaced.";
 	if (strcmp(done, "revoked") == 0)
 		return "Access revoked: the grant's tokens are dead.";
 	if (strcmp(done, "acked") == 0)

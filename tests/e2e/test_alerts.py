@@ -105,6 +105,8 @@ def test_use_after_disable_and_quarantine(make_server):
     assert [a["rule"] for a in found] == ["client_quarantined"]
     assert found[0]["evidence"]["reason"] == "stolen"
     assert found[0]["evidence"]["actor"] == "admin"
+    assert found[0]["summary"].endswith("every grant and token revoked, "
+                                        "secret replaced"), found[0]
     # raised in the kill switch's own transaction, with the audit event
     assert s.query("SELECT count(*) FROM alerts WHERE rule = "
                    "'client_quarantined'") == [(1,)]

@@ -471,6 +471,12 @@ def test_quarantined_key_client_stays_dead(pk):
                "key leaked")
     assert "registered keys kept" in r.stdout, r.stdout
     assert "secret replaced" not in r.stdout
+    alert = json.loads(pk.cli("alert", "list", "--json").stdout
+                       .splitlines()[0])
+    assert alert["rule"] == "client_quarantined", alert
+    assert alert["summary"].endswith("every grant and token revoked, its "
+                                     "registered keys kept (it can not be "
+                                     "enabled again)"), alert
     assert call(pk, "/introspect", assertion(pk, c)).status_code == 401
     r = pk.cli("client", "enable", c["client_id"], check=False)
     assert r.returncode == 1 and "register the integration again" in \
