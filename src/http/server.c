@@ -35,14 +35,24 @@ struct http_server {
 	atomic_int		 inflight;
 };
 
+/* the request headers we use, read once when they are complete */
+struct header_scan {
+	const char	*authorization, *cookie, *content_type, *user_agent;
+	const char	*content_length, *transfer_encoding;
+	unsigned	 n_content_length, n_transfer_encoding;
+	int		 dup;	/* a header that must be single came twice */
+	size_t		 total;	/* bytes of all header lines */
+};
+
 /* per-request state, owned by libmicrohttpd's con_cls slot */
 struct conn_state {
 	struct http_server	*srv;
 	bool			 uri_too_long;
 	bool			 started;
 	bool			 too_large;
-	bool			 bad_framing;	/* a body we cannot delimit */
 	bool			 counted;
+	const char		*bad_framing;	/* why the body is refused */
+	struct header_scan	 hs;
 	struct buf		 body;
 	double			 t0;
 	char			 uri[GH_MAX_URI_LEN];	/* last: not zeroed */
@@ -157,12 +167,6 @@ method_of(const char *m)
 	return HTTP_OTHER;
 }
 
-struct header_scan {
-	const char	*authorization, *cookie, *content_type, *user_agent;
-	int		 dup;	/* a header that must be single came twice */
-	size_t		 total;	/* bytes of all header lines */
-};
-
 static enum MHD_Result
 scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
@@ -172,6 +176,17 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 
 	(void)kind;
 	h->total += strlen(key) + (value ? strlen(value) : 0) + 4;
+	/* counted, not marked dup: framing_error() refuses them early */
+	if (strcasecmp(key, "Content-Length") == 0) {
+		h->n_content_length++;
+		h->content_length = value;
+		return MHD_YES;
+	}
+	if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		h->n_transfer_encoding++;
+		h->transfer_encoding = value;
+		return MHD_YES;
+	}
 	if (strcasecmp(key, "Authorization") == 0)
 		slot = &h->authorization;
 	else if (strcasecmp(key, "Cookie") == 0)
@@ -297,7 +312,7 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 {
 	struct http_request		*req;
 	struct http_response		 resp;
-	struct header_scan		 hs = { 0 };
+	const struct header_scan	*hs = &st->hs;
 	enum MHD_Result			 ret;
 	char				*q;
 
@@ -308,11 +323,10 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	response_init(&resp);
 	req->method = method_of(method);
 	client_address(c, req->remote_addr, sizeof(req->remote_addr));
-	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &hs);
-	req->authorization = hs.authorization;
-	req->cookie = hs.cookie;
-	req->content_type = hs.content_type;
-	req->user_agent = hs.user_agent;
+	req->authorization = hs->authorization;
+	req->cookie = hs->cookie;
+	req->content_type = hs->content_type;
+	req->user_agent = hs->user_agent;
 	req->body = st->body;
 
 	str_copy(req->path, sizeof(req->path), st->uri);
@@ -327,16 +341,14 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	if (st->uri_too_long)
 		simple_error(&resp, 414, "invalid_request", "URI too long");
 	else if (st->bad_framing)
-		simple_error(&resp, 400, "invalid_request",
-		    "Transfer-Encoding must be chunked alone, "
-		    "without Content-Length");
+		simple_error(&resp, 400, "invalid_request", st->bad_framing);
 	else if (st->too_large)
 		simple_error(&resp, 413, "invalid_request",
 		    "request body too large");
-	else if (hs.total > GH_MAX_HEADER_MEM)
+	else if (hs->total > GH_MAX_HEADER_MEM)
 		simple_error(&resp, 431, "invalid_request",
 		    "request headers too large");
-	else if (hs.dup)
+	else if (hs->dup)
 		simple_error(&resp, 400, "invalid_request",
 		    "repeated header");
 	else
@@ -352,13 +364,37 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	return ret;
 }
 
+/*
+ * RFC 9112 6.3: a body whose length the server cannot determine is refused
+ * with 400 and the connection closed: a Transfer-Encoding other than
+ * chunked alone, Transfer-Encoding with Content-Length, and either header
+ * given twice. A front proxy may read a repeated header differently from
+ * libmicrohttpd (which takes the first), so each is a request smuggling
+ * shape; a repeated Content-Length is refused even with equal values (RFC
+ * 9110 8.6 allows that). Answered before any of the body is read:
+ * libmicrohttpd would otherwise read such a body until the client closed.
+ */
+static const char *
+framing_error(const struct header_scan *h)
+{
+	if (h->n_content_length > 1)
+		return "Content-Length must appear once";
+	if (h->n_transfer_encoding > 1)
+		return "Transfer-Encoding must appear once";
+	if (h->transfer_encoding != NULL && (h->content_length != NULL ||
+	    strcasecmp(h->transfer_encoding, "chunked") != 0))
+		return "Transfer-Encoding must be chunked alone, "
+		    "without Content-Length";
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
 	struct conn_state	*st = *con_cls;
-	const char		*cl, *te;
+	const char		*cl;
 	uint64_t		 n;
 
 	(void)cls;
@@ -370,22 +406,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		st->started = true;
 		st->counted = true;
 		atomic_fetch_add(&st->srv->inflight, 1);
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    "Content-Length");
-		te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    "Transfer-Encoding");
-		/*
-		 * RFC 9112 6.3: a body whose length the server cannot
-		 * determine - a coding other than chunked alone - is refused
-		 * with 400, and so is Content-Length with Transfer-Encoding
-		 * (a request smuggling shape). Answered before any of the body
-		 * is read: libmicrohttpd would otherwise read such a body until
-		 * the client closed.
-		 */
-		if (te && (cl || strcasecmp(te, "chunked") != 0)) {
-			st->bad_framing = true;
+		/* the headers are complete now; read them once */
+		MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header,
+		    &st->hs);
+		if ((st->bad_framing = framing_error(&st->hs)) != NULL)
 			return finish(st, c, method);
-		}
+		cl = st->hs.content_length;
 		if (cl && (parse_u64(slice_cstr(cl), 0, GH_MAX_BODY_LEN, &n) !=
 		    GH_OK)) {
 			/* refuse before reading a byte of it */

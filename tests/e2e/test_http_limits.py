@@ -73,12 +73,21 @@ def test_chunked_body_over_16k_is_413(server, path):
     b"Transfer-Encoding: gzip, chunked\r\n",
     b"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
     b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+    # either header twice: a front proxy may take the other one
+    b"Content-Length: 3\r\nContent-Length: 3\r\n",
+    b"Content-Length: 0\r\nContent-Length: 3\r\n",
+    b"Content-Length: 40000\r\nContent-Length: 3\r\n",
+    b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+    b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+    b"Transfer-Encoding: chunked\r\nX-A: b\r\n"
+    b"transfer-encoding: chunked\r\n",
 ])
 def test_undelimitable_body_is_400_at_once(server, framing):
-    """RFC 9112 6.3: a coding other than chunked alone, or chunked with
-    Content-Length, is refused before the body is read, and the server
-    closes the connection; the client keeps its side open, so a server
-    that waited for the body would time out here."""
+    """RFC 9112 6.3: a coding other than chunked alone, chunked with
+    Content-Length, or either header twice (even with equal values) is
+    refused before the body is read, and the server closes the connection;
+    the client keeps its side open, so a server that waited for the body
+    would time out here."""
     t = time.monotonic()
     s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
     try:
@@ -98,6 +107,46 @@ def test_undelimitable_body_is_400_at_once(server, framing):
     assert head.startswith(b"HTTP/1.1 400 "), data[:300]
     assert b"\r\nconnection: close" in head.lower(), head
     assert json.loads(body)["error"] == "invalid_request"
+    healthy(server)
+
+
+def read_until_closed(sock, limit=4.0):
+    """Everything the server sends until it closes; a timeout fails."""
+    data = b""
+    deadline = time.monotonic() + limit
+    while True:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            pytest.fail("connection left open: %r" % data[:300])
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_repeated_content_length_does_not_smuggle_a_request(server):
+    """Content-Length 0 then 40: a server taking the first value would
+    answer the POST and then the GET hidden in its body, while a proxy
+    taking the last would see one request. One refusal, nothing more."""
+    hidden = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+    try:
+        s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: 0\r\nContent-Length: %d\r\n\r\n"
+                  % len(hidden) + hidden)
+        data = read_until_closed(s)
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]
+    assert data.count(b"HTTP/1.1 ") == 1, data
+    body = data.partition(b"\r\n\r\n")[2]
+    assert json.loads(body)["error_description"] == \
+        "Content-Length must appear once"
     healthy(server)
 
 
