@@ -3,9 +3,10 @@
  *
  * Per request: the URI log callback copies the raw target (so we parse the
  * query ourselves and can see duplicate parameters), the access handler
- * collects the body into a bounded buffer (413 past GH_MAX_BODY_LEN), and
- * the completed request goes to the single handler. Bodies larger than the
- * limit announced by Content-Length are refused before they are read.
+ * collects the body into a bounded buffer, and the completed request goes
+ * to the single handler. Bodies larger than the limit announced by
+ * Content-Length get 413 before they are read; a chunked body is cut off
+ * (the connection closed) as soon as it passes GH_MAX_BODY_LEN.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -307,6 +308,20 @@ log_request(const struct conn_state *st, const struct http_request *req,
 	    "status", code, "ms", ms, "remote", req->remote_addr, NULL);
 }
 
+/* a connection closed without an answer, and why */
+static void
+log_closed(const struct conn_state *st, struct MHD_Connection *c,
+    const char *method, const char *reason)
+{
+	char path[256], remote[INET6_ADDRSTRLEN];
+
+	str_copy(path, sizeof(path), st->uri);
+	path[strcspn(path, "?")] = '\0';	/* the path only, as above */
+	client_address(c, remote, sizeof(remote));
+	log_kv(LOG_INFO, "http_closed", "reason", reason, "method", method,
+	    "path", path, "remote", remote, NULL);
+}
+
 static enum MHD_Result
 finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 {
@@ -421,9 +436,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!st->too_large && buf_append(&st->body, upload_data,
-		    *upload_data_size) != GH_OK)
-			st->too_large = true;
+		if (buf_append(&st->body, upload_data, *upload_data_size) !=
+		    GH_OK) {
+			/*
+			 * A chunked body past GH_MAX_BODY_LEN. We would answer
+			 * 413, but libmicrohttpd 0.9.75 cannot queue a reply
+			 * while the body is being received (MHD_queue_response
+			 * returns MHD_NO here, with or without suspending the
+			 * connection), and reading the rest to answer at its
+			 * end lets a client that never ends hold the connection
+			 * forever. So the connection is closed at once.
+			 */
+			log_closed(st, c, method, "body_too_large");
+			return MHD_NO;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
