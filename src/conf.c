@@ -45,7 +45,9 @@ static const struct conf_entry conf_table[] = {
 	INT(threads, 0, 256, 0),			/* 0: four per core */
 	INT(max_connections, 1, 100000, 1024),
 	INT(per_ip_connections, 0, 100000, 0),
-	INT(connection_timeout_seconds, 1, 600, 15),
+	INT(connection_timeout_seconds, 1, 600, 15),	/* idle */
+	/* a whole request must arrive within this (slowloris) */
+	INT(request_deadline_seconds, 1, 600, 30),
 	INT(drain_seconds, 0, 600, 10),
 	INT(upkeep_interval_seconds, 1, 3600, 60),
 	/* governance: anomaly rules (1 on, 0 off) and their thresholds */

@@ -27,6 +27,7 @@ struct conf {
 	int64_t	 max_connections;
 	int64_t	 per_ip_connections;
 	int64_t	 connection_timeout_seconds;
+	int64_t	 request_deadline_seconds;
 	int64_t	 drain_seconds;
 	int64_t	 upkeep_interval_seconds;
 	int64_t	 alert_quiet_seconds;

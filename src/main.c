@@ -104,6 +104,8 @@ serve(const char *config_path)
 	hc.max_connections = (unsigned)app.conf.max_connections;
 	hc.per_ip_connections = (unsigned)app.conf.per_ip_connections;
 	hc.timeout_seconds = (unsigned)app.conf.connection_timeout_seconds;
+	hc.request_deadline_seconds =
+	    (unsigned)app.conf.request_deadline_seconds;
 	if (http_start(&hc, routes_dispatch, &app, &srv) != GH_OK) {
 		log_kv(LOG_ERROR, "listen_failed", "listen", app.conf.listen,
 		    NULL);

@@ -7,6 +7,11 @@
  * to the single handler. Bodies larger than the limit announced by
  * Content-Length get 413 before they are read; a chunked body is cut off
  * (the connection closed) as soon as it passes GH_MAX_BODY_LEN.
+ *
+ * Every connection is listed with the request deadline (deadline.h) from
+ * open to close; it is told when a request is in whole (finish) and when
+ * its answer has gone (on_completed), so a request that trickles in is cut
+ * off however often its bytes reset libmicrohttpd's idle timeout.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +28,7 @@
 #include <microhttpd.h>
 
 #include "server.h"
+#include "deadline.h"
 #include "reply.h"
 #include "../util/clock.h"
 #include "../util/log.h"
@@ -34,6 +40,7 @@ struct http_server {
 	void			*ctx;
 	unsigned		 port;
 	atomic_int		 inflight;
+	struct deadline		*deadline;	/* request receive deadline */
 };
 
 /* the request headers we use, read once when they are complete */
@@ -45,10 +52,15 @@ struct header_scan {
 	size_t		 total;	/* bytes of all header lines */
 };
 
-/* per-request state, owned by libmicrohttpd's con_cls slot */
+/*
+ * Per-connection state, in libmicrohttpd's socket_context slot and lent to
+ * each request through con_cls. srv and dl live as long as the connection;
+ * the rest, from uri_too_long on, is reset by on_uri for each request.
+ */
 struct conn_state {
+	struct deadline_entry	 dl;	/* listed while the socket is open */
 	struct http_server	*srv;
-	bool			 uri_too_long;
+	bool			 uri_too_long;	/* first per-request field */
 	bool			 started;
 	bool			 too_large;
 	bool			 counted;
@@ -87,15 +99,29 @@ static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
-	struct conn_state *st = *socket_context;
+	struct http_server		*srv = cls;
+	struct conn_state		*st = *socket_context;
+	const union MHD_ConnectionInfo	*ci;
 
-	(void)cls;
-	(void)c;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct conn_state));
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return;		/* on_uri refuses the request */
+		st->srv = srv;
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL)
+			deadline_add(srv->deadline, &st->dl, ci->connect_fd);
+		*socket_context = st;
 		return;
 	}
 	if (st != NULL) {	/* closed: whatever a request left behind */
+		/*
+		 * libmicrohttpd 0.9.75 notifies CLOSED before it closes the
+		 * socket (MHD_cleanup_connections, and the failed-setup path
+		 * of new_connection_process_), so the deadline thread never
+		 * sees a descriptor that could have been reused.
+		 */
+		deadline_remove(srv->deadline, &st->dl);
 		if (st->counted)
 			atomic_fetch_sub(&st->srv->inflight, 1);
 		buf_wipe_free(&st->body);
@@ -111,15 +137,19 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	struct conn_state *st;
 	const char	*q;
 
+	(void)cls;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci == NULL || (st = ci->socket_context) == NULL)
 		return NULL;
 	if (st->counted)
 		atomic_fetch_sub(&st->srv->inflight, 1);
 	buf_wipe_free(&st->body);
-	/* a new request: all but the 8 KB URI, which str_copy() rewrites */
-	memset(st, 0, offsetof(struct conn_state, uri));
-	st->srv = cls;
+	/*
+	 * A new request: reset the per-request fields, but not the 8 KB URI,
+	 * which str_copy() rewrites, nor the connection's srv and dl.
+	 */
+	memset(&st->uri_too_long, 0, offsetof(struct conn_state, uri) -
+	    offsetof(struct conn_state, uri_too_long));
 	st->t0 = clock_mono();
 	buf_init(&st->body, GH_MAX_BODY_LEN);
 	if (!str_copy(st->uri, sizeof(st->uri), uri))
@@ -149,6 +179,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (st == NULL)
 		return;
+	deadline_waiting(&st->dl);	/* answered: the next may come */
 	if (st->counted)
 		atomic_fetch_sub(&st->srv->inflight, 1);
 	st->counted = false;
@@ -331,6 +362,7 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	enum MHD_Result			 ret;
 	char				*q;
 
+	deadline_received(&st->dl);	/* handling time does not count */
 	if ((req = malloc(sizeof(*req))) == NULL)
 		return MHD_NO;
 	/* all but the 8 KB path, which str_copy() below rewrites */
@@ -466,6 +498,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	const struct sockaddr	*sa;
 	const union MHD_DaemonInfo *di;
 	unsigned		 threads = cfg->threads;
+	enum gh_err		 rc;
 	/*
 	 * poll(), not epoll: libmicrohttpd 0.9.75 races MHD_quiesce_daemon()
 	 * against its epoll workers and can MHD_PANIC (abort) on SIGTERM
@@ -501,6 +534,11 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GH_ERR_NOMEM;
+	if ((rc = deadline_start(cfg->request_deadline_seconds,
+	    &s->deadline)) != GH_OK) {
+		free(s);
+		return rc;
+	}
 	MHD_set_panic_func(mhd_panic, NULL);
 	s->fn = fn;
 	s->ctx = ctx;
@@ -514,12 +552,13 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_MAX_HEADER_MEM +
 	    (size_t)GH_MAX_URI_LEN + 8192,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		deadline_stop(s->deadline);
 		free(s);
 		return GH_ERR_IO;
 	}
@@ -549,6 +588,7 @@ http_stop(struct http_server *s, unsigned drain_seconds)
 		close(fd);
 	while (atomic_load(&s->inflight) > 0 && clock_mono() < deadline)
 		nanosleep(&ts, NULL);
-	MHD_stop_daemon(s->daemon);
+	MHD_stop_daemon(s->daemon);	/* every connection closed... */
+	deadline_stop(s->deadline);	/* ...and unlisted: stop watching */
 	free(s);
 }

@@ -17,8 +17,10 @@ struct http_config {
 	unsigned	 port;		/* 0: any free port */
 	unsigned	 threads;	/* 0: one per core */
 	unsigned	 max_connections;
-	unsigned	 timeout_seconds;	/* idle and slow clients */
+	unsigned	 timeout_seconds;	/* idle: no byte for this long */
 	unsigned	 per_ip_connections;	/* 0: unlimited */
+	/* a whole request (line, headers, body) must arrive within this */
+	unsigned	 request_deadline_seconds;	/* >= 1 */
 };
 
 struct http_server;

@@ -289,7 +289,8 @@ def test_check_config_refuses_code_ttl_over_600(unstarted):
 
 @pytest.mark.parametrize("key,value", [
     ("code_ttl_seconds", 600), ("code_ttl_seconds", 1),
-    ("connection_timeout_seconds", 2)])
+    ("connection_timeout_seconds", 2), ("request_deadline_seconds", 1),
+    ("request_deadline_seconds", 600)])
 def test_check_config_accepts_bounds(unstarted, key, value):
     edit_config(unstarted, **{key: value})
     r = unstarted.cli("check-config", check=False)
@@ -299,7 +300,8 @@ def test_check_config_accepts_bounds(unstarted, key, value):
 @pytest.mark.parametrize("key,value", [
     ("code_ttl_seconds", 0), ("code_ttl_seconds", "60"),
     ("issuer", "http://auth.example.com"), ("issuer", "https://a/?x=1"),
-    ("listen", "nohost"), ("session_ttl_seconds", 10)])
+    ("listen", "nohost"), ("session_ttl_seconds", 10),
+    ("request_deadline_seconds", 0), ("request_deadline_seconds", 601)])
 def test_check_config_refuses_bad_values(unstarted, key, value):
     edit_config(unstarted, **{key: value})
     r = unstarted.cli("check-config", check=False)

@@ -63,6 +63,110 @@ def test_many_idle_connections_do_not_block_service(tmp_path):
                 so.close()
 
 
+def closed_by_server(so):
+    """True once the server has closed (or reset) the socket."""
+    so.setblocking(False)
+    try:
+        data = so.recv(4096)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        so.setblocking(True)
+    assert not data.startswith(b"HTTP/"), data[:200]   # never answered
+    return data == b""
+
+
+def trickle(socks, until):
+    """Send each open socket its next piece every second, so no idle
+    timeout fires; return when each was closed (seconds from the start),
+    None for one still open at `until`."""
+    t0 = time.monotonic()
+    closed = [None] * len(socks)
+    while time.monotonic() - t0 < until and None in closed:
+        for i, (so, piece) in enumerate(socks):
+            if closed[i] is not None:
+                continue
+            try:
+                if closed_by_server(so):
+                    closed[i] = time.monotonic() - t0
+                else:
+                    so.sendall(piece)
+            except OSError:
+                closed[i] = time.monotonic() - t0
+        time.sleep(1)
+    return closed
+
+
+def test_trickled_requests_are_cut_at_the_request_deadline(tmp_path):
+    """Slowloris: a request line, header lines or a body sent a little at
+    a time resets the idle timeout (2 s) for ever; the request deadline
+    (3 s) closes such connections, and with every connection slot held by
+    them a normal client is served once they are cut."""
+    with running(tmp_path, connection_timeout_seconds=2,
+                 request_deadline_seconds=3, max_connections=4,
+                 threads=2) as s:
+        starts = [
+            (b"GET /authorize?a", b"a"),                    # request line
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X-A: b\r\n"),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X-B: c\r\n"),
+            (b"POST /token HTTP/1.1\r\nHost: x\r\n"          # body
+             b"Content-Type: application/x-www-form-urlencoded\r\n"
+             b"Content-Length: 100\r\n\r\n", b"a"),
+        ]
+        socks = []
+        for first, piece in starts:
+            so = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            so.sendall(first)
+            socks.append((so, piece))
+        t0 = time.monotonic()
+        served = []
+
+        def legit():        # waits for a free connection slot
+            r = requests.get(s.base + "/healthz", timeout=15)
+            served.append((r.status_code, time.monotonic() - t0))
+        th = threading.Thread(target=legit)
+        time.sleep(0.3)
+        th.start()
+        try:
+            closed = trickle(socks, until=9)
+        finally:
+            for so, _ in socks:
+                so.close()
+        th.join()
+        assert None not in closed, closed
+        assert all(2.5 <= t <= 6 for t in closed), closed
+        assert served and served[0][0] == 200, served
+        assert '"event":"request_deadline"' in s.log_text()
+        healthy(s)
+
+
+def test_request_deadline_restarts_with_each_request(tmp_path):
+    """On a keep-alive connection the deadline runs per request: complete
+    requests every 0.6 s for longer than the deadline are all answered on
+    the one connection; a request then trickled on it is cut."""
+    with running(tmp_path, connection_timeout_seconds=5,
+                 request_deadline_seconds=2) as s:
+        so = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        try:
+            t0 = time.monotonic()
+            n = 0
+            while time.monotonic() - t0 < 4:
+                so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                r = read_response(so, time.monotonic() + 3)
+                assert r.status == 200 and r.complete, r
+                n += 1
+                time.sleep(0.6)
+            assert n >= 5
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            closed = trickle([(so, b"X-A: b\r\n")], until=6)[0]
+        finally:
+            so.close()
+        assert closed is not None and 1.5 <= closed <= 4.5, closed
+        healthy(s)
+
+
 # -- SIGTERM drain ---------------------------------------------------------
 def login_request(server):
     """Raw bytes of a valid login POST (Argon2 verification on the server)."""
