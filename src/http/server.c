@@ -64,6 +64,7 @@ struct conn_state {
 	bool			 started;
 	bool			 too_large;
 	bool			 counted;
+	uint64_t		 dropped;	/* body bytes past the limit */
 	const char		*bad_framing;	/* why the body is refused */
 	struct header_scan	 hs;
 	struct buf		 body;
@@ -468,19 +469,24 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (buf_append(&st->body, upload_data, *upload_data_size) !=
-		    GH_OK) {
-			/*
-			 * A chunked body past GH_MAX_BODY_LEN. We would answer
-			 * 413, but libmicrohttpd 0.9.75 cannot queue a reply
-			 * while the body is being received (MHD_queue_response
-			 * returns MHD_NO here, with or without suspending the
-			 * connection), and reading the rest to answer at its
-			 * end lets a client that never ends hold the connection
-			 * forever. So the connection is closed at once.
-			 */
-			log_closed(st, c, method, "body_too_large");
-			return MHD_NO;
+		/*
+		 * A chunked body past GH_MAX_BODY_LEN. libmicrohttpd 0.9.75
+		 * cannot queue a reply while a body is coming in
+		 * (MHD_queue_response returns MHD_NO there, suspended or not),
+		 * so the rest is read and dropped and answered 413 at its end,
+		 * up to GH_MAX_BODY_DROPPED more bytes; a longer one closes
+		 * the connection at once. request_deadline_seconds bounds how
+		 * long a slow one may take.
+		 */
+		if (!st->too_large && buf_append(&st->body, upload_data,
+		    *upload_data_size) != GH_OK)
+			st->too_large = true;
+		if (st->too_large) {
+			st->dropped += *upload_data_size;
+			if (st->dropped > GH_MAX_BODY_DROPPED) {
+				log_closed(st, c, method, "body_too_large");
+				return MHD_NO;
+			}
 		}
 		*upload_data_size = 0;
 		return MHD_YES;

@@ -11,6 +11,7 @@
 /* HTTP */
 #define GH_MAX_URI_LEN		8192	/* request line target, bytes */
 #define GH_MAX_BODY_LEN		16384	/* form bodies; larger is 413 */
+#define GH_MAX_BODY_DROPPED	(1024 * 1024) /* of a chunked one, then cut */
 #define GH_MAX_HEADER_MEM	16384	/* per-connection header memory */
 #define GH_MAX_PARAMS		64	/* parameters in one query or form */
 #define GH_MAX_PARAM_LEN	4096	/* one decoded parameter value */

@@ -55,24 +55,27 @@ def test_body_of_exactly_16k_is_not_413(server):
 
 
 @pytest.mark.parametrize("path", ["/token", "/authorize"])
-def test_chunked_body_over_16k_is_cut_off(server, path):
-    """No 413 here: libmicrohttpd 0.9.75 cannot queue a reply while a body
-    is coming in, so the connection is closed as soon as it passes 16 KiB
-    (server.c on_request)."""
+def test_chunked_body_over_16k_is_413(server, path):
+    """libmicrohttpd 0.9.75 cannot queue a reply while a body is coming
+    in, so the rest of it is read and dropped and the 413 goes out at its
+    end (server.c on_request)."""
     def chunks():
         yield b"grant_type=authorization_code&pad="
         for _ in range(20):
             yield b"a" * 1024
-    with pytest.raises(requests.ConnectionError):
-        requests.post(server.base + path, data=chunks(), headers=FORM,
+    r = requests.post(server.base + path, data=chunks(), headers=FORM,
                       timeout=5)
-    assert '"reason":"body_too_large"' in server.log_text()
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert r.status_code == 413, r.text[:300]
+    assert r.json()["error"] == "invalid_request"
+    assert r.headers["Connection"] == "close"
     healthy(server)
 
 
-def test_endless_chunked_body_is_cut_off_at_16k(server):
+def test_endless_chunked_body_is_cut_off(server):
     """A client that keeps sending chunks (each one resets the idle
-    timeout) is cut off once it passes 16 KiB, not read for ever."""
+    timeout) is not read for ever: past 16 KiB it is only dropped, and
+    past 1 MiB more the connection is closed without an answer."""
     s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
     sent, closed_after = 0, None
     t = time.monotonic()
@@ -81,10 +84,10 @@ def test_endless_chunked_body_is_cut_off_at_16k(server):
                   b"Content-Type: application/x-www-form-urlencoded\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n")
         s.settimeout(0.05)
-        while time.monotonic() - t < 4:
+        while time.monotonic() - t < 10:
             try:
-                s.sendall(b"1000\r\n" + b"a" * 0x1000 + b"\r\n")
-                sent += 0x1000
+                s.sendall(b"10000\r\n" + b"a" * 0x10000 + b"\r\n")
+                sent += 0x10000
                 data = s.recv(4096)
             except socket.timeout:
                 continue
@@ -96,8 +99,9 @@ def test_endless_chunked_body_is_cut_off_at_16k(server):
     finally:
         s.close()
     assert closed_after is not None, "still reading after %d bytes" % sent
-    assert closed_after < 2.5, closed_after
-    assert sent <= 64 * 1024, sent
+    # what the kernel's buffers took on top of what the server read
+    assert 1024 * 1024 < sent <= 32 * 1024 * 1024, sent
+    assert '"reason":"body_too_large"' in server.log_text()
     healthy(server)
 
 
