@@ -419,12 +419,16 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
  * given twice. A front proxy may read a repeated header differently from
  * libmicrohttpd (which takes the first), so each is a request smuggling
  * shape; a repeated Content-Length is refused even with equal values (RFC
- * 9110 8.6 allows that). Answered before any of the body is read:
+ * 9110 8.6 allows that). RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0
+ * request is faulty framing too. Answered before any of the body is read:
  * libmicrohttpd would otherwise read such a body until the client closed.
  */
 static const char *
-framing_error(const struct header_scan *h)
+framing_error(const struct header_scan *h, const char *version)
 {
+	if (h->transfer_encoding != NULL &&
+	    strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
+		return "Transfer-Encoding needs HTTP/1.1";
 	if (h->n_content_length > 1)
 		return "Content-Length must appear once";
 	if (h->n_transfer_encoding > 1)
@@ -447,7 +451,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)cls;
 	(void)url;
-	(void)version;
 	if (st == NULL)
 		return MHD_NO;	/* allocation failed in on_uri */
 	if (!st->started) {
@@ -457,7 +460,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		/* the headers are complete now; read them once */
 		MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header,
 		    &st->hs);
-		if ((st->bad_framing = framing_error(&st->hs)) != NULL)
+		if ((st->bad_framing = framing_error(&st->hs, version)) != NULL)
 			return finish(st, c, method);
 		cl = st->hs.content_length;
 		if (cl && (parse_u64(slice_cstr(cl), 0, GH_MAX_BODY_LEN, &n) !=

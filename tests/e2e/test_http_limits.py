@@ -149,6 +149,29 @@ def test_undelimitable_body_is_400_at_once(server, framing):
     healthy(server)
 
 
+def test_chunked_http10_request_is_400_and_closed(server):
+    """RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty
+    framing, even with keep-alive asked for: 400 and the connection
+    closed, so a second request behind it is never read."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+    try:
+        s.sendall(b"POST /token HTTP/1.0\r\nHost: x\r\n"
+                  b"Connection: keep-alive\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n"
+                  b"3\r\na=b\r\n0\r\n\r\n"
+                  b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = read_until_closed(s)
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.") and b" 400 " in head.split(
+        b"\r\n")[0], data[:300]
+    assert json.loads(body)["error"] == "invalid_request"
+    assert data.count(b"\r\n\r\n") == 1, data      # one reply only
+    healthy(server)
+
+
 def read_until_closed(sock, limit=4.0):
     """Everything the server sends until it closes; a timeout fails."""
     data = b""
