@@ -118,11 +118,12 @@ build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
 	    $(BENCH_SRC) $(shell pkg-config --libs libcrypto 2>/dev/null)
 
 # fault injection for the e2e tests (LD_PRELOAD)
-SHIMS := build/test/fsync_fail.so build/test/header_fail.so
+SHIMS := build/test/fsync_fail.so build/test/header_fail.so \
+    build/test/crypto_fail.so
 build/test/%.so: tests/faults/%.c
 	@mkdir -p $(dir $@)
 	@echo "  SHIM    $@"
-	@$(CC) $(CSTD) $(WARN) -O1 -shared -fPIC -o $@ $< -ldl
+	@$(CC) $(CSTD) $(WARN) $(PKG_CFLAGS) -O1 -shared -fPIC -o $@ $< -ldl
 
 bench: build/gatehouse build/bench/ghbench
 	@bench/run.sh

@@ -4,7 +4,7 @@
  *  - secret_hash() (oauth/secret.h) reads every presented code, access or
  *    refresh token, client secret and session cookie before the store
  *    sees it. It must refuse exactly the empty value and values of
- *    GH_MAX_JWT_LEN bytes or more, and otherwise give the HMAC-SHA256 of
+ *    GH_MAX_JWT_LEN bytes or more (GH_ERR_INVALID), and otherwise give the HMAC-SHA256 of
  *    the value under the server key (computed here with OpenSSL's HMAC()),
  *    except for a well-formed time-keyed value: the prefix of a code, an
  *    access or a refresh token, then 44 base64url characters of 33 bytes
@@ -69,10 +69,11 @@ check_hash(const struct app *app, const char *v)
 	uint8_t		want[GH_HASH_BYTES], time[6];
 	unsigned int	len = 0;
 	size_t		n = strlen(v);
-	bool		ok = secret_hash(app, v, got);
+	enum gh_err	rc = secret_hash(app, v, got);
 
-	check(ok == (n > 0 && n < GH_MAX_JWT_LEN));
-	if (!ok)
+	/* GH_ERR_INVALID for exactly those; no other error here */
+	check(rc == (n > 0 && n < GH_MAX_JWT_LEN ? GH_OK : GH_ERR_INVALID));
+	if (rc != GH_OK)
 		return;
 	check(HMAC(EVP_sha256(), app->key, sizeof(app->key),
 	    (const uint8_t *)v, n, mac, &len) != NULL && len == sizeof(mac));

@@ -47,8 +47,8 @@ admin_check_credential(struct app *app, const char *value,
 	if (value == NULL || strncmp(value, PREFIX_ADMIN,
 	    sizeof(PREFIX_ADMIN) - 1) != 0 || strlen(value) >= GH_MAX_TOKEN_LEN)
 		return GH_ERR_NOT_FOUND;
-	if (!secret_hash(app, value, hash))
-		return GH_ERR_CRYPTO;
+	if ((rc = secret_hash(app, value, hash)) != GH_OK)
+		return rc == GH_ERR_INVALID ? GH_ERR_NOT_FOUND : rc;
 	rc = store_admin_by_hash(app->store, hash, clock_now(), out);
 	crypto_wipe(hash, sizeof(hash));
 	if (rc == GH_OK && out->disabled_at != 0)
@@ -109,34 +109,39 @@ set_cookie(const struct app *app, struct http_response *resp,
 	return response_header(resp, "Set-Cookie", hdr);
 }
 
-/* the hash of the request's session cookie; false if it has none */
-static bool
+/*
+ * The hash of the request's session cookie: GH_ERR_NOT_FOUND if it has
+ * none of ours; any other error is a failed hash (not "signed out").
+ */
+static enum gh_err
 session_hash(struct app *app, const struct http_request *req,
     uint8_t hash[GH_HASH_BYTES])
 {
-	char	value[GH_MAX_TOKEN_LEN];
-	size_t	clen = req->cookie ? strlen(req->cookie) : 0;
-	bool	ok;
+	char		value[GH_MAX_TOKEN_LEN];
+	size_t		clen = req->cookie ? strlen(req->cookie) : 0;
+	enum gh_err	rc = GH_ERR_NOT_FOUND;
 
 	if (cookie_get(req->cookie, clen, cookie_name(app), value,
 	    sizeof(value)) != GH_OK)
-		return false;
-	ok = strncmp(value, PREFIX_ADMIN_SESSION,
+		return GH_ERR_NOT_FOUND;
+	if (strncmp(value, PREFIX_ADMIN_SESSION,
 	    sizeof(PREFIX_ADMIN_SESSION) - 1) == 0 &&
-	    secret_hash(app, value, hash);
+	    (rc = secret_hash(app, value, hash)) == GH_ERR_INVALID)
+		rc = GH_ERR_NOT_FOUND;
 	crypto_wipe(value, sizeof(value));
-	return ok;
+	return rc;
 }
 
 enum gh_err
 admin_session_load(struct app *app, const struct http_request *req,
     char name[GH_MAX_ADMIN_NAME + 1])
 {
-	uint8_t hash[GH_HASH_BYTES];
+	uint8_t		hash[GH_HASH_BYTES];
+	enum gh_err	rc;
 
 	name[0] = '\0';
-	if (!session_hash(app, req, hash))
-		return GH_ERR_NOT_FOUND;
+	if ((rc = session_hash(app, req, hash)) != GH_OK)
+		return rc;
 	return store_admin_session_get(app->store, hash, clock_now(), name);
 }
 
@@ -166,10 +171,14 @@ admin_session_end(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	uint8_t		hash[GH_HASH_BYTES];
-	enum gh_err	rc = GH_OK;
+	enum gh_err	rc;
 
-	if (session_hash(app, req, hash))
+	/* a failed hash must not look like a signed-out browser: the
+	 * session would live on while the console said goodbye */
+	if ((rc = session_hash(app, req, hash)) == GH_OK)
 		rc = store_admin_session_delete(app->store, hash);
+	else if (rc == GH_ERR_NOT_FOUND)
+		rc = GH_OK;
 	if (rc == GH_OK)
 		rc = set_cookie(app, resp, "", 0);
 	return rc;

@@ -43,12 +43,16 @@ enum gh_err	admin_check_credential(struct app *app, const char *value,
 		    struct admin_row *out);
 /*
  * The API: a Bearer credential. GH_ERR_NOT_FOUND (and an audited
- * "admin.auth_failure") when absent or wrong; other errors are the store's.
+ * "admin.auth_failure") when absent or wrong; other errors are the store's
+ * or a failed hash (never counted as a wrong credential).
  */
 enum gh_err	admin_authenticate(struct app *app,
 		    const struct http_request *req, struct admin_row *out);
 
-/* The console: the admin of the session cookie; GH_ERR_NOT_FOUND if none. */
+/*
+ * The console: the admin of the session cookie; GH_ERR_NOT_FOUND if none.
+ * Other errors (store, a failed hash) are failures, not "signed out".
+ */
 enum gh_err	admin_session_load(struct app *app,
 		    const struct http_request *req,
 		    char name[GH_MAX_ADMIN_NAME + 1]);

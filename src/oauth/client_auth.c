@@ -21,18 +21,27 @@ refuse(struct client_auth_result *res, enum oauth_error e, const char *desc)
 	return GH_OK;
 }
 
-static bool
+/*
+ * Whether `secret` is the client's, in *ok. Any error is a failed hash:
+ * no verdict on the secret, so neither a failure to audit nor a refusal.
+ */
+static enum gh_err
 secret_matches(const struct app *app, const struct client_row *c,
-    const char *secret)
+    const char *secret, bool *ok)
 {
-	uint8_t h[GH_HASH_BYTES];
-	bool	ok;
+	uint8_t		h[GH_HASH_BYTES];
+	enum gh_err	rc;
 
-	if (!c->has_secret || !secret_hash(app, secret, h))
-		return false;
-	ok = crypto_ct_eq(h, sizeof(h), c->secret_hash, sizeof(c->secret_hash));
+	*ok = false;
+	if (!c->has_secret)
+		return GH_OK;
+	if ((rc = secret_hash(app, secret, h)) == GH_ERR_INVALID)
+		return GH_OK;		/* empty or too long: not the secret */
+	if (rc == GH_OK)
+		*ok = crypto_ct_eq(h, sizeof(h), c->secret_hash,
+		    sizeof(c->secret_hash));
 	crypto_wipe(h, sizeof(h));
-	return ok;
+	return rc;
 }
 
 static void
@@ -165,10 +174,14 @@ client_authenticate(struct app *app, const struct http_request *req,
 		return rc;
 	}
 	ok = rc == GH_OK && res->client.status == CLIENT_ACTIVE &&
-	    res->client.auth_method == method &&
-	    (method == AUTH_NONE ? res->client.is_public :
-	    secret_matches(app, &res->client, secret));
+	    res->client.auth_method == method;
+	if (ok && method == AUTH_NONE)
+		ok = res->client.is_public;
+	else if (ok)
+		rc = secret_matches(app, &res->client, secret, &ok);
 	crypto_wipe(secret, sizeof(secret));
+	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND)
+		return rc;		/* the hash failed: 503, not 401 */
 	if (!ok) {
 		if (rc == GH_OK)
 			audit_failure(app, req, res->client.id,

@@ -28,7 +28,8 @@ struct client_auth_result {
 /*
  * Authenticate; on failure an audit event "client.auth_failed" is
  * recorded when a known client id was presented. GH_OK with res->ok false
- * is an authentication failure; any other return is a store failure.
+ * is an authentication failure; any other return is a store failure or a
+ * failed hash of the secret (no verdict, so not audited as a failure).
  */
 enum gh_err	client_authenticate(struct app *app,
 		    const struct http_request *req, const struct params *p,

@@ -211,9 +211,13 @@ grant_authorization_code(struct token_ctx *t)
 		    false);
 		return;
 	}
-	if (!secret_hash(t->app, code, hash)) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    "unknown authorization code", false);
+	if ((rc = secret_hash(t->app, code, hash)) != GH_OK) {
+		/* a failed hash is no verdict on the code: 503, not unknown */
+		if (rc == GH_ERR_INVALID)
+			oauth_error_reply(t->resp, OE_INVALID_GRANT,
+			    "unknown authorization code", false);
+		else
+			reply_unavailable(t->resp);
 		return;
 	}
 	/* take() signs while the store holds a connection for it */

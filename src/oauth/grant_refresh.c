@@ -118,9 +118,13 @@ grant_refresh_token(struct token_ctx *t)
 		    "refresh_token is required", false);
 		return;
 	}
-	if (!secret_hash(t->app, rt, hash)) {
-		oauth_error_reply(t->resp, OE_INVALID_GRANT,
-		    "unknown refresh token", false);
+	if ((rc = secret_hash(t->app, rt, hash)) != GH_OK) {
+		/* a failed hash is no verdict on the token: 503, not unknown */
+		if (rc == GH_ERR_INVALID)
+			oauth_error_reply(t->resp, OE_INVALID_GRANT,
+			    "unknown refresh token", false);
+		else
+			reply_unavailable(t->resp);
 		return;
 	}
 	/* take() may sign (JWT access tokens) while the store holds a

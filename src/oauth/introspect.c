@@ -37,7 +37,7 @@ oauth_introspect(struct app *app, const struct http_request *req,
 	const char		*tok;
 	uint8_t			 hash[GH_HASH_BYTES];
 	json_t			*o = NULL;
-	enum gh_err		 rc = GH_ERR_NOT_FOUND;
+	enum gh_err		 rc;
 
 	if ((f = endpoint_open(app, req, resp, false)) == NULL)
 		return;
@@ -46,7 +46,10 @@ oauth_introspect(struct app *app, const struct http_request *req,
 		    "token is required", false);
 		goto out;
 	}
-	if (secret_hash(app, tok, hash))
+	/* a value that cannot be ours is inactive; a failed hash is not */
+	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
+		rc = GH_ERR_NOT_FOUND;
+	else if (rc == GH_OK)
 		rc = store_token_live(app->store, hash, clock_now(), &t);
 	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
 		reply_unavailable(resp);

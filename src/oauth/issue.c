@@ -90,7 +90,7 @@ issue_mint(const struct app *app, const struct client_row *c,
 		    out->rows[0].hash);
 	else if ((rc = mint_jwt(app, c, &out->rows[0], out->access,
 	    sizeof(out->access))) == GH_OK &&
-	    !secret_hash(app, out->access, out->rows[0].hash))
+	    secret_hash(app, out->access, out->rows[0].hash) != GH_OK)
 		rc = GH_ERR_CRYPTO;
 	if (rc != GH_OK) {
 		issue_wipe(out);

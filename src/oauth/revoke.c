@@ -35,7 +35,10 @@ oauth_revoke(struct app *app, const struct http_request *req,
 		    "token is required", false);
 		goto out;
 	}
-	if (secret_hash(app, tok, hash) &&
+	/* a value that cannot be ours is unknown; a failed hash is not */
+	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
+		rc = GH_ERR_NOT_FOUND;
+	else if (rc == GH_OK &&
 	    (rc = store_token_get(app->store, hash, &t, &rotated)) == GH_OK &&
 	    strcmp(t.client_id, f->auth.client.id) == 0) {
 		if (t.kind == TOKEN_REFRESH)

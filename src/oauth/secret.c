@@ -49,7 +49,8 @@ secret_mint(const struct app *app, const char *prefix, char *out,
 	    crypto_new_secret(prefix, out, GH_MAX_TOKEN_LEN);
 	if (rc != GH_OK)
 		return rc;
-	return secret_hash(app, out, hash) ? GH_OK : GH_ERR_CRYPTO;
+	/* our own fresh value is never INVALID: any error is a failure */
+	return secret_hash(app, out, hash) == GH_OK ? GH_OK : GH_ERR_CRYPTO;
 }
 
 /* The time of a keyed value, or false if value is not one. */
@@ -67,22 +68,24 @@ keyed_time(const char *value, size_t n, uint8_t time[KEYED_TIME])
 	return true;
 }
 
-bool
+enum gh_err
 secret_hash(const struct app *app, const char *value,
     uint8_t hash[GH_HASH_BYTES])
 {
-	uint8_t	time[KEYED_TIME];
-	size_t	n = strlen(value);
+	uint8_t		time[KEYED_TIME];
+	size_t		n = strlen(value);
+	enum gh_err	rc;
 
 	if (n == 0 || n >= GH_MAX_JWT_LEN)	/* JWT access tokens */
-		return false;
-	if (crypto_hmac_sha256(app->key, sizeof(app->key), value, n, hash) !=
-	    GH_OK)
-		return false;
+		return GH_ERR_INVALID;
+	if ((rc = crypto_hmac_sha256(app->key, sizeof(app->key), value, n,
+	    hash)) != GH_OK)
+		/* NOMEM or CRYPTO, never INVALID: not the caller's input */
+		return rc == GH_ERR_INVALID ? GH_ERR_CRYPTO : rc;
 	if (keyed_time(value, n, time)) {
 		/* the time first, then 208 bits of the HMAC */
 		memmove(hash + KEYED_TIME, hash, GH_HASH_BYTES - KEYED_TIME);
 		memcpy(hash, time, KEYED_TIME);
 	}
-	return true;
+	return GH_OK;
 }

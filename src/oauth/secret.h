@@ -33,8 +33,14 @@
 /* New secret in out (GH_MAX_TOKEN_LEN bytes) and its hash. */
 enum gh_err	secret_mint(const struct app *app, const char *prefix,
 		    char *out, uint8_t hash[GH_HASH_BYTES]);
-/* Hash of a presented value; false if it is too long to be ours. */
-bool		secret_hash(const struct app *app, const char *value,
+/*
+ * Hash of a presented value. GH_ERR_INVALID: it cannot be one of ours
+ * (empty, or too long), so it matches nothing. Any other error is ours
+ * (the HMAC failed, e.g. OpenSSL could not allocate): callers answer it
+ * as a server failure (503), never as an unknown value, since "unknown"
+ * is a verdict (invalid_grant, a 200 from /revoke) that was not reached.
+ */
+enum gh_err	secret_hash(const struct app *app, const char *value,
 		    uint8_t hash[GH_HASH_BYTES]);
 
 #endif

@@ -34,11 +34,12 @@ browser_load(struct app *app, const struct http_request *req,
 	if (cookie_get(req->cookie, clen, cookie_name(app, true), value,
 	    sizeof(value)) != GH_OK)
 		return GH_OK;
-	if (!secret_hash(app, value, hash)) {
-		crypto_wipe(value, sizeof(value));
-		return GH_OK;
-	}
+	rc = secret_hash(app, value, hash);
 	crypto_wipe(value, sizeof(value));
+	if (rc == GH_ERR_INVALID)
+		return GH_OK;		/* not ours: no session */
+	if (rc != GH_OK)
+		return rc;		/* not "signed out": a failure */
 	rc = client_id == NULL ?
 	    store_session_get(app->store, hash, clock_now(), &b->session) :
 	    store_session_grant(app->store, hash, clock_now(), client_id,

@@ -129,8 +129,8 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 	struct token_row t;
 	struct user_row	 u;
 	json_t		*o;
-	bool		 hashed;
-	enum gh_err	 rc = GH_ERR_NOT_FOUND;
+	bool		 hashed = false;
+	enum gh_err	 rc;
 
 	if (req->query_len > 0) {
 		bearer_error(resp, 400, "invalid_request",
@@ -139,7 +139,10 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 	}
 	if (!bearer_token(req, resp, tok, sizeof(tok)))
 		return;
-	if ((hashed = secret_hash(app, tok, hash)))
+	/* a value that cannot be ours is unknown; a failed hash is not */
+	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
+		rc = GH_ERR_NOT_FOUND;
+	else if ((hashed = rc == GH_OK))
 		rc = store_token_live(app->store, hash, clock_now(), &t);
 	if (rc == GH_OK && t.kind != TOKEN_ACCESS)
 		rc = GH_ERR_NOT_FOUND;
