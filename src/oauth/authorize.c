@@ -72,12 +72,12 @@ do_login(struct app *app, const struct http_request *req,
 	if (name && pw && strlen(name) <= GH_MAX_USERNAME_LEN &&
 	    strlen(pw) <= GH_MAX_PASSWORD_LEN) {
 		rc = store_user_by_name(app->store, name, &u);
-		if (rc == GH_OK)
-			ok = u.status == USER_ACTIVE &&
-			    password_verify(u.password_hash, pw);
+		if (rc == GH_OK && u.status == USER_ACTIVE)
+			rc = password_verify(u.password_hash, pw, &ok);
 		else if (rc == GH_ERR_NOT_FOUND)
 			password_dummy_verify(pw);	/* same time */
 	}
+	/* a store or Argon2 failure is no verdict: not a failed login */
 	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
 		res->step = STEP_UNAVAILABLE;
 		return;

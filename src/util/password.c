@@ -79,10 +79,16 @@ password_hash(const char *pw, char *out, size_t outsz)
 	return rc;
 }
 
-bool
-password_verify(const char *encoded, const char *pw)
+enum gh_err
+password_verify(const char *encoded, const char *pw, bool *match)
 {
-	return verify_in_slot(encoded, pw) == ARGON2_OK;
+	int rc = verify_in_slot(encoded, pw);
+
+	*match = rc == ARGON2_OK;
+	if (rc == ARGON2_OK || rc == ARGON2_VERIFY_MISMATCH)
+		return GH_OK;
+	return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? GH_ERR_NOMEM :
+	    GH_ERR_CRYPTO;
 }
 
 static char		dummy[160];

@@ -10,7 +10,15 @@
 #include "err.h"
 
 enum gh_err	password_hash(const char *pw, char *out, size_t outsz);
-bool		password_verify(const char *encoded, const char *pw);
+/*
+ * Whether pw matches the stored hash, in *match (GH_OK). Any error is no
+ * verdict: GH_ERR_NOMEM when Argon2 could not allocate its memory,
+ * GH_ERR_CRYPTO for any other failure (a malformed stored hash included).
+ * Callers answer it as a server failure, never as a wrong password, and
+ * never count it as a failed attempt.
+ */
+enum gh_err	password_verify(const char *encoded, const char *pw,
+		    bool *match);
 /* Spend the time a verify would, for unknown users (no timing oracle). */
 void		password_dummy_verify(const char *pw);
 /* The most Argon2id runs there have been at once (<= GH_PASSWORD_SLOTS). */

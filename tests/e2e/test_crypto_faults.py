@@ -1,12 +1,13 @@
-"""When the server's own crypto fails (OpenSSL out of memory), the answer
-is its failure, 503, and nothing is decided: a token whose hash could not
-be computed is not "unknown" (a 200 from /revoke would acknowledge a
-revocation that did not happen), a secret is not "wrong" (401, an audited
-auth failure), a session is not "signed out". Once the fault is gone,
-everything is as it was.
+"""When the server's own crypto fails (OpenSSL or Argon2 out of memory),
+the answer is its failure, 503, and nothing is decided: a token whose hash
+could not be computed is not "unknown" (a 200 from /revoke would
+acknowledge a revocation that did not happen), a secret is not "wrong"
+(401, an audited auth failure), a session is not "signed out", a password
+is not "wrong" (a login failure feeding the audit trail). Once the fault
+is gone, everything is as it was.
 
 The faults come from an LD_PRELOAD shim (tests/faults/crypto_fail.c):
-hashing exactly one chosen value fails."""
+hashing exactly one chosen value fails, or every Argon2 verify does."""
 import contextlib
 import os
 
@@ -25,12 +26,14 @@ SHIM = os.path.join(ROOT, "build", "test", "crypto_fail.so")
 @pytest.fixture
 def faulty(tmp_path, monkeypatch):
     """A started server (standard set-up) under the shim, with
-    s.hash_fails(value) as a context manager."""
+    s.hash_fails(value) and s.argon2_fails() as context managers."""
     assert os.path.exists(SHIM), "make build/test/crypto_fail.so"
     s = Server(tmp_path, setup="standard")
     hash_file = str(tmp_path / "hash-fails")
+    argon2_file = str(tmp_path / "argon2-fails")
     monkeypatch.setenv("LD_PRELOAD", SHIM)
     monkeypatch.setenv("GH_FAULT_HASH", hash_file)
+    monkeypatch.setenv("GH_FAULT_ARGON2", argon2_file)
     # the shim comes before ASan's runtime in the library list
     monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
                        "verify_asan_link_order=0")
@@ -44,7 +47,16 @@ def faulty(tmp_path, monkeypatch):
         finally:
             os.unlink(hash_file)
 
+    @contextlib.contextmanager
+    def argon2_fails():
+        open(argon2_file, "w").close()
+        try:
+            yield
+        finally:
+            os.unlink(argon2_file)
+
     s.hash_fails = hash_fails
+    s.argon2_fails = argon2_fails
     s.start()
     yield s
     assert_clean_stop(s)
@@ -159,3 +171,28 @@ def test_a_failed_hash_of_an_admin_session_is_503_not_signed_out(faulty):
     assert k.get("/admin/inventory").status_code == 200
     assert count(s, "admin.logout") == 0
 
+
+def test_a_failed_argon2_run_is_503_not_a_wrong_password(faulty):
+    s, c = faulty, faulty.confidential
+    b = Browser(s)
+    _, challenge = pkce_pair()
+    page = b.get(auth_params(c, challenge))
+    assert 'value="login"' in page.text
+    account = requests.Session()
+    token = hidden(account.get(s.base + "/account/login").text, "csrf")
+    form = {"csrf": token, "username": "alice",
+            "password": s.user["password"]}
+    with s.argon2_fails():
+        unavailable(b.login(page))
+        r = account.post(s.base + "/account/login", data=form,
+                         allow_redirects=False)
+        unavailable(r)
+    assert count(s, "login.failure") == 0
+    assert "gh_session" not in b.s.cookies
+    # the same forms work once Argon2 does
+    r = b.login(page)
+    assert r.status_code == 200 and 'value="consent"' in r.text, r.text
+    r = account.post(s.base + "/account/login", data=form,
+                     allow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert count(s, "login.failure") == 0

@@ -1,10 +1,15 @@
 /*
  * test_password.c - util/password.h: Argon2id round trip, wrong and
- * malformed hashes, and the bound on runs at once under a burst of logins.
+ * malformed hashes, an Argon2 run that could not allocate (an error, not
+ * a wrong password), and the bound on runs at once under a burst of
+ * logins.
  */
 #include "../harness.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+
+#include <argon2.h>
 
 #include "util/limits.h"
 #include "util/password.h"
@@ -12,6 +17,38 @@
 #define BURST	6
 
 static char	stored[160];
+static int	argon2_fault;	/* what argon2id_verify answers, or 0 */
+
+/*
+ * Defined here, so password.c's calls bind to it before libargon2's: the
+ * real verify, unless a test asks for a failure (Argon2 allocates its
+ * memory per run, so a malloc failure shows up as exactly this).
+ */
+int
+argon2id_verify(const char *encoded, const void *pwd, const size_t pwdlen)
+{
+	static int	(*real)(const char *, const void *, const size_t);
+
+	if (argon2_fault != 0)
+		return argon2_fault;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "argon2id_verify");
+	return real != NULL ? real(encoded, pwd, pwdlen) :
+	    ARGON2_VERIFY_MISMATCH;
+}
+
+/* password_verify's verdict: 1 match, 0 mismatch, -1 error */
+static int
+verdict(const char *encoded, const char *pw)
+{
+	bool	match = true;
+
+	if (password_verify(encoded, pw, &match) != GH_OK) {
+		assert_false(match);
+		return -1;
+	}
+	return match ? 1 : 0;
+}
 
 static void
 test_round_trip(void **state)
@@ -23,11 +60,12 @@ test_round_trip(void **state)
 	    sizeof(stored)), GH_OK);
 	assert_true(strncmp(stored, "$argon2id$v=19$m=19456,t=2,p=1$",
 	    31) == 0);
-	assert_true(password_verify(stored, "correct horse"));
-	assert_false(password_verify(stored, "correct hors"));
-	assert_false(password_verify(stored, ""));
-	assert_false(password_verify("$argon2id$v=19$garbage", "x"));
-	assert_false(password_verify("", "x"));
+	assert_int_equal(verdict(stored, "correct horse"), 1);
+	assert_int_equal(verdict(stored, "correct hors"), 0);
+	assert_int_equal(verdict(stored, ""), 0);
+	/* a malformed stored hash is no verdict on the password */
+	assert_int_equal(verdict("$argon2id$v=19$garbage", "x"), -1);
+	assert_int_equal(verdict("", "x"), -1);
 	/* a fresh salt each time */
 	assert_int_equal(password_hash("correct horse", other, sizeof(other)),
 	    GH_OK);
@@ -47,7 +85,7 @@ login(void *arg)
 {
 	struct login *l = arg;
 
-	l->ok = password_verify(stored, l->pw);
+	l->ok = verdict(stored, l->pw) == 1;
 	if (!l->ok)
 		password_dummy_verify(l->pw);	/* as for an unknown user */
 	return NULL;
@@ -76,11 +114,38 @@ test_burst_bounded(void **state)
 	assert_true(password_runs_peak() <= GH_PASSWORD_SLOTS);
 }
 
+/* out of memory in Argon2: an error, whether the password is right or not */
+static void
+test_allocation_failure_is_no_verdict(void **state)
+{
+	bool	match = true;
+
+	(void)state;
+	assert_int_equal(password_hash("correct horse", stored,
+	    sizeof(stored)), GH_OK);
+	argon2_fault = ARGON2_MEMORY_ALLOCATION_ERROR;
+	assert_int_equal(password_verify(stored, "correct horse", &match),
+	    GH_ERR_NOMEM);
+	assert_false(match);
+	match = true;
+	assert_int_equal(password_verify(stored, "wrong", &match),
+	    GH_ERR_NOMEM);
+	assert_false(match);
+	argon2_fault = ARGON2_THREAD_FAIL;
+	assert_int_equal(password_verify(stored, "correct horse", &match),
+	    GH_ERR_CRYPTO);
+	assert_false(match);
+	argon2_fault = 0;
+	assert_int_equal(verdict(stored, "correct horse"), 1);
+	assert_int_equal(verdict(stored, "wrong"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_allocation_failure_is_no_verdict),
 		cmocka_unit_test(test_burst_bounded),
 	};
 
