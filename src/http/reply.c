@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "reply.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 void
@@ -61,7 +62,7 @@ reply_json(struct http_response *r, int status, json_t *obj)
 
 	if (obj == NULL)
 		return GH_ERR_NOMEM;
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_text(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 	if (s == NULL)
 		return GH_ERR_NOMEM;

@@ -35,16 +35,12 @@ void
 oauth_error_reply(struct http_response *r, enum oauth_error e,
     const char *description, bool basic_tried)
 {
-	json_t *o = json_object();
+	/* all or nothing (not "s*", which drops a value it cannot make) */
+	json_t *o = description == NULL ?
+	    json_pack("{s:s}", "error", table[e].name) :
+	    json_pack("{s:s, s:s}", "error", table[e].name,
+	    "error_description", description);
 
-	if (o == NULL) {
-		reply_unavailable(r);
-		return;
-	}
-	json_object_set_new(o, "error", json_string(table[e].name));
-	if (description)
-		json_object_set_new(o, "error_description",
-		    json_string(description));
 	if (reply_json(r, table[e].status, o) != GH_OK) {
 		reply_unavailable(r);
 		return;

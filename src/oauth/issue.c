@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "error.h"
 #include "issue.h"
 #include "../jose/keyring.h"
 #include "secret.h"
@@ -110,31 +111,39 @@ issue_mint(const struct app *app, const struct client_row *c,
 	return GH_OK;
 }
 
+/*
+ * o with member name = v (none when v is NULL), or NULL with o released
+ * when that fails. Not json_pack's "s*": it drops a member whose value
+ * could not be allocated, and the object looks whole.
+ */
+static json_t *
+with(json_t *o, const char *name, const char *v)
+{
+	if (o != NULL && v != NULL &&
+	    json_object_set_new(o, name, json_string(v)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 void
 issue_reply(const struct app *app, struct http_response *r,
     struct issued *is)
 {
-	json_t *o = json_object();
+	json_t *o;
 
-	if (o == NULL)
-		goto fail;
-	json_object_set_new(o, "access_token", json_string(is->access));
-	json_object_set_new(o, "token_type", json_string("Bearer"));
-	json_object_set_new(o, "expires_in",
-	    json_integer(app->conf.access_token_ttl_seconds));
-	if (is->n == 2)
-		json_object_set_new(o, "refresh_token",
-		    json_string(is->refresh));
-	json_object_set_new(o, "scope", json_string(is->rows[0].scope));
-	if (is->id_token)
-		json_object_set_new(o, "id_token", json_string(is->id_token));
+	o = json_pack("{s:s, s:s, s:I}", "access_token", is->access,
+	    "token_type", "Bearer",
+	    "expires_in", (json_int_t)app->conf.access_token_ttl_seconds);
+	o = with(o, "refresh_token", is->n == 2 ? is->refresh : NULL);
+	o = with(o, "scope", is->rows[0].scope);
+	o = with(o, "id_token", is->id_token);
 	issue_wipe(is);
 	if (reply_json(r, 200, o) != GH_OK)
-		reply_unavailable(r);
-	return;
-fail:
-	issue_wipe(is);
-	reply_unavailable(r);
+		/* the tokens exist but nobody got them: no retry advice */
+		oauth_error_reply(r, OE_SERVER_ERROR,
+		    "the token response could not be built", false);
 }
 
 void

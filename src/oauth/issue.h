@@ -35,7 +35,11 @@ bool		issue_wants_refresh(const struct client_row *c,
 enum gh_err	issue_mint(const struct app *app, const struct client_row *c,
 		    const struct token_row *tmpl, const char *access_scope,
 		    const char *refresh_scope, struct issued *out);
-/* The 200 token response; wipes the plaintexts in `is`. */
+/*
+ * The 200 token response; wipes the plaintexts in `is`. When it cannot be
+ * built (out of memory), a 5xx error (RFC 6749 5.2 shape): never a 200
+ * that lacks a token.
+ */
 void		issue_reply(const struct app *app, struct http_response *r,
 		    struct issued *is);
 void		issue_wipe(struct issued *is);

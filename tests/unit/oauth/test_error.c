@@ -1,0 +1,70 @@
+/*
+ * test_error.c - oauth/error.h: an error reply (RFC 6749 5.2) names its
+ * error and carries its description, or, when it cannot be built (out of
+ * memory, whichever jansson allocation fails), it is the 503 of
+ * reply_unavailable(): never an error reply without its error.
+ */
+#include "../harness.h"
+#include "../json_fault.h"
+
+#include <jansson.h>
+
+#include "http/request.h"
+#include "oauth/error.h"
+
+static void
+check(enum oauth_error e, int status, const char *name, const char *desc)
+{
+	struct http_response	 r;
+	json_t			*o;
+	size_t			 n;
+	bool			 reached;
+
+	for (n = 1; ; n++) {
+		response_init(&r);
+		jf_begin(n);
+		oauth_error_reply(&r, e, desc, false);
+		reached = jf_end();
+		assert_non_null(o = json_loads(buf_str(&r.body), 0, NULL));
+		if (reached) {
+			assert_int_equal(r.status, 503);
+			assert_string_equal(json_string_value(json_object_get(o,
+			    "error")), "temporarily_unavailable");
+		} else {
+			assert_int_equal(r.status, status);
+			assert_string_equal(json_string_value(json_object_get(o,
+			    "error")), name);
+			if (desc)
+				assert_string_equal(json_string_value(
+				    json_object_get(o, "error_description")),
+				    desc);
+			assert_int_equal(json_object_size(o), desc ? 2 : 1);
+		}
+		json_decref(o);
+		response_free(&r);
+		if (!reached)
+			break;
+	}
+	assert_true(n > 1);
+}
+
+static void
+test_error_replies_are_whole(void **state)
+{
+	(void)state;
+	check(OE_INVALID_GRANT, 400, "invalid_grant",
+	    "unknown authorization code");
+	check(OE_SERVER_ERROR, 500, "server_error", NULL);
+	check(OE_INVALID_CLIENT, 401, "invalid_client",
+	    "unknown client or bad credentials");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_replies_are_whole),
+	};
+
+	return cmocka_run_group_tests_name("oauth/error", tests, NULL, NULL);
+}
