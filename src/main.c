@@ -18,6 +18,7 @@
 #include "governance/gov.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/json_text.h"
 #include "util/log.h"
 
 static const char usage[] =
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 	 * for good after the second login.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	json_mem_init();	/* before anything uses jansson */
 	if (config == NULL || config[0] == '\0')
 		config = "gatehouse.json";
 	if (argc > 2 && strcmp(argv[1], "--config") == 0) {

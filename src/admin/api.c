@@ -180,23 +180,49 @@ user_id_of(struct app *app, struct http_response *resp, const char *name,
 	return true;
 }
 
-struct grant_list {
+/*
+ * A list being collected from a store walk. A walk stops when its
+ * callback says so; `failed` tells a stop for lack of memory from the
+ * end of the list, so that a shorter list is never answered as the list.
+ */
+struct list {
 	json_t	*items;
 	size_t	 n;
-	bool	 more;
+	bool	 more;		/* stopped at GH_MAX_ADMIN_LIST */
+	bool	 failed;	/* an item could not be added */
 };
+
+static bool
+list_add(struct list *l, json_t *item)
+{
+	if (json_array_append_new(l->items, item) == 0)
+		return true;
+	l->failed = true;
+	return false;
+}
+
+/* A walk's list, or NULL if it failed or stopped short. */
+static json_t *
+list_take(struct list *l, enum gh_err rc)
+{
+	if (rc == GH_OK && !l->failed)
+		return l->items;
+	json_decref(l->items);
+	l->items = NULL;
+	return NULL;
+}
 
 static bool
 list_grant(void *ctx, const struct grant_row *g)
 {
-	struct grant_list *l = ctx;
+	struct list *l = ctx;
 
 	if (l->n == GH_MAX_ADMIN_LIST) {
 		l->more = true;
 		return false;
 	}
 	l->n++;
-	return json_array_append_new(l->items, grant_json(g)) == 0;
+	return list_add(l, grant_json(g));
 }
 
 void
@@ -204,9 +230,10 @@ api_grants(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct call		 k;
-	struct grant_list	 l = { NULL, 0, false };
+	struct list		 l = { NULL, 0, false, false };
 	const char		*client, *user;
 	char			 uid[GH_ID_LEN];
+	json_t			*items;
 
 	if (!api_begin(app, req, resp, &k))
 		return;
@@ -219,13 +246,13 @@ api_grants(struct app *app, const struct http_request *req,
 	if (user && !user_id_of(app, resp, user, uid))
 		goto out;
 	if ((l.items = json_array()) == NULL ||
-	    store_grant_each(app->store, client, user ? uid : NULL,
-	    list_grant, &l) != GH_OK) {
+	    (items = list_take(&l, store_grant_each(app->store, client,
+	    user ? uid : NULL, list_grant, &l))) == NULL) {
 		json_decref(l.items);
 		reply_unavailable(resp);
 		goto out;
 	}
-	api_reply(resp, 200, json_pack("{s:o, s:b}", "grants", l.items,
+	api_reply(resp, 200, json_pack("{s:o, s:b}", "grants", items,
 	    "truncated", l.more));
 out:
 	params_free(&k.p);
@@ -311,7 +338,7 @@ out:
 static bool
 list_alert(void *ctx, const struct alert_row *a)
 {
-	return json_array_append_new(ctx, alert_json(a)) == 0;
+	return list_add(ctx, alert_json(a));
 }
 
 void
@@ -319,6 +346,7 @@ api_alerts(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct call	 k;
+	struct list	 l = { NULL, 0, false, false };
 	const char	*all, *client;
 	json_t		*items;
 
@@ -332,10 +360,11 @@ api_alerts(struct app *app, const struct http_request *req,
 		    "client_id is a client id");
 		goto out;
 	}
-	if ((items = json_array()) == NULL ||
-	    store_alert_each(app->store, !(all && all[0] == '1'), client,
-	    GH_MAX_ADMIN_LIST, list_alert, items) != GH_OK) {
-		json_decref(items);
+	if ((l.items = json_array()) == NULL ||
+	    (items = list_take(&l, store_alert_each(app->store,
+	    !(all && all[0] == '1'), client, GH_MAX_ADMIN_LIST, list_alert,
+	    &l))) == NULL) {
+		json_decref(l.items);
 		reply_unavailable(resp);
 		goto out;
 	}
@@ -373,10 +402,10 @@ out:
 }
 
 struct audit_page {
-	int64_t	 since;
-	int64_t	 last_seq;
-	unsigned scanned;
-	json_t	*events;
+	int64_t		 since;
+	int64_t		 last_seq;
+	unsigned	 scanned;
+	struct list	 events;
 };
 
 static bool
@@ -388,7 +417,8 @@ page_event(void *ctx, const struct audit_row *r)
 	pg->last_seq = r->seq;
 	if (r->time < pg->since)
 		return true;
-	return json_array_append_new(pg->events, audit_json(r)) == 0;
+	/* else a page cut short would end the walk (next_after null) */
+	return list_add(&pg->events, audit_json(r));
 }
 
 /*
@@ -400,8 +430,9 @@ api_audit(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct call		 k;
-	struct audit_page	 pg = { 0, 0, 0, NULL };
+	struct audit_page	 pg = { 0, 0, 0, { NULL, 0, false, false } };
 	uint64_t		 since = 0, after = 0, limit = GH_MAX_AUDIT_PAGE;
+	json_t			*events;
 
 	if (!api_begin(app, req, resp, &k))
 		return;
@@ -414,14 +445,14 @@ api_audit(struct app *app, const struct http_request *req,
 	}
 	pg.since = (int64_t)since;
 	pg.last_seq = (int64_t)after;
-	if ((pg.events = json_array()) == NULL ||
-	    store_audit_each(app->store, (int64_t)after, (unsigned)limit,
-	    page_event, &pg) != GH_OK) {
-		json_decref(pg.events);
+	if ((pg.events.items = json_array()) == NULL ||
+	    (events = list_take(&pg.events, store_audit_each(app->store,
+	    (int64_t)after, (unsigned)limit, page_event, &pg))) == NULL) {
+		json_decref(pg.events.items);
 		reply_unavailable(resp);
 		goto out;
 	}
-	api_reply(resp, 200, json_pack("{s:o, s:o}", "events", pg.events,
+	api_reply(resp, 200, json_pack("{s:o, s:o}", "events", events,
 	    "next_after", pg.scanned == limit ?
 	    json_integer(pg.last_seq) : json_null()));
 out:

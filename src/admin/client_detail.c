@@ -74,22 +74,44 @@ counts(const unsigned *v, unsigned n)
 	return a;
 }
 
+/* the lists: every row or NULL, never fewer rows */
+static json_t *
+grants_of(const struct client_detail *d)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a && i < d->ngrants; i++)
+		if (json_array_append_new(a, grant_json(&d->grants[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *
+alerts_of(const struct client_detail *d)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a && i < d->nalerts; i++)
+		if (json_array_append_new(a, alert_json(&d->alerts[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 json_t *
 client_detail_json(const struct app *app, const struct client_detail *d,
     int64_t now)
 {
-	json_t	*grants = json_array(), *alerts = json_array();
-	size_t	 i;
-
-	for (i = 0; grants && i < d->ngrants; i++)
-		json_array_append_new(grants, grant_json(&d->grants[i]));
-	for (i = 0; alerts && i < d->nalerts; i++)
-		json_array_append_new(alerts, alert_json(&d->alerts[i]));
+	/* any NULL member fails the pack: the detail is whole or NULL */
 	return json_pack("{s:o, s:o, s:b, s:o, s:{s:I, s:i, s:o, s:o}}",
 	    "client", inventory_json(&app->conf, &d->c, &d->u, &d->risk, now),
-	    "grants", grants ? grants : json_null(),
-	    "grants_truncated", d->more_grants,
-	    "alerts", alerts ? alerts : json_null(),
+	    "grants", grants_of(d), "grants_truncated", d->more_grants,
+	    "alerts", alerts_of(d),
 	    "activity", "since", (json_int_t)d->since,
 	    "hour_seconds", 3600,
 	    "token_issued", counts(d->issued, d->hours),

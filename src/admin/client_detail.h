@@ -34,6 +34,7 @@ struct client_detail {
  * such client. */
 enum gh_err	client_detail_load(struct app *app, const char *client_id,
 		    int64_t now, struct client_detail **out);
+/* The detail as JSON: whole, or NULL when out of memory. */
 json_t	       *client_detail_json(const struct app *app,
 		    const struct client_detail *d, int64_t now);
 

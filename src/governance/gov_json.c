@@ -5,12 +5,27 @@
 #include "gov_json.h"
 #include "inventory.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
+
+/*
+ * Stored JSON (evidence, details) is text we wrote. Text that does not
+ * load is a failure like any other: out of memory, jansson reports a
+ * syntax error (or loads a string short), so the two cannot be told
+ * apart, and the row without it would be a silently shorter answer.
+ */
+static json_t *
+stored(const char *text)
+{
+	return json_parse(text, 0);
+}
 
 json_t *
 alert_json(const struct alert_row *a)
 {
-	json_t *ev = json_loads(a->evidence, 0, NULL);
+	json_t *ev = a->evidence[0] ? stored(a->evidence) : json_object();
 
+	if (ev == NULL)
+		return NULL;
 	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
 	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
 	    "time", (json_int_t)a->time, "rule", a->rule,
@@ -18,7 +33,7 @@ alert_json(const struct alert_row *a)
 	    "client_id", a->client_id[0] ? a->client_id : NULL,
 	    "user_id", a->user_id[0] ? a->user_id : NULL,
 	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev ? ev : json_object(),
+	    "summary", a->summary, "evidence", ev,
 	    "status", a->acked_at ? "acknowledged" : "open",
 	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
 	    "acked_by", a->acked_at ? a->acked_by : NULL,
@@ -49,9 +64,12 @@ audit_json(const struct audit_row *r)
 	    "user_id", r->user_id, "grant_id", r->grant_id,
 	    "remote_addr", r->remote_addr, "user_agent", r->user_agent,
 	    "hash", hx);
-	if (o && r->detail)
-		json_object_set_new(o, "detail", json_loads(r->detail, 0,
-		    NULL));
+	/* set_new releases a detail it could not add, and fails on NULL */
+	if (o && r->detail &&
+	    json_object_set_new(o, "detail", stored(r->detail)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -59,6 +77,7 @@ struct collected {
 	const struct conf	*conf;
 	int64_t			 now;
 	json_t			*items;
+	bool			 failed;	/* the walk stopped short */
 };
 
 static bool
@@ -67,8 +86,11 @@ collect(void *ctx, const struct client_row *c, const struct client_usage *u,
 {
 	struct collected *k = ctx;
 
-	return json_array_append_new(k->items, inventory_json(k->conf, c, u,
-	    r, k->now)) == 0;
+	if (json_array_append_new(k->items, inventory_json(k->conf, c, u,
+	    r, k->now)) == 0)
+		return true;
+	k->failed = true;
+	return false;
 }
 
 static json_int_t
@@ -91,13 +113,13 @@ by_risk(const void *a, const void *b)
 json_t *
 inventory_sorted(struct app *app, int64_t now)
 {
-	struct collected k = { &app->conf, now, json_array() };
+	struct collected k = { &app->conf, now, json_array(), false };
 	json_t		**v = NULL;
 	json_t		 *sorted = NULL;
 	size_t		  i, n;
 
 	if (k.items == NULL ||
-	    inventory_each(app, now, true, collect, &k) != GH_OK)
+	    inventory_each(app, now, true, collect, &k) != GH_OK || k.failed)
 		goto out;
 	n = json_array_size(k.items);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
@@ -106,7 +128,9 @@ inventory_sorted(struct app *app, int64_t now)
 		v[i] = json_array_get(k.items, i);
 	/* qsort is not stable: equal risks keep creation order by index */
 	for (i = 0; i < n; i++)
-		json_object_set_new(v[i], "_i", json_integer((json_int_t)i));
+		if (json_object_set_new(v[i], "_i",
+		    json_integer((json_int_t)i)) != 0)
+			goto out;	/* else the order of ties is lost */
 	qsort(v, n, sizeof(*v), by_risk);
 	if ((sorted = json_array()) == NULL)
 		goto out;

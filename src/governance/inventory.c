@@ -79,6 +79,7 @@ time_or_null(int64_t t)
 	return t ? json_integer(t) : json_null();
 }
 
+/* The parts of s between separators, or NULL (never fewer parts). */
 static json_t *
 lines(const char *s, char sep)
 {
@@ -89,9 +90,11 @@ lines(const char *s, char sep)
 		e = strchr(p, sep);
 		if (e == NULL)
 			e = p + strlen(p);
-		if (e > p)
-			json_array_append_new(a, json_stringn(p,
-			    (size_t)(e - p)));
+		if (e > p && json_array_append_new(a, json_stringn(p,
+		    (size_t)(e - p))) != 0) {
+			json_decref(a);
+			return NULL;
+		}
 		p = *e ? e + 1 : e;
 	}
 	return a;
@@ -108,7 +111,11 @@ inventory_json(const struct conf *conf, const struct client_row *c,
 
 	(void)conf;
 	for (i = 0; factors && i < r->n; i++)
-		json_array_append_new(factors, json_string(r->factors[i]));
+		if (json_array_append_new(factors,
+		    json_string(r->factors[i])) != 0) {
+			json_decref(factors);
+			factors = NULL;		/* the pack below fails */
+		}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:i, "
 	    "s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o}",
 	    "client_id", c->id, "name", c->name, "owner", c->owner,

@@ -23,7 +23,10 @@ int64_t	inventory_idle_days(const struct client_row *c,
 	    const struct client_usage *u, int64_t now);
 void	inventory_risk(const struct conf *conf, const struct client_row *c,
 	    const struct client_usage *u, int64_t now, struct risk *out);
-/* One inventory entry as JSON (the admin command and the admin API). */
+/*
+ * One inventory entry as JSON (the admin command and the admin API); NULL
+ * when out of memory, never an entry with parts missing.
+ */
 json_t *inventory_json(const struct conf *conf, const struct client_row *c,
 	    const struct client_usage *u, const struct risk *r, int64_t now);
 

@@ -1,20 +1,45 @@
 /*
- * json_text.h - a JSON value as text, whole or not at all.
+ * json_text.h - JSON text out and in, whole or not at all.
  *
- * json_dumps() is not safe on a failed allocation: jansson ignores the
- * failure to write an object's key (dump.c writes keys without checking),
- * so out of memory it can return a broken document ({"a":1,":2}) as if
- * it were whole, to be answered with a 200, printed, or signed. Here the
- * text is written by json_dumpb() into memory given to it, which cannot
- * fail half way: an allocation failure is NULL, never a shorter text.
- * Use this instead of json_dumps (scripts/checksrc.sh bans it).
+ * jansson is not safe on a failed allocation in two places:
+ *  - json_dumps() ignores a failure to write an object's key (dump.c
+ *    writes keys without checking), so out of memory it can return a
+ *    broken document ({"a":1,":2}) as if it were whole, to be answered
+ *    with a 200, printed, or signed;
+ *  - json_loads() ignores a failure to keep a character of a string
+ *    (load.c, lex_save), so out of memory "token.refreshed" can load as
+ *    "token.refreshe", and the load succeeds.
+ * json_text() writes with json_dumpb() into memory given to it, which
+ * cannot fail half way. json_parse() counts the allocation failures of
+ * its thread (the allocator installed by json_mem_init()) and refuses a
+ * load during which any happened. Use these, never json_dumps/json_loads
+ * (scripts/checksrc.sh bans them).
+ *
+ * What this cannot mend: jansson 2.14's lexer, once a string's buffer
+ * failed to grow, may also write past it (upstream issue #362). A load
+ * that runs out of memory is therefore refused, but is not memory-safe;
+ * only a jansson with that fixed is.
  */
 #ifndef GH_JSON_TEXT_H
 #define GH_JSON_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
+
+/*
+ * Make jansson allocate through a wrapper that notes failures per thread
+ * (json_parse needs it). Call once, first thing in main().
+ */
+void	 json_mem_init(void);
+/*
+ * For test allocators: note one failed jansson allocation of this thread;
+ * whether this thread is inside json_parse() (where a test notes a
+ * failure without making one, for the reason above).
+ */
+void	 json_mem_failed(void);
+bool	 json_mem_loading(void);
 
 /*
  * The text of `o` with json_dumps flags, NUL-terminated; the caller
@@ -23,5 +48,12 @@
  * is wiped here.
  */
 char	*json_text(const json_t *o, size_t flags);
+
+/*
+ * The value of `text` (json_loads flags), or NULL: not JSON, or any
+ * allocation failed while loading it (then it may not be what the text
+ * says). The two look alike to jansson; callers treat NULL as a failure.
+ */
+json_t	*json_parse(const char *text, size_t flags);
 
 #endif

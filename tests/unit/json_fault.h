@@ -3,6 +3,10 @@
  * funcs), for tests that a document is built whole or not at all: the
  * Nth allocation fails and the ones after it work, so a failure that is
  * ignored leaves a silently shorter document, which the test then sees.
+ * The failure is noted as util/json_text.c's own allocator notes one, so
+ * json_parse() sees it as it would in the server. Inside json_parse() it
+ * is only noted, the memory given: jansson's lexer is not memory-safe on
+ * a failed allocation (see json_text.h), which is no test of ours.
  *
  *	for (n = 1; ; n++) {
  *		jf_begin(n);
@@ -23,13 +27,18 @@
 
 #include <jansson.h>
 
+#include "util/json_text.h"
+
 static size_t	jf_count, jf_fail_at;
 
 static inline void *
 jf_malloc(size_t n)
 {
-	if (++jf_count == jf_fail_at)
-		return NULL;
+	if (++jf_count == jf_fail_at) {
+		json_mem_failed();
+		if (!json_mem_loading())
+			return NULL;
+	}
 	return malloc(n);
 }
 

@@ -2,7 +2,8 @@
  * test_json_text.c - util/json_text.h: a document's text is whole or
  * NULL, whichever jansson allocation fails (json_dumps can instead leave
  * out a key and answer the broken text), for small documents and for one
- * too big for the first pass.
+ * too big for the first pass; a load during which an allocation failed is
+ * refused (json_loads can instead load a string short, and succeed).
  */
 #include "../harness.h"
 #include "../json_fault.h"
@@ -90,6 +91,43 @@ test_null(void **state)
 {
 	(void)state;
 	assert_null(json_text(NULL, FLAGS));
+	assert_null(json_parse(NULL, 0));
+}
+
+/* the value the text says, or NULL: never one loaded short */
+static void
+test_parse_whole_or_nothing(void **state)
+{
+	const char	*text = "{\"event\":\"token.refreshed\",\"n\":2,"
+	    "\"detail\":{\"reason\":\"a longer string than sixteen\","
+	    "\"list\":[1,\"x\",true,null,2.5]}}";
+	json_t		*want, *got;
+	size_t		 n, refused = 0;
+	bool		 reached;
+
+	(void)state;
+	assert_non_null(want = json_parse(text, 0));
+	assert_string_equal(json_string_value(json_object_get(want,
+	    "event")), "token.refreshed");
+	for (n = 1; ; n++) {
+		jf_begin(n);
+		got = json_parse(text, 0);
+		reached = jf_end();
+		if (reached) {
+			assert_null(got);
+			refused++;
+		} else {
+			assert_true(json_equal(got, want));
+		}
+		json_decref(got);
+		if (!reached)
+			break;
+	}
+	assert_true(refused > 0);
+	json_decref(want);
+	/* not JSON */
+	assert_null(json_parse("{\"a\":", 0));
+	assert_null(json_parse("", 0));
 }
 
 int
@@ -99,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_small_document),
 		cmocka_unit_test(test_document_past_the_first_pass),
 		cmocka_unit_test(test_null),
+		cmocka_unit_test(test_parse_whole_or_nothing),
 	};
 
 	return cmocka_run_group_tests_name("util/json_text", tests, NULL,
