@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "util/json_text.h"
 #include "util/str.h"
 
 enum conf_type { CONF_STRING, CONF_INT };
@@ -270,7 +271,7 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 	enum gh_err	 rc = GH_ERR_INVALID;
 
 	conf_defaults(c);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	root = json_parse_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
 		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
 		return GH_ERR_PARSE;

@@ -11,6 +11,7 @@
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 bool
@@ -118,7 +119,7 @@ action_alert_ack(struct app *app, const struct audit_origin *o, int64_t id,
 	if ((rc = store_alert_ack(app->store, id, by, clock_now())) != GH_OK)
 		return rc;
 	d = json_pack("{s:I, s:s}", "alert_id", (json_int_t)id, "by", by);
-	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	text = json_text(d, JSON_COMPACT);
 	json_decref(d);
 	audit_event(app, o, "alert.acknowledged", NULL, text ? text : "{}");
 	free(text);

@@ -16,6 +16,7 @@
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 
 static const struct opt_spec admin_opts[] = {
 	{ "--name", true, false },
@@ -29,7 +30,7 @@ static void
 audit_admin(struct app *app, const char *type, const char *name)
 {
 	json_t	*d = json_pack("{s:s}", "admin", name);
-	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	char	*text = json_text(d, JSON_COMPACT);
 
 	json_decref(d);
 	audit_event(app, &operator, type, NULL, text ? text : "{}");

@@ -20,6 +20,7 @@
 #include "../util/cidr.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 static const struct audit_origin admin = { NULL, NULL, "admin" };
@@ -83,10 +84,9 @@ client_keys(const struct args *a, struct client_row *c)
 	}
 	if (v == NULL)
 		return true;
-	doc = v[0] == '{' ? json_loads(v, JSON_REJECT_DUPLICATES, &je) :
-	    json_load_file(v, JSON_REJECT_DUPLICATES, &je);
-	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) :
-	    NULL;
+	doc = v[0] == '{' ? json_parse(v, JSON_REJECT_DUPLICATES, &je) :
+	    json_parse_file(v, JSON_REJECT_DUPLICATES, &je);
+	text = json_text(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (text == NULL) {
 		fprintf(stderr, "gatehouse: --jwks: %s\n", je.text);
@@ -283,7 +283,7 @@ client_json(const struct client_row *c)
 		json_object_set_new(o, "allowed_networks",
 		    json_string(c->networks));
 	if (o && c->jwks[0])
-		json_object_set_new(o, "jwks", json_loads(c->jwks, 0, NULL));
+		json_object_set_new(o, "jwks", json_parse(c->jwks, 0, NULL));
 	return o;
 }
 
@@ -340,7 +340,7 @@ client_show(struct app *app, const char *id)
 	if (c == NULL)
 		return 1;
 	o = client_json(c);
-	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	text = json_text(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (text) {
 		printf("%s\n", text);

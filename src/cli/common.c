@@ -7,6 +7,7 @@
 #include "../governance/audit.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/keyfile.h"
 
 static bool
@@ -110,8 +111,7 @@ cli_ensure_keys(struct app *app)
 bool
 cli_print_json(json_t *o)
 {
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
-	    NULL;
+	char *text = json_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	json_decref(o);
 	if (text == NULL)

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/keyfile.h"
 
 static const struct opt_spec init_opts[] = {
@@ -45,7 +46,7 @@ write_config(const char *path, const struct args *a)
 	    "session_ttl_seconds", 28800);
 	if (o == NULL)
 		return false;
-	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	text = json_text(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (text == NULL)
 		return false;

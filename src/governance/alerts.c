@@ -6,6 +6,7 @@
 #include "alerts.h"
 #include "gov.h"
 #include "../util/clock.h"
+#include "../util/json_text.h"
 #include "../util/log.h"
 #include "../util/str.h"
 
@@ -33,7 +34,7 @@ alert_prepare(struct alert_row *a, const struct alert_spec *spec,
 	str_copy(a->summary, sizeof(a->summary), spec->summary);
 	str_copy(a->dedupe_key, sizeof(a->dedupe_key), spec->key);
 	if (evidence)
-		ev = json_dumps(evidence, JSON_COMPACT | JSON_SORT_KEYS);
+		ev = json_text(evidence, JSON_COMPACT | JSON_SORT_KEYS);
 	/* evidence that does not fit is replaced, never cut mid-JSON */
 	str_copy(a->evidence, sizeof(a->evidence),
 	    ev && strlen(ev) < sizeof(a->evidence) ? ev :

@@ -16,7 +16,7 @@
 static json_t *
 stored(const char *text)
 {
-	return json_parse(text, 0);
+	return json_parse(text, 0, NULL);
 }
 
 json_t *
@@ -153,7 +153,7 @@ revocation_detail(const char *reason, unsigned n, char *out, size_t outsz)
 {
 	json_t	*d = json_pack("{s:s, s:i}", "reason", reason,
 	    "grants_revoked", (int)n);
-	char	*text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	char	*text = json_text(d, JSON_COMPACT);
 
 	json_decref(d);
 	snprintf(out, outsz, "%s", text ? text : "{}");

@@ -11,6 +11,7 @@
 #include "gov.h"
 #include "rules.h"
 #include "../util/cidr.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 /* rules that fire on one event type alone */
@@ -61,7 +62,7 @@ enabled(const struct app *app, size_t offset)
 static json_t *
 evidence(const struct audit_row *r)
 {
-	json_t *detail = r->detail ? json_loads(r->detail, 0, NULL) : NULL;
+	json_t *detail = r->detail ? json_parse(r->detail, 0, NULL) : NULL;
 
 	return json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:o?}", "event",
 	    r->type, "event_time", (json_int_t)r->time, "actor", r->actor,

@@ -11,6 +11,7 @@
 #include "webhook.h"
 #include "../http/client.h"
 #include "../util/clock.h"
+#include "../util/json_text.h"
 #include "../util/log.h"
 
 #define BATCH		16	/* alerts held in memory at once */
@@ -41,7 +42,7 @@ take(void *ctx, const struct alert_row *a)
 static char *
 payload(const struct app *app, const struct alert_row *a)
 {
-	json_t	*ev = json_loads(a->evidence, 0, NULL);
+	json_t	*ev = json_parse(a->evidence, 0, NULL);
 	json_t	*o;
 	char	*s;
 
@@ -55,7 +56,7 @@ payload(const struct app *app, const struct alert_row *a)
 	    "summary", a->summary, "evidence", ev ? ev : json_object());
 	if (o == NULL)
 		return NULL;
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	s = json_text(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;
 }

@@ -6,6 +6,7 @@
 
 #include "id_token.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 
 /*
  * at_hash: base64url of the left half of the hash of the access token,
@@ -39,7 +40,7 @@ id_token_sign(struct keyring *kr, const char *alg,
 		at_hash(c->access_token, ah);
 		json_object_set_new(o, "at_hash", json_string(ah));
 	}
-	payload = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	payload = json_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (payload == NULL)
 		return NULL;

@@ -7,6 +7,7 @@
 
 #include "jwt_verify.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/limits.h"
 
 #define MAX_CLIENT_KEYS	8
@@ -98,7 +99,7 @@ import_key(json_t *k, const char *alg)
 	}
 	if (strcmp(kty, "RSA") == 0 && !rsa_exponent_ok(k))
 		return NULL;
-	if ((text = json_dumps(k, JSON_COMPACT)) == NULL)
+	if ((text = json_text(k, JSON_COMPACT)) == NULL)
 		return NULL;
 	jwk = cjose_jwk_import(text, strlen(text), &err);
 	free(text);
@@ -130,7 +131,7 @@ jwt_peek_claim(const char *jwt, size_t len, const char *name, char *out,
 		return false;
 	n = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), raw, len);
 	if (n > 0)
-		o = json_loadb((const char *)raw, (size_t)n, 0, NULL);
+		o = json_parse_buf((const char *)raw, (size_t)n, 0, NULL);
 	v = json_string_value(json_object_get(o, name));
 	if (v && strlen(v) < outsz) {
 		memcpy(out, v, strlen(v) + 1);
@@ -154,7 +155,7 @@ jwks_acceptable(const char *jwks, char *err, size_t errsz)
 		    GH_MAX_CLIENT_JWKS);
 		return false;
 	}
-	if ((doc = json_loads(jwks, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	if ((doc = json_parse(jwks, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_array(keys = json_object_get(doc, "keys")) ||
 	    json_array_size(keys) == 0 ||
 	    json_array_size(keys) > MAX_CLIENT_KEYS) {
@@ -188,7 +189,7 @@ read_header(const char *jwt, size_t hlen, char alg[8], char kid[128])
 
 	if ((n = b64url_decode(jwt, hlen, raw, sizeof(raw))) <= 0)
 		return JWT_MALFORMED;
-	if ((h = json_loadb((const char *)raw, (size_t)n,
+	if ((h = json_parse_buf((const char *)raw, (size_t)n,
 	    JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(h)) {
 		json_decref(h);
 		return JWT_MALFORMED;
@@ -266,7 +267,7 @@ jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
 		return JWT_MALFORMED;
 	if ((r = read_header(jwt, (size_t)(d1 - jwt), alg, kid)) != JWT_OK)
 		return r;
-	if ((doc = json_loads(jwks, 0, NULL)) == NULL ||
+	if ((doc = json_parse(jwks, 0, NULL)) == NULL ||
 	    !json_is_array(keys = json_object_get(doc, "keys"))) {
 		json_decref(doc);
 		return JWT_NO_KEY;
@@ -292,7 +293,7 @@ jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
 	r = !tried ? JWT_NO_KEY : !verified ? JWT_BAD_SIGNATURE : JWT_OK;
 	if (r == JWT_OK) {
 		if (!cjose_jws_get_plaintext(jws, &plain, &plen, &err) ||
-		    (payload = json_loadb((const char *)plain, plen,
+		    (payload = json_parse_buf((const char *)plain, plen,
 		    JSON_REJECT_DUPLICATES, NULL)) == NULL) {
 			r = JWT_MALFORMED;
 		} else if (!json_is_object(payload)) {

@@ -20,6 +20,7 @@
 #include "keyring.h"
 #include "../util/aead.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/log.h"
 #include "../util/str.h"
 
@@ -444,7 +445,7 @@ keyring_jwks(struct keyring *kr, int64_t now)
 
 		if (rk->end && rk->end + kr->publish_after <= now)
 			continue;	/* past publication */
-		if ((k = json_loads(rk->row.public_jwk, 0, NULL)) == NULL)
+		if ((k = json_parse(rk->row.public_jwk, 0, NULL)) == NULL)
 			continue;
 		json_object_set_new(k, "use", json_string("sig"));
 		json_object_set_new(k, "alg", json_string(rk->row.alg));
@@ -452,7 +453,7 @@ keyring_jwks(struct keyring *kr, int64_t now)
 	}
 	pthread_rwlock_unlock(&kr->lock);
 	if ((doc = json_pack("{s:o}", "keys", keys)) != NULL) {
-		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		out = json_text(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(doc);
 	}
 	return out;

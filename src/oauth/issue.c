@@ -11,6 +11,7 @@
 #include "../http/reply.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 bool
@@ -60,7 +61,7 @@ mint_jwt(const struct app *app, const struct client_row *c,
 	    "aud", app->conf.issuer, "client_id", c->id, "scope", row->scope,
 	    "jti", jti, "iat", (json_int_t)row->issued_at,
 	    "exp", (json_int_t)row->expires_at);
-	payload = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	payload = json_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (payload == NULL)
 		return GH_ERR_NOMEM;

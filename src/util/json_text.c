@@ -1,4 +1,5 @@
 /* json_text.c - see json_text.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,20 +66,47 @@ out:
 	return s;
 }
 
-json_t *
-json_parse(const char *text, size_t flags)
+/* o, unless an allocation failed since `before` (then NULL, said in err) */
+static json_t *
+checked(json_t *o, unsigned long before, json_error_t *err)
 {
-	unsigned long	 before = failures;
-	json_t		*o;
+	loading = false;
+	if (failures == before)
+		return o;
+	json_decref(o);		/* loaded, but perhaps not as written */
+	if (err != NULL) {
+		memset(err, 0, sizeof(*err));
+		err->line = err->column = err->position = -1;
+		snprintf(err->text, sizeof(err->text), "out of memory");
+	}
+	return NULL;
+}
+
+json_t *
+json_parse(const char *text, size_t flags, json_error_t *err)
+{
+	unsigned long before = failures;
 
 	if (text == NULL)
 		return NULL;
 	loading = true;
-	o = json_loads(text, flags, NULL);
-	loading = false;
-	if (o != NULL && failures != before) {
-		json_decref(o);		/* loaded, but perhaps not as written */
-		o = NULL;
-	}
-	return o;
+	return checked(json_loads(text, flags, err), before, err);
+}
+
+json_t *
+json_parse_buf(const char *buf, size_t n, size_t flags, json_error_t *err)
+{
+	unsigned long before = failures;
+
+	loading = true;
+	return checked(json_loadb(buf, n, flags, err), before, err);
+}
+
+json_t *
+json_parse_file(const char *path, size_t flags, json_error_t *err)
+{
+	unsigned long before = failures;
+
+	loading = true;
+	return checked(json_load_file(path, flags, err), before, err);
 }

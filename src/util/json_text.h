@@ -53,7 +53,12 @@ char	*json_text(const json_t *o, size_t flags);
  * The value of `text` (json_loads flags), or NULL: not JSON, or any
  * allocation failed while loading it (then it may not be what the text
  * says). The two look alike to jansson; callers treat NULL as a failure.
+ * `err` (may be NULL) says why, as json_loads would ("out of memory").
  */
-json_t	*json_parse(const char *text, size_t flags);
+json_t	*json_parse(const char *text, size_t flags, json_error_t *err);
+/* The same for n bytes (json_loadb) and for a file (json_load_file). */
+json_t	*json_parse_buf(const char *buf, size_t n, size_t flags,
+	    json_error_t *err);
+json_t	*json_parse_file(const char *path, size_t flags, json_error_t *err);
 
 #endif

@@ -2,9 +2,11 @@
  * test_conf.c - conf.h: loading the JSON configuration. Unknown keys,
  * wrong types, out-of-range values and duplicate keys are errors naming
  * the key; the issuer rules (RFC 8414 2); defaults; paths resolved
- * against the config file's folder.
+ * against the config file's folder; out of memory while loading, an error
+ * (never a value loaded short, as json_load_file can).
  */
 #include "../harness.h"
+#include "../json_fault.h"
 
 #include "conf.h"
 
@@ -273,6 +275,39 @@ test_missing_file(void **state)
 	assert_true(f->err[0] != '\0');
 }
 
+/* every jansson allocation failing in turn: the config, or an error */
+static void
+test_out_of_memory(void **state)
+{
+	struct fx	*f = *state;
+	const char	*json = "{\"issuer\": "
+	    "\"https://login.example.com/tenant-one\", "
+	    "\"database\": \"a-rather-long-database-file-name.db\"}";
+	size_t		 n, failed = 0;
+	enum gh_err	 rc;
+	bool		 reached;
+
+	th_write_file(f->path, json);
+	for (n = 1; ; n++) {
+		jf_begin(n);
+		rc = conf_load(f->path, &f->c, f->err, sizeof(f->err));
+		reached = jf_end();
+		if (reached) {
+			assert_int_not_equal(rc, GH_OK);
+			assert_true(f->err[0] != '\0');
+			failed++;
+		} else {
+			assert_int_equal(rc, GH_OK);
+			assert_string_equal(f->c.issuer,
+			    "https://login.example.com/tenant-one");
+			assert_non_null(strstr(f->c.database,
+			    "/a-rather-long-database-file-name.db"));
+			break;
+		}
+	}
+	assert_true(failed > 0);
+}
+
 int
 main(void)
 {
@@ -291,6 +326,7 @@ main(void)
 		T(test_duplicate_keys),
 		T(test_listen),
 		T(test_missing_file),
+		T(test_out_of_memory),
 	};
 #undef T
 

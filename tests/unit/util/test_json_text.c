@@ -91,7 +91,7 @@ test_null(void **state)
 {
 	(void)state;
 	assert_null(json_text(NULL, FLAGS));
-	assert_null(json_parse(NULL, 0));
+	assert_null(json_parse(NULL, 0, NULL));
 }
 
 /* the value the text says, or NULL: never one loaded short */
@@ -106,12 +106,12 @@ test_parse_whole_or_nothing(void **state)
 	bool		 reached;
 
 	(void)state;
-	assert_non_null(want = json_parse(text, 0));
+	assert_non_null(want = json_parse(text, 0, NULL));
 	assert_string_equal(json_string_value(json_object_get(want,
 	    "event")), "token.refreshed");
 	for (n = 1; ; n++) {
 		jf_begin(n);
-		got = json_parse(text, 0);
+		got = json_parse(text, 0, NULL);
 		reached = jf_end();
 		if (reached) {
 			assert_null(got);
@@ -126,8 +126,8 @@ test_parse_whole_or_nothing(void **state)
 	assert_true(refused > 0);
 	json_decref(want);
 	/* not JSON */
-	assert_null(json_parse("{\"a\":", 0));
-	assert_null(json_parse("", 0));
+	assert_null(json_parse("{\"a\":", 0, NULL));
+	assert_null(json_parse("", 0, NULL));
 }
 
 int
