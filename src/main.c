@@ -195,6 +195,11 @@ main(int argc, char **argv)
 		return serve(config);
 	log_set_level(LOG_WARN);	/* admin commands: only problems */
 	rc = command(config, argc - i, argv + i);
+	/* output cut short by a failed write (a full disk) is no success */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+		fprintf(stderr, "gatehouse: could not write the output\n");
+		rc = 1;
+	}
 	/* a change made but not audited is not a success */
 	if (rc == 0 && audit_failures() > 0) {
 		fprintf(stderr, "gatehouse: the change was made, but its audit "

@@ -80,8 +80,10 @@ out:
 static bool
 print_admin(void *ctx, const struct admin_row *r)
 {
-	if (*(bool *)ctx)
-		return cli_print_json(json_pack("{s:s, s:I, s:s, s:o}",
+	struct cli_list *l = ctx;
+
+	if (l->as_json)
+		return cli_list_json(l, json_pack("{s:s, s:I, s:s, s:o}",
 		    "name", r->name, "created_at", (json_int_t)r->created_at,
 		    "status", r->disabled_at ? "disabled" : "active",
 		    "last_used_at", r->last_used_at ?
@@ -94,16 +96,16 @@ print_admin(void *ctx, const struct admin_row *r)
 static int
 admin_list(struct app *app, const struct args *a)
 {
-	bool as_json = args_flag(a, "--json");
+	struct cli_list l = { args_flag(a, "--json"), false };
 
 	if (a->npositional || args_get(a, "--name")) {
 		fprintf(stderr, "usage: gatehouse admin list [--json]\n");
 		return 2;
 	}
-	if (!as_json)
+	if (!l.as_json)
 		printf("%-32s %-9s %s\n", "NAME", "STATUS", "LAST_USED");
-	return store_admin_each(app->store, print_admin, &as_json) == GH_OK ?
-	    0 : 1;
+	return cli_list_done(&l, store_admin_each(app->store, print_admin,
+	    &l));
 }
 
 static int

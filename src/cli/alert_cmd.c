@@ -28,8 +28,10 @@ static const struct opt_spec alert_opts[] = {
 static bool
 print_alert(void *ctx, const struct alert_row *a)
 {
-	if (*(bool *)ctx)
-		return cli_print_json(alert_json(a));
+	struct cli_list *l = ctx;
+
+	if (l->as_json)
+		return cli_list_json(l, alert_json(a));
 	printf("%-6lld %-6s %-20s %-20s %-5s %s\n", (long long)a->id,
 	    a->severity, a->rule, a->client_id[0] ? a->client_id : "-",
 	    a->acked_at ? "ack" : "open", a->summary);
@@ -39,14 +41,14 @@ print_alert(void *ctx, const struct alert_row *a)
 static int
 alert_list(struct app *app, const struct args *a)
 {
-	bool as_json = args_flag(a, "--json");
+	struct cli_list l = { args_flag(a, "--json"), false };
 
-	if (!as_json)
+	if (!l.as_json)
 		printf("%-6s %-6s %-20s %-20s %-5s %s\n", "ID", "SEV", "RULE",
 		    "CLIENT_ID", "STATE", "SUMMARY");
-	return store_alert_each(app->store, !args_flag(a, "--all"),
-	    args_get(a, "--client"), 1000, print_alert, &as_json) == GH_OK ?
-	    0 : 1;
+	return cli_list_done(&l, store_alert_each(app->store,
+	    !args_flag(a, "--all"), args_get(a, "--client"), 1000,
+	    print_alert, &l));
 }
 
 static int

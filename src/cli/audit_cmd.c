@@ -27,31 +27,29 @@ static const struct opt_spec audit_opts[] = {
 };
 
 struct export {
-	int64_t	 since;
-	int64_t	 last_seq;
-	unsigned seen;
+	int64_t		 since;
+	int64_t		 last_seq;
+	unsigned	 seen;
+	struct cli_list	 out;
 };
 
 static bool
 export_row(void *ctx, const struct audit_row *r)
 {
-	struct export	*e = ctx;
-	json_t		*o;
+	struct export *e = ctx;
 
 	e->seen++;
 	e->last_seq = r->seq;
 	if (r->time < e->since)
 		return true;
-	o = audit_json(r);
-	(void)cli_print_json(o);
-	return true;
+	return cli_list_json(&e->out, audit_json(r));
 }
 
 static int
 audit_export(struct app *app, const struct args *a)
 {
 	const char	*since = args_get(a, "--since");
-	struct export	 e = { 0, 0, 0 };
+	struct export	 e = { 0, 0, 0, { true, false } };
 	uint64_t	 t = 0;
 	enum gh_err	 rc;
 
@@ -65,8 +63,8 @@ audit_export(struct app *app, const struct args *a)
 		e.seen = 0;
 		rc = store_audit_each(app->store, e.last_seq, BATCH, export_row,
 		    &e);
-	} while (rc == GH_OK && e.seen == BATCH);
-	return rc == GH_OK ? 0 : 1;
+	} while (rc == GH_OK && !e.out.failed && e.seen == BATCH);
+	return cli_list_done(&e.out, rc);
 }
 
 static int

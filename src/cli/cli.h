@@ -43,6 +43,21 @@ bool	cli_ensure_keys(struct app *app);
  * secret: the text is wiped). False if it could not be printed.
  */
 bool	cli_print_json(json_t *o);
+
+/*
+ * A list printed from a store walk. A walk stops when its callback says
+ * so; `failed` tells a stop for lack of memory from the end of the list,
+ * so that a list cut short never exits 0.
+ */
+struct cli_list {
+	bool	as_json;
+	bool	failed;
+};
+
+/* Print item `o` as a JSON line (released); false, and noted, if not. */
+bool	cli_list_json(struct cli_list *l, json_t *o);
+/* A list's exit status: 0, or 1 with the reason on stderr. */
+int	cli_list_done(const struct cli_list *l, enum gh_err rc);
 /* Read one line from stdin (password), without the newline. */
 bool	cli_read_secret_line(char *out, size_t outsz);
 

@@ -255,6 +255,18 @@ out:
 	return ret;
 }
 
+/* o with member name = v, or NULL with o released (v NULL: a failure) */
+static json_t *
+with(json_t *o, const char *name, json_t *v)
+{
+	/* set_new releases v when it fails, o NULL included */
+	if (json_object_set_new(o, name, v) == 0)
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+/* The client as JSON: whole, or NULL when out of memory. */
 static json_t *
 client_json(const struct client_row *c)
 {
@@ -262,7 +274,11 @@ client_json(const struct client_row *c)
 	size_t	 i;
 
 	for (i = 0; uris && i < c->nredirect; i++)
-		json_array_append_new(uris, json_string(c->redirect_uris[i]));
+		if (json_array_append_new(uris,
+		    json_string(c->redirect_uris[i])) != 0) {
+			json_decref(uris);
+			uris = NULL;		/* the pack below fails */
+		}
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, "
 	    "s:I}",
 	    "client_id", c->id, "name", c->name, "owner", c->owner,
@@ -273,46 +289,41 @@ client_json(const struct client_row *c)
 	    "status", client_status_name(c->status),
 	    "created_at", (json_int_t)c->created_at,
 	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);
-	if (o)
-		json_object_set_new(o, "access_token_format",
-		    json_string(c->jwt_access_tokens ? "jwt" : "opaque"));
-	if (o)
-		json_object_set_new(o, "require_nonce",
-		    json_boolean(c->require_nonce));
-	if (o && c->networks[0])
-		json_object_set_new(o, "allowed_networks",
-		    json_string(c->networks));
-	if (o && c->jwks[0])
-		json_object_set_new(o, "jwks", json_parse(c->jwks, 0, NULL));
+	o = with(o, "access_token_format",
+	    json_string(c->jwt_access_tokens ? "jwt" : "opaque"));
+	o = with(o, "require_nonce", json_boolean(c->require_nonce));
+	if (c->networks[0])
+		o = with(o, "allowed_networks", json_string(c->networks));
+	if (c->jwks[0])
+		o = with(o, "jwks", json_parse(c->jwks, 0, NULL));
 	return o;
 }
 
 static bool
 print_client(void *ctx, const struct client_row *c)
 {
-	bool	 as_json = *(bool *)ctx;
+	struct cli_list *l = ctx;
 
-	if (!as_json) {
+	if (!l->as_json) {
 		printf("%-20s %-12s %-12s %-20s %s\n", c->id,
 		    client_status_name(c->status),
 		    c->is_public ? "public" : "confidential", c->owner,
 		    c->name);
 		return true;
 	}
-	(void)cli_print_json(client_json(c));
-	return true;
+	return cli_list_json(l, client_json(c));
 }
 
 static int
 client_list(struct app *app, const struct args *a)
 {
-	bool as_json = args_flag(a, "--json");
+	struct cli_list l = { args_flag(a, "--json"), false };
 
-	if (!as_json)
+	if (!l.as_json)
 		printf("%-20s %-12s %-12s %-20s %s\n", "CLIENT_ID", "STATUS",
 		    "TYPE", "OWNER", "NAME");
-	return store_client_each(app->store, print_client, &as_json) ==
-	    GH_OK ? 0 : 1;
+	return cli_list_done(&l, store_client_each(app->store, print_client,
+	    &l));
 }
 
 /* The client's row (caller frees), or NULL after saying why. */
@@ -345,6 +356,8 @@ client_show(struct app *app, const char *id)
 	if (text) {
 		printf("%s\n", text);
 		ret = 0;
+	} else {
+		fprintf(stderr, "gatehouse: out of memory\n");
 	}
 	free(text);
 	free(c);

@@ -123,6 +123,31 @@ cli_print_json(json_t *o)
 }
 
 bool
+cli_list_json(struct cli_list *l, json_t *o)
+{
+	if (cli_print_json(o))
+		return true;
+	l->failed = true;
+	return false;
+}
+
+int
+cli_list_done(const struct cli_list *l, enum gh_err rc)
+{
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not read the list: %s\n",
+		    gh_err_str(rc));
+		return 1;
+	}
+	if (l->failed) {
+		fprintf(stderr, "gatehouse: out of memory: the list above is "
+		    "incomplete\n");
+		return 1;
+	}
+	return 0;
+}
+
+bool
 cli_read_secret_line(char *out, size_t outsz)
 {
 	size_t n;

@@ -27,15 +27,14 @@ static const struct opt_spec grant_opts[] = {
 static bool
 print_grant(void *ctx, const struct grant_row *g)
 {
-	bool as_json = *(bool *)ctx;
+	struct cli_list *l = ctx;
 
-	if (!as_json) {
+	if (!l->as_json) {
 		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
 		    g->username, g->scope);
 		return true;
 	}
-	(void)cli_print_json(grant_json(g));
-	return true;
+	return cli_list_json(l, grant_json(g));
 }
 
 /* --user NAME to a user id; false (message printed) if unknown */
@@ -57,15 +56,15 @@ grant_list(struct app *app, const struct args *a)
 {
 	const char	*user = args_get(a, "--user");
 	char		 uid[GH_ID_LEN];
-	bool		 as_json = args_flag(a, "--json");
+	struct cli_list	 l = { args_flag(a, "--json"), false };
 
 	if (user && !user_id_of(app, user, uid, sizeof(uid)))
 		return 1;
-	if (!as_json)
+	if (!l.as_json)
 		printf("%-26s %-20s %-16s %s\n", "GRANT_ID", "CLIENT_ID",
 		    "USER", "SCOPE");
-	return store_grant_each(app->store, args_get(a, "--client"),
-	    user ? uid : NULL, print_grant, &as_json) == GH_OK ? 0 : 1;
+	return cli_list_done(&l, store_grant_each(app->store,
+	    args_get(a, "--client"), user ? uid : NULL, print_grant, &l));
 }
 
 static int

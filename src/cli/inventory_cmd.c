@@ -58,7 +58,12 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 		ret = 1;
 	} else if (args_flag(&a, "--json")) {
 		json_array_foreach(all, i, o)
-			(void)cli_print_json(json_incref(o));
+			if (!cli_print_json(json_incref(o))) {
+				fprintf(stderr, "gatehouse: out of memory: the "
+				    "list above is incomplete\n");
+				ret = 1;
+				break;
+			}
 	} else {
 		printf("%-4s %-20s %-12s %-16s %-12s %6s %6s  %s\n", "RISK",
 		    "CLIENT_ID", "STATUS", "OWNER", "TYPE", "USERS", "TOKENS",

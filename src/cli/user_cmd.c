@@ -210,8 +210,8 @@ cmd_user(const char *config_path, int argc, char **argv)
 	if (strcmp(sub, "add") == 0)
 		ret = user_add(&app, &a);
 	else if (strcmp(sub, "list") == 0)
-		ret = store_user_each(app.store, print_user, NULL) == GH_OK ?
-		    0 : 1;
+		ret = cli_list_done(&(struct cli_list){ false, false },
+		    store_user_each(app.store, print_user, NULL));
 	else
 		ret = user_change(&app, &a, sub, name);
 	cli_close(&app);

@@ -2,11 +2,12 @@
 redirect URI validation, user passwords, and check-config."""
 import json
 import os
+import subprocess
 
 import pytest
 import requests
 
-from conftest import REDIRECT, Browser, Server, token_request
+from conftest import BIN, REDIRECT, Browser, Server, token_request
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            fresh_params)
 
@@ -356,3 +357,18 @@ def test_a_change_whose_audit_event_fails_is_not_reported_as_done(tmp_path):
                    c["client_id"]) == [("quarantined",)]
     assert s.query("SELECT count(*) FROM users WHERE username = 'bob'") \
         == [(1,)]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_list_that_could_not_be_written_is_no_success(db):
+    """A full disk under a redirected list: the output is cut short, so
+    the command must not exit 0 (a script would take the list as whole)."""
+    for args in (("client", "list"), ("client", "list", "--json"),
+                 ("user", "list"), ("grant", "list"), ("admin", "list"),
+                 ("audit", "export")):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([BIN, "--config", db.conf] + list(args),
+                               stdout=full, stderr=subprocess.PIPE,
+                               text=True, timeout=60)
+        assert r.returncode == 1, (args, r.stderr)
+        assert "could not write the output" in r.stderr, r.stderr
