@@ -255,17 +255,6 @@ out:
 	return ret;
 }
 
-/* o with member name = v, or NULL with o released (v NULL: a failure) */
-static json_t *
-with(json_t *o, const char *name, json_t *v)
-{
-	/* set_new releases v when it fails, o NULL included */
-	if (json_object_set_new(o, name, v) == 0)
-		return o;
-	json_decref(o);
-	return NULL;
-}
-
 /* The client as JSON: whole, or NULL when out of memory. */
 static json_t *
 client_json(const struct client_row *c)
@@ -289,13 +278,13 @@ client_json(const struct client_row *c)
 	    "status", client_status_name(c->status),
 	    "created_at", (json_int_t)c->created_at,
 	    "secret_rotated_at", (json_int_t)c->secret_rotated_at);
-	o = with(o, "access_token_format",
+	o = json_with(o, "access_token_format",
 	    json_string(c->jwt_access_tokens ? "jwt" : "opaque"));
-	o = with(o, "require_nonce", json_boolean(c->require_nonce));
+	o = json_with(o, "require_nonce", json_boolean(c->require_nonce));
 	if (c->networks[0])
-		o = with(o, "allowed_networks", json_string(c->networks));
+		o = json_with(o, "allowed_networks", json_string(c->networks));
 	if (c->jwks[0])
-		o = with(o, "jwks", json_parse(c->jwks, 0, NULL));
+		o = json_with(o, "jwks", json_parse(c->jwks, 0, NULL));
 	return o;
 }
 

@@ -32,14 +32,15 @@ id_token_sign(struct keyring *kr, const char *alg,
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "iss", c->iss,
 	    "sub", c->sub, "aud", c->aud, "exp", (json_int_t)(c->iat + c->ttl),
 	    "iat", (json_int_t)c->iat, "auth_time", (json_int_t)c->auth_time);
-	if (o == NULL)
-		return NULL;
+	/* never signed short of a claim (a nonce the client checks) */
 	if (c->nonce && c->nonce[0])
-		json_object_set_new(o, "nonce", json_string(c->nonce));
+		o = json_with(o, "nonce", json_string(c->nonce));
 	if (c->access_token) {
 		at_hash(c->access_token, ah);
-		json_object_set_new(o, "at_hash", json_string(ah));
+		o = json_with(o, "at_hash", json_string(ah));
 	}
+	if (o == NULL)
+		return NULL;
 	payload = json_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (payload == NULL)

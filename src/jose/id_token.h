@@ -20,7 +20,7 @@ struct id_token_claims {
 	int64_t		 ttl;
 };
 
-/* Signed compact JWT (malloc'd), or NULL. */
+/* Signed compact JWT (malloc'd), or NULL: never one short of a claim. */
 char	*id_token_sign(struct keyring *kr, const char *alg,
 	    const struct id_token_claims *c);
 

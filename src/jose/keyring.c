@@ -406,6 +406,7 @@ keyring_sign(struct keyring *kr, const char *alg, const char *typ,
 	cjose_err		 err;
 	const char		*compact;
 	char			*out = NULL;
+	unsigned long		 failed = json_mem_failures();
 
 	if (!jose_alg_supported(alg))
 		return NULL;
@@ -419,7 +420,13 @@ keyring_sign(struct keyring *kr, const char *alg, const char *typ,
 		goto out;
 	jws = cjose_jws_sign(k->jwk, hdr, (const uint8_t *)payload,
 	    strlen(payload), &err);
-	if (jws && cjose_jws_export(jws, &compact, &err))
+	/*
+	 * cjose writes the header with json_dumps, which out of memory can
+	 * leave a key out and still succeed: a failed jansson allocation
+	 * while signing, and the JWS is not used (json_text.h).
+	 */
+	if (jws && cjose_jws_export(jws, &compact, &err) &&
+	    json_mem_failures() == failed)
 		out = str_dup(compact);
 out:
 	pthread_rwlock_unlock(&kr->lock);
@@ -440,16 +447,22 @@ keyring_jwks(struct keyring *kr, int64_t now)
 	if (keys == NULL)
 		return NULL;
 	read_lock(kr, now);
-	for (i = 0; i < kr->n; i++) {
+	/*
+	 * Every published key or no document: a JWKS short of a key is
+	 * cached by relying parties, which then refuse what it signs.
+	 */
+	for (i = 0; keys && i < kr->n; i++) {
 		const struct ring_key *rk = &kr->keys[i];
 
 		if (rk->end && rk->end + kr->publish_after <= now)
 			continue;	/* past publication */
-		if ((k = json_parse(rk->row.public_jwk, 0, NULL)) == NULL)
-			continue;
-		json_object_set_new(k, "use", json_string("sig"));
-		json_object_set_new(k, "alg", json_string(rk->row.alg));
-		json_array_append_new(keys, k);
+		k = json_parse(rk->row.public_jwk, 0, NULL);
+		k = json_with(k, "use", json_string("sig"));
+		k = json_with(k, "alg", json_string(rk->row.alg));
+		if (json_array_append_new(keys, k) != 0) {
+			json_decref(keys);
+			keys = NULL;
+		}
 	}
 	pthread_rwlock_unlock(&kr->lock);
 	if ((doc = json_pack("{s:o}", "keys", keys)) != NULL) {

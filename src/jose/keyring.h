@@ -58,7 +58,10 @@ const char     *key_state_name(enum key_state st);
  */
 char	       *keyring_sign(struct keyring *kr, const char *alg,
 		    const char *typ, const char *payload, int64_t now);
-/* The published public keys as a JWKS document (malloc'd). */
+/*
+ * The published public keys as a JWKS document (malloc'd), or NULL:
+ * never a document short of a key.
+ */
 char	       *keyring_jwks(struct keyring *kr, int64_t now);
 
 #endif

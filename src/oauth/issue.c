@@ -113,19 +113,14 @@ issue_mint(const struct app *app, const struct client_row *c,
 }
 
 /*
- * o with member name = v (none when v is NULL), or NULL with o released
- * when that fails. Not json_pack's "s*": it drops a member whose value
- * could not be allocated, and the object looks whole.
+ * o with member name = v, or o as it is when v is NULL. Not json_pack's
+ * "s*": it drops a member whose value could not be allocated, and the
+ * object looks whole.
  */
 static json_t *
 with(json_t *o, const char *name, const char *v)
 {
-	if (o != NULL && v != NULL &&
-	    json_object_set_new(o, name, json_string(v)) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return v == NULL ? o : json_with(o, name, json_string(v));
 }
 
 void

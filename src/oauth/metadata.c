@@ -10,14 +10,19 @@
 
 #include "endpoints.h"
 #include "../http/reply.h"
+#include "../util/json_text.h"
 
+/* the array of v's strings, or NULL: never fewer */
 static json_t *
 strings(const char *const *v)
 {
 	json_t *a = json_array();
 
 	for (; a && *v; v++)
-		json_array_append_new(a, json_string(*v));
+		if (json_array_append_new(a, json_string(*v)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
 }
 
@@ -53,52 +58,45 @@ oauth_metadata(struct app *app, const struct http_request *req,
 	json_t *o = json_object();
 
 	(void)req;
-	if (o == NULL) {
-		reply_unavailable(resp);
-		return;
-	}
-	json_object_set_new(o, "issuer", json_string(app->conf.issuer));
-	json_object_set_new(o, "authorization_endpoint",
+	/* whole or a 503: a document short of a member is cached 300 s */
+	o = json_with(o, "issuer", json_string(app->conf.issuer));
+	o = json_with(o, "authorization_endpoint",
 	    endpoint(app, "/authorize"));
-	json_object_set_new(o, "token_endpoint", endpoint(app, "/token"));
-	json_object_set_new(o, "revocation_endpoint",
-	    endpoint(app, "/revoke"));
-	json_object_set_new(o, "introspection_endpoint",
+	o = json_with(o, "token_endpoint", endpoint(app, "/token"));
+	o = json_with(o, "revocation_endpoint", endpoint(app, "/revoke"));
+	o = json_with(o, "introspection_endpoint",
 	    endpoint(app, "/introspect"));
-	json_object_set_new(o, "userinfo_endpoint", endpoint(app, "/userinfo"));
-	json_object_set_new(o, "jwks_uri", endpoint(app, "/jwks"));
-	json_object_set_new(o, "response_types_supported", strings(code));
-	json_object_set_new(o, "response_modes_supported", strings(query));
-	json_object_set_new(o, "grant_types_supported", strings(grants));
-	json_object_set_new(o, "scopes_supported", strings(scopes));
-	json_object_set_new(o, "token_endpoint_auth_methods_supported",
+	o = json_with(o, "userinfo_endpoint", endpoint(app, "/userinfo"));
+	o = json_with(o, "jwks_uri", endpoint(app, "/jwks"));
+	o = json_with(o, "response_types_supported", strings(code));
+	o = json_with(o, "response_modes_supported", strings(query));
+	o = json_with(o, "grant_types_supported", strings(grants));
+	o = json_with(o, "scopes_supported", strings(scopes));
+	o = json_with(o, "token_endpoint_auth_methods_supported",
 	    strings(auth_all));
-	json_object_set_new(o, "token_endpoint_auth_signing_alg_values_supported",
+	o = json_with(o, "token_endpoint_auth_signing_alg_values_supported",
 	    strings(algs));
-	json_object_set_new(o, "revocation_endpoint_auth_methods_supported",
+	o = json_with(o, "revocation_endpoint_auth_methods_supported",
 	    strings(auth_all));
-	json_object_set_new(o,
+	o = json_with(o,
 	    "revocation_endpoint_auth_signing_alg_values_supported",
 	    strings(algs));
-	json_object_set_new(o,
+	o = json_with(o,
 	    "introspection_endpoint_auth_signing_alg_values_supported",
 	    strings(algs));
-	json_object_set_new(o,
-	    "introspection_endpoint_auth_methods_supported",
+	o = json_with(o, "introspection_endpoint_auth_methods_supported",
 	    strings(auth_secret));
-	json_object_set_new(o, "code_challenge_methods_supported",
-	    strings(s256));
-	json_object_set_new(o, "authorization_response_iss_parameter_supported",
+	o = json_with(o, "code_challenge_methods_supported", strings(s256));
+	o = json_with(o, "authorization_response_iss_parameter_supported",
 	    json_true());
-	json_object_set_new(o, "subject_types_supported", strings(public));
-	json_object_set_new(o, "id_token_signing_alg_values_supported",
+	o = json_with(o, "subject_types_supported", strings(public));
+	o = json_with(o, "id_token_signing_alg_values_supported",
 	    strings(algs));
-	json_object_set_new(o, "claims_supported", strings(claims));
-	json_object_set_new(o, "claims_parameter_supported", json_false());
-	json_object_set_new(o, "request_parameter_supported", json_false());
-	json_object_set_new(o, "request_uri_parameter_supported",
-	    json_false());
-	json_object_set_new(o, "prompt_values_supported",
+	o = json_with(o, "claims_supported", strings(claims));
+	o = json_with(o, "claims_parameter_supported", json_false());
+	o = json_with(o, "request_parameter_supported", json_false());
+	o = json_with(o, "request_uri_parameter_supported", json_false());
+	o = json_with(o, "prompt_values_supported",
 	    strings((const char *const[]){ "none", "login", "consent",
 	    "select_account", NULL }));
 	if (reply_json(resp, 200, o) != GH_OK) {

@@ -19,6 +19,7 @@
 #include "../governance/audit.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 static void
@@ -168,15 +169,16 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 		reply_unavailable(resp);
 		return;
 	}
+	/* every granted claim or a 503, never a 200 short of one */
 	if (words_has(t.scope, "profile")) {
-		json_object_set_new(o, "preferred_username",
+		o = json_with(o, "preferred_username",
 		    json_string(u.username));
 		if (u.name[0])
-			json_object_set_new(o, "name", json_string(u.name));
+			o = json_with(o, "name", json_string(u.name));
 	}
 	if (words_has(t.scope, "email") && u.email[0]) {
-		json_object_set_new(o, "email", json_string(u.email));
-		json_object_set_new(o, "email_verified",
+		o = json_with(o, "email", json_string(u.email));
+		o = json_with(o, "email_verified",
 		    json_boolean(u.email_verified));
 	}
 	if (reply_json(resp, 200, o) != GH_OK)

@@ -29,6 +29,12 @@ json_mem_init(void)
 	json_set_alloc_funcs(noting_malloc, free);
 }
 
+unsigned long
+json_mem_failures(void)
+{
+	return failures;
+}
+
 void
 json_mem_failed(void)
 {
@@ -64,6 +70,16 @@ json_text(const json_t *o, size_t flags)
 out:
 	crypto_wipe(first, n < sizeof(first) ? n : sizeof(first));
 	return s;
+}
+
+json_t *
+json_with(json_t *o, const char *name, json_t *v)
+{
+	/* set_new releases v when it fails, o NULL included */
+	if (json_object_set_new(o, name, v) == 0)
+		return o;
+	json_decref(o);
+	return NULL;
 }
 
 /* o, unless an allocation failed since `before` (then NULL, said in err) */

@@ -34,6 +34,12 @@
  */
 void	 json_mem_init(void);
 /*
+ * Failed jansson allocations of this thread so far. Code that lets a
+ * library build JSON with jansson (cjose's JWS header) compares it before
+ * and after: the library may have made a broken text of a failure.
+ */
+unsigned long	json_mem_failures(void);
+/*
  * For test allocators: note one failed jansson allocation of this thread;
  * whether this thread is inside json_parse() (where a test notes a
  * failure without making one, for the reason above).
@@ -48,6 +54,14 @@ bool	 json_mem_loading(void);
  * is wiped here.
  */
 char	*json_text(const json_t *o, size_t flags);
+
+/*
+ * `o` with member `name` set to `v` (taken), or NULL with `o` released
+ * when that fails: `o` or `v` NULL (a failed allocation before), or none
+ * now. Chained, it builds an object whole or not at all, which is what
+ * an ignored json_object_set_new() does not.
+ */
+json_t	*json_with(json_t *o, const char *name, json_t *v);
 
 /*
  * The value of `text` (json_loads flags), or NULL: not JSON, or any

@@ -7,9 +7,11 @@
  * and the signature verified; the header and payload are decoded and
  * judged separately. Time is driven with the `now` arguments only, so the
  * publish-before-sign rotation (published, active, retired, expired) is
- * walked second by second without sleeping.
+ * walked second by second without sleeping. Out of memory, the JWKS and
+ * ID tokens are whole or NULL, never short of a key or a claim.
  */
 #include "../harness.h"
+#include "../json_fault.h"
 
 #include <cjose/cjose.h>
 #include <jansson.h>
@@ -821,6 +823,68 @@ test_id_token_claims(void **state)
 	keyring_close(kr);
 }
 
+/* every jansson allocation (ours and cjose's) failing in turn */
+static void
+test_out_of_memory(void **state)
+{
+	struct th_store		*t = *state;
+	struct keyring		*kr;
+	struct jws_parts	 p;
+	char			 rs[GH_ID_LEN], es[GH_ID_LEN], ah[23];
+	char			*want, *doc, *jwt;
+	size_t			 n, failed = 0;
+	bool			 reached;
+	struct id_token_claims	 c = {
+		.iss = "https://id.example.com", .sub = "usr_abc123",
+		.aud = "cli_xyz", .nonce = "n-0S6_WzA2Mj",
+		.access_token = "gate_at_Wm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFi",
+		.auth_time = T0 - 30, .iat = T0, .ttl = 600,
+	};
+
+	gen(t->s, "RS256", T0, T0, rs);
+	gen(t->s, "ES256", T0, T0, es);
+	kr = ring(t->s, T0);
+	assert_non_null(want = keyring_jwks(kr, T0));
+	for (n = 1; ; n++) {
+		jf_begin(n);
+		doc = keyring_jwks(kr, T0);
+		reached = jf_end();
+		if (!reached) {
+			assert_string_equal(doc, want);
+			free(doc);
+			break;
+		}
+		assert_null(doc);
+		failed++;
+	}
+	assert_true(failed > 0);
+	expect_at_hash(c.access_token, ah);
+	for (n = 1, failed = 0; ; n++) {
+		jf_begin(n);
+		jwt = id_token_sign(kr, "RS256", &c);
+		reached = jf_end();
+		if (jwt == NULL) {
+			assert_true(reached);
+			failed++;
+			continue;
+		}
+		/* signed whole: every claim, verifiable */
+		assert_true(verifies(want, rs, jwt));
+		split(jwt, &p);
+		assert_string_equal(str_of(p.header, "alg"), "RS256");
+		assert_string_equal(str_of(p.payload, "nonce"), c.nonce);
+		assert_string_equal(str_of(p.payload, "at_hash"), ah);
+		assert_int_equal(json_object_size(p.payload), 8);
+		parts_free(&p);
+		free(jwt);
+		if (!reached)
+			break;
+	}
+	assert_true(failed > 0);
+	free(want);
+	keyring_close(kr);
+}
+
 int
 main(void)
 {
@@ -841,6 +905,7 @@ main(void)
 		T(test_failed_delete_kept_for_next_reload),
 		cmocka_unit_test(test_state_transitions),
 		T(test_id_token_claims),
+		T(test_out_of_memory),
 	};
 #undef T
 
