@@ -217,10 +217,14 @@ decide(struct app *app, const struct http_request *req,
 	/* 3. actions only by POST with the form's CSRF token */
 	if (req->method == HTTP_POST)
 		action = params_get(p, "gh_action");
-	if (action && !browser_csrf_check(app, &res->browser,
-	    params_get(p, "csrf"))) {
-		error_page(res, 400, OE_INVALID_REQUEST,
-		    "This form has expired or was not sent by this site.");
+	if (action && (rc = browser_csrf_check(app, &res->browser,
+	    params_get(p, "csrf"))) != GH_OK) {
+		if (rc == GH_ERR_INVALID)
+			error_page(res, 400, OE_INVALID_REQUEST,
+			    "This form has expired or was not sent by this "
+			    "site.");
+		else
+			res->step = STEP_UNAVAILABLE;	/* no verdict */
 		return;
 	}
 	if (action && strcmp(action, "login") == 0) {
@@ -287,11 +291,11 @@ oauth_authorize(struct app *app, const struct http_request *req,
 		return;
 	}
 	decide(app, req, p, resp, res);
+	/* a form without its token could never be sent: 503 instead */
 	if ((res->step == STEP_LOGIN || res->step == STEP_CONSENT) &&
-	    browser_csrf_ensure(app, &res->browser) != GH_OK)
+	    (browser_csrf_ensure(app, &res->browser) != GH_OK ||
+	    browser_csrf_token(app, &res->browser, res->csrf) != GH_OK))
 		res->step = STEP_UNAVAILABLE;
-	if (res->step == STEP_LOGIN || res->step == STEP_CONSENT)
-		browser_csrf_token(app, &res->browser, res->csrf);
 }
 
 void

@@ -66,34 +66,39 @@ browser_csrf_ensure(struct app *app, struct browser *b)
 	return rc;
 }
 
-void
+enum gh_err
 browser_csrf_token(const struct app *app, const struct browser *b,
     char out[CSRF_TOKEN_LEN])
 {
-	uint8_t	mac[GH_HASH_BYTES];
-	char	msg[GH_MAX_TOKEN_LEN + 8];
-	int	n;
+	uint8_t		mac[GH_HASH_BYTES];
+	char		msg[GH_MAX_TOKEN_LEN + 8];
+	int		n;
+	enum gh_err	rc;
 
 	out[0] = '\0';
 	n = snprintf(msg, sizeof(msg), "csrf:%s", b->csrf_cookie);
-	if (n < 0 || (size_t)n >= sizeof(msg) ||
-	    crypto_hmac_sha256(app->key, sizeof(app->key), msg, (size_t)n,
-	    mac) != GH_OK)
-		return;
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return GH_ERR_LIMIT;	/* the cookie is bounded: never */
+	if ((rc = crypto_hmac_sha256(app->key, sizeof(app->key), msg,
+	    (size_t)n, mac)) != GH_OK)
+		return rc;
 	b64url_encode(mac, sizeof(mac), out);
+	return GH_OK;
 }
 
-bool
+enum gh_err
 browser_csrf_check(const struct app *app, const struct browser *b,
     const char *token)
 {
-	char want[CSRF_TOKEN_LEN];
+	char		want[CSRF_TOKEN_LEN];
+	enum gh_err	rc;
 
 	if (b->csrf_cookie[0] == '\0' || token == NULL)
-		return false;
-	browser_csrf_token(app, b, want);
-	return want[0] && crypto_ct_eq(want, strlen(want), token,
-	    strlen(token));
+		return GH_ERR_INVALID;
+	if ((rc = browser_csrf_token(app, b, want)) != GH_OK)
+		return rc == GH_ERR_INVALID ? GH_ERR_CRYPTO : rc;
+	return crypto_ct_eq(want, strlen(want), token, strlen(token)) ?
+	    GH_OK : GH_ERR_INVALID;
 }
 
 static enum gh_err

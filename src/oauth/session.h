@@ -36,9 +36,15 @@ enum gh_err	browser_load(struct app *app, const struct http_request *req,
 		    const char *client_id, struct browser *b);
 /* Make sure a CSRF cookie exists (minted when absent). */
 enum gh_err	browser_csrf_ensure(struct app *app, struct browser *b);
-void		browser_csrf_token(const struct app *app,
+/* The token of this browser's forms; an error if the HMAC failed. */
+enum gh_err	browser_csrf_token(const struct app *app,
 		    const struct browser *b, char out[CSRF_TOKEN_LEN]);
-bool		browser_csrf_check(const struct app *app,
+/*
+ * GH_OK if `token` is this browser's, GH_ERR_INVALID if not (or there is
+ * none); any other error is a failed HMAC: no verdict on the form, to be
+ * answered as a server failure, never as an expired form.
+ */
+enum gh_err	browser_csrf_check(const struct app *app,
 		    const struct browser *b, const char *token);
 /* New session for user u; its cookie is added to resp. */
 enum gh_err	browser_login(struct app *app, struct browser *b,

@@ -66,11 +66,11 @@ visit_begin(struct app *app, const struct http_request *req,
 
 	memset(v, 0, sizeof(*v));
 	if (browser_load(app, req, NULL, &v->b) != GH_OK ||
-	    browser_csrf_ensure(app, &v->b) != GH_OK) {
+	    browser_csrf_ensure(app, &v->b) != GH_OK ||
+	    browser_csrf_token(app, &v->b, v->csrf) != GH_OK) {
 		reply_unavailable(resp);
 		return false;
 	}
-	browser_csrf_token(app, &v->b, v->csrf);
 	if (req->method == HTTP_POST)
 		rc = form_body_parse(req, &v->p);
 	else
@@ -83,10 +83,14 @@ visit_begin(struct app *app, const struct http_request *req,
 			    "Bad request", "The request is malformed.");
 		return false;
 	}
-	if (req->method == HTTP_POST && !browser_csrf_check(app, &v->b,
-	    params_get(&v->p, "csrf"))) {
-		message(resp, 403, "Form expired", "This form expired or did "
-		    "not come from this site. Reload the page and try again.");
+	if (req->method == HTTP_POST && (rc = browser_csrf_check(app, &v->b,
+	    params_get(&v->p, "csrf"))) != GH_OK) {
+		if (rc != GH_ERR_INVALID)
+			reply_unavailable(resp);	/* no verdict */
+		else
+			message(resp, 403, "Form expired", "This form expired "
+			    "or did not come from this site. Reload the page "
+			    "and try again.");
 		return false;
 	}
 	return true;

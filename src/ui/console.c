@@ -97,11 +97,11 @@ console_begin(struct app *app, const struct http_request *req,
 	k->v.admin = k->admin;
 	k->v.csrf = k->csrf;
 	if (browser_load(app, req, NULL, &k->b) != GH_OK ||
-	    browser_csrf_ensure(app, &k->b) != GH_OK) {
+	    browser_csrf_ensure(app, &k->b) != GH_OK ||
+	    browser_csrf_token(app, &k->b, k->csrf) != GH_OK) {
 		reply_unavailable(resp);
 		return false;
 	}
-	browser_csrf_token(app, &k->b, k->csrf);
 	rc = admin_session_load(app, req, k->admin);
 	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
 		reply_unavailable(resp);
@@ -120,11 +120,14 @@ console_begin(struct app *app, const struct http_request *req,
 			redirect(resp, "/admin/login");
 		return false;
 	}
-	if (req->method == HTTP_POST && !browser_csrf_check(app, &k->b,
-	    params_get(&k->p, "csrf"))) {
-		console_message(resp, &k->v, 403, "Form expired",
-		    "This form expired or did not come from this console. "
-		    "Go back, reload the page and try again.");
+	if (req->method == HTTP_POST && (rc = browser_csrf_check(app, &k->b,
+	    params_get(&k->p, "csrf"))) != GH_OK) {
+		if (rc != GH_ERR_INVALID)
+			reply_unavailable(resp);	/* no verdict */
+		else
+			console_message(resp, &k->v, 403, "Form expired",
+			    "This form expired or did not come from this "
+			    "console. Go back, reload the page and try again.");
 		return false;
 	}
 	k->v.notice = notice_of(params_get(&k->p, "done"));

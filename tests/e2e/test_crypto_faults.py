@@ -2,8 +2,9 @@
 the answer is its failure, 503, and nothing is decided: a token whose hash
 could not be computed is not "unknown" (a 200 from /revoke would
 acknowledge a revocation that did not happen), a secret is not "wrong"
-(401, an audited auth failure), a session is not "signed out", a password
-is not "wrong" (a login failure feeding the audit trail). Once the fault
+(401, an audited auth failure), a session is not "signed out", a form is not
+"expired" (its CSRF token could not be computed), a password is not
+"wrong" (a login failure feeding the audit trail). Once the fault
 is gone, everything is as it was.
 
 The faults come from an LD_PRELOAD shim (tests/faults/crypto_fail.c):
@@ -196,3 +197,33 @@ def test_a_failed_argon2_run_is_503_not_a_wrong_password(faulty):
                      allow_redirects=False)
     assert r.status_code == 303, r.text
     assert count(s, "login.failure") == 0
+
+
+def test_a_failed_csrf_hmac_is_503_not_an_expired_form(faulty):
+    s, c = faulty, faulty.confidential
+    b = Browser(s)
+    _, challenge = pkce_pair()
+    params = auth_params(c, challenge)
+    page = b.get(params)
+    assert 'value="login"' in page.text
+    account = requests.Session()
+    token = hidden(account.get(s.base + "/account/login").text, "csrf")
+    form = {"csrf": token, "username": "alice",
+            "password": s.user["password"]}
+    for jar, post in ((b.s, lambda: b.login(page)),
+                      (account, lambda: account.post(
+                          s.base + "/account/login", data=form,
+                          allow_redirects=False))):
+        with s.hash_fails("csrf:" + jar.cookies.get("gh_csrf")):
+            unavailable(post())		# not "this form has expired"
+    with s.hash_fails("csrf:" + b.s.cookies.get("gh_csrf")):
+        unavailable(b.get(params))	# not a form with no token
+    with s.hash_fails("csrf:" + account.cookies.get("gh_csrf")):
+        unavailable(account.get(s.base + "/account/login"))
+    assert count(s, "login.failure") == 0
+    # the same forms work once the HMAC does
+    r = b.login(page)
+    assert r.status_code == 200 and 'value="consent"' in r.text, r.text
+    r = account.post(s.base + "/account/login", data=form,
+                     allow_redirects=False)
+    assert r.status_code == 303, r.text
