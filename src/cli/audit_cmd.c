@@ -81,11 +81,13 @@ audit_check(struct app *app, const struct args *a)
 		fprintf(stderr, "gatehouse: --anchor is SEQ:HASH (64 hex)\n");
 		return 2;
 	}
-	audit_chain_key(app->key, sizeof(app->key), key);
-	rc = audit_verify(app->store, key, &anchor, &v);
+	if ((rc = audit_chain_key(app->key, sizeof(app->key), key)) == GH_OK)
+		rc = audit_verify(app->store, key, &anchor, &v);
 	crypto_wipe(key, sizeof(key));
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: could not read the audit log\n");
+		/* no verdict: neither "ok" nor "BROKEN" */
+		fprintf(stderr, "gatehouse: could not check the audit log: "
+		    "%s\n", gh_err_str(rc));
 		return 1;
 	}
 	if (!v.ok) {

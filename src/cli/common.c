@@ -37,7 +37,15 @@ open_app(const char *config_path, bool serve, struct app *app)
 		crypto_wipe(app->key, sizeof(app->key));
 		return false;
 	}
-	audit_chain_key(app->key, sizeof(app->key), chain);
+	if ((rc = audit_chain_key(app->key, sizeof(app->key), chain)) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: the audit key: %s\n",
+		    gh_err_str(rc));
+		store_close(app->store);
+		app->store = NULL;
+		crypto_wipe(app->key, sizeof(app->key));
+		return false;
+	}
 	store_set_audit_key(app->store, chain);
 	crypto_wipe(chain, sizeof(chain));
 	return true;

@@ -19,15 +19,18 @@
 #include "../util/log.h"
 #include "../util/str.h"
 
-void
+enum gh_err
 audit_chain_key(const uint8_t *server_key, size_t n,
     uint8_t out[GH_HASH_BYTES])
 {
-	static const char label[] = "gatehouse audit chain v1";
+	static const char	label[] = "gatehouse audit chain v1";
+	enum gh_err		rc;
 
-	if (crypto_hmac_sha256(server_key, n, label, sizeof(label) - 1, out) !=
-	    GH_OK)
+	/* never a zero key in its place: every hash made with it is wrong */
+	rc = crypto_hmac_sha256(server_key, n, label, sizeof(label) - 1, out);
+	if (rc != GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
+	return rc;
 }
 
 static atomic_uint failed;

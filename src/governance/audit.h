@@ -55,8 +55,8 @@ void	audit_recorded(struct app *app, const struct audit_row *r);
 unsigned	audit_failures(void);
 
 /* The key of the audit hash chain, derived from the server key. */
-void	audit_chain_key(const uint8_t *server_key, size_t n,
-	    uint8_t out[GH_HASH_BYTES]);
+enum gh_err	audit_chain_key(const uint8_t *server_key, size_t n,
+		    uint8_t out[GH_HASH_BYTES]);
 
 /* The first place where the chain does not hold, if any. */
 struct audit_verdict {
@@ -81,6 +81,10 @@ struct audit_anchor {
 	uint8_t		 hash[GH_HASH_BYTES];
 };
 
+/*
+ * Walk the chain; v says whether it holds. An error (the store, or a hash
+ * that could not be made) means it could not be checked: v is no verdict.
+ */
 enum gh_err	audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
 		    const struct audit_anchor *anchor, struct audit_verdict *v);
 /* "SEQ:HEX" -> anchor; false if malformed. */

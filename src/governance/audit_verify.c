@@ -24,6 +24,7 @@ struct walk {
 	int64_t			 last_seq;
 	uint8_t			 last_hash[GH_HASH_BYTES];
 	unsigned		 seen;
+	enum gh_err		 rc;	/* a hash that could not be made */
 };
 
 static bool
@@ -48,7 +49,9 @@ check(void *ctx, const struct audit_row *r)
 	if (!crypto_ct_eq(r->prev_hash, GH_HASH_BYTES, w->last_hash,
 	    GH_HASH_BYTES))
 		return broken(w, r->seq, "inserted");
-	audit_chain_hash(w->key, r->prev_hash, r, h);
+	/* no hash is no verdict: never "edited" for a failure of ours */
+	if ((w->rc = audit_chain_hash(w->key, r->prev_hash, r, h)) != GH_OK)
+		return false;
 	if (!crypto_ct_eq(h, GH_HASH_BYTES, r->hash, GH_HASH_BYTES))
 		return broken(w, r->seq, "edited");
 	/* a chain rebuilt from scratch would not reproduce the anchor */
@@ -77,7 +80,9 @@ audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
 	w.v = v;
 	do {
 		w.seen = 0;
-		rc = store_audit_each(s, w.last_seq, BATCH, check, &w);
+		if ((rc = store_audit_each(s, w.last_seq, BATCH, check, &w)) ==
+		    GH_OK)
+			rc = w.rc;
 	} while (rc == GH_OK && v->ok && w.seen == BATCH);
 	if (rc == GH_OK && v->ok && w.anchor && w.last_seq < w.anchor->seq)
 		(void)broken(&w, w.last_seq + 1, "truncated");

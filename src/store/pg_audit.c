@@ -117,26 +117,31 @@ pg_audit_queue_destroy(struct pg_audit_queue *q)
 
 /*
  * Chain rows w[0..n-1] after the event (seq, prev) and make their INSERT
- * steps; the chain's new end goes back in seq and prev.
+ * steps; the chain's new end goes back in seq and prev. An error is a
+ * hash that could not be made: nothing of the batch may be sent.
  */
-static void
+static enum gh_err
 chain_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
     int64_t *seq, uint8_t prev[GH_HASH_BYTES], struct pg_step *steps)
 {
 	struct audit_row	*r;
 	size_t			 i;
+	enum gh_err		 rc;
 
 	for (i = 0; i < n; i++) {
 		r = &w[i]->r;
 		r->seq = ++*seq;
 		memcpy(r->prev_hash, prev, GH_HASH_BYTES);
-		audit_chain_hash(db->audit_key, r->prev_hash, r, r->hash);
+		if ((rc = audit_chain_hash(db->audit_key, r->prev_hash, r,
+		    r->hash)) != GH_OK)
+			return rc;
 		memcpy(prev, r->hash, GH_HASH_BYTES);
 		audit_params(&w[i]->p, r);
 		steps[i] = (struct pg_step){ .id = P_AUDIT_INSERT,
 		    .p = &w[i]->p };
 	}
 	steps[n] = (struct pg_step){ .id = P_COUNT, .sql = "COMMIT" };
+	return GH_OK;
 }
 
 /*
@@ -180,7 +185,8 @@ append_after_end(struct pg_store *db, struct pg_conn *c,
 
 	k = open_steps(steps, &lock, lazy);
 	memcpy(prev, q->end_hash, GH_HASH_BYTES);
-	chain_rows(db, w, n, &seq, prev, steps + k);
+	if ((rc = chain_rows(db, w, n, &seq, prev, steps + k)) != GH_OK)
+		return rc;		/* nothing sent yet */
 	for (i = k; i < k + n; i++)
 		steps[i].id = P_AUDIT_INSERT_AFTER;
 	steps[k + n - 1].keep = true;
@@ -218,7 +224,9 @@ append_read_end(struct pg_store *db, struct pg_conn *c,
 	if ((rc = pg_pipe(c, steps, k)) != GH_OK)
 		return rc;
 	audit_last(steps[k - 1].res, &seq, prev);
-	chain_rows(db, w, n, &seq, prev, steps);
+	/* pg_release rolls back the open transaction on an error */
+	if ((rc = chain_rows(db, w, n, &seq, prev, steps)) != GH_OK)
+		return rc;
 	/* a failed insert skips COMMIT; pg_release rolls the rest back */
 	if ((rc = pg_pipe(c, steps, n + 1)) == GH_OK) {
 		q->known = true;
@@ -375,9 +383,12 @@ pg_audit_in_tx(struct pg_store *db, struct pg_conn *c,
 		goto out;
 	audit_last(steps[1].res, &seq, r.prev_hash);
 	r.seq = seq + 1;
-	audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
-	audit_params(&p, &r);
-	rc = pg_cmd(c, P_AUDIT_INSERT, &p, NULL);
+	/* no hash, no event: a wrong one would read as an edit */
+	if ((rc = audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash)) ==
+	    GH_OK) {
+		audit_params(&p, &r);
+		rc = pg_cmd(c, P_AUDIT_INSERT, &p, NULL);
+	}
 out:
 	for (i = 0; i < 8; i++)
 		free(copies[i]);

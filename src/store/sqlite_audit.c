@@ -65,6 +65,7 @@ sq_audit_insert(struct sqlite_store *db, const struct audit_row *a)
 	struct audit_row	 r = *a;
 	int64_t			 seq;
 	sqlite3_stmt		*st;
+	enum gh_err		 rc;
 	int			 x;
 
 	if ((st = sq_stmt(db, S_AUDIT_LAST)) == NULL)
@@ -72,7 +73,10 @@ sq_audit_insert(struct sqlite_store *db, const struct audit_row *a)
 	if ((x = audit_last(st, &seq, r.prev_hash)) != SQLITE_ROW)
 		return sq_error(db, x);
 	r.seq = seq + 1;
-	audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash);
+	/* no hash, no event: a wrong one would read as an edit */
+	if ((rc = audit_chain_hash(db->audit_key, r.prev_hash, &r, r.hash)) !=
+	    GH_OK)
+		return rc;
 	return insert(db, &r);
 }
 

@@ -326,38 +326,41 @@ store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])
 }
 
 /* length-prefixed fields, so no two different events serialise alike */
-static void
+static enum gh_err
 put_field(struct buf *b, const char *v)
 {
 	if (v == NULL)
-		(void)buf_puts(b, "-1:;");
-	else
-		(void)buf_printf(b, "%zu:%s;", strlen(v), v);
+		return buf_puts(b, "-1:;");
+	return buf_printf(b, "%zu:%s;", strlen(v), v);
 }
 
-void
+enum gh_err
 audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
     const uint8_t prev[GH_HASH_BYTES], const struct audit_row *r,
     uint8_t out[GH_HASH_BYTES])
 {
 	struct buf	b;
+	enum gh_err	rc;
 
+	/* a text cut short, or a failed HMAC, would be a wrong hash */
 	buf_init(&b, 1 << 20);
-	(void)buf_append(&b, prev, GH_HASH_BYTES);
-	(void)buf_printf(&b, "%lld;%lld;", (long long)r->seq,
-	    (long long)r->time);
-	put_field(&b, r->type);
-	put_field(&b, r->actor);
-	put_field(&b, r->client_id);
-	put_field(&b, r->user_id);
-	put_field(&b, r->grant_id);
-	put_field(&b, r->remote_addr);
-	put_field(&b, r->user_agent);
-	put_field(&b, r->detail);
-	if (crypto_hmac_sha256(key, GH_HASH_BYTES, buf_str(&b), b.len, out) !=
-	    GH_OK)
+	if ((rc = buf_append(&b, prev, GH_HASH_BYTES)) == GH_OK &&
+	    (rc = buf_printf(&b, "%lld;%lld;", (long long)r->seq,
+	    (long long)r->time)) == GH_OK &&
+	    (rc = put_field(&b, r->type)) == GH_OK &&
+	    (rc = put_field(&b, r->actor)) == GH_OK &&
+	    (rc = put_field(&b, r->client_id)) == GH_OK &&
+	    (rc = put_field(&b, r->user_id)) == GH_OK &&
+	    (rc = put_field(&b, r->grant_id)) == GH_OK &&
+	    (rc = put_field(&b, r->remote_addr)) == GH_OK &&
+	    (rc = put_field(&b, r->user_agent)) == GH_OK &&
+	    (rc = put_field(&b, r->detail)) == GH_OK)
+		rc = crypto_hmac_sha256(key, GH_HASH_BYTES, buf_str(&b), b.len,
+		    out);
+	if (rc != GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
 	buf_free(&b);
+	return rc;
 }
 
 void

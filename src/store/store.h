@@ -469,7 +469,11 @@ enum gh_err	store_audit_each(struct store *s, int64_t after,
 		    unsigned limit,
 		    bool (*fn)(void *ctx, const struct audit_row *r),
 		    void *ctx);
-void		audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
+/*
+ * An error (out of memory, the HMAC failed) is no hash: the event is not
+ * appended, and a verification says it could not check, never "edited".
+ */
+enum gh_err	audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
 		    const uint8_t prev[GH_HASH_BYTES],
 		    const struct audit_row *r, uint8_t out[GH_HASH_BYTES]);
 

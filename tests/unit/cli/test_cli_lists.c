@@ -50,7 +50,8 @@ add_data(struct fx *f)
 	th_app_init(&app);
 	th_path(db, sizeof(db), f->dir, "gatehouse.db");
 	assert_int_equal(store_open(db, &app.store), GH_OK);
-	audit_chain_key(app.key, sizeof(app.key), chain);
+	assert_int_equal(audit_chain_key(app.key, sizeof(app.key), chain),
+	    GH_OK);
 	store_set_audit_key(app.store, chain);
 	for (i = 0; i < 2; i++) {
 		c = th_client_new(ids[i], clock_now());

@@ -11,13 +11,34 @@
  * store's idea of the chain's end goes stale whenever the other appends.
  * And on PostgreSQL, with the chain's last event gone behind the store's
  * back (a lazy commit lost when the database crashed): the next append
- * must chain onto the event that is there.
+ * must chain onto the event that is there. And with the hash failing
+ * (OpenSSL out of memory): no event is appended with a wrong hash, and
+ * verification is no verdict rather than "edited".
  */
 #include <pthread.h>
 
 #include "../harness.h"
 
+#include <dlfcn.h>
+
+#include <openssl/evp.h>
+
 #include "governance/audit.h"
+
+static bool evp_fails;		/* EVP_MD_CTX_new answers NULL */
+
+/* Defined here, so the library's calls bind to it before libcrypto's. */
+EVP_MD_CTX *
+EVP_MD_CTX_new(void)
+{
+	static EVP_MD_CTX	*(*real)(void);
+
+	if (evp_fails)
+		return NULL;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "EVP_MD_CTX_new");
+	return real != NULL ? real() : NULL;
+}
 
 #define THREADS	8
 #define EACH	200
@@ -203,6 +224,43 @@ test_lost_end_rechained(void **state)
 	assert_int_equal(v.events, 4);
 }
 
+static void
+test_failed_hash_is_no_event_and_no_verdict(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_verdict	 v;
+	struct appender		 a = { t->s, 0, false, GH_OK };
+	uint8_t			 key[GH_HASH_BYTES];
+	char			 detail[64];
+	enum gh_err		 rc;
+
+	memset(key, 7, sizeof(key));
+	store_set_audit_key(t->s, key);
+	assert_int_equal(append_one(&a, detail, sizeof(detail), 0), GH_OK);
+	evp_fails = true;
+	rc = append_one(&a, detail, sizeof(detail), 1);
+	evp_fails = false;
+	assert_int_not_equal(rc, GH_OK);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events"),
+	    1);
+	/* the chain goes on from the event that is there */
+	assert_int_equal(append_one(&a, detail, sizeof(detail), 2), GH_OK);
+	assert_int_equal(audit_verify(t->s, key, NULL, &v), GH_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.events, 2);
+	/* a check that cannot hash says so, and no more */
+	evp_fails = true;
+	rc = audit_verify(t->s, key, NULL, &v);
+	evp_fails = false;
+	assert_int_not_equal(rc, GH_OK);
+	assert_true(v.ok);
+	/* nor can the chain's key be made */
+	evp_fails = true;
+	rc = audit_chain_key(key, sizeof(key), key);
+	evp_fails = false;
+	assert_int_not_equal(rc, GH_OK);
+}
+
 int
 main(void)
 {
@@ -216,6 +274,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_two_nodes_request_chain,
 		    th_store_setup, th_store_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_end_rechained,
+		    th_store_setup, th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_failed_hash_is_no_event_and_no_verdict,
 		    th_store_setup, th_store_teardown),
 	};
 
