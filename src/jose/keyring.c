@@ -85,14 +85,19 @@ keyring_state(const struct key_row *k, int64_t next_activation, int64_t now,
 	return now < end + publish_after ? KEY_RETIRED : KEY_EXPIRED;
 }
 
-static void
+/*
+ * The key that seals private keys. An error must stop its user: a key
+ * sealed under whatever `out` held would be lost, published but never
+ * again readable to sign with.
+ */
+static enum gh_err
 seal_key(const uint8_t *server_key, size_t keylen,
     uint8_t out[AEAD_KEY_BYTES])
 {
 	static const char label[] = "gatehouse signing key seal v1";
 
-	(void)crypto_hmac_sha256(server_key, keylen, label, sizeof(label) - 1,
-	    out);
+	return crypto_hmac_sha256(server_key, keylen, label,
+	    sizeof(label) - 1, out);
 }
 
 static void
@@ -300,15 +305,20 @@ enum gh_err
 keyring_open(struct store *s, const uint8_t *server_key, size_t keylen,
     int64_t publish_after, struct keyring **out)
 {
-	struct keyring *kr;
+	struct keyring	*kr;
+	enum gh_err	 rc;
 
+	*out = NULL;
 	if ((kr = calloc(1, sizeof(*kr))) == NULL)
 		return GH_ERR_NOMEM;
 	pthread_rwlock_init(&kr->lock, NULL);
 	pthread_mutex_init(&kr->reload_mu, NULL);
 	kr->store = s;
 	kr->publish_after = publish_after;
-	seal_key(server_key, keylen, kr->seal);
+	if ((rc = seal_key(server_key, keylen, kr->seal)) != GH_OK) {
+		keyring_close(kr);
+		return rc;
+	}
 	*out = kr;
 	return GH_OK;
 }
@@ -336,6 +346,7 @@ keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
 	cjose_err		 err;
 	char			*priv = NULL, *pub = NULL, *sealed = NULL;
 	enum gh_err		 rc = GH_ERR_CRYPTO;
+	unsigned long		 failed = json_mem_failures();
 
 	if (!jose_alg_supported(alg))
 		return GH_ERR_INVALID;
@@ -349,12 +360,14 @@ keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
 		jwk = cjose_jwk_create_RSA_random(2048, e, sizeof(e), &err);
 	else
 		jwk = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, &err);
+	/* cjose writes JWKs with json_dumps: see keyring_sign */
 	if (jwk == NULL || !cjose_jwk_set_kid(jwk, kid, strlen(kid), &err) ||
 	    (priv = cjose_jwk_to_json(jwk, true, &err)) == NULL ||
-	    (pub = cjose_jwk_to_json(jwk, false, &err)) == NULL)
+	    (pub = cjose_jwk_to_json(jwk, false, &err)) == NULL ||
+	    json_mem_failures() != failed)
 		goto out;
-	seal_key(server_key, keylen, seal);
-	sealed = aead_seal(seal, kid, priv, strlen(priv));
+	if (seal_key(server_key, keylen, seal) == GH_OK)
+		sealed = aead_seal(seal, kid, priv, strlen(priv));
 	crypto_wipe(seal, sizeof(seal));
 	if (sealed == NULL || (k = calloc(1, sizeof(*k))) == NULL)
 		goto out;

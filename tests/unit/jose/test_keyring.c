@@ -8,10 +8,15 @@
  * judged separately. Time is driven with the `now` arguments only, so the
  * publish-before-sign rotation (published, active, retired, expired) is
  * walked second by second without sleeping. Out of memory, the JWKS and
- * ID tokens are whole or NULL, never short of a key or a claim.
+ * ID tokens are whole or NULL, never short of a key or a claim; with the
+ * seal key's HMAC failing, no key is made or sealed under another key.
  */
 #include "../harness.h"
 #include "../json_fault.h"
+
+#include <dlfcn.h>
+
+#include <openssl/evp.h>
 
 #include <cjose/cjose.h>
 #include <jansson.h>
@@ -27,6 +32,21 @@
 #define PA	600		/* publish_after_seconds */
 
 static const uint8_t skey[32] = "0123456789abcdef0123456789abcdef";
+static const char *hash_fails;	/* EVP_DigestUpdate refuses this text */
+
+/* Defined here, so the library's calls bind to it before libcrypto's. */
+int
+EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t n)
+{
+	static int	(*real)(EVP_MD_CTX *, const void *, size_t);
+
+	if (hash_fails && n == strlen(hash_fails) &&
+	    memcmp(d, hash_fails, n) == 0)
+		return 0;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "EVP_DigestUpdate");
+	return real != NULL ? real(ctx, d, n) : 0;
+}
 
 /* -- helpers ---------------------------------------------------------- */
 
@@ -885,6 +905,33 @@ test_out_of_memory(void **state)
 	keyring_close(kr);
 }
 
+/* the seal key cannot be derived: no key made, no keyring opened */
+static void
+test_failed_seal_key(void **state)
+{
+	struct th_store	*t = *state;
+	struct keyring	*kr = NULL;
+	char		 kid[GH_ID_LEN];
+	enum gh_err	 gen_rc, open_rc;
+
+	hash_fails = "gatehouse signing key seal v1";
+	gen_rc = keyring_generate(t->s, skey, sizeof(skey), "ES256", T0, T0,
+	    kid);
+	open_rc = keyring_open(t->s, skey, sizeof(skey), PA, &kr);
+	hash_fails = NULL;
+	assert_int_not_equal(gen_rc, GH_OK);
+	assert_int_not_equal(open_rc, GH_OK);
+	assert_null(kr);
+	/* nothing sealed under whatever the key buffer held */
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM signing_keys"),
+	    0);
+	/* and once the HMAC works, a key is made that signs */
+	gen(t->s, "ES256", T0, T0, kid);
+	kr = ring(t->s, T0);
+	assert_signer(kr, "ES256", T0, kid);
+	keyring_close(kr);
+}
+
 int
 main(void)
 {
@@ -906,6 +953,7 @@ main(void)
 		cmocka_unit_test(test_state_transitions),
 		T(test_id_token_claims),
 		T(test_out_of_memory),
+		T(test_failed_seal_key),
 	};
 #undef T
 
