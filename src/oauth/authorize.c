@@ -14,13 +14,13 @@
 #include <string.h>
 
 #include "authorize.h"
+#include "login.h"
 #include "redirect.h"
 #include "scope.h"
 #include "secret.h"
 #include "../governance/audit.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
-#include "../util/password.h"
 #include "../util/str.h"
 
 static void
@@ -65,25 +65,16 @@ do_login(struct app *app, const struct http_request *req,
 	struct user_row		 u;
 	struct audit_origin	 o;
 	struct audit_subject	 subj = { res->req.client.id, NULL, NULL };
-	enum gh_err		 rc = GH_ERR_NOT_FOUND;
-	bool			 ok = false;
+	bool			 known, ok;
 
 	origin_of(req, &o);
-	if (name && pw && strlen(name) <= GH_MAX_USERNAME_LEN &&
-	    strlen(pw) <= GH_MAX_PASSWORD_LEN) {
-		rc = store_user_by_name(app->store, name, &u);
-		if (rc == GH_OK && u.status == USER_ACTIVE)
-			rc = password_verify(u.password_hash, pw, &ok);
-		else if (rc == GH_ERR_NOT_FOUND)
-			password_dummy_verify(pw);	/* same time */
-	}
-	/* a store or Argon2 failure is no verdict: not a failed login */
-	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+	/* a store or Argon2 failure, or too many logins, is no verdict */
+	if (login_check(app, name, pw, &u, &known, &ok) != GH_OK) {
 		res->step = STEP_UNAVAILABLE;
 		return;
 	}
 	if (!ok) {
-		subj.user_id = rc == GH_OK ? u.id : NULL;
+		subj.user_id = known ? u.id : NULL;
 		audit_event(app, &o, "login.failure", &subj, NULL);
 		res->step = STEP_LOGIN;
 		res->login_error = "Wrong username or password.";

@@ -12,9 +12,9 @@
 #include "../http/escape.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
+#include "../oauth/login.h"
 #include "../oauth/session.h"
 #include "../util/clock.h"
-#include "../util/password.h"
 #include "../util/str.h"
 
 #define MAX_APPS 200	/* grants listed for one user */
@@ -141,23 +141,14 @@ login_post(struct app *app, const struct http_request *req,
 	    "user" };
 	struct audit_subject	 s = { NULL, NULL, NULL };
 	struct user_row		 u;
-	enum gh_err		 rc = GH_ERR_NOT_FOUND;
-	bool			 ok = false;
+	bool			 known, ok;
 
-	if (name && pw && strlen(name) <= GH_MAX_USERNAME_LEN &&
-	    strlen(pw) <= GH_MAX_PASSWORD_LEN) {
-		rc = store_user_by_name(app->store, name, &u);
-		if (rc == GH_OK && u.status == USER_ACTIVE)
-			rc = password_verify(u.password_hash, pw, &ok);
-		else if (rc == GH_ERR_NOT_FOUND)
-			password_dummy_verify(pw);
-	}
-	/* a store or Argon2 failure is no verdict: not a failed login */
-	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
+	/* a store or Argon2 failure, or too many logins, is no verdict */
+	if (login_check(app, name, pw, &u, &known, &ok) != GH_OK) {
 		reply_unavailable(resp);
 		return;
 	}
-	s.user_id = rc == GH_OK ? u.id : NULL;
+	s.user_id = known ? u.id : NULL;
 	if (!ok) {
 		audit_event(app, &o, "login.failure", &s, NULL);
 		login_page(resp, v, "Wrong username or password.", 401);

@@ -17,6 +17,7 @@ gh_err_str(enum gh_err e)
 	case GH_ERR_CRYPTO:	return "crypto failure";
 	case GH_ERR_IO:		return "i/o failure";
 	case GH_ERR_INVALID:	return "invalid";
+	case GH_ERR_BUSY:	return "busy";
 	}
 	return "unknown error";
 }

@@ -21,6 +21,7 @@ enum gh_err {
 	GH_ERR_CRYPTO,		/* OpenSSL or RNG failure */
 	GH_ERR_IO,		/* file or socket failure */
 	GH_ERR_INVALID,		/* well-formed but not acceptable */
+	GH_ERR_BUSY,		/* too much of this work at once: 503 */
 };
 
 const char *gh_err_str(enum gh_err e);

@@ -2,13 +2,21 @@
  * password.c - Argon2id hashing with OWASP's minimum parameters
  * (19 MiB, t=2, p=1), encoded in the PHC string format.
  *
- * Each run holds 19 MiB, so at most GH_PASSWORD_SLOTS run at once (the
- * rest wait their turn): a burst of logins costs CPU time, not 19 MiB per
- * request thread. main() makes such blocks come from mmap, so the memory
- * goes back to the kernel when a run ends.
+ * Each run holds 19 MiB, so at most GH_PASSWORD_SLOTS run at once: a
+ * burst of logins costs CPU time, not 19 MiB per request thread. main()
+ * makes such blocks come from mmap, so the memory goes back to the kernel
+ * when a run ends.
+ *
+ * A login waits for a run only while at most GH_PASSWORD_QUEUE others do,
+ * and for at most GH_PASSWORD_WAIT_MS; past either it is GH_ERR_BUSY (503)
+ * at once. A flood of login forms would otherwise park every HTTP thread
+ * here, and the token endpoint with them. The admin command's hashing
+ * waits as long as it takes.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <argon2.h>
 
@@ -23,19 +31,56 @@
 #define PW_HASH_LEN	32
 
 static pthread_mutex_t	slot_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	slot_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	slot_cv;
+static pthread_once_t	slot_once = PTHREAD_ONCE_INIT;
 static int		slots_busy;
 static int		slots_peak;
+static int		waiting;
 
 static void
-slot_take(void)
+slot_init(void)
 {
+	pthread_condattr_t	a;
+
+	/* timed waits on the monotonic clock, which no one sets */
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&slot_cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* bounded: a login's wait (see the top); else as long as it takes */
+static enum gh_err
+slot_take(bool bounded)
+{
+	struct timespec	until;
+	enum gh_err	rc = GH_OK;
+
+	pthread_once(&slot_once, slot_init);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += GH_PASSWORD_WAIT_MS / 1000;
+	until.tv_nsec += (GH_PASSWORD_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&slot_mu);
-	while (slots_busy >= GH_PASSWORD_SLOTS)
-		pthread_cond_wait(&slot_cv, &slot_mu);
-	if (++slots_busy > slots_peak)
+	if (bounded && slots_busy >= GH_PASSWORD_SLOTS &&
+	    waiting >= GH_PASSWORD_QUEUE)
+		rc = GH_ERR_BUSY;
+	waiting++;
+	while (rc == GH_OK && slots_busy >= GH_PASSWORD_SLOTS) {
+		if (!bounded)
+			pthread_cond_wait(&slot_cv, &slot_mu);
+		else if (pthread_cond_timedwait(&slot_cv, &slot_mu, &until) ==
+		    ETIMEDOUT && slots_busy >= GH_PASSWORD_SLOTS)
+			rc = GH_ERR_BUSY;
+	}
+	waiting--;
+	if (rc == GH_OK && ++slots_busy > slots_peak)
 		slots_peak = slots_busy;
 	pthread_mutex_unlock(&slot_mu);
+	return rc;
 }
 
 static void
@@ -47,12 +92,14 @@ slot_give(void)
 	pthread_mutex_unlock(&slot_mu);
 }
 
+/* argon2id_verify's result, or -1 for no slot (busy) */
 static int
 verify_in_slot(const char *encoded, const char *pw)
 {
 	int	rc;
 
-	slot_take();
+	if (slot_take(true) != GH_OK)
+		return -1;
 	rc = argon2id_verify(encoded, pw, strlen(pw));
 	slot_give();
 	return rc;
@@ -71,7 +118,7 @@ password_hash(const char *pw, char *out, size_t outsz)
 	    PW_SALT_LEN, PW_HASH_LEN, Argon2_id);
 	if (need > outsz)
 		return GH_ERR_LIMIT;
-	slot_take();
+	(void)slot_take(false);
 	rc = argon2id_hash_encoded(PW_T_COST, PW_M_COST, PW_PARALLEL, pw,
 	    strlen(pw), salt, sizeof(salt), PW_HASH_LEN, out, outsz) ==
 	    ARGON2_OK ? GH_OK : GH_ERR_CRYPTO;
@@ -87,6 +134,8 @@ password_verify(const char *encoded, const char *pw, bool *match)
 	*match = rc == ARGON2_OK;
 	if (rc == ARGON2_OK || rc == ARGON2_VERIFY_MISMATCH)
 		return GH_OK;
+	if (rc == -1)
+		return GH_ERR_BUSY;
 	return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? GH_ERR_NOMEM :
 	    GH_ERR_CRYPTO;
 }
@@ -108,12 +157,13 @@ dummy_init(void)
 	}
 }
 
-void
+enum gh_err
 password_dummy_verify(const char *pw)
 {
 	pthread_once(&dummy_once, dummy_init);
-	if (dummy[0])
-		(void)verify_in_slot(dummy, pw);
+	if (dummy[0] && verify_in_slot(dummy, pw) == -1)
+		return GH_ERR_BUSY;
+	return GH_OK;
 }
 
 int
@@ -125,4 +175,15 @@ password_runs_peak(void)
 	peak = slots_peak;
 	pthread_mutex_unlock(&slot_mu);
 	return peak;
+}
+
+int
+password_waiting(void)
+{
+	int	n;
+
+	pthread_mutex_lock(&slot_mu);
+	n = waiting;
+	pthread_mutex_unlock(&slot_mu);
+	return n;
 }

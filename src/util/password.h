@@ -12,16 +12,23 @@
 enum gh_err	password_hash(const char *pw, char *out, size_t outsz);
 /*
  * Whether pw matches the stored hash, in *match (GH_OK). Any error is no
- * verdict: GH_ERR_NOMEM when Argon2 could not allocate its memory,
- * GH_ERR_CRYPTO for any other failure (a malformed stored hash included).
+ * verdict: GH_ERR_BUSY when too many logins wait for a run already
+ * (GH_PASSWORD_QUEUE, GH_PASSWORD_WAIT_MS), GH_ERR_NOMEM when Argon2 could
+ * not allocate its memory, GH_ERR_CRYPTO for any other failure (a
+ * malformed stored hash included).
  * Callers answer it as a server failure, never as a wrong password, and
  * never count it as a failed attempt.
  */
 enum gh_err	password_verify(const char *encoded, const char *pw,
 		    bool *match);
-/* Spend the time a verify would, for unknown users (no timing oracle). */
-void		password_dummy_verify(const char *pw);
+/*
+ * Spend the time a verify would, for unknown or disabled users (no timing
+ * oracle); GH_ERR_BUSY as password_verify would be.
+ */
+enum gh_err	password_dummy_verify(const char *pw);
 /* The most Argon2id runs there have been at once (<= GH_PASSWORD_SLOTS). */
 int		password_runs_peak(void);
+/* How many logins wait for a run now (<= GH_PASSWORD_QUEUE). */
+int		password_waiting(void);
 
 #endif

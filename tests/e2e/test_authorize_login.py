@@ -2,6 +2,7 @@
 consent pages, remembered consent, prompt, and the CSRF defences of the
 forms."""
 import re
+import time
 
 import pytest
 
@@ -123,6 +124,27 @@ def test_disabled_user_cannot_log_in(server):
     assert LOGIN_ERROR in r.text
     assert not session_cookie_set(r)
     assert count(server, "sessions") == 0
+
+
+def test_disabled_user_is_answered_in_an_argon2_run(server):
+    """A disabled user's login spends the same Argon2id run as a wrong
+    password, so the answer's time does not tell a disabled account (it
+    was answered in a few milliseconds, without a run)."""
+    def timed(password):
+        b = Browser(server)
+        page = b.get(fresh_params(server.confidential))
+        took = []
+        for _ in range(3):
+            t = time.monotonic()
+            r = b.login(page, username="alice", password=password)
+            took.append(time.monotonic() - t)
+            assert LOGIN_ERROR in r.text
+        return sorted(took)
+    active = timed("not the password")
+    server.cli("user", "disable", "alice")
+    disabled = timed("correct horse battery")
+    # a run is tens of milliseconds here; a loaded machine only slows it
+    assert disabled[1] >= 0.3 * active[0], (disabled, active)
 
 
 def test_reenabled_user_can_log_in(server):

@@ -1,8 +1,8 @@
 /*
  * test_password.c - util/password.h: Argon2id round trip, wrong and
  * malformed hashes, an Argon2 run that could not allocate (an error, not
- * a wrong password), and the bound on runs at once under a burst of
- * logins.
+ * a wrong password), the bound on runs at once under a burst of logins,
+ * and the bound on logins waiting for one (GH_ERR_BUSY past it).
  */
 #include "../harness.h"
 
@@ -11,6 +11,7 @@
 
 #include <argon2.h>
 
+#include "util/clock.h"
 #include "util/limits.h"
 #include "util/password.h"
 
@@ -18,6 +19,12 @@
 
 static char	stored[160];
 static int	argon2_fault;	/* what argon2id_verify answers, or 0 */
+
+/* while gated, verify runs park here until the gate opens */
+static pthread_mutex_t	gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	gate_cv = PTHREAD_COND_INITIALIZER;
+static bool		gated;
+static int		inside;
 
 /*
  * Defined here, so password.c's calls bind to it before libargon2's: the
@@ -31,6 +38,13 @@ argon2id_verify(const char *encoded, const void *pwd, const size_t pwdlen)
 
 	if (argon2_fault != 0)
 		return argon2_fault;
+	pthread_mutex_lock(&gate_mu);
+	inside++;
+	pthread_cond_broadcast(&gate_cv);
+	while (gated)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	inside--;
+	pthread_mutex_unlock(&gate_mu);
 	if (real == NULL)
 		*(void **)&real = dlsym(RTLD_NEXT, "argon2id_verify");
 	return real != NULL ? real(encoded, pwd, pwdlen) :
@@ -77,7 +91,7 @@ test_round_trip(void **state)
 struct login {
 	pthread_t	 t;
 	const char	*pw;
-	bool		 ok;
+	int		 verdict;
 };
 
 static void *
@@ -85,33 +99,101 @@ login(void *arg)
 {
 	struct login *l = arg;
 
-	l->ok = verdict(stored, l->pw) == 1;
-	if (!l->ok)
-		password_dummy_verify(l->pw);	/* as for an unknown user */
+	l->verdict = verdict(stored, l->pw);
 	return NULL;
+}
+
+static void
+gate(bool on)
+{
+	pthread_mutex_lock(&gate_mu);
+	gated = on;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+/* until n runs are parked at the gate */
+static void
+wait_inside(int n)
+{
+	pthread_mutex_lock(&gate_mu);
+	while (inside < n)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void
+start(struct login *l, const char *pw)
+{
+	l->pw = pw;
+	assert_int_equal(pthread_create(&l->t, NULL, login, l), 0);
 }
 
 static void
 test_burst_bounded(void **state)
 {
-	struct login	l[BURST];
+	struct login	l[GH_PASSWORD_SLOTS + GH_PASSWORD_QUEUE];
+	bool		match = true;
+	double		t0;
+	int		i, n = GH_PASSWORD_SLOTS + GH_PASSWORD_QUEUE;
+
+	(void)state;
+	assert_int_equal(password_hash("burst", stored, sizeof(stored)),
+	    GH_OK);
+	/* its one-time hash first: that one waits as long as it takes */
+	assert_int_equal(password_dummy_verify("x"), GH_OK);
+	gate(true);
+	for (i = 0; i < GH_PASSWORD_SLOTS; i++)
+		start(&l[i], i % 2 ? "burst" : "wrong");
+	wait_inside(GH_PASSWORD_SLOTS);
+	for (; i < n; i++)
+		start(&l[i], i % 2 ? "burst" : "wrong");
+	while (password_waiting() < GH_PASSWORD_QUEUE)
+		usleep(1000);
+	/* every slot running and the queue full: no verdict, at once */
+	t0 = clock_mono();
+	assert_int_equal(password_verify(stored, "burst", &match),
+	    GH_ERR_BUSY);
+	assert_false(match);
+	assert_int_equal(password_dummy_verify("burst"), GH_ERR_BUSY);
+	assert_true(clock_mono() - t0 < 0.5);
+	gate(false);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pthread_join(l[i].t, NULL), 0);
+		assert_int_equal(l[i].verdict, i % 2);
+	}
+	/* at most GH_PASSWORD_SLOTS ran at a time */
+	assert_int_equal(password_runs_peak(), GH_PASSWORD_SLOTS);
+	assert_int_equal(password_waiting(), 0);
+}
+
+/* a login waits for a run GH_PASSWORD_WAIT_MS at most */
+static void
+test_wait_is_bounded(void **state)
+{
+	struct login	l[GH_PASSWORD_SLOTS + 1];
+	double		t0;
 	int		i;
 
 	(void)state;
 	assert_int_equal(password_hash("burst", stored, sizeof(stored)),
 	    GH_OK);
-	for (i = 0; i < BURST; i++) {
-		l[i].pw = i % 2 ? "burst" : "wrong";
-		assert_int_equal(pthread_create(&l[i].t, NULL, login, &l[i]),
-		    0);
-	}
-	for (i = 0; i < BURST; i++) {
+	gate(true);
+	for (i = 0; i < GH_PASSWORD_SLOTS; i++)
+		start(&l[i], "burst");
+	wait_inside(GH_PASSWORD_SLOTS);
+	t0 = clock_mono();
+	start(&l[i], "burst");
+	assert_int_equal(pthread_join(l[i].t, NULL), 0);
+	assert_int_equal(l[i].verdict, -1);
+	assert_true(clock_mono() - t0 >= GH_PASSWORD_WAIT_MS / 1000.0 - 0.05);
+	gate(false);
+	for (i = 0; i < GH_PASSWORD_SLOTS; i++) {
 		assert_int_equal(pthread_join(l[i].t, NULL), 0);
-		assert_int_equal(l[i].ok, i % 2 == 1);
+		assert_int_equal(l[i].verdict, 1);
 	}
-	/* 6 threads asked at once (9 runs), at most 2 ran at a time */
-	assert_true(password_runs_peak() >= 1);
-	assert_true(password_runs_peak() <= GH_PASSWORD_SLOTS);
+	/* and once the runs are done, the next one goes through */
+	assert_int_equal(verdict(stored, "burst"), 1);
 }
 
 /* out of memory in Argon2: an error, whether the password is right or not */
@@ -147,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_allocation_failure_is_no_verdict),
 		cmocka_unit_test(test_burst_bounded),
+		cmocka_unit_test(test_wait_is_bounded),
 	};
 
 	return cmocka_run_group_tests_name("util/password", tests, NULL, NULL);
