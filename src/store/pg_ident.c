@@ -282,31 +282,55 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
 	return GH_OK;
 }
 
+/*
+ * Set one column of a user. With end_sessions (a password change, a
+ * disable) every browser session of the user ends in the same
+ * transaction.
+ */
 static enum gh_err
 user_update(struct store *s, enum pg_stmt id, const char *uid,
-    const char *value, int64_t now)
+    const char *value, int64_t now, bool end_sessions)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	pp_text(&p, uid);
 	pp_text(&p, value);
 	pp_int(&p, now);
-	return pg_one_change(s, id, &p);
+	if (!end_sessions)
+		return pg_one_change(s, id, &p);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) != GH_OK)
+		goto out;
+	if ((rc = pg_cmd(c, id, &p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK) {
+		pp_init(&p);
+		pp_text(&p, uid);
+		rc = pg_cmd(c, P_SESSIONS_END_USER, &p, NULL);
+	}
+	rc = pg_finish(c, rc);
+out:
+	return pg_release(DB(s), c, rc);
 }
 
 static enum gh_err
 user_set_status(struct store *s, const char *id, enum user_status us,
     int64_t now)
 {
-	return user_update(s, P_USER_STATUS, id, user_status_name(us), now);
+	return user_update(s, P_USER_STATUS, id, user_status_name(us), now,
+	    us != USER_ACTIVE);
 }
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
     int64_t now)
 {
-	return user_update(s, P_USER_PASSWORD, id, hash, now);
+	return user_update(s, P_USER_PASSWORD, id, hash, now, true);
 }
 
 static enum gh_err

@@ -189,6 +189,14 @@ static const char *const pg_migrations[] = {
 	"CREATE TRIGGER clients_changed AFTER INSERT OR UPDATE OR DELETE "
 	"  OR TRUNCATE ON clients FOR EACH STATEMENT "
 	"  EXECUTE FUNCTION clients_changed();",
+	/*
+	 * 6: SQLite 11: a password change or a disable ends every browser
+	 * session of the user (indexed by user); sessions of users disabled
+	 * before that rule would come back on enable, so they end now
+	 */
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"DELETE FROM sessions WHERE user_id IN "
+	"  (SELECT id FROM users WHERE status <> 'active');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -306,6 +314,8 @@ const char *const pg_sql[P_COUNT] = {
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "
 	    "WHERE s.hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
 	[P_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",
+	/* with a password change or a disable, in its transaction */
+	[P_SESSIONS_END_USER] = "DELETE FROM sessions WHERE user_id = $1",
 	/* P_SESSION_GET with the user's live grant to client $3, if any */
 	[P_SESSION_GRANT] = "SELECT s.user_id, s.auth_time, s.expires_at, "
 	    "u.username, g.id, g.scope, g.created_at, "

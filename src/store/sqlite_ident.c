@@ -307,36 +307,58 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
 	return sq_release(DB(s), rc);
 }
 
+/*
+ * Set one column of a user. With end_sessions (a password change, a
+ * disable) every browser session of the user ends in the same
+ * transaction: no session outlives the credential or the status it was
+ * opened under, and enabling the user again brings none back.
+ */
 static enum gh_err
 user_update(struct store *s, enum stmt_id id, const char *uid,
-    const char *value, int64_t now)
+    const char *value, int64_t now, bool end_sessions)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), id)) != NULL) {
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, id)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
 		sq_bind_text(st, 1, uid);
 		sq_bind_text(st, 2, value);
 		sqlite3_bind_int64(st, 3, now);
-		rc = step_one_change(DB(s), st);
+		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	if (rc == GH_OK && end_sessions) {
+		if ((st = sq_stmt(db, S_SESSIONS_END_USER)) == NULL) {
+			rc = GH_ERR_STORE;
+		} else {
+			sq_bind_text(st, 1, uid);
+			rc = sq_step_done(db, st);
+		}
+	}
+	rc = sq_finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
 }
 
 static enum gh_err
 user_set_status(struct store *s, const char *id, enum user_status us,
     int64_t now)
 {
-	return user_update(s, S_USER_STATUS, id, user_status_name(us), now);
+	return user_update(s, S_USER_STATUS, id, user_status_name(us), now,
+	    us != USER_ACTIVE);
 }
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
     int64_t now)
 {
-	return user_update(s, S_USER_PASSWORD, id, hash, now);
+	return user_update(s, S_USER_PASSWORD, id, hash, now, true);
 }
 
 static enum gh_err

@@ -240,6 +240,15 @@ const char *const sqlite_migrations[] = {
 	"DROP TABLE codes;"
 	"ALTER TABLE codes_v10 RENAME TO codes;"
 	"CREATE INDEX codes_expiry ON codes(expires_at);",
+	/*
+	 * 11: a password change or a disable ends every browser session of
+	 * the user (S_SESSIONS_END_USER, indexed by user); sessions of users
+	 * disabled before that rule would come back on enable, so they end
+	 * now.
+	 */
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"DELETE FROM sessions WHERE user_id IN "
+	"  (SELECT id FROM users WHERE status <> 'active');",
 };
 
 const int sqlite_migration_count =
@@ -351,6 +360,8 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "AND g.client_id = ?3 AND g.revoked_at IS NULL "
 	    "WHERE s.hash = ?1 AND s.expires_at > ?2 AND u.status = 'active'",
 	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?1",
+	/* with a password change or a disable, in its transaction */
+	[S_SESSIONS_END_USER] = "DELETE FROM sessions WHERE user_id = ?1",
 
 	[S_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = ?1 "

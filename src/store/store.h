@@ -279,6 +279,11 @@ enum gh_err	store_user_get(struct store *s, const char *id,
 enum gh_err	store_user_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct user_row *u),
 		    void *ctx);
+/*
+ * A password change and a disable end every browser session of the user
+ * in the same transaction (enabling the user again brings none back);
+ * every caller that changes either goes through these two.
+ */
 enum gh_err	store_user_set_status(struct store *s, const char *id,
 		    enum user_status st, int64_t now);
 enum gh_err	store_user_set_password(struct store *s, const char *id,

@@ -155,6 +155,53 @@ def test_reenabled_user_can_log_in(server):
     assert is_consent(r)
 
 
+# -- a session ends with the credential and status it began under ----------
+NEW_PASSWORD = "a brand new password 123"
+
+
+@pytest.mark.parametrize("change", ["passwd", "disable+enable"])
+def test_password_change_or_disable_ends_browser_sessions(server, change):
+    """Every browser of the user is signed out: the next request shows the
+    login form (prompt=none: login_required), not a code."""
+    c = server.confidential
+    browsers = [Browser(server), Browser(server)]
+    for b in browsers:
+        assert_code_redirect(b.authorize(fresh_params(c)), c)
+    assert count(server, "sessions") == 2
+    if change == "passwd":
+        server.cli("user", "passwd", "alice", "--password-stdin",
+                   input=NEW_PASSWORD + "\n")
+    else:
+        server.cli("user", "disable", "alice")
+        server.cli("user", "enable", "alice")
+    assert count(server, "sessions") == 0
+    for b in browsers:
+        assert_error_redirect(b.get(fresh_params(c, prompt="none")), server,
+                              c, "login_required")
+        r = b.get(fresh_params(c))
+        assert is_login(r), (r.status_code, r.headers.get("Location"))
+        account = b.s.get(server.base + "/account", allow_redirects=False)
+        assert account.headers.get("Location") == "/account/login"
+    # signing in again works, with the password now in force
+    b = browsers[0]
+    page = b.get(fresh_params(c))
+    if change == "passwd":
+        assert LOGIN_ERROR in b.login(page).text     # the old one
+        page = b.get(fresh_params(c))
+        assert_code_redirect(b.login(page, password=NEW_PASSWORD), c)
+    else:
+        assert_code_redirect(b.login(page), c)
+
+
+def test_profile_change_keeps_browser_sessions(server):
+    c = server.confidential
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    server.cli("user", "profile", "alice", "--name", "Alice Liddell")
+    server.cli("user", "enable", "alice")       # already active
+    assert_code_redirect(b.get(fresh_params(c, prompt="none")), c)
+
+
 # -- deny ------------------------------------------------------------------
 def test_deny_redirects_with_access_denied(server):
     c = server.confidential

@@ -368,14 +368,7 @@ test_sessions(void **state)
 	/* expired at expires_at exactly */
 	assert_int_equal(store_session_get(t->s, r.hash, NOW + 100, &g),
 	    GH_ERR_NOT_FOUND);
-	/* the session of a disabled user is not found */
-	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
-	    NOW), GH_OK);
-	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
-	    GH_ERR_NOT_FOUND);
-	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
-	    NOW), GH_OK);
-	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g), GH_OK);
+	/* logout */
 	assert_int_equal(store_session_delete(t->s, r.hash), GH_OK);
 	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
 	    GH_ERR_NOT_FOUND);
@@ -383,6 +376,88 @@ test_sessions(void **state)
 	th_hash("session-2", r.hash);
 	assert_int_equal(store_session_get(t->s, r.hash, NOW, &g),
 	    GH_ERR_NOT_FOUND);
+}
+
+static void
+session_for(struct th_store *t, const char *label, const char *user_id)
+{
+	struct session_row r;
+
+	memset(&r, 0, sizeof(r));
+	th_hash(label, r.hash);
+	str_copy(r.user_id, sizeof(r.user_id), user_id);
+	r.auth_time = NOW;
+	r.expires_at = NOW + 100;
+	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+}
+
+static bool
+session_live(struct th_store *t, const char *label)
+{
+	struct session_row	g;
+	struct grant_row	f;
+	uint8_t			hash[GH_HASH_BYTES];
+	bool			have = false;
+	enum gh_err		rc;
+
+	th_hash(label, hash);
+	rc = store_session_get(t->s, hash, NOW, &g);
+	assert_true(rc == GH_OK || rc == GH_ERR_NOT_FOUND);
+	/* the read with the grant agrees */
+	assert_int_equal(store_session_grant(t->s, hash, NOW, "client1", &g,
+	    &f, &have), rc);
+	return rc == GH_OK;
+}
+
+/*
+ * A password change and a disable end every browser session of the user,
+ * and only theirs: enabling the user again brings none back.
+ */
+static void
+test_sessions_end_with_credential(void **state)
+{
+	struct th_store		*t = *state;
+	struct user_row		 u;
+
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	th_user_init(&u, "us_2", "bob", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	session_for(t, "alice-1", "us_1");
+	session_for(t, "alice-2", "us_1");
+	session_for(t, "bob-1", "us_2");
+	/* a profile change, or enabling an active user, ends none */
+	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice", "a@x",
+	    true, NOW), GH_OK);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW), GH_OK);
+	assert_true(session_live(t, "alice-1"));
+	assert_true(session_live(t, "alice-2"));
+
+	/* a new password: both of alice's sessions end, bob's stays */
+	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
+	    NOW), GH_OK);
+	assert_false(session_live(t, "alice-1"));
+	assert_false(session_live(t, "alice-2"));
+	assert_true(session_live(t, "bob-1"));
+
+	/* a disable ends them too, and enabling again revives none */
+	session_for(t, "alice-3", "us_1");
+	assert_true(session_live(t, "alice-3"));
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW), GH_OK);
+	assert_false(session_live(t, "alice-3"));
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW), GH_OK);
+	assert_false(session_live(t, "alice-3"));
+	assert_true(session_live(t, "bob-1"));
+
+	/* no such user: nothing changes */
+	assert_int_equal(store_user_set_password(t->s, "us_9", "x", NOW),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
+	    NOW), GH_ERR_NOT_FOUND);
+	assert_true(session_live(t, "bob-1"));
 }
 
 /* store_session_grant: the session, and its user's live grant to a client */
@@ -651,6 +726,7 @@ main(void)
 		T(test_client_each),
 		T(test_users),
 		T(test_sessions),
+		T(test_sessions_end_with_credential),
 		T(test_session_grant),
 		T(test_grant_upsert),
 		T(test_audit_append),
