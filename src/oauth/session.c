@@ -133,7 +133,8 @@ browser_login(struct app *app, struct browser *b, const struct user_row *u,
 	    u->username);
 	b->session.auth_time = now;
 	b->session.expires_at = now + app->conf.session_ttl_seconds;
-	if ((rc = store_session_insert(app->store, &b->session)) == GH_OK)
+	if ((rc = store_session_insert(app->store, &b->session,
+	    u->password_hash)) == GH_OK)
 		rc = set_cookie(app, resp, cookie_name(app, true), value,
 		    app->conf.session_ttl_seconds);
 	crypto_wipe(value, sizeof(value));

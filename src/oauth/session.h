@@ -46,7 +46,11 @@ enum gh_err	browser_csrf_token(const struct app *app,
  */
 enum gh_err	browser_csrf_check(const struct app *app,
 		    const struct browser *b, const char *token);
-/* New session for user u; its cookie is added to resp. */
+/*
+ * New session for user u, as read before its password was checked; its
+ * cookie is added to resp. GH_ERR_NOT_FOUND if u's password or status
+ * changed since (store_session_insert).
+ */
 enum gh_err	browser_login(struct app *app, struct browser *b,
 		    const struct user_row *u, struct http_response *resp);
 /* Set-Cookie headers that the reply needs (the CSRF cookie). */

@@ -285,7 +285,9 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
 /*
  * Set one column of a user. With end_sessions (a password change, a
  * disable) every browser session of the user ends in the same
- * transaction.
+ * transaction. The DELETE is a statement of its own after the UPDATE, so
+ * its snapshot is taken once the UPDATE holds the user's row: it sees a
+ * session whose insert held that row first (P_SESSION_INSERT).
  */
 static enum gh_err
 user_update(struct store *s, enum pg_stmt id, const char *uid,
@@ -349,7 +351,8 @@ user_set_profile(struct store *s, const char *id, const char *name,
 }
 
 static enum gh_err
-session_insert(struct store *s, const struct session_row *r)
+session_insert(struct store *s, const struct session_row *r,
+    const char *password_hash)
 {
 	struct pg_params p;
 
@@ -358,7 +361,8 @@ session_insert(struct store *s, const struct session_row *r)
 	pp_text(&p, r->user_id);
 	pp_int(&p, r->auth_time);
 	pp_int(&p, r->expires_at);
-	return pg_one(s, P_SESSION_INSERT, &p, NULL, NULL);
+	pp_text(&p, password_hash);
+	return pg_one_change(s, P_SESSION_INSERT, &p);
 }
 
 /* The session of a P_SESSION_GET or P_SESSION_GRANT result, if any. */

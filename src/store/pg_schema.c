@@ -307,8 +307,17 @@ const char *const pg_sql[P_COUNT] = {
 	[P_GRANTS_REVOKE_USER] = "UPDATE grants SET revoked_at = $2, "
 	    "revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL",
 
+	/*
+	 * only while the user is active with the password hash the login
+	 * checked ($5); FOR SHARE holds the user's row until the insert
+	 * commits, so a password change or disable (user_update) either
+	 * comes first and this inserts nothing, or waits and then deletes
+	 * this session with the others
+	 */
 	[P_SESSION_INSERT] = "INSERT INTO sessions (hash, user_id, auth_time, "
-	    "expires_at) VALUES ($1, $2, $3, $4)",
+	    "expires_at) SELECT $1::bytea, $2::text, $3::bigint, $4::bigint "
+	    "FROM users WHERE id = $2::text AND status = 'active' "
+	    "AND password_hash = $5::text FOR SHARE",
 	[P_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at, "
 	    "u.username "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "

@@ -382,11 +382,11 @@ user_set_profile(struct store *s, const char *id, const char *name,
 }
 
 static enum gh_err
-session_insert(struct store *s, const struct session_row *r)
+session_insert(struct store *s, const struct session_row *r,
+    const char *password_hash)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 rc = GH_ERR_STORE;
-	int		 x;
 
 	sq_lock(DB(s));
 	if ((st = sq_stmt(DB(s), S_SESSION_INSERT)) != NULL) {
@@ -394,8 +394,8 @@ session_insert(struct store *s, const struct session_row *r)
 		sq_bind_text(st, 2, r->user_id);
 		sqlite3_bind_int64(st, 3, r->auth_time);
 		sqlite3_bind_int64(st, 4, r->expires_at);
-		x = sqlite3_step(st);
-		rc = x == SQLITE_DONE ? GH_OK : sq_error(DB(s), x);
+		sq_bind_text(st, 5, password_hash);
+		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
 	return sq_release(DB(s), rc);

@@ -346,8 +346,14 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2, "
 	    "updated_at = ?3 WHERE id = ?1",
 
+	/*
+	 * only while the user is active with the password hash the login
+	 * checked (?5): a password change or a disable made since then
+	 * ended the user's sessions, and must end this one too
+	 */
 	[S_SESSION_INSERT] = "INSERT INTO sessions (hash, user_id, auth_time, "
-	    "expires_at) VALUES (?1, ?2, ?3, ?4)",
+	    "expires_at) SELECT ?1, ?2, ?3, ?4 FROM users WHERE id = ?2 "
+	    "AND status = 'active' AND password_hash = ?5",
 	[S_SESSION_GET] = "SELECT s.user_id, s.auth_time, s.expires_at, "
 	    "u.username "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id "

@@ -300,9 +300,15 @@ enum gh_err	store_key_retire(struct store *s, const char *kid,
 		    int64_t now);
 enum gh_err	store_key_delete(struct store *s, const char *kid);
 
-/* browser sessions: only unexpired ones are found */
+/*
+ * Browser sessions: only unexpired ones are found. A session is inserted
+ * only while its user is active and still has password_hash, the hash
+ * the login checked (else GH_ERR_NOT_FOUND): a password change or a
+ * disable between the check and the insert is not outlived by a session
+ * opened under the old password.
+ */
 enum gh_err	store_session_insert(struct store *s,
-		    const struct session_row *r);
+		    const struct session_row *r, const char *password_hash);
 enum gh_err	store_session_get(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
 		    struct session_row *out);

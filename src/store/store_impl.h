@@ -57,7 +57,7 @@ struct store_ops {
 	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);
 	enum gh_err	(*key_delete)(struct store *, const char *);
 	enum gh_err	(*session_insert)(struct store *,
-			    const struct session_row *);
+			    const struct session_row *, const char *);
 	enum gh_err	(*session_get)(struct store *, const uint8_t *,
 			    int64_t, struct session_row *);
 	enum gh_err	(*session_delete)(struct store *, const uint8_t *);

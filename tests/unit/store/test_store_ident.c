@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "store/pg_int.h"
 #include "util/log.h"
 
 #define NOW	1700000000
@@ -355,7 +356,8 @@ test_sessions(void **state)
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+	assert_int_equal(store_session_insert(t->s, &r, u.password_hash),
+	    GH_OK);
 
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(store_session_get(t->s, r.hash, NOW + 99, &g), GH_OK);
@@ -378,8 +380,10 @@ test_sessions(void **state)
 	    GH_ERR_NOT_FOUND);
 }
 
-static void
-session_for(struct th_store *t, const char *label, const char *user_id)
+/* Start a session as a login that checked password hash pw would. */
+static enum gh_err
+session_for(struct th_store *t, const char *label, const char *user_id,
+    const char *pw)
 {
 	struct session_row r;
 
@@ -388,7 +392,7 @@ session_for(struct th_store *t, const char *label, const char *user_id)
 	str_copy(r.user_id, sizeof(r.user_id), user_id);
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+	return store_session_insert(t->s, &r, pw);
 }
 
 static bool
@@ -423,9 +427,12 @@ test_sessions_end_with_credential(void **state)
 	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
 	th_user_init(&u, "us_2", "bob", NOW);
 	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
-	session_for(t, "alice-1", "us_1");
-	session_for(t, "alice-2", "us_1");
-	session_for(t, "bob-1", "us_2");
+	assert_int_equal(session_for(t, "alice-1", "us_1", u.password_hash),
+	    GH_OK);
+	assert_int_equal(session_for(t, "alice-2", "us_1", u.password_hash),
+	    GH_OK);
+	assert_int_equal(session_for(t, "bob-1", "us_2", u.password_hash),
+	    GH_OK);
 	/* a profile change, or enabling an active user, ends none */
 	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice", "a@x",
 	    true, NOW), GH_OK);
@@ -442,7 +449,7 @@ test_sessions_end_with_credential(void **state)
 	assert_true(session_live(t, "bob-1"));
 
 	/* a disable ends them too, and enabling again revives none */
-	session_for(t, "alice-3", "us_1");
+	assert_int_equal(session_for(t, "alice-3", "us_1", "new-hash"), GH_OK);
 	assert_true(session_live(t, "alice-3"));
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
 	    NOW), GH_OK);
@@ -458,6 +465,128 @@ test_sessions_end_with_credential(void **state)
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
 	    NOW), GH_ERR_NOT_FOUND);
 	assert_true(session_live(t, "bob-1"));
+}
+
+/*
+ * A login checks the password, then starts the session: the insert
+ * happens only while the user is still active with the hash checked, so a
+ * password change or a disable in between is not outlived.
+ */
+static void
+test_session_insert_checks_credential(void **state)
+{
+	struct th_store		*t = *state;
+	struct user_row		 u;
+
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	/* the password changed after the login read the old hash */
+	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
+	    NOW), GH_OK);
+	assert_int_equal(session_for(t, "old", "us_1", u.password_hash),
+	    GH_ERR_NOT_FOUND);
+	assert_false(session_live(t, "old"));
+	assert_int_equal(session_for(t, "new", "us_1", "new-hash"), GH_OK);
+	assert_true(session_live(t, "new"));
+	/* disabled after the check (and enabled again: still no session) */
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW), GH_OK);
+	assert_int_equal(session_for(t, "off", "us_1", "new-hash"),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW), GH_OK);
+	assert_false(session_live(t, "off"));
+	/* no such user */
+	assert_int_equal(session_for(t, "nobody", "us_9", "new-hash"),
+	    GH_ERR_NOT_FOUND);
+}
+
+struct pw_change {
+	struct store	*s;
+	enum gh_err	 rc;
+};
+
+static void *
+change_password(void *arg)
+{
+	struct pw_change *c = arg;
+
+	c->rc = store_user_set_password(c->s, "us_1", "new-hash", NOW);
+	return NULL;
+}
+
+/* A statement on raw that succeeds, changing `rows` rows ("": any)? */
+static bool
+raw_ok(PGconn *raw, const char *sql, int n, const char *const *v,
+    const char *rows)
+{
+	PGresult	*r = PQexecParams(raw, sql, n, NULL, v, NULL, NULL, 0);
+	bool		 ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+	    (rows[0] == '\0' || strcmp(PQcmdTuples(r), rows) == 0);
+
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * PostgreSQL: a login's session insert, still uncommitted when a password
+ * change starts, is ended by that change all the same. The insert holds
+ * the user's row (FOR SHARE) until it commits, the change's UPDATE waits
+ * for it, and the change's DELETE, a later statement, then sees the
+ * session. (SQLite runs one operation at a time: nothing to interleave.)
+ * Nothing is asserted while the raw transaction is open: a failure would
+ * leave its locks to block the teardown's DROP SCHEMA.
+ */
+static void
+test_session_insert_racing_password_change(void **state)
+{
+	struct th_store		*t = *state;
+	struct user_row		 u;
+	struct pw_change	 c = { t->s, GH_ERR_STORE };
+	PGconn			*raw;
+	pthread_t		 th;
+	uint8_t			 hash[GH_HASH_BYTES];
+	char			 hex[3 + 2 * GH_HASH_BYTES];
+	const char		*v[5];
+	bool			 held, started, waited, committed;
+	size_t			 i;
+
+	if (!th_pg_url())
+		skip();
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	th_hash("held", hash);
+	memcpy(hex, "\\x", 2);
+	for (i = 0; i < GH_HASH_BYTES; i++)
+		snprintf(hex + 2 + 2 * i, 3, "%02x", hash[i]);
+	v[0] = hex;
+	v[1] = "us_1";
+	v[2] = "1700000000";
+	v[3] = "1700000100";
+	v[4] = u.password_hash;
+	raw = PQconnectdb(t->path);
+	held = PQstatus(raw) == CONNECTION_OK &&
+	    raw_ok(raw, "BEGIN", 0, NULL, "") &&
+	    raw_ok(raw, pg_sql[P_SESSION_INSERT], 5, v, "1");
+	started = held &&
+	    pthread_create(&th, NULL, change_password, &c) == 0;
+	/* the change waits for the user's row */
+	for (i = 0; started && i < 250 && th_pg_int(th_pg_url(),
+	    "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE wait_event_type = 'Lock' "
+	    "AND query LIKE 'UPDATE users SET password_hash%'") < 1; i++)
+		usleep(20000);
+	waited = started && i < 250;
+	committed = held && raw_ok(raw, "COMMIT", 0, NULL, "");
+	PQfinish(raw);		/* ends the transaction in any case */
+	if (started)
+		assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(held);
+	assert_true(started);
+	assert_true(waited);
+	assert_true(committed);
+	assert_int_equal(c.rc, GH_OK);
+	assert_false(session_live(t, "held"));
 }
 
 /* store_session_grant: the session, and its user's live grant to a client */
@@ -482,7 +611,8 @@ test_session_grant(void **state)
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	assert_int_equal(store_session_insert(t->s, &r), GH_OK);
+	assert_int_equal(store_session_insert(t->s, &r, u.password_hash),
+	    GH_OK);
 
 	/* a session, no grant yet */
 	memset(&g, 0, sizeof(g));
@@ -727,6 +857,8 @@ main(void)
 		T(test_users),
 		T(test_sessions),
 		T(test_sessions_end_with_credential),
+		T(test_session_insert_checks_credential),
+		T(test_session_insert_racing_password_change),
 		T(test_session_grant),
 		T(test_grant_upsert),
 		T(test_audit_append),
