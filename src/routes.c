@@ -76,6 +76,7 @@ static const struct route routes[] = {
 	    ui_account_login },
 	{ "/account/revoke", GET_ONLY | HTTP_POST, "GET, HEAD, POST",
 	    ui_account_revoke },
+	{ "/account/logout", HTTP_POST, "POST", ui_account_logout },
 };
 
 void

@@ -144,6 +144,21 @@ browser_login(struct app *app, struct browser *b, const struct user_row *u,
 }
 
 enum gh_err
+browser_logout(struct app *app, struct browser *b,
+    struct http_response *resp)
+{
+	enum gh_err rc = GH_OK;
+
+	if (b->has_session)
+		rc = store_session_delete(app->store, b->session.hash);
+	if (rc == GH_OK)
+		rc = set_cookie(app, resp, cookie_name(app, true), "", 0);
+	if (rc == GH_OK)
+		b->has_session = false;
+	return rc;
+}
+
+enum gh_err
 browser_set_cookies(const struct app *app, const struct browser *b,
     struct http_response *resp)
 {

@@ -53,6 +53,12 @@ enum gh_err	browser_csrf_check(const struct app *app,
  */
 enum gh_err	browser_login(struct app *app, struct browser *b,
 		    const struct user_row *u, struct http_response *resp);
+/*
+ * Sign out: the session's row is deleted (so its cookie, replayed, finds
+ * nothing on any node) and the cookie is cleared on resp.
+ */
+enum gh_err	browser_logout(struct app *app, struct browser *b,
+		    struct http_response *resp);
 /* Set-Cookie headers that the reply needs (the CSRF cookie). */
 enum gh_err	browser_set_cookies(const struct app *app,
 		    const struct browser *b, struct http_response *resp);

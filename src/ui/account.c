@@ -219,14 +219,21 @@ load_apps(struct app *app, const char *user_id, struct app_list *l)
 }
 
 static void
-apps_page(struct http_response *resp, const struct app_list *l,
-    const char *notice)
+apps_page(struct http_response *resp, const struct visit *v,
+    const struct app_list *l, const char *notice)
 {
 	struct page	p;
 	struct buf	enc;
 	size_t		i;
 
 	page_begin_wide(&p, "Connected apps", GH_MAX_ADMIN_REPLY);
+	page_put(&p, "<nav><span class=\"muted\">Signed in as ");
+	page_esc(&p, v->b.session.username);
+	page_put(&p, "</span><form method=\"post\" "
+	    "action=\"/account/logout\">");
+	page_hidden(&p, "csrf", v->csrf);
+	page_put(&p, "<button type=\"submit\" class=\"secondary\">Sign out"
+	    "</button></form></nav>");
 	if (notice) {
 		page_put(&p, "<p class=\"notice\" role=\"status\">");
 		page_esc(&p, notice);
@@ -285,7 +292,7 @@ ui_account(struct app *app, const struct http_request *req,
 		goto out;
 	}
 	done = params_get(&v.p, "done");
-	apps_page(resp, &l, done && strcmp(done, "revoked") == 0 ?
+	apps_page(resp, &v, &l, done && strcmp(done, "revoked") == 0 ?
 	    "Access revoked: that app can no longer act for you." : NULL);
 out:
 	free(l.e);
@@ -382,5 +389,32 @@ ui_account_revoke(struct app *app, const struct http_request *req,
 		confirm_page(resp, &v, &l.e[i]);
 out:
 	free(l.e);
+	finish(app, &v, resp);
+}
+
+/* Sign out (POST with the CSRF token): every node forgets the session. */
+void
+ui_account_logout(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct audit_origin	 o = { req->remote_addr, req->user_agent,
+	    "user" };
+	struct audit_subject	 s = { NULL, NULL, NULL };
+	struct visit		 v;
+	bool			 had;
+
+	if (!visit_begin(app, req, resp, &v))
+		goto out;
+	had = v.b.has_session;
+	if (browser_logout(app, &v.b, resp) != GH_OK) {
+		reply_unavailable(resp);
+		goto out;
+	}
+	if (had) {
+		s.user_id = v.b.session.user_id;
+		audit_event(app, &o, "logout", &s, NULL);
+	}
+	redirect(resp, "/account/login");
+out:
 	finish(app, &v, resp);
 }

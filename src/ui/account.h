@@ -8,6 +8,7 @@
  *   GET  /account/login, POST    username and password
  *   GET  /account/revoke         ?grant_id=  confirm
  *   POST /account/revoke         grant_id, csrf: revoke it
+ *   POST /account/logout         csrf: sign out (the session row goes)
  *
  * A user can revoke only their own grants: the store's update is
  * conditional on both the grant and the session's user. Revocations are
@@ -24,6 +25,8 @@ void	ui_account(struct app *app, const struct http_request *req,
 void	ui_account_login(struct app *app, const struct http_request *req,
 	    struct http_response *resp);
 void	ui_account_revoke(struct app *app, const struct http_request *req,
+	    struct http_response *resp);
+void	ui_account_logout(struct app *app, const struct http_request *req,
 	    struct http_response *resp);
 
 #endif

@@ -167,6 +167,16 @@ const steps = [
     const r = await gh.introspect(state.cal, state.calTokens.access_token);
     assert(r.status === 200 && r.active === false, "the app's token died");
   }],
+
+  ['the user signs out on the connected-apps page', async () => {
+    const p = user.page;
+    await p.goto(`${gh.base}/account`);
+    await p.click('button:has-text("Sign out")');
+    await p.waitForSelector('input[name="password"]');
+    assert(p.url().endsWith('/account/login'), `at the sign-in page: ${p.url()}`);
+    await p.goto(`${gh.base}/account`);
+    assert(p.url().endsWith('/account/login'), 'the session is gone');
+  }],
 ];
 
 async function main() {

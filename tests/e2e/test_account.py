@@ -7,6 +7,8 @@ import requests
 
 from conftest import PASSWORD, Browser, auth_params, pkce_pair
 from helpers_admin import audit_rows, hidden, introspect, redeem
+from helpers_authz import (assert_error_redirect, cookie_attrs, cookie_named,
+                           count, fresh_params)
 
 
 class User:
@@ -77,6 +79,37 @@ def test_session_from_authorize_login_works(server):
     assert r.status_code in (302, 303)
     r = b.s.get(server.base + "/account", allow_redirects=False)
     assert r.status_code == 200 and "Public app" in r.text
+
+
+def test_sign_out_ends_the_session(server):
+    """POST /account/logout with the form's CSRF token deletes the session
+    row and clears the cookie: the old cookie, replayed, finds nothing."""
+    u = User(server)
+    assert u.login().status_code == 303
+    page = u.get("/account")
+    assert 'action="/account/logout"' in page.text
+    assert "Signed in as alice" in page.text
+    old = u.s.cookies.get("gh_session")
+    assert old
+    # no CSRF token, or a GET: nothing happens
+    assert u.post("/account/logout", {"csrf": "nope"}).status_code == 403
+    assert u.get("/account/logout").status_code == 405
+    assert u.get("/account").status_code == 200
+    r = u.post("/account/logout", {"csrf": hidden(page.text, "csrf")})
+    assert r.status_code == 303 and r.headers["Location"] == "/account/login"
+    name, value, attrs = cookie_attrs(cookie_named(r, "gh_session"))
+    assert value == "" and attrs["max-age"] == "0"
+    assert u.get("/account").headers["Location"] == "/account/login"
+    assert count(server, "sessions") == 0
+    b = Browser(server)
+    b.s.cookies.set("gh_session", old)
+    c = server.confidential
+    assert_error_redirect(b.get(fresh_params(c, prompt="none")), server, c,
+                          "login_required")
+    uid = server.query("SELECT id FROM users WHERE username = ?",
+                       "alice")[0][0]
+    row = audit_rows(server, "logout")[-1]
+    assert row[0] == "user" and row[2] == uid
 
 
 def test_cannot_revoke_someone_elses_grant(server):
