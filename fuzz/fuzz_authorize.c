@@ -179,6 +179,8 @@ check_prompt(const char *prompt, const struct authz_request *r)
 	    words_has(prompt, "login")));
 	check(r->prompt_consent == (prompt != NULL &&
 	    words_has(prompt, "consent")));
+	check(r->prompt_select == (prompt != NULL &&
+	    words_has(prompt, "select_account")));
 	if (r->prompt_none) {	/* "none", maybe repeated: nothing else */
 		cur = prompt;
 		while (words_next(&cur, &w))

@@ -65,7 +65,6 @@ parse_prompt(const char *prompt, struct authz_request *out,
     struct authz_error *err)
 {
 	struct slice	w;
-	bool		select = false;
 
 	while (words_next(&prompt, &w)) {
 		if (slice_eq_cstr(w, "none"))
@@ -75,14 +74,15 @@ parse_prompt(const char *prompt, struct authz_request *out,
 		else if (slice_eq_cstr(w, "consent"))
 			out->prompt_consent = true;
 		else if (slice_eq_cstr(w, "select_account"))
-			select = true;	/* one account per browser, no pick */
+			/* one account per browser: nothing to pick */
+			out->prompt_select = true;
 		else
 			return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 			    "unsupported prompt value");
 	}
 	/* OIDC Core 3.1.2.1: none with any other value is an error */
 	if (out->prompt_none && (out->prompt_login || out->prompt_consent ||
-	    select))
+	    out->prompt_select))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "prompt=none cannot be combined");
 	return AUTHZ_OK;

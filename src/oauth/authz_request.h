@@ -25,7 +25,9 @@ struct authz_request {
 	char			 scope[GH_MAX_SCOPE_LEN];
 	char			 challenge[GH_S256_CHALLENGE_LEN + 1];
 	char			 nonce[GH_MAX_NONCE_LEN + 1];
+	/* OIDC Core 3.1.2.1 prompt, a set: a repeated value adds nothing */
 	bool			 prompt_none, prompt_login, prompt_consent;
+	bool			 prompt_select;	/* select_account */
 	int64_t			 max_age;	/* -1: not sent */
 	struct client_row	 client;	/* last: cleared apart (43 KB) */
 };

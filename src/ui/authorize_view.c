@@ -28,7 +28,7 @@ static void
 render(struct app *app, const struct params *p, struct authz_result *res,
     struct http_response *resp)
 {
-	struct page_form	 f = { p, res->csrf, true };
+	struct page_form	 f = { p, &res->req, res->csrf, true };
 	struct consent_view	 v;
 	char			 host[256];
 

@@ -44,24 +44,43 @@ static const char css[] =
     "dl.facts{display:grid;grid-template-columns:max-content 1fr;"
     "gap:.3rem 1rem}dl.facts dt{color:#5b6475}dl.facts dd{margin:0}";
 
-/* the prompt words to carry forward: all but "login", satisfied here */
+/*
+ * The prompt to carry forward: the set authz_parse() read, each value
+ * once and in a fixed order, whatever repetitions were sent (OIDC Core
+ * 3.1.2.1 gives a list of values, none meaning more when repeated), and
+ * without "login", which the form carrying it answers. Written in full or
+ * not at all: a value that did not fit would fail the page (503), never
+ * be dropped.
+ */
 static void
-hidden_prompt(struct page *p, const char *prompt)
+hidden_prompt(struct page *p, const struct authz_request *r)
 {
-	char		out[128] = "";
-	size_t		len = 0;
-	struct slice	w;
+	const struct {
+		bool		 on;
+		const char	*word;
+	} set[] = {
+		{ r->prompt_none, "none" },
+		{ r->prompt_consent, "consent" },
+		{ r->prompt_select, "select_account" },
+	};
+	char	out[sizeof("none consent select_account")];
+	size_t	len = 0, n, i;
 
-	while (words_next(&prompt, &w)) {
-		if (slice_eq_cstr(w, "login") || len + w.len + 2 >= sizeof(out))
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		if (!set[i].on)
 			continue;
-		if (len)
+		n = strlen(set[i].word);
+		if (len + (len > 0) + n >= sizeof(out)) {
+			p->rc = GH_ERR_LIMIT;
+			return;
+		}
+		if (len > 0)
 			out[len++] = ' ';
-		memcpy(out + len, w.p, w.len);
-		len += w.len;
-		out[len] = '\0';
+		memcpy(out + len, set[i].word, n);
+		len += n;
 	}
-	if (len)
+	out[len] = '\0';
+	if (len > 0)
 		page_hidden(p, "prompt", out);
 }
 
@@ -79,7 +98,7 @@ form_begin(struct page *p, const struct page_form *f)
 			continue;
 		if (strcmp(authz_param_names[i], "prompt") == 0) {
 			if (f->keep_prompt)
-				hidden_prompt(p, v);
+				hidden_prompt(p, f->req);
 			continue;
 		}
 		/* answered by the sign-in that led to the consent page */

@@ -9,8 +9,10 @@
 #include "../http/form.h"
 #include "../http/request.h"
 
+struct authz_request;
 struct page_form {
 	const struct params	*params;	/* authorization parameters */
+	const struct authz_request *req;	/* params as validated */
 	const char		*csrf;		/* CSRF token for the form */
 	bool			 keep_prompt;	/* carry prompt (sans login)
 						   and max_age */

@@ -271,6 +271,25 @@ def test_prompt_login_forces_login_form(server):
     assert_code_redirect(b.login(r), c)
 
 
+@pytest.mark.parametrize("prompt,carried", [
+    ("select_account " * 8 + "login consent", "consent select_account"),
+    ("login " * 40 + "consent", "consent"),
+    ("consent consent login select_account login", "consent select_account"),
+])
+def test_prompt_is_carried_as_a_set(server, prompt, carried):
+    """Repeated prompt values go through the login form once each, so none
+    is crowded out: consent still shows its page (OIDC Core 3.1.2.1)."""
+    c = server.confidential
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    r = b.get(fresh_params(c, prompt=prompt))
+    assert is_login(r)
+    assert Browser.form_fields(r.text)["prompt"] == carried
+    r = b.login(r)
+    assert is_consent(r), (r.status_code, r.headers.get("Location"))
+    assert_code_redirect(b.consent(r), c)
+
+
 def test_prompt_none_without_session_is_login_required(server):
     c = server.confidential
     r = Browser(server).get(fresh_params(c, prompt="none"))
