@@ -4,7 +4,8 @@
  * Order of checks (each step assumes the ones above it):
  *   1. client and redirect URI (else error page, never a redirect)
  *   2. the rest of the request (else error redirect with state and iss)
- *   3. form actions need POST and a valid CSRF token
+ *   3. form actions need POST and a valid CSRF token; a posted refusal
+ *      ends the request here (it needs no sign-in)
  *   4. a signed-in user (login form, or login_required for prompt=none)
  *   5. consent covering the scope (consent form, or consent_required)
  *   6. a fresh single-use code, redirected with state and iss (RFC 9207)
@@ -144,13 +145,40 @@ fail:
 	res->step = STEP_UNAVAILABLE;
 }
 
-/* Step 5: the consent decision posted by the user. */
+static bool
+consent_allowed(const struct params *p)
+{
+	const char *decision = params_get(p, "decision");
+
+	return decision != NULL && strcmp(decision, "allow") == 0;
+}
+
+/*
+ * A refusal posted from the consent form (anything but "allow"). It needs
+ * no signed-in user, fresh or not: it only ends the request, and asking
+ * for a sign-in first would lose it.
+ */
 static void
-do_consent(struct app *app, const struct http_request *req,
-    const struct params *p, const struct grant_row *old, bool have_old,
+do_deny(struct app *app, const struct http_request *req,
     struct authz_result *res)
 {
-	const char		*decision = params_get(p, "decision");
+	struct audit_subject	 subj = { res->req.client.id, NULL, NULL };
+	struct audit_origin	 o;
+
+	origin_of(req, &o);
+	if (res->browser.has_session)
+		subj.user_id = res->browser.session.user_id;
+	if (res->browser.has_session && res->browser.has_grant)
+		subj.grant_id = res->browser.grant.id;
+	audit_event(app, &o, "consent.denied", &subj, NULL);
+	redirect_error(app, res, OE_ACCESS_DENIED, "the user denied access");
+}
+
+/* Step 5: the consent given by the user. */
+static void
+do_consent(struct app *app, const struct http_request *req,
+    const struct grant_row *old, bool have_old, struct authz_result *res)
+{
 	const char		*uid = res->browser.session.user_id;
 	struct audit_subject	 subj = { res->req.client.id, uid, NULL };
 	struct audit_origin	 o;
@@ -158,14 +186,6 @@ do_consent(struct app *app, const struct http_request *req,
 	char			 scope[GH_MAX_SCOPE_LEN];
 
 	origin_of(req, &o);
-	if (decision == NULL || strcmp(decision, "allow") != 0) {
-		if (have_old)
-			subj.grant_id = old->id;
-		audit_event(app, &o, "consent.denied", &subj, NULL);
-		redirect_error(app, res, OE_ACCESS_DENIED,
-		    "the user denied access");
-		return;
-	}
 	if (!scope_union(have_old ? old->scope : "", res->req.scope, scope,
 	    sizeof(scope))) {
 		redirect_error(app, res, OE_INVALID_SCOPE, "scope too long");
@@ -218,10 +238,15 @@ decide(struct app *app, const struct http_request *req,
 			res->step = STEP_UNAVAILABLE;	/* no verdict */
 		return;
 	}
+	if (action && strcmp(action, "consent") == 0 && !consent_allowed(p)) {
+		do_deny(app, req, res);
+		return;
+	}
 	if (action && strcmp(action, "login") == 0) {
 		do_login(app, req, p, resp, res, &fresh);
 		if (!fresh)
 			return;
+		res->signed_in_now = true;
 	}
 	/* 4. a signed-in user, fresh if prompt=login or max_age says so */
 	if (!res->browser.has_session ||
@@ -249,7 +274,7 @@ decide(struct app *app, const struct http_request *req,
 		res->browser.has_grant = rc == GH_OK;
 	}
 	if (action && strcmp(action, "consent") == 0)
-		do_consent(app, req, p, g, res->browser.has_grant, res);
+		do_consent(app, req, g, res->browser.has_grant, res);
 	else if (res->browser.has_grant && scope_subset(res->req.scope,
 	    g->scope) && !res->req.prompt_consent)
 		issue_code(app, req, g, res);	/* remembered consent */

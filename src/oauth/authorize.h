@@ -30,6 +30,13 @@ struct authz_result {
 	struct browser		 browser;
 	struct buf		 location;
 	const char		*login_error;
+	/*
+	 * The user signed in with this request: that sign-in answered
+	 * prompt=login and max_age, so a consent form shown now carries
+	 * neither; one shown for an older session carries max_age, which
+	 * its POST checks again.
+	 */
+	bool			 signed_in_now;
 	char			 csrf[CSRF_TOKEN_LEN];
 	char			 username[GH_MAX_USERNAME_LEN + 1];
 	struct authz_request	 req;	/* last: authz_parse() clears it */

@@ -28,7 +28,7 @@ static void
 render(struct app *app, const struct params *p, struct authz_result *res,
     struct http_response *resp)
 {
-	struct page_form	 f = { p, &res->req, res->csrf, true };
+	struct page_form	 f = { p, &res->req, res->csrf, true, true };
 	struct consent_view	 v;
 	char			 host[256];
 
@@ -47,6 +47,12 @@ render(struct app *app, const struct params *p, struct authz_result *res,
 		break;
 	case STEP_CONSENT:
 		f.keep_prompt = false;	/* consenting here satisfies it */
+		/*
+		 * A sign-in in this request answered max_age; otherwise the
+		 * consent POST checks it again (the page may sit open while
+		 * the session ages past it).
+		 */
+		f.keep_max_age = !res->signed_in_now;
 		v.client_name = res->req.client.name;
 		v.owner = res->req.client.owner;
 		v.redirect_host = host_of(res->req.redirect_uri, host,

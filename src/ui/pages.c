@@ -101,8 +101,7 @@ form_begin(struct page *p, const struct page_form *f)
 				hidden_prompt(p, f->req);
 			continue;
 		}
-		/* answered by the sign-in that led to the consent page */
-		if (!f->keep_prompt &&
+		if (!f->keep_max_age &&
 		    strcmp(authz_param_names[i], "max_age") == 0)
 			continue;
 		page_hidden(p, authz_param_names[i], v);

@@ -14,8 +14,8 @@ struct page_form {
 	const struct params	*params;	/* authorization parameters */
 	const struct authz_request *req;	/* params as validated */
 	const char		*csrf;		/* CSRF token for the form */
-	bool			 keep_prompt;	/* carry prompt (sans login)
-						   and max_age */
+	bool			 keep_prompt;	/* carry prompt (sans login) */
+	bool			 keep_max_age;	/* carry max_age */
 };
 
 struct consent_view {

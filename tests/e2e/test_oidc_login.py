@@ -132,6 +132,55 @@ def test_max_age_shorter_than_session_age(server):
     assert claims["auth_time"] >= t_login > first
 
 
+def is_consent(r):
+    return r.status_code == 200 and 'value="consent"' in r.text
+
+
+def test_max_age_holds_until_the_consent_is_posted(server):
+    """A consent page shown for a session young enough, posted once the
+    session is older than max_age, leads to a sign-in, not to a code with
+    a stale auth_time: the consent form carries max_age."""
+    c = add_oidc_client(server, "RS256")
+    b, first = signed_in(server, c)
+    r, verifier = start(b, c, "late", max_age="2", prompt="consent")
+    assert is_consent(r), (r.status_code, r.text[:500])
+    assert Inputs(r.text).named("max_age")["value"] == "2"
+    time.sleep(3.1)
+    r = b.consent(r)
+    assert is_login(r), (r.status_code, r.headers.get("Location"))
+    t_login = int(time.time())
+    tok = tokens(server, c, finish(b, r), verifier)
+    claims, _ = verify_id_token(server, c, tok, nonce="late", max_age=2)
+    assert claims["auth_time"] >= t_login > first, (claims, first)
+
+
+def test_max_age_late_deny_is_still_a_deny(server):
+    """A refusal needs no sign-in: posted after the session outgrew
+    max_age it still answers access_denied (a sign-in first would lose it,
+    and the remembered grant would then issue a code)."""
+    c = add_oidc_client(server, "RS256")
+    b, _ = signed_in(server, c)
+    r, _ = start(b, c, "late", max_age="2", prompt="consent")
+    assert is_consent(r)
+    time.sleep(3.1)
+    r = b.consent(r, decision="deny")
+    assert r.status_code in (302, 303), (r.status_code, r.text[:500])
+    loc, q = redirect_params(r)
+    assert q.get("error") == ["access_denied"] and "code" not in q, loc
+
+
+def test_max_age_consent_posted_in_time_issues_code(server):
+    c = add_oidc_client(server, "RS256")
+    b, first = signed_in(server, c)
+    r, verifier = start(b, c, "soon", max_age="60", prompt="consent")
+    assert is_consent(r)
+    r = b.consent(r)
+    assert r.status_code in (302, 303), r.text[:500]
+    claims, _ = verify_id_token(server, c, tokens(server, c, r, verifier),
+                                nonce="soon", max_age=60)
+    assert claims["auth_time"] == first
+
+
 def test_max_age_zero_with_prompt_none_is_login_required(server):
     c = add_oidc_client(server, "RS256")
     b, _ = signed_in(server, c)
