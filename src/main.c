@@ -20,6 +20,7 @@
 #include "util/crypto.h"
 #include "util/json_text.h"
 #include "util/log.h"
+#include "util/password.h"
 
 static const char usage[] =
     "usage: gatehouse [--config FILE] COMMAND\n"
@@ -90,6 +91,11 @@ serve(const char *config_path)
 	    sizeof(app.key), cli_publish_after(&app.conf), &app.keys) != GH_OK ||
 	    keyring_reload(app.keys, clock_now()) != GH_OK) {
 		log_kv(LOG_ERROR, "signing_keys_unavailable", NULL);
+		cli_close(&app);
+		return 1;
+	}
+	if (password_init() != GH_OK) {
+		log_kv(LOG_ERROR, "password_init_failed", NULL);
 		cli_close(&app);
 		return 1;
 	}

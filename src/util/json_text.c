@@ -55,8 +55,11 @@ json_text(const json_t *o, size_t flags)
 	size_t	 n;
 
 	/* json_dumpb answers the size it needs, 0 on failure */
-	if (o == NULL || (n = json_dumpb(o, first, sizeof(first), flags)) == 0)
+	if (o == NULL)
 		return NULL;
+	/* a failed or oversized pass may have written part of a secret */
+	if ((n = json_dumpb(o, first, sizeof(first), flags)) == 0)
+		goto out;
 	if ((s = malloc(n + 1)) == NULL)
 		goto out;
 	if (n <= sizeof(first)) {
@@ -68,7 +71,7 @@ json_text(const json_t *o, size_t flags)
 	}
 	s[n] = '\0';
 out:
-	crypto_wipe(first, n < sizeof(first) ? n : sizeof(first));
+	crypto_wipe(first, n > 0 && n < sizeof(first) ? n : sizeof(first));
 	return s;
 }
 

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -140,30 +141,44 @@ password_verify(const char *encoded, const char *pw, bool *match)
 	    GH_ERR_CRYPTO;
 }
 
+static pthread_mutex_t	dummy_mu = PTHREAD_MUTEX_INITIALIZER;
 static char		dummy[160];
-static pthread_once_t	dummy_once = PTHREAD_ONCE_INIT;
+static atomic_bool	dummy_ready;
 
-static void
-dummy_init(void)
+enum gh_err
+password_init(void)
 {
-	uint8_t	raw[16];
-	char	pw[32];
+	uint8_t		raw[16];
+	char		pw[32];
+	enum gh_err	rc = GH_OK;
 
-	/* a hash of a random password nobody knows, made once */
-	if (crypto_random(raw, sizeof(raw)) == GH_OK) {
+	if (atomic_load_explicit(&dummy_ready, memory_order_acquire))
+		return GH_OK;
+	/* a hash of a random password nobody knows; tried until made */
+	pthread_mutex_lock(&dummy_mu);
+	if (!atomic_load_explicit(&dummy_ready, memory_order_relaxed) &&
+	    (rc = crypto_random(raw, sizeof(raw))) == GH_OK) {
 		b64url_encode(raw, sizeof(raw), pw);
-		(void)password_hash(pw, dummy, sizeof(dummy));
+		if ((rc = password_hash(pw, dummy, sizeof(dummy))) == GH_OK)
+			atomic_store_explicit(&dummy_ready, true,
+			    memory_order_release);
 		crypto_wipe(pw, sizeof(pw));
 	}
+	pthread_mutex_unlock(&dummy_mu);
+	crypto_wipe(raw, sizeof(raw));
+	return rc;
 }
 
 enum gh_err
 password_dummy_verify(const char *pw)
 {
-	pthread_once(&dummy_once, dummy_init);
-	if (dummy[0] && verify_in_slot(dummy, pw) == -1)
-		return GH_ERR_BUSY;
-	return GH_OK;
+	enum gh_err	rc;
+	bool		match;
+
+	/* no hash to spend the time on is no verdict either */
+	if ((rc = password_init()) != GH_OK)
+		return rc;
+	return password_verify(dummy, pw, &match);
 }
 
 int

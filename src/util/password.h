@@ -22,8 +22,14 @@ enum gh_err	password_hash(const char *pw, char *out, size_t outsz);
 enum gh_err	password_verify(const char *encoded, const char *pw,
 		    bool *match);
 /*
- * Spend the time a verify would, for unknown or disabled users (no timing
- * oracle); GH_ERR_BUSY as password_verify would be.
+ * Make the hash password_dummy_verify() runs against; serve calls it at
+ * start, so the first unknown user does not pay for it. Retried at the
+ * next call if it failed.
+ */
+enum gh_err	password_init(void);
+/*
+ * Spend the time a verify would, for unknown users (no timing oracle).
+ * Errors as password_verify's: no verdict, and never skipped silently.
  */
 enum gh_err	password_dummy_verify(const char *pw);
 /* The most Argon2id runs there have been at once (<= GH_PASSWORD_SLOTS). */

@@ -213,6 +213,8 @@ test_allocation_failure_is_no_verdict(void **state)
 	assert_int_equal(password_verify(stored, "wrong", &match),
 	    GH_ERR_NOMEM);
 	assert_false(match);
+	/* the run for an unknown user says so too: no silent 401 */
+	assert_int_equal(password_dummy_verify("wrong"), GH_ERR_NOMEM);
 	argon2_fault = ARGON2_THREAD_FAIL;
 	assert_int_equal(password_verify(stored, "correct horse", &match),
 	    GH_ERR_CRYPTO);
