@@ -18,7 +18,7 @@ bool
 action_reason_ok(const char *reason)
 {
 	return reason && reason[0] && strlen(reason) <= GH_MAX_REASON_LEN &&
-	    !str_has_ctl(reason);
+	    str_printable(reason);
 }
 
 const char *

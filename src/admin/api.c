@@ -116,7 +116,8 @@ id_param(const struct params *p, const char *name, size_t max)
 {
 	const char *v = params_get(p, name);
 
-	if (v == NULL || v[0] == '\0' || strlen(v) >= max || str_has_ctl(v))
+	if (v == NULL || v[0] == '\0' || strlen(v) >= max ||
+	    !str_printable(v))
 		return NULL;
 	return v;
 }

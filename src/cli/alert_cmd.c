@@ -62,7 +62,7 @@ alert_ack(struct app *app, const struct args *a)
 
 	if (a->npositional != 1 || (id = strtoll(a->positional[0], &end,
 	    10)) <= 0 || *end != '\0' || (by && (strlen(by) >= 64 ||
-	    str_has_ctl(by) || strchr(by, '"') || strchr(by, '\\')))) {
+	    !str_printable(by) || strchr(by, '"') || strchr(by, '\\')))) {
 		fprintf(stderr, "usage: gatehouse alert ack ID [--by NAME]\n");
 		return 2;
 	}

@@ -59,7 +59,8 @@ audit_admin(struct app *app, const char *type, const char *client_id,
 static bool
 text_ok(const char *what, const char *v, size_t max)
 {
-	if (v == NULL || v[0] == '\0' || strlen(v) >= max || str_has_ctl(v)) {
+	if (v == NULL || v[0] == '\0' || strlen(v) >= max ||
+	    !str_printable(v)) {
 		fprintf(stderr, "gatehouse: %s is required (1-%zu printable "
 		    "characters)\n", what, max - 1);
 		return false;

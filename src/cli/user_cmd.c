@@ -37,12 +37,12 @@ profile_opts(const struct args *a, struct user_row *u)
 	const char *email = args_get(a, "--email");
 
 	if (name && (!str_copy(u->name, sizeof(u->name), name) ||
-	    str_has_ctl(name))) {
+	    !str_printable(name))) {
 		fprintf(stderr, "gatehouse: --name is too long\n");
 		return false;
 	}
 	if (email && (!str_copy(u->email, sizeof(u->email), email) ||
-	    str_has_ctl(email) || strchr(email, '@') == NULL ||
+	    !str_printable(email) || strchr(email, '@') == NULL ||
 	    strchr(email, ' ') != NULL)) {
 		fprintf(stderr, "gatehouse: --email must be an address\n");
 		return false;

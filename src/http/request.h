@@ -25,7 +25,8 @@ struct http_request {
 	const char	*authorization;
 	const char	*cookie;
 	const char	*content_type;
-	const char	*user_agent;
+	const char	*user_agent;		/* UTF-8, GH_MAX_UA_LEN */
+	char		 user_agent_buf[GH_MAX_UA_LEN + 1];
 	char		 remote_addr[64];
 	char		 path[GH_MAX_URI_LEN];	/* raw, without the query; last */
 };

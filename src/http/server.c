@@ -374,7 +374,12 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	req->authorization = hs->authorization;
 	req->cookie = hs->cookie;
 	req->content_type = hs->content_type;
-	req->user_agent = hs->user_agent;
+	/* attacker-chosen text that audit rows and alerts keep, as JSON */
+	if (hs->user_agent != NULL) {
+		(void)str_copy_utf8(req->user_agent_buf,
+		    sizeof(req->user_agent_buf), hs->user_agent);
+		req->user_agent = req->user_agent_buf;
+	}
 	req->body = st->body;
 
 	str_copy(req->path, sizeof(req->path), st->uri);

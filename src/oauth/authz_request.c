@@ -156,6 +156,10 @@ authz_parse(struct app *app, const struct params *p,
 	    !str_copy(out->nonce, sizeof(out->nonce), nonce))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "nonce is too long");
+	/* it goes into the ID token's JSON, which must be UTF-8 */
+	if (nonce != NULL && !str_utf8_valid(nonce))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "nonce is not UTF-8");
 	if (nonce == NULL && out->client.require_nonce &&
 	    words_has(out->scope, "openid"))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,

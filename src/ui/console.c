@@ -241,7 +241,7 @@ client_param(struct console *k)
 	const char *id = params_get(&k->p, "client_id");
 
 	if (id == NULL || id[0] == '\0' || strlen(id) >= GH_MAX_CLIENT_ID_LEN ||
-	    str_has_ctl(id))
+	    !str_printable(id))
 		return NULL;
 	return id;
 }
@@ -348,7 +348,7 @@ ui_admin_confirm(struct app *app, const struct http_request *req,
 	if (action == NULL || i == sizeof(confirms) / sizeof(confirms[0]) ||
 	    id == NULL || (strcmp(action, "revoke_grant") == 0) !=
 	    (gid != NULL) || (gid && (strlen(gid) >= GH_ID_LEN ||
-	    str_has_ctl(gid)))) {
+	    !str_printable(gid)))) {
 		console_message(resp, &k.v, 400, "Bad request",
 		    "Unknown action or missing client.");
 		goto out;
@@ -435,7 +435,7 @@ do_revoke_or_quarantine(struct app *app, struct console *k,
 
 	if (id == NULL || !action_reason_ok(reason) ||
 	    (strcmp(action, "revoke_grant") == 0 && (gid == NULL ||
-	    strlen(gid) >= GH_ID_LEN || str_has_ctl(gid)))) {
+	    strlen(gid) >= GH_ID_LEN || !str_printable(gid)))) {
 		console_message(resp, &k->v, 400, "Bad request",
 		    "A client and a reason (1-256 printable characters) are "
 		    "required.");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "str.h"
 
 /* one line; a longer one is cut at a field boundary and marked */
 #define LOG_LINE_MAX 4096
@@ -88,39 +89,6 @@ put(struct line *l, const char *s, size_t n)
 	l->n += n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	size_t	 len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* A JSON string (RFC 8259 7) of s, escaped, into a scratch line. */
 static void
 put_string(struct line *l, const char *str)
@@ -150,7 +118,7 @@ put_string(struct line *l, const char *str)
 			esc[5] = hex[*s & 15];
 			put(l, esc, 6);
 			s++;
-		} else if ((k = utf8_seq(s)) > 0) {
+		} else if ((k = str_utf8_seq((const unsigned char *)s)) > 0) {
 			put(l, (const char *)s, k);
 			s += k;
 		} else {

@@ -2,6 +2,7 @@
  * str.c - slices, bounded parsing, small safe string helpers.
  */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "str.h"
@@ -149,4 +150,82 @@ bool
 words_has(const char *list, const char *word)
 {
 	return words_has_slice(list, slice_cstr(word));
+}
+
+size_t
+str_utf8_seq(const unsigned char *s)
+{
+	size_t	 len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+bool
+str_utf8_valid(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 k;
+
+	while (*u) {
+		if ((k = str_utf8_seq(u)) == 0)
+			return false;
+		u += k;
+	}
+	return true;
+}
+
+bool
+str_copy_utf8(char *dst, size_t dstsz, const char *src)
+{
+	const unsigned char	*u = (const unsigned char *)src;
+	size_t			 n = 0, k;
+
+	if (dstsz == 0)
+		return false;
+	while (*u) {
+		if ((k = str_utf8_seq(u)) == 0) {
+			k = 1;
+			if (n + 1 >= dstsz)
+				break;
+			dst[n++] = '?';
+		} else {
+			if (n + k >= dstsz)
+				break;
+			memcpy(dst + n, u, k);
+			n += k;
+		}
+		u += k;
+	}
+	dst[n] = '\0';
+	return *u == '\0';
+}
+
+bool
+str_printable(const char *s)
+{
+	return !str_has_ctl(s) && str_utf8_valid(s);
 }

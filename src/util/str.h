@@ -35,6 +35,16 @@ bool		str_copy(char *dst, size_t dstsz, const char *src);
 char	       *str_dup(const char *s);
 char	       *str_ndup(const char *s, size_t n);
 bool		str_has_ctl(const char *s);	/* any byte < 0x20 or 0x7f */
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+size_t		str_utf8_seq(const unsigned char *s);
+bool		str_utf8_valid(const char *s);
+/* Text a person gave: UTF-8, with no control characters. */
+bool		str_printable(const char *s);
+/*
+ * str_copy for text that must be UTF-8 (it ends up in JSON): a byte that
+ * starts no valid sequence becomes '?', and a cut never splits one.
+ */
+bool		str_copy_utf8(char *dst, size_t dstsz, const char *src);
 
 /*
  * Space-separated word lists (scope, prompt). words_next() steps *cursor

@@ -222,6 +222,26 @@ def test_client_add_refuses_invalid_scope(db):
     assert r.returncode != 0
 
 
+@pytest.mark.parametrize("option", ["--name", "--owner"])
+def test_client_text_must_be_utf8(db, option):
+    """A name that is not UTF-8 would break every JSON list it is in."""
+    args = {"--name": "x", "--owner": "y"}
+    args[option] = "bad\udcffname"     # the byte 0xff on the command line
+    r = db.cli("client", "add", "--name", args["--name"], "--owner",
+               args["--owner"], "--redirect-uri", REDIRECT, check=False)
+    assert r.returncode != 0 and "printable" in r.stderr, r.stderr
+
+
+def test_user_profile_must_be_utf8(db):
+    db.cli("user", "add", "--username", "utf8-bob", "--password-stdin",
+           input="correct horse battery\n")
+    r = db.cli("user", "profile", "utf8-bob", "--name", "B\udcffb",
+               check=False)
+    assert r.returncode != 0, r.stdout
+    r = db.cli("user", "profile", "utf8-bob", "--name", "B\u00f6b")
+    assert r.returncode == 0
+
+
 # -- users -----------------------------------------------------------------
 @pytest.mark.parametrize("pw", ["short", "1234567", ""])
 def test_user_add_refuses_short_password(db, pw):

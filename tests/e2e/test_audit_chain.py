@@ -1,7 +1,9 @@
 """Tamper-evident audit (issue 5): every event carries the hash of the one
 before it; `gatehouse audit verify` names the first edited, inserted or
 deleted event, and `audit export` writes JSON lines."""
+import base64
 import json
+import socket
 
 import pytest
 
@@ -128,3 +130,32 @@ def test_an_anchor_of_another_chain_is_refused(chained):
     for bad in ("x", "1:abc", "0:" + "ab" * 32, "5" + ":" + "zz" * 32):
         assert chained.cli("audit", "verify", "--anchor", bad,
                            check=False).returncode == 2
+
+
+def test_a_user_agent_that_is_not_utf8_does_not_break_the_trail(tmp_path):
+    """Anyone can send a User-Agent that is not UTF-8, and audit rows keep
+    it; one such row made `audit export` (and the admin API's audit list)
+    fail for good. It is stored with '?' for each bad byte."""
+    s = Server(tmp_path)
+    c = s.add_client()
+    s.start()
+    body = b"grant_type=authorization_code&code=x&code_verifier=y"
+    auth = base64.b64encode((c["client_id"] + ":wrong").encode())
+    k = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    try:
+        k.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\n"
+                  b"User-Agent: ab\xff\xfecd \xc3\xa9\r\n"
+                  b"Authorization: Basic " + auth + b"\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: " + str(len(body)).encode() +
+                  b"\r\nConnection: close\r\n\r\n" + body)
+        assert k.recv(4096).startswith(b"HTTP/1.1 401 ")
+    finally:
+        k.close()
+    assert s.stop() == 0
+    r = s.cli("audit", "export", check=False)
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    failed = [e for e in events if e["type"] == "client.auth_failed"]
+    assert [e["user_agent"] for e in failed] == ["ab??cd \u00e9"], failed
+    assert verify(s).returncode == 0

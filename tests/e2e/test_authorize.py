@@ -231,6 +231,17 @@ def test_malformed_code_challenge_is_invalid_request(server, challenge):
     assert_error_redirect(r, server, c, "invalid_request")
 
 
+@pytest.mark.parametrize("nonce", [b"\xff", b"ok\xc3", b"\xed\xa0\x80"],
+                         ids=["ff", "cut", "surrogate"])
+def test_nonce_that_is_not_utf8_is_invalid_request(server, nonce):
+    """The nonce goes into the ID token's JSON, which must be UTF-8: such a
+    code could never be redeemed (each try a 5xx), so it is refused here."""
+    c = server.confidential
+    r = Browser(server).get(fresh_params(c, nonce=nonce))
+    q = assert_error_redirect(r, server, c, "invalid_request")
+    assert "UTF-8" in q["error_description"][0]
+
+
 # -- scope -----------------------------------------------------------------
 @pytest.mark.parametrize("scope", ["openid admin", "admin", "write:all"])
 def test_scope_not_allowed_is_invalid_scope(server, scope):
