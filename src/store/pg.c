@@ -35,71 +35,12 @@ pp_next(struct pg_params *p)
 	return p->n++;
 }
 
-/* Length of the UTF-8 sequence at s, or 0 if it is not well formed. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	unsigned	c = s[0], cp, min;
-	size_t		n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2; cp = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3; cp = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4; cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-bool
-pg_utf8_valid(const char *s)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 n;
-
-	while (*u) {
-		if ((n = utf8_seq(u)) == 0)
-			return false;
-		u += n;
-	}
-	return true;
-}
-
-char *
-pg_utf8_clean(const char *s)
-{
-	char		*out = str_dup(s);
-	unsigned char	*u = (unsigned char *)out;
-	size_t		 n;
-
-	while (u && *u) {
-		if ((n = utf8_seq(u)) == 0) {
-			*u = '?';
-			n = 1;
-		}
-		u += n;
-	}
-	return out;
-}
-
 void
 pp_text(struct pg_params *p, const char *s)
 {
 	int i = pp_next(p);
 
-	if (s != NULL && !pg_utf8_valid(s))
+	if (s != NULL && !str_utf8_valid(s))
 		p->bad_text = true;
 	p->val[i] = s;
 	p->len[i] = 0;

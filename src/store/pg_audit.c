@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "../util/str.h"
 
 #define DB(s) ((struct pg_store *)(s))
 
@@ -72,8 +73,8 @@ own_fields(struct audit_row *r, char *copies[8])
 	for (i = 0; i < 8; i++) {
 		if (*f[i] == NULL)
 			continue;
-		copies[i] = pg_utf8_valid(*f[i]) ? strdup(*f[i]) :
-		    pg_utf8_clean(*f[i]);
+		copies[i] = str_utf8_valid(*f[i]) ? strdup(*f[i]) :
+		    str_dup_utf8(*f[i]);
 		if (copies[i] == NULL)
 			return GH_ERR_NOMEM;
 		*f[i] = copies[i];

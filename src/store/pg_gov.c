@@ -51,9 +51,9 @@ or_null(const char *s)
 static const char *
 utf8(const char *s, char **copy)
 {
-	if (s == NULL || pg_utf8_valid(s))
+	if (s == NULL || str_utf8_valid(s))
 		return s;
-	*copy = pg_utf8_clean(s);
+	*copy = str_dup_utf8(s);
 	return *copy ? *copy : "?";
 }
 

@@ -174,10 +174,6 @@ void		 pp_init(struct pg_params *p);
 void		 pp_text(struct pg_params *p, const char *s);
 void		 pp_int(struct pg_params *p, int64_t v);
 void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
-/* Well-formed UTF-8 as PostgreSQL takes it (no overlongs, surrogates). */
-bool		 pg_utf8_valid(const char *s);
-/* A copy of s (caller frees) with each byte of a bad sequence as '?'. */
-char		*pg_utf8_clean(const char *s);
 
 /*
  * Borrow a connection (waits while all are busy; connects lazily).

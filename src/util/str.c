@@ -224,6 +224,23 @@ str_copy_utf8(char *dst, size_t dstsz, const char *src)
 	return *u == '\0';
 }
 
+char *
+str_dup_utf8(const char *s)
+{
+	char		*out = str_dup(s);
+	unsigned char	*u = (unsigned char *)out;
+	size_t		 n;
+
+	while (u && *u) {
+		if ((n = str_utf8_seq(u)) == 0) {
+			*u = '?';
+			n = 1;
+		}
+		u += n;
+	}
+	return out;
+}
+
 bool
 str_printable(const char *s)
 {

@@ -45,6 +45,8 @@ bool		str_printable(const char *s);
  * starts no valid sequence becomes '?', and a cut never splits one.
  */
 bool		str_copy_utf8(char *dst, size_t dstsz, const char *src);
+/* A copy of s (caller frees) with each byte of a bad sequence as '?'. */
+char	       *str_dup_utf8(const char *s);
 
 /*
  * Space-separated word lists (scope, prompt). words_next() steps *cursor

@@ -111,6 +111,19 @@ def free_port():
     raise RuntimeError("no free port in %d-%d" % (base, base + PORT_BLOCK))
 
 
+def preload_shim(monkeypatch, name, **env):
+    """Servers started from here on run under the LD_PRELOAD fault shim
+    build/test/NAME.so (tests/faults/NAME.c), with env set for it."""
+    shim = os.path.join(ROOT, "build", "test", name + ".so")
+    assert os.path.exists(shim), "make " + os.path.relpath(shim, ROOT)
+    monkeypatch.setenv("LD_PRELOAD", shim)
+    for k, v in env.items():
+        monkeypatch.setenv(k, str(v))
+    # the shim comes before ASan's runtime in the library list
+    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
+                       "verify_asan_link_order=0")
+
+
 def pkce_pair():
     verifier = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
     digest = hashlib.sha256(verifier.encode()).digest()

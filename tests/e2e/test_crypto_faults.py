@@ -15,29 +15,22 @@ import os
 import pytest
 import requests
 
-from conftest import ROOT, Browser, Server, auth_params, pkce_pair, \
-    redirect_params
+from conftest import Browser, Server, auth_params, pkce_pair, \
+    preload_shim, redirect_params
 from helpers_admin import Console, add_admin, hidden
 from helpers_token import assert_clean_stop, exchange, introspect, issue, \
     post, refresh, revoke
-
-SHIM = os.path.join(ROOT, "build", "test", "crypto_fail.so")
 
 
 @pytest.fixture
 def faulty(tmp_path, monkeypatch):
     """A started server (standard set-up) under the shim, with
     s.hash_fails(value) and s.argon2_fails() as context managers."""
-    assert os.path.exists(SHIM), "make build/test/crypto_fail.so"
     s = Server(tmp_path, setup="standard")
     hash_file = str(tmp_path / "hash-fails")
     argon2_file = str(tmp_path / "argon2-fails")
-    monkeypatch.setenv("LD_PRELOAD", SHIM)
-    monkeypatch.setenv("GH_FAULT_HASH", hash_file)
-    monkeypatch.setenv("GH_FAULT_ARGON2", argon2_file)
-    # the shim comes before ASan's runtime in the library list
-    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
-                       "verify_asan_link_order=0")
+    preload_shim(monkeypatch, "crypto_fail", GH_FAULT_HASH=hash_file,
+                 GH_FAULT_ARGON2=argon2_file)
 
     @contextlib.contextmanager
     def hash_fails(value):

@@ -5,15 +5,11 @@ success over the hole), and the server stops by itself with status 1. A
 restart, once the disk is back, recovers from what the disk holds: what
 was acknowledged before the failure is in force, and new flows work.
 SQLite only: PostgreSQL does its own fsyncs (and stops on a failed one)."""
-import os
-
 import pytest
 import requests
 
-from conftest import (PG_URL, ROOT, Browser, Server, auth_params, pkce_pair,
-                      redirect_params, token_request)
-
-SHIM = os.path.join(ROOT, "build", "test", "fsync_fail.so")
+from conftest import (PG_URL, Browser, Server, auth_params, pkce_pair,
+                      preload_shim, redirect_params, token_request)
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite's fsync only")
 
@@ -47,13 +43,8 @@ def active(server, client, token):
 
 def test_a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged(
         tmp_path, monkeypatch):
-    assert os.path.exists(SHIM), "make build/test/fsync_fail.so"
     fault = tmp_path / "fsync-fails"
-    monkeypatch.setenv("LD_PRELOAD", SHIM)
-    monkeypatch.setenv("GH_FAULT_FSYNC", str(fault))
-    # the shim comes before ASan's runtime in the library list
-    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
-                       "verify_asan_link_order=0")
+    preload_shim(monkeypatch, "fsync_fail", GH_FAULT_FSYNC=fault)
     s = Server(tmp_path)
     c = s.add_client()
     s.add_user()

@@ -3,26 +3,17 @@ libmicrohttpd cannot add one (it refuses only when it cannot allocate the
 header), the connection is closed: a token response without its
 Cache-Control: no-store / Pragma: no-cache, or an HTML page without its
 CSP, must never reach the client. The fault is an LD_PRELOAD shim."""
-import os
-
 import pytest
 import requests
 
-from conftest import (ROOT, Browser, Server, auth_params, pkce_pair,
-                      redirect_params, token_request)
-
-SHIM = os.path.join(ROOT, "build", "test", "header_fail.so")
+from conftest import (Browser, Server, auth_params, pkce_pair,
+                      preload_shim, redirect_params, token_request)
 
 
 @pytest.fixture
 def faulty(tmp_path, monkeypatch):
-    assert os.path.exists(SHIM), "make build/test/header_fail.so"
     fault = tmp_path / "header-fails"
-    monkeypatch.setenv("LD_PRELOAD", SHIM)
-    monkeypatch.setenv("GH_FAULT_HEADER", str(fault))
-    # the shim comes before ASan's runtime in the library list
-    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
-                       "verify_asan_link_order=0")
+    preload_shim(monkeypatch, "header_fail", GH_FAULT_HEADER=fault)
     s = Server(tmp_path)
     c = s.add_client()
     s.add_user()
