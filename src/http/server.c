@@ -548,8 +548,14 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GH_ERR_NOMEM;
-	if ((rc = deadline_start(cfg->request_deadline_seconds,
-	    &s->deadline)) != GH_OK) {
+	/*
+	 * The watch counts from the previous response (the first byte of
+	 * the next request is not seen), so the idle timeout is added: a
+	 * request that starts just before the connection would idle out
+	 * still has request_deadline_seconds to arrive whole.
+	 */
+	if ((rc = deadline_start(cfg->request_deadline_seconds +
+	    cfg->timeout_seconds, &s->deadline)) != GH_OK) {
 		free(s);
 		return rc;
 	}

@@ -102,8 +102,9 @@ def trickle(socks, until):
 def test_trickled_requests_are_cut_at_the_request_deadline(tmp_path):
     """Slowloris: a request line, header lines or a body sent a little at
     a time resets the idle timeout (2 s) for ever; the request deadline
-    (3 s) closes such connections, and with every connection slot held by
-    them a normal client is served once they are cut."""
+    (3 s, counted with the idle timeout on top from the connection's
+    start) closes such connections, and with every connection slot held
+    by them a normal client is served once they are cut."""
     with running(tmp_path, connection_timeout_seconds=2,
                  request_deadline_seconds=3, max_connections=4,
                  threads=2) as s:
@@ -136,7 +137,7 @@ def test_trickled_requests_are_cut_at_the_request_deadline(tmp_path):
                 so.close()
         th.join()
         assert None not in closed, closed
-        assert all(2.5 <= t <= 6 for t in closed), closed
+        assert all(4.0 <= t <= 8 for t in closed), closed
         assert served and served[0][0] == 200, served
         assert '"event":"request_deadline"' in s.log_text()
         healthy(s)
@@ -144,27 +145,51 @@ def test_trickled_requests_are_cut_at_the_request_deadline(tmp_path):
 
 def test_request_deadline_restarts_with_each_request(tmp_path):
     """On a keep-alive connection the deadline runs per request: complete
-    requests every 0.6 s for longer than the deadline are all answered on
-    the one connection; a request then trickled on it is cut."""
-    with running(tmp_path, connection_timeout_seconds=5,
+    requests every 0.6 s for longer than the deadline (2 s, plus the idle
+    timeout of 2 s) are all answered on the one connection; a request then
+    trickled on it is cut."""
+    with running(tmp_path, connection_timeout_seconds=2,
                  request_deadline_seconds=2) as s:
         so = socket.create_connection(("127.0.0.1", s.port), timeout=5)
         try:
             t0 = time.monotonic()
             n = 0
-            while time.monotonic() - t0 < 4:
+            while time.monotonic() - t0 < 5:
                 so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 r = read_response(so, time.monotonic() + 3)
                 assert r.status == 200 and r.complete, r
                 n += 1
                 time.sleep(0.6)
-            assert n >= 5
+            assert n >= 6
             so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-            closed = trickle([(so, b"X-A: b\r\n")], until=6)[0]
+            closed = trickle([(so, b"X-A: b\r\n")], until=8)[0]
         finally:
             so.close()
-        assert closed is not None and 1.5 <= closed <= 4.5, closed
+        assert closed is not None and 3.5 <= closed <= 6.5, closed
         healthy(s)
+
+
+def test_idle_time_before_a_request_does_not_eat_its_deadline(tmp_path):
+    """The watch cannot see a request's first byte, so the idle timeout
+    is added to the deadline: a keep-alive connection idle for 1.5 s whose
+    next request then takes 1.5 s to arrive (3 s since the last answer,
+    past the 2 s deadline alone) is answered, not cut."""
+    with running(tmp_path, connection_timeout_seconds=3,
+                 request_deadline_seconds=2) as s:
+        so = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        try:
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_response(so, time.monotonic() + 3).status == 200
+            time.sleep(1.5)
+            so.sendall(b"GET /healthz HTTP/1.1\r\n")
+            for line in (b"Host: x\r\n", b"X-A: b\r\n", b"\r\n"):
+                time.sleep(0.5)
+                so.sendall(line)
+            r = read_response(so, time.monotonic() + 3)
+            assert r.status == 200 and r.complete, r
+        finally:
+            so.close()
+        assert '"event":"request_deadline"' not in s.log_text()
 
 
 # -- SIGTERM drain ---------------------------------------------------------
