@@ -58,12 +58,17 @@ enabled(const struct app *app, size_t offset)
 	    ((const char *)&app->conf + offset) != 0;
 }
 
-/* what every alert carries about the event that raised it */
+/*
+ * What every alert carries about the event that raised it: whole or NULL
+ * (out of memory), never missing a part; alert_prepare marks NULL.
+ */
 static json_t *
 evidence(const struct audit_row *r)
 {
 	json_t *detail = r->detail ? json_parse(r->detail, 0, NULL) : NULL;
 
+	if (r->detail != NULL && detail == NULL)
+		return NULL;
 	return json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:o?}", "event",
 	    r->type, "event_time", (json_int_t)r->time, "actor", r->actor,
 	    "remote_addr", r->remote_addr, "user_agent", r->user_agent,
@@ -135,9 +140,8 @@ auth_failed(struct app *app, const struct audit_row *r)
 	snprintf(summary, sizeof(summary), "%u failed client "
 	    "authentications within %lld s", n,
 	    (long long)app->conf.rule_auth_fail_window_seconds);
-	ev = evidence(r);
-	json_object_set_new(ev, "failures", json_integer(n));
-	json_object_set_new(ev, "window_seconds",
+	ev = json_with(json_with(evidence(r), "failures", json_integer(n)),
+	    "window_seconds",
 	    json_integer(app->conf.rule_auth_fail_window_seconds));
 	raise_for(app, r, "auth_failure_burst", "medium", NULL, summary, ev);
 }
@@ -155,11 +159,10 @@ rate(struct app *app, const struct audit_row *r)
 	snprintf(summary, sizeof(summary), "%u tokens issued or refreshed in "
 	    "the current window, %.1f per window before (more than %lldx)",
 	    v.current, v.average, (long long)app->conf.rule_rate_factor);
-	ev = evidence(r);
-	json_object_set_new(ev, "current", json_integer(v.current));
-	json_object_set_new(ev, "baseline_average", json_real(v.average));
-	json_object_set_new(ev, "baseline_windows", json_integer(v.windows));
-	json_object_set_new(ev, "window_seconds",
+	ev = json_with(evidence(r), "current", json_integer(v.current));
+	ev = json_with(ev, "baseline_average", json_real(v.average));
+	ev = json_with(ev, "baseline_windows", json_integer(v.windows));
+	ev = json_with(ev, "window_seconds",
 	    json_integer(app->conf.rule_rate_window_seconds));
 	raise_for(app, r, "token_rate_spike", "medium", NULL, summary, ev);
 }
@@ -190,8 +193,7 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	    "never used from before: %.100s", strcmp(r->type,
 	    "token.introspected") == 0 ? "used (introspection)" : "refreshed",
 	    is_net ? "network" : "user agent", value);
-	ev = evidence(r);
-	json_object_set_new(ev, is_net ? "network" : "new_user_agent",
+	ev = json_with(evidence(r), is_net ? "network" : "new_user_agent",
 	    json_string(value));
 	snprintf(part, sizeof(part), "%s:%.80s", r->grant_id, value);
 	raise_for(app, r, is_net ? "new_network" : "new_user_agent",
