@@ -8,57 +8,28 @@
  * would hide a spike (or invent one) from then on. The audit table is
  * renamed away to make the read fail.
  */
-#include "../harness.h"
+#include "gov_fixture.h"
 
-#include "governance/gov.h"
 #include "util/log.h"
 
 #define HOUR	3600
 #define W	472222		/* the current window (hour) */
 #define T	(W * HOUR + 100)	/* "now", inside it */
 
-struct fixture {
-	struct th_store	*t;
-	struct app	 app;
-	struct gov	*g;
-};
+static void
+settings(struct conf *c)
+{
+	/* a spike: 3 or more events, over twice the 2-window average */
+	c->rule_rate_factor = 2;
+	c->rule_rate_window_seconds = HOUR;
+	c->rule_rate_baseline_windows = 2;
+	c->rule_rate_min_events = 3;
+}
 
 static int
 setup(void **state)
 {
-	struct fixture	*f = calloc(1, sizeof(*f));
-	void		*ts = NULL;
-
-	if (f == NULL || th_store_setup(&ts) != 0) {
-		free(f);
-		return -1;
-	}
-	f->t = ts;
-	th_app_init(&f->app);
-	f->app.store = f->t->s;
-	/* a spike: 3 or more events, over twice the 2-window average */
-	f->app.conf.rule_rate_factor = 2;
-	f->app.conf.rule_rate_window_seconds = HOUR;
-	f->app.conf.rule_rate_baseline_windows = 2;
-	f->app.conf.rule_rate_min_events = 3;
-	if (gov_start(&f->app, &f->g) != GH_OK) {
-		th_store_teardown(&ts);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	void		*ts = f->t;
-
-	gov_stop(f->g);
-	free(f);
-	return th_store_teardown(&ts);
+	return gov_fixture_setup(state, settings);
 }
 
 /* One token issued to c1 per window in the two windows before W. */

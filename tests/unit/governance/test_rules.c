@@ -5,56 +5,26 @@
  * evidence must then be either the whole document or the marker
  * {"truncated":true}, and the alert itself is raised either way.
  */
-#include "../harness.h"
+#include "gov_fixture.h"
 #include "../json_fault.h"
 
-#include "governance/gov.h"
 #include "governance/rules.h"
 
 #define T	1800000000
 
-struct fixture {
-	struct th_store	*t;
-	struct app	 app;
-	struct gov	*g;
-};
+static void
+settings(struct conf *c)
+{
+	/* the first failure is a burst: one event, one alert */
+	c->rule_auth_fail_burst = 1;
+	c->rule_auth_fail_window_seconds = 60;
+	c->rule_disabled_client_use = 0;
+}
 
 static int
 setup(void **state)
 {
-	struct fixture	*f = calloc(1, sizeof(*f));
-	void		*ts = NULL;
-
-	if (f == NULL || th_store_setup(&ts) != 0) {
-		free(f);
-		return -1;
-	}
-	f->t = ts;
-	th_app_init(&f->app);
-	f->app.store = f->t->s;
-	/* the first failure is a burst: one event, one alert */
-	f->app.conf.rule_auth_fail_burst = 1;
-	f->app.conf.rule_auth_fail_window_seconds = 60;
-	f->app.conf.rule_disabled_client_use = 0;
-	if (gov_start(&f->app, &f->g) != GH_OK) {
-		th_store_teardown(&ts);
-		free(f);
-		return -1;
-	}
-	f->app.gov = f->g;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	void		*ts = f->t;
-
-	gov_stop(f->g);
-	free(f);
-	return th_store_teardown(&ts);
+	return gov_fixture_setup(state, settings);
 }
 
 struct found {
