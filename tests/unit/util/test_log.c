@@ -14,46 +14,27 @@
 
 #include "util/log.h"
 
+/* stderr is captured by the harness (th_stderr_begin/_end) */
 struct captured {
-	char	dir[TH_PATH];
-	char	path[TH_PATH];
-	int	saved;
+	struct th_stderr	e;
 };
 
 static void
 capture_begin(struct captured *c)
 {
-	int fd;
-
-	th_tmpdir(c->dir, sizeof(c->dir));
-	th_path(c->path, sizeof(c->path), c->dir, "log");
-	fflush(stderr);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-	close(fd);
+	th_stderr_begin(&c->e);
 }
 
 /* The lines written since capture_begin(), parsed; stderr restored. */
 static json_t *
 capture_end(struct captured *c, size_t want_lines)
 {
-	char		 text[16384], *line, *nl;
+	char		*line, *nl;
 	json_t		*all = json_array(), *o;
 	json_error_t	 err;
-	FILE		*f;
-	size_t		 n;
 
-	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
-	close(c->saved);
-	assert_non_null(f = fopen(c->path, "r"));
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	th_rmdir(c->dir);
-	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+	th_stderr_end(&c->e);
+	for (line = c->e.text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		*nl = '\0';
 		o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
 		if (o == NULL)
