@@ -39,13 +39,33 @@ take(void *ctx, const struct alert_row *a)
 	return w->n < BATCH;
 }
 
-static char *
-payload(const struct app *app, const struct alert_row *a)
+/*
+ * The stored evidence as JSON. Text that does not load for want of memory
+ * gives NULL (the delivery fails and is tried again); text that is not
+ * JSON at all (the row was edited by hand) would never load, so it is
+ * sent as a marker rather than held back for good.
+ */
+static json_t *
+evidence(const char *text)
 {
-	json_t	*ev = json_parse(a->evidence, 0, NULL);
+	unsigned long	 before = json_mem_failures();
+	json_t		*ev = json_parse(text, 0, NULL);
+
+	if (ev != NULL || json_mem_failures() != before)
+		return ev;
+	return json_pack("{s:b}", "unreadable", 1);
+}
+
+char *
+webhook_payload(const struct app *app, const struct alert_row *a)
+{
+	json_t	*ev = evidence(a->evidence);
 	json_t	*o;
 	char	*s;
 
+	if (ev == NULL)
+		return NULL;
+	/* "o" takes ev, on failure too */
 	o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, "
 	    "s:o}", "type", "gatehouse.alert", "issuer", app->conf.issuer,
 	    "id", (json_int_t)a->id, "time", (json_int_t)a->time,
@@ -53,7 +73,7 @@ payload(const struct app *app, const struct alert_row *a)
 	    "client_id", a->client_id[0] ? a->client_id : NULL,
 	    "user_id", a->user_id[0] ? a->user_id : NULL,
 	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev ? ev : json_object());
+	    "summary", a->summary, "evidence", ev);
 	if (o == NULL)
 		return NULL;
 	s = json_text(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -76,7 +96,7 @@ static void
 deliver(struct webhook *w, const struct alert_row *a)
 {
 	const struct conf *c = &w->app->conf;
-	char		*body = payload(w->app, a);
+	char		*body = webhook_payload(w->app, a);
 	char		 id[24], st[8];
 	int		 status = 0;
 	enum gh_err	 rc = GH_ERR_NOMEM;

@@ -18,5 +18,11 @@ struct webhook;
 enum gh_err	webhook_start(struct app *app, struct webhook **out);
 void		webhook_stop(struct webhook *w);	/* NULL-safe */
 void		webhook_wake(struct webhook *w);	/* NULL-safe */
+/*
+ * The JSON body POSTed for alert `a` (free() it), or NULL when it cannot
+ * be built whole: its delivery then counts as failed and is tried again.
+ */
+char		*webhook_payload(const struct app *app,
+		    const struct alert_row *a);
 
 #endif
