@@ -11,7 +11,6 @@
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
-#include "../util/json_text.h"
 #include "../util/str.h"
 
 bool
@@ -112,16 +111,13 @@ enum gh_err
 action_alert_ack(struct app *app, const struct audit_origin *o, int64_t id,
     const char *by)
 {
-	json_t		*d;
-	char		*text;
-	enum gh_err	 rc;
+	char		detail[512];
+	enum gh_err	rc;
 
 	if ((rc = store_alert_ack(app->store, id, by, clock_now())) != GH_OK)
 		return rc;
-	d = json_pack("{s:I, s:s}", "alert_id", (json_int_t)id, "by", by);
-	text = json_text(d, JSON_COMPACT);
-	json_decref(d);
-	audit_event(app, o, "alert.acknowledged", NULL, text ? text : "{}");
-	free(text);
+	audit_detail(json_pack("{s:I, s:s}", "alert_id", (json_int_t)id,
+	    "by", by), detail, sizeof(detail));
+	audit_event(app, o, "alert.acknowledged", NULL, detail);
 	return GH_OK;
 }

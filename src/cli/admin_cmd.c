@@ -13,10 +13,10 @@
 #include "args.h"
 #include "cli.h"
 #include "../admin/admin_auth.h"
+#include "../governance/audit.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
-#include "../util/json_text.h"
 
 static const struct opt_spec admin_opts[] = {
 	{ "--name", true, false },
@@ -29,12 +29,11 @@ static const struct audit_origin operator = { NULL, NULL, "admin" };
 static void
 audit_admin(struct app *app, const char *type, const char *name)
 {
-	json_t	*d = json_pack("{s:s}", "admin", name);
-	char	*text = json_text(d, JSON_COMPACT);
+	char detail[512];
 
-	json_decref(d);
-	audit_event(app, &operator, type, NULL, text ? text : "{}");
-	free(text);
+	audit_detail(json_pack("{s:s}", "admin", name), detail,
+	    sizeof(detail));
+	audit_event(app, &operator, type, NULL, detail);
 }
 
 static int

@@ -9,12 +9,14 @@
  * background pass, is stored with its event instead (audit_draft).
  */
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "rules.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/limits.h"
 #include "../util/log.h"
 #include "../util/str.h"
@@ -80,6 +82,17 @@ void
 audit_recorded(struct app *app, const struct audit_row *r)
 {
 	logged(app, r, GH_OK);
+}
+
+void
+audit_detail(json_t *d, char *out, size_t outsz)
+{
+	char	*text = json_text(d, JSON_COMPACT);
+
+	json_decref(d);
+	str_copy(out, outsz, text && strlen(text) < outsz ? text :
+	    AUDIT_DETAIL_LOST);
+	free(text);
 }
 
 void

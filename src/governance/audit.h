@@ -9,6 +9,8 @@
 #ifndef GH_AUDIT_H
 #define GH_AUDIT_H
 
+#include <jansson.h>
+
 #include "../app.h"
 
 /* where the request came from; NULLs for the admin command */
@@ -32,6 +34,14 @@ struct audit_subject {
 void	audit_event(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
+/*
+ * The text of detail object `d` (taken; may be NULL) into out[outsz].
+ * When it cannot be made whole (out of memory) or does not fit, out is
+ * the marker AUDIT_DETAIL_LOST: the event is still recorded, and says
+ * its detail is missing instead of claiming it had none.
+ */
+#define AUDIT_DETAIL_LOST	"{\"truncated\":true}"
+void	audit_detail(json_t *d, char *out, size_t outsz);
 /*
  * An event stored by the operation of the change it records, in that
  * change's transaction (struct change_audit, store.h), so that the change

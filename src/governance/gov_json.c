@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "audit.h"
 #include "gov_json.h"
 #include "inventory.h"
 #include "../util/crypto.h"
@@ -151,11 +152,6 @@ out:
 void
 revocation_detail(const char *reason, unsigned n, char *out, size_t outsz)
 {
-	json_t	*d = json_pack("{s:s, s:i}", "reason", reason,
-	    "grants_revoked", (int)n);
-	char	*text = json_text(d, JSON_COMPACT);
-
-	json_decref(d);
-	snprintf(out, outsz, "%s", text ? text : "{}");
-	free(text);
+	audit_detail(json_pack("{s:s, s:i}", "reason", reason,
+	    "grants_revoked", (int)n), out, outsz);
 }
