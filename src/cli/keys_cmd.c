@@ -14,7 +14,7 @@
 #include "../util/clock.h"
 #include "../util/str.h"
 
-#define MAX_LIST 32
+#define MAX_LIST GH_MAX_SIGNING_KEYS
 
 static const struct opt_spec keys_opts[] = {
 	{ "--alg", true, false },

@@ -6,6 +6,7 @@
 #include "alerts.h"
 #include "hygiene.h"
 #include "inventory.h"
+#include "../util/json_text.h"
 #include "../util/log.h"
 
 #define DAY 86400
@@ -63,6 +64,63 @@ expire_grants(struct app *app, int64_t now)
 		return;
 	d.r.detail = e.detail;
 	audit_recorded(app, &d.r);
+}
+
+/* {"kid":...,"alg":...,"reason":"past publication"} (malloc'd) or NULL */
+static char *
+key_detail(const struct key_id *k)
+{
+	json_t	*o;
+	char	*text;
+
+	o = json_with(json_with(json_with(json_object(), "kid",
+	    json_string(k->kid)), "alg", json_string(k->alg)), "reason",
+	    json_string("past publication"));
+	text = json_text(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return text;
+}
+
+/*
+ * Destroying a signing key is a security event: each key past
+ * publication is deleted with its "key.deleted" event, in one transaction
+ * (see above). Which keys those are the keyring says (keyring_past): it
+ * holds the publication window, and knows which keys truly stopped
+ * signing. Another node may have deleted a key first: not found, no
+ * event. With no keyring (not serving) there is nothing to judge by.
+ */
+static void
+delete_past_keys(struct app *app, int64_t now)
+{
+	struct key_id		 past[GH_MAX_SIGNING_KEYS];
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
+	enum gh_err		 rc;
+	size_t			 n, i;
+	char			*detail;
+
+	if (app->keys == NULL)
+		return;
+	n = keyring_past(app->keys, now, past, GH_MAX_SIGNING_KEYS);
+	for (i = 0; i < n; i++) {
+		/* no event, no deletion: the next pass tries again */
+		rc = GH_ERR_NOMEM;
+		if ((detail = key_detail(&past[i])) != NULL) {
+			audit_draft(&d, &system_origin, "key.deleted", NULL,
+			    detail);
+			rc = store_key_delete(app->store, past[i].kid, &ev);
+		}
+		if (rc == GH_OK) {
+			audit_recorded(app, &d.r);
+			log_kv(LOG_INFO, "signing_key_deleted", "kid",
+			    past[i].kid, NULL);
+		} else if (rc != GH_ERR_NOT_FOUND) {
+			log_kv(LOG_ERROR, "signing_key_delete_failed", "kid",
+			    past[i].kid, "error", gh_err_str(rc), "retry",
+			    "next pass", NULL);
+		}
+		free(detail);
+	}
 }
 
 static void
@@ -193,6 +251,7 @@ hygiene_pass(struct app *app, int64_t now)
 	struct pass p = { app, now };
 
 	expire_grants(app, now);
+	delete_past_keys(app, now);
 	/* idle days and secret age; never the token count (see store.h) */
 	if (app->conf.client_unused_days > 0 ||
 	    app->conf.secret_max_age_days > 0)

@@ -6,7 +6,10 @@
  *    M days raise a "client_unused" alert, or are disabled when
  *    client_unused_action is "disable";
  *  - secret_max_age_days: client secrets older than K days raise a
- *    "stale_secret" alert.
+ *    "stale_secret" alert;
+ *  - signing keys past publication (jose/keyring.h) are deleted from the
+ *    store, each with a "key.deleted" audit event in the deletion's
+ *    transaction (always; the keyring's window decides, not a setting).
  * A standing condition raises one alert until it is acknowledged.
  */
 #ifndef GH_HYGIENE_H

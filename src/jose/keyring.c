@@ -1,6 +1,12 @@
 /*
  * keyring.c - signing keys in memory, loaded from the store (keyring.h).
  *
+ * A key past publication is not kept in the ring: a load leaves it out,
+ * private half and all, and notes only its kid and alg for keyring_past().
+ * Deleting it from the store is not ours to do: a deletion must be
+ * audited in its own transaction, and audit events are governance's
+ * (hygiene.c deletes them, a layer above this one).
+ *
  * The ring is an array behind a read-write lock: signing and JWKS take the
  * read lock. A reload (every RELOAD_SECONDS, so `gatehouse keys rotate`
  * reaches a running server) reads the store with no lock of the ring
@@ -24,7 +30,7 @@
 #include "../util/log.h"
 #include "../util/str.h"
 
-#define MAX_KEYS	32
+#define MAX_KEYS	GH_MAX_SIGNING_KEYS
 #define RELOAD_SECONDS	5
 
 struct ring_key {
@@ -42,6 +48,8 @@ struct keyring {
 	int64_t		 loaded_at;
 	struct ring_key	 keys[MAX_KEYS];
 	size_t		 n;
+	struct key_id	 past[MAX_KEYS];	/* stored, past publication */
+	size_t		 npast;
 };
 
 bool
@@ -165,6 +173,45 @@ compute_ends(struct keyring *kr, int64_t now)
 	}
 }
 
+static bool
+past_publication(const struct keyring *kr, const struct ring_key *k,
+    int64_t now)
+{
+	return k->end && k->end + kr->publish_after <= now;
+}
+
+/*
+ * Keys past publication leave the ring (their ends computed with every
+ * key, so the others' are as the store says): only their kid and alg
+ * stay, in kr->past. Write lock held.
+ */
+static void
+drop_past(struct keyring *kr, int64_t now)
+{
+	size_t i, kept = 0;
+
+	kr->npast = 0;
+	for (i = 0; i < kr->n; i++) {
+		struct ring_key *k = &kr->keys[i];
+
+		if (!past_publication(kr, k, now)) {
+			if (kept != i) {
+				kr->keys[kept] = *k;
+				crypto_wipe(k, sizeof(*k));
+			}
+			kept++;
+			continue;
+		}
+		str_copy(kr->past[kr->npast].kid, GH_ID_LEN, k->row.kid);
+		str_copy(kr->past[kr->npast].alg, sizeof(kr->past[0].alg),
+		    k->row.alg);
+		kr->npast++;
+		cjose_jwk_release(k->jwk);
+		crypto_wipe(k, sizeof(*k));
+	}
+	kr->n = kept;
+}
+
 /*
  * Read the keys into a scratch ring, no lock held; only a complete read
  * replaces ours, under the write lock.
@@ -186,6 +233,7 @@ load(struct keyring *kr, int64_t now)
 		kr->n = tmp->n;
 		tmp->n = 0;	/* the jwks moved to kr */
 		compute_ends(kr, now);
+		drop_past(kr, now);
 		pthread_rwlock_unlock(&kr->lock);
 	} else {
 		log_kv(LOG_ERROR, "signing_keys_reload_failed", "keeping",
@@ -197,50 +245,15 @@ load(struct keyring *kr, int64_t now)
 	return rc;
 }
 
-/*
- * Delete a key past publication from the store. GH_ERR_NOT_FOUND is
- * success too: another node deleted it first. A failure is logged and
- * the key stays: stored, and in the ring after the reload that follows,
- * where it is past publication (not in the JWKS) and past its end (signs
- * nothing), until the next reload deletes it.
- */
-static bool
-delete_expired(struct keyring *kr, const char *kid)
-{
-	enum gh_err rc = store_key_delete(kr->store, kid);
-
-	if (rc == GH_OK)
-		log_kv(LOG_INFO, "signing_key_deleted", "kid", kid, NULL);
-	else if (rc != GH_ERR_NOT_FOUND)
-		log_kv(LOG_WARN, "signing_key_delete_failed", "kid", kid,
-		    "error", gh_err_str(rc), "retry", "next reload", NULL);
-	return rc == GH_OK || rc == GH_ERR_NOT_FOUND;
-}
-
 /* reload_mu held. */
 static enum gh_err
 reload(struct keyring *kr, int64_t now)
 {
-	char		 expired[MAX_KEYS][GH_ID_LEN];
-	size_t		 nexp = 0, i;
-	enum gh_err	 rc;
-	bool		 gone = false;
+	enum gh_err rc = load(kr, now);
 
-	rc = load(kr, now);
 	pthread_rwlock_wrlock(&kr->lock);
 	kr->loaded_at = now;
-	/* past publication: forget the key, private half included */
-	for (i = 0; i < kr->n; i++)
-		if (kr->keys[i].end && kr->keys[i].end + kr->publish_after <=
-		    now)
-			str_copy(expired[nexp++], GH_ID_LEN,
-			    kr->keys[i].row.kid);
 	pthread_rwlock_unlock(&kr->lock);
-	for (i = 0; i < nexp; i++)
-		if (delete_expired(kr, expired[i]))
-			gone = true;
-	if (gone)
-		rc = load(kr, now);
 	return rc;
 }
 
@@ -467,8 +480,8 @@ keyring_jwks(struct keyring *kr, int64_t now)
 	for (i = 0; keys && i < kr->n; i++) {
 		const struct ring_key *rk = &kr->keys[i];
 
-		if (rk->end && rk->end + kr->publish_after <= now)
-			continue;	/* past publication */
+		if (past_publication(kr, rk, now))
+			continue;	/* since the last load */
 		k = json_parse(rk->row.public_jwk, 0, NULL);
 		k = json_with(k, "use", json_string("sig"));
 		k = json_with(k, "alg", json_string(rk->row.alg));
@@ -483,4 +496,25 @@ keyring_jwks(struct keyring *kr, int64_t now)
 		json_decref(doc);
 	}
 	return out;
+}
+
+size_t
+keyring_past(struct keyring *kr, int64_t now, struct key_id *out,
+    size_t max)
+{
+	size_t i, n = 0;
+
+	read_lock(kr, now);
+	for (i = 0; i < kr->npast && n < max; i++)
+		out[n++] = kr->past[i];
+	/* and those that passed publication since the last load */
+	for (i = 0; i < kr->n && n < max; i++)
+		if (past_publication(kr, &kr->keys[i], now)) {
+			str_copy(out[n].kid, GH_ID_LEN, kr->keys[i].row.kid);
+			str_copy(out[n].alg, sizeof(out[n].alg),
+			    kr->keys[i].row.alg);
+			n++;
+		}
+	pthread_rwlock_unlock(&kr->lock);
+	return n;
 }

@@ -7,7 +7,9 @@
  * signs anything); from then on it signs, until a newer key of the same
  * algorithm activates or it is retired. A key that no longer signs stays
  * published for `publish_after_seconds` (the longest lifetime of anything
- * it signed), then the server deletes it, private half included.
+ * it signed); past that the ring forgets it, private half included, and
+ * the server's upkeep pass deletes it from the store with a "key.deleted"
+ * audit event (governance/hygiene.c, via keyring_past()).
  *
  * Private keys are stored sealed with AES-256-GCM under a key derived
  * from the server key, bound to their kid; they are never logged.
@@ -16,6 +18,7 @@
 #define GH_KEYRING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "../store/store.h"
 
@@ -30,7 +33,11 @@ enum gh_err	keyring_open(struct store *s, const uint8_t *server_key,
 		    size_t keylen, int64_t publish_after_seconds,
 		    struct keyring **out);
 void		keyring_close(struct keyring *kr);
-/* Re-read the keys (the server does this every few seconds by itself). */
+/*
+ * Re-read the keys (the server does this every few seconds by itself). It
+ * only reads: keys past publication are left out of the ring, never
+ * deleted here (see keyring_past()).
+ */
 enum gh_err	keyring_reload(struct keyring *kr, int64_t now);
 /*
  * Before signing while this thread holds a store connection (inside
@@ -50,6 +57,20 @@ enum key_state	keyring_state(const struct key_row *k,
 		    int64_t next_activation, int64_t now,
 		    int64_t publish_after_seconds);
 const char     *key_state_name(enum key_state st);
+
+/*
+ * The stored keys past publication at `now`, by the ring's own view (the
+ * publication window it was opened with, and the ends it computed: a
+ * successor it cannot open ends no key), re-read first if due: the keys
+ * to delete from the store. Up to `max` into `out`; returns how many.
+ * A key deleted since the last reload may still be listed.
+ */
+struct key_id {
+	char	kid[GH_ID_LEN];
+	char	alg[8];
+};
+size_t		keyring_past(struct keyring *kr, int64_t now,
+		    struct key_id *out, size_t max);
 
 /*
  * Sign `payload` (a JSON object text) as a JWS with the active key of

@@ -74,14 +74,30 @@ key_retire(struct store *s, const char *kid, int64_t now)
 	return pg_one_change(s, P_KEY_RETIRE, &p);
 }
 
+/* With an event, the DELETE and the event are one transaction. */
 static enum gh_err
-key_delete(struct store *s, const char *kid)
+key_delete(struct store *s, const char *kid, const struct change_audit *ev)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	struct audit_row	 r;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	pp_text(&p, kid);
-	return pg_one_change(s, P_KEY_DELETE, &p);
+	if (ev == NULL)
+		return pg_one_change(s, P_KEY_DELETE, &p);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) == GH_OK &&
+	    (rc = pg_cmd(c, P_KEY_DELETE, &p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK) {
+		store_change_event(ev, 1, &r);
+		rc = pg_audit_in_tx(DB(s), c, &r);
+	}
+	return pg_release(DB(s), c, pg_finish(c, rc));
 }
 
 /* single use of a jti: one INSERT ... ON CONFLICT DO NOTHING decides */

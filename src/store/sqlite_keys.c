@@ -67,36 +67,51 @@ key_each(struct store *s, bool (*fn)(void *, const struct key_row *),
 	return rc;
 }
 
+/* one statement on one key, lock held: GH_ERR_NOT_FOUND if it changed none */
 static enum gh_err
-key_update(struct store *s, enum stmt_id id, const char *kid, int64_t now)
+key_update(struct sqlite_store *db, enum stmt_id id, const char *kid,
+    int64_t now)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 	int		 r;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), id)) != NULL) {
-		sq_bind_text(st, 1, kid);
-		if (id == S_KEY_RETIRE)
-			sqlite3_bind_int64(st, 2, now);
-		r = sqlite3_step(st);
-		rc = r != SQLITE_DONE ? sq_error(DB(s), r) :
-		    sqlite3_changes(DB(s)->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
-		sqlite3_reset(st);
-	}
-	return sq_release(DB(s), rc);
+	if ((st = sq_stmt(db, id)) == NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, kid);
+	if (id == S_KEY_RETIRE)
+		sqlite3_bind_int64(st, 2, now);
+	r = sqlite3_step(st);
+	rc = r != SQLITE_DONE ? sq_error(db, r) :
+	    sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
+	sqlite3_reset(st);
+	return rc;
 }
 
 static enum gh_err
 key_retire(struct store *s, const char *kid, int64_t now)
 {
-	return key_update(s, S_KEY_RETIRE, kid, now);
+	sq_lock(DB(s));
+	return sq_release(DB(s), key_update(DB(s), S_KEY_RETIRE, kid, now));
 }
 
+/* The DELETE and its event, if any, in one savepoint. */
 static enum gh_err
-key_delete(struct store *s, const char *kid)
+key_delete(struct store *s, const char *kid, const struct change_audit *ev)
 {
-	return key_update(s, S_KEY_DELETE, kid, 0);
+	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r;
+	enum gh_err		 rc;
+
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		return sq_release(db, rc);
+	rc = key_update(db, S_KEY_DELETE, kid, 0);
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	return sq_release(db, sq_finish_tx(db, rc));
 }
 
 static enum gh_err

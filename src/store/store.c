@@ -160,7 +160,8 @@ FWD(key_each, (struct store *s, bool (*fn)(void *, const struct key_row *),
     void *ctx), (s, fn, ctx))
 FWD(key_retire, (struct store *s, const char *kid, int64_t now),
     (s, kid, now))
-FWD(key_delete, (struct store *s, const char *kid), (s, kid))
+FWD(key_delete, (struct store *s, const char *kid,
+    const struct change_audit *ev), (s, kid, ev))
 FWD(session_insert, (struct store *s, const struct session_row *r,
     const char *password_hash), (s, r, password_hash))
 FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],

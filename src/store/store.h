@@ -298,7 +298,14 @@ enum gh_err	store_key_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct key_row *k), void *ctx);
 enum gh_err	store_key_retire(struct store *s, const char *kid,
 		    int64_t now);
-enum gh_err	store_key_delete(struct store *s, const char *kid);
+/*
+ * Delete a key, private half included, with its audit event `ev` (may be
+ * NULL) in the same transaction (struct change_audit): if the event
+ * cannot be stored the key is not deleted either. GH_ERR_NOT_FOUND, and
+ * no event, when there is no such key (another node deleted it first).
+ */
+enum gh_err	store_key_delete(struct store *s, const char *kid,
+		    const struct change_audit *ev);
 
 /*
  * Browser sessions: only unexpired ones are found. A session is inserted

@@ -55,7 +55,8 @@ struct store_ops {
 	enum gh_err	(*key_each)(struct store *,
 			    bool (*)(void *, const struct key_row *), void *);
 	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);
-	enum gh_err	(*key_delete)(struct store *, const char *);
+	enum gh_err	(*key_delete)(struct store *, const char *,
+			    const struct change_audit *);
 	enum gh_err	(*session_insert)(struct store *,
 			    const struct session_row *, const char *);
 	enum gh_err	(*session_get)(struct store *, const uint8_t *,

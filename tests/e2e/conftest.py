@@ -479,6 +479,23 @@ def get_code(server, client, scope="openid offline_access", **extra):
     return q["code"][0], verifier, q
 
 
+def fail_audit_of(s, *types):
+    """A trigger (gh_test_fail) makes audit inserts of these event types
+    fail; drop it to let them through again."""
+    listed = ", ".join("'%s'" % t for t in types)
+    if s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " FOR EACH ROW WHEN (NEW.type IN (%s)) EXECUTE FUNCTION"
+                  " gh_test_fail()" % listed)
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " WHEN NEW.type IN (%s) BEGIN SELECT RAISE(ABORT,"
+                  " 'injected'); END" % listed)
+
+
 @pytest.fixture
 def server(tmp_path):
     """A started server with a confidential client, a public client and alice."""

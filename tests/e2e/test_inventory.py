@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest import Server, get_code, token_request
+from conftest import Server, fail_audit_of, get_code, token_request
 
 
 def inventory(s):
@@ -227,22 +227,6 @@ def test_a_failed_unused_client_disable_is_not_reported_as_done(tmp_path):
         assert shown["status"] == "active"
     finally:
         s.stop()
-
-
-def fail_audit_of(s, *types):
-    """A trigger makes audit inserts of these event types fail."""
-    listed = ", ".join("'%s'" % t for t in types)
-    if s.pg:
-        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
-                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
-                  " LANGUAGE plpgsql",
-                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
-                  " FOR EACH ROW WHEN (NEW.type IN (%s)) EXECUTE FUNCTION"
-                  " gh_test_fail()" % listed)
-    else:
-        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
-                  " WHEN NEW.type IN (%s) BEGIN SELECT RAISE(ABORT,"
-                  " 'injected'); END" % listed)
 
 
 def test_a_pass_whose_audit_event_fails_does_not_act(tmp_path):

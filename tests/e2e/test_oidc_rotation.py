@@ -3,7 +3,9 @@ rotate` publishes the new key at once (the server reloads its keys every
 5 s) while the old key keeps signing for the lead time, so a relying
 party's cached JWKS still verifies; after the lead the new kid signs and
 the old one stays published. `keys list --json` shows the states; `keys
-retire` refuses to leave an algorithm without a key."""
+retire` refuses to leave an algorithm without a key. A key past
+publication is deleted by the upkeep pass with a "key.deleted" audit
+event, and not deleted while that event cannot be stored."""
 import base64
 import json
 import re
@@ -12,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import Browser
+from conftest import Browser, fail_audit_of
 from helpers_oidc import (add_oidc_client, code_for, get_jwks, jwks_kids,
                           jwt_header, oidc_flow, oidc_server, redeem,
                           verify_id_token)
@@ -172,6 +174,43 @@ def test_retire_rules(tmp_path):
         assert verify(s, rs, tok, "n")[1]["kid"] == new["kid"]
         assert "key.retired" in s.audit_types()
         assert "key.created" in s.audit_types()
+
+
+def test_key_past_publication_deleted_with_audit_event(tmp_path):
+    """Destroying a signing key is audited: the upkeep pass deletes a key
+    past publication together with its "key.deleted" event, which `audit
+    export` shows. While that event cannot be stored the key is not
+    deleted (out of the JWKS, signing nothing, still in `keys list`), and
+    once it can, a pass deletes it with exactly one event."""
+    with oidc_server(tmp_path, upkeep_interval_seconds=1, **CONF) as s:
+        old = key_of(keys_list(s), "RS256")
+        s.cli("keys", "rotate", "--alg", "RS256", "--lead", "0")
+        new = key_of(keys_list(s), "RS256", exclude=(old["kid"],))
+        fail_audit_of(s, "key.deleted")
+        # it stopped signing longer ago than its window (the token TTL)
+        s.execute(("UPDATE signing_keys SET retire_at = ? WHERE kid = ?",
+                   (int(time.time()) - 2 * TTL, old["kid"])))
+        poll(lambda: old["kid"] not in jwks_kids(get_jwks(s)), RELOAD + 3)
+        time.sleep(2.5)                 # a few passes, every one refused
+        assert state(s, old["kid"]) == "expired"
+        assert "key.deleted" not in s.audit_types()
+
+        s.execute("DROP TRIGGER gh_test_fail" +
+                  (" ON audit_events" if s.pg else ""))
+        poll(lambda: old["kid"] not in [k["kid"] for k in keys_list(s)], 10)
+        assert new["kid"] in [k["kid"] for k in keys_list(s)]
+        events = [json.loads(line) for line in
+                  s.cli("audit", "export").stdout.splitlines()]
+        deleted = [e for e in events if e["type"] == "key.deleted"]
+        assert len(deleted) == 1, deleted
+        assert deleted[0]["actor"] == "system"
+        assert deleted[0]["detail"] == {"kid": old["kid"], "alg": "RS256",
+                                        "reason": "past publication"}
+        assert s.cli("audit", "verify").returncode == 0
+        # the key that signs is untouched
+        rs = add_oidc_client(s, "RS256")
+        tok, _ = oidc_flow(s, rs, nonce="n")
+        assert verify(s, rs, tok, "n")[1]["kid"] == new["kid"]
 
 
 def test_retire_during_lead_keeps_signing(tmp_path):

@@ -255,6 +255,42 @@ th_sql_int(const struct th_store *t, const char *sql)
 	return v;
 }
 
+/* Run SQL (no result) directly on the test's database. */
+static inline void
+th_sql_exec(const struct th_store *t, const char *sql)
+{
+	sqlite3 *db;
+
+	if (t->schema[0]) {
+		th_pg_int(t->path, sql);
+		return;
+	}
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * While on, every audit insert fails (a trigger): for the changes that
+ * must not be made without their event (struct change_audit).
+ */
+static inline void
+th_fail_audit(const struct th_store *t, bool on)
+{
+	if (t->schema[0] && on)
+		th_sql_exec(t, "CREATE OR REPLACE FUNCTION gh_fail() RETURNS "
+		    "trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ "
+		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
+		    "ON audit_events FOR EACH ROW EXECUTE FUNCTION gh_fail()");
+	else if (t->schema[0])
+		th_sql_exec(t, "DROP TRIGGER gh_fail ON audit_events");
+	else
+		th_sql_exec(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
+		    "audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END" :
+		    "DROP TRIGGER gh_fail");
+}
+
 static inline int
 th_store_setup(void **state)
 {

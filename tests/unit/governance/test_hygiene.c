@@ -6,14 +6,21 @@
  * The pass judges a client on a row it read earlier; an operator may
  * have quarantined the client since. hygiene_client() is handed such a
  * stale row here, which is what the race looks like to it.
+ *
+ * The pass also deletes the signing keys past publication, each with a
+ * "key.deleted" event in the deletion's transaction: a key inside its
+ * window stays, and when the event cannot be stored the key is not
+ * deleted either, until a later pass deletes it with its event.
  */
 #include "../harness.h"
 
 #include "governance/hygiene.h"
+#include "jose/keyring.h"
 #include "util/clock.h"
 #include "util/log.h"
 
 #define DAY	86400
+#define PA	300	/* the keyring's publication window; not the conf's */
 
 struct fixture {
 	struct th_store	*t;
@@ -49,6 +56,7 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	void		*ts = f->t;
 
+	keyring_close(f->app.keys);
 	free(f);
 	return th_store_teardown(&ts);
 }
@@ -179,6 +187,146 @@ test_quarantine_between_read_and_disable_stands(void **state)
 	free(c);
 }
 
+/* -- signing keys past publication ---------------------------------- */
+
+/* Store a key of `alg` that signs from `act`; the server's ring reads it. */
+static void
+gen_key(struct fixture *f, const char *alg, int64_t act,
+    char kid[GH_ID_LEN])
+{
+	assert_int_equal(keyring_generate(f->t->s, f->app.key,
+	    sizeof(f->app.key), alg, act, act, kid), GH_OK);
+}
+
+static void
+open_ring(struct fixture *f)
+{
+	assert_int_equal(keyring_open(f->t->s, f->app.key,
+	    sizeof(f->app.key), PA, &f->app.keys), GH_OK);
+	assert_int_equal(keyring_reload(f->app.keys, f->now), GH_OK);
+}
+
+struct find_key {
+	const char	*kid;
+	bool		 found;
+};
+
+static bool
+find_key(void *ctx, const struct key_row *k)
+{
+	struct find_key *fk = ctx;
+
+	if (strcmp(k->kid, fk->kid) == 0)
+		fk->found = true;
+	return true;
+}
+
+static bool
+stored(struct fixture *f, const char *kid)
+{
+	struct find_key fk = { kid, false };
+
+	assert_int_equal(store_key_each(f->t->s, find_key, &fk), GH_OK);
+	return fk.found;
+}
+
+static void
+assert_deleted_event(struct fixture *f, const char *kid, const char *alg)
+{
+	struct found	ev;
+	char		want[160];
+
+	audit_find(f, &ev, "key.deleted");
+	assert_int_equal(ev.n, 1);
+	snprintf(want, sizeof(want), "{\"kid\":\"%s\",\"alg\":\"%s\","
+	    "\"reason\":\"past publication\"}", kid, alg);
+	assert_string_equal(ev.text, want);
+}
+
+/*
+ * An ES256 key superseded PA + 10 s ago is deleted by the pass, with
+ * exactly one "key.deleted" event saying which; its successor and the
+ * RS256 key stay. A second pass finds nothing more to do.
+ */
+static void
+test_key_past_publication_deleted(void **state)
+{
+	struct fixture	*f = *state;
+	char		 old[GH_ID_LEN], nw[GH_ID_LEN], rs[GH_ID_LEN];
+
+	gen_key(f, "ES256", f->now - 3 * PA, old);
+	gen_key(f, "ES256", f->now - PA - 10, nw);
+	gen_key(f, "RS256", f->now - 3 * PA, rs);
+	open_ring(f);
+	hygiene_pass(&f->app, f->now);
+	assert_false(stored(f, old));
+	assert_true(stored(f, nw) && stored(f, rs));
+	assert_deleted_event(f, old, "ES256");
+	hygiene_pass(&f->app, f->now + 1);
+	assert_deleted_event(f, old, "ES256");	/* still one */
+}
+
+/*
+ * Superseded PA - 10 s ago: still published (tokens it signed may still
+ * be valid), so kept, and nothing is audited; the pass 10 s later, when
+ * its window is over, deletes it. The window is the keyring's (PA), not
+ * one the pass works out from the settings.
+ */
+static void
+test_key_inside_window_kept(void **state)
+{
+	struct fixture	*f = *state;
+	struct found	 ev;
+	char		 old[GH_ID_LEN], nw[GH_ID_LEN];
+
+	assert_true(PA + 10 < f->app.conf.id_token_ttl_seconds);
+	gen_key(f, "ES256", f->now - 3 * PA, old);
+	gen_key(f, "ES256", f->now - PA + 10, nw);
+	open_ring(f);
+	hygiene_pass(&f->app, f->now);
+	hygiene_pass(&f->app, f->now + 9);
+	assert_true(stored(f, old) && stored(f, nw));
+	audit_find(f, &ev, "key.deleted");
+	assert_int_equal(ev.n, 0);
+	hygiene_pass(&f->app, f->now + 10);
+	assert_false(stored(f, old));
+	assert_true(stored(f, nw));
+	assert_deleted_event(f, old, "ES256");
+}
+
+/*
+ * The audit append fails: the key is not deleted (what was not recorded
+ * was not done), and the failure is logged; the next pass, the store
+ * working again, deletes it with its one event.
+ */
+static void
+test_key_kept_when_event_fails(void **state)
+{
+	struct fixture		*f = *state;
+	struct found		 ev;
+	struct th_stderr	 c;
+	char			 old[GH_ID_LEN], nw[GH_ID_LEN];
+
+	gen_key(f, "ES256", f->now - 3 * PA, old);
+	gen_key(f, "ES256", f->now - PA - 10, nw);
+	open_ring(f);
+	th_fail_audit(f->t, true);
+	th_stderr_begin(&c);
+	hygiene_pass(&f->app, f->now);
+	th_stderr_end(&c);
+	th_fail_audit(f->t, false);
+	assert_int_equal(th_stderr_count(&c, "\"signing_key_delete_failed\""),
+	    1);
+	assert_true(stored(f, old) && stored(f, nw));
+	audit_find(f, &ev, "key.deleted");
+	assert_int_equal(ev.n, 0);
+
+	hygiene_pass(&f->app, f->now + 1);
+	assert_false(stored(f, old));
+	assert_true(stored(f, nw));
+	assert_deleted_event(f, old, "ES256");
+}
+
 int
 main(void)
 {
@@ -186,6 +334,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_unused_client_disabled),
 		T(test_quarantine_between_read_and_disable_stands),
+		T(test_key_past_publication_deleted),
+		T(test_key_inside_window_kept),
+		T(test_key_kept_when_event_fails),
 	};
 #undef T
 

@@ -256,6 +256,25 @@ stored(struct store *s, const char *kid)
 	return f.found;
 }
 
+/* keyring_past() at `now` is exactly `kid` of `alg`, or nothing (NULL) */
+static void
+assert_past(struct keyring *kr, int64_t now, const char *kid,
+    const char *alg)
+{
+	struct key_id	past[4];
+	size_t		n;
+
+	memset(past, 0, sizeof(past));
+	n = keyring_past(kr, now, past, 4);
+	if (kid == NULL) {
+		assert_int_equal(n, 0);
+		return;
+	}
+	assert_int_equal(n, 1);
+	assert_string_equal(past[0].kid, kid);
+	assert_string_equal(past[0].alg, alg);
+}
+
 /* -- algorithms ------------------------------------------------------- */
 
 static void
@@ -532,7 +551,8 @@ test_sealed_key_bound_to_kid(void **state)
  * once but the older key keeps signing; once it activates it signs, and
  * a JWKS cached before then verifies its signatures. The old key stays
  * published for PA seconds after it stopped signing, then it is gone
- * from the JWKS and from the store.
+ * from the JWKS and the ring, listed as past publication, and left in the
+ * store: the upkeep pass deletes it, with its audit event (hygiene.c).
  */
 static void
 test_rotation(void **state)
@@ -572,11 +592,13 @@ test_rotation(void **state)
 
 	/* still published one second before PA is over (self-reloading) */
 	assert_true(published(kr, act + PA - 1, old));
+	assert_past(kr, act + PA - 1, NULL, NULL);
 	assert_true(stored(t->s, old));
 	assert_signer(kr, "RS256", act + PA - 1, nw);
-	/* then gone from the JWKS and deleted, without an explicit reload */
+	/* then gone from the JWKS, without an explicit reload; not deleted */
 	assert_false(published(kr, act + PA + 5, old));
-	assert_false(stored(t->s, old));
+	assert_past(kr, act + PA + 5, old, "RS256");
+	assert_true(stored(t->s, old));
 	assert_true(published(kr, act + PA + 5, nw));
 	assert_true(stored(t->s, nw));
 	assert_true(stored(t->s, es));
@@ -584,58 +606,46 @@ test_rotation(void **state)
 	keyring_close(kr);
 }
 
-static void
-sql_exec(const struct th_store *t, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 /*
- * A deletion of a key past publication that fails is not logged as done:
- * a warning says so, and the key stays, stored and in the ring, out of
- * the JWKS and signing nothing, until the next reload deletes it.
+ * The keyring only reads: a key past publication is listed for the
+ * upkeep pass to delete (with its audit event, a layer above), from the
+ * moment it passes publication whether or not the ring was reloaded since,
+ * and stays stored, whatever the reloads, until something deletes it.
  */
 static void
-test_failed_delete_kept_for_next_reload(void **state)
+test_past_keys_listed_not_deleted(void **state)
 {
-	struct th_store		*t = *state;
-	struct keyring		*kr;
-	struct th_stderr	 c;
-	char			 old[GH_ID_LEN], nw[GH_ID_LEN];
-	int64_t			 gone = T0 + 10 + PA;	/* old's end + PA */
+	struct th_store	*t = *state;
+	struct keyring	*kr;
+	char		 old[GH_ID_LEN], nw[GH_ID_LEN], es[GH_ID_LEN];
+	int64_t		 gone = T0 + 10 + PA;	/* old's end + PA */
 
 	gen(t->s, "RS256", T0, T0, old);
 	gen(t->s, "RS256", T0, T0 + 10, nw);
+	gen(t->s, "ES256", T0, T0, es);
 	kr = ring(t->s, T0);
-	sql_exec(t, "CREATE TRIGGER no_delete BEFORE DELETE ON signing_keys "
-	    "BEGIN SELECT RAISE(ABORT, 'injected'); END");
-	log_set_level(LOG_INFO);
-	th_stderr_begin(&c);
-	assert_int_equal(keyring_reload(kr, gone), GH_OK);
-	th_stderr_end(&c);
-	assert_int_equal(th_stderr_count(&c, "\"signing_key_deleted\""), 0);
-	assert_int_equal(th_stderr_count(&c, "\"signing_key_delete_failed\""),
-	    1);
-	assert_true(stored(t->s, old));
+	assert_int_equal(keyring_reload(kr, gone - 1), GH_OK);
+	assert_past(kr, gone - 1, NULL, NULL);
+	/* one second later, no reload due: judged on the ring as loaded */
+	assert_past(kr, gone, old, "RS256");
 	assert_false(published(kr, gone, old));
-	assert_signer(kr, "RS256", gone, nw);
-
-	/* the store works again: the next reload deletes it, and says so */
-	sql_exec(t, "DROP TRIGGER no_delete");
-	th_stderr_begin(&c);
+	/* reloaded: out of the ring, still listed, still stored */
 	assert_int_equal(keyring_reload(kr, gone + 1), GH_OK);
-	th_stderr_end(&c);
-	log_set_level(LOG_ERROR);
-	assert_int_equal(th_stderr_count(&c, "\"signing_key_deleted\""), 1);
-	assert_int_equal(th_stderr_count(&c, "\"signing_key_delete_failed\""),
-	    0);
-	assert_false(stored(t->s, old));
+	assert_past(kr, gone + 1, old, "RS256");
+	assert_int_equal(keyring_reload(kr, gone + 20), GH_OK);
+	assert_past(kr, gone + 20, old, "RS256");
+	assert_true(stored(t->s, old));
+	assert_signer(kr, "RS256", gone + 20, nw);
+	assert_signer(kr, "ES256", gone + 20, es);
+	assert_true(published(kr, gone + 20, nw));
+
+	/* deleted (by the pass): the next reload lists nothing */
+	assert_int_equal(store_key_delete(t->s, old, NULL), GH_OK);
+	assert_int_equal(store_key_delete(t->s, old, NULL), GH_ERR_NOT_FOUND);
+	assert_int_equal(keyring_reload(kr, gone + 21), GH_OK);
+	assert_past(kr, gone + 21, NULL, NULL);
 	assert_true(stored(t->s, nw));
+	assert_signer(kr, "RS256", gone + 21, nw);
 	keyring_close(kr);
 }
 
@@ -675,9 +685,11 @@ test_retire(void **state)
 	assert_true(published(kr, T0 + 10 + PA - 1, a));
 	assert_true(stored(t->s, a));
 	assert_false(published(kr, T0 + 10 + PA, a));
-	/* deleted by the next reload (the server's come every 5 s) */
+	/* listed for the upkeep pass by the next reload, not deleted */
 	assert_int_equal(keyring_reload(kr, T0 + 10 + PA), GH_OK);
-	assert_false(stored(t->s, a));
+	assert_past(kr, T0 + 10 + PA, a, "ES256");
+	assert_true(stored(t->s, a));
+	assert_int_equal(store_key_delete(t->s, a, NULL), GH_OK);
 	keyring_close(kr);
 
 	/* superseded first, retired later: it left the JWKS PA after the
@@ -690,7 +702,8 @@ test_retire(void **state)
 	assert_true(published(kr, T0 + 10 + PA - 1, a));
 	assert_false(published(kr, T0 + 10 + PA, a));
 	assert_int_equal(keyring_reload(kr, T0 + 10 + PA), GH_OK);
-	assert_false(stored(t->s, a));
+	assert_past(kr, T0 + 10 + PA, a, "ES256");
+	assert_true(stored(t->s, a));
 	assert_true(stored(t->s, b));
 	keyring_close(kr);
 }
@@ -949,7 +962,7 @@ main(void)
 		T(test_rotation),
 		T(test_reload_by_itself),
 		T(test_retire),
-		T(test_failed_delete_kept_for_next_reload),
+		T(test_past_keys_listed_not_deleted),
 		cmocka_unit_test(test_state_transitions),
 		T(test_id_token_claims),
 		T(test_out_of_memory),

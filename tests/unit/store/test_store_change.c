@@ -1,10 +1,11 @@
 /*
  * test_store_change.c - a change and its audit event in one transaction
  * (struct change_audit, store.h), on SQLite or PostgreSQL (GH_TEST_PG_URL):
- *  - a client status change and an unused-grant expiry store their event,
- *    chained like any append, and described with the rows changed;
+ *  - a client status change, an unused-grant expiry and a signing key's
+ *    deletion store their event, chained like any append, and described
+ *    with the rows changed;
  *  - no event when nothing changed (a status that is no longer the one
- *    read, no grant to expire);
+ *    read, no grant to expire, a key another node deleted first);
  *  - when the event cannot be stored (a trigger makes audit inserts
  *    fail) the change is not made either: what a background pass did not
  *    record it did not do, and finds again at its next pass;
@@ -24,38 +25,6 @@
 #define FLIPS		40
 
 static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
-
-static void
-exec_sql(const struct th_store *t, const char *sql)
-{
-	sqlite3 *db;
-
-	if (t->schema[0]) {
-		th_pg_int(t->path, sql);
-		return;
-	}
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-/* Every audit insert fails while on. */
-static void
-fail_audit(const struct th_store *t, bool on)
-{
-	if (t->schema[0] && on)
-		exec_sql(t, "CREATE FUNCTION gh_fail() RETURNS trigger AS $$ "
-		    "BEGIN RAISE EXCEPTION 'injected'; END $$ "
-		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
-		    "ON audit_events FOR EACH ROW EXECUTE FUNCTION gh_fail()");
-	else if (t->schema[0])
-		exec_sql(t, "DROP TRIGGER gh_fail ON audit_events");
-	else
-		exec_sql(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
-		    "audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END" :
-		    "DROP TRIGGER gh_fail");
-}
 
 static int
 setup(void **state)
@@ -138,11 +107,11 @@ test_status_change_undone_without_event(void **state)
 	    .actor = "system", .client_id = "client1" };
 	struct change_audit	 ev = { &r, NULL, NULL };
 
-	fail_audit(t, true);
+	th_fail_audit(t, true);
 	assert_int_not_equal(store_client_set_status(t->s, "client1",
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
 	assert_int_equal(status_of(t), CLIENT_ACTIVE);
-	fail_audit(t, false);
+	th_fail_audit(t, false);
 	/* the next pass finds it as it was, and records what it does */
 	assert_int_equal(store_client_set_status(t->s, "client1",
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
@@ -232,17 +201,86 @@ test_expiry_undone_without_event(void **state)
 	unsigned		 n = 9;
 
 	grants(t);
-	fail_audit(t, true);
+	th_fail_audit(t, true);
 	assert_int_not_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY,
 	    NOW, &n, &ev), GH_OK);
 	assert_int_equal(n, 0);
 	assert_true(live(t, "us_0") && live(t, "us_1") && live(t, "us_2"));
-	fail_audit(t, false);
+	th_fail_audit(t, false);
 	assert_int_equal(store_grant_expire_unused(t->s, NOW - 30 * DAY, NOW,
 	    &n, &ev), GH_OK);
 	assert_int_equal(n, 2);
 	assert_false(live(t, "us_0") || live(t, "us_1"));
 	assert_int_equal(events(t, "grant.expired"), 1);
+	chain_ok(t, 1);
+}
+
+/* A stored signing key (its key material is not looked at here). */
+static void
+signing_key(const struct th_store *t, const char *kid)
+{
+	struct key_row *k = calloc(1, sizeof(*k));
+
+	assert_non_null(k);
+	str_copy(k->kid, sizeof(k->kid), kid);
+	str_copy(k->alg, sizeof(k->alg), "ES256");
+	str_copy(k->private_sealed, sizeof(k->private_sealed), "sealed");
+	str_copy(k->public_jwk, sizeof(k->public_jwk), "{}");
+	k->created_at = k->activate_at = NOW;
+	assert_int_equal(store_key_insert(t->s, k), GH_OK);
+	free(k);
+}
+
+static int64_t
+keys_stored(const struct th_store *t, const char *kid)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM signing_keys "
+	    "WHERE kid = '%s'", kid);
+	return th_sql_int(t, sql);
+}
+
+static void
+test_key_delete_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "key.deleted",
+	    .actor = "system", .detail = "{\"kid\":\"ES256-a\"}" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	signing_key(t, "ES256-a");
+	signing_key(t, "ES256-b");
+	assert_int_equal(store_key_delete(t->s, "ES256-a", &ev), GH_OK);
+	assert_int_equal(keys_stored(t, "ES256-a"), 0);
+	assert_int_equal(keys_stored(t, "ES256-b"), 1);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'key.deleted' AND detail = '{\"kid\":\"ES256-a\"}'"),
+	    1);
+	/* another node deleted it first: not found, no second event */
+	assert_int_equal(store_key_delete(t->s, "ES256-a", &ev),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(events(t, "key.deleted"), 1);
+	chain_ok(t, 1);
+}
+
+/* The event cannot be stored: the key is not deleted either. */
+static void
+test_key_delete_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "key.deleted",
+	    .actor = "system" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	signing_key(t, "ES256-a");
+	th_fail_audit(t, true);
+	assert_int_not_equal(store_key_delete(t->s, "ES256-a", &ev), GH_OK);
+	assert_int_equal(keys_stored(t, "ES256-a"), 1);
+	th_fail_audit(t, false);
+	assert_int_equal(store_key_delete(t->s, "ES256-a", &ev), GH_OK);
+	assert_int_equal(keys_stored(t, "ES256-a"), 0);
+	assert_int_equal(events(t, "key.deleted"), 1);
 	chain_ok(t, 1);
 }
 
@@ -310,6 +348,8 @@ main(void)
 		T(test_status_change_undone_without_event),
 		T(test_expiry_with_event),
 		T(test_expiry_undone_without_event),
+		T(test_key_delete_with_event),
+		T(test_key_delete_undone_without_event),
 		T(test_events_with_changes_chain),
 	};
 #undef T
