@@ -114,6 +114,7 @@ pg_connect(struct pg_store *db, struct pg_conn *c)
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    pg_session_durable(c)) {
 		PQsetNoticeProcessor(c->conn, quiet, NULL);
+		pg_server_note(c);
 		return true;
 	}
 	/* libpq's message names host and user, never the password */
@@ -258,16 +259,6 @@ send_once(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	    p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
 
-enum gh_err
-pg_outcome_unknown(struct pg_conn *c)
-{
-	log_kv(LOG_ERROR, "store_outcome_unknown", "backend", "postgres",
-	    "msg", PQerrorMessage(c->conn), NULL);
-	pg_reset(c);
-	c->used = true;
-	return GH_ERR_IO;
-}
-
 bool
 pg_sql_reads(const char *sql)
 {
@@ -286,6 +277,7 @@ pg_reset(struct pg_conn *c)
 {
 	PQreset(c->conn);
 	memset(c->prepared, 0, sizeof(c->prepared));
+	pg_server_note(c);
 }
 
 static enum gh_err
@@ -313,14 +305,15 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	 * read, or a BEGIN, is sent again on a new connection. A write on
 	 * its own commits by itself: the server may have run and committed
 	 * it before the break, so it is not sent twice, and its outcome is
-	 * unknown (GH_ERR_IO). (pg_acquire re-makes connections that died
-	 * while idle before they are used.)
+	 * unknown (GH_ERR_IO; pg_outcome.c: no single statement has a
+	 * probe). (pg_acquire re-makes connections that died while idle
+	 * before they are used.)
 	 */
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
 	    PQstatus(c->conn) == CONNECTION_BAD) {
 		if (!pg_sql_reads(sql ? sql : pg_sql[id])) {
 			PQclear(r);
-			return pg_outcome_unknown(c);
+			return pg_outcome(c, NULL);
 		}
 		PQclear(r);
 		pg_reset(c);

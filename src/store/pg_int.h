@@ -68,12 +68,20 @@ enum pg_stmt {
 extern const char *const pg_sql[P_COUNT];
 
 /* one pooled connection */
+#define PG_SERVER_MAX	32
 struct pg_conn {
 	PGconn		*conn;		/* NULL until first needed */
 	bool		 busy;
 	bool		 used;		/* a statement of this borrow ran */
 	bool		 defer;		/* borrowed by a deferring thread */
 	bool		 prepared[P_COUNT];
+	/*
+	 * Its backend's process id and server instance (pg_outcome.c),
+	 * noted while it works (libpq forgets the id once it breaks); ""
+	 * when not seen directly.
+	 */
+	int		 pid;
+	char		 server[PG_SERVER_MAX];
 };
 
 /*
@@ -238,16 +246,37 @@ struct pg_step {
 };
 enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
 /*
+ * A read that returns rows only if a transaction that may have committed
+ * did: it finds a row no other transaction writes (for new tokens, the
+ * first one's hash). Its parameters must outlive the call that takes it.
+ */
+struct pg_probe {
+	enum pg_stmt		 id;
+	const struct pg_params	*p;
+};
+/*
+ * pg_pipe, for steps that end with COMMIT and have a probe: if the
+ * connection breaks under them, pg_outcome resolves what became of them.
+ */
+enum gh_err	 pg_pipe_probe(struct pg_conn *c, struct pg_step *steps,
+		    size_t n, const struct pg_probe *probe);
+/*
  * SQL that changes nothing lasting when it runs outside a transaction
  * (SELECT, SHOW, SET, BEGIN, ROLLBACK): safe to send again after the
  * connection broke under it.
  */
 bool		 pg_sql_reads(const char *sql);
 /*
- * The connection broke under a write that may have committed: log it,
- * re-make the connection, and return GH_ERR_IO (never send it again).
+ * The connection broke under a write that may have committed: it is never
+ * sent again, and c is re-made (pg_outcome.c). With a probe, once the old
+ * backend has ended: GH_OK if the write committed, GH_ERR_STORE if it did
+ * not (logged as store_outcome_resolved). Without one, or when that
+ * cannot be known safely (another server, a pooler, the old backend still
+ * running after GH_PG_OUTCOME_WAIT_MS): GH_ERR_IO, store_outcome_unknown.
  */
-enum gh_err	 pg_outcome_unknown(struct pg_conn *c);
+enum gh_err	 pg_outcome(struct pg_conn *c, const struct pg_probe *probe);
+/* Note c->pid and c->server (at each connection made). */
+void		 pg_server_note(struct pg_conn *c);
 
 /*
  * store_lazy() is on for db in this thread: a write need not be durable

@@ -143,14 +143,16 @@ step_sql(const struct pg_step *s)
 
 /*
  * Can these steps have committed if the connection broke under them? A
- * COMMIT can; so can writes in a pipeline without BEGIN, whose implicit
+ * COMMIT can; so can writes in a pipeline outside a transaction (none
+ * open before, in_tx, nor begun by its first step), whose implicit
  * transaction commits at the sync. Reads, and an explicit transaction
  * with no COMMIT, end with the connection.
  */
 static bool
-may_commit(const struct pg_step *s, size_t n)
+may_commit(const struct pg_step *s, size_t n, bool in_tx)
 {
-	bool	begun = n > 0 && strcmp(step_sql(&s[0]), "BEGIN") == 0;
+	bool	begun = in_tx ||
+		    (n > 0 && strcmp(step_sql(&s[0]), "BEGIN") == 0);
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
@@ -165,8 +167,15 @@ may_commit(const struct pg_step *s, size_t n)
 enum gh_err
 pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 {
+	return pg_pipe_probe(c, s, n, NULL);
+}
+
+enum gh_err
+pg_pipe_probe(struct pg_conn *c, struct pg_step *s, size_t n,
+    const struct pg_probe *probe)
+{
 	enum gh_err	rc;
-	bool		broken, fresh = !c->used;
+	bool		broken, fresh = !c->used, in_tx;
 	size_t		i;
 
 	for (i = 0; i < n; i++) {
@@ -174,15 +183,18 @@ pg_pipe(struct pg_conn *c, struct pg_step *s, size_t n)
 		if (s[i].p != NULL && s[i].p->bad_text)
 			return one_by_one(c, s, n);
 	}
+	in_tx = PQtransactionStatus(c->conn) != PQTRANS_IDLE;
 	rc = attempt(c, s, n, &broken);
 	/*
-	 * As for one statement (pg.c): when the connection broke under the
-	 * borrow's first pipeline, the steps are sent again only if they
-	 * cannot have committed; otherwise the outcome is unknown.
+	 * As for one statement (pg.c): steps that may have committed when
+	 * the connection broke under them are never sent again, whether or
+	 * not they were the borrow's first (a redemption's COMMIT comes in
+	 * its second round trip); pg_outcome says what became of them. The
+	 * borrow's first steps are sent again if they cannot have committed.
 	 */
-	if (rc != GH_OK && broken && fresh && may_commit(s, n)) {
+	if (rc != GH_OK && broken && may_commit(s, n, in_tx)) {
 		clear_kept(s, n);
-		return pg_outcome_unknown(c);
+		return pg_outcome(c, probe);
 	}
 	if (rc != GH_OK && broken && fresh) {
 		clear_kept(s, n);

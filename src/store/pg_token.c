@@ -290,14 +290,19 @@ family_params(struct pg_params *p, const struct family_row *f)
  * The rest of a redemption's or rotation's transaction, which needs no
  * result from the server: the family (if fam), the new tokens, the
  * grant's last use, and COMMIT, in one round trip. On a failure the
- * transaction is left failed; pg_release rolls it back.
+ * transaction is left failed; pg_release rolls it back. If the connection
+ * breaks under it, the first new token tells whether it committed
+ * (pg_outcome.c): a rotation or redemption that did succeeds, as if the
+ * reply had come, and is never taken for a reuse or replay when the
+ * client retries it.
  */
 static enum gh_err
 issue_commit(struct pg_conn *c, const struct family_row *fam,
     const struct token_row *t, size_t n, const char *grant_id, int64_t now)
 {
-	struct pg_params	 p[PG_ISSUE_MAX + 2];
+	struct pg_params	 p[PG_ISSUE_MAX + 2], pp;
 	struct pg_step		 steps[PG_ISSUE_MAX + 3];
+	struct pg_probe		 probe = { .id = P_TOKEN_GET, .p = &pp };
 	size_t			 k = 0, i;
 
 	if (n > PG_ISSUE_MAX)
@@ -321,7 +326,11 @@ issue_commit(struct pg_conn *c, const struct family_row *fam,
 	steps[k].p = &p[k];
 	steps[++k].id = P_COUNT;
 	steps[k].sql = "COMMIT";
-	return pg_pipe(c, steps, k + 1);
+	if (n == 0)
+		return pg_pipe(c, steps, k + 1);
+	pp_init(&pp);
+	pp_blob(&pp, t[0].hash, GH_HASH_BYTES);
+	return pg_pipe_probe(c, steps, k + 1, &probe);
 }
 
 static enum gh_err

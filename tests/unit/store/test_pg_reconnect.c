@@ -6,11 +6,18 @@
  *    again before it is used: the next write succeeds, once;
  *  - a write whose connection breaks after the server ran it is not sent
  *    again, since it may have committed: the store says its outcome is
- *    unknown (GH_ERR_IO), and an audit event is stored once, not twice.
+ *    unknown (GH_ERR_IO), and an audit event is stored once, not twice,
+ *    whether its COMMIT went in the transaction's first round trip or not;
+ *  - a refresh rotation or a code redemption whose last round trip (the
+ *    new tokens and COMMIT) lost its connection is resolved (pg_outcome.c):
+ *    committed, the call succeeds and a second use is a reuse or replay;
+ *    never sent, the call fails with nothing written and a retry succeeds;
+ *    while the old backend lives on, the outcome stays unknown.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +28,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/limits.h"
 #include "util/log.h"
 
 #define NOW		1700000000
@@ -29,15 +37,26 @@
 
 /*
  * The proxy: one thread, every connection pair in one poll loop. When a
- * chunk from the store contains the armed trigger, it is passed on, every
- * answer after it is dropped, and the pair is closed KILL_AFTER later: a
- * connection lost after the server ran the statement, before the store
- * read the answer. drop_all closes every pair at once: connections the
- * server ended while idle.
+ * chunk from the store contains the armed trigger, the pair is cut as the
+ * armed `cut` says. drop_all closes every pair at once: connections the
+ * server ended while idle. With fake_pids, the backend id the server
+ * gives a new connection is replaced, as a pooler does.
  */
+enum cut {
+	/* pass the chunk on, drop every answer after it, close the pair
+	 * KILL_AFTER later: lost after the server ran it */
+	CUT_AFTER_RUN,
+	/* drop the chunk and close the pair: lost before the server saw it */
+	CUT_BEFORE_RUN,
+	/* as CUT_AFTER_RUN, but the server's side stays open until the
+	 * proxy stops: the old backend lives on */
+	CUT_STORE_SIDE,
+};
+
 struct pair {
-	int	cfd, ufd;
-	double	kill_at;	/* 0: none */
+	int	 cfd, ufd;
+	double	 kill_at;	/* 0: none */
+	bool	 hold;		/* CUT_STORE_SIDE: keep ufd at kill_at */
 };
 
 struct proxy {
@@ -45,11 +64,14 @@ struct proxy {
 	char		 up_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int		 lfd;
 	pthread_t	 th;
-	atomic_bool	 stop, drop_all;
+	atomic_bool	 stop, drop_all, fake_pids;
 	pthread_mutex_t	 mu;
 	char		 trigger[64];	/* "" when not armed; under mu */
+	enum cut	 cut;		/* under mu */
 	struct pair	 p[PAIRS];
 	int		 n;
+	int		 held[PAIRS];	/* server sides kept open */
+	int		 nheld;
 };
 
 struct fixture {
@@ -93,22 +115,48 @@ static void
 close_pair(struct proxy *px, int i)
 {
 	close(px->p[i].cfd);
-	close(px->p[i].ufd);
+	if (px->p[i].hold && px->nheld < PAIRS)
+		px->held[px->nheld++] = px->p[i].ufd;
+	else
+		close(px->p[i].ufd);
 	px->p[i] = px->p[--px->n];
 }
 
-/* A chunk from the store: arm the kill if it holds the trigger. */
+/* A chunk from the store: cut the pair if it holds the trigger. */
 static void
 from_store(struct proxy *px, struct pair *p, const char *b, ssize_t n)
 {
+	bool drop = false;
+
 	pthread_mutex_lock(&px->mu);
 	if (px->trigger[0] && p->kill_at == 0 &&
 	    memmem(b, (size_t)n, px->trigger, strlen(px->trigger)) != NULL) {
 		px->trigger[0] = '\0';
-		p->kill_at = clock_mono() + KILL_AFTER;
+		drop = px->cut == CUT_BEFORE_RUN;
+		p->hold = px->cut == CUT_STORE_SIDE;
+		/* a dropped chunk: the pair goes at the next turn */
+		p->kill_at = clock_mono() + (drop ? 0 : KILL_AFTER);
 	}
 	pthread_mutex_unlock(&px->mu);
-	write_all(p->ufd, b, n);
+	if (!drop)
+		write_all(p->ufd, b, n);
+}
+
+/*
+ * A pooler's BackendKeyData: 'K', length 12, then a process id that is
+ * nobody's (above Linux's largest pid_max) and the cancel key.
+ */
+#define FAKE_PID	999999999
+static void
+fake_pid(char *b, ssize_t n)
+{
+	static const char	k[5] = { 'K', 0, 0, 0, 12 };
+	uint32_t		pid = htonl(FAKE_PID);
+	ssize_t			i;
+
+	for (i = 0; i + 13 <= n; i++)
+		if (memcmp(b + i, k, sizeof(k)) == 0)
+			memcpy(b + i + 5, &pid, 4);
 }
 
 static void *
@@ -152,6 +200,8 @@ proxy_run(void *arg)
 					close_pair(px, i);
 					continue;
 				}
+				if (atomic_load(&px->fake_pids))
+					fake_pid(b, n);
 				if (p->kill_at == 0)	/* else: lost */
 					write_all(p->cfd, b, n);
 			}
@@ -162,20 +212,29 @@ proxy_run(void *arg)
 				close(fd);
 				continue;
 			}
-			px->p[px->n++] = (struct pair){ fd, up, 0 };
+			px->p[px->n++] = (struct pair){ fd, up, 0, false };
 		}
 	}
 	while (px->n > 0)
 		close_pair(px, 0);
+	while (px->nheld > 0)
+		close(px->held[--px->nheld]);
 	return NULL;
+}
+
+static void
+arm_cut(struct proxy *px, const char *trigger, enum cut cut)
+{
+	pthread_mutex_lock(&px->mu);
+	snprintf(px->trigger, sizeof(px->trigger), "%s", trigger);
+	px->cut = cut;
+	pthread_mutex_unlock(&px->mu);
 }
 
 static void
 arm(struct proxy *px, const char *trigger)
 {
-	pthread_mutex_lock(&px->mu);
-	snprintf(px->trigger, sizeof(px->trigger), "%s", trigger);
-	pthread_mutex_unlock(&px->mu);
+	arm_cut(px, trigger, CUT_AFTER_RUN);
 }
 
 /*
@@ -283,16 +342,23 @@ events(const struct fixture *fx, const char *type)
 	return th_sql_int(fx->t, sql);
 }
 
+/* The server ends every connection of the store while it is idle. */
+static void
+drop_connections(struct fixture *fx)
+{
+	atomic_store(&fx->px.drop_all, true);
+	while (atomic_load(&fx->px.drop_all))
+		usleep(1000);
+	usleep(50000);		/* the pooled connection's socket sees EOF */
+}
+
 static void
 test_connection_ended_while_idle_is_made_again(void **state)
 {
 	struct fixture *fx = pg_only(state);
 
 	assert_int_equal(append(fx->s, "first.event"), GH_OK);
-	atomic_store(&fx->px.drop_all, true);
-	while (atomic_load(&fx->px.drop_all))
-		usleep(1000);
-	usleep(50000);		/* the pooled connection's socket sees EOF */
+	drop_connections(fx);
 	assert_int_equal(append(fx->s, "after.drop"), GH_OK);
 	assert_int_equal(events(fx, "after.drop"), 1);
 }
@@ -324,6 +390,331 @@ test_write_broken_after_it_ran_is_not_sent_again(void **state)
 	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 }
 
+/*
+ * The same when the COMMIT comes in a transaction's second round trip:
+ * the chain's end is not known yet, so the batch reads it first, then
+ * sends its inserts and COMMIT. Its outcome is unknown too: taken for a
+ * plain failure, a batch of several rows would be appended again, row by
+ * row (pg_audit.c).
+ */
+static void
+test_commit_in_second_round_trip_is_not_sent_again(void **state)
+{
+	struct fixture *fx = pg_only(state);
+
+	arm(&fx->px, "second-trip.event");
+	assert_int_equal(append(fx->s, "second-trip.event"), GH_ERR_IO);
+	assert_int_equal(events(fx, "second-trip.event"), 1);
+	assert_int_equal(append(fx->s, "later.event"), GH_OK);
+}
+
+/*
+ * The grant chain of the tests below, written directly (not through the
+ * proxy): client1, user us_1, their grant, and the code "code"; with
+ * redeemed, the code is redeemed into family fa_1 (access "at0", refresh
+ * "rt0").
+ */
+struct chain {
+	struct grant_row	 g;
+	uint8_t			 code[GH_HASH_BYTES];
+	uint8_t			 rt0[GH_HASH_BYTES];
+};
+
+/* Tokens made before the store call, as take() hands them over. */
+struct minted {
+	struct family_row	 fam;
+	struct token_row	 tok[2];	/* access, refresh */
+};
+
+static void
+mint(struct minted *m, const struct chain *ch, const char *fam,
+    const char *at, const char *rt)
+{
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	str_copy(m->fam.id, sizeof(m->fam.id), fam);
+	str_copy(m->fam.grant_id, sizeof(m->fam.grant_id), ch->g.id);
+	str_copy(m->fam.client_id, sizeof(m->fam.client_id), "client1");
+	str_copy(m->fam.user_id, sizeof(m->fam.user_id), "us_1");
+	memcpy(m->fam.code_hash, ch->code, GH_HASH_BYTES);
+	m->fam.created_at = NOW;
+	for (i = 0; i < 2; i++) {
+		th_hash(i == 0 ? at : rt, m->tok[i].hash);
+		m->tok[i].kind = i == 0 ? TOKEN_ACCESS : TOKEN_REFRESH;
+		str_copy(m->tok[i].family_id, sizeof(m->tok[i].family_id), fam);
+		str_copy(m->tok[i].grant_id, sizeof(m->tok[i].grant_id),
+		    ch->g.id);
+		str_copy(m->tok[i].client_id, sizeof(m->tok[i].client_id),
+		    "client1");
+		str_copy(m->tok[i].user_id, sizeof(m->tok[i].user_id), "us_1");
+		str_copy(m->tok[i].scope, sizeof(m->tok[i].scope),
+		    "openid offline_access");
+		m->tok[i].issued_at = NOW;
+		m->tok[i].expires_at = NOW + 3600;
+	}
+}
+
+static void
+chain_setup(struct fixture *fx, struct chain *ch, bool redeemed)
+{
+	struct store		*s = fx->t->s;
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct user_row		 u;
+	struct code_row		 r;
+	struct minted		 m;
+
+	assert_int_equal(store_client_insert(s, c), GH_OK);
+	free(c);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(s, &u), GH_OK);
+	assert_int_equal(store_grant_upsert(s, "us_1", "client1",
+	    "openid offline_access", NOW, &ch->g), GH_OK);
+	memset(&r, 0, sizeof(r));
+	th_hash("code", ch->code);
+	memcpy(r.hash, ch->code, GH_HASH_BYTES);
+	str_copy(r.grant_id, sizeof(r.grant_id), ch->g.id);
+	str_copy(r.client_id, sizeof(r.client_id), "client1");
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	str_copy(r.redirect_uri, sizeof(r.redirect_uri),
+	    "https://app.example.com/cb");
+	str_copy(r.challenge, sizeof(r.challenge),
+	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	str_copy(r.scope, sizeof(r.scope), "openid offline_access");
+	r.created_at = NOW;
+	r.expires_at = NOW + 60;
+	assert_int_equal(store_code_insert(s, &r), GH_OK);
+	th_hash("rt0", ch->rt0);
+	if (!redeemed)
+		return;
+	mint(&m, ch, "fa_1", "at0", "rt0");
+	assert_int_equal(store_code_redeem(s, ch->code, NOW, &m.fam, m.tok,
+	    2), GH_OK);
+}
+
+static enum gh_err
+take_code(void *ctx, const struct code_row *c, struct code_take *rec)
+{
+	struct minted *m = ctx;
+
+	(void)c;
+	rec->fam = &m->fam;
+	rec->tokens = m->tok;
+	rec->ntokens = 2;
+	return GH_OK;
+}
+
+static enum gh_err
+take_refresh(void *ctx, const struct token_row *live,
+    struct refresh_take *rec)
+{
+	struct minted *m = ctx;
+
+	(void)live;
+	rec->next = m->tok;
+	rec->nnext = 2;
+	return GH_OK;
+}
+
+/* The new tokens' last round trip is the one pipeline with COMMIT. */
+#define LAST_TRIP	"COMMIT"
+
+static enum gh_err
+rotate_cut(struct fixture *fx, const struct chain *ch, struct minted *m,
+    enum cut cut, struct th_stderr *log)
+{
+	struct token_row	live;
+	enum gh_err		rc;
+
+	arm_cut(&fx->px, LAST_TRIP, cut);
+	th_stderr_begin(log);
+	rc = store_refresh_take(fx->s, ch->rt0, "client1", NOW + 1,
+	    take_refresh, m, &live);
+	th_stderr_end(log);
+	return rc;
+}
+
+static enum gh_err
+redeem_cut(struct fixture *fx, const struct chain *ch, struct minted *m,
+    enum cut cut, struct th_stderr *log)
+{
+	struct code_row	c;
+	enum gh_err	rc;
+
+	arm_cut(&fx->px, LAST_TRIP, cut);
+	th_stderr_begin(log);
+	rc = store_code_take(fx->s, ch->code, NOW + 1, take_code, m, &c);
+	th_stderr_end(log);
+	return rc;
+}
+
+static int64_t
+rows(const struct fixture *fx, const char *sql)
+{
+	return th_sql_int(fx->t, sql);
+}
+
+#define RESOLVED(yes) "\"event\":\"store_outcome_resolved\"," \
+	"\"backend\":\"postgres\",\"committed\":\"" yes "\""
+
+/*
+ * A rotation whose COMMIT ran but whose answers were lost succeeds, as if
+ * they had come: the client has its new tokens, and presenting the old
+ * refresh token again is a reuse, as it must be.
+ */
+static void
+test_rotation_committed_answers_lost(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m, again;
+	struct th_stderr	 log;
+	struct token_row	 t;
+
+	chain_setup(fx, &ch, true);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_AFTER_RUN, &log), GH_OK);
+	assert_int_equal(th_stderr_count(&log, RESOLVED("true")), 1);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 0);
+	/* at0, rt0 and the two new ones, once each; rt0 rotated */
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens "
+	    "WHERE rotated_at IS NOT NULL"), 1);
+	assert_int_equal(store_token_live(fx->s, m.tok[1].hash, NOW + 2, &t),
+	    GH_OK);
+	mint(&again, &ch, "fa_1", "at2", "rt2");
+	assert_int_equal(store_refresh_exchange(fx->s, ch.rt0, "client1",
+	    NOW + 2, again.tok, 2), GH_ERR_CONFLICT);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+}
+
+/* The same for a code: redeemed once, and a second try is a replay. */
+static void
+test_redemption_committed_answers_lost(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m, again;
+	struct th_stderr	 log;
+	struct code_row		 c;
+
+	chain_setup(fx, &ch, false);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(redeem_cut(fx, &ch, &m, CUT_AFTER_RUN, &log), GH_OK);
+	assert_int_equal(th_stderr_count(&log, RESOLVED("true")), 1);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM families"), 1);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 2);
+	mint(&again, &ch, "fa_2", "at2", "rt2");
+	assert_int_equal(store_code_take(fx->s, ch.code, NOW + 2, take_code,
+	    &again, &c), GH_ERR_CONFLICT);
+	assert_true(c.consumed);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 2);
+}
+
+/*
+ * A rotation whose last round trip never reached the server: the store
+ * fails (503 upstream, not a verdict on the token), nothing was written,
+ * and the client's retry with the same refresh token succeeds.
+ */
+static void
+test_rotation_not_sent_fails_and_retry_succeeds(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+	struct token_row	 live;
+
+	chain_setup(fx, &ch, true);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_BEFORE_RUN, &log),
+	    GH_ERR_STORE);
+	assert_int_equal(th_stderr_count(&log, RESOLVED("false")), 1);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 2);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens "
+	    "WHERE rotated_at IS NOT NULL"), 0);
+	assert_int_equal(store_refresh_take(fx->s, ch.rt0, "client1", NOW + 2,
+	    take_refresh, &m, &live), GH_OK);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+}
+
+/* The same for a code: unconsumed after the failure, redeemed on retry. */
+static void
+test_redemption_not_sent_fails_and_retry_succeeds(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+	struct code_row		 c;
+
+	chain_setup(fx, &ch, false);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(redeem_cut(fx, &ch, &m, CUT_BEFORE_RUN, &log),
+	    GH_ERR_STORE);
+	assert_int_equal(th_stderr_count(&log, RESOLVED("false")), 1);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM codes "
+	    "WHERE consumed_at IS NOT NULL"), 0);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM families"), 0);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 0);
+	assert_int_equal(store_code_take(fx->s, ch.code, NOW + 2, take_code,
+	    &m, &c), GH_OK);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 2);
+}
+
+/*
+ * While the old backend lives on (here its socket stays open), its
+ * transaction may still commit: the outcome stays unknown, after a wait
+ * of at most GH_PG_OUTCOME_WAIT_MS.
+ */
+static void
+test_outcome_unknown_while_old_backend_lives(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+	double			 t0, took;
+
+	chain_setup(fx, &ch, true);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	t0 = clock_mono();
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_STORE_SIDE, &log),
+	    GH_ERR_IO);
+	took = clock_mono() - t0;
+	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 1);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_resolved"), 0);
+	/* KILL_AFTER to lose the connection, then the wait */
+	assert_true(took >= KILL_AFTER + GH_PG_OUTCOME_WAIT_MS / 1000.0);
+	assert_true(took < KILL_AFTER + GH_PG_OUTCOME_WAIT_MS / 1000.0 + 2);
+	/* and the store goes on */
+	assert_int_equal(append(fx->s, "later.event"), GH_OK);
+}
+
+/*
+ * Behind a pooler, which hands out backend ids of its own, the id names
+ * no backend the store could wait for: the outcome stays unknown, even
+ * though here the rotation committed and its backend has ended.
+ */
+static void
+test_outcome_unknown_behind_a_pooler(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+
+	chain_setup(fx, &ch, true);
+	atomic_store(&fx->px.fake_pids, true);
+	drop_connections(fx);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_AFTER_RUN, &log),
+	    GH_ERR_IO);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 1);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_resolved"), 0);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+}
+
 int
 main(void)
 {
@@ -331,6 +722,13 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_connection_ended_while_idle_is_made_again),
 		T(test_write_broken_after_it_ran_is_not_sent_again),
+		T(test_commit_in_second_round_trip_is_not_sent_again),
+		T(test_rotation_committed_answers_lost),
+		T(test_redemption_committed_answers_lost),
+		T(test_rotation_not_sent_fails_and_retry_succeeds),
+		T(test_redemption_not_sent_fails_and_retry_succeeds),
+		T(test_outcome_unknown_while_old_backend_lives),
+		T(test_outcome_unknown_behind_a_pooler),
 	};
 #undef T
 
