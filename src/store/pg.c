@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "pg_int.h"
 #include "../util/crypto.h"
@@ -272,11 +273,18 @@ pg_sql_reads(const char *sql)
 	return false;
 }
 
+/*
+ * A reset is a new session: synchronous_commit is turned on again as
+ * pg_connect does, or the session is not used (its socket shut, so the
+ * next use fails and the connection is made anew).
+ */
 void
 pg_reset(struct pg_conn *c)
 {
 	PQreset(c->conn);
 	memset(c->prepared, 0, sizeof(c->prepared));
+	if (PQstatus(c->conn) == CONNECTION_OK && !pg_session_durable(c))
+		(void)shutdown(PQsocket(c->conn), SHUT_RDWR);
 	pg_server_note(c);
 }
 

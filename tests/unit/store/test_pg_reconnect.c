@@ -363,6 +363,37 @@ test_connection_ended_while_idle_is_made_again(void **state)
 	assert_int_equal(events(fx, "after.drop"), 1);
 }
 
+/*
+ * A connection reset (pg_reset) is a new session: with the database's
+ * default synchronous_commit off, it must be turned on again for that
+ * session, as it is for a connection made the first time (pg_connect);
+ * else every commit on it returns before its flush. The reset here is the
+ * one after a write whose answers were lost; the pool's other connections
+ * were made before the default changed.
+ */
+static void
+test_session_reset_is_durable(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct th_stderr	 log;
+	const char		*over = "\"setting\":\"synchronous_commit\","
+	    "\"was\":\"off\",\"now\":\"on\"";
+
+	assert_int_equal(append(fx->s, "first.event"), GH_OK);
+	th_sql_exec(fx->t, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I "
+	    "SET synchronous_commit = off', current_database()); END $$");
+	th_stderr_begin(&log);
+	arm(&fx->px, "lost.event");
+	assert_int_equal(append(fx->s, "lost.event"), GH_ERR_IO);
+	th_stderr_end(&log);
+	th_sql_exec(fx->t, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I "
+	    "RESET synchronous_commit', current_database()); END $$");
+	assert_int_equal(th_stderr_count(&log,
+	    "\"event\":\"store_outcome_unknown\""), 1);
+	assert_int_equal(th_stderr_count(&log, over), 1);
+	assert_int_equal(append(fx->s, "later.event"), GH_OK);
+}
+
 static void
 test_write_broken_after_it_ran_is_not_sent_again(void **state)
 {
@@ -721,6 +752,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_connection_ended_while_idle_is_made_again),
+		T(test_session_reset_is_durable),
 		T(test_write_broken_after_it_ran_is_not_sent_again),
 		T(test_commit_in_second_round_trip_is_not_sent_again),
 		T(test_rotation_committed_answers_lost),
