@@ -75,6 +75,8 @@ static const struct conf_entry conf_table[] = {
 	INT(client_unused_days, 0, 3650, 90),
 	STR(client_unused_action, "flag"),		/* flag or disable */
 	INT(secret_max_age_days, 0, 3650, 90),
+	/* audit events older than this are deleted (0: never); see below */
+	INT(audit_retention_days, 0, 3650, 365),
 };
 
 #define NENTRIES (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -260,6 +262,42 @@ check_governance(const struct conf *c, char *err, size_t errsz)
 	return true;
 }
 
+/*
+ * Audit retention keeps at least what other features read back from the
+ * trail, or they would quietly read less than they are set to: the client
+ * activity chart (the last GH_MAX_ACTIVITY_HOURS), the token rate rule's
+ * baseline (seeded from rule_rate_baseline_windows + 1 windows of it),
+ * and the unused-client policy (a client's last token issuance or
+ * refresh: with less, a client used within client_unused_days but
+ * before the retention horizon would look unused).
+ */
+#define DAY	86400
+static bool
+check_retention(const struct conf *c, char *err, size_t errsz)
+{
+	int64_t		 need = (GH_MAX_ACTIVITY_HOURS * 3600 + DAY - 1) / DAY;
+	int64_t		 rate = c->rule_rate_window_seconds *
+			    (c->rule_rate_baseline_windows + 1);
+	const char	*why = "the client activity chart";
+
+	rate = (rate + DAY - 1) / DAY;		/* whole days, up */
+	if (c->rule_rate_factor > 0 && rate > need) {
+		need = rate;
+		why = "the token rate rule's baseline (rule_rate_window_seconds"
+		    " x (rule_rate_baseline_windows + 1))";
+	}
+	if (c->client_unused_days > need) {
+		need = c->client_unused_days;
+		why = "client_unused_days";
+	}
+	if (c->audit_retention_days == 0 || c->audit_retention_days >= need)
+		return true;
+	snprintf(err, errsz, "audit_retention_days: must be 0 (keep every "
+	    "event) or at least %lld: %s reads that far back in the audit "
+	    "trail", (long long)need, why);
+	return false;
+}
+
 enum gh_err
 conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 {
@@ -297,7 +335,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 		}
 	}
 	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
-	    !check_governance(c, err, errsz))
+	    !check_governance(c, err, errsz) ||
+	    !check_retention(c, err, errsz))
 		goto out;
 	if (!resolve_path(c->database, sizeof(c->database), path) ||
 	    !resolve_path(c->key_file, sizeof(c->key_file), path)) {

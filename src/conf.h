@@ -51,6 +51,7 @@ struct conf {
 	int64_t	 client_unused_days;
 	char	 client_unused_action[16];
 	int64_t	 secret_max_age_days;
+	int64_t	 audit_retention_days;		/* 0: keep every event */
 	/* derived */
 	char	 listen_host[64];
 	unsigned listen_port;

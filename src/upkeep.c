@@ -69,6 +69,7 @@ run(void *arg)
 	while (!u->stop) {
 		pthread_mutex_unlock(&u->mu);
 		purge_pass(u->app);
+		(void)audit_retention_pass(u->app, clock_now());
 		hygiene_pass(u->app, clock_now());
 		log_audit_head(u);
 		pthread_mutex_lock(&u->mu);

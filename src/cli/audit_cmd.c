@@ -3,8 +3,10 @@
  * [--since TIME]`. verify walks the hash chain and names the first event
  * that was edited, inserted or deleted (exit 1); with an anchor recorded
  * earlier (the server logs one as "audit_head") it also shows the newest
- * events being cut off. It prints the head to record as the next anchor.
- * export writes JSON lines.
+ * events being cut off. It prints the head to record as the next anchor,
+ * and the base when audit retention deleted the oldest events; an anchor
+ * older than the base can no longer be checked, which exits 1 too.
+ * export writes JSON lines of the events kept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -96,10 +98,23 @@ audit_check(struct app *app, const struct args *a)
 		    v.problem, (long long)v.events);
 		return 1;
 	}
+	printf("audit chain ok: %lld events verified%s\n",
+	    (long long)v.events, at && !v.anchor_pruned ? ", anchor reached" :
+	    "");
+	if (v.base_seq > 0) {
+		hex_encode(v.base_hash, GH_HASH_BYTES, hx);
+		printf("base: %lld:%s (the events up to it were deleted by "
+		    "audit retention)\n", (long long)v.base_seq, hx);
+	}
 	hex_encode(v.head_hash, GH_HASH_BYTES, hx);
-	printf("audit chain ok: %lld events verified%s\nhead: %lld:%s\n",
-	    (long long)v.events, at ? ", anchor reached" : "",
-	    (long long)v.head_seq, hx);
+	printf("head: %lld:%s\n", (long long)v.head_seq, hx);
+	/* not reached is not passed: the question asked has no answer */
+	if (v.anchor_pruned) {
+		printf("anchor NOT checked: seq %lld is before the base, its "
+		    "event deleted by audit retention; check an anchor "
+		    "logged since\n", (long long)anchor.seq);
+		return 1;
+	}
 	return 0;
 }
 

@@ -68,6 +68,28 @@ unsigned	audit_failures(void);
 enum gh_err	audit_chain_key(const uint8_t *server_key, size_t n,
 		    uint8_t out[GH_HASH_BYTES]);
 
+/*
+ * Audit retention (audit_retention.c). One batch of the trail's oldest
+ * events with time < before, at most `batch`, is deleted together with
+ * the event that records it, type AUDIT_PRUNED, detail
+ * {"through_seq":N,"events":K,"before":T}: the chain's new base is N
+ * (store_audit_prune). *p says what went (nothing: through_seq 0).
+ */
+#define AUDIT_PRUNED	"audit.pruned"
+enum gh_err	audit_prune_batch(struct app *app, int64_t before,
+		    unsigned batch, struct audit_prune *p);
+/*
+ * The upkeep pass: every event older than audit_retention_days (0: none)
+ * goes, AUDIT_PRUNE_BATCH a transaction, at most AUDIT_PRUNE_ROUNDS
+ * batches a pass; logged as "audit_pruned". Returns the events deleted.
+ */
+#define AUDIT_PRUNE_BATCH	1000
+#define AUDIT_PRUNE_ROUNDS	1000
+uint64_t	audit_retention_pass(struct app *app, int64_t now);
+/* The through_seq an AUDIT_PRUNED event names; false if it names none. */
+bool		audit_pruned_through(const struct audit_row *r,
+		    int64_t *through);
+
 /* The first place where the chain does not hold, if any. */
 struct audit_verdict {
 	bool		 ok;
@@ -77,6 +99,14 @@ struct audit_verdict {
 					   "rewritten", "truncated" */
 	int64_t		 head_seq;	/* the last event verified */
 	uint8_t		 head_hash[GH_HASH_BYTES];
+	/* the chain checked starts after its base (retention; 0: none) */
+	int64_t		 base_seq;
+	uint8_t		 base_hash[GH_HASH_BYTES];
+	/*
+	 * The anchor is older than the base: its event was deleted by
+	 * retention, so it could not be checked (ok says nothing of it).
+	 */
+	bool		 anchor_pruned;
 };
 
 /*
@@ -92,8 +122,13 @@ struct audit_anchor {
 };
 
 /*
- * Walk the chain; v says whether it holds. An error (the store, or a hash
- * that could not be made) means it could not be checked: v is no verdict.
+ * Walk the chain from its base; v says whether it holds. The base must be
+ * the one the newest audit.pruned event of the chain (as it was when the
+ * base was read) names: a base set by hand further on hides deletions
+ * ("deleted"), and one with no such event is no base. An error (the
+ * store, or a hash that could not be made) means it could not be
+ * checked: v is no verdict. A prune running meanwhile is no error: the
+ * walk starts again from the new base.
  */
 enum gh_err	audit_verify(struct store *s, const uint8_t key[GH_HASH_BYTES],
 		    const struct audit_anchor *anchor, struct audit_verdict *v);

@@ -667,6 +667,7 @@ ops_init(void)
 	pg_key_ops(&ops);
 	pg_audit_ops(&ops);
 	pg_gov_ops(&ops);
+	pg_retention_ops(&ops);
 	pg_admin_ops(&ops);
 }
 

@@ -62,6 +62,7 @@ enum pg_stmt {
 	P_ADMIN_SESSION_DELETE, P_ADMIN_SESSION_PURGE, P_GRANT_REVOKE_OWN,
 	P_CLIENT_ACTIVITY, P_FLUSH_MARK, P_CODE_TAKE, P_AUDIT_INSERT_AFTER,
 	P_REFRESH_TAKE, P_SESSIONS_END_USER,
+	P_AUDIT_BASE, P_AUDIT_BASE_SET, P_AUDIT_PRUNE,
 	P_COUNT
 };
 
@@ -325,6 +326,7 @@ void		 pg_audit_ops(struct store_ops *ops);
 void		 pg_audit_queue_init(struct pg_audit_queue *q);
 void		 pg_audit_queue_destroy(struct pg_audit_queue *q);
 void		 pg_gov_ops(struct store_ops *ops);
+void		 pg_retention_ops(struct store_ops *ops);
 /* Audit events of a result with the columns of P_AUDIT_SINCE, to fn;
  * the result is cleared. */
 enum gh_err	 pg_audit_rows(PGresult *r,

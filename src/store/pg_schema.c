@@ -197,6 +197,14 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX sessions_user ON sessions(user_id);"
 	"DELETE FROM sessions WHERE user_id IN "
 	"  (SELECT id FROM users WHERE status <> 'active');",
+	/*
+	 * 7: SQLite 12: audit retention: where the kept chain starts once
+	 * its oldest events were deleted (store_audit_prune), one row
+	 */
+	"CREATE TABLE audit_base ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq BIGINT NOT NULL,"		/* the last event deleted */
+	"  hash BYTEA NOT NULL);",		/* its hash */
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -521,6 +529,19 @@ const char *const pg_sql[P_COUNT] = {
 	    "JOIN users u ON u.id = t.user_id "
 	    "WHERE f.id = t.family_id AND " ANCESTRY_LIVE ") "
 	    "RETURNING " TOKEN_COLS,
+
+	/* audit retention (pg_retention.c); one statement, one snapshot */
+	[P_AUDIT_BASE] = "SELECT coalesce((SELECT seq FROM audit_base "
+	    "WHERE id = 1), 0), (SELECT hash FROM audit_base WHERE id = 1), "
+	    "coalesce((SELECT max(seq) FROM audit_events), 0)",
+	/* the base only moves forward */
+	[P_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash) "
+	    "VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE "
+	    "SET seq = excluded.seq, hash = excluded.hash "
+	    "WHERE audit_base.seq < excluded.seq",
+	/* the events after the base a prune verified (pg_retention.c) */
+	[P_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > $1 "
+	    "AND seq <= $2",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

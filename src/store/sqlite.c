@@ -361,6 +361,7 @@ ops_init(void)
 	sqlite_key_ops(&ops);
 	sqlite_gov_ops(&ops);
 	sqlite_audit_ops(&ops);
+	sqlite_retention_ops(&ops);
 	sqlite_admin_ops(&ops);
 }
 

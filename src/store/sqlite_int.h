@@ -45,6 +45,7 @@ enum stmt_id {
 	S_ADMIN_DISABLE, S_ADMIN_SESSION_INSERT, S_ADMIN_SESSION_GET,
 	S_ADMIN_SESSION_DELETE, S_ADMIN_SESSION_PURGE, S_GRANT_REVOKE_OWN,
 	S_CLIENT_ACTIVITY,
+	S_AUDIT_BASE, S_AUDIT_BASE_SET, S_AUDIT_PRUNE,
 	S_COUNT
 };
 
@@ -176,6 +177,7 @@ void		 sqlite_key_ops(struct store_ops *ops);
 void		 sqlite_gov_ops(struct store_ops *ops);
 void		 sqlite_admin_ops(struct store_ops *ops);
 void		 sqlite_audit_ops(struct store_ops *ops);
+void		 sqlite_retention_ops(struct store_ops *ops);
 
 /* shared by the operation files */
 enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);

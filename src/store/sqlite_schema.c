@@ -249,6 +249,14 @@ const char *const sqlite_migrations[] = {
 	"CREATE INDEX sessions_user ON sessions(user_id);"
 	"DELETE FROM sessions WHERE user_id IN "
 	"  (SELECT id FROM users WHERE status <> 'active');",
+	/*
+	 * 12: audit retention: where the kept chain starts once its oldest
+	 * events were deleted (store_audit_prune), one row
+	 */
+	"CREATE TABLE audit_base ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"		/* the last event deleted */
+	"  hash BLOB NOT NULL);",		/* its hash */
 };
 
 const int sqlite_migration_count =
@@ -527,4 +535,17 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "WHERE client_id = ?1 AND time >= ?2 AND time < ?3 "
 	    "AND type IN ('token.issued', 'token.refreshed') "
 	    "GROUP BY 1, 2",
+
+	/* audit retention (sqlite_retention.c); one statement, one snapshot */
+	[S_AUDIT_BASE] = "SELECT coalesce((SELECT seq FROM audit_base "
+	    "WHERE id = 1), 0), (SELECT hash FROM audit_base WHERE id = 1), "
+	    "coalesce((SELECT max(seq) FROM audit_events), 0)",
+	/* the base only moves forward */
+	[S_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash) "
+	    "VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE "
+	    "SET seq = excluded.seq, hash = excluded.hash "
+	    "WHERE audit_base.seq < excluded.seq",
+	/* the events after the base a prune verified (sqlite_retention.c) */
+	[S_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > ?1 "
+	    "AND seq <= ?2",
 };

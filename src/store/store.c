@@ -298,6 +298,21 @@ FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
     void *ctx), (s, cid, since, limit, fn, ctx))
 FWD(audit_head, (struct store *s, int64_t *seq,
     uint8_t hash[GH_HASH_BYTES]), (s, seq, hash))
+FWD(audit_base, (struct store *s, struct audit_base *o), (s, o))
+
+enum gh_err
+store_audit_prune(struct store *s, struct audit_prune *p,
+    const struct change_audit *ev)
+{
+	p->through_seq = 0;
+	p->events = 0;
+	p->stopped_seq = 0;
+	/* a prune no event records would read as a deletion */
+	if (ev == NULL || p->batch == 0)
+		return GH_ERR_INVALID;
+	return s->ops->audit_prune(s, p, ev);
+}
+
 FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
     unsigned *count, const struct change_audit *ev),
     (s, before, now, count, ev))
@@ -372,6 +387,47 @@ store_change_event(const struct change_audit *ev, unsigned changed,
 	*out = *ev->row;
 	if (ev->describe != NULL)
 		ev->describe(ev->ctx, changed, out);
+}
+
+void
+store_prune_begin(struct prune_walk *w, const uint8_t *key, int64_t before,
+    const struct audit_base *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->key = key;
+	w->before = before;
+	w->seq = b->seq;
+	memcpy(w->hash, b->hash, GH_HASH_BYTES);
+}
+
+/*
+ * Checked as `audit verify` checks the chain: an event that does not
+ * follow the last one taken (a gap, or one put back) or whose hash is
+ * not its own (an edit: a time moved back, say) stops the prune.
+ */
+bool
+store_prune_step(void *ctx, const struct audit_row *r)
+{
+	struct prune_walk	*w = ctx;
+	uint8_t			 h[GH_HASH_BYTES];
+
+	if (r->time >= w->before)
+		return false;
+	if (r->seq != w->seq + 1 || !crypto_ct_eq(r->prev_hash,
+	    GH_HASH_BYTES, w->hash, GH_HASH_BYTES)) {
+		w->stopped = r->seq;
+		return false;
+	}
+	if ((w->rc = audit_chain_hash(w->key, r->prev_hash, r, h)) != GH_OK)
+		return false;
+	if (!crypto_ct_eq(h, GH_HASH_BYTES, r->hash, GH_HASH_BYTES)) {
+		w->stopped = r->seq;
+		return false;
+	}
+	w->seq = r->seq;
+	memcpy(w->hash, r->hash, GH_HASH_BYTES);
+	w->n++;
+	return true;
 }
 
 enum client_status

@@ -488,6 +488,48 @@ enum gh_err	store_audit_each(struct store *s, int64_t after,
 		    bool (*fn)(void *ctx, const struct audit_row *r),
 		    void *ctx);
 /*
+ * Audit retention. The oldest events may be deleted, in order, by
+ * store_audit_prune(); the chain's base then says where the kept chain
+ * starts: the seq and hash of the last event deleted (0 and zeros while
+ * none was), the hash the first kept event names as its prev_hash.
+ * head_seq is the newest event's seq read in the same snapshot (0: none),
+ * so a check knows which events were there when the base was read.
+ */
+struct audit_base {
+	int64_t		 seq;
+	uint8_t		 hash[GH_HASH_BYTES];
+	int64_t		 head_seq;
+};
+enum gh_err	store_audit_base(struct store *s, struct audit_base *out);
+/*
+ * In one transaction: delete the oldest events with time < p->before, at
+ * most p->batch, oldest first and never one after an event that is kept
+ * (only a prefix of the chain goes, whatever order the times are in);
+ * record the last one deleted as the chain's base; and append ev at the
+ * chain's end, chained as any event. ev is required: a prune without its
+ * event is refused (GH_ERR_INVALID), since nothing else would show that
+ * the missing events went by retention. p->through_seq (the new base)
+ * and p->events (events deleted) are set before ev's describe is called
+ * with the number deleted. When no event is old enough nothing is
+ * written and both are 0; on failure nothing is deleted.
+ *
+ * Only events that verify where they stand go (each follows the base or
+ * the one before it by seq and hash, and hashes right under the audit
+ * key): a deletion or an edit made by hand is never made to look like
+ * retention, by taking the gap with it or by a time moved back to age an
+ * event. The prune stops before the first that does not verify, which
+ * stays for `audit verify` to report; p->stopped_seq names it (0: none).
+ */
+struct audit_prune {
+	int64_t		 before;		/* Unix time: older goes */
+	unsigned	 batch;			/* at most this many */
+	int64_t		 through_seq;		/* out */
+	unsigned	 events;		/* out */
+	int64_t		 stopped_seq;		/* out */
+};
+enum gh_err	store_audit_prune(struct store *s, struct audit_prune *p,
+		    const struct change_audit *ev);
+/*
  * An error (out of memory, the HMAC failed) is no hash: the event is not
  * appended, and a verification says it could not check, never "edited".
  */

@@ -151,6 +151,9 @@ struct store_ops {
 			    const char *, const char *, int64_t);
 	enum gh_err	(*client_activity)(struct store *, const char *,
 			    int64_t, unsigned, unsigned *, unsigned *);
+	enum gh_err	(*audit_base)(struct store *, struct audit_base *);
+	enum gh_err	(*audit_prune)(struct store *, struct audit_prune *,
+			    const struct change_audit *);
 };
 
 struct store {
@@ -178,6 +181,27 @@ enum gh_err	pg_store_open(const char *url, bool serve,
  */
 void		store_change_event(const struct change_audit *ev,
 		    unsigned changed, struct audit_row *out);
+
+/*
+ * How far a prune may go (store_audit_prune), the same for every
+ * backend: started at the chain's base, fed the oldest events in seq
+ * order by store_prune_step (a row callback: false stops), it takes each
+ * one older than the cutoff that verifies where it stands. seq and hash
+ * end as the last one taken (the new base), n how many; stopped names the
+ * event that did not verify, rc a hash that could not be made.
+ */
+struct prune_walk {
+	const uint8_t	*key;
+	int64_t		 before;
+	int64_t		 seq;
+	uint8_t		 hash[GH_HASH_BYTES];
+	unsigned	 n;
+	int64_t		 stopped;
+	enum gh_err	 rc;
+};
+void		store_prune_begin(struct prune_walk *w, const uint8_t *key,
+		    int64_t before, const struct audit_base *b);
+bool		store_prune_step(void *ctx, const struct audit_row *r);
 
 /* row text forms shared by the backends (store.c) */
 enum client_status store_client_status_parse(const char *s);

@@ -246,6 +246,7 @@ th_sql_int(const struct th_store *t, const char *sql)
 	if (t->schema[0])
 		return th_pg_int(t->path, sql);
 	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);		/* a write waits its turn */
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)

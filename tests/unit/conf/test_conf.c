@@ -138,6 +138,55 @@ test_code_ttl_bounds(void **state)
 	assert_int_equal(f->c.code_ttl_seconds, 1);
 }
 
+/*
+ * Audit retention: 365 days by default, 0 keeps every event, and never
+ * less than what the features reading the trail look back over: the
+ * activity chart (7 days), the rate rule's baseline, client_unused_days.
+ */
+static void
+test_audit_retention(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\"}"),
+	    GH_OK);
+	assert_int_equal(f->c.audit_retention_days, 365);
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"audit_retention_days\": 0}"), GH_OK);
+	assert_int_equal(f->c.audit_retention_days, 0);
+	/* the defaults: client_unused_days 90 is the longest look back */
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"audit_retention_days\": 89}", "client_unused_days");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"audit_retention_days\": 90}"), GH_OK);
+	/* without it, the activity chart's 7 days */
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 0, \"audit_retention_days\": 6}",
+	    "activity chart");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 0, \"audit_retention_days\": 7}"),
+	    GH_OK);
+	/* the rate baseline: 86400 x (20 + 1) seconds is 21 days */
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 0, \"rule_rate_window_seconds\": 86400, "
+	    "\"rule_rate_baseline_windows\": 20, "
+	    "\"audit_retention_days\": 20}", "rule_rate_baseline_windows");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 0, \"rule_rate_window_seconds\": 86400, "
+	    "\"rule_rate_baseline_windows\": 20, "
+	    "\"audit_retention_days\": 21}"), GH_OK);
+	/* the rule switched off reads nothing */
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 0, \"rule_rate_factor\": 0, "
+	    "\"rule_rate_window_seconds\": 86400, "
+	    "\"rule_rate_baseline_windows\": 20, "
+	    "\"audit_retention_days\": 7}"), GH_OK);
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"audit_retention_days\": 3651}", "audit_retention_days");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"audit_retention_days\": -1}", "audit_retention_days");
+}
+
 static void
 test_issuer_required(void **state)
 {
@@ -318,6 +367,7 @@ main(void)
 		T(test_wrong_type),
 		T(test_not_an_object),
 		T(test_code_ttl_bounds),
+		T(test_audit_retention),
 		T(test_issuer_required),
 		T(test_issuer_scheme),
 		T(test_issuer_fake_loopback),
