@@ -371,4 +371,26 @@ th_user_init(struct user_row *u, const char *id, const char *name,
 	u->created_at = now;
 }
 
+/*
+ * The code the store tests redeem: of client1 and us_1 in grant
+ * `grant_id`, PKCE S256, "openid offline_access", live for 60 s.
+ */
+static inline void
+th_code_init(struct code_row *r, const uint8_t hash[GH_HASH_BYTES],
+    const char *grant_id, int64_t now)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->hash, hash, GH_HASH_BYTES);
+	str_copy(r->grant_id, sizeof(r->grant_id), grant_id);
+	str_copy(r->client_id, sizeof(r->client_id), "client1");
+	str_copy(r->user_id, sizeof(r->user_id), "us_1");
+	str_copy(r->redirect_uri, sizeof(r->redirect_uri),
+	    "https://app.example.com/cb");
+	str_copy(r->challenge, sizeof(r->challenge),
+	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	str_copy(r->scope, sizeof(r->scope), "openid offline_access");
+	r->created_at = now;
+	r->expires_at = now + 60;
+}
+
 #endif

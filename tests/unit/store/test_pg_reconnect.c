@@ -501,19 +501,8 @@ chain_setup(struct fixture *fx, struct chain *ch, bool redeemed)
 	assert_int_equal(store_user_insert(s, &u), GH_OK);
 	assert_int_equal(store_grant_upsert(s, "us_1", "client1",
 	    "openid offline_access", NOW, &ch->g), GH_OK);
-	memset(&r, 0, sizeof(r));
 	th_hash("code", ch->code);
-	memcpy(r.hash, ch->code, GH_HASH_BYTES);
-	str_copy(r.grant_id, sizeof(r.grant_id), ch->g.id);
-	str_copy(r.client_id, sizeof(r.client_id), "client1");
-	str_copy(r.user_id, sizeof(r.user_id), "us_1");
-	str_copy(r.redirect_uri, sizeof(r.redirect_uri),
-	    "https://app.example.com/cb");
-	str_copy(r.challenge, sizeof(r.challenge),
-	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-	str_copy(r.scope, sizeof(r.scope), "openid offline_access");
-	r.created_at = NOW;
-	r.expires_at = NOW + 60;
+	th_code_init(&r, ch->code, ch->g.id, NOW);
 	assert_int_equal(store_code_insert(s, &r), GH_OK);
 	th_hash("rt0", ch->rt0);
 	if (!redeemed)

@@ -35,38 +35,6 @@
 
 static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
 
-static void
-exec_sql(const struct th_store *t, const char *sql)
-{
-	sqlite3 *db;
-
-	if (t->schema[0]) {
-		th_pg_int(t->path, sql);
-		return;
-	}
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-/* Every audit insert fails while on. */
-static void
-fail_audit(const struct th_store *t, bool on)
-{
-	if (t->schema[0] && on)
-		exec_sql(t, "CREATE FUNCTION gh_fail() RETURNS trigger AS $$ "
-		    "BEGIN RAISE EXCEPTION 'injected'; END $$ "
-		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
-		    "ON audit_events FOR EACH ROW EXECUTE FUNCTION gh_fail()");
-	else if (t->schema[0])
-		exec_sql(t, "DROP TRIGGER gh_fail ON audit_events");
-	else
-		exec_sql(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
-		    "audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END" :
-		    "DROP TRIGGER gh_fail");
-}
-
 static int
 setup(void **state)
 {
@@ -308,9 +276,9 @@ test_prune_needs_its_event(void **state)
 	assert_int_equal(store_audit_prune(t->s, &p, NULL), GH_ERR_INVALID);
 	assert_int_equal(p.events, 0);
 	assert_int_equal(count(t), 3);
-	fail_audit(t, true);
+	th_fail_audit(t, true);
 	assert_int_not_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
-	fail_audit(t, false);
+	th_fail_audit(t, false);
 	assert_int_equal(p.through_seq, 0);
 	assert_int_equal(p.events, 0);
 	assert_int_equal(count(t), 3);
@@ -344,7 +312,7 @@ test_prune_stops_at_what_does_not_verify(void **state)
 	/* 1-4 are recent; the first two moved back by hand */
 	snprintf(sql, sizeof(sql), "UPDATE audit_events SET time = %d "
 	    "WHERE seq <= 2", OLD);
-	exec_sql(t, sql);
+	th_sql_exec(t, sql);
 	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
 	assert_int_equal(p.events, 0);
 	assert_int_equal(p.stopped_seq, 1);
@@ -353,13 +321,13 @@ test_prune_stops_at_what_does_not_verify(void **state)
 	base_is(t, 0, NULL, 8);
 
 	/* a gap cut by hand among old events: the prune stops before it */
-	exec_sql(t, "DELETE FROM audit_events WHERE seq <= 4");
+	th_sql_exec(t, "DELETE FROM audit_events WHERE seq <= 4");
 	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
 	assert_int_equal(p.events, 0);
 	assert_int_equal(p.stopped_seq, 5);
-	exec_sql(t, "INSERT INTO audit_base (id, seq, hash) SELECT 1, 4, "
+	th_sql_exec(t, "INSERT INTO audit_base (id, seq, hash) SELECT 1, 4, "
 	    "prev_hash FROM audit_events WHERE seq = 5");
-	exec_sql(t, "DELETE FROM audit_events WHERE seq = 7");
+	th_sql_exec(t, "DELETE FROM audit_events WHERE seq = 7");
 	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
 	assert_int_equal(p.through_seq, 6);
 	assert_int_equal(p.events, 2);

@@ -44,20 +44,9 @@ setup(void **state)
 	assert_int_equal(store_grant_upsert(ch->t->s, "us_1", "client1",
 	    "openid offline_access", NOW, &ch->g), GH_OK);
 
-	memset(&r, 0, sizeof(r));
 	th_hash("code", ch->code);
-	memcpy(r.hash, ch->code, GH_HASH_BYTES);
-	str_copy(r.grant_id, sizeof(r.grant_id), ch->g.id);
-	str_copy(r.client_id, sizeof(r.client_id), "client1");
-	str_copy(r.user_id, sizeof(r.user_id), "us_1");
-	str_copy(r.redirect_uri, sizeof(r.redirect_uri),
-	    "https://app.example.com/cb");
-	str_copy(r.challenge, sizeof(r.challenge),
-	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-	str_copy(r.scope, sizeof(r.scope), "openid offline_access");
+	th_code_init(&r, ch->code, ch->g.id, NOW);
 	r.auth_time = NOW - 10;
-	r.created_at = NOW;
-	r.expires_at = NOW + 60;
 	assert_int_equal(store_code_insert(ch->t->s, &r), GH_OK);
 	th_hash("access", ch->at);
 	th_hash("refresh", ch->rt);
