@@ -381,6 +381,25 @@ client_status_allowed(const struct client_row *c, enum client_status st)
 }
 
 /*
+ * Why a change of client `id` failed. GH_ERR_IO from the store is an
+ * outcome unknown (PostgreSQL's connection broke after the change was
+ * sent, or SQLite's flush of it failed): it may have been made, and the
+ * operator must look before deciding it was not.
+ */
+static void
+client_change_failed(const char *id, enum gh_err rc, const char *what)
+{
+	if (rc == GH_ERR_NOT_FOUND)
+		fprintf(stderr, "gatehouse: no such client\n");
+	else if (rc == GH_ERR_IO)
+		fprintf(stderr, "gatehouse: client %s: the database failed "
+		    "after the change was sent, so it may have been made: "
+		    "look before repeating it (client show %s)\n", id, id);
+	else
+		fprintf(stderr, "gatehouse: %s\n", what);
+}
+
+/*
  * The decision above is made on the status read; the change is made only
  * from that status (one conditional UPDATE), so a quarantine made in
  * between is neither turned into "disabled" nor lifted unchecked.
@@ -409,8 +428,7 @@ client_status(struct app *app, const char *id, enum client_status st)
 		goto out;
 	}
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
-		    "no such client" : "could not change the client");
+		client_change_failed(id, rc, "could not change the client");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
@@ -468,8 +486,7 @@ client_quarantine(struct app *app, const char *id, const char *reason)
 	}
 	rc = action_quarantine(app, &admin, id, reason, &grants);
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
-		    "no such client" : "could not quarantine the client");
+		client_change_failed(id, rc, "could not quarantine the client");
 		return 1;
 	}
 	printf("client %s quarantined: disabled, every token dead, %u "

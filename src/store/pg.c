@@ -295,6 +295,8 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 	PGresult	*r;
 	ExecStatusType	 st;
 	enum gh_err	 rc;
+	const char	*q;
+	bool		 in_tx;
 
 	*res = NULL;
 	if (p != NULL && p->bad_text) {
@@ -306,23 +308,29 @@ run(struct pg_conn *c, enum pg_stmt id, const char *sql,
 			return GH_ERR_NOMEM;
 		return GH_OK;
 	}
+	in_tx = PQtransactionStatus(c->conn) != PQTRANS_IDLE;
 	r = send_once(c, id, sql, p);
 	st = PQresultStatus(r);
 	/*
-	 * The connection broke under this operation's first statement. A
-	 * read, or a BEGIN, is sent again on a new connection. A write on
-	 * its own commits by itself: the server may have run and committed
-	 * it before the break, so it is not sent twice, and its outcome is
-	 * unknown (GH_ERR_IO; pg_outcome.c: no single statement has a
-	 * probe). (pg_acquire re-makes connections that died while idle
+	 * The connection broke under this statement. A COMMIT, or a write
+	 * outside a transaction (it commits by itself), may have committed
+	 * before the break: it is not sent twice, and its outcome is unknown
+	 * (GH_ERR_IO; pg_outcome.c: no single statement has a probe), even
+	 * late in a borrow, where a kill switch's COMMIT comes. A read, or a
+	 * BEGIN, as the borrow's first statement is sent again on a new
+	 * connection. A write inside a transaction went with it: a plain
+	 * failure. (pg_acquire re-makes connections that died while idle
 	 * before they are used.)
 	 */
+	q = sql ? sql : pg_sql[id];
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+	    PQstatus(c->conn) == CONNECTION_BAD &&
+	    (strcmp(q, "COMMIT") == 0 || (!in_tx && !pg_sql_reads(q)))) {
+		PQclear(r);
+		return pg_outcome(c, NULL);
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->used &&
 	    PQstatus(c->conn) == CONNECTION_BAD) {
-		if (!pg_sql_reads(sql ? sql : pg_sql[id])) {
-			PQclear(r);
-			return pg_outcome(c, NULL);
-		}
 		PQclear(r);
 		pg_reset(c);
 		log_kv(LOG_WARN, "store_reconnect", "backend", "postgres",

@@ -440,6 +440,38 @@ test_commit_in_second_round_trip_is_not_sent_again(void **state)
 }
 
 /*
+ * A COMMIT sent on its own, late in a borrow (BEGIN, the change, its
+ * audit event, then COMMIT: the kill switch's and the background passes'
+ * shape), whose connection breaks after the server ran it: it may have
+ * committed, so the outcome is unknown (GH_ERR_IO), never a plain failure
+ * that says the change was not made. Here it was: the client is disabled,
+ * with its one event.
+ */
+static void
+test_commit_alone_broken_is_unknown(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct client_row	*c = th_client_new("client1", NOW);
+	struct audit_row	 r = { .time = NOW, .type = "client.disabled",
+	    .actor = "system", .client_id = "client1", .detail = "{}" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+	struct client_row	*got = malloc(sizeof(*got));
+
+	assert_non_null(c);
+	assert_non_null(got);
+	assert_int_equal(store_client_insert(fx->s, c), GH_OK);
+	arm(&fx->px, "COMMIT");
+	assert_int_equal(store_client_set_status(fx->s, "client1",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW + 1, &ev), GH_ERR_IO);
+	assert_int_equal(store_client_get(fx->s, "client1", got), GH_OK);
+	assert_int_equal(got->status, CLIENT_DISABLED);
+	assert_int_equal(events(fx, "client.disabled"), 1);
+	assert_int_equal(append(fx->s, "later.event"), GH_OK);
+	free(got);
+	free(c);
+}
+
+/*
  * The grant chain of the tests below, written directly (not through the
  * proxy): client1, user us_1, their grant, and the code "code"; with
  * redeemed, the code is redeemed into family fa_1 (access "at0", refresh
@@ -744,6 +776,7 @@ main(void)
 		T(test_session_reset_is_durable),
 		T(test_write_broken_after_it_ran_is_not_sent_again),
 		T(test_commit_in_second_round_trip_is_not_sent_again),
+		T(test_commit_alone_broken_is_unknown),
 		T(test_rotation_committed_answers_lost),
 		T(test_redemption_committed_answers_lost),
 		T(test_rotation_not_sent_fails_and_retry_succeeds),
