@@ -30,6 +30,7 @@ base_of(PGresult *r, struct audit_base *out)
 		out->seq = pg_col_int(r, 0, 0);
 		(void)pg_col_hash(r, 0, 1, out->hash);
 		out->head_seq = pg_col_int(r, 0, 2);
+		out->has_mac = pg_col_hash(r, 0, 3, out->mac);
 		rc = GH_OK;
 	}
 	PQclear(r);
@@ -68,7 +69,9 @@ walk(struct pg_store *db, struct pg_conn *c, const struct audit_prune *p,
 	if ((rc = pg_exec(c, P_AUDIT_BASE, NULL, &r)) != GH_OK ||
 	    (rc = base_of(r, b)) != GH_OK)
 		return rc;
-	store_prune_begin(w, db->audit_key, p->before, b);
+	if ((rc = store_prune_begin(w, db->audit_key, p->before, b)) !=
+	    GH_OK)
+		return rc;
 	pp_init(&q);
 	pp_int(&q, b->seq);
 	pp_int(&q, p->batch);
@@ -80,12 +83,17 @@ walk(struct pg_store *db, struct pg_conn *c, const struct audit_prune *p,
 
 /* As sqlite_retention.c: exactly the n events taken, and the base. */
 static enum gh_err
-cut(struct pg_conn *c, const struct audit_base *b,
+cut(struct pg_store *db, struct pg_conn *c, const struct audit_base *b,
     const struct prune_walk *w)
 {
 	struct pg_params	 q;
+	uint8_t			 mac[GH_HASH_BYTES];
 	unsigned		 changed = 0;
 	enum gh_err		 rc;
+
+	if ((rc = audit_base_mac(db->audit_key, w->seq, w->hash, mac)) !=
+	    GH_OK)
+		return rc;
 
 	pp_init(&q);
 	pp_int(&q, b->seq);
@@ -97,6 +105,7 @@ cut(struct pg_conn *c, const struct audit_base *b,
 	pp_init(&q);
 	pp_int(&q, w->seq);
 	pp_blob(&q, w->hash, GH_HASH_BYTES);
+	pp_blob(&q, mac, GH_HASH_BYTES);
 	if ((rc = pg_cmd(c, P_AUDIT_BASE_SET, &q, &changed)) != GH_OK)
 		return rc;
 	return changed == 1 ? GH_OK : GH_ERR_CONFLICT;
@@ -125,7 +134,7 @@ audit_prune(struct store *s, struct audit_prune *p,
 	if (rc == GH_OK && w.n > 0) {
 		store_change_event(ev, w.n, &r);
 		if ((rc = pg_audit_in_tx(DB(s), c, &r)) == GH_OK)
-			rc = cut(c, &b, &w);
+			rc = cut(DB(s), c, &b, &w);
 	}
 	if ((rc = pg_finish(c, rc)) != GH_OK) {
 		p->through_seq = 0;

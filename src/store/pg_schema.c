@@ -205,6 +205,8 @@ static const char *const pg_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  seq BIGINT NOT NULL,"		/* the last event deleted */
 	"  hash BYTEA NOT NULL);",		/* its hash */
+	/* 8: SQLite 13: the base's MAC under the audit key */
+	"ALTER TABLE audit_base ADD COLUMN mac BYTEA;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -533,11 +535,12 @@ const char *const pg_sql[P_COUNT] = {
 	/* audit retention (pg_retention.c); one statement, one snapshot */
 	[P_AUDIT_BASE] = "SELECT coalesce((SELECT seq FROM audit_base "
 	    "WHERE id = 1), 0), (SELECT hash FROM audit_base WHERE id = 1), "
-	    "coalesce((SELECT max(seq) FROM audit_events), 0)",
+	    "coalesce((SELECT max(seq) FROM audit_events), 0), "
+	    "(SELECT mac FROM audit_base WHERE id = 1)",
 	/* the base only moves forward */
-	[P_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash) "
-	    "VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE "
-	    "SET seq = excluded.seq, hash = excluded.hash "
+	[P_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash, mac) "
+	    "VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE "
+	    "SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac "
 	    "WHERE audit_base.seq < excluded.seq",
 	/* the events after the base a prune verified (pg_retention.c) */
 	[P_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > $1 "

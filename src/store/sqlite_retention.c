@@ -29,6 +29,10 @@ read_base(struct sqlite_store *db, struct audit_base *out)
 			memcpy(out->hash, sqlite3_column_blob(st, 1),
 			    GH_HASH_BYTES);
 		out->head_seq = sq_col_int(st, 2);
+		if ((out->has_mac = sqlite3_column_bytes(st, 3) ==
+		    GH_HASH_BYTES))
+			memcpy(out->mac, sqlite3_column_blob(st, 3),
+			    GH_HASH_BYTES);
 		rc = GH_OK;
 	} else
 		rc = sq_error(db, x);
@@ -55,7 +59,9 @@ walk(struct sqlite_store *db, const struct audit_prune *p,
 	sqlite3_stmt	*st;
 	enum gh_err	 rc;
 
-	store_prune_begin(w, db->audit_key, p->before, b);
+	if ((rc = store_prune_begin(w, db->audit_key, p->before, b)) !=
+	    GH_OK)
+		return rc;
 	if ((st = sq_stmt(db, S_AUDIT_SINCE)) == NULL)
 		return GH_ERR_STORE;
 	sqlite3_bind_int64(st, 1, b->seq);
@@ -73,8 +79,12 @@ cut(struct sqlite_store *db, const struct audit_base *b,
     const struct prune_walk *w)
 {
 	sqlite3_stmt	*st;
+	uint8_t		 mac[GH_HASH_BYTES];
 	enum gh_err	 rc;
 
+	if ((rc = audit_base_mac(db->audit_key, w->seq, w->hash, mac)) !=
+	    GH_OK)
+		return rc;
 	if ((st = sq_stmt(db, S_AUDIT_PRUNE)) == NULL)
 		return GH_ERR_STORE;
 	sqlite3_bind_int64(st, 1, b->seq);
@@ -87,6 +97,7 @@ cut(struct sqlite_store *db, const struct audit_base *b,
 		return GH_ERR_STORE;
 	sqlite3_bind_int64(st, 1, w->seq);
 	sq_bind_blob(st, 2, w->hash, GH_HASH_BYTES);
+	sq_bind_blob(st, 3, mac, GH_HASH_BYTES);
 	if ((rc = sq_step_done(db, st)) != GH_OK)
 		return rc;
 	return sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_CONFLICT;

@@ -257,6 +257,8 @@ const char *const sqlite_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  seq INTEGER NOT NULL,"		/* the last event deleted */
 	"  hash BLOB NOT NULL);",		/* its hash */
+	/* 13: the base's MAC under the audit key (audit_base_mac) */
+	"ALTER TABLE audit_base ADD COLUMN mac BLOB;",
 };
 
 const int sqlite_migration_count =
@@ -539,11 +541,12 @@ const char *const sqlite_sql[S_COUNT] = {
 	/* audit retention (sqlite_retention.c); one statement, one snapshot */
 	[S_AUDIT_BASE] = "SELECT coalesce((SELECT seq FROM audit_base "
 	    "WHERE id = 1), 0), (SELECT hash FROM audit_base WHERE id = 1), "
-	    "coalesce((SELECT max(seq) FROM audit_events), 0)",
+	    "coalesce((SELECT max(seq) FROM audit_events), 0), "
+	    "(SELECT mac FROM audit_base WHERE id = 1)",
 	/* the base only moves forward */
-	[S_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash) "
-	    "VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE "
-	    "SET seq = excluded.seq, hash = excluded.hash "
+	[S_AUDIT_BASE_SET] = "INSERT INTO audit_base (id, seq, hash, mac) "
+	    "VALUES (1, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE "
+	    "SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac "
 	    "WHERE audit_base.seq < excluded.seq",
 	/* the events after the base a prune verified (sqlite_retention.c) */
 	[S_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > ?1 "

@@ -3,6 +3,7 @@
  * of store.h to it. Nothing here knows SQL.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store_impl.h"
@@ -389,15 +390,50 @@ store_change_event(const struct change_audit *ev, unsigned changed,
 		ev->describe(ev->ctx, changed, out);
 }
 
-void
+enum gh_err
+audit_base_mac(const uint8_t key[GH_HASH_BYTES], int64_t seq,
+    const uint8_t hash[GH_HASH_BYTES], uint8_t out[GH_HASH_BYTES])
+{
+	static const char	label[] = "gatehouse audit base v1;";
+	uint8_t			msg[sizeof(label) + 24 + GH_HASH_BYTES];
+	int			n;
+
+	n = snprintf((char *)msg, sizeof(msg), "%s%lld;", label,
+	    (long long)seq);
+	if (n < 0 || (size_t)n + GH_HASH_BYTES > sizeof(msg))
+		return GH_ERR_LIMIT;
+	memcpy(msg + n, hash, GH_HASH_BYTES);
+	return crypto_hmac_sha256(key, GH_HASH_BYTES, msg,
+	    (size_t)n + GH_HASH_BYTES, out);
+}
+
+/*
+ * A base past seq 0 is taken only with its MAC: someone with the database
+ * but not the key who deleted the oldest events and moved the base to fit
+ * would otherwise have the next prune delete the rest of the evidence
+ * after it and record a prune that vouches for the whole gap. An
+ * untrusted base stops the walk at once, before the first event after it
+ * (store_prune_step), for `audit verify` to report.
+ */
+enum gh_err
 store_prune_begin(struct prune_walk *w, const uint8_t *key, int64_t before,
     const struct audit_base *b)
 {
+	uint8_t		mac[GH_HASH_BYTES];
+	enum gh_err	rc;
+
 	memset(w, 0, sizeof(*w));
 	w->key = key;
 	w->before = before;
 	w->seq = b->seq;
 	memcpy(w->hash, b->hash, GH_HASH_BYTES);
+	if (b->seq == 0)
+		return GH_OK;
+	if ((rc = audit_base_mac(key, b->seq, b->hash, mac)) != GH_OK)
+		return rc;
+	w->untrusted = !b->has_mac || !crypto_ct_eq(mac, GH_HASH_BYTES,
+	    b->mac, GH_HASH_BYTES);
+	return GH_OK;
 }
 
 /*
@@ -413,8 +449,9 @@ store_prune_step(void *ctx, const struct audit_row *r)
 
 	if (r->time >= w->before)
 		return false;
-	if (r->seq != w->seq + 1 || !crypto_ct_eq(r->prev_hash,
-	    GH_HASH_BYTES, w->hash, GH_HASH_BYTES)) {
+	if (w->untrusted || r->seq != w->seq + 1 ||
+	    !crypto_ct_eq(r->prev_hash, GH_HASH_BYTES, w->hash,
+	    GH_HASH_BYTES)) {
 		w->stopped = r->seq;
 		return false;
 	}

@@ -498,6 +498,13 @@ enum gh_err	store_audit_each(struct store *s, int64_t after,
 struct audit_base {
 	int64_t		 seq;
 	uint8_t		 hash[GH_HASH_BYTES];
+	/*
+	 * HMAC under the audit key over seq and hash (audit_base_mac),
+	 * written by each prune: a base row moved by hand, without the
+	 * key, is not taken as one (has_mac false: none stored).
+	 */
+	uint8_t		 mac[GH_HASH_BYTES];
+	bool		 has_mac;
 	int64_t		 head_seq;
 };
 enum gh_err	store_audit_base(struct store *s, struct audit_base *out);
@@ -529,6 +536,10 @@ struct audit_prune {
 };
 enum gh_err	store_audit_prune(struct store *s, struct audit_prune *p,
 		    const struct change_audit *ev);
+/* The MAC of a chain base (struct audit_base). */
+enum gh_err	audit_base_mac(const uint8_t key[GH_HASH_BYTES], int64_t seq,
+		    const uint8_t hash[GH_HASH_BYTES],
+		    uint8_t out[GH_HASH_BYTES]);
 /*
  * An error (out of memory, the HMAC failed) is no hash: the event is not
  * appended, and a verification says it could not check, never "edited".

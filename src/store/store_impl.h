@@ -197,9 +197,10 @@ struct prune_walk {
 	uint8_t		 hash[GH_HASH_BYTES];
 	unsigned	 n;
 	int64_t		 stopped;
+	bool		 untrusted;	/* the base's MAC does not hold */
 	enum gh_err	 rc;
 };
-void		store_prune_begin(struct prune_walk *w, const uint8_t *key,
+enum gh_err	store_prune_begin(struct prune_walk *w, const uint8_t *key,
 		    int64_t before, const struct audit_base *b);
 bool		store_prune_step(void *ctx, const struct audit_row *r);
 

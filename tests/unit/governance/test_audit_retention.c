@@ -190,6 +190,39 @@ test_moving_the_base_on_is_found(void **state)
 	expect_broken(f, 7, "deleted");
 }
 
+/*
+ * The same, then waiting for retention to launder it: once the events
+ * after the moved base are old, a prune that took the base as it found it
+ * would delete them and record a prune vouching for the whole gap, and
+ * the trail would verify. The base's MAC (audit_base_mac) is not the
+ * attacker's to make: the pass deletes nothing, says where it stopped,
+ * and the deletion is still found.
+ */
+static void
+test_a_moved_base_is_not_laundered_by_retention(void **state)
+{
+	struct fixture		*f = *state;
+	struct th_stderr	 log;
+	int64_t			 before;
+
+	pruned_trail(f);		/* base 6, events 7..11 */
+	th_sql_int(f->t, "UPDATE audit_base SET seq = 8, hash = "
+	    "(SELECT hash FROM audit_events WHERE seq = 8)");
+	th_sql_int(f->t, "DELETE FROM audit_events WHERE seq <= 8");
+	before = count(f);
+	log_set_level(LOG_WARN);
+	th_stderr_begin(&log);
+	assert_int_equal(audit_retention_pass(&f->app, f->now + 367 * DAY),
+	    0);
+	th_stderr_end(&log);
+	log_set_level(LOG_ERROR);
+	assert_int_equal(count(f), before);
+	assert_int_equal(th_stderr_count(&log, "\"audit_prune_stopped\""),
+	    1);
+	assert_int_equal(th_stderr_count(&log, "\"seq\":\"9\""), 1);
+	expect_broken(f, 7, "deleted");
+}
+
 /* A base where no prune ever was, to pass off deleting the oldest. */
 static void
 test_a_base_no_prune_made_is_found(void **state)
@@ -444,6 +477,7 @@ main(void)
 		T(test_pass_prunes_records_and_logs),
 		T(test_deleting_one_more_is_found),
 		T(test_moving_the_base_on_is_found),
+		T(test_a_moved_base_is_not_laundered_by_retention),
 		T(test_a_base_no_prune_made_is_found),
 		T(test_moving_the_base_past_its_prune_is_found),
 		T(test_base_moved_back_is_found),

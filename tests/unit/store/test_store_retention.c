@@ -325,19 +325,42 @@ test_prune_stops_at_what_does_not_verify(void **state)
 	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
 	assert_int_equal(p.events, 0);
 	assert_int_equal(p.stopped_seq, 5);
+	/*
+	 * nor from a base moved by hand to fit the gap: without the audit
+	 * key it has no MAC, or a wrong one, and is not taken
+	 */
 	th_sql_exec(t, "INSERT INTO audit_base (id, seq, hash) SELECT 1, 4, "
 	    "prev_hash FROM audit_events WHERE seq = 5");
-	th_sql_exec(t, "DELETE FROM audit_events WHERE seq = 7");
-	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
-	assert_int_equal(p.through_seq, 6);
-	assert_int_equal(p.events, 2);
-	assert_int_equal(p.stopped_seq, 8);
-	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
-	    "WHERE seq = 8"), 1);
 	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
 	assert_int_equal(p.events, 0);
-	assert_int_equal(p.stopped_seq, 8);
-	base_is(t, 6, NULL, 9);
+	assert_int_equal(p.stopped_seq, 5);
+	th_sql_exec(t, "UPDATE audit_base SET mac = hash");
+	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
+	assert_int_equal(p.events, 0);
+	assert_int_equal(p.stopped_seq, 5);
+	assert_int_equal(d.calls, 0);
+	assert_int_equal(count(t), 4);
+}
+
+/* From a base a prune made, the prune goes on, and stops at a gap. */
+static void
+test_prune_from_its_own_base_stops_at_a_gap(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_prune	 p;
+	struct described	 d = { 0 };
+	int			 i;
+
+	for (i = 0; i < 8; i++)
+		assert_int_equal(append_at(t->s, OLD), GH_OK);
+	assert_int_equal(prune(t->s, CUTOFF, 2, &p, &d), GH_OK);
+	assert_int_equal(p.through_seq, 2);
+	th_sql_exec(t, "DELETE FROM audit_events WHERE seq = 5");
+	assert_int_equal(prune(t->s, CUTOFF, 10, &p, &d), GH_OK);
+	assert_int_equal(p.through_seq, 4);
+	assert_int_equal(p.events, 2);
+	assert_int_equal(p.stopped_seq, 6);
+	base_is(t, 4, NULL, 10);
 }
 
 /*
@@ -453,6 +476,7 @@ main(void)
 		T(test_prune_nothing_old),
 		T(test_prune_needs_its_event),
 		T(test_prune_stops_at_what_does_not_verify),
+		T(test_prune_from_its_own_base_stops_at_a_gap),
 		T(test_prune_everything),
 		T(test_prunes_with_appends_chain),
 	};
