@@ -45,7 +45,8 @@ action_quarantine(struct app *app, const struct audit_origin *o,
 	struct alert_spec	 spec = { "client_quarantined", "high", &s,
 	    NULL, NULL, false };
 	struct alert_row	 alert;
-	char			 secret[GH_MAX_TOKEN_LEN], detail[512];
+	char			 secret[GH_MAX_TOKEN_LEN];
+	char			 detail[GH_MAX_AUDIT_DETAIL];
 	char			 summary[GH_MAX_ALERT_TEXT];
 	char			 key[GH_MAX_ALERT_KEY];
 	uint8_t			 hash[GH_HASH_BYTES];
@@ -86,7 +87,7 @@ action_revoke(struct app *app, const struct audit_origin *o,
     unsigned *count)
 {
 	struct audit_subject	 s = { NULL, NULL, NULL };
-	char			 detail[512];
+	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 
 	*count = 0;
@@ -111,7 +112,7 @@ enum gh_err
 action_alert_ack(struct app *app, const struct audit_origin *o, int64_t id,
     const char *by)
 {
-	char		detail[512];
+	char		detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err	rc;
 
 	if ((rc = store_alert_ack(app->store, id, by, clock_now())) != GH_OK)

@@ -29,7 +29,7 @@ static const struct audit_origin operator = { NULL, NULL, "admin" };
 static void
 audit_admin(struct app *app, const char *type, const char *name)
 {
-	char detail[512];
+	char detail[GH_MAX_AUDIT_DETAIL];
 
 	audit_detail(json_pack("{s:s}", "admin", name), detail,
 	    sizeof(detail));

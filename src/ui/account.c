@@ -330,7 +330,7 @@ revoke_post(struct app *app, const struct http_request *req,
 	    "user" };
 	struct audit_subject	 s = { e->g.client_id, v->b.session.user_id,
 	    e->g.id };
-	char			 detail[256];
+	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 
 	rc = store_grant_revoke_own(app->store, e->g.id, v->b.session.user_id,

@@ -16,6 +16,7 @@
 #include "../json_fault.h"
 #include "governance/audit.h"
 #include "governance/gov_json.h"
+#include "util/limits.h"
 
 static const char whole[] =
     "{\"reason\":\"integration retired\",\"grants_revoked\":3}";
@@ -74,6 +75,29 @@ test_detail_too_long_is_marked(void **state)
 	json_decref(doc);
 }
 
+/*
+ * The longest reason an admin may give, of the characters JSON escapes
+ * to two bytes, fits the detail buffers of the revocation and kill switch
+ * events whole: an admin cannot blank the record of their own action.
+ */
+static void
+test_longest_reason_fits_whole(void **state)
+{
+	char	reason[GH_MAX_REASON_LEN + 1], out[GH_MAX_AUDIT_DETAIL];
+	json_t	*doc;
+
+	(void)state;
+	memset(reason, '"', GH_MAX_REASON_LEN);
+	reason[GH_MAX_REASON_LEN] = '\0';
+	revocation_detail(reason, 7, out, sizeof(out));
+	assert_non_null(doc = json_parse(out, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(doc, "reason")),
+	    reason);
+	assert_int_equal(json_integer_value(json_object_get(doc,
+	    "grants_revoked")), 7);
+	json_decref(doc);
+}
+
 static void
 test_detail_null_object_is_marked(void **state)
 {
@@ -93,6 +117,7 @@ main(void)
 		cmocka_unit_test(test_revocation_detail_whole),
 		cmocka_unit_test(test_revocation_detail_whole_or_marked),
 		cmocka_unit_test(test_detail_too_long_is_marked),
+		cmocka_unit_test(test_longest_reason_fits_whole),
 		cmocka_unit_test(test_detail_null_object_is_marked),
 	};
 
