@@ -273,7 +273,7 @@ check_governance(const struct conf *c, char *err, size_t errsz)
  */
 #define DAY	86400
 static bool
-check_retention(const struct conf *c, char *err, size_t errsz)
+check_retention(struct conf *c, bool given, char *err, size_t errsz)
 {
 	int64_t		 need = (GH_MAX_ACTIVITY_HOURS * 3600 + DAY - 1) / DAY;
 	int64_t		 rate = c->rule_rate_window_seconds *
@@ -292,6 +292,11 @@ check_retention(const struct conf *c, char *err, size_t errsz)
 	}
 	if (c->audit_retention_days == 0 || c->audit_retention_days >= need)
 		return true;
+	/* not set: the default grows to what the config reads back */
+	if (!given) {
+		c->audit_retention_days = need;
+		return true;
+	}
 	snprintf(err, errsz, "audit_retention_days: must be 0 (keep every "
 	    "event) or at least %lld: %s reads that far back in the audit "
 	    "trail", (long long)need, why);
@@ -336,7 +341,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 	}
 	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
 	    !check_governance(c, err, errsz) ||
-	    !check_retention(c, err, errsz))
+	    !check_retention(c, json_object_get(root, "audit_retention_days")
+	    != NULL, err, errsz))
 		goto out;
 	if (!resolve_path(c->database, sizeof(c->database), path) ||
 	    !resolve_path(c->key_file, sizeof(c->key_file), path)) {

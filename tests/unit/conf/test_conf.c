@@ -181,6 +181,16 @@ test_audit_retention(void **state)
 	    "\"rule_rate_window_seconds\": 86400, "
 	    "\"rule_rate_baseline_windows\": 20, "
 	    "\"audit_retention_days\": 7}"), GH_OK);
+	/*
+	 * not set, the default grows to what the config reads back: a
+	 * config written before retention existed still loads
+	 */
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 400}"), GH_OK);
+	assert_int_equal(f->c.audit_retention_days, 400);
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"client_unused_days\": 400, \"audit_retention_days\": 365}",
+	    "client_unused_days");
 	expect_error(f, "{\"issuer\": \"https://a.example\", "
 	    "\"audit_retention_days\": 3651}", "audit_retention_days");
 	expect_error(f, "{\"issuer\": \"https://a.example\", "
