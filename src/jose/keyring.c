@@ -129,10 +129,21 @@ collect(void *ctx, const struct key_row *k)
 	char		*json;
 	size_t		 n;
 
+	/*
+	 * Rows come oldest first. Past the cap the oldest key leaves the
+	 * ring, not the newest: the key an operator just rotated to must
+	 * sign. (Keys past publication count until the upkeep pass has
+	 * deleted them with their events; the one dropped stays stored and
+	 * is loaded again once they are gone.)
+	 */
 	if (kr->n >= MAX_KEYS) {
-		log_kv(LOG_ERROR, "signing_keys_too_many", "ignored", k->kid,
-		    NULL);
-		return false;
+		log_kv(LOG_ERROR, "signing_keys_too_many", "dropped",
+		    kr->keys[0].row.kid, "loaded", k->kid, NULL);
+		cjose_jwk_release(kr->keys[0].jwk);
+		crypto_wipe(&kr->keys[0], sizeof(kr->keys[0]));
+		memmove(&kr->keys[0], &kr->keys[1],
+		    (MAX_KEYS - 1) * sizeof(kr->keys[0]));
+		kr->n--;
 	}
 	rk = &kr->keys[kr->n];
 	memset(rk, 0, sizeof(*rk));

@@ -607,6 +607,31 @@ test_rotation(void **state)
 }
 
 /*
+ * More keys stored than the ring holds (past-publication keys pile up
+ * while their audited deletion keeps failing): the newest keys stay in
+ * the ring, so the key rotated to last signs and is published, and the
+ * oldest leaves it.
+ */
+static void
+test_over_the_cap_the_newest_signs(void **state)
+{
+	struct th_store	*t = *state;
+	struct keyring	*kr;
+	char		 first[GH_ID_LEN], kid[GH_ID_LEN];
+	int		 i;
+
+	gen(t->s, "ES256", T0, T0, first);
+	for (i = 1; i <= GH_MAX_SIGNING_KEYS; i++)
+		gen(t->s, "ES256", T0 + i, T0 + i, kid);
+	kr = ring(t->s, T0 + GH_MAX_SIGNING_KEYS);
+	assert_signer(kr, "ES256", T0 + GH_MAX_SIGNING_KEYS, kid);
+	assert_true(published(kr, T0 + GH_MAX_SIGNING_KEYS, kid));
+	assert_false(published(kr, T0 + GH_MAX_SIGNING_KEYS, first));
+	assert_true(stored(t->s, first));
+	keyring_close(kr);
+}
+
+/*
  * The keyring only reads: a key past publication is listed for the
  * upkeep pass to delete (with its audit event, a layer above), from the
  * moment it passes publication whether or not the ring was reloaded since,
@@ -960,6 +985,7 @@ main(void)
 		T(test_private_keys_sealed),
 		T(test_sealed_key_bound_to_kid),
 		T(test_rotation),
+		T(test_over_the_cap_the_newest_signs),
 		T(test_reload_by_itself),
 		T(test_retire),
 		T(test_past_keys_listed_not_deleted),
