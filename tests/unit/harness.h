@@ -313,6 +313,23 @@ th_store_setup(void **state)
 	return 0;
 }
 
+/*
+ * A store (th_store_setup) and an app on it with the test defaults
+ * (th_app_init): 0, or -1 with nothing left open.
+ */
+static inline int
+th_app_store_setup(struct th_store **t, struct app *a)
+{
+	void *ts = NULL;
+
+	if (th_store_setup(&ts) != 0)
+		return -1;
+	*t = ts;
+	th_app_init(a);
+	a->store = (*t)->s;
+	return 0;
+}
+
 static inline int
 th_store_teardown(void **state)
 {

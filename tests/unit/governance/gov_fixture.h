@@ -20,17 +20,15 @@ static int
 gov_fixture_setup(void **state, void (*conf)(struct conf *))
 {
 	struct fixture	*f = calloc(1, sizeof(*f));
-	void		*ts = NULL;
 
-	if (f == NULL || th_store_setup(&ts) != 0) {
+	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
 		free(f);
 		return -1;
 	}
-	f->t = ts;
-	th_app_init(&f->app);
-	f->app.store = f->t->s;
 	conf(&f->app.conf);
 	if (gov_start(&f->app, &f->g) != GH_OK) {
+		void *ts = f->t;
+
 		th_store_teardown(&ts);
 		free(f);
 		return -1;

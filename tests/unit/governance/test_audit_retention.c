@@ -35,18 +35,16 @@ static int
 setup(void **state)
 {
 	struct fixture	*f = calloc(1, sizeof(*f));
-	void		*ts = NULL;
 
-	if (f == NULL || th_store_setup(&ts) != 0) {
+	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
 		free(f);
 		return -1;
 	}
-	f->t = ts;
-	th_app_init(&f->app);
-	f->app.store = f->t->s;
 	f->app.conf.audit_retention_days = 365;
 	if (audit_chain_key(f->app.key, sizeof(f->app.key), f->key) !=
 	    GH_OK) {
+		void *ts = f->t;
+
 		th_store_teardown(&ts);
 		free(f);
 		return -1;

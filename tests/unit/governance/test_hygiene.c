@@ -32,15 +32,11 @@ static int
 setup(void **state)
 {
 	struct fixture	*f = calloc(1, sizeof(*f));
-	void		*ts = NULL;
 
-	if (f == NULL || th_store_setup(&ts) != 0) {
+	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
 		free(f);
 		return -1;
 	}
-	f->t = ts;
-	th_app_init(&f->app);
-	f->app.store = f->t->s;
 	f->app.conf.client_unused_days = 10;
 	f->app.conf.secret_max_age_days = 0;
 	str_copy(f->app.conf.client_unused_action,
