@@ -126,16 +126,9 @@ audit_prune(struct store *s, struct audit_prune *p,
 		return GH_ERR_STORE;
 	if ((rc = pg_begin(c)) == GH_OK)
 		rc = walk(DB(s), c, p, &b, &w);
-	if (rc == GH_OK) {
-		p->stopped_seq = w.stopped;
-		p->through_seq = w.n > 0 ? w.seq : 0;
-		p->events = w.n;
-	}
-	if (rc == GH_OK && w.n > 0) {
-		store_change_event(ev, w.n, &r);
-		if ((rc = pg_audit_in_tx(DB(s), c, &r)) == GH_OK)
-			rc = cut(DB(s), c, &b, &w);
-	}
+	if (rc == GH_OK && store_prune_took(&w, p, ev, &r) &&
+	    (rc = pg_audit_in_tx(DB(s), c, &r)) == GH_OK)
+		rc = cut(DB(s), c, &b, &w);
 	if ((rc = pg_finish(c, rc)) != GH_OK) {
 		p->through_seq = 0;
 		p->events = 0;

@@ -122,16 +122,9 @@ audit_prune(struct store *s, struct audit_prune *p,
 		goto out;
 	if ((rc = read_base(db, &b)) == GH_OK)
 		rc = walk(db, p, &b, &w);
-	if (rc == GH_OK) {
-		p->stopped_seq = w.stopped;
-		p->through_seq = w.n > 0 ? w.seq : 0;
-		p->events = w.n;
-	}
-	if (rc == GH_OK && w.n > 0) {
-		store_change_event(ev, w.n, &r);
-		if ((rc = sq_audit_insert(db, &r)) == GH_OK)
-			rc = cut(db, &b, &w);
-	}
+	if (rc == GH_OK && store_prune_took(&w, p, ev, &r) &&
+	    (rc = sq_audit_insert(db, &r)) == GH_OK)
+		rc = cut(db, &b, &w);
 	rc = sq_finish_tx(db, rc);
 out:
 	if ((rc = sq_release(db, rc)) != GH_OK) {

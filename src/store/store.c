@@ -467,6 +467,19 @@ store_prune_step(void *ctx, const struct audit_row *r)
 	return true;
 }
 
+bool
+store_prune_took(const struct prune_walk *w, struct audit_prune *p,
+    const struct change_audit *ev, struct audit_row *r)
+{
+	p->stopped_seq = w->stopped;
+	p->through_seq = w->n > 0 ? w->seq : 0;
+	p->events = w->n;
+	if (w->n == 0)
+		return false;
+	store_change_event(ev, w->n, r);
+	return true;
+}
+
 enum client_status
 store_client_status_parse(const char *s)
 {

@@ -203,6 +203,13 @@ struct prune_walk {
 enum gh_err	store_prune_begin(struct prune_walk *w, const uint8_t *key,
 		    int64_t before, const struct audit_base *b);
 bool		store_prune_step(void *ctx, const struct audit_row *r);
+/*
+ * What walk w took, into *p; true when it took events, with the
+ * audit.pruned event to append (ev described) in *r.
+ */
+bool		store_prune_took(const struct prune_walk *w,
+		    struct audit_prune *p, const struct change_audit *ev,
+		    struct audit_row *r);
 
 /* row text forms shared by the backends (store.c) */
 enum client_status store_client_status_parse(const char *s);
