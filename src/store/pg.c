@@ -77,20 +77,32 @@ quiet(void *arg, const char *msg)
 }
 
 /* (Re)connect c. Store mutex NOT held: connecting can take a while. */
+#define STR(x)	#x
+#define XSTR(x)	STR(x)
+
 /*
  * Writes outside a request's deferral must be durable when their commit
  * returns, and a deferring request ends with a durable commit: with
  * synchronous_commit off for the database, the role or in the URL's
  * options, none would be. Turn it on for this session, and say so; any
  * other value (local, remote_write, on, remote_apply) flushes locally and
- * is kept.
+ * is kept. Our transactions never wait between statements for long, so a
+ * session idle inside one for GH_PG_IDLE_TX_MS has lost its client, and
+ * the server ends it (freeing the rows it locked).
  */
 static bool
 pg_session_durable(struct pg_conn *c)
 {
-	PGresult	*r = PQexec(c->conn, "SHOW synchronous_commit");
+	PGresult	*r = PQexec(c->conn, "SET "
+			    "idle_in_transaction_session_timeout = "
+			    XSTR(GH_PG_IDLE_TX_MS));
 	bool		 ok, off;
 
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok)
+		return false;
+	r = PQexec(c->conn, "SHOW synchronous_commit");
 	ok = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK &&
 	    PQntuples(r) == 1;
 	off = ok && strcmp(PQgetvalue(r, 0, 0), "off") == 0;
@@ -209,6 +221,8 @@ pg_result_error(struct pg_conn *c, const PGresult *r)
 
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return GH_ERR_EXISTS;		/* unique_violation */
+	if (state != NULL && strcmp(state, "55P03") == 0)
+		return GH_ERR_BUSY;	/* lock_not_available (pg_outcome.c) */
 	/* the primary message only: DETAIL may quote row values */
 	msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (msg == NULL)

@@ -63,6 +63,7 @@ enum pg_stmt {
 	P_CLIENT_ACTIVITY, P_FLUSH_MARK, P_CODE_TAKE, P_AUDIT_INSERT_AFTER,
 	P_REFRESH_TAKE, P_SESSIONS_END_USER,
 	P_AUDIT_BASE, P_AUDIT_BASE_SET, P_AUDIT_PRUNE,
+	P_CODE_FENCE, P_TOKEN_FENCE,
 	P_COUNT
 };
 
@@ -76,12 +77,7 @@ struct pg_conn {
 	bool		 used;		/* a statement of this borrow ran */
 	bool		 defer;		/* borrowed by a deferring thread */
 	bool		 prepared[P_COUNT];
-	/*
-	 * Its backend's process id and server instance (pg_outcome.c),
-	 * noted while it works (libpq forgets the id once it breaks); ""
-	 * when not seen directly.
-	 */
-	int		 pid;
+	/* its server instance (pg_outcome.c); "" when unknown */
 	char		 server[PG_SERVER_MAX];
 };
 
@@ -247,11 +243,17 @@ struct pg_step {
 };
 enum gh_err	 pg_pipe(struct pg_conn *c, struct pg_step *steps, size_t n);
 /*
- * A read that returns rows only if a transaction that may have committed
- * did: it finds a row no other transaction writes (for new tokens, the
- * first one's hash). Its parameters must outlive the call that takes it.
+ * How to tell whether a transaction that may have committed did. The
+ * fence locks (FOR UPDATE) a row the transaction locked in its first
+ * round trip (the code it consumed, the refresh token it rotated): once
+ * the fence has it, the transaction has ended and can no longer commit.
+ * The probe is then a read that returns rows only if it committed: it
+ * finds a row no other transaction writes (for new tokens, the first
+ * one's hash). Parameters must outlive the call that takes them.
  */
 struct pg_probe {
+	enum pg_stmt		 fence;
+	const struct pg_params	*fp;
 	enum pg_stmt		 id;
 	const struct pg_params	*p;
 };
@@ -269,14 +271,15 @@ enum gh_err	 pg_pipe_probe(struct pg_conn *c, struct pg_step *steps,
 bool		 pg_sql_reads(const char *sql);
 /*
  * The connection broke under a write that may have committed: it is never
- * sent again, and c is re-made (pg_outcome.c). With a probe, once the old
- * backend has ended: GH_OK if the write committed, GH_ERR_STORE if it did
- * not (logged as store_outcome_resolved). Without one, or when that
- * cannot be known safely (another server, a pooler, the old backend still
- * running after GH_PG_OUTCOME_WAIT_MS): GH_ERR_IO, store_outcome_unknown.
+ * sent again, and c is re-made (pg_outcome.c). With a probe, once its
+ * fence shows the old transaction ended: GH_OK if the write committed,
+ * GH_ERR_STORE if it did not (logged as store_outcome_resolved). Without
+ * one, or when that cannot be known safely (another server instance, the
+ * old transaction still open after GH_PG_OUTCOME_WAIT_MS): GH_ERR_IO,
+ * store_outcome_unknown.
  */
 enum gh_err	 pg_outcome(struct pg_conn *c, const struct pg_probe *probe);
-/* Note c->pid and c->server (at each connection made). */
+/* Note c->server (at each connection made). */
 void		 pg_server_note(struct pg_conn *c);
 
 /*

@@ -2,67 +2,54 @@
  * pg_outcome.c - what became of a write whose connection broke after it
  * was sent (pg.c, pg_pipe.c). It may have committed, so it is never sent
  * again; the connection is re-made, and the outcome is unknown
- * (GH_ERR_IO) unless it can be resolved safely. That takes a probe: a
- * read that finds a row only the write's own transaction made (for a
- * redemption or a rotation, the first new token's hash).
+ * (GH_ERR_IO) unless it can be resolved safely. That takes a probe
+ * (pg_int.h): a fence, then a read.
  *
- * The probe is asked only once the old backend has ended. Until then its
- * transaction may still commit: a backend that received COMMIT finishes
- * it before it notices the broken socket, and one still busy with an
- * earlier statement may yet read a COMMIT waiting in its socket. A
- * backend's row leaves pg_stat_activity only at exit, after its
- * transaction was committed or rolled back (the abort of an open one runs
- * before the row is cleared), so once its process id is gone from there,
- * the probe's fresh snapshot sees the final outcome: a row, it committed
- * (GH_OK, as if the reply to COMMIT had come); none, it rolled back whole
- * (GH_ERR_STORE: nothing was written, a retry can succeed). The wait is
- * bounded by GH_PG_OUTCOME_WAIT_MS; a backend still there after it leaves
- * the outcome unknown.
+ * The read finds a row only the write's own transaction made (for a
+ * redemption or a rotation, the first new token's hash); it means
+ * something only once that transaction has ended. Until then it may still
+ * commit: a backend that received COMMIT finishes it before it notices
+ * the broken socket, and one still busy with an earlier statement may yet
+ * read a COMMIT waiting in its socket. The fence tells when it has ended:
+ * it locks the row the transaction locked in its first round trip, whose
+ * reply did come (the code consumed, the refresh token rotated). A row
+ * lock is freed only when its transaction commits or rolls back, after
+ * its outcome is visible, so once the fence holds it the read's fresh
+ * snapshot sees the final outcome: a row, it committed (GH_OK, as if the
+ * reply to COMMIT had come); none, it rolled back whole (GH_ERR_STORE:
+ * nothing was written, a retry can succeed). The fence waits at most
+ * GH_PG_OUTCOME_WAIT_MS (lock_timeout); a transaction still open after
+ * that leaves the outcome unknown. One whose client vanished without the
+ * socket closing (a network cut) is ended by the server after
+ * GH_PG_IDLE_TX_MS idle (pg.c), which frees the row for the retry.
  *
- * A process id names a backend only on the server instance that gave it,
- * and only if the client sees that server directly: a pooler hands out
- * ids of its own, and a reconnection may reach another server (a standby
- * of a multi-host URL, a promoted one) where the id is absent though the
- * old backend lives on. So each connection notes its backend's id and
- * its server when it is made (pg_server_note: the postmaster's start
- * time, kept only if PQbackendPID is the server's pg_backend_pid()), and
- * an outcome is resolved only when the new connection's note equals the
- * old one's. The id must be noted then: once the connection has broken,
- * PQbackendPID returns 0, a process id no backend has.
+ * A lock names nothing but a row, so this holds through a pooler, on any
+ * backend. It must be the same server instance: a reconnection may reach
+ * another (a standby of a multi-host URL, a promoted one) that has not
+ * seen the transaction's commit yet, or ever. Each connection notes its
+ * server's start time when it is made (pg_server_note), and an outcome is
+ * resolved only when the new connection's equals the old one's.
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "pg_int.h"
-#include "../util/clock.h"
+#include "../util/limits.h"
 #include "../util/log.h"
 #include "../util/str.h"
 
-/* The server's start time, returned only on a direct connection. */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
 #define SQL_SERVER	"SELECT extract(epoch FROM " \
-			"pg_postmaster_start_time())::text " \
-			"WHERE pg_backend_pid() = $1"
-#define SQL_ALIVE	"SELECT 1 FROM pg_stat_activity WHERE pid = $1"
-
-/* sql, whose one parameter is a process id (NULL: out of memory) */
-static PGresult *
-pid_query(struct pg_conn *c, const char *sql, int pid)
-{
-	char		 num[16];
-	const char	*v[1] = { num };
-
-	snprintf(num, sizeof(num), "%d", pid);
-	return PQexecParams(c->conn, sql, 1, NULL, v, NULL, NULL, 0);
-}
+			"pg_postmaster_start_time())::text"
+#define SQL_FENCE_WAIT	"SET LOCAL lock_timeout = " \
+			XSTR(GH_PG_OUTCOME_WAIT_MS)
 
 void
 pg_server_note(struct pg_conn *c)
 {
-	PGresult *r;
+	PGresult *r = PQexec(c->conn, SQL_SERVER);
 
-	c->pid = PQbackendPID(c->conn);
-	r = pid_query(c, SQL_SERVER, c->pid);
 	c->server[0] = '\0';
 	/* a start time too long to keep is not kept cut: "" means unknown */
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
@@ -72,61 +59,39 @@ pg_server_note(struct pg_conn *c)
 }
 
 /*
- * Until backend `pid` has left pg_stat_activity: GH_OK, or GH_ERR_BUSY
- * if it is still there after GH_PG_OUTCOME_WAIT_MS.
- */
-static enum gh_err
-backend_ended(struct pg_conn *c, int pid)
-{
-	struct timespec	 nap = { 0, GH_PG_OUTCOME_POLL_MS * 1000000L };
-	double		 until;
-	PGresult	*r;
-	bool		 ok, alive;
-
-	until = clock_mono() + GH_PG_OUTCOME_WAIT_MS / 1000.0;
-	for (;;) {
-		r = pid_query(c, SQL_ALIVE, pid);
-		ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-		alive = ok && PQntuples(r) > 0;
-		PQclear(r);
-		if (!ok)
-			return GH_ERR_STORE;
-		if (!alive)
-			return GH_OK;
-		if (clock_mono() >= until)
-			return GH_ERR_BUSY;
-		nanosleep(&nap, NULL);
-	}
-}
-
-/*
- * On c, just re-made: NULL with *committed once the outcome of the old
- * backend `pid` of server `was` is known, else why it is not.
+ * On c, just re-made: NULL with *committed once the outcome of the
+ * transaction that ran on server `was` is known, else why it is not.
  */
 static const char *
-resolve(struct pg_conn *c, const struct pg_probe *probe, int pid,
-    const char *was, bool *committed)
+resolve(struct pg_conn *c, const struct pg_probe *probe, const char *was,
+    bool *committed)
 {
-	PGresult *r;
+	struct pg_step	s[5];
+	enum gh_err	rc;
 
 	if (probe == NULL)
 		return "no probe for this write";
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return "no new connection";
-	if (pid <= 0 || was[0] == '\0' || strcmp(was, c->server) != 0)
-		return "not the same server, seen directly";
-	switch (backend_ended(c, pid)) {
-	case GH_OK:
-		break;
-	case GH_ERR_BUSY:
-		return "the old backend is still there";
-	default:
-		return "could not look for the old backend";
-	}
-	if (pg_exec(c, probe->id, probe->p, &r) != GH_OK)
+	if (was[0] == '\0' || strcmp(was, c->server) != 0)
+		return "not the same server instance";
+	memset(s, 0, sizeof(s));
+	s[0] = (struct pg_step){ .id = P_COUNT, .sql = "BEGIN" };
+	s[1] = (struct pg_step){ .id = P_COUNT, .sql = SQL_FENCE_WAIT };
+	s[2] = (struct pg_step){ .id = probe->fence, .p = probe->fp };
+	s[3] = (struct pg_step){ .id = probe->id, .p = probe->p,
+	    .keep = true };
+	s[4] = (struct pg_step){ .id = P_COUNT, .sql = "ROLLBACK" };
+	rc = pg_pipe(c, s, 5);
+	if (rc == GH_ERR_BUSY)
+		return "the old transaction is still open";
+	if (rc != GH_OK) {
+		/* a failed pipeline leaves its transaction open */
+		(void)pg_simple(c, "ROLLBACK");
 		return "the probe failed";
-	*committed = PQntuples(r) > 0;
-	PQclear(r);
+	}
+	*committed = PQntuples(s[3].res) > 0;
+	PQclear(s[3].res);
 	return NULL;
 }
 
@@ -134,7 +99,6 @@ enum gh_err
 pg_outcome(struct pg_conn *c, const struct pg_probe *probe)
 {
 	char		 msg[256], was[PG_SERVER_MAX];
-	int		 pid = c->pid;
 	const char	*why;
 	bool		 committed = false;
 
@@ -144,7 +108,7 @@ pg_outcome(struct pg_conn *c, const struct pg_probe *probe)
 	pg_reset(c);
 	/* nothing run from here on may be sent again after a break */
 	c->used = true;
-	if ((why = resolve(c, probe, pid, was, &committed)) != NULL) {
+	if ((why = resolve(c, probe, was, &committed)) != NULL) {
 		log_kv(LOG_ERROR, "store_outcome_unknown", "backend",
 		    "postgres", "msg", msg, "why", why, NULL);
 		return GH_ERR_IO;

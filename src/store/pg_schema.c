@@ -545,6 +545,9 @@ const char *const pg_sql[P_COUNT] = {
 	/* the events after the base a prune verified (pg_retention.c) */
 	[P_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > $1 "
 	    "AND seq <= $2",
+	/* the rows a redemption and a rotation lock first (pg_outcome.c) */
+	[P_CODE_FENCE] = "SELECT 1 FROM codes WHERE hash = $1 FOR UPDATE",
+	[P_TOKEN_FENCE] = "SELECT 1 FROM tokens WHERE hash = $1 FOR UPDATE",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

@@ -291,18 +291,21 @@ family_params(struct pg_params *p, const struct family_row *f)
  * result from the server: the family (if fam), the new tokens, the
  * grant's last use, and COMMIT, in one round trip. On a failure the
  * transaction is left failed; pg_release rolls it back. If the connection
- * breaks under it, the first new token tells whether it committed
- * (pg_outcome.c): a rotation or redemption that did succeeds, as if the
- * reply had come, and is never taken for a reuse or replay when the
- * client retries it.
+ * breaks under it, the row its first round trip locked (`locked`, by the
+ * statement `fence` locks it again) tells when it has ended, and the first
+ * new token whether it committed (pg_outcome.c): a rotation or redemption
+ * that did succeeds, as if the reply had come, and is never taken for a
+ * reuse or replay when the client retries it.
  */
 static enum gh_err
-issue_commit(struct pg_conn *c, const struct family_row *fam,
-    const struct token_row *t, size_t n, const char *grant_id, int64_t now)
+issue_commit(struct pg_conn *c, enum pg_stmt fence, const uint8_t *locked,
+    const struct family_row *fam, const struct token_row *t, size_t n,
+    const char *grant_id, int64_t now)
 {
-	struct pg_params	 p[PG_ISSUE_MAX + 2], pp;
+	struct pg_params	 p[PG_ISSUE_MAX + 2], pp, fp;
 	struct pg_step		 steps[PG_ISSUE_MAX + 3];
-	struct pg_probe		 probe = { .id = P_TOKEN_GET, .p = &pp };
+	struct pg_probe		 probe = { .fence = fence, .fp = &fp,
+				    .id = P_TOKEN_GET, .p = &pp };
 	size_t			 k = 0, i;
 
 	if (n > PG_ISSUE_MAX)
@@ -328,6 +331,8 @@ issue_commit(struct pg_conn *c, const struct family_row *fam,
 	steps[k].sql = "COMMIT";
 	if (n == 0)
 		return pg_pipe(c, steps, k + 1);
+	pp_init(&fp);
+	pp_blob(&fp, locked, GH_HASH_BYTES);
 	pp_init(&pp);
 	pp_blob(&pp, t[0].hash, GH_HASH_BYTES);
 	return pg_pipe_probe(c, steps, k + 1, &probe);
@@ -357,7 +362,8 @@ code_redeem(struct store *s, const uint8_t *hash, int64_t now,
 			rc = old.consumed ? GH_ERR_CONFLICT : GH_ERR_NOT_FOUND;
 		(void)pg_finish(c, GH_ERR_CONFLICT);
 	} else {
-		rc = issue_commit(c, fam, tokens, n, fam->grant_id, now);
+		rc = issue_commit(c, P_CODE_FENCE, hash, fam, tokens, n,
+		    fam->grant_id, now);
 	}
 	PQclear(r);
 out:
@@ -415,8 +421,8 @@ code_take(struct store *s, const uint8_t *hash, int64_t now,
 		rc = take(ctx, out, &rec);
 		pg_in_take(false);
 		if (rc == GH_OK)
-			rc = issue_commit(c, rec.fam, rec.tokens,
-			    rec.ntokens, rec.fam->grant_id, now);
+			rc = issue_commit(c, P_CODE_FENCE, hash, rec.fam,
+			    rec.tokens, rec.ntokens, rec.fam->grant_id, now);
 	}
 	PQclear(r);
 	/* an open transaction (take refused, or a failure) rolls back */
@@ -591,7 +597,8 @@ refresh_exchange(struct store *s, const uint8_t *hash, const char *client_id,
 	pg_col_text(r, 0, 2, user, sizeof(user));
 	PQclear(r);
 	successors(next, n, fam, grant, user, client_id);
-	rc = issue_commit(c, NULL, next, n, grant, now);
+	rc = issue_commit(c, P_TOKEN_FENCE, hash, NULL, next, n, grant,
+	    now);
 out:
 	return pg_release(DB(s), c, rc);
 }
@@ -628,8 +635,8 @@ refresh_take(struct store *s, const uint8_t *hash, const char *client_id,
 		if (rc == GH_OK) {
 			successors(rec.next, rec.nnext, out->family_id,
 			    out->grant_id, out->user_id, client_id);
-			rc = issue_commit(c, NULL, rec.next, rec.nnext,
-			    out->grant_id, now);
+			rc = issue_commit(c, P_TOKEN_FENCE, hash, NULL,
+			    rec.next, rec.nnext, out->grant_id, now);
 		}
 	} else {
 		rc = GH_ERR_NOT_FOUND;	/* the caller asks why */

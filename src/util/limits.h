@@ -83,10 +83,13 @@
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
 #define GH_PG_AUDIT_BATCH	64	/* audit rows in one transaction */
-/* a broken COMMIT: the longest wait for its backend to end, and the
- * pause between two looks (store/pg_outcome.c) */
+/* a broken COMMIT: the longest wait for its transaction to end
+ * (store/pg_outcome.c) */
 #define GH_PG_OUTCOME_WAIT_MS	2000
-#define GH_PG_OUTCOME_POLL_MS	5
+/* a session of ours idle inside a transaction this long is ended by the
+ * server, and its locks freed: one whose client vanished without closing
+ * the socket (a network cut) holds a code or refresh token no longer */
+#define GH_PG_IDLE_TX_MS	5000
 #define GH_SQLITE_READERS	4	/* read-only SQLite connections */
 #define GH_SQLITE_READER_KIB	256	/* cache each; any commit empties it */
 #define GH_WAL_CKPT_FRAMES	256	/* new WAL pages before a checkpoint */

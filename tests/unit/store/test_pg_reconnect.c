@@ -12,7 +12,9 @@
  *    new tokens and COMMIT) lost its connection is resolved (pg_outcome.c):
  *    committed, the call succeeds and a second use is a reuse or replay;
  *    never sent, the call fails with nothing written and a retry succeeds;
- *    while the old backend lives on, the outcome stays unknown.
+ *    so behind a pooler too, and while the old backend lives on once its
+ *    transaction has ended; while that transaction is still open, or on
+ *    another server instance, the outcome stays unknown.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
@@ -27,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/pg_int.h"
 #include "util/clock.h"
 #include "util/limits.h"
 #include "util/log.h"
@@ -51,12 +54,15 @@ enum cut {
 	/* as CUT_AFTER_RUN, but the server's side stays open until the
 	 * proxy stops: the old backend lives on */
 	CUT_STORE_SIDE,
+	/* as CUT_BEFORE_RUN, but the server's side stays open: the old
+	 * backend waits inside its transaction, as after a network cut */
+	CUT_HOLD_BEFORE_RUN,
 };
 
 struct pair {
 	int	 cfd, ufd;
 	double	 kill_at;	/* 0: none */
-	bool	 hold;		/* CUT_STORE_SIDE: keep ufd at kill_at */
+	bool	 hold;		/* keep ufd open at kill_at */
 };
 
 struct proxy {
@@ -132,8 +138,10 @@ from_store(struct proxy *px, struct pair *p, const char *b, ssize_t n)
 	if (px->trigger[0] && p->kill_at == 0 &&
 	    memmem(b, (size_t)n, px->trigger, strlen(px->trigger)) != NULL) {
 		px->trigger[0] = '\0';
-		drop = px->cut == CUT_BEFORE_RUN;
-		p->hold = px->cut == CUT_STORE_SIDE;
+		drop = px->cut == CUT_BEFORE_RUN ||
+		    px->cut == CUT_HOLD_BEFORE_RUN;
+		p->hold = px->cut == CUT_STORE_SIDE ||
+		    px->cut == CUT_HOLD_BEFORE_RUN;
 		/* a dropped chunk: the pair goes at the next turn */
 		p->kill_at = clock_mono() + (drop ? 0 : KILL_AFTER);
 	}
@@ -715,12 +723,12 @@ test_redemption_not_sent_fails_and_retry_succeeds(void **state)
 }
 
 /*
- * While the old backend lives on (here its socket stays open), its
- * transaction may still commit: the outcome stays unknown, after a wait
- * of at most GH_PG_OUTCOME_WAIT_MS.
+ * The old backend lives on (here its socket stays open), but its
+ * transaction has ended: the fence finds the rotated row unlocked at
+ * once, and the rotation, which committed, succeeds.
  */
 static void
-test_outcome_unknown_while_old_backend_lives(void **state)
+test_outcome_resolved_while_old_backend_lives(void **state)
 {
 	struct fixture		*fx = pg_only(state);
 	struct chain		 ch;
@@ -732,39 +740,108 @@ test_outcome_unknown_while_old_backend_lives(void **state)
 	mint(&m, &ch, "fa_1", "at1", "rt1");
 	t0 = clock_mono();
 	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_STORE_SIDE, &log),
+	    GH_OK);
+	took = clock_mono() - t0;
+	assert_int_equal(th_stderr_count(&log, RESOLVED("true")), 1);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 0);
+	/* KILL_AFTER to lose the connection, and no wait after it */
+	assert_true(took < KILL_AFTER + GH_PG_OUTCOME_WAIT_MS / 2000.0);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+}
+
+/*
+ * The old backend waits inside the transaction, its COMMIT never sent (a
+ * network cut: its socket does not close). It might still commit, so the
+ * outcome stays unknown after a wait of at most GH_PG_OUTCOME_WAIT_MS.
+ * The server ends that session once it has been idle GH_PG_IDLE_TX_MS:
+ * the client's retry then rotates the token, rather than waiting for
+ * ever on the row the lost transaction held.
+ */
+static void
+test_outcome_unknown_while_old_transaction_open(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+	struct token_row	 live;
+	double			 t0, took;
+
+	chain_setup(fx, &ch, true);
+	mint(&m, &ch, "fa_1", "at1", "rt1");
+	t0 = clock_mono();
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_HOLD_BEFORE_RUN, &log),
 	    GH_ERR_IO);
 	took = clock_mono() - t0;
 	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 1);
+	assert_int_equal(th_stderr_count(&log, "still open"), 1);
 	assert_int_equal(th_stderr_count(&log, "store_outcome_resolved"), 0);
-	/* KILL_AFTER to lose the connection, then the wait */
-	assert_true(took >= KILL_AFTER + GH_PG_OUTCOME_WAIT_MS / 1000.0);
-	assert_true(took < KILL_AFTER + GH_PG_OUTCOME_WAIT_MS / 1000.0 + 2);
+	assert_true(took >= GH_PG_OUTCOME_WAIT_MS / 1000.0);
+	assert_true(took < GH_PG_OUTCOME_WAIT_MS / 1000.0 + 2);
+	/* nothing was written, and the retry succeeds within the bound */
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 2);
+	assert_int_equal(store_refresh_take(fx->s, ch.rt0, "client1", NOW + 2,
+	    take_refresh, &m, &live), GH_OK);
+	took = clock_mono() - t0;
+	assert_true(took < GH_PG_IDLE_TX_MS / 1000.0 + 2);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
 	/* and the store goes on */
 	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 }
 
 /*
- * Behind a pooler, which hands out backend ids of its own, the id names
- * no backend the store could wait for: the outcome stays unknown, even
- * though here the rotation committed and its backend has ended.
+ * Behind a pooler, which hands out backend ids of its own: a row lock
+ * names no backend, so the outcome is resolved as on a direct connection
+ * (here the rotation committed).
  */
 static void
-test_outcome_unknown_behind_a_pooler(void **state)
+test_outcome_resolved_behind_a_pooler(void **state)
 {
 	struct fixture		*fx = pg_only(state);
 	struct chain		 ch;
-	struct minted		 m;
+	struct minted		 m, again;
 	struct th_stderr	 log;
 
 	chain_setup(fx, &ch, true);
 	atomic_store(&fx->px.fake_pids, true);
 	drop_connections(fx);
 	mint(&m, &ch, "fa_1", "at1", "rt1");
+	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_AFTER_RUN, &log), GH_OK);
+	assert_int_equal(th_stderr_count(&log, RESOLVED("true")), 1);
+	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 0);
+	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
+	mint(&again, &ch, "fa_1", "at2", "rt2");
+	assert_int_equal(store_refresh_exchange(fx->s, ch.rt0, "client1",
+	    NOW + 2, again.tok, 2), GH_ERR_CONFLICT);
+}
+
+/*
+ * A reconnection that reaches another server instance (its start time
+ * differs: a promoted standby, say) may not have seen the commit: the
+ * outcome stays unknown.
+ */
+static void
+test_outcome_unknown_on_another_server(void **state)
+{
+	struct fixture		*fx = pg_only(state);
+	struct pg_store		*db = (struct pg_store *)fx->s;
+	size_t			 i;
+	struct chain		 ch;
+	struct minted		 m;
+	struct th_stderr	 log;
+
+	chain_setup(fx, &ch, true);
+	/* the store's connection is made; it was to a server of another
+	 * start time */
+	assert_int_equal(append(fx->s, "before.cut"), GH_OK);
+	for (i = 0; i < GH_PG_POOL; i++)
+		str_copy(db->pool[i].server, sizeof(db->pool[i].server),
+		    "1.5");
+	mint(&m, &ch, "fa_1", "at1", "rt1");
 	assert_int_equal(rotate_cut(fx, &ch, &m, CUT_AFTER_RUN, &log),
 	    GH_ERR_IO);
-	assert_int_equal(th_stderr_count(&log, "store_outcome_unknown"), 1);
+	assert_int_equal(th_stderr_count(&log, "not the same server"), 1);
 	assert_int_equal(th_stderr_count(&log, "store_outcome_resolved"), 0);
-	assert_int_equal(rows(fx, "SELECT count(*) FROM tokens"), 4);
 }
 
 int
@@ -781,8 +858,10 @@ main(void)
 		T(test_redemption_committed_answers_lost),
 		T(test_rotation_not_sent_fails_and_retry_succeeds),
 		T(test_redemption_not_sent_fails_and_retry_succeeds),
-		T(test_outcome_unknown_while_old_backend_lives),
-		T(test_outcome_unknown_behind_a_pooler),
+		T(test_outcome_resolved_while_old_backend_lives),
+		T(test_outcome_unknown_while_old_transaction_open),
+		T(test_outcome_resolved_behind_a_pooler),
+		T(test_outcome_unknown_on_another_server),
 	};
 #undef T
 
