@@ -83,13 +83,11 @@ resolve(struct pg_conn *c, const struct pg_probe *probe, const char *was,
 	    .keep = true };
 	s[4] = (struct pg_step){ .id = P_COUNT, .sql = "ROLLBACK" };
 	rc = pg_pipe(c, s, 5);
+	/* a failed pipeline leaves its transaction for pg_release */
 	if (rc == GH_ERR_BUSY)
 		return "the old transaction is still open";
-	if (rc != GH_OK) {
-		/* a failed pipeline leaves its transaction open */
-		(void)pg_simple(c, "ROLLBACK");
+	if (rc != GH_OK)
 		return "the probe failed";
-	}
 	*committed = PQntuples(s[3].res) > 0;
 	PQclear(s[3].res);
 	return NULL;
