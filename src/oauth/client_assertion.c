@@ -7,6 +7,10 @@
 #include "../util/clock.h"
 #include "../util/crypto.h"
 
+/* a node behind by the skew we allow clients still finds a spent jti */
+_Static_assert(GH_JTI_KEEP_SECONDS >= ASSERTION_SKEW,
+    "the replay cache outlives an assertion by the clock skew allowed");
+
 /* aud: the issuer or its token endpoint, or an array of <= 8 with one */
 static bool
 aud_ok(const char *issuer, json_t *aud)

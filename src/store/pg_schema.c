@@ -16,6 +16,9 @@
 #include "pg_int.h"
 #include "../util/log.h"
 
+#define STR(x)	#x
+#define XSTR(x)	STR(x)
+
 static const char *const pg_migrations[] = {
 	/* 1: everything of SQLite migrations 1-6 */
 	"CREATE TABLE clients ("
@@ -278,7 +281,9 @@ const char *const pg_sql[P_COUNT] = {
 	/* replay cache: the primary key decides; a second use inserts 0 */
 	[P_JTI_INSERT] = "INSERT INTO assertion_jtis (client_id, jti_hash, "
 	    "expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-	[P_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < $1",
+	/* kept GH_JTI_KEEP_SECONDS past exp, for nodes whose clock is behind */
+	[P_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < $1 - "
+	    XSTR(GH_JTI_KEEP_SECONDS),
 	/* purge: bounded batches of rows past any use (see store_purge) */
 	/*
 	 * Tokens, and the families they leave empty (a family starts with its

@@ -8,6 +8,9 @@
 #include "sqlite_int.h"
 #include "sqlite_schema.h"
 
+#define STR(x)	#x
+#define XSTR(x)	STR(x)
+
 const char *const sqlite_migrations[] = {
 	/* 1: core flow */
 	"CREATE TABLE clients ("
@@ -328,7 +331,9 @@ const char *const sqlite_sql[S_COUNT] = {
 	/* replay cache: the primary key makes a second use fail */
 	[S_JTI_INSERT] = "INSERT INTO assertion_jtis (client_id, jti_hash, "
 	    "expires_at) VALUES (?1, ?2, ?3)",
-	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1",
+	/* kept GH_JTI_KEEP_SECONDS past exp, for nodes whose clock is behind */
+	[S_JTI_PURGE] = "DELETE FROM assertion_jtis WHERE expires_at < ?1 - "
+	    XSTR(GH_JTI_KEEP_SECONDS),
 	/* purge: bounded batches of rows past any use (see store_purge) */
 	[S_PURGE_TOKENS] = "DELETE FROM tokens WHERE id IN (SELECT id "
 	    "FROM tokens WHERE expires_at < ?1 LIMIT ?2) RETURNING family_id",

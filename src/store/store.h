@@ -449,8 +449,10 @@ enum gh_err	store_family_revoke(struct store *s, const char *family_id,
 		    int64_t now, const char *reason);
 
 /*
- * Record a client assertion's jti (hashed) until it expires. GH_ERR_CONFLICT
- * if the same client used it before: a replay. One INSERT decides.
+ * Record a client assertion's jti (hashed) until GH_JTI_KEEP_SECONDS past
+ * its expiry (a node whose clock is behind still accepts it until then).
+ * GH_ERR_CONFLICT if the same client used it before: a replay. One INSERT
+ * decides. `now` is the purging node's clock.
  */
 enum gh_err	store_jti_use(struct store *s, const char *client_id,
 		    const uint8_t jti_hash[GH_HASH_BYTES], int64_t expires_at,

@@ -83,6 +83,13 @@
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
 #define GH_PG_AUDIT_BATCH	64	/* audit rows in one transaction */
+/*
+ * A client assertion's jti stays in the replay cache this long past its
+ * exp: a node whose clock is behind the purging node's (by up to this)
+ * still accepts the assertion, so must still find its jti. Five minutes,
+ * ten times the clock skew the assertion checks allow (ASSERTION_SKEW).
+ */
+#define GH_JTI_KEEP_SECONDS	300
 /* a broken COMMIT: the longest wait for its transaction to end
  * (store/pg_outcome.c) */
 #define GH_PG_OUTCOME_WAIT_MS	2000

@@ -2,9 +2,9 @@
  * test_store_token.c - store/store.h on SQLite or PostgreSQL (harness.h),
  * the grant chain: codes and their single use (also under 8 racing threads
  * on two connections), refresh rotation, and revocation by ancestry
- * (token, family, grant, client, user), and the client kill switch. Each
- * test gets a fresh database holding two clients, a user, a grant and one
- * unexpired code.
+ * (token, family, grant, client, user), the client kill switch, and the
+ * replay cache of client assertions' jtis. Each test gets a fresh
+ * database holding two clients, a user, a grant and one unexpired code.
  */
 #include "../harness.h"
 
@@ -645,6 +645,37 @@ test_purge(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * The replay cache outlives an assertion's exp by GH_JTI_KEEP_SECONDS:
+ * a node whose clock is behind still accepts the assertion, so a purge
+ * by a node ahead must not let it be used there a second time.
+ */
+static void
+test_jti_kept_past_expiry(void **state)
+{
+	struct chain	*ch = *state;
+	uint8_t		 jti[GH_HASH_BYTES], other[GH_HASH_BYTES];
+	int64_t		 t = NOW + 60;		/* the assertion's exp */
+
+	th_hash("jti", jti);
+	th_hash("other", other);
+	assert_int_equal(store_jti_use(ch->t->s, "client1", jti, t, NOW),
+	    GH_OK);
+	/* a use on a node ahead, just past exp, purges */
+	assert_int_equal(store_jti_use(ch->t->s, "client1", other, t + 300,
+	    t + 1), GH_OK);
+	/* a node behind, to whom the assertion is still valid: a replay */
+	assert_int_equal(store_jti_use(ch->t->s, "client1", jti, t,
+	    t + GH_JTI_KEEP_SECONDS - 1), GH_ERR_CONFLICT);
+	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM "
+	    "assertion_jtis"), 2);
+	/* past the margin it goes, and the cache stays bounded */
+	assert_int_equal(store_jti_use(ch->t->s, "client1", other, t + 300,
+	    t + GH_JTI_KEEP_SECONDS + 1), GH_ERR_CONFLICT);
+	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM "
+	    "assertion_jtis"), 1);
+}
+
 /* the inventory's figures; the live-token count only when asked for */
 static void
 test_client_usage(void **state)
@@ -695,6 +726,7 @@ main(void)
 		T(test_ancestry_user),
 		T(test_client_quarantine),
 		T(test_purge),
+		T(test_jti_kept_past_expiry),
 		T(test_client_usage),
 	};
 #undef T
