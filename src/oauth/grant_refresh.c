@@ -76,6 +76,7 @@ not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
 struct rotation {
 	struct token_ctx	*t;
 	const char		*want;		/* a narrower scope, or NULL */
+	bool			 malformed;	/* want breaks RFC 6749 3.3 */
 	bool			 widens;	/* want is not within */
 	struct issued		 is;
 	bool			 minted;
@@ -87,8 +88,17 @@ take(void *arg, const struct token_row *live, struct refresh_take *rec)
 {
 	struct rotation	*r = arg;
 
-	if (r->want && (!scope_valid(r->want) ||
-	    !scope_subset(r->want, live->scope))) {
+	/*
+	 * Checked here, on the live token, and not before the store: a
+	 * rotated token presented with a malformed scope is still a reuse.
+	 * Malformed (a double or trailing space...) is a client bug, not an
+	 * attempt at more scope: no escalation event for it.
+	 */
+	if (r->want && !scope_valid(r->want)) {
+		r->malformed = true;
+		return GH_ERR_INVALID;
+	}
+	if (r->want && !scope_subset(r->want, live->scope)) {
 		r->widens = true;
 		return GH_ERR_INVALID;
 	}
@@ -142,6 +152,11 @@ grant_refresh_token(struct token_ctx *t)
 	subj.client_id = live.client_id;
 	subj.user_id = live.user_id;
 	subj.grant_id = live.grant_id;
+	if (rc != GH_OK && r.malformed) {
+		oauth_error_reply(t->resp, OE_INVALID_SCOPE, "malformed scope",
+		    false);
+		return;
+	}
 	if (rc != GH_OK && r.widens) {
 		audit_event(t->app, &t->origin, "token.scope_escalation",
 		    &subj, NULL);

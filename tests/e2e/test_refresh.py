@@ -130,6 +130,33 @@ def test_widening_is_invalid_scope(server, scope):
     assert set(r.json()["scope"].split()) == {"openid", "offline_access"}
 
 
+@pytest.mark.parametrize("scope", ["openid ", "openid  offline_access",
+                                   " openid", "openid\tx"])
+def test_malformed_scope_is_invalid_scope_not_escalation(server, scope):
+    """A scope that is no scope (RFC 6749 3.3: one space between names)
+    is a client bug: invalid_scope "malformed scope", and no
+    token.scope_escalation event (nor its alert)."""
+    c = server.confidential
+    t0 = issue(server, c, scope="openid offline_access")
+    body = assert_error(refresh(server, c, t0["refresh_token"], scope=scope),
+                       400, "invalid_scope")
+    assert body["error_description"] == "malformed scope"
+    assert "token.scope_escalation" not in server.audit_types()
+    # nothing was minted, the refresh token was not spent
+    r = refresh(server, c, t0["refresh_token"], scope="openid")
+    assert r.status_code == 200, r.text
+    assert r.json()["scope"] == "openid"
+
+
+def test_malformed_scope_with_a_rotated_token_is_still_reuse(server):
+    c = server.confidential
+    t0 = issue(server, c)
+    assert refresh(server, c, t0["refresh_token"]).status_code == 200
+    assert_error(refresh(server, c, t0["refresh_token"], scope="openid "),
+                 400, "invalid_grant")
+    assert "token.reuse_detected" in server.audit_types()
+
+
 def test_refresh_token_of_another_client_is_invalid_grant(server):
     a = server.confidential
     b = add_second_client(server)
