@@ -4,9 +4,23 @@
  * RFC 7662 2.1).
  *
  * Exactly one method per request, and it must be the one the client
- * registered: client_secret_basic, client_secret_post, or none (public
- * clients, which only identify themselves). Secrets are compared as keyed
- * hashes in constant time and wiped after use.
+ * registered: client_secret_basic, client_secret_post, private_key_jwt
+ * (client_assertion.h), or none (public clients, which only identify
+ * themselves). Secrets are compared as keyed hashes in constant time and
+ * wiped after use.
+ *
+ * A disabled or quarantined client is refused like a wrong credential,
+ * and its credential is checked all the same (the same work either way,
+ * so the time of a refusal does not tell the status). Its use is audited
+ * as such (reason "disabled" or "quarantined", which raises the high
+ * disabled_client_use alert) only on evidence that an outsider who knows
+ * the client id, which is public, cannot make: the credential verified,
+ * or a code or token issued to that client presented with the request
+ * (how a public client, which has no credential, shows it is itself, and
+ * how a quarantined client, whose secret was replaced, is still seen).
+ * Otherwise the audited reason is the ordinary one (bad_secret, a failed
+ * assertion check, wrong_method; no_credential for a public client),
+ * which counts toward auth_failure_burst only.
  */
 #ifndef GH_CLIENT_AUTH_H
 #define GH_CLIENT_AUTH_H
@@ -19,7 +33,7 @@
 
 struct client_auth_result {
 	bool			 ok;
-	bool			 basic_tried;	/* for WWW-Authenticate */
+	bool			 auth_header;	/* sent: 401, challenge */
 	enum oauth_error	 error;
 	const char		*description;
 	struct client_row	 client;	/* valid when ok; last (43 KB) */
@@ -27,9 +41,12 @@ struct client_auth_result {
 
 /*
  * Authenticate; on failure an audit event "client.auth_failed" is
- * recorded when a known client id was presented. GH_OK with res->ok false
- * is an authentication failure; any other return is a store failure or a
- * failed hash of the secret (no verdict, so not audited as a failure).
+ * recorded when a known client id was presented, its detail
+ * {"reason": ...} with, for a disabled or quarantined client whose use is
+ * proven, "proof": "secret", "assertion", "code", "refresh_token" or
+ * "token". GH_OK with res->ok false is an authentication failure; any
+ * other return is a store failure or a failed hash of a secret (no
+ * verdict, so not audited as a failure).
  */
 enum gh_err	client_authenticate(struct app *app,
 		    const struct http_request *req, const struct params *p,

@@ -58,7 +58,7 @@ begin(struct app *app, const struct http_request *req,
 	}
 	if (!f->auth.ok) {
 		oauth_error_reply(resp, f->auth.error, f->auth.description,
-		    f->auth.basic_tried);
+		    f->auth.auth_header);
 		goto fail;
 	}
 	/* per-client network allowlist (governance): refuse and record */
@@ -71,12 +71,14 @@ begin(struct app *app, const struct http_request *req,
 		audit_event(app, &o, "client.network_refused", &s,
 		    NULL);
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
-		    "this client may not be used from this network", false);
+		    "this client may not be used from this network",
+		    f->auth.auth_header);
 		goto fail;
 	}
 	if (!allow_public && f->auth.client.auth_method == AUTH_NONE) {
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
-		    "this endpoint needs an authenticated client", false);
+		    "this endpoint needs an authenticated client",
+		    f->auth.auth_header);
 		goto fail;
 	}
 	return true;

@@ -28,10 +28,13 @@ enum oauth_error {
 
 const char     *oauth_error_name(enum oauth_error e);
 /*
- * A JSON error reply (RFC 6749 5.2). invalid_client is 401; when the
- * client tried HTTP Basic, WWW-Authenticate is added (RFC 6749 5.2).
+ * A JSON error reply (RFC 6749 5.2). invalid_client is 400, or, when the
+ * request carried an Authorization header (`auth_header`, any scheme),
+ * 401 with a Basic challenge: RFC 6749 5.2 requires the 401 and its
+ * WWW-Authenticate then, and RFC 9110 15.5.2 forbids a 401 without one.
+ * Basic is the only HTTP scheme these endpoints take (client_auth.h).
  */
 void		oauth_error_reply(struct http_response *r, enum oauth_error e,
-		    const char *description, bool basic_tried);
+		    const char *description, bool auth_header);
 
 #endif

@@ -143,6 +143,19 @@ def assert_error(r, status, error):
     return body
 
 
+def assert_invalid_client(r, header_sent):
+    """invalid_client (RFC 6749 5.2): 401 with a Basic challenge when the
+    request carried an Authorization header, else 400 without one."""
+    if header_sent:
+        body = assert_error(r, 401, "invalid_client")
+        assert r.headers.get("WWW-Authenticate") == \
+            'Basic realm="gatehouse", charset="UTF-8"', r.headers
+    else:
+        body = assert_error(r, 400, "invalid_client")
+        assert "WWW-Authenticate" not in r.headers, r.headers
+    return body
+
+
 # -- concurrency -------------------------------------------------------------
 def concurrent_posts(server, path, data, client, n):
     """POST the same form from n threads at once ("last byte" sync: each

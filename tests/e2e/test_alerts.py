@@ -10,7 +10,8 @@ import urllib.parse
 import requests
 
 from conftest import get_code, token_request
-from helpers_token import make_server  # noqa: F401 (fixture)
+from helpers_token import assert_invalid_client, \
+    make_server  # noqa: F401 (fixture)
 
 
 def alerts(server, *extra):
@@ -96,7 +97,8 @@ def test_use_after_disable_and_quarantine(make_server):
     assert refresh(s, c, t["refresh_token"]).status_code == 401
     found = alerts(s)
     assert [a["rule"] for a in found] == ["disabled_client_use"]
-    assert found[0]["evidence"]["detail"] == {"reason": "disabled"}
+    assert found[0]["evidence"]["detail"] == {"reason": "disabled",
+                                              "proof": "secret"}
 
     s.cli("client", "enable", c["client_id"])
     s.cli("alert", "ack", str(found[0]["id"]))
@@ -110,13 +112,94 @@ def test_use_after_disable_and_quarantine(make_server):
     # raised in the kill switch's own transaction, with the audit event
     assert s.query("SELECT count(*) FROM alerts WHERE rule = "
                    "'client_quarantined'") == [(1,)]
+    # the quarantine replaced the secret: the old one proves nothing, but
+    # a token issued to the client does
     r = requests.post(s.base + "/introspect",
                       data={"token": t["access_token"]},
                       auth=(c["client_id"], c["client_secret"]))
     assert r.status_code == 401
     assert rules_of(s) == ["client_quarantined", "disabled_client_use"]
     use = [a for a in alerts(s) if a["rule"] == "disabled_client_use"][0]
-    assert use["evidence"]["detail"] == {"reason": "quarantined"}
+    assert use["evidence"]["detail"] == {"reason": "quarantined",
+                                         "proof": "access_token"}
+
+
+def auth_failed_details(s, client_id):
+    return [json.loads(d) for (d,) in s.query(
+        "SELECT detail FROM audit_events WHERE type = 'client.auth_failed' "
+        "AND client_id = ? ORDER BY seq", client_id)]
+
+
+def test_disabled_client_use_needs_proof(make_server):
+    """Client ids are public: naming a disabled client with a wrong secret
+    is a bad secret (it counts toward auth_failure_burst), not the
+    client's use; its secret is."""
+    s = make_server()
+    c = s.confidential
+    s.cli("client", "disable", c["client_id"])
+    wrong = requests.post(s.base + "/introspect", data={"token": "x"},
+                          auth=(c["client_id"], "gate_cs_" + "A" * 43))
+    assert_invalid_client(wrong, True)
+    assert alerts(s) == []
+    right = requests.post(s.base + "/introspect", data={"token": "x"},
+                          auth=(c["client_id"], c["client_secret"]))
+    assert_invalid_client(right, True)
+    assert right.json() == wrong.json()
+    [a] = alerts(s)
+    assert a["rule"] == "disabled_client_use" and a["severity"] == "high"
+    assert a["evidence"]["detail"] == {"reason": "disabled",
+                                       "proof": "secret"}
+    assert auth_failed_details(s, c["client_id"]) == [
+        {"reason": "bad_secret"}, {"reason": "disabled", "proof": "secret"}]
+
+
+def test_quarantined_client_named_without_a_secret(make_server):
+    """A bare /revoke naming a quarantined client (no secret) raises no
+    high alert; with a refresh token issued to the client it does (a
+    thief's replay after the kill switch)."""
+    s = make_server()
+    c = s.confidential
+    t = redeem(s, c)
+    s.cli("client", "quarantine", c["client_id"], "--reason", "test")
+    for tok in ("x", "gate_rt_" + "A" * 43):
+        r = requests.post(s.base + "/revoke",
+                          data={"client_id": c["client_id"], "token": tok})
+        assert_invalid_client(r, False)
+    assert rules_of(s) == ["client_quarantined"]
+    r = requests.post(s.base + "/revoke", data={
+        "client_id": c["client_id"], "token": t["refresh_token"]})
+    assert_invalid_client(r, False)
+    assert rules_of(s) == ["client_quarantined", "disabled_client_use"]
+    assert auth_failed_details(s, c["client_id"]) == [
+        {"reason": "wrong_method"}, {"reason": "wrong_method"},
+        {"reason": "quarantined", "proof": "refresh_token"}]
+
+
+def test_disabled_public_client_use_needs_a_code_or_token(make_server):
+    """A public client has no credential: its id alone, or with a token
+    of another client, is no evidence; a code or token issued to it is."""
+    s = make_server()
+    p = s.public
+    t = redeem(s, p)
+    code, verifier, _ = get_code(s, p)
+    other = redeem(s, s.confidential)
+    s.cli("client", "disable", p["client_id"])
+    for tok in ("x", other["refresh_token"]):
+        r = requests.post(s.base + "/revoke",
+                          data={"client_id": p["client_id"], "token": tok})
+        assert_invalid_client(r, False)
+    assert alerts(s) == []
+    r = token_request(s, p, {"grant_type": "authorization_code",
+                             "code": code, "code_verifier": verifier,
+                             "redirect_uri": p["redirect_uri"]})
+    assert_invalid_client(r, False)
+    assert rules_of(s) == ["disabled_client_use"]
+    r = refresh(s, p, t["refresh_token"])
+    assert_invalid_client(r, False)
+    assert auth_failed_details(s, p["client_id"]) == [
+        {"reason": "no_credential"}, {"reason": "no_credential"},
+        {"reason": "disabled", "proof": "code"},
+        {"reason": "disabled", "proof": "refresh_token"}]
 
 
 def test_network_allowlist_refusal_is_alerted(make_server):
@@ -145,6 +228,10 @@ def test_scope_escalation(make_server):
     r = refresh(s, c, t["refresh_token"], scope="openid")
     assert r.status_code == 200
     t = r.json()
+    # a malformed scope is a client bug, not an escalation
+    r = refresh(s, c, t["refresh_token"], scope="openid  offline_access")
+    assert r.status_code == 400 and r.json() == {
+        "error": "invalid_scope", "error_description": "malformed scope"}
     assert alerts(s) == []
     r = refresh(s, c, t["refresh_token"], scope="openid email")
     assert r.status_code == 400 and r.json()["error"] == "invalid_scope"

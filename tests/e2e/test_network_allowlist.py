@@ -6,11 +6,12 @@ import json
 import requests
 
 from conftest import REDIRECT
+from helpers_token import assert_invalid_client
 
 
-def add(server, *nets):
+def add(server, *nets, method="client_secret_basic"):
     args = ["client", "add", "--name", "Fenced", "--owner", "o",
-            "--redirect-uri", REDIRECT, "--json"]
+            "--redirect-uri", REDIRECT, "--auth-method", method, "--json"]
     for n in nets:
         args += ["--allow-network", n]
     return json.loads(server.cli(*args).stdout)
@@ -28,14 +29,25 @@ def test_outside_the_allowlist_is_refused_and_audited(server):
                           data={"token": "x", "grant_type": "refresh_token",
                                 "refresh_token": "x"},
                           auth=(c["client_id"], c["client_secret"]))
-        assert r.status_code == 401
-        assert r.json()["error"] == "invalid_client"
+        # Basic was used: 401 with its challenge (RFC 6749 5.2)
+        assert_invalid_client(r, True)
     rows = server.query("SELECT remote_addr FROM audit_events WHERE type = "
                         "'client.network_refused' AND client_id = ?",
                         c["client_id"])
     assert [r[0] for r in rows] == ["127.0.0.1"] * 3
     shown = json.loads(server.cli("client", "show", c["client_id"]).stdout)
     assert shown["allowed_networks"] == "10.0.0.0/8 2001:db8::/32"
+
+
+def test_refusal_of_a_post_client_has_no_challenge(server):
+    """No Authorization header: 400, no challenge for a scheme the client
+    did not use."""
+    c = add(server, "10.0.0.0/8", method="client_secret_post")
+    r = requests.post(server.base + "/introspect", data={
+        "token": "x", "client_id": c["client_id"],
+        "client_secret": c["client_secret"]})
+    assert_invalid_client(r, False)
+    assert "network" in r.json()["error_description"]
 
 
 def test_inside_the_allowlist_works(server):

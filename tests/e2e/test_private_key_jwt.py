@@ -3,10 +3,11 @@ at the token, introspection and revocation endpoints, and its
 registration with `client add --auth-method private_key_jwt --jwks`.
 
 Clients hold real keys made here with authlib (an EC P-256 client and an
-RSA-2048 client); each attack is one request that must get 401
-invalid_client (or 400 invalid_request for two methods at once) and, when
-the assertion names a registered client, one client.auth_failed audit row
-for that client with the reason the server found."""
+RSA-2048 client); each attack is one request that must get invalid_client
+(400, or 401 with a Basic challenge when it carried an Authorization
+header; 400 invalid_request for two methods at once) and, when the
+assertion names a registered client, one client.auth_failed audit row for
+that client with the reason the server found."""
 import base64
 import hashlib
 import hmac
@@ -19,6 +20,7 @@ import requests
 from authlib.jose import JsonWebKey, jwt
 
 from conftest import REDIRECT, Server, get_code
+from helpers_token import assert_invalid_client
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCOPE = "openid offline_access"
@@ -138,12 +140,19 @@ def assert_error(r, status, error):
     assert "access_token" not in r.text and "active" not in r.json()
 
 
+def assert_refused(r):
+    """invalid_client, its status by whether an Authorization header was
+    sent (helpers_token.assert_invalid_client), and nothing granted."""
+    assert_invalid_client(r, "Authorization" in r.request.headers)
+    assert "access_token" not in r.text and "active" not in r.json()
+
+
 def refused(server, client, send, reason):
-    """send() must get 401 invalid_client and audit exactly `reason` for
+    """send() must get invalid_client and audit exactly `reason` for
     `client` (no audit row if reason is None)."""
     before = auth_failures(server, client["client_id"])
     r = send()
-    assert_error(r, 401, "invalid_client")
+    assert_refused(r)
     after = auth_failures(server, client["client_id"])
     assert after[len(before):] == ([reason] if reason else []), after
     return r
@@ -227,7 +236,7 @@ def test_bad_signatures_refused(pk, path):
 def test_unsigned_alg_none_refused(pk):
     a = handmade({"alg": "none"}, claims_for(pk, pk.ec))
     r = call(pk, "/introspect", a)
-    assert_error(r, 401, "invalid_client")
+    assert_refused(r)
     assert auth_failures(pk, pk.ec["client_id"])[-1] in ("malformed", "alg")
 
 
@@ -292,7 +301,7 @@ def test_iss_of_another_client(pk):
 def test_unknown_iss(pk):
     a = assertion(pk, dict(pk.ec, client_id="cl_nobody"))
     r = call(pk, "/token", a)
-    assert_error(r, 401, "invalid_client")
+    assert_refused(r)
     assert auth_failures(pk, "cl_nobody") == []
 
 
@@ -362,14 +371,30 @@ def test_secret_client_cannot_use_an_assertion(pk):
 
 
 def test_disabled_client_refused(tmp_path):
+    """A disabled client's assertion is checked all the same: one that
+    fails (anyone can name the client) is audited as that failure and
+    raises no disabled_client_use alert; a valid one is the client's
+    use, and its jti is spent (a copy cannot count again)."""
     s = Server(tmp_path)
     c = register(s, "Agent", ec_key(), "k")
     s.start()
     try:
         assert call(s, "/introspect", assertion(s, c)).ok
         s.cli("client", "disable", c["client_id"])
-        refused(s, c, lambda: call(s, "/introspect", assertion(s, c)),
-                "disabled")
+        forged = assertion(s, c, key=ec_key())
+        for path in ENDPOINTS:
+            refused(s, c, lambda: call(s, path, forged), "signature")
+        refused(s, c, lambda: call(s, "/introspect", assertion(
+            s, c, exp=int(time.time()) - 5)), "expired")
+        assert s.cli("alert", "list", "--json").stdout == ""
+        good = assertion(s, c)
+        refused(s, c, lambda: call(s, "/introspect", good), "disabled")
+        refused(s, c, lambda: call(s, "/introspect", good), "replayed")
+        alerts = [json.loads(x) for x in s.cli(
+            "alert", "list", "--json").stdout.splitlines()]
+        assert [a["rule"] for a in alerts] == ["disabled_client_use"]
+        assert alerts[0]["evidence"]["detail"] == {"reason": "disabled",
+                                                   "proof": "assertion"}
     finally:
         assert s.stop() == 0
         assert "AddressSanitizer" not in s.log_text()
@@ -477,7 +502,7 @@ def test_quarantined_key_client_stays_dead(pk):
     assert alert["summary"].endswith("every grant and token revoked, its "
                                      "registered keys kept (it can not be "
                                      "enabled again)"), alert
-    assert call(pk, "/introspect", assertion(pk, c)).status_code == 401
+    assert_refused(call(pk, "/introspect", assertion(pk, c)))
     r = pk.cli("client", "enable", c["client_id"], check=False)
     assert r.returncode == 1 and "register the integration again" in \
         r.stderr, (r.stdout, r.stderr)
@@ -485,7 +510,7 @@ def test_quarantined_key_client_stays_dead(pk):
     assert "quarantined" in r.stdout
     shown = json.loads(pk.cli("client", "show", c["client_id"]).stdout)
     assert shown["status"] == "quarantined"
-    assert call(pk, "/introspect", assertion(pk, c)).status_code == 401
+    assert_refused(call(pk, "/introspect", assertion(pk, c)))
 
 
 # -- metadata -----------------------------------------------------------------

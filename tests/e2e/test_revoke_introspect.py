@@ -6,9 +6,10 @@ import pytest
 import requests
 
 from conftest import get_code
-from helpers_token import add_second_client, assert_error, assert_no_store, \
-    exchange, introspect, is_active, issue, make_server, post, refresh, \
-    revoke, user_id  # noqa: F401
+from helpers_token import add_second_client, assert_error, \
+    assert_invalid_client, assert_no_store, exchange, introspect, \
+    is_active, issue, make_server, post, refresh, revoke, \
+    user_id  # noqa: F401
 
 GARBAGE = ["gate_at_" + "A" * 43, "gate_rt_" + "B" * 43, "not-a-token",
            "x" * 300]
@@ -88,10 +89,10 @@ def test_revoke_requires_client_authentication(server):
     c = server.confidential
     t = issue(server, c)
     r = post(server, "/revoke", {"token": t["access_token"]})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     r = post(server, "/revoke", {"token": t["access_token"]},
              auth=(c["client_id"], "gate_cs_wrong"))
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, True)
     assert is_active(server, t["access_token"])
 
 
@@ -105,11 +106,10 @@ def test_introspection_requires_client_authentication(server):
     c = server.confidential
     t = issue(server, c)
     r = post(server, "/introspect", {"token": t["access_token"]})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     r = post(server, "/introspect", {"token": t["access_token"]},
              auth=(c["client_id"], "gate_cs_wrong"))
-    assert_error(r, 401, "invalid_client")
-    assert r.headers.get("WWW-Authenticate", "").startswith("Basic")
+    assert_invalid_client(r, True)
     assert "active" not in r.text
 
 
@@ -118,7 +118,7 @@ def test_public_client_may_not_introspect(server):
     code, verifier, _ = get_code(server, c)
     t = exchange(server, c, code, verifier).json()
     r = introspect(server, t["access_token"], c)
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     assert "active" not in r.json()
 
 

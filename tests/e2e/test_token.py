@@ -13,8 +13,8 @@ import requests
 from conftest import PASSWORD, Browser, auth_params, get_code, pkce_pair, \
     redirect_params
 from helpers_token import AT_RE, OTHER_REDIRECT, RT_RE, add_second_client, \
-    assert_error, assert_failed_then_done, assert_no_store, basic_header, \
-    concurrent_posts, exchange, fail_family_revocations, is_active, issue, \
+    assert_error, assert_failed_then_done, assert_invalid_client, \
+    assert_no_store, basic_header, concurrent_posts, exchange, fail_family_revocations, is_active, issue, \
     make_server, post, refresh  # noqa: F401
 
 UNRESERVED_EXTRA = "-._~"
@@ -303,8 +303,7 @@ def test_basic_wrong_secret_is_401_with_www_authenticate(server):
             "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
     r = post(server, "/token", data,
              auth=(c["client_id"], c["client_secret"][:-1] + "x"))
-    assert_error(r, 401, "invalid_client")
-    assert r.headers.get("WWW-Authenticate", "").startswith("Basic")
+    assert_invalid_client(r, True)
     r = post(server, "/token", data, auth=(c["client_id"], c["client_secret"]))
     assert r.status_code == 200, r.text
 
@@ -317,11 +316,11 @@ def test_client_secret_post_client(server):
     # the same credentials by Basic: not the registered method
     r = post(server, "/token", data,
              auth=(pc["client_id"], pc["client_secret"]))
-    assert_error(r, 401, "invalid_client")
-    # wrong secret in the body
+    assert_invalid_client(r, True)
+    # wrong secret in the body: no Authorization header, so 400
     r = post(server, "/token", dict(data, client_id=pc["client_id"],
                                     client_secret="gate_cs_" + "A" * 43))
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     r = post(server, "/token", data, pc)
     assert r.status_code == 200, r.text
     assert AT_RE.fullmatch(r.json()["access_token"])
@@ -334,7 +333,7 @@ def test_basic_client_using_body_credentials_is_invalid_client(server):
         "grant_type": "authorization_code", "code": code,
         "code_verifier": verifier, "redirect_uri": c["redirect_uri"],
         "client_id": c["client_id"], "client_secret": c["client_secret"]})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
 
 
 def test_basic_and_body_secret_together_is_invalid_request(server):
@@ -355,7 +354,7 @@ def test_public_client_sending_a_secret_is_invalid_client(server):
         "grant_type": "authorization_code", "code": code,
         "code_verifier": verifier, "redirect_uri": c["redirect_uri"],
         "client_id": c["client_id"], "client_secret": "gate_cs_anything"})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     assert exchange(server, c, code, verifier).status_code == 200
 
 
@@ -366,7 +365,7 @@ def test_confidential_client_without_secret_is_invalid_client(server):
         "grant_type": "authorization_code", "code": code,
         "code_verifier": verifier, "redirect_uri": c["redirect_uri"],
         "client_id": c["client_id"]})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
     assert exchange(server, c, code, verifier).status_code == 200
 
 
@@ -376,7 +375,7 @@ def test_no_client_identification_is_invalid_client(server):
     r = post(server, "/token", {
         "grant_type": "authorization_code", "code": code,
         "code_verifier": verifier, "redirect_uri": c["redirect_uri"]})
-    assert_error(r, 401, "invalid_client")
+    assert_invalid_client(r, False)
 
 
 def test_basic_credentials_are_form_url_decoded(server):
@@ -408,7 +407,10 @@ def test_basic_credentials_with_quote_plus(server):
 
 
 @pytest.mark.parametrize("how", ["basic", "body"])
-def test_unknown_client_is_401_invalid_client(server, how):
+def test_unknown_client_is_invalid_client(server, how):
+    """RFC 6749 5.2: 401 with WWW-Authenticate when the client used the
+    Authorization header; otherwise 400 (a 401 would need a challenge,
+    RFC 9110 15.5.2, and none fits client_secret_post)."""
     c = server.confidential
     code, verifier, _ = get_code(server, c)
     data = {"grant_type": "authorization_code", "code": code,
@@ -416,20 +418,54 @@ def test_unknown_client_is_401_invalid_client(server, how):
     if how == "basic":
         r = post(server, "/token", data,
                  auth=("cl_doesnotexist0000", c["client_secret"]))
-        assert_error(r, 401, "invalid_client")
-        assert r.headers.get("WWW-Authenticate", "").startswith("Basic")
+        assert_invalid_client(r, True)
     else:
-        r = post(server, "/token", dict(data, client_id="cl_nope"))
-        assert_error(r, 401, "invalid_client")
+        r = post(server, "/token", dict(data, client_id="cl_nope",
+                                        client_secret="gate_cs_x"))
+        assert_invalid_client(r, False)
+
+
+@pytest.mark.parametrize("path", ["/token", "/revoke", "/introspect"])
+@pytest.mark.parametrize("scheme", ["Bearer gate_at_x", "Digest x=1",
+                                    "Basic", "Basicx"])
+def test_other_authorization_schemes_get_a_basic_challenge(server, path,
+                                                           scheme):
+    """Any Authorization header but a well-formed Basic one: 401 with the
+    challenge of the one scheme these endpoints take."""
+    c = server.confidential
+    r = requests.post(server.base + path, headers={"Authorization": scheme},
+                      data={"grant_type": "refresh_token",
+                            "refresh_token": "x", "token": "x",
+                            "client_id": c["client_id"]})
+    assert_invalid_client(r, True)
 
 
 def test_disabled_client_is_invalid_client(server):
     c = server.confidential
     code, verifier, _ = get_code(server, c)
     server.cli("client", "disable", c["client_id"])
-    assert_error(exchange(server, c, code, verifier), 401, "invalid_client")
+    assert_invalid_client(exchange(server, c, code, verifier), True)
     assert server.query("SELECT detail FROM audit_events WHERE type = "
-                        "'client.auth_failed'") == [('{"reason":"disabled"}',)]
+                        "'client.auth_failed'") == \
+        [('{"reason":"disabled","proof":"secret"}',)]
+
+
+def test_disabled_client_with_a_wrong_secret_is_a_bad_secret(server):
+    """A disabled client's secret is checked all the same: a wrong one is
+    audited as a bad secret, not as the client's use (its id is public),
+    and gets the same answer as the right one."""
+    c = server.confidential
+    server.cli("client", "disable", c["client_id"])
+    r = post(server, "/introspect", {"token": "x"},
+             auth=(c["client_id"], "gate_cs_" + "A" * 43))
+    assert_invalid_client(r, True)
+    right = post(server, "/introspect", {"token": "x"}, c)
+    assert_invalid_client(right, True)
+    assert r.json() == right.json()
+    assert server.query("SELECT detail FROM audit_events WHERE type = "
+                        "'client.auth_failed' ORDER BY seq") == \
+        [('{"reason":"bad_secret"}',),
+         ('{"reason":"disabled","proof":"secret"}',)]
 
 
 # -- responses -----------------------------------------------------------------------
@@ -445,8 +481,8 @@ def test_success_and_error_headers(server):
     assert isinstance(body["expires_in"], int) and body["expires_in"] > 0
     # 400 and 401 errors carry the same headers and a JSON "error"
     assert_error(exchange(server, c, code, verifier), 400, "invalid_grant")
-    assert_error(post(server, "/token", {"grant_type": "x"},
-                      auth=(c["client_id"], "bad")), 401, "invalid_client")
+    assert_invalid_client(post(server, "/token", {"grant_type": "x"},
+                               auth=(c["client_id"], "bad")), True)
 
 
 def test_token_format(server):

@@ -426,6 +426,28 @@ async function main() {
     (e) => e.error === 'invalid_grant',
     'a ResponseBodyError with error=invalid_grant');
 
+  // 7. A refused client (RFC 6749 5.2). Without an Authorization header
+  // the answer is 400 and openid-client reports its JSON error; with Basic
+  // it is 401 with a Basic challenge, which openid-client reports instead
+  // of the body (it reads challenges first).
+  const stranger = (auth) => {
+    const c = new client.Configuration(meta, 'cl_nobody_here', {}, auth);
+    client.allowInsecureRequests(c);
+    return c;
+  };
+  await checkThrows('invalid_client without an Authorization header: 400',
+    () => client.tokenRevocation(
+      stranger(client.ClientSecretPost('gate_cs_wrong')), 'x'),
+    (e) => e.error === 'invalid_client' && e.status === 400,
+    'a ResponseBodyError with error=invalid_client and status 400');
+  await checkThrows('invalid_client with Basic: 401 with a Basic challenge',
+    () => client.tokenRevocation(
+      stranger(client.ClientSecretBasic('gate_cs_wrong')), 'x'),
+    (e) => e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' &&
+      e.status === 401 && e.cause?.[0]?.scheme === 'basic' &&
+      e.cause[0].parameters?.realm === 'gatehouse',
+    'a WWWAuthenticateChallengeError for Basic realm="gatehouse"');
+
   const summary = `${passed} passed, ${failed} failed`;
   if (failed) {
     console.log(`FAILED: ${summary}`);

@@ -2,7 +2,8 @@
  * test_error.c - oauth/error.h: an error reply (RFC 6749 5.2) names its
  * error and carries its description, or, when it cannot be built (out of
  * memory, whichever jansson allocation fails), it is the 503 of
- * reply_unavailable(): never an error reply without its error.
+ * reply_unavailable(): never an error reply without its error. And
+ * invalid_client's status and challenge follow the Authorization header.
  */
 #include "../harness.h"
 #include "../json_fault.h"
@@ -55,8 +56,40 @@ test_error_replies_are_whole(void **state)
 	check(OE_INVALID_GRANT, 400, "invalid_grant",
 	    "unknown authorization code");
 	check(OE_SERVER_ERROR, 500, "server_error", NULL);
-	check(OE_INVALID_CLIENT, 401, "invalid_client",
+	check(OE_INVALID_CLIENT, 400, "invalid_client",
 	    "unknown client or bad credentials");
+}
+
+/*
+ * invalid_client is 401 with a Basic challenge when the request carried
+ * an Authorization header (RFC 6749 5.2), else 400 without one (a 401
+ * must carry a challenge, RFC 9110 15.5.2); other errors keep theirs.
+ */
+static void
+test_challenge_only_for_a_header(void **state)
+{
+	struct http_response	r;
+	const char		*h;
+
+	(void)state;
+	response_init(&r);
+	oauth_error_reply(&r, OE_INVALID_CLIENT, "bad", true);
+	assert_int_equal(r.status, 401);
+	assert_non_null(h = response_get_header(&r, "WWW-Authenticate"));
+	assert_string_equal(h, "Basic realm=\"gatehouse\", charset=\"UTF-8\"");
+	response_free(&r);
+
+	response_init(&r);
+	oauth_error_reply(&r, OE_INVALID_CLIENT, "bad", false);
+	assert_int_equal(r.status, 400);
+	assert_null(response_get_header(&r, "WWW-Authenticate"));
+	response_free(&r);
+
+	response_init(&r);
+	oauth_error_reply(&r, OE_INVALID_REQUEST, "bad", true);
+	assert_int_equal(r.status, 400);
+	assert_null(response_get_header(&r, "WWW-Authenticate"));
+	response_free(&r);
 }
 
 int
@@ -64,6 +97,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_replies_are_whole),
+		cmocka_unit_test(test_challenge_only_for_a_header),
 	};
 
 	return cmocka_run_group_tests_name("oauth/error", tests, NULL, NULL);
