@@ -44,6 +44,13 @@ struct conf {
 	int64_t	 rule_rate_window_seconds;
 	int64_t	 rule_rate_baseline_windows;
 	int64_t	 rule_rate_min_events;
+	int64_t	 rule_login_fail_burst;
+	int64_t	 rule_login_fail_window_seconds;
+	int64_t	 login_address_burst;		/* 0: no per-address limit */
+	int64_t	 login_address_refill_seconds;
+	int64_t	 login_user_burst;		/* 0: no per-username limit */
+	int64_t	 login_user_refill_seconds;
+	int64_t	 throttle_audit_window_seconds;
 	char	 webhook_url[GH_MAX_REDIRECT_LEN];
 	int64_t	 webhook_timeout_seconds;
 	int64_t	 webhook_max_backoff_seconds;

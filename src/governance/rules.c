@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "gov.h"
 #include "rules.h"
+#include "throttle.h"
 #include "../util/cidr.h"
 #include "../util/json_text.h"
 #include "../util/str.h"
@@ -146,6 +147,38 @@ auth_failed(struct app *app, const struct audit_row *r)
 	raise_for(app, r, "auth_failure_burst", "medium", NULL, summary, ev);
 }
 
+/*
+ * Failed sign-ins of one user (login.failure of a user that exists):
+ * rule_login_fail_burst of them in a window is someone guessing that
+ * password. Counted per node in the limits' table (throttle.h); the
+ * alert is the user's, whatever client's form the guesses came through.
+ */
+static void
+login_failed(struct app *app, const struct audit_row *r)
+{
+	struct throttle	*t;
+	struct audit_row q = *r;
+	int64_t		 w = app->conf.rule_login_fail_window_seconds;
+	uint32_t	 n = 0;
+	char		 summary[GH_MAX_ALERT_TEXT];
+	json_t		*ev;
+
+	/* no state in the admin command (it signs nobody in) */
+	if (r->user_id == NULL || app->gov == NULL ||
+	    app->conf.rule_login_fail_burst <= 0 ||
+	    (t = throttle_shared()) == NULL ||
+	    !throttle_count(t, THROTTLE_USER_FAILS, r->user_id, w * 1000,
+	    (uint32_t)app->conf.rule_login_fail_burst, throttle_now_ms(), &n))
+		return;
+	snprintf(summary, sizeof(summary), "%u failed sign-ins of one user "
+	    "within %lld s (password guessing?)", n, (long long)w);
+	ev = json_with(json_with(evidence(r), "failures", json_integer(n)),
+	    "window_seconds", json_integer(w));
+	q.client_id = NULL;	/* one alert per user, not per client */
+	raise_for(app, &q, "login_failure_burst", "medium", r->user_id,
+	    summary, ev);
+}
+
 static void
 rate(struct app *app, const struct audit_row *r)
 {
@@ -222,6 +255,8 @@ rules_on_event(struct app *app, const struct audit_row *r)
 	simple(app, r);
 	if (strcmp(r->type, "client.auth_failed") == 0) {
 		auth_failed(app, r);
+	} else if (strcmp(r->type, "login.failure") == 0) {
+		login_failed(app, r);
 	} else if (strcmp(r->type, "token.issued") == 0) {
 		usage(app, r, false);
 		rate(app, r);

@@ -15,6 +15,7 @@
  *  token_rate_spike     a client's tokens per window above factor x its
  *                       own trailing average
  *  auth_failure_burst   N failed client authentications in a window
+ *  login_failure_burst  N failed sign-ins of one user in a window
  *
  * Each has a setting (conf.h: rule_*) to switch it off or tune it.
  */

@@ -66,16 +66,24 @@ do_login(struct app *app, const struct http_request *req,
 	struct user_row		 u;
 	struct audit_origin	 o;
 	struct audit_subject	 subj = { res->req.client.id, NULL, NULL };
-	bool			 known, ok;
+	struct login_attempt	 a = { name, pw, &o, res->req.client.id };
+	struct login_verdict	 v;
 
 	origin_of(req, &o);
 	/* a store or Argon2 failure, or too many logins, is no verdict */
-	if (login_check(app, name, pw, &u, &known, &ok) != GH_OK) {
+	if (login_check(app, &a, &u, &v) != GH_OK) {
 		res->step = STEP_UNAVAILABLE;
 		return;
 	}
-	if (!ok) {
-		subj.user_id = known ? u.id : NULL;
+	if (v.retry_after > 0) {	/* refused unchecked: the form again */
+		res->step = STEP_LOGIN;
+		res->login_error = "Too many sign-in attempts. Wait a little, "
+		    "then try again.";
+		res->retry_after = v.retry_after;
+		return;
+	}
+	if (!v.ok) {
+		subj.user_id = v.known ? u.id : NULL;
 		audit_event(app, &o, "login.failure", &subj, NULL);
 		res->step = STEP_LOGIN;
 		res->login_error = "Wrong username or password.";

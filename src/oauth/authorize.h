@@ -30,6 +30,7 @@ struct authz_result {
 	struct browser		 browser;
 	struct buf		 location;
 	const char		*login_error;
+	int64_t			 retry_after;	/* > 0: the login form, 429 */
 	/*
 	 * The user signed in with this request: that sign-in answered
 	 * prompt=login and max_age, so a consent form shown now carries

@@ -140,16 +140,23 @@ login_post(struct app *app, const struct http_request *req,
 	struct audit_origin	 o = { req->remote_addr, req->user_agent,
 	    "user" };
 	struct audit_subject	 s = { NULL, NULL, NULL };
+	struct login_attempt	 a = { name, pw, &o, NULL };
+	struct login_verdict	 lv;
 	struct user_row		 u;
-	bool			 known, ok;
 
 	/* a store or Argon2 failure, or too many logins, is no verdict */
-	if (login_check(app, name, pw, &u, &known, &ok) != GH_OK) {
+	if (login_check(app, &a, &u, &lv) != GH_OK) {
 		reply_unavailable(resp);
 		return;
 	}
-	s.user_id = known ? u.id : NULL;
-	if (!ok) {
+	if (lv.retry_after > 0) {	/* refused unchecked: the form again */
+		login_page(resp, v, "Too many sign-in attempts. Wait a "
+		    "little, then try again.", 200);
+		login_reply_throttled(resp, lv.retry_after);
+		return;
+	}
+	s.user_id = lv.known ? u.id : NULL;
+	if (!lv.ok) {
 		audit_event(app, &o, "login.failure", &s, NULL);
 		login_page(resp, v, "Wrong username or password.", 401);
 		return;

@@ -7,6 +7,7 @@
 #include "pages.h"
 #include "../http/reply.h"
 #include "../oauth/authorize.h"
+#include "../oauth/login.h"
 #include "../http/form_body.h"
 
 static const char *
@@ -44,6 +45,8 @@ render(struct app *app, const struct params *p, struct authz_result *res,
 		return;
 	case STEP_LOGIN:
 		page_login(resp, &f, res->req.client.name, res->login_error);
+		if (res->retry_after > 0)
+			login_reply_throttled(resp, res->retry_after);
 		break;
 	case STEP_CONSENT:
 		f.keep_prompt = false;	/* consenting here satisfies it */

@@ -11,7 +11,10 @@
  * and for at most GH_PASSWORD_WAIT_MS; past either it is GH_ERR_BUSY (503)
  * at once. A flood of login forms would otherwise park every HTTP thread
  * here, and the token endpoint with them. The admin command's hashing
- * waits as long as it takes.
+ * waits as long as it takes. Who may ask for a run at all is decided
+ * before: oauth/login.c limits failed sign-ins per address and per
+ * username, and lets one address hold only one run or place in the
+ * queue, so one client cannot take every slot.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -4,6 +4,8 @@
  * auth_failure_burst alert fails in turn (json_fault.h); the stored
  * evidence must then be either the whole document or the marker
  * {"truncated":true}, and the alert itself is raised either way.
+ * login_failure_burst: one alert per user, whatever client's form the
+ * failed sign-ins came through, none for names that are no user.
  */
 #include "gov_fixture.h"
 #include "../json_fault.h"
@@ -19,6 +21,8 @@ settings(struct conf *c)
 	c->rule_auth_fail_burst = 1;
 	c->rule_auth_fail_window_seconds = 60;
 	c->rule_disabled_client_use = 0;
+	c->rule_login_fail_burst = 3;
+	c->rule_login_fail_window_seconds = 600;
 }
 
 static int
@@ -87,12 +91,75 @@ test_evidence_is_whole_or_marked(void **state)
 	assert_true(whole > 0);
 }
 
+struct burst_alerts {
+	int	n;
+	char	user[GH_ID_LEN];
+	char	key[GH_MAX_ALERT_KEY];
+	char	evidence[GH_MAX_ALERT_EVIDENCE];
+};
+
+static bool
+burst_alert(void *ctx, const struct alert_row *a)
+{
+	struct burst_alerts *b = ctx;
+
+	if (strcmp(a->rule, "login_failure_burst") != 0)
+		return true;
+	b->n++;
+	snprintf(b->user, sizeof(b->user), "%s", a->user_id);
+	snprintf(b->key, sizeof(b->key), "%s", a->dedupe_key);
+	snprintf(b->evidence, sizeof(b->evidence), "%s", a->evidence);
+	return true;
+}
+
+static void
+test_login_failure_burst_once_per_user(void **state)
+{
+	struct fixture		*f = *state;
+	struct audit_row	 r = { .type = "login.failure", .actor = "user",
+	    .remote_addr = "192.0.2.9", .user_id = "u_burst_1" };
+	struct burst_alerts	 b;
+	int			 i;
+
+	/* a name that is no user: nothing to alert about (nor to count) */
+	r.user_id = NULL;
+	for (i = 0; i < 10; i++)
+		rules_on_event(&f->app, &r);
+	/* one user, through two clients' forms and the account page */
+	r.user_id = "u_burst_1";
+	for (i = 0; i < 10; i++) {
+		r.client_id = i % 3 == 0 ? "cl_a" : i % 3 == 1 ? "cl_b" : NULL;
+		r.time = T + i;
+		rules_on_event(&f->app, &r);
+	}
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_alert_each(f->t->s, false, NULL, 100,
+	    burst_alert, &b), GH_OK);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.user, "u_burst_1");
+	assert_string_equal(b.key, "login_failure_burst::u_burst_1");
+	assert_non_null(strstr(b.evidence, "\"failures\":3"));
+	assert_non_null(strstr(b.evidence, "\"window_seconds\":600"));
+	/* the admin command keeps no rule state: it counts nothing */
+	f->app.gov = NULL;
+	r.user_id = "u_burst_2";
+	for (i = 0; i < 10; i++)
+		rules_on_event(&f->app, &r);
+	f->app.gov = f->g;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_alert_each(f->t->s, false, NULL, 100,
+	    burst_alert, &b), GH_OK);
+	assert_int_equal(b.n, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_evidence_is_whole_or_marked, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_login_failure_burst_once_per_user, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("governance/rules", tests, NULL,

@@ -1,0 +1,214 @@
+"""Abuse limits (governance/throttle.h): failed sign-ins are limited per
+client address and per username before any Argon2id run, one address
+holds at most one Argon2id run, refusals are 429 with Retry-After on the
+usual login form, and refusals do not grow the audit trail one row per
+request.
+
+The server listens on 127.0.0.1; the rest of 127.0.0.0/8 reaches it from
+other source addresses (127.0.0.2 is "another client")."""
+import json
+import statistics
+import threading
+import time
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from conftest import PASSWORD, Browser, auth_params, pkce_pair
+from helpers_admin import audit_rows, hidden
+from helpers_token import make_server  # noqa: F401 (fixture)
+
+ATTACKER = "127.0.0.1"
+OTHER = "127.0.0.2"
+
+
+class _From(HTTPAdapter):
+    """Connections from a chosen loopback source address."""
+
+    def __init__(self, source):
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kw):
+        kw["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kw)
+
+
+def session_from(source):
+    s = requests.Session()
+    s.mount("http://", _From(source))
+    return s
+
+
+def browser_from(server, source):
+    b = Browser(server)
+    b.s = session_from(source)
+    return b
+
+
+def login_page(b, client):
+    """The login form of a fresh authorization request."""
+    _, challenge = pkce_pair()
+    page = b.get(auth_params(client, challenge))
+    assert page.status_code == 200 and 'value="login"' in page.text
+    return page
+
+
+def signs_in(server, source):
+    """alice signs in through /authorize from `source`: the consent page
+    comes back (status, seconds taken)."""
+    b = browser_from(server, source)
+    page = login_page(b, server.confidential)
+    t0 = time.monotonic()
+    r = b.login(page)
+    took = time.monotonic() - t0
+    return (200 if r.status_code == 200 and 'value="consent"' in r.text
+            else r.status_code), took
+
+
+def flood(server, stop, answers, threads=6):
+    """`threads` loops from ATTACKER posting the /authorize login form as
+    "nobody" (the CSRF pair is free from any login page) until stop."""
+    def loop():
+        b = browser_from(server, ATTACKER)
+        page = login_page(b, server.confidential)
+        while not stop.is_set():
+            t0 = time.monotonic()
+            r = b.login(page, username="nobody", password="guess")
+            answers.append((r.status_code, time.monotonic() - t0,
+                            r.headers.get("Retry-After"), r.text))
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    return workers
+
+
+def rows_from(server, etype, addr):
+    return [r for r in audit_rows(server, etype) if r[4] == addr]
+
+
+def alerts_of(server, rule):
+    out = server.cli("alert", "list", "--json").stdout
+    return [a for a in map(json.loads, out.splitlines()) if a["rule"] == rule]
+
+
+def test_a_flood_from_one_address_is_429_fast_and_others_sign_in(
+        make_server):
+    s = make_server()
+    stop, answers = threading.Event(), []
+    workers = flood(s, stop, answers)
+    try:
+        time.sleep(0.5)
+        mine = [signs_in(s, OTHER) for _ in range(10)]
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert [st for st, _ in mine] == [200] * 10, mine
+    refused = [a for a in answers if a[0] == 429]
+    checked = [a for a in answers if a[0] != 429]
+    assert len(refused) > 10 * len(checked), (len(refused), len(checked))
+    # refused before Argon2id: the form again, with when to come back
+    st, took, after, text = refused[-1]
+    assert 1 <= int(after) <= 2
+    assert 'value="login"' in text and 'name="csrf"' in text
+    assert "Too many sign-in attempts" in text
+    # answered without an Argon2id run: far faster than a real check
+    refusal = statistics.median(a[1] for a in refused)
+    check = statistics.median(took for _, took in mine)
+    assert refusal < check / 3, (refusal, check)
+    # the burst of 10 and one per 2 s since; each checked one is audited
+    failures = rows_from(s, "login.failure", ATTACKER)
+    assert len(failures) == len([a for a in checked if a[0] == 200])
+    assert len(failures) <= 10 + 10
+    # the refusals are one audit event, not one per request
+    throttled = rows_from(s, "login.throttled", ATTACKER)
+    assert len(throttled) == 1, throttled
+    assert '"refused":1' in throttled[0][5]
+    assert not [a for a in answers if a[0] >= 500], answers[:3]
+
+
+def test_one_address_holds_one_argon2_run(make_server):
+    """With the address's bucket out of the way, six threads of one
+    address still hold one Argon2id run between them, so another
+    address's sign-ins always find a run free (before: 10 of 10 got
+    503)."""
+    s = make_server(login_address_burst=100000, login_user_burst=0)
+    stop, answers = threading.Event(), []
+    workers = flood(s, stop, answers)
+    try:
+        time.sleep(0.5)
+        mine = [signs_in(s, OTHER) for _ in range(10)]
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert [st for st, _ in mine] == [200] * 10, mine
+    assert {a[0] for a in answers} <= {200, 429}
+    concurrent = [a for a in answers if a[0] == 429]
+    assert concurrent and concurrent[0][2] == "1"
+    assert '"limit":"concurrent"' in rows_from(
+        s, "login.throttled", ATTACKER)[0][5]
+
+
+def test_a_username_is_limited_then_refilled(make_server):
+    s = make_server(login_user_refill_seconds=2, rule_login_fail_burst=5,
+                    login_address_burst=100)
+    b = browser_from(s, ATTACKER)
+    page = login_page(b, s.confidential)
+    for _ in range(5):
+        r = b.login(page, password="wrong guess")
+        assert r.status_code == 200 and "Wrong username" in r.text
+    # the burst is spent: even the right password is refused, unchecked,
+    # and from any address
+    r = b.login(page)
+    assert r.status_code == 429, r.text
+    after = int(r.headers["Retry-After"])
+    assert 1 <= after <= 2
+    assert "Too many sign-in attempts" in r.text and 'value="login"' in r.text
+    other = browser_from(s, OTHER)
+    r = other.login(login_page(other, s.confidential))
+    assert r.status_code == 429
+    assert len(audit_rows(s, "login.failure")) == 5
+    assert "login.success" not in s.audit_types()
+    # a name that does not exist answers just the same
+    for _ in range(5):
+        assert other.login(login_page(other, s.confidential),
+                           username="nobody").status_code == 200
+    r = other.login(login_page(other, s.confidential), username="nobody")
+    assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 2
+    # once refilled, the right password goes through
+    time.sleep(after)
+    r = b.login(page)
+    assert r.status_code == 200 and 'value="consent"' in r.text, r.text
+    # and a success gives the name its whole burst back
+    b = browser_from(s, ATTACKER)
+    page = login_page(b, s.confidential)
+    for _ in range(5):
+        r = b.login(page, password="wrong again")
+        assert r.status_code == 200 and "Wrong username" in r.text
+    # the five failures of alice raised one alert, the later five none
+    alerts = alerts_of(s, "login_failure_burst")
+    assert len(alerts) == 1, alerts
+    assert alerts[0]["severity"] == "medium"
+    assert alerts[0]["evidence"]["failures"] == 5
+    assert alerts[0]["user_id"] == audit_rows(s, "login.failure")[0][2]
+
+
+def test_account_login_is_limited_with_the_same_buckets(make_server):
+    s = make_server(login_address_burst=3)
+    u = session_from(ATTACKER)
+
+    def post(password):
+        token = hidden(u.get(s.base + "/account/login").text, "csrf")
+        return u.post(s.base + "/account/login", allow_redirects=False,
+                      data={"csrf": token, "username": "alice",
+                            "password": password})
+    for _ in range(3):
+        assert post("wrong").status_code == 401
+    r = post(PASSWORD)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "2"
+    assert "Too many sign-in attempts" in r.text
+    assert hidden(r.text, "csrf")
+    # another address is not this one
+    assert signs_in(s, OTHER)[0] == 200
