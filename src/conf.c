@@ -71,15 +71,15 @@ static const struct conf_entry conf_table[] = {
 	INT(rule_login_fail_window_seconds, 1, 86400, 600),
 	/*
 	 * Abuse limits, checked before any Argon2id run (oauth/login.h):
-	 * failed sign-ins per client address and per username: a burst,
-	 * then one more per refill. 0 turns a limit off: the per-address
-	 * one behind a proxy.
+	 * failed sign-ins per client address (also wrong admin credentials,
+	 * counted apart) and per username: a burst, then one more per
+	 * refill. 0 turns a limit off: the per-address one behind a proxy.
 	 */
 	INT(login_address_burst, 0, 100000, 10),
 	INT(login_address_refill_seconds, 1, 3600, 2),
 	INT(login_user_burst, 0, 100000, 5),
 	INT(login_user_refill_seconds, 1, 86400, 10),
-	/* one login.throttled event per address per window */
+	/* one login.throttled or admin failure event per address per window */
 	INT(throttle_audit_window_seconds, 1, 86400, 60),
 	/* alerts to a webhook: http:// or https:// */
 	STR(webhook_url, ""),

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "admin_auth.h"
+#include "../governance/throttle.h"
 #include "../http/cookie.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
@@ -56,28 +57,92 @@ admin_check_credential(struct app *app, const char *value,
 	return rc;
 }
 
+/*
+ * One more wrong credential (which 0) or refusal (1) from the address;
+ * the first of a window is audited with the count of those folded since
+ * the previous report, the rest are only counted.
+ */
+static void
+fold(struct app *app, const struct http_request *req, struct throttle *t,
+    enum throttle_kind kind, const char *key, const char *event,
+    unsigned which, int64_t now)
+{
+	struct audit_origin	 o = { req->remote_addr, req->user_agent,
+	    "admin" };
+	int64_t			 w = app->conf.throttle_audit_window_seconds;
+	uint32_t		 n[THROTTLE_COUNTS];
+	char			 detail[128];
+
+	if (!throttle_fold(t, kind, key, which, w * 1000, now, n))
+		return;
+	snprintf(detail, sizeof(detail), "{\"failures\":%u,\"throttled\":%u,"
+	    "\"window_seconds\":%lld}", n[0], n[1], (long long)w);
+	audit_event(app, &o, event, NULL, detail);
+}
+
+/*
+ * A presented credential, under the address's limit of wrong ones: the
+ * same bucket numbers as failed sign-ins (login_address_*), counted
+ * apart per `kind`. Only a wrong credential keeps what it took.
+ */
+static enum gh_err
+check_limited(struct app *app, const struct http_request *req,
+    enum throttle_kind kind, const char *event, const char *value,
+    struct admin_row *out, int64_t *retry_after)
+{
+	struct throttle		*t;
+	struct throttle_rate	 r;
+	char			 key[THROTTLE_ADDR_KEY_LEN];
+	int64_t			 now, retry;
+	enum gh_err		 rc;
+
+	*retry_after = 0;
+	if ((t = throttle_shared()) == NULL)
+		return GH_ERR_NOMEM;
+	r.burst = app->conf.login_address_burst;
+	r.interval_ms = app->conf.login_address_refill_seconds * 1000;
+	throttle_addr_key(req->remote_addr, key, sizeof(key));
+	now = throttle_now_ms();
+	if (!throttle_take(t, kind, key, &r, now, &retry)) {
+		*retry_after = throttle_seconds(retry);
+		fold(app, req, t, kind, key, event, 1, now);
+		return GH_ERR_LIMIT;
+	}
+	rc = admin_check_credential(app, value, out);
+	if (rc == GH_ERR_NOT_FOUND)
+		fold(app, req, t, kind, key, event, 0, now);
+	else
+		throttle_give(t, kind, key, &r, now);
+	return rc;
+}
+
 enum gh_err
 admin_authenticate(struct app *app, const struct http_request *req,
-    struct admin_row *out)
+    struct admin_row *out, int64_t *retry_after)
 {
 	char			 value[GH_MAX_TOKEN_LEN];
 	const char		*h = req->authorization;
-	struct audit_origin	 o = { req->remote_addr, req->user_agent,
-	    "admin" };
-	enum gh_err		 rc = GH_ERR_NOT_FOUND;
+	enum gh_err		 rc;
 
+	*retry_after = 0;
+	if (h == NULL)
+		return GH_ERR_NOT_FOUND;	/* no attempt: nothing to audit */
 	value[0] = '\0';
-	if (h && strncasecmp(h, "Bearer ", 7) == 0 &&
+	if (strncasecmp(h, "Bearer ", 7) == 0 &&
 	    !str_copy(value, sizeof(value), h + 7))
 		value[0] = '\0';	/* too long to be ours */
-	if (value[0])
-		rc = admin_check_credential(app, value, out);
+	rc = check_limited(app, req, THROTTLE_ADMIN_ADDR, "admin.auth_failure",
+	    value[0] ? value : NULL, out, retry_after);
 	crypto_wipe(value, sizeof(value));
-	if (rc == GH_ERR_NOT_FOUND)
-		audit_event(app, &o, "admin.auth_failure", NULL,
-		    h ? "{\"credential\":\"wrong\"}" :
-		    "{\"credential\":\"missing\"}");
 	return rc;
+}
+
+enum gh_err
+admin_login_check(struct app *app, const struct http_request *req,
+    const char *value, struct admin_row *out, int64_t *retry_after)
+{
+	return check_limited(app, req, THROTTLE_CONSOLE_ADDR,
+	    "admin.login_failure", value, out, retry_after);
 }
 
 static const char *

@@ -38,16 +38,34 @@ void	admin_origin_init(struct admin_origin *ao, const char *name,
 bool	admin_name_ok(const char *name);
 
 /* Check a presented credential; out is the active admin. GH_ERR_NOT_FOUND
- * for unknown, malformed or disabled credentials. */
+ * for unknown, malformed or disabled credentials. Unlimited and not
+ * audited: for the two callers below. */
 enum gh_err	admin_check_credential(struct app *app, const char *value,
 		    struct admin_row *out);
 /*
- * The API: a Bearer credential. GH_ERR_NOT_FOUND (and an audited
- * "admin.auth_failure") when absent or wrong; other errors are the store's
- * or a failed hash (never counted as a wrong credential).
+ * The API: a Bearer credential. GH_ERR_NOT_FOUND when absent or wrong.
+ * An absent one (no Authorization header) is no attempt: not counted,
+ * not audited. A wrong one counts against the client address (IPv4
+ * address, IPv6 /64; login_address_burst at once, then one more every
+ * login_address_refill_seconds; a right one takes nothing) and is
+ * audited as "admin.auth_failure" at most once per address per
+ * throttle_audit_window_seconds, detail {"failures":N,"throttled":M,
+ * "window_seconds":W}: what was folded since the previous such event,
+ * this one included. Past the limit GH_ERR_LIMIT: refused without
+ * checking the credential (429 after *retry_after seconds), counted as
+ * "throttled". Other errors are the store's or a failed hash (never
+ * counted as a wrong credential).
  */
 enum gh_err	admin_authenticate(struct app *app,
-		    const struct http_request *req, struct admin_row *out);
+		    const struct http_request *req, struct admin_row *out,
+		    int64_t *retry_after);
+/*
+ * The console's login form: the same for the posted credential, counted
+ * apart, audited as "admin.login_failure".
+ */
+enum gh_err	admin_login_check(struct app *app,
+		    const struct http_request *req, const char *value,
+		    struct admin_row *out, int64_t *retry_after);
 
 /*
  * The console: the admin of the session cookie; GH_ERR_NOT_FOUND if none.

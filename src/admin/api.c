@@ -60,10 +60,20 @@ static bool
 api_begin(struct app *app, const struct http_request *req,
     struct http_response *resp, struct call *k)
 {
-	enum gh_err rc;
+	enum gh_err	rc;
+	int64_t		retry;
+	char		after[24];
 
 	params_init(&k->p);
-	rc = admin_authenticate(app, req, &k->admin);
+	rc = admin_authenticate(app, req, &k->admin, &retry);
+	if (rc == GH_ERR_LIMIT) {
+		api_error(resp, 429, "too_many_requests", "too many wrong "
+		    "credentials from this address; retry later");
+		snprintf(after, sizeof(after), "%lld", (long long)retry);
+		if (response_header(resp, "Retry-After", after) != GH_OK)
+			reply_unavailable(resp);
+		return false;
+	}
 	if (rc == GH_ERR_NOT_FOUND) {
 		api_error(resp, 401, "invalid_token",
 		    "an admin credential is required (Authorization: Bearer)");

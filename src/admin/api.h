@@ -3,9 +3,10 @@
  * (application/x-www-form-urlencoded, like every other Gatehouse POST).
  *
  * Every call needs `Authorization: Bearer <admin credential>`
- * (admin_auth.h); without it: 401 with WWW-Authenticate, audited as
- * admin.auth_failure. Every action is audited with actor "admin:NAME" and
- * the caller's address. Errors are {"error", "error_description"}, 4xx
+ * (admin_auth.h); without it: 401 with WWW-Authenticate (a wrong one is
+ * counted per address and folded into admin.auth_failure events; past
+ * the address's limit: 429 with Retry-After). Every action is audited
+ * with actor "admin:NAME" and the caller's address. Errors are {"error", "error_description"}, 4xx
  * for anything the caller sent, 503 when the server could not answer.
  *
  *   GET  /admin/api/inventory             every client, riskiest first

@@ -15,6 +15,7 @@
 #include "../http/escape.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
+#include "../oauth/login.h"
 #include "../oauth/session.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
@@ -149,17 +150,22 @@ static void
 login_post(struct app *app, const struct http_request *req,
     struct console *k, struct http_response *resp)
 {
-	struct audit_origin	 o = { req->remote_addr, req->user_agent,
-	    "admin" };
 	struct admin_row	 a;
 	char			*cred = (char *)params_get(&k->p, "credential");
+	int64_t			 retry;
 	enum gh_err		 rc;
 
-	rc = admin_check_credential(app, cred, &a);
+	/* counted per address and folded in the audit (admin_auth.h) */
+	rc = admin_login_check(app, req, cred, &a, &retry);
 	if (cred)
 		crypto_wipe(cred, strlen(cred));
+	if (rc == GH_ERR_LIMIT) {
+		console_login_page(resp, &k->v, "Too many wrong credentials "
+		    "from this address. Wait a little, then try again.", 200);
+		login_reply_throttled(resp, retry);
+		return;
+	}
 	if (rc == GH_ERR_NOT_FOUND) {
-		audit_event(app, &o, "admin.login_failure", NULL, NULL);
 		console_login_page(resp, &k->v, "That credential is not valid.",
 		    401);
 		return;

@@ -1,8 +1,8 @@
 """Abuse limits (governance/throttle.h): failed sign-ins are limited per
 client address and per username before any Argon2id run, one address
 holds at most one Argon2id run, refusals are 429 with Retry-After on the
-usual login form, and refusals do not grow the audit trail one row per
-request.
+usual login form, and neither failed sign-ins nor wrong admin
+credentials can grow the audit trail one row per request.
 
 The server listens on 127.0.0.1; the rest of 127.0.0.0/8 reaches it from
 other source addresses (127.0.0.2 is "another client")."""
@@ -15,7 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from conftest import PASSWORD, Browser, auth_params, pkce_pair
-from helpers_admin import audit_rows, hidden
+from helpers_admin import add_admin, audit_rows, hidden
 from helpers_token import make_server  # noqa: F401 (fixture)
 
 ATTACKER = "127.0.0.1"
@@ -212,3 +212,75 @@ def test_account_login_is_limited_with_the_same_buckets(make_server):
     assert hidden(r.text, "csrf")
     # another address is not this one
     assert signs_in(s, OTHER)[0] == 200
+
+
+def test_unauthenticated_admin_api_calls_are_not_audited(server):
+    before = len(server.audit_types())
+    k = session_from(ATTACKER)
+    for _ in range(500):
+        r = k.get(server.base + "/admin/api/inventory")
+        assert r.status_code == 401
+    assert len(server.audit_types()) == before
+
+
+def test_wrong_admin_credentials_are_folded_and_limited(make_server):
+    s = make_server(throttle_audit_window_seconds=2,
+                    login_address_refill_seconds=60)
+    cred = add_admin(s)
+    before = len(s.audit_types())
+    k = session_from(ATTACKER)
+    wrong = {"Authorization": "Bearer " + cred[:-2] + "xx"}
+    statuses = []
+    for i in range(100):
+        r = k.get(s.base + "/admin/api/inventory", headers=wrong)
+        statuses.append(r.status_code)
+        if i == 50:
+            # the right credential from elsewhere meanwhile
+            ok = session_from(OTHER).get(
+                s.base + "/admin/api/inventory",
+                headers={"Authorization": "Bearer " + cred})
+            assert ok.status_code == 200
+    assert statuses[:10] == [401] * 10
+    assert set(statuses[10:]) == {429}, statuses
+    assert r.json()["error"] == "too_many_requests"
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    # past the limit the credential is not even checked
+    r = k.get(s.base + "/admin/api/inventory",
+              headers={"Authorization": "Bearer " + cred})
+    assert r.status_code == 429
+    events = audit_rows(s, "admin.auth_failure")
+    assert len(events) == 1 and len(s.audit_types()) == before + 1
+    assert events[0][4] == ATTACKER
+    # the next window's first one carries what was folded since
+    time.sleep(2.1)
+    r = k.get(s.base + "/admin/api/inventory", headers=wrong)
+    events = audit_rows(s, "admin.auth_failure")
+    assert len(events) == 2
+    counts = [json.loads(e[5]) for e in events]
+    assert counts[0] == {"failures": 1, "throttled": 0, "window_seconds": 2}
+    assert r.status_code == 429
+    assert counts[1] == {"failures": 9, "throttled": 92, "window_seconds": 2}
+
+
+def test_wrong_console_credentials_are_folded_and_limited(make_server):
+    s = make_server(login_address_refill_seconds=60)
+    cred = add_admin(s)
+    k = session_from(ATTACKER)
+    token = hidden(k.get(s.base + "/admin/login").text, "csrf")
+    codes = [k.post(s.base + "/admin/login", allow_redirects=False,
+                    data={"csrf": token, "credential": cred + "x"}
+                    ).status_code for _ in range(30)]
+    assert codes == [401] * 10 + [429] * 20
+    assert len(audit_rows(s, "admin.login_failure")) == 1
+    r = k.post(s.base + "/admin/login", allow_redirects=False,
+               data={"csrf": token, "credential": cred})
+    assert r.status_code == 429 and "Too many wrong credentials" in r.text
+    assert hidden(r.text, "csrf")
+    # the API's count is apart, and other addresses sign in
+    assert k.get(s.base + "/admin/api/alerts", headers={
+        "Authorization": "Bearer " + cred}).status_code == 200
+    o = session_from(OTHER)
+    token = hidden(o.get(s.base + "/admin/login").text, "csrf")
+    r = o.post(s.base + "/admin/login", allow_redirects=False,
+               data={"csrf": token, "credential": cred})
+    assert r.status_code == 303
