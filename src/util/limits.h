@@ -16,8 +16,8 @@
 #define GH_MAX_PARAMS		64	/* parameters in one query or form */
 #define GH_MAX_PARAM_LEN	4096	/* one decoded parameter value */
 #define GH_MAX_NAME_LEN		128	/* one decoded parameter name */
-#define GH_MAX_COOKIES		32	/* cookies in one Cookie header */
-#define GH_MAX_COOKIE_HDR	4096	/* Cookie header bytes */
+/* Cookie header bytes: all the server takes, others' cookies included */
+#define GH_MAX_COOKIE_HDR	GH_MAX_HEADER_MEM
 #define GH_MAX_AUTH_HDR		1024	/* Authorization header bytes */
 #define GH_MAX_REPLY_LEN	65536	/* one generated reply body */
 #define GH_MAX_HEADERS_OUT	8	/* extra reply headers */

@@ -121,6 +121,83 @@ def test_https_issuer_ignores_unprefixed_cookies(https_server):
     assert cookie_named(r, "__Host-gh_session") is None
 
 
+# -- a crowded Cookie header ----------------------------------------------
+def ours_plus(browser, before=(), after=()):
+    """A Cookie header with the browser's own cookies among others'."""
+    mine = ["%s=%s" % (c.name, c.value) for c in browser.s.cookies]
+    return "; ".join(list(before) + mine + list(after))
+
+
+def crowded_headers():
+    """Cookie headers a real browser sends when the site's other
+    applications also set cookies: (label, before ours, after ours)."""
+    many = ["c%d=%d" % (i, i) for i in range(40)]
+    return [
+        ("40 cookies", many[:20], many[20:]),
+        ("4100-byte cookie", ["_ga=" + "x" * 4100], []),
+        ("tossed by a sibling", ["other_%d=%s" % (i, "v" * 200)
+                                 for i in range(30)], ["theme=dark"]),
+    ]
+
+
+@pytest.mark.parametrize("label,before,after", crowded_headers(),
+                         ids=[h[0] for h in crowded_headers()])
+def test_session_and_csrf_found_in_a_crowded_cookie_header(
+        server, label, before, after):
+    """A signed-in browser carrying many or large unrelated cookies is
+    still signed in and its forms still work (the lookup used to fail
+    past 4 KiB or 32 cookies: login page, and every form "expired")."""
+    c = server.confidential
+    b, r = at_consent(server, c)
+    headers = {"Cookie": ours_plus(b, before, after)}
+    assert len(headers["Cookie"]) > 4096 or headers["Cookie"].count(";") > 32
+    # signed in: the consent page, not the login page
+    r = b.s.get(server.base + "/authorize", allow_redirects=False,
+                params=fresh_params(c), headers=headers)
+    assert is_consent(r), (label, r.status_code, r.text[:300])
+    # and the form's CSRF cookie is found: consenting issues a code
+    data = Browser.form_fields(r.text)
+    data["decision"] = "allow"
+    r = b.s.post(server.base + "/authorize", data=data,
+                 allow_redirects=False, headers=headers)
+    assert_code_redirect(r, c)
+    # remembered consent, still through the crowded header
+    r = b.s.get(server.base + "/authorize", allow_redirects=False,
+                params=fresh_params(c), headers=headers)
+    assert_code_redirect(r, c)
+
+
+def test_login_form_works_in_a_crowded_cookie_header(server):
+    """Signing in (a POST that needs the CSRF cookie) past 4 KiB."""
+    c = server.confidential
+    b = Browser(server)
+    r = b.get(fresh_params(c))
+    assert is_login(r)
+    data = Browser.form_fields(r.text)
+    data.update(username="alice", password=PASSWORD)
+    r = b.s.post(server.base + "/authorize", data=data,
+                 allow_redirects=False,
+                 headers={"Cookie": ours_plus(b, ["_ga=" + "x" * 4100])})
+    assert is_consent(r), (r.status_code, r.text[:300])
+
+
+def test_our_cookie_twice_is_no_session(server):
+    """Our session cookie sent twice (cookie tossing: the second copy can
+    come from a sibling subdomain, with a longer Path so it is sent
+    first) is taken as no session at all, in a crowded header too:
+    neither copy is trusted."""
+    c = server.confidential
+    b, r = at_consent(server, c)
+    assert is_consent(b.get(fresh_params(c)))
+    session = b.s.cookies.get("gh_session")
+    for tossed in ("gh_session=gate_ss_tossed", "gh_session=" + session):
+        for pad in ([], ["c%d=1" % i for i in range(40)]):
+            r = b.s.get(server.base + "/authorize", allow_redirects=False,
+                        params=fresh_params(c), headers={
+                            "Cookie": ours_plus(b, [tossed] + pad)})
+            assert is_login(r), (tossed, r.status_code, r.text[:300])
+
+
 # -- headers of HTML pages -------------------------------------------------
 def html_pages(server):
     """(label, response) for every kind of HTML page the server renders."""

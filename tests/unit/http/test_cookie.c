@@ -1,6 +1,7 @@
 /*
  * test_cookie.c - http/cookie.h: finding one cookie in a Cookie header,
- * refusing a name sent twice (cookie tossing), and the size limits.
+ * refusing a name sent twice (cookie tossing), skipping every other
+ * cookie whatever its size or number, and the header's size limit.
  */
 #include "../harness.h"
 
@@ -103,15 +104,25 @@ test_absent(void **state)
 	    sizeof(out)), GH_ERR_NOT_FOUND);
 }
 
+/*
+ * The header may be as long as the server lets all headers be: a session
+ * cookie after 4 KiB of others' cookies is still found; past the limit
+ * the header is refused.
+ */
 static void
-test_header_too_long(void **state)
+test_long_header(void **state)
 {
 	struct buf	b;
 	char		out[64];
 
 	(void)state;
 	buf_init(&b, GH_MAX_COOKIE_HDR + 16);
-	assert_int_equal(buf_puts(&b, "sid=1; pad="), GH_OK);
+	assert_int_equal(buf_puts(&b, "_ga="), GH_OK);
+	while (b.len < 4100)
+		assert_int_equal(buf_putc(&b, 'x'), GH_OK);
+	assert_int_equal(buf_puts(&b, "; sid=1; pad="), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "1");
 	while (b.len < GH_MAX_COOKIE_HDR)
 		assert_int_equal(buf_putc(&b, 'x'), GH_OK);
 	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)), GH_OK);
@@ -121,8 +132,13 @@ test_header_too_long(void **state)
 	buf_free(&b);
 }
 
+/*
+ * However many other cookies come first or after (40 here, and as many
+ * empty pairs as fit), ours is found, and a duplicate of ours is still
+ * seen past them.
+ */
 static void
-test_too_many_cookies(void **state)
+test_many_cookies(void **state)
 {
 	struct buf	b;
 	char		out[64];
@@ -130,13 +146,33 @@ test_too_many_cookies(void **state)
 
 	(void)state;
 	buf_init(&b, GH_MAX_COOKIE_HDR);
-	for (i = 0; i < GH_MAX_COOKIES; i++)
+	for (i = 0; i < 40; i++)
 		assert_int_equal(buf_printf(&b, "c%zu=1; ", i), GH_OK);
-	assert_int_equal(get(buf_str(&b), "c0", out, sizeof(out)), GH_OK);
 	assert_int_equal(buf_puts(&b, "sid=2"), GH_OK);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(buf_printf(&b, "; d%zu=1", i), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "2");
+	assert_int_equal(get(buf_str(&b), "c39", out, sizeof(out)), GH_OK);
+	while (b.len + 16 < GH_MAX_COOKIE_HDR)
+		assert_int_equal(buf_putc(&b, ';'), GH_OK);
+	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)), GH_OK);
+	assert_int_equal(buf_puts(&b, "sid=3"), GH_OK);
 	assert_int_equal(get(buf_str(&b), "sid", out, sizeof(out)),
-	    GH_ERR_LIMIT);
+	    GH_ERR_DUPLICATE);
 	buf_free(&b);
+}
+
+/* Another cookie's value too large for out is skipped, not a failure. */
+static void
+test_others_large_value(void **state)
+{
+	char out[4];
+
+	(void)state;
+	assert_int_equal(get("big=0123456789; sid=ab; x=\"0123456789\"",
+	    "sid", out, sizeof(out)), GH_OK);
+	assert_string_equal(out, "ab");
 }
 
 /* The value and its NUL must fit in out. */
@@ -165,8 +201,9 @@ main(void)
 		cmocka_unit_test(test_quoted_value),
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_absent),
-		cmocka_unit_test(test_header_too_long),
-		cmocka_unit_test(test_too_many_cookies),
+		cmocka_unit_test(test_long_header),
+		cmocka_unit_test(test_many_cookies),
+		cmocka_unit_test(test_others_large_value),
 		cmocka_unit_test(test_value_larger_than_out),
 	};
 
