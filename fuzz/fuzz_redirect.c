@@ -6,17 +6,20 @@
  * Input layout, one URI per line ('\n'): every line but the last is a
  * registered redirect URI (at most GH_MAX_REDIRECTS), the last line is the
  * redirect_uri of the request. Checked:
- *  - acceptable() never passes a URI that breaks the security rules of
- *    redirect.h (safe_uri below: no fragment, userinfo in any scheme,
- *    whitespace or control byte, no script scheme, http only to a loopback
- *    host followed by a port or nothing); the whole input, newlines
- *    included, is tried as one URI too;
+ *  - acceptable() never passes a URI that breaks the rules of redirect.h
+ *    (safe_uri below: printable ASCII that RFC 3986 allows, '%' only as
+ *    %XX, no fragment, '*', userinfo in any scheme or script scheme; an
+ *    http(s) host that is a name of non-empty labels or a bracketed IPv6
+ *    address, then a port of 1 to 5 digits or nothing; http only to a
+ *    loopback host); the whole input, newlines included, is tried as one
+ *    URI too;
  *  - a match is one of the client's own strings and byte-identical to the
  *    requested one (RFC 9700 4.1.3), and an identical string always
  *    matches; a missing redirect_uri matches only a single registration;
  *  - redirect_build() output starts with the base, adds only URL-encoded
  *    bytes, and form_parse() reads the same parameters back.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,7 +41,44 @@ loopback(const char *h, size_t n)
 	    (n == 5 && memcmp(h, "[::1]", 5) == 0);
 }
 
-/* http(s): a non-empty authority without userinfo; http to loopback. */
+/*
+ * The host of an http(s) URI, as a browser could reach it: "[" IPv6 "]"
+ * (hex digits, ':' and '.', with a ':'), or dot-separated labels of
+ * letters, digits and '-', none empty. Nothing else: no '*', no '%', no
+ * empty host.
+ */
+static bool
+safe_host(const char *h, size_t n)
+{
+	size_t	i, label = 0;
+
+	if (n >= 2 && h[0] == '[') {
+		if (h[n - 1] != ']' || memchr(h, ':', n) == NULL)
+			return false;
+		for (i = 1; i + 1 < n; i++)
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' &&
+			    h[i] != '.')
+				return false;
+		return true;
+	}
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)h[i]) || h[i] == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/*
+ * http(s): a well-formed host without userinfo, then nothing or ':' and
+ * 1 to 5 digits; http to loopback only.
+ */
 static bool
 safe_authority(const char *auth, bool http)
 {
@@ -46,11 +86,37 @@ safe_authority(const char *auth, bool http)
 
 	if (alen == 0 || memchr(auth, '@', alen) != NULL)
 		return false;
-	if (!http)
-		return true;
 	/* the host ends at ':' (port) or at the end of the authority */
 	h = auth[0] == '[' ? strcspn(auth, "]") + 1 : strcspn(auth, ":/?#");
-	return h <= alen && loopback(auth, h) && (h == alen || auth[h] == ':');
+	if (h > alen || !safe_host(auth, h))
+		return false;
+	if (h < alen && (auth[h] != ':' || alen - h - 1 == 0 ||
+	    alen - h - 1 > 5 ||
+	    strspn(auth + h + 1, "0123456789") != alen - h - 1))
+		return false;
+	return !http || loopback(auth, h);
+}
+
+/*
+ * Printable ASCII only, and none of the bytes RFC 3986 does not allow in
+ * a URI; no '*' (a wildcard) and no '#'; '%' only as %XX. So every
+ * accepted URI is text that JSON carries as it is.
+ */
+static bool
+safe_bytes(const char *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
+		    strchr("#*\\\"<>{}|^`", u[i]) != NULL)
+			return false;
+		if (u[i] == '%' && (i + 2 >= n ||
+		    !isxdigit((unsigned char)u[i + 1]) ||
+		    !isxdigit((unsigned char)u[i + 2])))
+			return false;
+	}
+	return true;
 }
 
 /* The security rules redirect.h promises, written out independently. */
@@ -62,12 +128,8 @@ safe_uri(const char *u)
 	};
 	size_t	 n = strlen(u), i, slen;
 
-	if (n == 0 || n >= GH_MAX_REDIRECT_LEN)
+	if (n == 0 || n >= GH_MAX_REDIRECT_LEN || !safe_bytes(u, n))
 		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f ||
-		    strchr("#\\\"<>", u[i]) != NULL)
-			return false;
 	slen = strcspn(u, ":");
 	if (slen == 0 || slen == n)
 		return false;

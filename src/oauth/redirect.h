@@ -13,7 +13,11 @@
 /*
  * Acceptable for registration: an absolute https URI; http only with a
  * loopback host (RFC 8252 7.3); or a private-use scheme with a dot in it
- * (RFC 8252 7.1). Never a fragment, userinfo, whitespace or control byte.
+ * (RFC 8252 7.1). Only the bytes RFC 3986 allows (printable ASCII, '%'
+ * only as %XX), never a fragment, userinfo or '*'; an http(s) host is a
+ * DNS name, a dotted-quad IPv4 address or a bracketed IPv6 address, and a
+ * port is 1 to 65535. Checked when a client is registered: a URI stored
+ * before these rules still matches exactly.
  */
 bool		redirect_uri_acceptable(const char *uri);
 /*

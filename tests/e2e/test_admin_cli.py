@@ -189,19 +189,44 @@ def test_disable_unknown_client_fails(db):
     "http://127.0.0.1:9000/cb#", "https://user:pw@app.example.com/cb",
     "javascript:alert(1)", "data:text/html,x", "https:///cb", "cb",
     "/relative", "", "https://app.example.com/a b",
-    "http://localhost.evil.com/cb", "http://127.0.0.1.nip.io/cb"])
+    "http://localhost.evil.com/cb", "http://127.0.0.1.nip.io/cb",
+    # an empty or malformed host, a literal wildcard: each was stored
+    # before (byte 0xff: below)
+    "https://:443/cb", "https://[/cb", "https://*.example.com/cb"])
 def test_bad_redirect_uri_refused(db, uri):
     server = db
+    before = server.cli("client", "list", "--json").stdout
     r = client_add(server, "--json", uris=(uri,), check=False)
     assert r.returncode != 0, uri
     assert "client_id" not in r.stdout
     assert "gate_cs_" not in r.stdout
+    # nothing stored: the listing is whole and the same
+    after = server.cli("client", "list", "--json").stdout
+    assert after == before
+    assert [json.loads(l)["client_id"] for l in after.splitlines()]
+
+
+@pytest.mark.parametrize("uri", [b"https://app.example.com/\xff",
+                                 b"https://app.example.com/caf\xc3\xa9"])
+def test_non_ascii_redirect_uri_refused(db, uri):
+    """Byte 0xff was stored, and then `client show` said "out of memory"
+    (JSON cannot carry it) and `client list --json` stopped there."""
+    server = db
+    before = server.cli("client", "list", "--json").stdout
+    r = subprocess.run(
+        [BIN, "--config", server.conf, "client", "add", "--name", "Bytes",
+         "--owner", "ops", "--scope", "openid", "--redirect-uri",
+         os.fsdecode(uri), "--json"], capture_output=True, timeout=60)
+    assert r.returncode != 0, r.stdout
+    assert b"client_id" not in r.stdout
+    assert server.cli("client", "list", "--json").stdout == before
 
 
 @pytest.mark.parametrize("uri", [
     "https://app.example.com/cb", "http://127.0.0.1:8123/cb",
     "http://localhost/cb", "http://[::1]:5000/cb",
-    "com.example.app:/oauth2redirect"])
+    "com.example.app:/oauth2redirect", "https://203.0.113.7:8443/cb",
+    "https://[2001:db8::1]/cb", "https://app.example.com/c%20b?x=1&y=2"])
 def test_good_redirect_uri_accepted(db, uri):
     server = db
     r = client_add(server, "--json", uris=(uri,))

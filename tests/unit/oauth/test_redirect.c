@@ -1,7 +1,8 @@
 /*
  * test_redirect.c - oauth/redirect.h: exact-string redirect URI matching
- * (RFC 9700 4.1.3), what may be registered (RFC 8252 7.1, 7.3; no
- * fragment, userinfo or whitespace), and building the redirect back.
+ * (RFC 9700 4.1.3), what may be registered (RFC 8252 7.1, 7.3; RFC 3986
+ * bytes only, a well-formed host, no fragment, userinfo or wildcard), and
+ * building the redirect back.
  */
 #include "../harness.h"
 
@@ -73,6 +74,25 @@ test_match_refuses_variants(void **state)
 			fail_msg("matched: \"%s\"", bad[i]);
 }
 
+/*
+ * A URI stored before the registration rules tightened (a literal '*')
+ * still matches, exactly and only itself: the rules apply at
+ * registration, and matching never reads a '*' as a wildcard.
+ */
+static void
+test_match_stored_before_rules(void **state)
+{
+	struct client_row *c = *state;
+
+	str_copy(c->redirect_uris[1], GH_MAX_REDIRECT_LEN,
+	    "https://*.example.com/cb");
+	assert_false(redirect_uri_acceptable(c->redirect_uris[1]));
+	assert_ptr_equal(redirect_match(c, "https://*.example.com/cb"),
+	    c->redirect_uris[1]);
+	assert_null(redirect_match(c, "https://app.example.com/cb/"));
+	assert_null(redirect_match(c, "https://evil.example.com/cb"));
+}
+
 /* Omitting redirect_uri is only unambiguous with one registered. */
 static void
 test_match_null(void **state)
@@ -102,6 +122,22 @@ test_acceptable_ok(void **state)
 		"http://[::1]:8080/cb",
 		"com.example.app:/cb",
 		"com.example.app:/oauth2redirect/example-provider",
+		/* the forms of a host */
+		"https://a.example/cb",
+		"https://xn--bcher-kva.example/cb",
+		"https://my-app.example.com/cb",
+		"https://203.0.113.7/cb",
+		"https://203.0.113.7:8443/cb",
+		"https://[2001:db8::1]/cb",
+		"https://[2001:db8::1]:8443/cb",
+		"https://[::ffff:192.0.2.1]/cb",
+		"https://app.example.com:65535/cb",
+		"https://localhost/cb",
+		/* percent-encoding and the sub-delims RFC 3986 allows */
+		"https://app.example.com/c%20b?x=%C3%A9",
+		"https://app.example.com/cb;v=1?a=b&c=d,e!f$g'h(i)j+k",
+		"https://app.example.com/a:b@c/~user",
+		"com.example.app:/cb?x=%2F",
 	};
 	size_t i;
 
@@ -144,6 +180,56 @@ test_acceptable_refused(void **state)
 		":/cb",
 		"1com.example:/cb",
 		"",
+		/* bytes outside printable ASCII (JSON could not carry 0xff) */
+		"https://app.example.com/\xff",
+		"https://app.example.com/caf\xc3\xa9",
+		"https://app.example.com/\x7f",
+		"com.example.app:/\xff",
+		/* no host, or a malformed one */
+		"https://:443/cb",
+		"https://[/cb",
+		"https://[]/cb",
+		"https://[::1/cb",
+		"https://[not-ipv6]/cb",
+		"https://[::1]x/cb",
+		"https://[::1]]/cb",
+		"https://[fe80::1%25eth0]/cb",
+		"https://app..example.com/cb",
+		"https://.app.example.com/cb",
+		"https://app.example.com./cb",
+		"https://-app.example.com/cb",
+		"https://app-.example.com/cb",
+		"https://app_x.example.com/cb",
+		"https://app%2eexample.com/cb",
+		"https://app.example.com!/cb",
+		"https://1.2.3.999/cb",
+		"https://1.2.3/cb",
+		"https://256.0.0.1/cb",
+		/* a port that is not 1 to 65535 */
+		"https://app.example.com:/cb",
+		"https://app.example.com:0/cb",
+		"https://app.example.com:65536/cb",
+		"https://app.example.com:8a/cb",
+		"https://app.example.com:443:443/cb",
+		"http://127.0.0.1:99999/cb",
+		/* a literal wildcard, anywhere */
+		"https://*.example.com/cb",
+		"https://app.example.com/*",
+		"https://app.example.com/cb?x=*",
+		"com.example.*:/cb",
+		"com.example.app:/*",
+		/* brackets outside an IPv6 host, bad percent-encoding */
+		"https://app.example.com/a[0]",
+		"https://app.example.com/cb?a[]=1",
+		"com.example.app:/[x]",
+		"https://app.example.com/%",
+		"https://app.example.com/%4",
+		"https://app.example.com/%zz",
+		/* other bytes RFC 3986 does not allow */
+		"https://app.example.com/a{b}",
+		"https://app.example.com/a|b",
+		"https://app.example.com/a^b",
+		"https://app.example.com/a`b",
 	};
 	size_t i;
 
@@ -241,6 +327,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_match_exact, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_match_refuses_variants,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_stored_before_rules,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_null, setup,
 		    teardown),
