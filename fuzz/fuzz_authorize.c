@@ -13,7 +13,8 @@
  *  - an error page or a redirect says why (a description and an error);
  *  - a redirect (success or error) only ever goes to a redirect URI
  *    registered for the active client named by client_id, equal to the
- *    redirect_uri sent, or the client's only URI if none was sent; never
+ *    redirect_uri sent, or the client's only URI if none was sent and the
+ *    scope (sent once) has no openid (OIDC Core 3.1.2.1); never
  *    for a disabled or unknown client, a repeated client_id/redirect_uri;
  *  - a redirect echoes no state longer than GH_MAX_STATE_LEN bytes;
  *  - success needs response_type=code exactly, PKCE with S256 and a
@@ -156,8 +157,10 @@ check_redirect(const struct params *p, const struct authz_request *r)
 	    r->client.status == CLIENT_ACTIVE);
 	if (ru != NULL)
 		check(strcmp(ru, r->redirect_uri) == 0 && r->redirect_given);
-	else
-		check(strcmp(cid, "cl_one") == 0 && !r->redirect_given);
+	else	/* OIDC Core 3.1.2.1: never left out with openid */
+		check(strcmp(cid, "cl_one") == 0 && !r->redirect_given &&
+		    !words_has(params_get(p, "scope"), "openid") &&
+		    !params_is_dup(p, "scope"));
 }
 
 /* The prompt flags are the words sent, known words only, none alone. */

@@ -51,6 +51,16 @@ establish_client(struct app *app, const struct params *p,
 	if (rc != GH_OK)
 		return fail(err, AUTHZ_PAGE, OE_TEMPORARILY_UNAVAILABLE,
 		    "try again later");
+	/*
+	 * OIDC Core 3.1.2.1: redirect_uri is REQUIRED with openid in the
+	 * scope, even for a client with one URI (RFC 6749 3.1.2.3 lets a
+	 * plain OAuth request leave it out then). A repeated scope may hide
+	 * openid in its other copy: the same page.
+	 */
+	if (ru == NULL && (words_has(params_get(p, "scope"), "openid") ||
+	    params_is_dup(p, "scope")))
+		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST,
+		    "redirect_uri is required for OpenID Connect requests");
 	if ((match = redirect_match(&out->client, ru)) == NULL)
 		return fail(err, AUTHZ_PAGE, OE_INVALID_REQUEST, ru ?
 		    "redirect_uri is not registered for this client" :

@@ -175,13 +175,47 @@ def test_redirect_trick_refused_even_for_signed_in_user(server):
 
 
 def test_redirect_uri_omitted_with_single_registration(server):
+    """Plain OAuth (no openid): RFC 6749 3.1.2.3 lets a client with one
+    registered URI leave it out."""
     c = server.confidential
     verifier, challenge = pkce_pair()
     r = Browser(server).authorize(auth_params(c, challenge,
+                                              scope="offline_access",
                                               redirect_uri=None))
     q = assert_code_redirect(r, c)
     t = redeem(server, c, q["code"][0], verifier)
     assert t.status_code == 200, t.text
+
+
+@pytest.mark.parametrize("scope", ["openid", "openid offline_access",
+                                   "offline_access openid"])
+def test_redirect_uri_omitted_with_openid_is_error_page(server, scope):
+    """OIDC Core 3.1.2.1: redirect_uri is REQUIRED when the scope holds
+    openid, even for a client with one registered URI: an error page,
+    never a redirect (not even an error redirect), for a signed-in
+    browser too."""
+    c = server.confidential
+    r = Browser(server).get(fresh_params(c, scope=scope, redirect_uri=None))
+    assert_error_page(r)
+    assert "redirect_uri" in r.text
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    r = b.get(fresh_params(c, scope=scope, redirect_uri=None))
+    assert_error_page(r)
+    # with prompt=none too: no login_required redirect
+    r = Browser(server).get(fresh_params(c, scope=scope, redirect_uri=None,
+                                         prompt="none"))
+    assert_error_page(r)
+
+
+def test_redirect_uri_omitted_with_repeated_scope_is_error_page(server):
+    """A repeated scope, one copy holding openid, is refused on a page too:
+    which copy counts is not for a redirect to settle."""
+    c = server.confidential
+    p = fresh_params(c, scope="offline_access", redirect_uri=None)
+    url = server.base + "/authorize?" + urllib.parse.urlencode(p) + \
+        "&scope=openid"
+    assert_error_page(requests.get(url, allow_redirects=False))
 
 
 def test_redirect_uri_omitted_with_two_registrations_is_error_page(server):
