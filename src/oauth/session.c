@@ -121,9 +121,19 @@ browser_login(struct app *app, struct browser *b, const struct user_row *u,
     struct http_response *resp)
 {
 	char		 value[GH_MAX_TOKEN_LEN];
+	uint8_t		 old[GH_HASH_BYTES];
+	bool		 had = b->has_session;
 	int64_t		 now = clock_now();
 	enum gh_err	 rc;
 
+	/*
+	 * The browser's previous session (another user's on a shared
+	 * browser, or this user's before a fresh sign-in) ends with this
+	 * login, on the server: a copy of its cookie stays dead.
+	 */
+	if (had)
+		memcpy(old, b->session.hash, sizeof(old));
+	b->has_session = false;
 	memset(&b->session, 0, sizeof(b->session));
 	if ((rc = secret_mint(app, PREFIX_SESSION, value,
 	    b->session.hash)) != GH_OK)
@@ -134,7 +144,7 @@ browser_login(struct app *app, struct browser *b, const struct user_row *u,
 	b->session.auth_time = now;
 	b->session.expires_at = now + app->conf.session_ttl_seconds;
 	if ((rc = store_session_insert(app->store, &b->session,
-	    u->password_hash)) == GH_OK)
+	    u->password_hash, had ? old : NULL)) == GH_OK)
 		rc = set_cookie(app, resp, cookie_name(app, true), value,
 		    app->conf.session_ttl_seconds);
 	crypto_wipe(value, sizeof(value));

@@ -48,8 +48,12 @@ enum gh_err	browser_csrf_check(const struct app *app,
 		    const struct browser *b, const char *token);
 /*
  * New session for user u, as read before its password was checked; its
- * cookie is added to resp. GH_ERR_NOT_FOUND if u's password or status
- * changed since (store_session_insert).
+ * cookie is added to resp. The browser's previous session, if any, is
+ * deleted in the same store transaction. GH_ERR_NOT_FOUND if u's password
+ * or status changed since (store_session_insert). On any error nothing
+ * changed in the store, b has no session, and the caller must answer the
+ * login as failed (never as a success: the browser's cookie still names
+ * its previous session).
  */
 enum gh_err	browser_login(struct app *app, struct browser *b,
 		    const struct user_row *u, struct http_response *resp);

@@ -350,11 +350,22 @@ user_set_profile(struct store *s, const char *id, const char *name,
 	return pg_one_change(s, P_USER_PROFILE, &p);
 }
 
+/*
+ * The new session, and the end of the one it replaces, in one
+ * transaction: both or neither (store.h). Alone, one statement. The
+ * INSERT comes first: it takes the user's row (FOR SHARE) before the
+ * DELETE takes the old session's, the order user_update takes them in,
+ * so a password change racing a re-login of the same user waits instead
+ * of deadlocking.
+ */
 static enum gh_err
 session_insert(struct store *s, const struct session_row *r,
-    const char *password_hash)
+    const char *password_hash, const uint8_t *replaces)
 {
-	struct pg_params p;
+	struct pg_params	 p, d;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	pp_blob(&p, r->hash, GH_HASH_BYTES);
@@ -362,7 +373,21 @@ session_insert(struct store *s, const struct session_row *r,
 	pp_int(&p, r->auth_time);
 	pp_int(&p, r->expires_at);
 	pp_text(&p, password_hash);
-	return pg_one_change(s, P_SESSION_INSERT, &p);
+	if (replaces == NULL)
+		return pg_one_change(s, P_SESSION_INSERT, &p);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) != GH_OK)
+		goto out;
+	pp_init(&d);
+	pp_blob(&d, replaces, GH_HASH_BYTES);
+	if ((rc = pg_cmd(c, P_SESSION_INSERT, &p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK)
+		rc = pg_cmd(c, P_SESSION_DELETE, &d, NULL);
+	rc = pg_finish(c, rc);
+out:
+	return pg_release(DB(s), c, rc);
 }
 
 /* The session of a P_SESSION_GET or P_SESSION_GRANT result, if any. */

@@ -381,24 +381,43 @@ user_set_profile(struct store *s, const char *id, const char *name,
 	return sq_release(DB(s), rc);
 }
 
+/*
+ * The new session, and the end of the one it replaces, in one
+ * transaction: both or neither (store.h).
+ */
 static enum gh_err
 session_insert(struct store *s, const struct session_row *r,
-    const char *password_hash)
+    const char *password_hash, const uint8_t *replaces)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_SESSION_INSERT)) != NULL) {
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_SESSION_INSERT)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
 		sq_bind_blob(st, 1, r->hash, GH_HASH_BYTES);
 		sq_bind_text(st, 2, r->user_id);
 		sqlite3_bind_int64(st, 3, r->auth_time);
 		sqlite3_bind_int64(st, 4, r->expires_at);
 		sq_bind_text(st, 5, password_hash);
-		rc = step_one_change(DB(s), st);
+		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	if (rc == GH_OK && replaces != NULL) {
+		if ((st = sq_stmt(db, S_SESSION_DELETE)) == NULL) {
+			rc = GH_ERR_STORE;
+		} else {
+			sq_bind_blob(st, 1, replaces, GH_HASH_BYTES);
+			rc = sq_step_done(db, st);
+		}
+	}
+	rc = sq_finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
 }
 
 /*

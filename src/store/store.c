@@ -164,7 +164,8 @@ FWD(key_retire, (struct store *s, const char *kid, int64_t now),
 FWD(key_delete, (struct store *s, const char *kid,
     const struct change_audit *ev), (s, kid, ev))
 FWD(session_insert, (struct store *s, const struct session_row *r,
-    const char *password_hash), (s, r, password_hash))
+    const char *password_hash, const uint8_t *replaces),
+    (s, r, password_hash, replaces))
 FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct session_row *o), (s, hash, now, o))
 FWD(session_delete, (struct store *s, const uint8_t hash[GH_HASH_BYTES]),

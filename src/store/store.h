@@ -312,10 +312,15 @@ enum gh_err	store_key_delete(struct store *s, const char *kid,
  * only while its user is active and still has password_hash, the hash
  * the login checked (else GH_ERR_NOT_FOUND): a password change or a
  * disable between the check and the insert is not outlived by a session
- * opened under the old password.
+ * opened under the old password. `replaces` (NULL: none) is the hash of
+ * the session the browser had: it is deleted in the same transaction, so
+ * a login on a shared browser ends the previous user's session on the
+ * server, and on any failure neither happens (the browser is then still
+ * signed in as before, and the caller says the login failed).
  */
 enum gh_err	store_session_insert(struct store *s,
-		    const struct session_row *r, const char *password_hash);
+		    const struct session_row *r, const char *password_hash,
+		    const uint8_t *replaces);
 enum gh_err	store_session_get(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
 		    struct session_row *out);

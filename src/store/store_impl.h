@@ -58,7 +58,8 @@ struct store_ops {
 	enum gh_err	(*key_delete)(struct store *, const char *,
 			    const struct change_audit *);
 	enum gh_err	(*session_insert)(struct store *,
-			    const struct session_row *, const char *);
+			    const struct session_row *, const char *,
+			    const uint8_t *);
 	enum gh_err	(*session_get)(struct store *, const uint8_t *,
 			    int64_t, struct session_row *);
 	enum gh_err	(*session_delete)(struct store *, const uint8_t *);

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from conftest import Browser
+from conftest import PASSWORD, Browser
+from helpers_admin import hidden
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            assert_error_redirect, at_consent, cookie_named,
                            count, fresh_params, is_consent, is_login)
@@ -194,6 +195,90 @@ def test_password_change_or_disable_ends_browser_sessions(server, change):
         assert_code_redirect(b.login(page, password=NEW_PASSWORD), c)
     else:
         assert_code_redirect(b.login(page), c)
+
+
+# -- a login ends the browser's previous session ----------------------------
+def sign_in_on(server, b, where, username):
+    """Sign `username` in on browser b, by /authorize (prompt=login, as a
+    relying party does to switch users) or /account/login."""
+    if where == "authorize":
+        r = b.get(fresh_params(server.confidential, prompt="login"))
+        assert is_login(r), r.text[:300]
+        return b.login(r, username=username)
+    # signed in, /account/login leads to /account: its forms' token will do
+    page = b.s.get(server.base + "/account/login")
+    return b.s.post(server.base + "/account/login", allow_redirects=False,
+                    data={"csrf": hidden(page.text, "csrf"),
+                          "username": username, "password": PASSWORD})
+
+
+def session_users(server):
+    return sorted(r[0] for r in server.query(
+        "SELECT u.username FROM sessions s JOIN users u ON u.id = s.user_id"))
+
+
+@pytest.mark.parametrize("where", ["authorize", "account"])
+def test_login_ends_the_browsers_previous_session(server, where):
+    """On a shared browser, bob signing in ends alice's session there on
+    the server at once (not at its TTL): her cookie, kept or copied,
+    signs nobody in. Her sessions on other browsers stay."""
+    c = server.confidential
+    server.add_user("bob")
+    elsewhere = Browser(server)
+    assert_code_redirect(elsewhere.authorize(fresh_params(c)), c)
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    alices = b.s.cookies.get("gh_session")
+    assert session_users(server) == ["alice", "alice"]
+
+    r = sign_in_on(server, b, where, "bob")
+    assert r.status_code in (200, 303), (r.status_code, r.text[:300])
+    assert cookie_named(r, "gh_session") is not None
+    assert session_users(server) == ["alice", "bob"]
+    assert b.s.cookies.get("gh_session") != alices
+    # alice's old cookie, replayed, is nobody's session
+    replay = Browser(server)
+    replay.s.cookies.set("gh_session", alices)
+    assert_error_redirect(replay.get(fresh_params(c, prompt="none")), server,
+                          c, "login_required")
+    assert is_login(replay.get(fresh_params(c)))
+    # alice on her other browser is still signed in
+    assert_code_redirect(elsewhere.get(fresh_params(c)), c)
+    # a fresh sign-in of the same user replaces the session as well
+    bobs = b.s.cookies.get("gh_session")
+    sign_in_on(server, b, where, "bob")
+    assert b.s.cookies.get("gh_session") != bobs
+    assert session_users(server) == ["alice", "bob"]
+
+
+def test_login_that_cannot_end_the_previous_session_fails(server):
+    """Ending the previous session and starting the new one are one store
+    transaction: when the DELETE fails, bob is not signed in either, and
+    the login says it failed (503), never a page as bob, or alice's."""
+    c = server.confidential
+    server.add_user("bob")
+    b = Browser(server)
+    assert_code_redirect(b.authorize(fresh_params(c)), c)
+    alices = b.s.cookies.get("gh_session")
+    if server.pg:
+        server.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                       " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                       " LANGUAGE plpgsql",
+                       "CREATE TRIGGER gh_test_fail BEFORE DELETE ON sessions"
+                       " FOR EACH ROW EXECUTE FUNCTION gh_test_fail()")
+    else:
+        server.execute("CREATE TRIGGER gh_test_fail BEFORE DELETE ON sessions"
+                       " BEGIN SELECT RAISE(ABORT, 'injected'); END")
+    r = sign_in_on(server, b, "authorize", "bob")
+    assert r.status_code == 503, (r.status_code, r.text[:300])
+    assert cookie_named(r, "gh_session") is None
+    assert session_users(server) == ["alice"]
+    assert b.s.cookies.get("gh_session") == alices
+    server.execute("DROP TRIGGER gh_test_fail" +
+                   (" ON sessions" if server.pg else ""))
+    r = sign_in_on(server, b, "authorize", "bob")
+    assert is_consent(r), r.text[:300]
+    assert session_users(server) == ["bob"]
 
 
 def test_profile_change_keeps_browser_sessions(server):

@@ -356,8 +356,8 @@ test_sessions(void **state)
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	assert_int_equal(store_session_insert(t->s, &r, u.password_hash),
-	    GH_OK);
+	assert_int_equal(store_session_insert(t->s, &r, u.password_hash,
+	    NULL), GH_OK);
 
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(store_session_get(t->s, r.hash, NOW + 99, &g), GH_OK);
@@ -380,19 +380,32 @@ test_sessions(void **state)
 	    GH_ERR_NOT_FOUND);
 }
 
-/* Start a session as a login that checked password hash pw would. */
+/*
+ * Start a session as a login that checked password hash pw would, on a
+ * browser whose session was `old` (NULL: none).
+ */
 static enum gh_err
-session_for(struct th_store *t, const char *label, const char *user_id,
-    const char *pw)
+session_replacing(struct th_store *t, const char *label,
+    const char *user_id, const char *pw, const char *old)
 {
-	struct session_row r;
+	struct session_row	r;
+	uint8_t			oh[GH_HASH_BYTES];
 
 	memset(&r, 0, sizeof(r));
 	th_hash(label, r.hash);
 	str_copy(r.user_id, sizeof(r.user_id), user_id);
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	return store_session_insert(t->s, &r, pw);
+	if (old != NULL)
+		th_hash(old, oh);
+	return store_session_insert(t->s, &r, pw, old != NULL ? oh : NULL);
+}
+
+static enum gh_err
+session_for(struct th_store *t, const char *label, const char *user_id,
+    const char *pw)
+{
+	return session_replacing(t, label, user_id, pw, NULL);
 }
 
 static bool
@@ -499,6 +512,55 @@ test_session_insert_checks_credential(void **state)
 	/* no such user */
 	assert_int_equal(session_for(t, "nobody", "us_9", "new-hash"),
 	    GH_ERR_NOT_FOUND);
+}
+
+/*
+ * A login on a browser that had a session ends that session in the same
+ * transaction (a shared browser: the first user's session dies on the
+ * server, not at its TTL), and only that one; when the new session
+ * cannot start, the old one is left as it was.
+ */
+static void
+test_session_insert_replaces(void **state)
+{
+	struct th_store		*t = *state;
+	struct user_row		 a, b;
+
+	th_user_init(&a, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &a), GH_OK);
+	th_user_init(&b, "us_2", "bob", NOW);
+	assert_int_equal(store_user_insert(t->s, &b), GH_OK);
+	assert_int_equal(session_for(t, "alice-here", "us_1",
+	    a.password_hash), GH_OK);
+	assert_int_equal(session_for(t, "alice-elsewhere", "us_1",
+	    a.password_hash), GH_OK);
+
+	/* bob signs in on alice's browser: her session there ends */
+	assert_int_equal(session_replacing(t, "bob-here", "us_2",
+	    b.password_hash, "alice-here"), GH_OK);
+	assert_false(session_live(t, "alice-here"));
+	assert_true(session_live(t, "bob-here"));
+	assert_true(session_live(t, "alice-elsewhere"));
+	/* a fresh sign-in of the same user replaces the session too */
+	assert_int_equal(session_replacing(t, "bob-again", "us_2",
+	    b.password_hash, "bob-here"), GH_OK);
+	assert_false(session_live(t, "bob-here"));
+	assert_true(session_live(t, "bob-again"));
+	/* a session already gone (expired and purged) is no failure */
+	assert_int_equal(session_replacing(t, "bob-3", "us_2",
+	    b.password_hash, "never-was"), GH_OK);
+	assert_true(session_live(t, "bob-3"));
+
+	/*
+	 * bob's password changed after his login read it: no new session,
+	 * and the browser's (alice's) is not ended either
+	 */
+	assert_int_equal(store_user_set_password(t->s, "us_2", "new-hash",
+	    NOW), GH_OK);
+	assert_int_equal(session_replacing(t, "bob-stale", "us_2",
+	    b.password_hash, "alice-elsewhere"), GH_ERR_NOT_FOUND);
+	assert_false(session_live(t, "bob-stale"));
+	assert_true(session_live(t, "alice-elsewhere"));
 }
 
 struct pw_change {
@@ -611,8 +673,8 @@ test_session_grant(void **state)
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
 	r.auth_time = NOW;
 	r.expires_at = NOW + 100;
-	assert_int_equal(store_session_insert(t->s, &r, u.password_hash),
-	    GH_OK);
+	assert_int_equal(store_session_insert(t->s, &r, u.password_hash,
+	    NULL), GH_OK);
 
 	/* a session, no grant yet */
 	memset(&g, 0, sizeof(g));
@@ -858,6 +920,7 @@ main(void)
 		T(test_sessions),
 		T(test_sessions_end_with_credential),
 		T(test_session_insert_checks_credential),
+		T(test_session_insert_replaces),
 		T(test_session_insert_racing_password_change),
 		T(test_session_grant),
 		T(test_grant_upsert),
