@@ -23,7 +23,14 @@
  *    or query, prompt words among none, login, consent and select_account
  *    with none alone (the flags as sent), max_age absent (-1) or the
  *    number of seconds sent, at most 315360000, a login_hint of at most
- *    4 * GH_MAX_USERNAME_LEN bytes, and a nonce for cl_two with openid.
+ *    4 * GH_MAX_USERNAME_LEN bytes, and a nonce for cl_two with openid;
+ *  - an id_token_hint passes only when it is an ID token signed by this
+ *    server's key for the client named (its sub is then the one
+ *    signed). Nobody else can sign, so the input's placeholders @HINT1@
+ *    and @HINT2@ are replaced, before parsing, by ID tokens made at start
+ *    with the key of a ring on the same store (sub usr_fuzz; aud cl_one
+ *    and cl_two), and @HINTAT@ by an access token (typ at+jwt) with the
+ *    same claims, which must never pass.
  * Any violated invariant calls abort().
  */
 #include <stdbool.h>
@@ -35,9 +42,11 @@
 
 #include "app.h"
 #include "http/form.h"
+#include "jose/id_token.h"
 #include "oauth/authz_request.h"
 #include "oauth/scope.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -46,12 +55,21 @@
 static struct app	 app;
 static char		 dir[512];
 static bool		 ready;
+/* signed at setup: an ID token per client, and an access token */
+static char		*hint_one, *hint_two, *hint_at;
+
+#define ISSUER	"https://gh.example"
 
 static void
 cleanup(void)
 {
 	char path[600];
 
+	free(hint_one);
+	free(hint_two);
+	free(hint_at);
+	keyring_close(app.keys);
+	app.keys = NULL;
 	store_close(app.store);
 	app.store = NULL;
 	for (const char *const *s = (const char *const[]){ "", "-wal", "-shm",
@@ -85,6 +103,87 @@ add_client(const char *id, enum client_status st, const char *const *uris,
 	free(c);
 }
 
+static char *
+sign_hint(const char *aud)
+{
+	struct id_token_claims c = {
+		.iss = ISSUER, .sub = "usr_fuzz", .aud = aud,
+		.auth_time = clock_now() - 7200, .iat = clock_now() - 7200,
+		.ttl = 600,	/* long expired: a hint may be */
+	};
+	char *jwt = id_token_sign(app.keys, "ES256", &c);
+
+	check(jwt != NULL);
+	return jwt;
+}
+
+/* A ring with one ES256 key, and the tokens it signs for the inputs. */
+static void
+setup_keys(void)
+{
+	char	kid[GH_ID_LEN], payload[256];
+	int64_t	now = clock_now();
+
+	memset(app.key, 0x5a, sizeof(app.key));
+	check(keyring_generate(app.store, app.key, sizeof(app.key), "ES256",
+	    now - 86400, now - 86400, kid) == GH_OK);
+	check(keyring_open(app.store, app.key, sizeof(app.key), 86400 * 30,
+	    &app.keys) == GH_OK);
+	check(keyring_reload(app.keys, now) == GH_OK);
+	hint_one = sign_hint("cl_one");
+	hint_two = sign_hint("cl_two");
+	snprintf(payload, sizeof(payload), "{\"iss\":\"%s\",\"sub\":"
+	    "\"usr_fuzz\",\"aud\":\"cl_one\",\"client_id\":\"cl_one\","
+	    "\"exp\":%lld}", ISSUER, (long long)now + 600);
+	check((hint_at = keyring_sign(app.keys, "ES256", "at+jwt", payload,
+	    now)) != NULL);
+}
+
+/*
+ * The input with each placeholder replaced by its token (malloc'd, *n
+ * its length); NULL if it would grow past GH_MAX_BODY_LEN.
+ */
+static char *
+expand(const uint8_t *data, size_t size, size_t *n)
+{
+	const struct {
+		const char	*mark;
+		const char	*value;
+	} subst[] = {
+		{ "@HINT1@", hint_one }, { "@HINT2@", hint_two },
+		{ "@HINTAT@", hint_at },
+	};
+	char	*out;
+	size_t	 i, j, k, m, len = 0;
+
+	check((out = malloc(GH_MAX_BODY_LEN + 1)) != NULL);
+	for (i = 0; i < size; i++) {
+		for (j = 0; j < sizeof(subst) / sizeof(subst[0]); j++) {
+			m = strlen(subst[j].mark);
+			if (size - i >= m && memcmp(data + i, subst[j].mark,
+			    m) == 0)
+				break;
+		}
+		if (j < sizeof(subst) / sizeof(subst[0])) {
+			k = strlen(subst[j].value);
+			if (len + k > GH_MAX_BODY_LEN)
+				goto toolong;
+			memcpy(out + len, subst[j].value, k);
+			len += k;
+			i += strlen(subst[j].mark) - 1;
+			continue;
+		}
+		if (len + 1 > GH_MAX_BODY_LEN)
+			goto toolong;
+		out[len++] = (char)data[i];
+	}
+	*n = len;
+	return out;
+toolong:
+	free(out);
+	return NULL;
+}
+
 static void
 setup(void)
 {
@@ -98,7 +197,8 @@ setup(void)
 	snprintf(path, sizeof(path), "%s/gh.db", dir);
 	check(store_open_admin(path, &app.store) == GH_OK);
 	atexit(cleanup);
-	str_copy(app.conf.issuer, sizeof(app.conf.issuer), "https://gh.example");
+	str_copy(app.conf.issuer, sizeof(app.conf.issuer), ISSUER);
+	setup_keys();
 	add_client("cl_two", CLIENT_ACTIVE, (const char *const[]){
 	    "https://app.example/cb", "http://127.0.0.1:9000/cb", NULL }, true);
 	add_client("cl_one", CLIENT_ACTIVE, (const char *const[]){
@@ -213,6 +313,7 @@ check_ok(const struct params *p, const struct authz_request *r)
 	const char *ma = params_get(p, "max_age");
 	const char *rm = params_get(p, "response_mode");
 	const char *hint = params_get(p, "login_hint");
+	const char *idt = params_get(p, "id_token_hint");
 
 	check(params_first_dup(p) == NULL);
 	check(params_get(p, "request") == NULL &&
@@ -226,6 +327,13 @@ check_ok(const struct params *p, const struct authz_request *r)
 	check_prompt(params_get(p, "prompt"), r);
 	check(r->max_age == (ma != NULL ? max_age_of(ma) : -1));
 	check(hint == NULL || strlen(hint) <= 4 * GH_MAX_USERNAME_LEN);
+	/* a hint passes only as the ID token signed for this client */
+	if (idt == NULL)
+		check(r->hint_sub[0] == '\0');
+	else
+		check(strcmp(r->hint_sub, "usr_fuzz") == 0 &&
+		    strcmp(idt, strcmp(r->client.id, "cl_one") == 0 ?
+		    hint_one : hint_two) == 0);
 	if (strcmp(r->client.id, "cl_two") == 0 && words_has(r->scope, "openid"))
 		check(params_get(p, "nonce") != NULL &&
 		    strcmp(r->nonce, params_get(p, "nonce")) == 0);
@@ -244,9 +352,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!ready)
 		setup();
-	check((buf = malloc(size > 0 ? size : 1)) != NULL);
+	if ((buf = expand(data, size, &size)) == NULL)
+		return 0;
 	check((r = malloc(sizeof(*r))) != NULL);
-	memcpy(buf, data, size);
 	params_init(&p);
 	if (form_parse(buf, size, &p) == GH_OK) {
 		o = authz_parse(&app, &p, r, &err);

@@ -16,6 +16,10 @@
  *  - as a JWKS again, to verify two probe tokens (RS256 and ES256, no
  *    kid) whose keys are known: JWT_OK is allowed only if the input holds
  *    the probe's key (the same modulus, or the same x coordinate).
+ * Every jwt_verify() is made again with jwt_verify_ours() (typ "JWT", as
+ * an id_token_hint is read): the same verdict, or JWT_BAD_TYP for a header
+ * whose typ is not JWT, or another for a JWKS of more than 8 keys; a probe
+ * it passes must be held by the JWKS too.
  * The input is copied into a heap buffer of exactly its size (plus a NUL
  * where the API takes a C string), so ASan catches reads past it. Any
  * violated invariant calls abort(), so libFuzzer and the replay report it.
@@ -29,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjose/base64.h>
 #include <jansson.h>
@@ -152,19 +157,70 @@ holds(const char *jwks, const char *m, const char *want)
 	return found;
 }
 
-/* jwt_verify's contract: claims NULL unless JWT_OK, and a known code. */
+/* Does the JWT's header (read here, with jansson) say typ `typ`? */
+static bool
+header_typ_is(const char *jwt, size_t len, const char *typ)
+{
+	const char	*dot = memchr(jwt, '.', len), *t;
+	uint8_t		*raw = NULL;
+	size_t		 n = 0;
+	cjose_err	 err;
+	json_t		*h;
+	bool		 is = false;
+
+	if (dot == NULL || (size_t)(dot - jwt) % 4 == 1 ||
+	    !cjose_base64url_decode(jwt, (size_t)(dot - jwt), &raw, &n, &err))
+		return false;
+	h = json_loadb((const char *)raw, n, 0, NULL);
+	t = json_string_value(json_object_get(h, "typ"));
+	is = t != NULL && strcasecmp(t, typ) == 0;
+	json_decref(h);
+	free(raw);
+	return is;
+}
+
+/* More keys in the JWKS than a client may register (jwt_verify reads 8)? */
+static bool
+keys_over(const char *jwks, size_t n)
+{
+	json_t	*doc = json_loads(jwks, 0, NULL);
+	bool	 over = json_array_size(json_object_get(doc, "keys")) > n;
+
+	json_decref(doc);
+	return over;
+}
+
+/*
+ * jwt_verify's contract: claims NULL unless JWT_OK, and a known code.
+ * jwt_verify_ours (typ "JWT", as an id_token_hint is read; its verdict in
+ * *ours) keeps the same contract and agrees with it, except for a header
+ * whose typ is not JWT (JWT_BAD_TYP) or a JWKS of more than 8 keys (it
+ * reads up to GH_MAX_SIGNING_KEYS).
+ */
 static enum jwt_result
-verify(const char *jwt, size_t len, const char *jwks)
+verify(const char *jwt, size_t len, const char *jwks, enum jwt_result *ours)
 {
 	json_t		*claims = json_null();	/* must be overwritten */
-	enum jwt_result	 r = jwt_verify(jwt, len, jwks, &claims);
+	enum jwt_result	 r = jwt_verify(jwt, len, jwks, &claims), rt;
 
-	check(strcmp(jwt_result_str(r), "invalid") != 0);
+	check(strcmp(jwt_result_str(r), "invalid") != 0 && r != JWT_BAD_TYP);
 	if (r == JWT_OK)
 		check(json_is_object(claims));
 	else
 		check(claims == NULL);
 	json_decref(claims);
+	claims = json_null();
+	rt = jwt_verify_ours(jwt, len, jwks, "JWT", &claims);
+	check(strcmp(jwt_result_str(rt), "invalid") != 0);
+	if (rt == JWT_OK)
+		check(json_is_object(claims));
+	else
+		check(claims == NULL);
+	json_decref(claims);
+	check(rt == r || (rt == JWT_BAD_TYP && !header_typ_is(jwt, len,
+	    "JWT")) || keys_over(jwks, MAX_KEYS));
+	if (ours != NULL)
+		*ours = rt;
 	return r;
 }
 
@@ -215,13 +271,17 @@ check_probes_once(void)
 {
 	static bool	done;
 	char		err[160];
+	json_t		*claims = NULL;
 
 	if (done)
 		return;
-	check(verify(probe_rs256, strlen(probe_rs256), probe_jwks) ==
+	check(verify(probe_rs256, strlen(probe_rs256), probe_jwks, NULL) ==
 	    JWT_OK);
-	check(verify(probe_es256, strlen(probe_es256), probe_jwks) ==
+	check(verify(probe_es256, strlen(probe_es256), probe_jwks, NULL) ==
 	    JWT_OK);
+	/* their typ is JWT: an at+jwt is refused as such */
+	check(jwt_verify_ours(probe_rs256, strlen(probe_rs256), probe_jwks,
+	    "at+jwt", &claims) == JWT_BAD_TYP && claims == NULL);
 	check(jwks_acceptable(fixed_jwks, err, sizeof(err)));
 	check(jwks_acceptable(probe_jwks, err, sizeof(err)));
 	done = true;
@@ -230,7 +290,8 @@ check_probes_once(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*jwt, *s, err[160];
+	char		*jwt, *s, err[160];
+	enum jwt_result	 ours;
 
 	check_probes_once();
 	/* exact size, no terminator: jwt_verify takes (pointer, length) */
@@ -238,7 +299,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size)
 		memcpy(jwt, data, size);
-	check(verify(jwt, size, fixed_jwks) != JWT_OK);
+	check(verify(jwt, size, fixed_jwks, &ours) != JWT_OK &&
+	    ours != JWT_OK);
 	check_peek(jwt, size);
 	free(jwt);
 	/* a JWKS is a C string */
@@ -252,9 +314,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_accepted(s);
 	else
 		check(err[0] != '\0' && memchr(err, '\0', sizeof(err)));
-	if (verify(probe_rs256, strlen(probe_rs256), s) == JWT_OK)
+	if (verify(probe_rs256, strlen(probe_rs256), s, &ours) == JWT_OK ||
+	    ours == JWT_OK)
 		check(holds(s, "n", probe_rsa_n));
-	if (verify(probe_es256, strlen(probe_es256), s) == JWT_OK)
+	if (verify(probe_es256, strlen(probe_es256), s, &ours) == JWT_OK ||
+	    ours == JWT_OK)
 		check(holds(s, "x", probe_ec_x));
 	free(s);
 	return 0;

@@ -24,4 +24,19 @@ struct id_token_claims {
 char	*id_token_sign(struct keyring *kr, const char *alg,
 	    const struct id_token_claims *c);
 
+/*
+ * The sub of an id_token_hint (OIDC Core 3.1.2.1) into sub[subsz]: an ID
+ * token signed by one of the keys the ring publishes at `now` (typ JWT,
+ * never an at+jwt access token), with iss = issuer and client_id as its
+ * aud (or among them), and a non-empty string sub that fits. Its exp is
+ * not checked: a hint is usually an ID token past its expiry. Our ID
+ * tokens carry the user id as sub (grant_code.c), the same for every
+ * client. GH_ERR_INVALID when the hint is not such a token (too long
+ * included: GH_MAX_JWT_LEN); GH_ERR_NOMEM when the JWKS could not be
+ * made (no verdict).
+ */
+enum gh_err	id_token_hint_sub(struct keyring *kr, int64_t now,
+		    const char *issuer, const char *client_id,
+		    const char *hint, char *sub, size_t subsz);
+
 #endif

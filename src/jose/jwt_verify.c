@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjose/cjose.h>
 
@@ -10,6 +11,7 @@
 #include "../util/json_text.h"
 #include "../util/limits.h"
 
+/* the keys of a JWKS read: a client's registered one, our own ring's */
 #define MAX_CLIENT_KEYS	8
 
 const char *
@@ -21,6 +23,7 @@ jwt_result_str(enum jwt_result r)
 	case JWT_BAD_ALG:	return "algorithm not allowed";
 	case JWT_NO_KEY:	return "no matching key";
 	case JWT_BAD_SIGNATURE:	return "bad signature";
+	case JWT_BAD_TYP:	return "wrong typ";
 	}
 	return "invalid";
 }
@@ -177,13 +180,18 @@ out:
 	return ok;
 }
 
-/* Header checks before any crypto; fills alg and kid (kid may be ""). */
+/*
+ * Header checks before any crypto; fills alg and kid (kid may be ""). A
+ * non-NULL typ must be the header's typ (RFC 7515 4.1.9: compared without
+ * case); a header without one does not match.
+ */
 static enum jwt_result
-read_header(const char *jwt, size_t hlen, char alg[8], char kid[128])
+read_header(const char *jwt, size_t hlen, const char *typ, char alg[8],
+    char kid[128])
 {
 	uint8_t		 raw[1024];
 	json_t		*h;
-	const char	*a, *k;
+	const char	*a, *k, *t;
 	long		 n;
 	enum jwt_result	 r = JWT_BAD_ALG;
 
@@ -198,6 +206,11 @@ read_header(const char *jwt, size_t hlen, char alg[8], char kid[128])
 	k = json_string_value(json_object_get(h, "kid"));
 	if (a == NULL || kty_for(a) == NULL || json_object_get(h, "crit"))
 		goto out;
+	if (typ != NULL && ((t = json_string_value(json_object_get(h,
+	    "typ"))) == NULL || strcasecmp(t, typ) != 0)) {
+		r = JWT_BAD_TYP;
+		goto out;
+	}
 	snprintf(alg, 8, "%s", a);
 	if (k && strlen(k) >= 128) {
 		r = JWT_MALFORMED;
@@ -242,8 +255,9 @@ signature_size_ok(size_t n, const char *alg,
 	return b64url_len(want) == n;
 }
 
-enum jwt_result
-jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
+static enum jwt_result
+verify(const char *jwt, size_t len, const char *jwks, size_t max_keys,
+    const char *typ, json_t **claims)
 {
 	const char	*d1, *d2;
 	char		 alg[8], kid[128];
@@ -265,7 +279,8 @@ jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
 	    !b64url_segment(d1 + 1, (size_t)(d2 - d1 - 1)) ||
 	    !b64url_segment(d2 + 1, len - (size_t)(d2 + 1 - jwt)))
 		return JWT_MALFORMED;
-	if ((r = read_header(jwt, (size_t)(d1 - jwt), alg, kid)) != JWT_OK)
+	if ((r = read_header(jwt, (size_t)(d1 - jwt), typ, alg, kid)) !=
+	    JWT_OK)
 		return r;
 	if ((doc = json_parse(jwks, 0, NULL)) == NULL ||
 	    !json_is_array(keys = json_object_get(doc, "keys"))) {
@@ -279,7 +294,7 @@ jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
 	json_array_foreach(keys, i, k) {
 		const char *kk = json_string_value(json_object_get(k, "kid"));
 
-		if (i >= MAX_CLIENT_KEYS || verified)
+		if (i >= max_keys || verified)
 			break;
 		if (kid[0] && (kk == NULL || strcmp(kk, kid) != 0))
 			continue;
@@ -306,4 +321,17 @@ jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
 	cjose_jws_release(jws);
 	json_decref(doc);
 	return r;
+}
+
+enum jwt_result
+jwt_verify(const char *jwt, size_t len, const char *jwks, json_t **claims)
+{
+	return verify(jwt, len, jwks, MAX_CLIENT_KEYS, NULL, claims);
+}
+
+enum jwt_result
+jwt_verify_ours(const char *jwt, size_t len, const char *jwks,
+    const char *typ, json_t **claims)
+{
+	return verify(jwt, len, jwks, GH_MAX_SIGNING_KEYS, typ, claims);
 }

@@ -23,11 +23,21 @@ enum jwt_result {
 	JWT_BAD_ALG,		/* alg missing, not allowed, or crit */
 	JWT_NO_KEY,		/* no key of the JWKS fits the header */
 	JWT_BAD_SIGNATURE,
+	JWT_BAD_TYP,		/* jwt_verify_ours: another typ, or none */
 };
 
 /* On JWT_OK *claims is the payload object; the caller json_decref()s it. */
 enum jwt_result	jwt_verify(const char *jwt, size_t len, const char *jwks,
 		    json_t **claims);
+/*
+ * A JWT we signed: jwt_verify against our own JWKS (keyring_jwks; up to
+ * GH_MAX_SIGNING_KEYS keys read, where a client's stops at 8), and the
+ * header's typ must be `typ` (compared without case), so a token of one
+ * kind is not taken for another (an RFC 9068 access token, typ at+jwt,
+ * for an ID token, typ JWT): JWT_BAD_TYP otherwise.
+ */
+enum jwt_result	jwt_verify_ours(const char *jwt, size_t len,
+		    const char *jwks, const char *typ, json_t **claims);
 const char     *jwt_result_str(enum jwt_result r);
 
 /*

@@ -6,7 +6,8 @@
  *   2. the rest of the request (else error redirect with state and iss)
  *   3. form actions need POST and a valid CSRF token; a posted refusal
  *      ends the request here (it needs no sign-in)
- *   4. a signed-in user (login form, or login_required for prompt=none)
+ *   4. a signed-in user, the one id_token_hint names if sent (login
+ *      form, or login_required for prompt=none)
  *   5. consent covering the scope (consent form, or consent_required)
  *   6. a fresh single-use code, redirected with state and iss (RFC 9207)
  */
@@ -218,6 +219,20 @@ too_old(const struct authz_request *r, const struct session_row *s)
 	return r->max_age == 0 || clock_now() - s->auth_time > r->max_age;
 }
 
+/*
+ * OIDC Core 3.1.2.1: the id_token_hint names another user than the one
+ * signed in (sub is the user id, the same for every client). A sign-in
+ * made in this request answers it, whoever signs in: the hint is not
+ * carried into the forms (authz_param_names), so the form posted after
+ * it is not held to it again.
+ */
+static bool
+hint_names_another(const struct authz_result *res)
+{
+	return res->req.hint_sub[0] != '\0' && res->browser.has_session &&
+	    strcmp(res->req.hint_sub, res->browser.session.user_id) != 0;
+}
+
 static void
 decide(struct app *app, const struct http_request *req,
     const struct params *p, struct http_response *resp,
@@ -256,12 +271,17 @@ decide(struct app *app, const struct http_request *req,
 			return;
 		res->signed_in_now = true;
 	}
-	/* 4. a signed-in user, fresh if prompt=login or max_age says so */
-	if (!res->browser.has_session ||
-	    ((res->req.prompt_login || too_old(&res->req,
-	    &res->browser.session)) && !fresh)) {
+	/*
+	 * 4. a signed-in user, fresh if prompt=login or max_age says so,
+	 * and the one id_token_hint names if sent
+	 */
+	if (!res->browser.has_session || (!fresh && (res->req.prompt_login ||
+	    too_old(&res->req, &res->browser.session) ||
+	    hint_names_another(res)))) {
 		if (res->req.prompt_none)
 			redirect_error(app, res, OE_LOGIN_REQUIRED,
+			    hint_names_another(res) ? "the user signed in "
+			    "is not the one id_token_hint names" :
 			    "the user is not signed in");
 		else
 			res->step = STEP_LOGIN;

@@ -6,9 +6,16 @@
 #include "pkce.h"
 #include "redirect.h"
 #include "scope.h"
+#include "../jose/id_token.h"
+#include "../util/clock.h"
 #include "../util/limits.h"
 #include "../util/str.h"
 
+/*
+ * Not id_token_hint: the sign-in that a hint naming another user asks
+ * for answers it, whoever signs in, so the forms that follow do not carry
+ * it (authorize.c hint_names_another).
+ */
 const char *const authz_param_names[] = {
 	"response_type", "client_id", "redirect_uri", "scope", "state",
 	"code_challenge", "code_challenge_method", "nonce", "prompt",
@@ -70,6 +77,34 @@ establish_client(struct app *app, const struct params *p,
 	return AUTHZ_OK;
 }
 
+/*
+ * OIDC Core 3.1.2.1 id_token_hint: an ID token we issued to this client
+ * (its exp may be past); its sub is whom the client expects signed in,
+ * which decide() compares with the session. One that does not verify is
+ * an invalid request, never ignored: a client that sends a hint relies on
+ * it.
+ */
+static enum authz_outcome
+parse_id_token_hint(struct app *app, const char *hint,
+    struct authz_request *out, struct authz_error *err)
+{
+	enum gh_err rc;
+
+	if (strlen(hint) > GH_MAX_JWT_LEN)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "id_token_hint is too long");
+	rc = id_token_hint_sub(app->keys, clock_now(), app->conf.issuer,
+	    out->client.id, hint, out->hint_sub, sizeof(out->hint_sub));
+	if (rc == GH_ERR_INVALID)
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "id_token_hint is not an ID token this server issued "
+		    "to this client");
+	if (rc != GH_OK)	/* no verdict: the JWKS could not be made */
+		return fail(err, AUTHZ_PAGE, OE_TEMPORARILY_UNAVAILABLE,
+		    "try again later");
+	return AUTHZ_OK;
+}
+
 static enum authz_outcome
 parse_prompt(const char *prompt, struct authz_request *out,
     struct authz_error *err)
@@ -103,7 +138,7 @@ authz_parse(struct app *app, const struct params *p,
     struct authz_request *out, struct authz_error *err)
 {
 	const char		*rt, *cc, *ccm, *scope, *nonce, *prompt, *rm;
-	const char		*ma, *hint;
+	const char		*ma, *hint, *idt;
 	uint64_t		 max_age;
 	enum authz_outcome	 o;
 
@@ -185,6 +220,9 @@ authz_parse(struct app *app, const struct params *p,
 			    "max_age must be a number of seconds");
 		out->max_age = (int64_t)max_age;
 	}
+	if ((idt = params_get(p, "id_token_hint")) != NULL &&
+	    (o = parse_id_token_hint(app, idt, out, err)) != AUTHZ_OK)
+		return o;
 	if ((hint = params_get(p, "login_hint")) != NULL &&
 	    strlen(hint) > GH_MAX_USERNAME_LEN * 4)
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,

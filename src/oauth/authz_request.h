@@ -29,6 +29,8 @@ struct authz_request {
 	bool			 prompt_none, prompt_login, prompt_consent;
 	bool			 prompt_select;	/* select_account */
 	int64_t			 max_age;	/* -1: not sent */
+	/* the sub of a verified id_token_hint; "" if none was sent */
+	char			 hint_sub[GH_ID_LEN];
 	struct client_row	 client;	/* last: cleared apart (43 KB) */
 };
 

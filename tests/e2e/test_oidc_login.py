@@ -1,12 +1,16 @@
 """OpenID Connect authentication request parameters, end to end: max_age
 (OIDC Core 3.1.2.1: a session older than max_age, and always max_age=0,
-means signing in again; the ID token's auth_time is that new sign-in)
-and login_hint (pre-fills the username, HTML-escaped, and chooses
-nothing by itself)."""
+means signing in again; the ID token's auth_time is that new sign-in),
+login_hint (pre-fills the username, HTML-escaped, and chooses nothing by
+itself) and id_token_hint (an ID token we issued to the client; another
+user signed in means login_required with prompt=none, else a sign-in)."""
 import time
 from html.parser import HTMLParser
 
+import pytest
+
 from conftest import Browser, auth_params, pkce_pair, redirect_params
+from helpers_authz import assert_error_redirect
 from helpers_oidc import (add_oidc_client, redeem, user_id,
                           verify_id_token)
 
@@ -250,3 +254,110 @@ def test_login_hint_too_long_refused(server):
     assert r.status_code in (302, 303), r.text[:300]
     loc, q = redirect_params(r)
     assert q.get("error") == ["invalid_request"], loc
+
+
+# -- id_token_hint -----------------------------------------------------------
+def id_token_of(server, client, username="alice", browser=None):
+    """Sign `username` in (on browser, or a new one) and return the ID
+    token of the flow, with the browser."""
+    b = browser or Browser(server)
+    r, verifier = start(b, client, "n")
+    for _ in range(3):
+        if is_login(r):
+            r = b.login(r, username=username)
+        elif r.status_code == 200 and 'value="consent"' in r.text:
+            r = b.consent(r)
+        else:
+            break
+    tok = tokens(server, client, r, verifier)
+    claims, _ = verify_id_token(server, client, tok, nonce="n")
+    assert claims["sub"] == user_id(server, username)
+    return tok, b
+
+
+def hinted(b, client, hint, **extra):
+    r, verifier = start(b, client, "h", id_token_hint=hint, state="st-123",
+                        **extra)
+    return r, verifier
+
+
+def test_id_token_hint_of_the_signed_in_user(server):
+    """The user the hint names is signed in: prompt=none issues a code,
+    and so does a request without prompt, with no page."""
+    c = add_oidc_client(server, "RS256")
+    tok, b = id_token_of(server, c)
+    for extra in ({"prompt": "none"}, {}):
+        r, verifier = hinted(b, c, tok["id_token"], **extra)
+        assert r.status_code in (302, 303), (extra, r.text[:300])
+        t = tokens(server, c, r, verifier)
+        claims, _ = verify_id_token(server, c, t, nonce="h")
+        assert claims["sub"] == user_id(server, "alice")
+
+
+def test_id_token_hint_of_another_user(server):
+    """OIDC Core 3.1.2.1: bob is signed in, the hint names alice. With
+    prompt=none: login_required, never a code for bob; without: the login
+    form, and the code is for whoever then signs in."""
+    server.add_user("bob")
+    c = add_oidc_client(server, "ES256")
+    alices, _ = id_token_of(server, c, "alice")
+    _, b = id_token_of(server, c, "bob")
+    r, _ = hinted(b, c, alices["id_token"], prompt="none")
+    assert_error_redirect(r, server, c, "login_required")
+    r, verifier = hinted(b, c, alices["id_token"])
+    assert is_login(r), (r.status_code, r.text[:300])
+    r = b.login(r, username="alice")
+    assert r.status_code in (302, 303), r.text[:300]  # consent remembered
+    t = tokens(server, c, r, verifier)
+    claims, _ = verify_id_token(server, c, t, nonce="h")
+    assert claims["sub"] == user_id(server, "alice")
+    # alice is signed in now: the hint is hers
+    r, _ = hinted(b, c, alices["id_token"], prompt="none")
+    assert r.status_code in (302, 303)
+    assert "code" in redirect_params(r)[1], r.headers["Location"]
+
+
+def test_id_token_hint_without_session(server):
+    c = add_oidc_client(server, "RS256")
+    tok, _ = id_token_of(server, c)
+    r, _ = hinted(Browser(server), c, tok["id_token"], prompt="none")
+    assert_error_redirect(r, server, c, "login_required")
+    r, _ = hinted(Browser(server), c, tok["id_token"])
+    assert is_login(r)
+
+
+def tampered(jwt):
+    h, p, sig = jwt.split(".")
+    return ".".join((h, p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1],
+                     sig))
+
+
+@pytest.mark.parametrize("how", ["other client", "tampered", "garbage",
+                                 "unsigned", "access token"])
+def test_id_token_hint_that_does_not_verify(server, how):
+    """A hint that is not an ID token we issued to this client, signed by
+    our key, is invalid_request (an error redirect: the client and its
+    redirect URI are established), signed in or not."""
+    c = add_oidc_client(server, "ES256", extra=("--access-token-format",
+                                                "jwt"))
+    other = add_oidc_client(server, "ES256", name="Other")
+    tok, b = id_token_of(server, c)
+    hint = {
+        "other client": lambda: id_token_of(server, other, browser=b)[0][
+            "id_token"],
+        "tampered": lambda: tampered(tok["id_token"]),
+        "garbage": lambda: "not.a.jwt",
+        "unsigned": lambda: "eyJhbGciOiJub25lIn0." +
+        tok["id_token"].split(".")[1] + ".",
+        # the RFC 9068 access token: our key, our iss, the user as sub,
+        # but typ at+jwt and aud the issuer (typ alone: unit
+        # test_id_token_hint, fuzz_authorize)
+        "access token": lambda: tok["access_token"],
+    }[how]()
+    if how == "access token":
+        assert hint.count(".") == 2, hint
+    for browser in (b, Browser(server)):
+        for extra in ({"prompt": "none"}, {}):
+            r, _ = hinted(browser, c, hint, **extra)
+            q = assert_error_redirect(r, server, c, "invalid_request")
+            assert "id_token_hint" in q["error_description"][0]
