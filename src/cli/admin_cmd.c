@@ -87,9 +87,8 @@ print_admin(void *ctx, const struct admin_row *r)
 		    "status", r->disabled_at ? "disabled" : "active",
 		    "last_used_at", r->last_used_at ?
 		    json_integer(r->last_used_at) : json_null()));
-	printf("%-32s %-9s %lld\n", r->name, r->disabled_at ? "disabled" :
-	    "active", (long long)r->last_used_at);
-	return true;
+	return cli_line(l, "%-32s %-9s %lld", r->name, r->disabled_at ?
+	    "disabled" : "active", (long long)r->last_used_at);
 }
 
 static int
@@ -102,7 +101,8 @@ admin_list(struct app *app, const struct args *a)
 		return 2;
 	}
 	if (!l.as_json)
-		printf("%-32s %-9s %s\n", "NAME", "STATUS", "LAST_USED");
+		(void)cli_line(&l, "%-32s %-9s %s", "NAME", "STATUS",
+		    "LAST_USED");
 	return cli_list_done(&l, store_admin_each(app->store, print_admin,
 	    &l));
 }

@@ -32,10 +32,10 @@ print_alert(void *ctx, const struct alert_row *a)
 
 	if (l->as_json)
 		return cli_list_json(l, alert_json(a));
-	printf("%-6lld %-6s %-20s %-20s %-5s %s\n", (long long)a->id,
+	/* the summary may quote a User-Agent: cli_line escapes */
+	return cli_line(l, "%-6lld %-6s %-20s %-20s %-5s %s", (long long)a->id,
 	    a->severity, a->rule, a->client_id[0] ? a->client_id : "-",
 	    a->acked_at ? "ack" : "open", a->summary);
-	return true;
 }
 
 static int
@@ -44,8 +44,8 @@ alert_list(struct app *app, const struct args *a)
 	struct cli_list l = { args_flag(a, "--json"), false };
 
 	if (!l.as_json)
-		printf("%-6s %-6s %-20s %-20s %-5s %s\n", "ID", "SEV", "RULE",
-		    "CLIENT_ID", "STATE", "SUMMARY");
+		(void)cli_line(&l, "%-6s %-6s %-20s %-20s %-5s %s", "ID", "SEV",
+		    "RULE", "CLIENT_ID", "STATE", "SUMMARY");
 	return cli_list_done(&l, store_alert_each(app->store,
 	    !args_flag(a, "--all"), args_get(a, "--client"), 1000,
 	    print_alert, &l));

@@ -54,6 +54,18 @@ struct cli_list {
 	bool	failed;
 };
 
+/*
+ * Print one line of text output, formatted as printf() does, and add the
+ * newline. Every text line that shows stored strings goes through it:
+ * each control character (C0, DEL, C1), each byte that is not UTF-8 and
+ * each backslash is printed as an escape (\x1b, \\), so that a string
+ * from the database (an alert quoting a User-Agent, a name edited into a
+ * row by hand) cannot drive the terminal it is shown on, whenever it was
+ * stored. False if the line could not be made (then noted in `l`, which
+ * may be NULL). JSON output needs none of this: the encoder escapes.
+ */
+bool	cli_line(struct cli_list *l, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Print item `o` as a JSON line (released); false, and noted, if not. */
 bool	cli_list_json(struct cli_list *l, json_t *o);
 /* A list's exit status: 0, or 1 with the reason on stderr. */

@@ -294,13 +294,11 @@ print_client(void *ctx, const struct client_row *c)
 {
 	struct cli_list *l = ctx;
 
-	if (!l->as_json) {
-		printf("%-20s %-12s %-12s %-20s %s\n", c->id,
+	if (!l->as_json)
+		return cli_line(l, "%-20s %-12s %-12s %-20s %s", c->id,
 		    client_status_name(c->status),
 		    c->is_public ? "public" : "confidential", c->owner,
 		    c->name);
-		return true;
-	}
 	return cli_list_json(l, client_json(c));
 }
 
@@ -310,8 +308,8 @@ client_list(struct app *app, const struct args *a)
 	struct cli_list l = { args_flag(a, "--json"), false };
 
 	if (!l.as_json)
-		printf("%-20s %-12s %-12s %-20s %s\n", "CLIENT_ID", "STATUS",
-		    "TYPE", "OWNER", "NAME");
+		(void)cli_line(&l, "%-20s %-12s %-12s %-20s %s", "CLIENT_ID",
+		    "STATUS", "TYPE", "OWNER", "NAME");
 	return cli_list_done(&l, store_client_each(app->store, print_client,
 	    &l));
 }

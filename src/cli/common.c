@@ -1,4 +1,5 @@
 /* common.c - opening the app for admin commands (see cli.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "../util/crypto.h"
 #include "../util/json_text.h"
 #include "../util/keyfile.h"
+#include "../util/str.h"
 
 static bool
 open_app(const char *config_path, bool serve, struct app *app)
@@ -126,6 +128,52 @@ cli_print_json(json_t *o)
 		return false;
 	printf("%s\n", text);
 	crypto_wipe(text, strlen(text));
+	free(text);
+	return true;
+}
+
+/* text, with what could drive a terminal escaped (cli_line) */
+static void
+put_escaped(const char *text)
+{
+	const unsigned char	*u = (const unsigned char *)text;
+	size_t			 k, i;
+
+	for (; *u; u += k) {
+		k = str_utf8_seq(u);
+		if (k == 0 || str_is_control(u, k)) {
+			k = k ? k : 1;
+			for (i = 0; i < k; i++)
+				printf("\\x%02x", u[i]);
+		} else if (*u == '\\') {
+			fputs("\\\\", stdout);
+		} else {
+			fwrite(u, 1, k, stdout);
+		}
+	}
+}
+
+bool
+cli_line(struct cli_list *l, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= GH_MAX_CLI_LINE ||
+	    (text = malloc((size_t)n + 1)) == NULL) {
+		if (l != NULL)
+			l->failed = true;
+		return false;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	put_escaped(text);
+	putchar('\n');
 	free(text);
 	return true;
 }

@@ -29,11 +29,9 @@ print_grant(void *ctx, const struct grant_row *g)
 {
 	struct cli_list *l = ctx;
 
-	if (!l->as_json) {
-		printf("%-26s %-20s %-16s %s\n", g->id, g->client_id,
+	if (!l->as_json)
+		return cli_line(l, "%-26s %-20s %-16s %s", g->id, g->client_id,
 		    g->username, g->scope);
-		return true;
-	}
 	return cli_list_json(l, grant_json(g));
 }
 
@@ -61,8 +59,8 @@ grant_list(struct app *app, const struct args *a)
 	if (user && !user_id_of(app, user, uid, sizeof(uid)))
 		return 1;
 	if (!l.as_json)
-		printf("%-26s %-20s %-16s %s\n", "GRANT_ID", "CLIENT_ID",
-		    "USER", "SCOPE");
+		(void)cli_line(&l, "%-26s %-20s %-16s %s", "GRANT_ID",
+		    "CLIENT_ID", "USER", "SCOPE");
 	return cli_list_done(&l, store_grant_each(app->store,
 	    args_get(a, "--client"), user ? uid : NULL, print_grant, &l));
 }

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "../governance/gov_json.h"
+#include "../util/buf.h"
 #include "../util/clock.h"
 
 static const struct opt_spec inventory_opts[] = {
@@ -19,23 +20,40 @@ static const struct opt_spec inventory_opts[] = {
 	{ NULL, false, false },
 };
 
-static void
-print_row(json_t *o)
+/* a string member of o, "" if absent */
+static const char *
+str_of(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* One client's line (owner and ids from the database: cli_line escapes). */
+static bool
+print_row(struct cli_list *l, json_t *o)
 {
 	json_t		*f = json_object_get(o, "risk_factors"), *x;
+	struct buf	 factors;
 	size_t		 i;
+	bool		 ok = true;
 
-	printf("%-4lld %-20s %-12s %-16s %-12s %6lld %6lld  ",
-	    (long long)json_integer_value(json_object_get(o, "risk")),
-	    json_string_value(json_object_get(o, "client_id")),
-	    json_string_value(json_object_get(o, "status")),
-	    json_string_value(json_object_get(o, "owner")),
-	    json_string_value(json_object_get(o, "type")),
-	    (long long)json_integer_value(json_object_get(o, "users")),
-	    (long long)json_integer_value(json_object_get(o, "live_tokens")));
+	buf_init(&factors, GH_MAX_CLI_LINE);
 	json_array_foreach(f, i, x)
-		printf("%s%s", i ? "," : "", json_string_value(x));
-	printf("\n");
+		if (buf_printf(&factors, "%s%s", i ? "," : "",
+		    json_string_value(x) ? json_string_value(x) : "") != GH_OK)
+			ok = false;
+	ok = ok && cli_line(l, "%-4lld %-20s %-12s %-16s %-12s %6lld %6lld  %s",
+	    (long long)json_integer_value(json_object_get(o, "risk")),
+	    str_of(o, "client_id"), str_of(o, "status"), str_of(o, "owner"),
+	    str_of(o, "type"),
+	    (long long)json_integer_value(json_object_get(o, "users")),
+	    (long long)json_integer_value(json_object_get(o, "live_tokens")),
+	    buf_str(&factors));
+	buf_free(&factors);
+	if (!ok)
+		l->failed = true;
+	return ok;
 }
 
 int
@@ -44,6 +62,7 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 	struct app	 app;
 	struct args	 a;
 	json_t		*all, *o;
+	struct cli_list	 l = { false, false };
 	size_t		 i;
 	int		 ret = 0;
 
@@ -65,11 +84,13 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 				break;
 			}
 	} else {
-		printf("%-4s %-20s %-12s %-16s %-12s %6s %6s  %s\n", "RISK",
-		    "CLIENT_ID", "STATUS", "OWNER", "TYPE", "USERS", "TOKENS",
-		    "FACTORS");
+		(void)cli_line(&l, "%-4s %-20s %-12s %-16s %-12s %6s %6s  %s",
+		    "RISK", "CLIENT_ID", "STATUS", "OWNER", "TYPE", "USERS",
+		    "TOKENS", "FACTORS");
 		json_array_foreach(all, i, o)
-			print_row(o);
+			if (!print_row(&l, o))
+				break;
+		ret = cli_list_done(&l, GH_OK);
 	}
 	json_decref(all);
 	cli_close(&app);

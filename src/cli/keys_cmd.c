@@ -62,30 +62,33 @@ state_of(const struct app *app, const struct key_list *l, size_t i,
 	    cli_publish_after(&app->conf));
 }
 
+/* the kid and alg are from the database: JSON-encoded, or escaped */
 static int
 keys_list(struct app *app, struct key_list *l, bool as_json)
 {
-	int64_t	now = clock_now();
-	size_t	i;
+	struct cli_list	out = { as_json, false };
+	int64_t		now = clock_now();
+	size_t		i;
 
 	if (!as_json)
-		printf("%-24s %-6s %-10s %-12s %s\n", "KID", "ALG", "STATE",
-		    "ACTIVATES", "RETIRED");
-	for (i = 0; i < l->n; i++) {
+		(void)cli_line(&out, "%-24s %-6s %-10s %-12s %s", "KID", "ALG",
+		    "STATE", "ACTIVATES", "RETIRED");
+	for (i = 0; i < l->n && !out.failed; i++) {
 		const struct key_row *k = &l->rows[i];
 		const char *st = key_state_name(state_of(app, l, i, now));
 
 		if (as_json)
-			printf("{\"kid\":\"%s\",\"alg\":\"%s\",\"state\":\"%s\","
-			    "\"activate_at\":%lld,\"retire_at\":%lld}\n",
+			(void)cli_list_json(&out, json_pack("{s:s, s:s, s:s, "
+			    "s:I, s:I}", "kid", k->kid, "alg", k->alg,
+			    "state", st, "activate_at",
+			    (json_int_t)k->activate_at, "retire_at",
+			    (json_int_t)k->retire_at));
+		else
+			(void)cli_line(&out, "%-24s %-6s %-10s %-12lld %lld",
 			    k->kid, k->alg, st, (long long)k->activate_at,
 			    (long long)k->retire_at);
-		else
-			printf("%-24s %-6s %-10s %-12lld %lld\n", k->kid,
-			    k->alg, st, (long long)k->activate_at,
-			    (long long)k->retire_at);
 	}
-	return 0;
+	return cli_list_done(&out, GH_OK);
 }
 
 static int

@@ -141,10 +141,16 @@ user_add(struct app *app, const struct args *a)
 static bool
 print_user(void *ctx, const struct user_row *u)
 {
-	(void)ctx;
-	printf("%-28s %-10s %s\n", u->id,
+	return cli_line(ctx, "%-28s %-10s %s", u->id,
 	    u->status == USER_ACTIVE ? "active" : "disabled", u->username);
-	return true;
+}
+
+static int
+user_list(struct app *app)
+{
+	struct cli_list l = { false, false };
+
+	return cli_list_done(&l, store_user_each(app->store, print_user, &l));
 }
 
 static int
@@ -210,8 +216,7 @@ cmd_user(const char *config_path, int argc, char **argv)
 	if (strcmp(sub, "add") == 0)
 		ret = user_add(&app, &a);
 	else if (strcmp(sub, "list") == 0)
-		ret = cli_list_done(&(struct cli_list){ false, false },
-		    store_user_each(app.store, print_user, NULL));
+		ret = user_list(&app);
 	else
 		ret = user_change(&app, &a, sub, name);
 	cli_close(&app);

@@ -374,9 +374,13 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	req->authorization = hs->authorization;
 	req->cookie = hs->cookie;
 	req->content_type = hs->content_type;
-	/* attacker-chosen text that audit rows and alerts keep, as JSON */
+	/*
+	 * attacker-chosen text that audit rows and alerts keep, as JSON, and
+	 * that `gatehouse alert list` shows: UTF-8, without the control
+	 * characters that would drive an operator's terminal
+	 */
 	if (hs->user_agent != NULL) {
-		(void)str_copy_utf8(req->user_agent_buf,
+		(void)str_copy_text(req->user_agent_buf,
 		    sizeof(req->user_agent_buf), hs->user_agent);
 		req->user_agent = req->user_agent_buf;
 	}

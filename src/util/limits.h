@@ -73,6 +73,7 @@
 #define GH_MAX_ALERT_KEY	256	/* an alert's de-duplication key */
 #define GH_MAX_SIGHTINGS	32	/* networks or agents kept per grant */
 #define GH_MAX_CONF_FILE	65536
+#define GH_MAX_CLI_LINE		65536	/* one line of the admin command */
 #define GH_MAX_PATH		1024
 
 /* work at once */

@@ -198,8 +198,17 @@ str_utf8_valid(const char *s)
 	return true;
 }
 
+/* U+0000-U+001F, U+007F, U+0080-U+009F */
 bool
-str_copy_utf8(char *dst, size_t dstsz, const char *src)
+str_is_control(const unsigned char *u, size_t k)
+{
+	return (k == 1 && (u[0] < 0x20 || u[0] == 0x7f)) ||
+	    (k == 2 && u[0] == 0xc2 && u[1] < 0xa0);
+}
+
+/* str_copy_utf8, and with `text` control characters become '?' too */
+static bool
+copy_utf8(char *dst, size_t dstsz, const char *src, bool text)
 {
 	const unsigned char	*u = (const unsigned char *)src;
 	size_t			 n = 0, k;
@@ -207,8 +216,9 @@ str_copy_utf8(char *dst, size_t dstsz, const char *src)
 	if (dstsz == 0)
 		return false;
 	while (*u) {
-		if ((k = str_utf8_seq(u)) == 0) {
-			k = 1;
+		k = str_utf8_seq(u);
+		if (k == 0 || (text && str_is_control(u, k))) {
+			k = k ? k : 1;
 			if (n + 1 >= dstsz)
 				break;
 			dst[n++] = '?';
@@ -222,6 +232,18 @@ str_copy_utf8(char *dst, size_t dstsz, const char *src)
 	}
 	dst[n] = '\0';
 	return *u == '\0';
+}
+
+bool
+str_copy_utf8(char *dst, size_t dstsz, const char *src)
+{
+	return copy_utf8(dst, dstsz, src, false);
+}
+
+bool
+str_copy_text(char *dst, size_t dstsz, const char *src)
+{
+	return copy_utf8(dst, dstsz, src, true);
 }
 
 char *
@@ -244,5 +266,11 @@ str_dup_utf8(const char *s)
 bool
 str_printable(const char *s)
 {
-	return !str_has_ctl(s) && str_utf8_valid(s);
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 k;
+
+	for (; *u; u += k)
+		if ((k = str_utf8_seq(u)) == 0 || str_is_control(u, k))
+			return false;
+	return true;
 }

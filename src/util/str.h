@@ -38,13 +38,22 @@ bool		str_has_ctl(const char *s);	/* any byte < 0x20 or 0x7f */
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
 size_t		str_utf8_seq(const unsigned char *s);
 bool		str_utf8_valid(const char *s);
-/* Text a person gave: UTF-8, with no control characters. */
+/* Text a person gave: UTF-8, with no control characters (C0, DEL, C1). */
 bool		str_printable(const char *s);
 /*
  * str_copy for text that must be UTF-8 (it ends up in JSON): a byte that
  * starts no valid sequence becomes '?', and a cut never splits one.
  */
 bool		str_copy_utf8(char *dst, size_t dstsz, const char *src);
+/*
+ * str_copy_utf8 for text from a request that is stored and shown later
+ * (a User-Agent): each control character too, C0, DEL or C1 (U+0080 to
+ * U+009F), becomes one '?', so that it cannot drive the terminal of
+ * whoever reads it back.
+ */
+bool		str_copy_text(char *dst, size_t dstsz, const char *src);
+/* True if the valid UTF-8 sequence at u, k bytes long, is C0, DEL or C1. */
+bool		str_is_control(const unsigned char *u, size_t k);
 /* A copy of s (caller frees) with each byte of a bad sequence as '?'. */
 char	       *str_dup_utf8(const char *s);
 

@@ -293,6 +293,36 @@ def test_refresh_from_a_new_network_or_agent(make_server):
     assert st == 200 and len(alerts(s)) == 2
 
 
+def test_a_user_agent_cannot_drive_the_operators_terminal(make_server):
+    """The User-Agent was kept with its control characters and quoted
+    raw in the new_user_agent alert's summary, which `alert list` printed
+    as it was: a stolen refresh token replayed with an escape sequence
+    for a User-Agent rewrote the terminal of whoever looked."""
+    s = make_server()
+    c = s.confidential
+    t = redeem(s, c)
+    evil = "curl/8.0 \x1b]0;pwned\x07\x1b[2J\x7f\u009b31m \u00e9"
+    # as UTF-8 bytes (http.client would send latin-1)
+    st, t = refresh_from(s, c, t["refresh_token"], agent=evil.encode())
+    assert st == 200
+    # taken in with each control character as '?', the rest kept
+    clean = "curl/8.0 ?]0;pwned??[2J??31m \u00e9"
+    (ua,), = s.query("SELECT user_agent FROM audit_events WHERE type ="
+                     " 'token.refreshed' ORDER BY seq DESC LIMIT 1")
+    assert ua == clean
+    a, = alerts(s)
+    assert a["rule"] == "new_user_agent" and clean in a["summary"]
+    # a row stored before (or edited by hand) is escaped when shown
+    s.execute(("UPDATE alerts SET summary = ?", ("old " + evil,)))
+    out = s.cli("alert", "list").stdout
+    assert "\x1b" not in out and "\x07" not in out and "\x7f" not in out
+    assert "\u009b" not in out
+    assert "old curl/8.0 \\x1b]0;pwned\\x07\\x1b[2J\\x7f\\xc2\\x9b31m " \
+        "\u00e9" in out, out
+    # JSON stays JSON: the encoder escapes, and the text is whole
+    assert alerts(s)[0]["summary"] == "old " + evil
+
+
 def test_rules_can_be_switched_off(make_server):
     s = make_server(rule_new_network=0, rule_new_user_agent=0,
              rule_refresh_reuse=0)

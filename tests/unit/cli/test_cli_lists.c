@@ -4,6 +4,9 @@
  * print the whole list and exit 0, or exit non-zero saying why on
  * stderr, whichever jansson allocation fails. An item that could not be
  * printed used to be skipped (or to end the walk) with exit status 0.
+ * Text lists show what the database holds with its control characters
+ * escaped (cli_line): an alert quoting a User-Agent printed it raw, so a
+ * request could drive the terminal of whoever ran `alert list`.
  */
 #include "../harness.h"
 #include "../json_fault.h"
@@ -280,6 +283,114 @@ test_inventory(void **state)
 	whole_or_fails(*state, cmd_inventory, 1, argv, "\"app-two\"");
 }
 
+/* cli_line as a command: argv[0] printed as one line */
+static int
+line_cmd(const char *config, int argc, char **argv)
+{
+	(void)config;
+	(void)argc;
+	return cli_line(NULL, "[%s]", argv[0]) ? 0 : 1;
+}
+
+static void
+test_cli_line_escapes(void **state)
+{
+	struct fx	*f = *state;
+	char		*argv[] = { "a\x1b]0;x\x07 \xc2\x9b" "2J\x7f \\ \xff"
+	    " caf\xc3\xa9\n", NULL };
+
+	assert_int_equal(run(f, line_cmd, 1, argv), 0);
+	assert_string_equal(f->out, "[a\\x1b]0;x\\x07 \\xc2\\x9b2J\\x7f "
+	    "\\\\ \\xff caf\xc3\xa9\\x0a]\n");
+}
+
+/* no byte that a terminal takes as a control, but the line ends */
+static void
+assert_inert(const char *out)
+{
+	const unsigned char *u = (const unsigned char *)out;
+
+	for (; *u; u++) {
+		if ((*u < 0x20 && *u != '\n') || *u == 0x7f || *u == 0x9b ||
+		    (u[0] == 0xc2 && u[1] >= 0x80 && u[1] < 0xa0))
+			fail_msg("control 0x%02x at %zu in:\n%s", *u,
+			    (size_t)(u - (const unsigned char *)out), out);
+	}
+}
+
+#define HOSTILE	"\x1b]0;pwned\x07\x1b[2J\xc2\x9b" "31m"
+
+/* rows written by hand, or before the intake filtered them */
+static void
+add_hostile(struct fx *f)
+{
+	struct app		 app;
+	struct client_row	*c;
+	struct user_row		 u;
+	struct grant_row	 g;
+	struct alert_row	 a;
+	struct admin_row	 ad;
+	char			 db[TH_PATH];
+	bool			 raised;
+
+	th_app_init(&app);
+	th_path(db, sizeof(db), f->dir, "gatehouse.db");
+	assert_int_equal(store_open(db, &app.store), GH_OK);
+	c = th_client_new("app-" HOSTILE, clock_now());
+	str_copy(c->name, sizeof(c->name), "name " HOSTILE);
+	str_copy(c->owner, sizeof(c->owner), "owner " HOSTILE);
+	assert_int_equal(store_client_insert(app.store, c), GH_OK);
+	th_user_init(&u, "u-evil", "user" HOSTILE, clock_now());
+	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_grant_upsert(app.store, "u-evil", c->id,
+	    "openid " HOSTILE, clock_now(), &g), GH_OK);
+	memset(&a, 0, sizeof(a));
+	a.time = clock_now();
+	str_copy(a.rule, sizeof(a.rule), "new_user_agent");
+	str_copy(a.severity, sizeof(a.severity), "medium");
+	str_copy(a.client_id, sizeof(a.client_id), c->id);
+	str_copy(a.summary, sizeof(a.summary), "a grant was refreshed from a "
+	    "user agent it was never used from before: " HOSTILE);
+	str_copy(a.evidence, sizeof(a.evidence), "{}");
+	str_copy(a.dedupe_key, sizeof(a.dedupe_key), "k-evil");
+	assert_int_equal(store_alert_raise(app.store, &a, 0, &raised), GH_OK);
+	memset(&ad, 0, sizeof(ad));
+	str_copy(ad.name, sizeof(ad.name), "adm" HOSTILE);
+	th_hash("cred-evil", ad.secret_hash);
+	ad.created_at = clock_now();
+	assert_int_equal(store_admin_insert(app.store, &ad), GH_OK);
+	free(c);
+	store_close(app.store);
+}
+
+static void
+test_text_lists_escape(void **state)
+{
+	struct fx	*f = *state;
+	char		*client[] = { "list", NULL }, *inv[] = { NULL };
+	struct {
+		command	 cmd;
+		int	 argc;
+		char	**argv;
+	} lists[] = {
+		{ cmd_client, 1, client }, { cmd_user, 1, client },
+		{ cmd_grant, 1, client }, { cmd_alert, 1, client },
+		{ cmd_admin, 1, client }, { cmd_inventory, 0, inv },
+	};
+	size_t		 i;
+
+	add_hostile(f);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		assert_int_equal(run(f, lists[i].cmd, lists[i].argc,
+		    lists[i].argv), 0);
+		assert_inert(f->out);
+		/* shown, escaped, not dropped */
+		if (strstr(f->out, "\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m")
+		    == NULL)
+			fail_msg("list %zu:\n%s", i, f->out);
+	}
+}
+
 int
 main(void)
 {
@@ -292,6 +403,8 @@ main(void)
 		T(test_admin_list),
 		T(test_audit_export),
 		T(test_inventory),
+		T(test_cli_line_escapes),
+		T(test_text_lists_escape),
 	};
 #undef T
 

@@ -1,6 +1,8 @@
 /*
  * test_str.c - util/str.h: bounded number parsing, slices that are not
- * NUL-terminated, word lists and truncating copies.
+ * NUL-terminated, word lists and truncating copies; text taken from a
+ * request loses its control characters (C0, DEL, C1), which would drive
+ * the terminal of an operator reading it back.
  */
 #include "../harness.h"
 
@@ -152,6 +154,48 @@ test_str_copy(void **state)
 }
 
 static void
+test_str_copy_text(void **state)
+{
+	char d[64];
+
+	(void)state;
+	/* ESC ] 0 ; BEL: a terminal title; CSI as C1 (U+009B); DEL; tab */
+	assert_true(str_copy_text(d, sizeof(d), "ua\x1b]0;x\x07 "
+	    "\xc2\x9b" "2J\x7f\tz"));
+	assert_string_equal(d, "ua?]0;x? ?2J??z");
+	/* valid UTF-8 outside the controls stays, U+00A0 and up included */
+	assert_true(str_copy_text(d, sizeof(d), "caf\xc3\xa9 \xc2\xa0 "
+	    "\xe2\x82\xac \xf0\x9f\x94\x91"));
+	assert_string_equal(d, "caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac "
+	    "\xf0\x9f\x94\x91");
+	/* a byte of no sequence (a lone 0x9b: CSI in 8-bit terminals) */
+	assert_true(str_copy_text(d, sizeof(d), "a\x9b" "b\xc0\xaf" "c"));
+	assert_string_equal(d, "a?b??c");
+	/* cut short: false, never half a sequence */
+	assert_false(str_copy_text(d, 4, "ab\xc3\xa9"));
+	assert_string_equal(d, "ab");
+	assert_false(str_copy_text(d, 3, "a\x1b\x1b"));
+	assert_string_equal(d, "a?");
+	/* str_copy_utf8 keeps them: only text meant for people loses them */
+	assert_true(str_copy_utf8(d, sizeof(d), "a\x1b\xc2\x9b"));
+	assert_string_equal(d, "a\x1b\xc2\x9b");
+}
+
+static void
+test_str_printable(void **state)
+{
+	(void)state;
+	assert_true(str_printable("Ops team caf\xc3\xa9 \xc2\xa0"));
+	assert_false(str_printable("a\x1b[2J"));
+	assert_false(str_printable("a\x7f"));
+	assert_false(str_printable("a\xc2\x9b" "2J"));	/* C1 CSI */
+	assert_false(str_printable("a\xc2\x85"));	/* C1 NEL */
+	assert_false(str_printable("a\x9b"));		/* not UTF-8 */
+	assert_true(str_is_control((const unsigned char *)"\xc2\x80", 2));
+	assert_false(str_is_control((const unsigned char *)"\xc2\xa0", 2));
+}
+
+static void
 test_str_misc(void **state)
 {
 	char *p;
@@ -181,6 +225,8 @@ main(void)
 		cmocka_unit_test(test_slice_misc),
 		cmocka_unit_test(test_words_has),
 		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_str_copy_text),
+		cmocka_unit_test(test_str_printable),
 		cmocka_unit_test(test_str_misc),
 	};
 
