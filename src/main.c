@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app.h"
@@ -185,6 +186,13 @@ main(int argc, char **argv)
 	 * for good after the second login.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/*
+	 * Every file made from here on is this user's alone, whatever the
+	 * shell's umask: the config, the key, the database and its -wal and
+	 * -shm hold secrets, hashes, emails and the audit trail. The store
+	 * also tightens an existing database found readable by others.
+	 */
+	umask(077);
 	json_mem_init();	/* before anything uses jansson */
 	if (config == NULL || config[0] == '\0')
 		config = "gatehouse.json";

@@ -4,9 +4,13 @@
  * (clients, users, sessions) and sqlite_token.c (grants, codes, tokens,
  * audit).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sqlite_int.h"
 #include "sqlite_schema.h"
@@ -365,6 +369,74 @@ ops_init(void)
 	sqlite_admin_ops(&ops);
 }
 
+/*
+ * One of the database's files, if it exists, must be this user's and
+ * nobody else's: it holds password hashes, emails, the audit trail and
+ * the sealed signing keys. A file of ours that others may read is made
+ * 0600 (a new one is already: main() sets the umask, and SQLite gives the
+ * -wal and -shm it creates the database's mode). A file of another user
+ * is refused: whoever owns it can read and rewrite every row. It is
+ * looked at through an O_PATH descriptor, because closing a readable
+ * one would drop the POSIX locks SQLite holds on the file in this
+ * process (another store open on it).
+ */
+static enum gh_err
+own_file(const char *path)
+{
+	struct stat	 st;
+	char		 proc[64], was[8];
+	const char	*why = NULL;
+	int		 fd;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? GH_OK : GH_ERR_IO;
+	if (fstat(fd, &st) != 0)
+		why = "cannot be examined";
+	else if (!S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	else if (st.st_uid != geteuid())
+		why = "is owned by another user, who could read and change "
+		    "every row: chown it to the user that runs gatehouse";
+	if (why == NULL && (st.st_mode & 077) != 0) {
+		/* the file fd names, not whatever the path names by now */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		snprintf(was, sizeof(was), "%04o", (unsigned)(st.st_mode &
+		    07777));
+		if (chmod(proc, S_IRUSR | S_IWUSR) == 0)
+			log_kv(LOG_WARN, "store_mode_tightened", "path", path,
+			    "was", was, "now", "0600", NULL);
+		else
+			why = "is readable by others and its mode cannot be "
+			    "changed (chmod 600 it)";
+	}
+	close(fd);
+	if (why == NULL)
+		return GH_OK;
+	log_kv(LOG_ERROR, "store_file_refused", "path", path, "msg", why,
+	    NULL);
+	return GH_ERR_INVALID;
+}
+
+/* The database file and its -wal and -shm, as own_file() wants them. */
+static enum gh_err
+own_files(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char		name[GH_MAX_PATH + 8];
+	size_t		i;
+	enum gh_err	rc;
+	int		n;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		n = snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (n < 0 || (size_t)n >= sizeof(name))
+			return GH_ERR_LIMIT;
+		if ((rc = own_file(name)) != GH_OK)
+			return rc;
+	}
+	return GH_OK;
+}
+
 enum gh_err
 sqlite_store_open(const char *path, bool serve, struct store **out)
 {
@@ -372,6 +444,9 @@ sqlite_store_open(const char *path, bool serve, struct store **out)
 	enum gh_err		 rc = GH_ERR_STORE;
 
 	pthread_once(&ops_once, ops_init);
+	if ((rc = own_files(path)) != GH_OK)
+		return rc;
+	rc = GH_ERR_STORE;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return GH_ERR_NOMEM;
 	db->base.ops = &ops;

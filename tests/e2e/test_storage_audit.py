@@ -1,10 +1,15 @@
 """What lands on disk and in the log: secrets only as keyed hashes, never in
-the clear; and the audit trail of a whole flow."""
+the clear; the audit trail of a whole flow; database files that only the
+server's user can read."""
 import base64
 import json
+import os
+import stat
 
-from conftest import PASSWORD, Browser, auth_params, pkce_pair, \
-    redirect_params
+import pytest
+
+from conftest import PASSWORD, PG_URL, Browser, Server, auth_params, \
+    pkce_pair, redirect_params
 from helpers_token import UA, assert_clean_stop, assert_error, \
     b64url_body, exchange, make_server, refresh, revoke, \
     user_id  # noqa: F401
@@ -204,3 +209,68 @@ def test_client_administration_is_audited(server):
                   {"new secret": out["client_secret"].encode(),
                    "new secret (body)": b64url_body(
                        out["client_secret"]).encode()})
+
+
+# -- who can read the database ---------------------------------------------
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite files")
+def test_database_files_are_the_servers_alone(tmp_path):
+    """The database (password hashes, emails, the audit trail, sealed
+    signing keys) and its -wal and -shm were made 0644 under the usual
+    umask 022: readable by every local user."""
+    old = os.umask(0o022)
+    try:
+        s = Server(tmp_path, database=str(tmp_path / "gatehouse.db"))
+        assert mode(s.db) == 0o600         # as init leaves it
+        s.confidential = s.add_client()
+        s.start()
+    finally:
+        os.umask(old)
+    try:
+        s.add_user()        # writes while the server holds the files
+        for suffix in ("", "-wal", "-shm"):
+            assert mode(s.db + suffix) == 0o600, suffix
+        assert "store_mode_tightened" not in s.log_text()
+    finally:
+        assert_clean_stop(s)
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite files")
+def test_readable_database_files_are_tightened(tmp_path):
+    """Files from before (0644) are made 0600 by whoever opens them next,
+    server or admin command, and the log says so."""
+    s = Server(tmp_path)
+    os.chmod(s.db, 0o644)
+    s.start()
+    try:
+        assert mode(s.db) == 0o600
+        assert '"event":"store_mode_tightened"' in s.log_text()
+        for suffix in ("", "-wal", "-shm"):
+            os.chmod(s.db + suffix, 0o644)
+        r = s.cli("client", "list")
+        assert r.stderr.count('"event":"store_mode_tightened"') == 3, \
+            r.stderr
+        for suffix in ("", "-wal", "-shm"):
+            assert mode(s.db + suffix) == 0o600, suffix
+    finally:
+        assert_clean_stop(s)
+
+
+@pytest.mark.skipif(PG_URL is not None or os.geteuid() != 0,
+                    reason="the SQLite files; root gives a file away")
+def test_a_database_of_another_user_is_refused(tmp_path):
+    """Its owner could read and rewrite every row: not adopted."""
+    s = Server(tmp_path)
+    os.chown(s.db, 65534, 65534)    # nobody
+    r = s.cli("client", "list", check=False)
+    assert r.returncode == 1
+    assert "owned by another user" in r.stderr, r.stderr
+    assert stat.S_IMODE(os.stat(s.db).st_mode) == 0o600
+    with pytest.raises(RuntimeError):
+        s.start()
+    s.proc = None
+    s.log.close()
+    assert "owned by another user" in s.log_text()

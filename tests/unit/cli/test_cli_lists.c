@@ -12,6 +12,7 @@
 #include "../json_fault.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "admin/admin_auth.h"
 #include "cli/cli.h"
@@ -409,5 +410,6 @@ main(void)
 #undef T
 
 	log_set_level(LOG_WARN);
+	umask(077);	/* as gatehouse's main() sets it for every command */
 	return cmocka_run_group_tests_name("cli lists", tests, NULL, NULL);
 }
