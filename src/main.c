@@ -53,14 +53,31 @@ static const char usage[] =
     "\n"
     "FILE defaults to $GATEHOUSE_CONFIG, else ./gatehouse.json\n";
 
-/* A stop signal within a second (its number), or 0. */
+/*
+ * A stop signal within a second (its number), or 0. SIGHUP is taken and
+ * only logged: there is nothing to reload (the config is read once), and
+ * a HUP sent out of habit (a log rotation, `reload`) must not stop an
+ * authorization server; a closed terminal does not stop it either.
+ */
 static int
 wait_stop(const sigset_t *set)
 {
 	struct timespec	ts = { 1, 0 };
 	int		sig = sigtimedwait(set, NULL, &ts);
 
+	if (sig == SIGHUP) {
+		log_kv(LOG_WARN, "signal_ignored", "signal", "HUP", "msg",
+		    "gatehouse has no reload: restart it to apply a changed "
+		    "config (SIGTERM drains and stops)", NULL);
+		return 0;
+	}
 	return sig > 0 ? sig : 0;
+}
+
+static const char *
+signal_name(int sig)
+{
+	return sig == SIGTERM ? "TERM" : sig == SIGINT ? "INT" : "QUIT";
 }
 
 static int
@@ -78,11 +95,15 @@ serve(const char *config_path)
 	 * Block the stop signals before any thread exists (the store starts
 	 * its own), so every thread inherits the mask and main alone takes
 	 * them. A thread started earlier would be killed by a SIGTERM that
-	 * arrives while main is between two waits.
+	 * arrives while main is between two waits. TERM, INT and QUIT drain
+	 * and stop; HUP is logged and ignored (wait_stop). Unblocked, HUP
+	 * and QUIT would kill the process without a drain.
 	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -133,8 +154,7 @@ serve(const char *config_path)
 		log_kv(LOG_ERROR, "stopping", "reason", "store_not_durable",
 		    NULL);
 	else
-		log_kv(LOG_INFO, "stopping", "signal", sig == SIGTERM ?
-		    "TERM" : "INT", NULL);
+		log_kv(LOG_INFO, "stopping", "signal", signal_name(sig), NULL);
 	http_stop(srv, (unsigned)app.conf.drain_seconds);
 	upkeep_stop(upkeep);
 	gov_stop(app.gov);

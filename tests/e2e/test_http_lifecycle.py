@@ -1,5 +1,6 @@
 """Connection lifecycle: slow or idle clients are cut off without
-blocking others, and SIGTERM drains in-flight requests and exits 0."""
+blocking others, SIGTERM (and SIGINT, SIGQUIT) drains in-flight requests
+and exits 0, and SIGHUP is logged and changes nothing."""
 import os
 import signal
 import socket
@@ -281,12 +282,51 @@ def test_sigterm_with_concurrent_load_exits_zero(tmp_path):
         assert False not in outcomes    # every answer was complete and valid
 
 
+def test_sigquit_drains_and_stops(tmp_path):
+    """SIGQUIT killed the server at once (core dump default), without a
+    drain or its "stopped" line; it now stops as SIGTERM does."""
+    with running(tmp_path) as s:
+        healthy(s)
+        s.proc.send_signal(signal.SIGQUIT)
+        rc = s.proc.wait(timeout=30)
+        s.proc = None
+        s.log.close()
+        log = s.log_text()
+        assert rc == 0, log[-3000:]
+        assert '"event":"stopping","signal":"QUIT"' in log, log[-3000:]
+        assert '"event":"stopped"' in log
+
+
+def test_sighup_is_logged_and_ignored(tmp_path):
+    """SIGHUP killed the server mid-request. Gatehouse has nothing to
+    reload, and a HUP sent out of habit (log rotation, `reload`) must not
+    stop an authorization server: it is logged and the server serves on."""
+    with running(tmp_path) as s:
+        healthy(s)
+        for _ in range(2):
+            s.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while not s.logged_since(0, '"event":"signal_ignored"'):
+            assert time.monotonic() < deadline, s.log_text()[-3000:]
+            time.sleep(0.05)
+        time.sleep(1.2)         # past main's next wait
+        assert s.proc.poll() is None, s.log_text()[-3000:]
+        healthy(s)
+        assert '"signal":"HUP"' in s.log_text()
+        assert '"event":"stopping"' not in s.log_text()
+    # and SIGTERM still drains and exits 0 (running() checks)
+
+
 def test_every_thread_blocks_the_stop_signals(tmp_path):
-    """Only main takes SIGTERM and SIGINT (it drains, then exits 0): a
-    thread that did not block them, such as one the store started before
-    the mask was set, would be killed by a stop signal that arrives while
-    main is between two of its one-second waits."""
-    bits = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGINT - 1))
+    """Only main takes SIGTERM, SIGINT, SIGQUIT and SIGHUP (it drains,
+    then exits 0, or logs a HUP): a thread that did not block them, such
+    as one the store started before the mask was set, would be killed by
+    a signal that arrives while main is between two of its one-second
+    waits."""
+    bits = 0
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
+                signal.SIGHUP):
+        bits |= 1 << (sig - 1)
     with running(tmp_path) as s:
         requests.get(s.base + "/healthz", timeout=5)
         tasks = os.listdir("/proc/%d/task" % s.proc.pid)
