@@ -17,6 +17,7 @@ open_app(const char *config_path, bool serve, struct app *app)
 {
 	char		err[256], shown[GH_MAX_PATH];
 	uint8_t		chain[GH_HASH_BYTES];
+	const char	*why;
 	enum gh_err	rc;
 
 	memset(app, 0, sizeof(*app));
@@ -24,10 +25,10 @@ open_app(const char *config_path, bool serve, struct app *app)
 		fprintf(stderr, "gatehouse: config: %s\n", err);
 		return false;
 	}
-	if ((rc = keyfile_load(app->conf.key_file, app->key,
-	    sizeof(app->key))) != GH_OK) {
-		fprintf(stderr, "gatehouse: key file %s: %s\n",
-		    app->conf.key_file, gh_err_str(rc));
+	if (keyfile_load(app->conf.key_file, app->key, sizeof(app->key),
+	    &why) != GH_OK) {
+		fprintf(stderr, "gatehouse: key file %s %s\n",
+		    app->conf.key_file, why);
 		return false;
 	}
 	rc = serve ? store_open(app->conf.database, &app->store) :
@@ -227,17 +228,18 @@ cmd_check_config(const char *config_path)
 	struct conf	c;
 	uint8_t		key[GH_KEY_BYTES];
 	char		err[256];
+	const char	*why;
 	enum gh_err	rc;
 
 	if (conf_load(config_path, &c, err, sizeof(err)) != GH_OK) {
 		fprintf(stderr, "gatehouse: config: %s\n", err);
 		return 1;
 	}
-	rc = keyfile_load(c.key_file, key, sizeof(key));
+	rc = keyfile_load(c.key_file, key, sizeof(key), &why);
 	crypto_wipe(key, sizeof(key));
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: key file %s: %s\n", c.key_file,
-		    gh_err_str(rc));
+		fprintf(stderr, "gatehouse: key file %s %s\n", c.key_file,
+		    why);
 		return 1;
 	}
 	printf("config ok: issuer %s, listen %s, database %s\n", c.issuer,

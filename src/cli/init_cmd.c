@@ -70,6 +70,7 @@ cmd_init(const char *config_path, int argc, char **argv)
 	struct app	 app;
 	char		 err[256], shown[GH_MAX_PATH];
 	uint8_t		 key[GH_KEY_BYTES];
+	const char	*key_said;
 	enum gh_err	 rc;
 	bool		 had_config = access(config_path, F_OK) == 0;
 
@@ -90,6 +91,8 @@ cmd_init(const char *config_path, int argc, char **argv)
 		    app.conf.key_file);
 		return 1;
 	}
+	/* an existing one is used only if it passes keyfile_load's checks */
+	key_said = rc == GH_OK ? "created key file" : "kept existing key file";
 	if (!cli_open(config_path, &app))
 		return 1;
 	if (!cli_ensure_keys(&app)) {
@@ -98,9 +101,9 @@ cmd_init(const char *config_path, int argc, char **argv)
 		return 1;
 	}
 	store_url_redact(app.conf.database, shown, sizeof(shown));
-	printf("%s %s\nkey file %s\ndatabase %s (migrated)\n",
+	printf("%s %s\n%s %s\ndatabase %s (migrated)\n",
 	    had_config ? "kept existing config" : "wrote config",
-	    config_path, app.conf.key_file, shown);
+	    config_path, key_said, app.conf.key_file, shown);
 	cli_close(&app);
 	return 0;
 }

@@ -8,7 +8,6 @@
 
 #include "crypto.h"
 #include "keyfile.h"
-#include "log.h"
 
 enum gh_err
 keyfile_create(const char *path, uint8_t *key, size_t n)
@@ -38,27 +37,53 @@ keyfile_create(const char *path, uint8_t *key, size_t n)
 	return GH_OK;
 }
 
+/*
+ * The file at fd may hold the key: a regular file of ours that nobody
+ * else can read. Anyone who could plant or read it could forge every
+ * hash, CSRF token and audit link (and unseal the signing keys).
+ */
+static const char *
+unfit(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return "cannot be read";
+	if (!S_ISREG(st.st_mode))
+		return "is not a regular file";
+	if (st.st_uid != geteuid())
+		return "is owned by another user (it must be this user's, "
+		    "mode 0600)";
+	if ((st.st_mode & 077) != 0)
+		return "must be readable by its owner only (chmod 600)";
+	return NULL;
+}
+
 enum gh_err
-keyfile_load(const char *path, uint8_t *key, size_t n)
+keyfile_load(const char *path, uint8_t *key, size_t n, const char **why)
 {
 	char		hex[2 * 64 + 2];
-	struct stat	st;
 	int		fd;
 	ssize_t		r;
 	size_t		i;
 	enum gh_err	rc = GH_ERR_PARSE;
 
+	*why = "is not a key of 64 hex digits";
 	if (n > 64)
 		return GH_ERR_LIMIT;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* a symbolic link could point anywhere: at a file someone else made */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK))
+	    < 0) {
+		*why = errno == ELOOP ? "is a symbolic link (name the file "
+		    "itself)" : errno == ENOENT ? "does not exist (gatehouse "
+		    "init creates it)" : "cannot be opened";
 		return GH_ERR_IO;
-	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
-		log_kv(LOG_ERROR, "key_file_insecure", "path", path, "msg",
-		    "key file must be readable by its owner only (chmod 600)",
-		    NULL);
+	}
+	if ((*why = unfit(fd)) != NULL) {
 		close(fd);
 		return GH_ERR_INVALID;
 	}
+	*why = "is not a key of 64 hex digits";
 	r = read(fd, hex, sizeof(hex));
 	close(fd);
 	if (r < (ssize_t)(2 * n))
@@ -70,6 +95,7 @@ keyfile_load(const char *path, uint8_t *key, size_t n)
 			goto out;
 		key[i] = (uint8_t)(hi << 4 | lo);
 	}
+	*why = NULL;
 	rc = GH_OK;
 out:
 	crypto_wipe(hex, sizeof(hex));

@@ -300,6 +300,36 @@ def test_duplicate_user_refused(db):
     assert r.returncode != 0
 
 
+# -- init ------------------------------------------------------------------
+def init(conf, *args, cwd=None):
+    return subprocess.run([BIN, "--config", str(conf), "init"] + list(args),
+                          capture_output=True, text=True, timeout=60,
+                          cwd=cwd)
+
+
+def test_init_refuses_a_key_file_planted_by_someone_else(tmp_path):
+    """A key file that existed was adopted as long as its mode was 0600:
+    a symbolic link to a key someone else holds, or their own file."""
+    conf = tmp_path / "gatehouse.json"
+    theirs = tmp_path / "theirs.key"
+    theirs.write_text("ab" * 32 + "\n")
+    theirs.chmod(0o600)
+    os.symlink(theirs, tmp_path / "gatehouse.key")
+    r = init(conf)
+    assert r.returncode == 1, r.stdout
+    assert "symbolic link" in r.stderr, r.stderr
+    assert not (tmp_path / "gatehouse.db").exists()
+    if os.geteuid() != 0:
+        return              # only root can give a file to another user
+    os.remove(tmp_path / "gatehouse.key")
+    os.rename(theirs, tmp_path / "gatehouse.key")
+    os.chown(tmp_path / "gatehouse.key", 65534, 65534)      # nobody
+    r = init(conf)
+    assert r.returncode == 1, r.stdout
+    assert "another user" in r.stderr, r.stderr
+    assert not (tmp_path / "gatehouse.db").exists()
+
+
 # -- check-config ----------------------------------------------------------
 @pytest.fixture
 def unstarted(tmp_path):
