@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <jansson.h>
 
 #include "conf.h"
@@ -159,7 +162,10 @@ set_value(struct conf *c, const struct conf_entry *e, json_t *v, char *err,
 	return true;
 }
 
-/* "host:port" or "[v6]:port" */
+/*
+ * "v4:port" or "[v6]:port". The address must be numeric, as the server
+ * binds it (http_start): a host name would pass here and fail there.
+ */
 static bool
 split_listen(struct conf *c, char *err, size_t errsz)
 {
@@ -167,6 +173,8 @@ split_listen(struct conf *c, char *err, size_t errsz)
 	uint64_t	 port;
 	size_t		 hl;
 	const char	*h = c->listen;
+	unsigned char	 addr[sizeof(struct in6_addr)];
+	bool		 v6 = false;
 
 	if (colon == NULL || parse_u64(slice_cstr(colon + 1), 0, 65535,
 	    &port) != GH_OK)
@@ -175,16 +183,21 @@ split_listen(struct conf *c, char *err, size_t errsz)
 	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
 		h++;
 		hl -= 2;
+		v6 = true;
 	}
 	if (hl == 0 || hl >= sizeof(c->listen_host))
 		goto bad;
 	memcpy(c->listen_host, h, hl);
 	c->listen_host[hl] = '\0';
+	/* the server tries both families too; brackets only around v6 */
+	if (inet_pton(AF_INET6, c->listen_host, addr) != 1 &&
+	    (v6 || inet_pton(AF_INET, c->listen_host, addr) != 1))
+		goto bad;
 	c->listen_port = (unsigned)port;
 	return true;
 bad:
-	snprintf(err, errsz, "listen: must be host:port with a numeric "
-	    "address, e.g. 127.0.0.1:8080");
+	snprintf(err, errsz, "listen: must be a numeric IP address and port, "
+	    "e.g. 127.0.0.1:8080 or [::1]:8080");
 	return false;
 }
 
@@ -205,41 +218,69 @@ loopback_host(const char *h, size_t n)
 	return true;
 }
 
-/* RFC 8414 2: https, no query or fragment; http only for loopback tests */
+/*
+ * RFC 8414 2: https, a host, no userinfo (it hides the real host from a
+ * reader), no query or fragment; http only for loopback tests. Both
+ * schemes get every check.
+ */
 static bool
 check_issuer(struct conf *c, char *err, size_t errsz)
 {
 	const char	*s = c->issuer, *host;
 	size_t		 n = strlen(s), hl;
+	bool		 https = strncmp(s, "https://", 8) == 0;
 
 	while (n > 1 && s[n - 1] == '/')
 		c->issuer[--n] = '\0';
 	if (strchr(s, '?') || strchr(s, '#') || strchr(s, ' '))
 		goto bad;
-	if (strncmp(s, "https://", 8) == 0) {
-		c->secure_cookies = true;
-		return strlen(s) > 8 || (snprintf(err, errsz,
-		    "issuer: missing host"), false);
-	}
-	if (strncmp(s, "http://", 7) != 0)
+	if (!https && strncmp(s, "http://", 7) != 0)
 		goto bad;
-	host = s + 7;
-	if (memchr(host, '@', strcspn(host, "/")) != NULL)
-		goto bad;	/* userinfo hides the real host */
+	host = s + (https ? 8 : 7);
+	if (memchr(host, '@', strcspn(host, "/")) != NULL) {
+		snprintf(err, errsz, "issuer: must not carry a user name or "
+		    "password");
+		return false;
+	}
 	hl = strcspn(host, ":/");
 	if (host[0] == '[')
 		hl = strcspn(host, "]") + 1;
-	if (!loopback_host(host, hl)) {
-		snprintf(err, errsz, "issuer: must be https (http only for a "
-		    "loopback host)");
+	if (hl == 0) {
+		snprintf(err, errsz, "issuer: missing host");
 		return false;
 	}
-	c->secure_cookies = false;
-	return true;
+	c->secure_cookies = https;
+	if (https || loopback_host(host, hl))
+		return true;
+	snprintf(err, errsz, "issuer: must be https (http only for a "
+	    "loopback host)");
+	return false;
 bad:
 	snprintf(err, errsz, "issuer: must be an https URL without query or "
 	    "fragment");
 	return false;
+}
+
+/*
+ * "sqlite:PATH" is the same as PATH (store.h), and resolved the same
+ * way: the prefix goes, so a relative PATH is taken from the config's
+ * folder and not read as "<folder>/sqlite:PATH". "sqlite://..." is no
+ * form we read: said, not taken for a file name.
+ */
+static bool
+strip_sqlite(struct conf *c, char *err, size_t errsz)
+{
+	size_t n = strlen(c->database);
+
+	if (strncmp(c->database, "sqlite:", 7) != 0)
+		return true;
+	if (strncmp(c->database, "sqlite://", 9) == 0 || n == 7) {
+		snprintf(err, errsz, "database: give a SQLite file as a path "
+		    "or sqlite:PATH, not a sqlite:// URL");
+		return false;
+	}
+	memmove(c->database, c->database + 7, n - 7 + 1);
+	return true;
 }
 
 static bool
@@ -357,7 +398,7 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
 	    !check_governance(c, err, errsz) ||
 	    !check_retention(c, json_object_get(root, "audit_retention_days")
-	    != NULL, err, errsz))
+	    != NULL, err, errsz) || !strip_sqlite(c, err, errsz))
 		goto out;
 	if (!resolve_path(c->database, sizeof(c->database), path) ||
 	    !resolve_path(c->key_file, sizeof(c->key_file), path)) {

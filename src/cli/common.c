@@ -227,7 +227,7 @@ cmd_check_config(const char *config_path)
 {
 	struct conf	c;
 	uint8_t		key[GH_KEY_BYTES];
-	char		err[256];
+	char		err[256], shown[GH_MAX_PATH];
 	const char	*why;
 	enum gh_err	rc;
 
@@ -242,7 +242,9 @@ cmd_check_config(const char *config_path)
 		    why);
 		return 1;
 	}
+	/* a PostgreSQL URL may carry a password: never shown */
+	store_url_redact(c.database, shown, sizeof(shown));
 	printf("config ok: issuer %s, listen %s, database %s\n", c.issuer,
-	    c.listen, c.database);
+	    c.listen, shown);
 	return 0;
 }

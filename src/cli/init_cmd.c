@@ -1,6 +1,12 @@
 /*
  * init_cmd.c - `gatehouse init`: first-run bootstrap of a config file,
- * the server key and the database. Idempotent: what exists is kept.
+ * the server key and the database. Idempotent: what exists is kept, and
+ * said to be kept.
+ *
+ * The config is validated before it exists: it is written to a
+ * temporary file in the same folder (0600, O_EXCL), loaded from there,
+ * and only then renamed into place, so a refused value leaves no config
+ * behind for the corrected run to keep.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +22,7 @@
 #include "../util/crypto.h"
 #include "../util/json_text.h"
 #include "../util/keyfile.h"
+#include "../util/str.h"
 
 static const struct opt_spec init_opts[] = {
 	{ "--issuer", true, false },
@@ -24,43 +31,135 @@ static const struct opt_spec init_opts[] = {
 	{ NULL, false, false },
 };
 
+/*
+ * --database as the config will hold it. A relative path is taken from
+ * the current folder, as a shell user means it, and made absolute: the
+ * config resolves relative paths against its own folder. URLs stay.
+ */
 static bool
-write_config(const char *path, const struct args *a)
+database_of(const struct args *a, char *out, size_t outsz)
+{
+	const char	*d = args_get(a, "--database");
+	char		 cwd[GH_MAX_PATH];
+	int		 n;
+
+	if (d == NULL)
+		return str_copy(out, outsz, "gatehouse.db");
+	if (strncmp(d, "sqlite:", 7) == 0 && strncmp(d, "sqlite://", 9) != 0)
+		d += 7;
+	if (d[0] == '/' || d[0] == '\0' || strstr(d, "://") != NULL)
+		return str_copy(out, outsz, d);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return false;
+	n = snprintf(out, outsz, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+	    d);
+	return n > 0 && (size_t)n < outsz;
+}
+
+/* The config's text (caller frees), or NULL. */
+static char *
+config_text(const struct args *a, const char *database)
 {
 	json_t	*o;
 	char	*text;
-	int	 fd;
-	bool	 ok = false;
-	size_t	 n;
 
 	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}",
 	    "issuer", args_get(a, "--issuer") ? args_get(a, "--issuer") :
 	    "http://127.0.0.1:8080",
 	    "listen", args_get(a, "--listen") ? args_get(a, "--listen") :
 	    "127.0.0.1:8080",
-	    "database", args_get(a, "--database") ?
-	    args_get(a, "--database") : "gatehouse.db",
+	    "database", database,
 	    "key_file", "gatehouse.key",
 	    "code_ttl_seconds", 60, "access_token_ttl_seconds", 600,
 	    "refresh_token_ttl_seconds", 2592000,
 	    "session_ttl_seconds", 28800);
 	if (o == NULL)
-		return false;
+		return NULL;
 	text = json_text(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	if (text == NULL)
+	return text;
+}
+
+/* text into a new file tmp (a template, filled in), 0600, synced */
+static bool
+write_temp(char *tmp, const char *text)
+{
+	size_t	n = strlen(text);
+	int	fd;
+	bool	ok;
+
+	/* mkostemp: O_CREAT | O_EXCL, mode 0600 */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return false;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd >= 0) {
-		n = strlen(text);
-		ok = write(fd, text, n) == (ssize_t)n &&
-		    write(fd, "\n", 1) == 1;
-		close(fd);
-	} else if (errno == EEXIST) {
-		ok = true;
+	ok = write(fd, text, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
+	    fsync(fd) == 0;
+	if (close(fd) != 0 || !ok) {
+		unlink(tmp);
+		return false;
 	}
+	return true;
+}
+
+/*
+ * Write the config to path, which did not exist, only if it loads;
+ * false after saying why.
+ */
+static bool
+write_config(const char *path, const struct args *a)
+{
+	struct conf	*c = malloc(sizeof(*c));
+	char		 database[GH_MAX_PATH], tmp[GH_MAX_PATH], err[256];
+	char		*text = NULL;
+	int		 n;
+	bool		 ok = false;
+
+	if (c == NULL || !database_of(a, database, sizeof(database))) {
+		fprintf(stderr, "gatehouse: --database: path too long\n");
+		goto out;
+	}
+	/* path.NNNNNN, the six letters mkostemp() replaces */
+	n = snprintf(tmp, sizeof(tmp), "%s.%6s", path, "");
+	if (n > 0 && (size_t)n < sizeof(tmp))
+		memset(tmp + n - 6, 'X', 6);
+	if (n < 0 || (size_t)n >= sizeof(tmp) ||
+	    (text = config_text(a, database)) == NULL ||
+	    !write_temp(tmp, text)) {
+		fprintf(stderr, "gatehouse: cannot write %s\n", path);
+		goto out;
+	}
+	if (conf_load(tmp, c, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "gatehouse: config: %s (nothing written)\n",
+		    err);
+		unlink(tmp);
+		goto out;
+	}
+	/* never over a config made meanwhile */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+		fprintf(stderr, "gatehouse: cannot write %s: %s\n", path,
+		    errno == EEXIST ? "it exists now" : "rename failed");
+		unlink(tmp);
+		goto out;
+	}
+	ok = true;
+out:
 	free(text);
+	free(c);
 	return ok;
+}
+
+/* A config that exists is kept as it is: options that would change it. */
+static void
+note_ignored(const struct args *a, const char *path)
+{
+	static const char *const opts[] = { "--issuer", "--listen",
+	    "--database" };
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (args_get(a, opts[i]) != NULL)
+			fprintf(stderr, "gatehouse: %s exists: %s "
+			    "ignored (edit the file to change it)\n", path,
+			    opts[i]);
 }
 
 int
@@ -74,12 +173,15 @@ cmd_init(const char *config_path, int argc, char **argv)
 	enum gh_err	 rc;
 	bool		 had_config = access(config_path, F_OK) == 0;
 
-	if (!args_parse(argc, argv, init_opts, &a))
+	if (!args_parse(argc, argv, init_opts, &a) || a.npositional) {
+		fprintf(stderr, "usage: gatehouse init [--issuer URL] "
+		    "[--listen HOST:PORT] [--database PATH]\n");
 		return 2;
-	if (!had_config && !write_config(config_path, &a)) {
-		fprintf(stderr, "gatehouse: cannot write %s\n", config_path);
-		return 1;
 	}
+	if (had_config)
+		note_ignored(&a, config_path);
+	else if (!write_config(config_path, &a))
+		return 1;
 	if (conf_load(config_path, &app.conf, err, sizeof(err)) != GH_OK) {
 		fprintf(stderr, "gatehouse: config: %s\n", err);
 		return 1;

@@ -1,8 +1,11 @@
 /*
  * test_conf.c - conf.h: loading the JSON configuration. Unknown keys,
  * wrong types, out-of-range values and duplicate keys are errors naming
- * the key; the issuer rules (RFC 8414 2); defaults; paths resolved
- * against the config file's folder; out of memory while loading, an error
+ * the key; the issuer rules (RFC 8414 2), for https as for http
+ * (userinfo and an empty host used to pass under https); a listen
+ * address the server can bind (a host name passed here and failed at
+ * serve); defaults; paths resolved against the config file's folder,
+ * "sqlite:PATH" too; out of memory while loading, an error
  * (never a value loaded short, as json_load_file can).
  */
 #include "../harness.h"
@@ -234,6 +237,32 @@ test_issuer_scheme(void **state)
 	    GH_OK);
 }
 
+/*
+ * https gets the checks http gets: no userinfo (it hides the real host
+ * from whoever reads the metadata), a host, no query or fragment.
+ */
+static void
+test_issuer_https_authority(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"https://user:pw@id.example.com\"}",
+	    "user name or password");
+	expect_error(f, "{\"issuer\": \"https://id.example.com@evil.example"
+	    "/t\"}", "user name or password");
+	expect_error(f, "{\"issuer\": \"https:///x\"}", "missing host");
+	expect_error(f, "{\"issuer\": \"https://:443/x\"}", "missing host");
+	expect_error(f, "{\"issuer\": \"https://id.example.com/?\"}",
+	    "query");
+	expect_error(f, "{\"issuer\": \"https://id.example.com/#\"}",
+	    "fragment");
+	/* a path after the host may hold an @ */
+	assert_int_equal(load(f, "{\"issuer\": "
+	    "\"https://id.example.com:8443/t@1\"}"), GH_OK);
+	assert_int_equal(load(f, "{\"issuer\": \"https://[2001:db8::1]\"}"),
+	    GH_OK);
+}
+
 /* A host that only starts like a loopback address is not loopback. */
 static void
 test_issuer_fake_loopback(void **state)
@@ -285,6 +314,33 @@ test_relative_paths(void **state)
 	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
 	    "\"database\": \"/var/lib/gh/gh.db\"}"), GH_OK);
 	assert_string_equal(f->c.database, "/var/lib/gh/gh.db");
+	/* a PostgreSQL URL too */
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"postgresql://gh@db.example/gh\"}"), GH_OK);
+	assert_string_equal(f->c.database, "postgresql://gh@db.example/gh");
+}
+
+/*
+ * "sqlite:PATH" is PATH: the prefix goes before the path is resolved
+ * (it became "<folder>/sqlite:/abs/path", a file nobody meant).
+ */
+static void
+test_sqlite_prefix(void **state)
+{
+	struct fx	*f = *state;
+	char		 want[TH_PATH];
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"sqlite:/var/lib/gh/gh.db\"}"), GH_OK);
+	assert_string_equal(f->c.database, "/var/lib/gh/gh.db");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"sqlite:data/gh.db\"}"), GH_OK);
+	th_path(want, sizeof(want), f->dir, "data/gh.db");
+	assert_string_equal(f->c.database, want);
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"sqlite:///var/lib/gh/gh.db\"}", "sqlite://");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"sqlite:\"}", "database");
 }
 
 static void
@@ -320,6 +376,18 @@ test_listen(void **state)
 	    "\"listen\": \":80\"}", "listen");
 	expect_error(f, "{\"issuer\": \"https://a.example\", "
 	    "\"listen\": \"127.0.0.1:8o\"}", "listen");
+	/* the server binds numeric addresses only: a name is refused here */
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"localhost:8080\"}", "numeric IP address");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"id.example.com:443\"}", "numeric IP address");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"[127.0.0.1]:80\"}", "listen");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"127.1:80\"}", "listen");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"listen\": \"[::]:80\"}"), GH_OK);
+	assert_string_equal(f->c.listen_host, "::");
 }
 
 static void
@@ -380,9 +448,11 @@ main(void)
 		T(test_audit_retention),
 		T(test_issuer_required),
 		T(test_issuer_scheme),
+		T(test_issuer_https_authority),
 		T(test_issuer_fake_loopback),
 		T(test_issuer_trailing_slash),
 		T(test_relative_paths),
+		T(test_sqlite_prefix),
 		T(test_duplicate_keys),
 		T(test_listen),
 		T(test_missing_file),
