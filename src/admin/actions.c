@@ -81,6 +81,20 @@ action_quarantine(struct app *app, const struct audit_origin *o,
 	return GH_OK;
 }
 
+/* GH_OK if the client exists, GH_ERR_NOT_FOUND if not */
+static enum gh_err
+client_known(struct app *app, const char *client_id)
+{
+	struct client_row	*c = malloc(sizeof(*c));
+	enum gh_err		 rc;
+
+	if (c == NULL)
+		return GH_ERR_NOMEM;
+	rc = store_client_get(app->store, client_id, c);
+	free(c);
+	return rc;
+}
+
 enum gh_err
 action_revoke(struct app *app, const struct audit_origin *o,
     enum grant_scope what, const char *id, const char *reason,
@@ -93,6 +107,9 @@ action_revoke(struct app *app, const struct audit_origin *o,
 	*count = 0;
 	if (!action_reason_ok(reason))
 		return GH_ERR_INVALID;
+	/* a mistyped client id is no client with nothing to revoke */
+	if (what == GRANTS_OF_CLIENT && (rc = client_known(app, id)) != GH_OK)
+		return rc;
 	rc = store_grant_revoke(app->store, what, id, reason, clock_now(),
 	    count);
 	if (rc != GH_OK || *count == 0)

@@ -29,6 +29,8 @@ const char	*action_quarantine_credential(struct app *app,
 /*
  * Revoke one grant, or every live grant of a client or of a user (by id).
  * *count: grants revoked; an event is recorded only when some were.
+ * GH_ERR_NOT_FOUND if there is no such client (a user id is the caller's
+ * to check; one grant that is not live is a count of 0).
  */
 enum gh_err	action_revoke(struct app *app, const struct audit_origin *o,
 		    enum grant_scope what, const char *id, const char *reason,

@@ -307,7 +307,9 @@ api_grants_revoke(struct app *app, const struct http_request *req,
 	what = gid ? GRANT_ONE : cid ? GRANTS_OF_CLIENT : GRANTS_OF_USER;
 	id = gid ? gid : cid ? cid : uid;
 	rc = action_revoke(app, &k.origin.o, what, id, reason, &n);
-	if (rc != GH_OK)
+	if (rc == GH_ERR_NOT_FOUND)
+		api_error(resp, 404, "not_found", "no such client");
+	else if (rc != GH_OK)
 		reply_unavailable(resp);
 	else if (what == GRANT_ONE && n == 0)
 		api_error(resp, 404, "not_found", "no such live grant");

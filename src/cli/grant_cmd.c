@@ -76,6 +76,7 @@ grant_revoke(struct app *app, const struct args *a)
 	enum grant_scope	 what;
 	const char		*id;
 	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
 	    !action_reason_ok(reason)) {
@@ -88,7 +89,12 @@ grant_revoke(struct app *app, const struct args *a)
 	what = a->npositional ? GRANT_ONE : client ? GRANTS_OF_CLIENT :
 	    GRANTS_OF_USER;
 	id = a->npositional ? a->positional[0] : client ? client : uid;
-	if (action_revoke(app, &o, what, id, reason, &n) != GH_OK) {
+	rc = action_revoke(app, &o, what, id, reason, &n);
+	if (rc == GH_ERR_NOT_FOUND) {
+		fprintf(stderr, "gatehouse: no such client %s\n", id);
+		return 1;
+	}
+	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: could not revoke\n");
 		return 1;
 	}

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "args.h"
 #include "cli.h"
 #include "../governance/audit.h"
@@ -93,11 +95,35 @@ read_password_hash(char *hash, size_t hashsz)
 }
 
 static void
-audit_user(struct app *app, const char *type, const char *uid)
+audit_user(struct app *app, const char *type, const char *uid,
+    const char *detail)
 {
 	struct audit_subject s = { NULL, uid, NULL };
 
-	audit_event(app, &admin, type, &s, NULL);
+	audit_event(app, &admin, type, &s, detail);
+}
+
+/*
+ * What `user profile` changed, for its user.changed event: the fields,
+ * and the email and its verification as they now are (what a relying
+ * party is told), so that the trail says who re-pointed an account's
+ * email. Never the password or its hash.
+ */
+static void
+profile_detail(const struct user_row *was, const struct user_row *now,
+    char *out, size_t outsz)
+{
+	json_t *changed = json_array();
+
+	if (strcmp(was->name, now->name) != 0)
+		json_array_append_new(changed, json_string("name"));
+	if (strcmp(was->email, now->email) != 0)
+		json_array_append_new(changed, json_string("email"));
+	if (was->email_verified != now->email_verified)
+		json_array_append_new(changed, json_string("email_verified"));
+	audit_detail(json_pack("{s:o, s:s?, s:b}", "changed", changed,
+	    "email", now->email[0] ? now->email : NULL, "email_verified",
+	    now->email_verified), out, outsz);
 }
 
 static int
@@ -129,7 +155,7 @@ user_add(struct app *app, const struct args *a)
 		    "exist already?)\n", name);
 		return 1;
 	}
-	audit_user(app, "user.created", u.id);
+	audit_user(app, "user.created", u.id, NULL);
 	if (args_flag(a, "--json"))
 		printf("{\"id\":\"%s\",\"username\":\"%s\"}\n", u.id,
 		    u.username);
@@ -157,35 +183,40 @@ static int
 user_change(struct app *app, const struct args *a, const char *sub,
     const char *name)
 {
-	struct user_row	u;
-	char		hash[256];
+	struct user_row	u, was;
+	char		hash[256], detail[GH_MAX_AUDIT_DETAIL];
+	bool		enable = strcmp(sub, "enable") == 0;
 	enum gh_err	rc;
 
 	if (store_user_by_name(app->store, name, &u) != GH_OK) {
 		fprintf(stderr, "gatehouse: no user %s\n", name);
 		return 1;
 	}
+	was = u;
+	detail[0] = '\0';
 	if (strcmp(sub, "profile") == 0) {
 		if (!profile_opts(a, &u))
 			return 2;
 		rc = store_user_set_profile(app->store, u.id, u.name, u.email,
 		    u.email_verified, clock_now());
+		profile_detail(&was, &u, detail, sizeof(detail));
 	} else if (strcmp(sub, "passwd") == 0) {
 		if (!read_password_hash(hash, sizeof(hash)))
 			return 1;
 		rc = store_user_set_password(app->store, u.id, hash,
 		    clock_now());
 	} else {
-		rc = store_user_set_status(app->store, u.id,
-		    strcmp(sub, "enable") == 0 ? USER_ACTIVE : USER_DISABLED,
-		    clock_now());
+		rc = store_user_set_status(app->store, u.id, enable ?
+		    USER_ACTIVE : USER_DISABLED, clock_now());
+		snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
+		    enable ? "active" : "disabled");
 	}
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: could not update %s\n", name);
 		return 1;
 	}
 	audit_user(app, strcmp(sub, "passwd") == 0 ? "user.password_changed" :
-	    "user.changed", u.id);
+	    "user.changed", u.id, detail[0] ? detail : NULL);
 	printf("user %s: %s done\n", name, sub);
 	return 0;
 }

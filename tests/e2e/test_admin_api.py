@@ -191,6 +191,25 @@ def test_revoke_needs_exactly_one_target_and_a_reason(server):
     assert "grant.revoked" not in server.audit_types()
 
 
+def test_revoking_the_grants_of_an_unknown_client_is_404(server):
+    """A mistyped client_id was "0 grants revoked", 200, and nothing in
+    the audit trail: it read like a done revocation."""
+    cred = add_admin(server)
+    c = server.confidential
+    redeem(server, c)
+    r = api(server, cred, "POST", "grants/revoke",
+            data={"client_id": c["client_id"] + "x", "reason": "leak"})
+    assert r.status_code == 404, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json() == {"error": "not_found",
+                        "error_description": "no such client"}
+    assert "grant.revoked" not in server.audit_types()
+    # the right id revokes
+    r = api(server, cred, "POST", "grants/revoke",
+            data={"client_id": c["client_id"], "reason": "leak"})
+    assert r.status_code == 200 and r.json()["grants_revoked"] == 1
+
+
 def test_alerts_list_and_ack(server):
     cred = add_admin(server)
     cid = server.confidential["client_id"]

@@ -302,6 +302,57 @@ def test_duplicate_user_refused(db):
     assert r.returncode != 0
 
 
+def test_user_changes_say_what_changed(db):
+    """disable, enable and profile all left the same user.changed event
+    with no detail: the trail could not tell a disable from an email
+    re-pointed by an insider."""
+    s = db
+    s.add_user("carol")
+    s.cli("user", "disable", "carol")
+    s.cli("user", "enable", "carol")
+    s.cli("user", "profile", "carol", "--email", "carol@example.com",
+          "--email-verified")
+    s.cli("user", "profile", "carol", "--name", "Carol C")
+    s.cli("user", "profile", "carol", "--email", "c2@example.com")
+    s.cli("user", "passwd", "carol", input="another long password\n")
+    (uid,), = s.query("SELECT id FROM users WHERE username = 'carol'")
+    rows = s.query("SELECT type, detail FROM audit_events WHERE user_id = ?"
+                   " ORDER BY seq", uid)
+    got = [(t, json.loads(d) if d else None) for t, d in rows]
+    assert got == [
+        ("user.created", None),
+        ("user.changed", {"status": "disabled"}),
+        ("user.changed", {"status": "active"}),
+        ("user.changed", {"changed": ["email", "email_verified"],
+                          "email": "carol@example.com",
+                          "email_verified": True}),
+        ("user.changed", {"changed": ["name"],
+                          "email": "carol@example.com",
+                          "email_verified": True}),
+        ("user.changed", {"changed": ["email", "email_verified"],
+                          "email": "c2@example.com",
+                          "email_verified": False}),
+        ("user.password_changed", None)], got
+    for _, d in rows:     # never password material
+        assert "argon2" not in (d or "") and "another" not in (d or "")
+
+
+def test_grant_revoke_of_an_unknown_client_fails(db):
+    """A mistyped --client said "0 grant(s) revoked" and exited 0, with
+    no audit event: it read like a done revocation."""
+    s = db
+    before = s.audit_types().count("grant.revoked")
+    r = s.cli("grant", "revoke", "--client", "cl_typo", "--reason", "leak",
+              check=False)
+    assert r.returncode == 1, r.stdout
+    assert "no such client" in r.stderr and "revoked" not in r.stdout
+    # a real client with nothing to revoke is no error
+    r = s.cli("grant", "revoke", "--client", s.confidential["client_id"],
+              "--reason", "leak")
+    assert r.stdout.strip() == "0 grant(s) revoked"
+    assert s.audit_types().count("grant.revoked") == before
+
+
 # -- init ------------------------------------------------------------------
 def init(conf, *args, cwd=None):
     return subprocess.run([BIN, "--config", str(conf), "init"] + list(args),
