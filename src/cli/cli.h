@@ -57,8 +57,9 @@ struct cli_list {
 /*
  * Print one line of text output, formatted as printf() does, and add the
  * newline. Every text line that shows stored strings goes through it:
- * each control character (C0, DEL, C1), each byte that is not UTF-8 and
- * each backslash is printed as an escape (\x1b, \\), so that a string
+ * each control character (C0, DEL, C1), each byte that is not UTF-8,
+ * each bidirectional formatting character and each backslash is printed
+ * as an escape (\x1b, \u202e, \\), so that a string
  * from the database (an alert quoting a User-Agent, a name edited into a
  * row by hand) cannot drive the terminal it is shown on, whenever it was
  * stored. False if the line could not be made (then noted in `l`, which

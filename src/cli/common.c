@@ -133,12 +133,38 @@ cli_print_json(json_t *o)
 	return true;
 }
 
+/*
+ * The code point of a bidirectional formatting character (U+061C,
+ * U+200E-200F, U+202A-202E, U+2066-2069) at u, a UTF-8 sequence of k
+ * bytes; else 0. Shown as they are, they reorder the rest of the line on
+ * the terminal, so that a quoted User-Agent could make an alert's line
+ * read otherwise than it is.
+ */
+static unsigned
+bidi_mark(const unsigned char *u, size_t k)
+{
+	unsigned cp;
+
+	if (k == 2)
+		cp = ((unsigned)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
+	else if (k == 3)
+		cp = ((unsigned)(u[0] & 0x0f) << 12) |
+		    ((unsigned)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+	else
+		return 0;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 /* text, with what could drive a terminal escaped (cli_line) */
 static void
 put_escaped(const char *text)
 {
 	const unsigned char	*u = (const unsigned char *)text;
 	size_t			 k, i;
+	unsigned		 cp;
 
 	for (; *u; u += k) {
 		k = str_utf8_seq(u);
@@ -146,6 +172,8 @@ put_escaped(const char *text)
 			k = k ? k : 1;
 			for (i = 0; i < k; i++)
 				printf("\\x%02x", u[i]);
+		} else if ((cp = bidi_mark(u, k)) != 0) {
+			printf("\\u%04x", cp);
 		} else if (*u == '\\') {
 			fputs("\\\\", stdout);
 		} else {

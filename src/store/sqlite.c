@@ -375,10 +375,12 @@ ops_init(void)
  * the sealed signing keys. A file of ours that others may read is made
  * 0600 (a new one is already: main() sets the umask, and SQLite gives the
  * -wal and -shm it creates the database's mode). A file of another user
- * is refused: whoever owns it can read and rewrite every row. It is
- * looked at through an O_PATH descriptor, because closing a readable
- * one would drop the POSIX locks SQLite holds on the file in this
- * process (another store open on it).
+ * is refused: whoever owns it can read and rewrite every row. So is a
+ * symbolic link (own_files() passes the database's real path): a -wal or
+ * -shm planted as one would otherwise have its target, any file of this
+ * user, made 0600. It is looked at through an O_PATH descriptor, because
+ * closing a readable one would drop the POSIX locks SQLite holds on the
+ * file in this process (another store open on it).
  */
 static enum gh_err
 own_file(const char *path)
@@ -388,10 +390,12 @@ own_file(const char *path)
 	const char	*why = NULL;
 	int		 fd;
 
-	if ((fd = open(path, O_PATH | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? GH_OK : GH_ERR_IO;
 	if (fstat(fd, &st) != 0)
 		why = "cannot be examined";
+	else if (S_ISLNK(st.st_mode))
+		why = "is a symbolic link";
 	else if (!S_ISREG(st.st_mode))
 		why = "is not a regular file";
 	else if (st.st_uid != geteuid())
@@ -417,24 +421,34 @@ own_file(const char *path)
 	return GH_ERR_INVALID;
 }
 
-/* The database file and its -wal and -shm, as own_file() wants them. */
+/*
+ * The database file and its -wal and -shm, as own_file() wants them. The
+ * database may be reached through a symbolic link (a folder on another
+ * disk, say): SQLite follows it and keeps the -wal and -shm beside the
+ * file it names, so those are the ones looked at.
+ */
 static enum gh_err
 own_files(const char *path)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char		name[GH_MAX_PATH + 8];
+	char		name[GH_MAX_PATH + 8], *real;
+	const char	*base = path;
 	size_t		i;
-	enum gh_err	rc;
+	enum gh_err	rc = GH_OK;
 	int		n;
 
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		n = snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
-		if (n < 0 || (size_t)n >= sizeof(name))
-			return GH_ERR_LIMIT;
-		if ((rc = own_file(name)) != GH_OK)
-			return rc;
+	if ((real = realpath(path, NULL)) != NULL)
+		base = real;
+	else if (errno != ENOENT)
+		return GH_ERR_IO;
+	for (i = 0; rc == GH_OK && i < sizeof(suffix) / sizeof(suffix[0]);
+	    i++) {
+		n = snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
+		rc = n < 0 || (size_t)n >= sizeof(name) ? GH_ERR_LIMIT :
+		    own_file(name);
 	}
-	return GH_OK;
+	free(real);
+	return rc;
 }
 
 enum gh_err

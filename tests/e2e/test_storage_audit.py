@@ -259,6 +259,38 @@ def test_readable_database_files_are_tightened(tmp_path):
         assert_clean_stop(s)
 
 
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite files")
+def test_a_planted_link_beside_the_database_is_refused(tmp_path):
+    """A -shm (or -wal) planted as a symbolic link had its target, any file
+    of the user running gatehouse, made 0600 before SQLite refused it."""
+    s = Server(tmp_path)
+    target = tmp_path / "precious"
+    target.write_text("x")
+    os.chmod(target, 0o644)
+    os.symlink(target, s.db + "-shm")
+    r = s.cli("client", "list", check=False)
+    assert r.returncode == 1
+    assert "is a symbolic link" in r.stderr, r.stderr
+    assert "store_mode_tightened" not in r.stderr
+    assert mode(target) == 0o644
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite files")
+def test_a_database_reached_through_a_link_works(tmp_path):
+    """The database itself may be a link (kept on another disk): SQLite
+    keeps its -wal and -shm beside the real file, and those are checked."""
+    s = Server(tmp_path)
+    real = tmp_path / "disk"
+    real.mkdir()
+    os.rename(s.db, real / "gatehouse.db")
+    os.symlink(real / "gatehouse.db", s.db)
+    os.chmod(real / "gatehouse.db", 0o644)
+    r = s.cli("client", "list")
+    assert r.stderr.count('"event":"store_mode_tightened"') == 1, r.stderr
+    assert mode(real / "gatehouse.db") == 0o600
+    assert os.path.islink(s.db)
+
+
 @pytest.mark.skipif(PG_URL is not None or os.geteuid() != 0,
                     reason="the SQLite files; root gives a file away")
 def test_a_database_of_another_user_is_refused(tmp_path):

@@ -305,6 +305,23 @@ test_cli_line_escapes(void **state)
 	    "\\\\ \\xff caf\xc3\xa9\\x0a]\n");
 }
 
+/*
+ * Bidirectional formatting characters reorder what follows them on the
+ * terminal: escaped by code point; other characters of those blocks are
+ * not (U+2010, a hyphen; U+2065, unassigned).
+ */
+static void
+test_cli_line_escapes_bidi(void **state)
+{
+	struct fx	*f = *state;
+	char		*argv[] = { "a\xe2\x80\xae" "dcba\xe2\x80\xac b\xe2\x81\xa6"
+	    "c\xe2\x81\xa9 \xe2\x80\x8f\xd8\x9c \xe2\x80\x90\xe2\x81\xa5", NULL };
+
+	assert_int_equal(run(f, line_cmd, 1, argv), 0);
+	assert_string_equal(f->out, "[a\\u202edcba\\u202c b\\u2066c\\u2069 "
+	    "\\u200f\\u061c \xe2\x80\x90\xe2\x81\xa5]\n");
+}
+
 /* no byte that a terminal takes as a control, but the line ends */
 static void
 assert_inert(const char *out)
@@ -405,6 +422,7 @@ main(void)
 		T(test_audit_export),
 		T(test_inventory),
 		T(test_cli_line_escapes),
+		T(test_cli_line_escapes_bidi),
 		T(test_text_lists_escape),
 	};
 #undef T
