@@ -6,9 +6,11 @@
 #include "client_assertion.h"
 #include "client_auth.h"
 #include "../jose/jwt_verify.h"
+#include "pkce.h"
 #include "secret.h"
 #include "../governance/audit.h"
 #include "../http/basic.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/str.h"
 
@@ -218,55 +220,95 @@ check_assertion(struct app *app, const struct client_row *c,
 	return GH_OK;
 }
 
-/* Whether the code or token hashed in h was issued to client_id. */
+/*
+ * Whether `value` (a refresh_token or token parameter) is a refresh token
+ * issued to client_id, in any state: a retired integration holds revoked
+ * ones, a thief replays rotated ones. Access tokens do not count.
+ */
 static enum gh_err
-issued_to(struct app *app, bool code, const uint8_t h[GH_HASH_BYTES],
-    const char *client_id, const char **kind)
+refresh_token_of(struct app *app, const char *value, const char *client_id,
+    bool *found)
 {
-	struct code_row		cr;
 	struct token_row	tr;
+	uint8_t			h[GH_HASH_BYTES];
 	bool			rotated;
 	enum gh_err		rc;
 
-	if (code) {
-		if ((rc = store_code_get(app->store, h, &cr)) == GH_OK &&
-		    strcmp(cr.client_id, client_id) == 0)
-			*kind = "code";
-	} else if ((rc = store_token_get(app->store, h, &tr,
-	    &rotated)) == GH_OK && strcmp(tr.client_id, client_id) == 0)
-		*kind = tr.kind == TOKEN_REFRESH ? "refresh_token" :
-		    "access_token";
+	if ((rc = secret_hash(app, value, h)) == GH_ERR_INVALID)
+		return GH_OK;		/* cannot be one of ours */
+	if (rc == GH_OK && (rc = store_token_get(app->store, h, &tr,
+	    &rotated)) == GH_OK)
+		*found = tr.kind == TOKEN_REFRESH &&
+		    strcmp(tr.client_id, client_id) == 0;
 	return rc == GH_ERR_NOT_FOUND ? GH_OK : rc;
 }
 
 /*
- * Whether the request carries a code or token issued to client_id, in
- * any state (a retired integration holds revoked ones): evidence of use
- * by the client, or by whoever took its tokens, that the client id alone
- * cannot make. *proof names what was found, or stays NULL.
+ * Whether the request carries a code issued to client_id, unexpired, with
+ * the code_verifier of its challenge (RFC 7636 4.6). The code alone is no
+ * evidence: it travels the front channel (address bar, history, Referer,
+ * the redirect host's logs) and its row outlives it by a day (upkeep.c).
+ */
+static enum gh_err
+code_with_verifier(struct app *app, const struct params *p,
+    const char *client_id, bool *found)
+{
+	const char	*code = params_get(p, "code");
+	const char	*verifier = params_get(p, "code_verifier");
+	struct code_row	 cr;
+	uint8_t		 h[GH_HASH_BYTES];
+	enum gh_err	 rc;
+
+	if (code == NULL || verifier == NULL ||
+	    !pkce_verifier_valid(verifier))
+		return GH_OK;
+	if ((rc = secret_hash(app, code, h)) == GH_ERR_INVALID)
+		return GH_OK;
+	if (rc == GH_OK && (rc = store_code_get(app->store, h,
+	    &cr)) == GH_OK)
+		*found = strcmp(cr.client_id, client_id) == 0 &&
+		    cr.expires_at > clock_now() &&
+		    pkce_verify(verifier, cr.challenge);
+	return rc == GH_ERR_NOT_FOUND ? GH_OK : rc;
+}
+
+/*
+ * Whether the request carries something issued to the client that only
+ * the client holds: evidence of its use (or of whoever took its storage)
+ * that neither its id, which is public, nor anything seen on the way
+ * makes. A refresh token goes only to the client. For a public client,
+ * which has no credential, also a code with its verifier, which never
+ * leaves the client; not for a confidential one, whose credential is its
+ * proof: anyone may start a flow for it with a verifier of their own and
+ * read the code from their address bar. Never an access token: every
+ * resource server it is sent to holds it. *proof names what was found,
+ * or stays NULL.
  */
 static enum gh_err
 presented_grant(struct app *app, const struct params *p,
-    const char *client_id, const char **proof)
+    const struct client_row *c, const char **proof)
 {
-	static const char *const names[] = { "code", "refresh_token",
-	    "token" };
+	static const char *const names[] = { "refresh_token", "token" };
 	const char	*v;
-	uint8_t		 h[GH_HASH_BYTES];
+	bool		 found = false;
 	size_t		 i;
 	enum gh_err	 rc;
 
 	*proof = NULL;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]) && !*proof; i++) {
-		if ((v = params_get(p, names[i])) == NULL)
-			continue;
-		if ((rc = secret_hash(app, v, h)) == GH_ERR_INVALID)
-			continue;	/* cannot be one of ours */
-		if (rc == GH_OK)
-			rc = issued_to(app, i == 0, h, client_id, proof);
-		if (rc != GH_OK)
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
+		if ((v = params_get(p, names[i])) != NULL &&
+		    (rc = refresh_token_of(app, v, c->id, &found)) != GH_OK)
 			return rc;	/* no verdict: 503 */
 	}
+	if (found) {
+		*proof = "refresh_token";
+		return GH_OK;
+	}
+	if (c->is_public &&
+	    (rc = code_with_verifier(app, p, c->id, &found)) != GH_OK)
+		return rc;
+	if (found)
+		*proof = "code";
 	return GH_OK;
 }
 
@@ -289,7 +331,7 @@ decide(struct app *app, const struct http_request *req,
 	}
 	/* looked for whatever the status, so it tells nothing by its time */
 	if (proof == NULL &&
-	    (rc = presented_grant(app, p, c->id, &proof)) != GH_OK)
+	    (rc = presented_grant(app, p, c, &proof)) != GH_OK)
 		return rc;
 	if (c->status != CLIENT_ACTIVE && proof != NULL)
 		audit_failure(app, req, c->id, client_status_name(c->status),

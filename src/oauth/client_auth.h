@@ -13,14 +13,18 @@
  * and its credential is checked all the same (the same work either way,
  * so the time of a refusal does not tell the status). Its use is audited
  * as such (reason "disabled" or "quarantined", which raises the high
- * disabled_client_use alert) only on evidence that an outsider who knows
- * the client id, which is public, cannot make: the credential verified,
- * or a code or token issued to that client presented with the request
- * (how a public client, which has no credential, shows it is itself, and
- * how a quarantined client, whose secret was replaced, is still seen).
- * Otherwise the audited reason is the ordinary one (bad_secret, a failed
- * assertion check, wrong_method; no_credential for a public client),
- * which counts toward auth_failure_burst only.
+ * disabled_client_use alert) only on evidence that only the client holds:
+ * its secret or assertion verified; a refresh token issued to it, in any
+ * state (refresh tokens go only to the client: how a quarantined client,
+ * whose secret was replaced, is still seen when a thief replays one); for
+ * a public client, which has no credential, also an unexpired code issued
+ * to it with its PKCE code_verifier. Never an access token (resource
+ * servers hold them) nor a code without its verifier, or any code for a
+ * confidential client (codes travel the front channel, and anyone can
+ * start a flow with a verifier of their own). Otherwise the audited
+ * reason is the ordinary one (bad_secret, a failed assertion check,
+ * wrong_method; no_credential for a public client), which counts toward
+ * auth_failure_burst only.
  */
 #ifndef GH_CLIENT_AUTH_H
 #define GH_CLIENT_AUTH_H
@@ -33,7 +37,7 @@
 
 struct client_auth_result {
 	bool			 ok;
-	bool			 auth_header;	/* sent: 401, challenge */
+	bool			 auth_header;	/* an Authorization header */
 	enum oauth_error	 error;
 	const char		*description;
 	struct client_row	 client;	/* valid when ok; last (43 KB) */
@@ -43,10 +47,10 @@ struct client_auth_result {
  * Authenticate; on failure an audit event "client.auth_failed" is
  * recorded when a known client id was presented, its detail
  * {"reason": ...} with, for a disabled or quarantined client whose use is
- * proven, "proof": "secret", "assertion", "code", "refresh_token" or
- * "token". GH_OK with res->ok false is an authentication failure; any
- * other return is a store failure or a failed hash of a secret (no
- * verdict, so not audited as a failure).
+ * proven, "proof": "secret", "assertion", "refresh_token" or "code" (with
+ * its verifier, public clients only). GH_OK with res->ok false is an
+ * authentication failure; any other return is a store failure or a failed
+ * hash of a secret (no verdict, so not audited as a failure).
  */
 enum gh_err	client_authenticate(struct app *app,
 		    const struct http_request *req, const struct params *p,

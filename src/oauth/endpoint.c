@@ -15,7 +15,8 @@ static bool
 begin(struct app *app, const struct http_request *req,
     struct http_response *resp, struct endpoint_form *f, bool allow_public)
 {
-	enum gh_err rc;
+	enum gh_err	rc;
+	bool		challenge;
 
 	params_init(&f->p);
 	if (req->method != HTTP_POST) {
@@ -52,13 +53,20 @@ begin(struct app *app, const struct http_request *req,
 		goto fail;
 	}
 	rc = client_authenticate(app, req, &f->p, &f->auth);
+	/*
+	 * invalid_client is a 401 with a Basic challenge when the client
+	 * sent an Authorization header (RFC 6749 5.2), and always at the
+	 * introspection endpoint, the one without public clients, which
+	 * RFC 7662 2.3 answers 401 whatever the method.
+	 */
+	challenge = f->auth.auth_header || !allow_public;
 	if (rc != GH_OK) {
 		reply_unavailable(resp);
 		goto fail;
 	}
 	if (!f->auth.ok) {
 		oauth_error_reply(resp, f->auth.error, f->auth.description,
-		    f->auth.auth_header);
+		    challenge);
 		goto fail;
 	}
 	/* per-client network allowlist (governance): refuse and record */
@@ -72,13 +80,13 @@ begin(struct app *app, const struct http_request *req,
 		    NULL);
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
 		    "this client may not be used from this network",
-		    f->auth.auth_header);
+		    challenge);
 		goto fail;
 	}
 	if (!allow_public && f->auth.client.auth_method == AUTH_NONE) {
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
 		    "this endpoint needs an authenticated client",
-		    f->auth.auth_header);
+		    challenge);
 		goto fail;
 	}
 	return true;

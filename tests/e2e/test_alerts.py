@@ -112,16 +112,23 @@ def test_use_after_disable_and_quarantine(make_server):
     # raised in the kill switch's own transaction, with the audit event
     assert s.query("SELECT count(*) FROM alerts WHERE rule = "
                    "'client_quarantined'") == [(1,)]
-    # the quarantine replaced the secret: the old one proves nothing, but
-    # a token issued to the client does
+    # the quarantine replaced the secret: the old one proves nothing, nor
+    # does an access token (every resource server it went to holds it)...
     r = requests.post(s.base + "/introspect",
                       data={"token": t["access_token"]},
                       auth=(c["client_id"], c["client_secret"]))
-    assert r.status_code == 401
+    assert_invalid_client(r, True)
+    assert rules_of(s) == ["client_quarantined"]
+    # ...but the thief replaying the stolen refresh token (only the client
+    # ever held it) with the stolen secret is seen
+    assert refresh(s, c, t["refresh_token"]).status_code == 401
     assert rules_of(s) == ["client_quarantined", "disabled_client_use"]
     use = [a for a in alerts(s) if a["rule"] == "disabled_client_use"][0]
     assert use["evidence"]["detail"] == {"reason": "quarantined",
-                                         "proof": "access_token"}
+                                         "proof": "refresh_token"}
+    assert auth_failed_details(s, c["client_id"])[-2:] == [
+        {"reason": "bad_secret"},
+        {"reason": "quarantined", "proof": "refresh_token"}]
 
 
 def auth_failed_details(s, client_id):
@@ -161,7 +168,7 @@ def test_quarantined_client_named_without_a_secret(make_server):
     c = s.confidential
     t = redeem(s, c)
     s.cli("client", "quarantine", c["client_id"], "--reason", "test")
-    for tok in ("x", "gate_rt_" + "A" * 43):
+    for tok in ("x", "gate_rt_" + "A" * 43, t["access_token"]):
         r = requests.post(s.base + "/revoke",
                           data={"client_id": c["client_id"], "token": tok})
         assert_invalid_client(r, False)
@@ -171,35 +178,85 @@ def test_quarantined_client_named_without_a_secret(make_server):
     assert_invalid_client(r, False)
     assert rules_of(s) == ["client_quarantined", "disabled_client_use"]
     assert auth_failed_details(s, c["client_id"]) == [
-        {"reason": "wrong_method"}, {"reason": "wrong_method"},
+        {"reason": "wrong_method"}] * 3 + [
         {"reason": "quarantined", "proof": "refresh_token"}]
 
 
-def test_disabled_public_client_use_needs_a_code_or_token(make_server):
-    """A public client has no credential: its id alone, or with a token
-    of another client, is no evidence; a code or token issued to it is."""
+def test_a_code_seen_on_its_way_is_no_proof(make_server):
+    """Codes travel the front channel (address bar, history, Referer, the
+    redirect host's logs) and are kept a day past expiry: re-posting one
+    seen there, after the client is disabled, is no evidence of the
+    client's use. Nor is a code with its verifier, for a confidential
+    client: anyone can start a flow for it with a verifier of their own
+    and read the code from their address bar."""
+    s = make_server()
+    c = s.confidential
+    code, verifier, _ = get_code(s, c)
+    data = {"grant_type": "authorization_code", "code": code,
+            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    assert token_request(s, c, data).status_code == 200
+    fresh, fresh_verifier, _ = get_code(s, c)
+    s.cli("client", "disable", c["client_id"])
+    for sent in ({"grant_type": "authorization_code", "code": code},
+                 dict(data, code=fresh, code_verifier=fresh_verifier)):
+        r = requests.post(s.base + "/token",
+                          data=dict(sent, client_id=c["client_id"]))
+        assert_invalid_client(r, False)
+    assert alerts(s) == []
+    assert auth_failed_details(s, c["client_id"]) == [
+        {"reason": "wrong_method"}] * 2
+
+
+def test_disabled_public_client_use_needs_its_verifier_or_refresh_token(
+        make_server):
+    """A public client has no credential: its id alone, or with another
+    client's token, its own access token (resource servers hold those)
+    or its code without the code's verifier (codes travel the front
+    channel), is no evidence; an unexpired code with its verifier (which
+    never leaves the client) or a refresh token issued to it is."""
     s = make_server()
     p = s.public
     t = redeem(s, p)
     code, verifier, _ = get_code(s, p)
     other = redeem(s, s.confidential)
     s.cli("client", "disable", p["client_id"])
-    for tok in ("x", other["refresh_token"]):
+    for tok in ("x", other["refresh_token"], t["access_token"]):
         r = requests.post(s.base + "/revoke",
                           data={"client_id": p["client_id"], "token": tok})
         assert_invalid_client(r, False)
+    grant = {"grant_type": "authorization_code", "code": code,
+             "redirect_uri": p["redirect_uri"]}
+    for wrong in ({}, {"code_verifier": "x"},
+                  {"code_verifier": get_code(s, s.confidential)[1]}):
+        assert_invalid_client(token_request(s, p, dict(grant, **wrong)),
+                              False)
     assert alerts(s) == []
-    r = token_request(s, p, {"grant_type": "authorization_code",
-                             "code": code, "code_verifier": verifier,
-                             "redirect_uri": p["redirect_uri"]})
+    r = token_request(s, p, dict(grant, code_verifier=verifier))
     assert_invalid_client(r, False)
     assert rules_of(s) == ["disabled_client_use"]
     r = refresh(s, p, t["refresh_token"])
     assert_invalid_client(r, False)
     assert auth_failed_details(s, p["client_id"]) == [
-        {"reason": "no_credential"}, {"reason": "no_credential"},
+        {"reason": "no_credential"}] * 6 + [
         {"reason": "disabled", "proof": "code"},
         {"reason": "disabled", "proof": "refresh_token"}]
+
+
+def test_an_expired_code_is_no_proof_even_with_its_verifier(make_server):
+    """A code is kept a day past its expiry: once expired, even with its
+    verifier it no longer counts as a disabled public client's use."""
+    s = make_server(code_ttl_seconds=1)
+    p = s.public
+    code, verifier, _ = get_code(s, p)
+    s.cli("client", "disable", p["client_id"])
+    time.sleep(2.1)
+    r = token_request(s, p, {"grant_type": "authorization_code",
+                             "code": code, "code_verifier": verifier,
+                             "redirect_uri": p["redirect_uri"]})
+    assert_invalid_client(r, False)
+    assert alerts(s) == []
+    assert auth_failed_details(s, p["client_id"]) == [
+        {"reason": "no_credential"}]
 
 
 def test_network_allowlist_refusal_is_alerted(make_server):

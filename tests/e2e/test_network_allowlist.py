@@ -43,10 +43,14 @@ def test_refusal_of_a_post_client_has_no_challenge(server):
     """No Authorization header: 400, no challenge for a scheme the client
     did not use."""
     c = add(server, "10.0.0.0/8", method="client_secret_post")
-    r = requests.post(server.base + "/introspect", data={
-        "token": "x", "client_id": c["client_id"],
-        "client_secret": c["client_secret"]})
+    data = {"token": "x", "client_id": c["client_id"],
+            "client_secret": c["client_secret"]}
+    r = requests.post(server.base + "/revoke", data=data)
     assert_invalid_client(r, False)
+    assert "network" in r.json()["error_description"]
+    # except at introspection, which is always 401 (RFC 7662 2.3)
+    r = requests.post(server.base + "/introspect", data=data)
+    assert_invalid_client(r, True)
     assert "network" in r.json()["error_description"]
 
 

@@ -142,8 +142,10 @@ def assert_error(r, status, error):
 
 def assert_refused(r):
     """invalid_client, its status by whether an Authorization header was
-    sent (helpers_token.assert_invalid_client), and nothing granted."""
-    assert_invalid_client(r, "Authorization" in r.request.headers)
+    sent (helpers_token.assert_invalid_client), always 401 at the
+    introspection endpoint (RFC 7662 2.3), and nothing granted."""
+    assert_invalid_client(r, "Authorization" in r.request.headers or
+                          r.request.path_url == "/introspect")
     assert "access_token" not in r.text and "active" not in r.json()
 
 
@@ -400,7 +402,44 @@ def test_disabled_client_refused(tmp_path):
         assert "AddressSanitizer" not in s.log_text()
 
 
+def test_disabled_client_seen_by_its_refresh_token(tmp_path):
+    """Without a valid assertion, a refresh token issued to a disabled key
+    client (only the client ever holds one) is evidence of its use; its
+    code is not, even with the verifier (anyone can start a flow for the
+    client with a verifier of their own), nor its access token (resource
+    servers hold those)."""
+    s = Server(tmp_path)
+    c = register(s, "Agent", ec_key(), "k")
+    s.add_user()
+    s.start()
+    try:
+        t = exchange(s, c, assertion(s, c)).json()
+        code, verifier, _ = get_code(s, c, scope=SCOPE)
+        s.cli("client", "disable", c["client_id"])
+        forged = assertion(s, c, key=ec_key())
+        refused(s, c, lambda: requests.post(s.base + "/token", data=form(
+            forged, grant_type="authorization_code", code=code,
+            code_verifier=verifier, redirect_uri=c["redirect_uri"])),
+            "signature")
+        refused(s, c, lambda: call(s, "/revoke", forged,
+                                   token=t["access_token"]), "signature")
+        assert s.cli("alert", "list", "--json").stdout == ""
+        refused(s, c, lambda: call(s, "/token", forged,
+                                   refresh_token=t["refresh_token"]),
+                "disabled")
+        alerts = [json.loads(x) for x in s.cli(
+            "alert", "list", "--json").stdout.splitlines()]
+        assert [a["rule"] for a in alerts] == ["disabled_client_use"]
+        assert alerts[0]["evidence"]["detail"] == {
+            "reason": "disabled", "proof": "refresh_token"}
+    finally:
+        assert s.stop() == 0
+        assert "AddressSanitizer" not in s.log_text()
+
+
 # -- registration -------------------------------------------------------------
+
+
 def add(server, *extra):
     return server.cli("client", "add", "--name", "X", "--owner", "o",
                       "--redirect-uri", REDIRECT, *extra, check=False)

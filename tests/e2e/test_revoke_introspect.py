@@ -103,10 +103,19 @@ def test_revoke_get_is_405(server):
 
 # -- introspection -----------------------------------------------------------
 def test_introspection_requires_client_authentication(server):
+    """Invalid or missing credentials at the introspection endpoint are a
+    401 with a challenge whatever the method (RFC 7662 2.3), not the 400
+    the token and revocation endpoints give a request without an
+    Authorization header."""
     c = server.confidential
     t = issue(server, c)
     r = post(server, "/introspect", {"token": t["access_token"]})
-    assert_invalid_client(r, False)
+    assert_invalid_client(r, True)
+    r = post(server, "/introspect", {"token": t["access_token"],
+                                     "client_id": c["client_id"],
+                                     "client_secret": "gate_cs_wrong"})
+    assert_invalid_client(r, True)
+    assert "active" not in r.text
     r = post(server, "/introspect", {"token": t["access_token"]},
              auth=(c["client_id"], "gate_cs_wrong"))
     assert_invalid_client(r, True)
@@ -118,7 +127,7 @@ def test_public_client_may_not_introspect(server):
     code, verifier, _ = get_code(server, c)
     t = exchange(server, c, code, verifier).json()
     r = introspect(server, t["access_token"], c)
-    assert_invalid_client(r, False)
+    assert_invalid_client(r, True)
     assert "active" not in r.json()
 
 
