@@ -9,6 +9,7 @@
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/limits.h"
 #include "../util/str.h"
 
 void
@@ -60,7 +61,10 @@ admin_check_credential(struct app *app, const char *value,
 /*
  * One more wrong credential (which 0) or refusal (1) from the address;
  * the first of a window is audited with the count of those folded since
- * the previous report, the rest are only counted.
+ * the previous report, the rest are only counted. Reports of all
+ * addresses together are held to GH_THROTTLE_REPORTS a window: one sent
+ * after some were withheld says how many ("withheld_reports", with the
+ * "withheld_events" they stood for).
  */
 static void
 fold(struct app *app, const struct http_request *req, struct throttle *t,
@@ -70,13 +74,22 @@ fold(struct app *app, const struct http_request *req, struct throttle *t,
 	struct audit_origin	 o = { req->remote_addr, req->user_agent,
 	    "admin" };
 	int64_t			 w = app->conf.throttle_audit_window_seconds;
-	uint32_t		 n[THROTTLE_COUNTS];
-	char			 detail[128];
+	uint32_t		 n[THROTTLE_COUNTS], held[THROTTLE_COUNTS];
+	char			 detail[192];
+	int			 len;
 
-	if (!throttle_fold(t, kind, key, which, w * 1000, now, n))
+	if (!throttle_fold(t, kind, key, which, w * 1000, now, n) ||
+	    !throttle_budget(t, event, GH_THROTTLE_REPORTS, w * 1000,
+	    n[0] + n[1], now, held))
 		return;
-	snprintf(detail, sizeof(detail), "{\"failures\":%u,\"throttled\":%u,"
-	    "\"window_seconds\":%lld}", n[0], n[1], (long long)w);
+	len = snprintf(detail, sizeof(detail), "{\"failures\":%u,"
+	    "\"throttled\":%u,\"window_seconds\":%lld", n[0], n[1],
+	    (long long)w);
+	if (held[0] > 0)
+		len += snprintf(detail + len, sizeof(detail) - (size_t)len,
+		    ",\"withheld_reports\":%u,\"withheld_events\":%u",
+		    held[0], held[1]);
+	snprintf(detail + len, sizeof(detail) - (size_t)len, "}");
 	audit_event(app, &o, event, NULL, detail);
 }
 

@@ -25,8 +25,8 @@ struct slot {
 struct throttle {
 	pthread_mutex_t	 mu;
 	uint8_t		 key[GH_HASH_BYTES];	/* of the keyed hash */
-	size_t		 sets;
-	struct slot	 slots[];		/* sets x THROTTLE_WAYS */
+	size_t		 sets;			/* of each kind */
+	struct slot	 slots[];	/* kinds x sets x THROTTLE_WAYS */
 };
 
 enum gh_err
@@ -37,7 +37,8 @@ throttle_new(size_t entries, struct throttle **out)
 
 	if (sets == 0)
 		sets = 1;
-	t = calloc(1, sizeof(*t) + sets * THROTTLE_WAYS * sizeof(t->slots[0]));
+	t = calloc(1, sizeof(*t) +
+	    THROTTLE_KINDS * sets * THROTTLE_WAYS * sizeof(t->slots[0]));
 	if (t == NULL)
 		return GH_ERR_NOMEM;
 	if (crypto_random(t->key, sizeof(t->key)) != GH_OK) {
@@ -103,6 +104,7 @@ set_of(struct throttle *t, enum throttle_kind k, const char *key,
 	uint8_t		 d[GH_HASH_BYTES];
 	char		 in[GH_MAX_USERNAME_LEN + THROTTLE_ADDR_KEY_LEN + 8];
 	uint64_t	 where;
+	size_t		 kind = k >= 1 && k <= THROTTLE_KINDS ? k - 1 : 0;
 	int		 n;
 
 	/* longer keys are cut: they are only ever compared by this hash */
@@ -122,7 +124,7 @@ set_of(struct throttle *t, enum throttle_kind k, const char *key,
 	memcpy(&where, d + 8, sizeof(where));
 	if (*fp == 0)
 		*fp = 1;
-	return &t->slots[(where % t->sets) * THROTTLE_WAYS];
+	return &t->slots[(kind * t->sets + where % t->sets) * THROTTLE_WAYS];
 }
 
 /* nothing in it is worth keeping any more */
@@ -281,6 +283,41 @@ throttle_fold(struct throttle *t, enum throttle_kind k, const char *key,
 }
 
 bool
+throttle_budget(struct throttle *t, const char *key, uint32_t burst,
+    int64_t window_ms, uint32_t events, int64_t now,
+    uint32_t out[THROTTLE_COUNTS])
+{
+	struct slot	*s;
+	int64_t		 interval = window_ms / (burst > 0 ? burst : 1);
+	int64_t		 next;
+	bool		 ok = true;
+
+	memset(out, 0, THROTTLE_COUNTS * sizeof(out[0]));
+	if (interval < 1)
+		interval = 1;
+	pthread_mutex_lock(&t->mu);
+	/* no slot (all busy): written, as without the budget */
+	if ((s = find(t, THROTTLE_AUDIT, key, now, true)) != NULL) {
+		next = (s->tat > now ? s->tat : now) + interval;
+		if (next - now > (int64_t)burst * interval) {
+			ok = false;
+			if (s->n[0] < UINT32_MAX)
+				s->n[0]++;
+			s->n[1] = s->n[1] > UINT32_MAX - events ? UINT32_MAX :
+			    s->n[1] + events;
+			/* what is withheld keeps the slot until reported */
+			s->mark_end = now + window_ms;
+		} else {
+			s->tat = next;
+			memcpy(out, s->n, sizeof(s->n));
+			memset(s->n, 0, sizeof(s->n));
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+bool
 throttle_count(struct throttle *t, enum throttle_kind k, const char *key,
     int64_t window_ms, uint32_t threshold, int64_t now, uint32_t *count)
 {
@@ -307,15 +344,19 @@ throttle_count(struct throttle *t, enum throttle_kind k, const char *key,
 void
 throttle_addr_key(const char *addr, char *out, size_t outsz)
 {
+	/* IPv4-mapped (RFC 4291 2.5.5.2), NAT64 well-known (RFC 6052 2.1) */
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	    0, 0xff, 0xff };
+	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0,
+	    0, 0, 0, 0, 0, 0 };
 	unsigned char	 a[16];
 	char		 text[INET6_ADDRSTRLEN];
 
 	if (addr == NULL)
 		addr = "";
 	if (inet_pton(AF_INET6, addr, a) == 1) {
-		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		if (memcmp(a, mapped, sizeof(mapped)) == 0 ||
+		    memcmp(a, nat64, sizeof(nat64)) == 0) {
 			snprintf(out, outsz, "%u.%u.%u.%u", a[12], a[13],
 			    a[14], a[15]);
 			return;
@@ -342,7 +383,7 @@ throttle_used(struct throttle *t)
 	size_t i, n = 0;
 
 	pthread_mutex_lock(&t->mu);
-	for (i = 0; i < t->sets * THROTTLE_WAYS; i++)
+	for (i = 0; i < THROTTLE_KINDS * t->sets * THROTTLE_WAYS; i++)
 		if (t->slots[i].fp != 0)
 			n++;
 	pthread_mutex_unlock(&t->mu);

@@ -13,17 +13,21 @@
  * Users: the login limits (oauth/login.c), the admin credential limits
  * (admin/admin_auth.c) and the login_failure_burst rule (rules.c).
  *
- * Memory is fixed (GH_THROTTLE_ENTRIES slots, made once) and no call
- * allocates. A key's slot is one of THROTTLE_WAYS in a set chosen by a
- * keyed hash under a random key of this process, so nobody can aim keys
- * at one set. A new key takes a free slot of its set, or one whose state
- * has run out (a full bucket, no fold or count window open, nothing in
- * flight); only when there is none does it take the least recently used
- * slot with nothing in flight, and that key's state is forgotten. So a
- * key is forgotten early only after about GH_THROTTLE_ENTRIES other keys
- * with live state came since it was last used; a flood of new addresses
- * or names can do that, which costs the flood that many attempts. Every
- * call is O(THROTTLE_WAYS) under one mutex.
+ * Memory is fixed (GH_THROTTLE_ENTRIES slots for each kind of key, made
+ * once) and no call allocates. Each kind has slots of its own, so keys
+ * of one kind never push out another's: a flood of junk admin tokens
+ * from many addresses cannot make the table forget a username's lockout
+ * or a user's run of failures. A key's slot is one of THROTTLE_WAYS in a
+ * set of its kind chosen by a keyed hash under a random key of this
+ * process, so nobody can aim keys at one set. A new key takes a free
+ * slot of its set, or one whose state has run out (a full bucket, no
+ * fold or count window open, nothing in flight); only when there is none
+ * does it take the least recently used slot with nothing in flight, and
+ * that key's state is forgotten. So a key is forgotten early only after
+ * about GH_THROTTLE_ENTRIES other keys of its kind with live state came
+ * since it was last used; a flood of new addresses or names can do that,
+ * which costs the flood that many attempts. Every call is
+ * O(THROTTLE_WAYS) under one mutex.
  *
  * Times are passed in, in milliseconds on a monotonic clock
  * (throttle_now_ms()), so that tests drive the clock. State is per
@@ -48,7 +52,9 @@ enum throttle_kind {
 	THROTTLE_ADMIN_ADDR,		/* wrong admin credentials, API */
 	THROTTLE_CONSOLE_ADDR,		/* wrong admin credentials, console */
 	THROTTLE_USER_FAILS,		/* the login_failure_burst rule */
+	THROTTLE_AUDIT,			/* reports per event type */
 };
+#define THROTTLE_KINDS		THROTTLE_AUDIT
 
 struct throttle_rate {
 	int64_t	burst;		/* at once; 0: no limit */
@@ -57,7 +63,10 @@ struct throttle_rate {
 
 struct throttle;
 
-/* A table of `entries` slots (rounded down to whole sets, at least one). */
+/*
+ * A table of `entries` slots for each kind (rounded down to whole sets,
+ * at least one).
+ */
 enum gh_err	throttle_new(size_t entries, struct throttle **out);
 void		throttle_free(struct throttle *t);
 /*
@@ -109,6 +118,20 @@ bool	throttle_fold(struct throttle *t, enum throttle_kind k,
 	    uint32_t out[THROTTLE_COUNTS]);
 
 /*
+ * The budget of reports of one event type (the key), whatever their
+ * address: a fold says once per window per address, which a flood from
+ * many addresses multiplies, so reports are also limited to `burst` per
+ * `window_ms` in all (then one more every window_ms / burst). True if
+ * this report, which stands for `events` events, may be written: then
+ * out[0] and out[1] hold the reports and events withheld since the last
+ * one written, and counting starts again. False: it is withheld, and
+ * counted.
+ */
+bool	throttle_budget(struct throttle *t, const char *key, uint32_t burst,
+	    int64_t window_ms, uint32_t events, int64_t now,
+	    uint32_t out[THROTTLE_COUNTS]);
+
+/*
  * One more event in the key's window (it starts at the first event and
  * lasts `window_ms`; the next event after it starts a new one). True
  * exactly when the window's count reaches `threshold` (> 0); *count
@@ -120,13 +143,15 @@ bool	throttle_count(struct throttle *t, enum throttle_kind k,
 
 /*
  * The key an address is limited under, in out[THROTTLE_ADDR_KEY_LEN]:
- * an IPv4 address whole (an IPv4-mapped IPv6 address counts as IPv4), an
- * IPv6 address by its /64 (one host is usually given a whole /64), e.g.
- * "2001:db8:1:2::/64". Anything else is used as it is.
+ * an IPv4 address whole (an IPv4-mapped IPv6 address, or one of the
+ * NAT64 well-known prefix 64:ff9b::/96, counts as the IPv4 address it
+ * holds: all the IPv4 internet reached through a NAT64 gateway is in
+ * one /64), an IPv6 address by its /64 (one host is usually given a
+ * whole /64), e.g. "2001:db8:1:2::/64". Anything else is used as it is.
  */
 void	throttle_addr_key(const char *addr, char *out, size_t outsz);
 
-/* Slots in the table, and slots holding a key (for tests). */
+/* Slots for each kind, and slots holding a key, all kinds (for tests). */
 size_t	throttle_capacity(const struct throttle *t);
 size_t	throttle_used(struct throttle *t);
 

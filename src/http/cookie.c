@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cookie.h"
+#include "../util/crypto.h"
 #include "../util/limits.h"
 #include "../util/str.h"
 
@@ -34,8 +35,11 @@ cookie_get(const char *header, size_t len, const char *name, char *out,
 		k = slice_trim(k);
 		if (!slice_eq_cstr(k, name))
 			continue;
-		if (found)
+		if (found) {
+			/* the first copy may be a live session's secret */
+			crypto_wipe(out, outsz);
 			return GH_ERR_DUPLICATE;
+		}
 		v = slice_trim(v);
 		/* RFC 6265 allows a quoted value */
 		if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {

@@ -24,7 +24,9 @@
 
 /*
  * Copies the value into out (NUL-terminated); GH_ERR_NOT_FOUND if absent,
- * GH_ERR_LIMIT if the value does not fit in out (or holds a NUL).
+ * GH_ERR_LIMIT if the value does not fit in out (or holds a NUL),
+ * GH_ERR_DUPLICATE if the name appears twice (out is then wiped: the
+ * first copy was written to it). On any failure out holds no value.
  */
 enum gh_err	cookie_get(const char *header, size_t len, const char *name,
 		    char *out, size_t outsz);

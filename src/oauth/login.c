@@ -21,7 +21,8 @@ struct limits {
 /*
  * Refused before any check: the verdict says for how long, and the first
  * refusal of the address in a window is audited with the count of those
- * folded since the previous report.
+ * folded since the previous report, within the budget of such reports
+ * of all addresses (admin_auth.c fold() says how).
  */
 static void
 refuse(struct app *app, const struct login_attempt *a,
@@ -29,17 +30,25 @@ refuse(struct app *app, const struct login_attempt *a,
     struct login_verdict *v)
 {
 	struct audit_subject	 s = { a->client_id, NULL, NULL };
-	uint32_t		 n[THROTTLE_COUNTS];
-	char			 detail[160];
+	uint32_t		 n[THROTTLE_COUNTS], held[THROTTLE_COUNTS];
+	char			 detail[224];
 	int64_t			 window = app->conf.throttle_audit_window_seconds;
+	int			 len;
 
 	v->retry_after = throttle_seconds(retry_ms);
 	if (!throttle_fold(l->t, THROTTLE_LOGIN_ADDR, l->key, 0,
-	    window * 1000, l->now, n))
+	    window * 1000, l->now, n) ||
+	    !throttle_budget(l->t, "login.throttled", GH_THROTTLE_REPORTS,
+	    window * 1000, n[0], l->now, held))
 		return;
-	snprintf(detail, sizeof(detail), "{\"limit\":\"%s\",\"refused\":%u,"
-	    "\"retry_after\":%lld,\"window_seconds\":%lld}", which, n[0],
-	    (long long)v->retry_after, (long long)window);
+	len = snprintf(detail, sizeof(detail), "{\"limit\":\"%s\","
+	    "\"refused\":%u,\"retry_after\":%lld,\"window_seconds\":%lld",
+	    which, n[0], (long long)v->retry_after, (long long)window);
+	if (held[0] > 0)
+		len += snprintf(detail + len, sizeof(detail) - (size_t)len,
+		    ",\"withheld_reports\":%u,\"withheld_events\":%u",
+		    held[0], held[1]);
+	snprintf(detail + len, sizeof(detail) - (size_t)len, "}");
 	audit_event(app, a->origin, "login.throttled", &s, detail);
 }
 

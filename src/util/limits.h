@@ -80,8 +80,13 @@
 #define GH_PASSWORD_SLOTS	2	/* Argon2id runs at once (19 MiB each) */
 #define GH_PASSWORD_QUEUE	2	/* logins waiting for one; more: 503 */
 #define GH_PASSWORD_WAIT_MS	2000	/* the longest such a wait may be */
-/* keys the abuse limits remember (governance/throttle.h): ~56 B each */
+/*
+ * keys the abuse limits remember (governance/throttle.h), for each of its
+ * six kinds: ~56 B each, so at most 2.6 MiB, touched only as used
+ */
 #define GH_THROTTLE_ENTRIES	8192
+/* folded reports of one event type written per audit window, all addresses */
+#define GH_THROTTLE_REPORTS	64
 
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */

@@ -262,6 +262,40 @@ def test_wrong_admin_credentials_are_folded_and_limited(make_server):
     assert counts[1] == {"failures": 9, "throttled": 92, "window_seconds": 2}
 
 
+def test_junk_from_many_addresses_cannot_grow_the_trail(make_server):
+    """Folding is per address, so a flood from many addresses (a botnet,
+    an IPv6 block) would still write a row per address: reports of one
+    event type are held to 64 a window in all, and the next one written
+    says how many reports, and events, were withheld."""
+    s = make_server()
+    junk = {"Authorization": "Bearer gate_adm_" + "x" * 43}
+    sources = ["127.0.%d.%d" % (1 + i // 200, 1 + i % 200)
+               for i in range(150)]
+    for src in sources:
+        r = session_from(src).get(s.base + "/admin/api/inventory",
+                                  headers=junk)
+        assert r.status_code == 401
+    events = audit_rows(s, "admin.auth_failure")
+    # the budget, and at most what came back while the flood ran
+    assert 64 <= len(events) < 70, len(events)
+    first = [json.loads(e[5]) for e in events]
+    assert first[0] == {"failures": 1, "throttled": 0,
+                        "window_seconds": 60}
+    assert all("withheld_reports" not in d for d in first)
+    # one report comes back per 60/64 s: it says what was withheld
+    time.sleep(1.0)
+    r = session_from("127.0.9.9").get(s.base + "/admin/api/inventory",
+                                      headers=junk)
+    assert r.status_code == 401
+    events = audit_rows(s, "admin.auth_failure")
+    assert len(events) == len(first) + 1
+    last = json.loads(events[-1][5])
+    held = 150 - len(first)
+    assert last == {"failures": 1, "throttled": 0, "window_seconds": 60,
+                    "withheld_reports": held, "withheld_events": held}
+    assert events[-1][4] == "127.0.9.9"
+
+
 def test_wrong_console_credentials_are_folded_and_limited(make_server):
     s = make_server(login_address_refill_seconds=60)
     cred = add_admin(s)

@@ -1,9 +1,9 @@
 /*
  * test_throttle.c - governance/throttle.h: token buckets refilled by the
  * clock the caller passes, give-back and reset, work in flight, folding
- * and counting per window, the fixed memory under a flood of keys (and
- * which keys a flood can push out), IPv6 /64 grouping, and many threads
- * on one table.
+ * and counting per window, the budget of reports, the fixed memory
+ * under a flood of keys (which keys a flood can push out, never another
+ * kind's), IPv6 /64 and NAT64 grouping, and many threads on one table.
  */
 #include <pthread.h>
 
@@ -216,6 +216,92 @@ test_memory_is_fixed_and_spent_keys_go_first(void **state)
 	assert_int_equal(throttle_capacity(t), 256);
 }
 
+/*
+ * Each kind has slots of its own: a flood of keys of one kind, with live
+ * state (junk admin tokens from many addresses), pushes out none of
+ * another's (a username's lockout, a user's run of failures).
+ */
+static void
+test_a_flood_of_one_kind_leaves_the_others(void **state)
+{
+	struct throttle	*t = *state;
+	char		 key[32];
+	int64_t		 retry, now = T0;
+	uint32_t	 n;
+	int		 i;
+
+	while (throttle_take(t, THROTTLE_LOGIN_USER, "alice", &three_per_s,
+	    now, &retry))
+		;
+	assert_false(throttle_count(t, THROTTLE_USER_FAILS, "u1", 60000, 3,
+	    now, &n));
+	assert_false(throttle_count(t, THROTTLE_USER_FAILS, "u1", 60000, 3,
+	    now, &n));
+	for (i = 0; i < 100000; i++) {
+		snprintf(key, sizeof(key), "203.0.%d.%d", i / 256, i % 256);
+		(void)throttle_take(t, THROTTLE_ADMIN_ADDR, key, &three_per_s,
+		    now + 1, &retry);
+		(void)throttle_fold(t, THROTTLE_CONSOLE_ADDR, key, 0, 60000,
+		    now + 1, (uint32_t[THROTTLE_COUNTS]){ 0 });
+		(void)throttle_take(t, THROTTLE_LOGIN_ADDR, key, &three_per_s,
+		    now + 1, &retry);
+	}
+	assert_false(throttle_take(t, THROTTLE_LOGIN_USER, "alice",
+	    &three_per_s, now + 2, &retry));
+	assert_true(retry > 0);
+	/* the third failure in the window still raises the rule, once */
+	assert_true(throttle_count(t, THROTTLE_USER_FAILS, "u1", 60000, 3,
+	    now + 2, &n));
+	assert_int_equal(n, 3);
+	assert_true(throttle_used(t) <= THROTTLE_KINDS *
+	    throttle_capacity(t));
+}
+
+/*
+ * Reports of one event type, whatever the address, are held to `burst`
+ * per window; the next one written says how many reports, and events,
+ * were withheld.
+ */
+static void
+test_budget_of_reports(void **state)
+{
+	struct throttle	*t = *state;
+	uint32_t	 out[THROTTLE_COUNTS];
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000,
+		    1, T0, out));
+		assert_int_equal(out[0], 0);
+		assert_int_equal(out[1], 0);
+	}
+	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 2, T0,
+	    out));
+	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 5,
+	    T0 + 999, out));
+	assert_int_equal(out[0], 0);
+	/* another event type has a budget of its own */
+	assert_true(throttle_budget(t, "login.throttled", 3, 3000, 1, T0,
+	    out));
+	/* one report back per window / burst */
+	assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
+	    T0 + 1000, out));
+	assert_int_equal(out[0], 2);
+	assert_int_equal(out[1], 7);
+	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
+	    T0 + 1000, out));
+	assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
+	    T0 + 2000, out));
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 1);
+	/* a quiet window: the whole budget again, nothing withheld */
+	for (i = 0; i < 3; i++) {
+		assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000,
+		    1, T0 + 9000, out));
+		assert_int_equal(out[0], 0);
+	}
+}
+
 static void
 test_ipv6_by_64_ipv4_whole(void **state)
 {
@@ -236,6 +322,13 @@ test_ipv6_by_64_ipv4_whole(void **state)
 	assert_string_equal(a, "192.0.2.8");
 	throttle_addr_key("::ffff:192.0.2.7", a, sizeof(a));
 	assert_string_equal(a, "192.0.2.7");
+	/* NAT64: the IPv4 internet is one /64 of 64:ff9b::/96 */
+	throttle_addr_key("64:ff9b::192.0.2.7", a, sizeof(a));
+	assert_string_equal(a, "192.0.2.7");
+	throttle_addr_key("64:ff9b::c000:208", a, sizeof(a));
+	assert_string_equal(a, "192.0.2.8");
+	throttle_addr_key("64:ff9b:0:0:1::1", a, sizeof(a));
+	assert_string_equal(a, "64:ff9b::/64");
 	throttle_addr_key("unknown", a, sizeof(a));
 	assert_string_equal(a, "unknown");
 	throttle_addr_key(NULL, a, sizeof(a));
@@ -345,6 +438,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_memory_is_fixed_and_spent_keys_go_first, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_flood_of_one_kind_leaves_the_others, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_budget_of_reports,
+		    setup, teardown),
 		cmocka_unit_test(test_ipv6_by_64_ipv4_whole),
 		cmocka_unit_test_setup_teardown(test_one_64_shares_a_bucket,
 		    setup, teardown),

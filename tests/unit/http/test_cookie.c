@@ -72,13 +72,20 @@ test_quoted_value(void **state)
 static void
 test_duplicate(void **state)
 {
-	char out[64];
+	char	out[64];
+	size_t	i;
 
 	(void)state;
 	assert_int_equal(get("sid=1; sid=2", "sid", out, sizeof(out)),
 	    GH_ERR_DUPLICATE);
 	assert_int_equal(get("sid=1; other=x; sid=1", "sid", out,
 	    sizeof(out)), GH_ERR_DUPLICATE);
+	/* the first copy was read into out: nothing of it is left there */
+	memset(out, 'x', sizeof(out));
+	assert_int_equal(get("sid=gate_ss_secret; sid=2", "sid", out,
+	    sizeof(out)), GH_ERR_DUPLICATE);
+	for (i = 0; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0);
 	/* a duplicate of another name does not matter */
 	assert_int_equal(get("o=1; sid=2; o=3", "sid", out, sizeof(out)),
 	    GH_OK);
