@@ -79,8 +79,8 @@ fold(struct app *app, const struct http_request *req, struct throttle *t,
 	int			 len;
 
 	if (!throttle_fold(t, kind, key, which, w * 1000, now, n) ||
-	    !throttle_budget(t, event, GH_THROTTLE_REPORTS, w * 1000,
-	    n[0] + n[1], now, held))
+	    !throttle_budget(t, THROTTLE_AUDIT, event, GH_THROTTLE_REPORTS,
+	    w * 1000, n[0] + n[1], now, held))
 		return;
 	len = snprintf(detail, sizeof(detail), "{\"failures\":%u,"
 	    "\"throttled\":%u,\"window_seconds\":%lld", n[0], n[1],

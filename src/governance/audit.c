@@ -69,19 +69,20 @@ audit_draft(struct audit_draft *d, const struct audit_origin *o,
 
 /* the log line of an event, stored or not, then the anomaly rules */
 static void
-logged(struct app *app, const struct audit_row *r, enum gh_err rc)
+logged(struct app *app, const struct audit_row *r, const char *stored,
+    bool lost)
 {
-	log_kv(rc == GH_OK ? LOG_INFO : LOG_ERROR, "audit", "type", r->type,
+	log_kv(lost ? LOG_ERROR : LOG_INFO, "audit", "type", r->type,
 	    "client_id", r->client_id, "user_id", r->user_id,
 	    "grant_id", r->grant_id, "remote", r->remote_addr,
-	    "stored", rc == GH_OK ? "yes" : gh_err_str(rc), NULL);
+	    "stored", stored, NULL);
 	rules_on_event(app, r);
 }
 
 void
 audit_recorded(struct app *app, const struct audit_row *r)
 {
-	logged(app, r, GH_OK);
+	logged(app, r, "yes", false);
 }
 
 void
@@ -106,5 +107,15 @@ audit_event(struct app *app, const struct audit_origin *o, const char *type,
 	rc = store_audit_append(app->store, &d.r);
 	if (rc != GH_OK)
 		atomic_fetch_add(&failed, 1);
-	logged(app, &d.r, rc);
+	logged(app, &d.r, rc == GH_OK ? "yes" : gh_err_str(rc), rc != GH_OK);
+}
+
+void
+audit_folded(struct app *app, const struct audit_origin *o, const char *type,
+    const struct audit_subject *subj, const char *detail)
+{
+	struct audit_draft d;
+
+	audit_draft(&d, o, type, subj, detail);
+	logged(app, &d.r, "folded", false);
 }

@@ -35,6 +35,16 @@ void	audit_event(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *detail);
 /*
+ * An event left out of the trail because a flood of its kind is being
+ * counted instead (the next stored one says how many were left out):
+ * logged ("stored": "folded") and run through the anomaly rules like a
+ * stored one, so a rule counting events (auth_failure_burst) still sees
+ * each one, at once.
+ */
+void	audit_folded(struct app *app, const struct audit_origin *o,
+	    const char *type, const struct audit_subject *subj,
+	    const char *detail);
+/*
  * The text of detail object `d` (taken; may be NULL) into out[outsz].
  * When it cannot be made whole (out of memory) or does not fit, out is
  * the marker AUDIT_DETAIL_LOST: the event is still recorded, and says

@@ -283,8 +283,8 @@ throttle_fold(struct throttle *t, enum throttle_kind k, const char *key,
 }
 
 bool
-throttle_budget(struct throttle *t, const char *key, uint32_t burst,
-    int64_t window_ms, uint32_t events, int64_t now,
+throttle_budget(struct throttle *t, enum throttle_kind k, const char *key,
+    uint32_t burst, int64_t window_ms, uint32_t events, int64_t now,
     uint32_t out[THROTTLE_COUNTS])
 {
 	struct slot	*s;
@@ -297,7 +297,7 @@ throttle_budget(struct throttle *t, const char *key, uint32_t burst,
 		interval = 1;
 	pthread_mutex_lock(&t->mu);
 	/* no slot (all busy): written, as without the budget */
-	if ((s = find(t, THROTTLE_AUDIT, key, now, true)) != NULL) {
+	if ((s = find(t, k, key, now, true)) != NULL) {
 		next = (s->tat > now ? s->tat : now) + interval;
 		if (next - now > (int64_t)burst * interval) {
 			ok = false;

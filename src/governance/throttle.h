@@ -52,6 +52,7 @@ enum throttle_kind {
 	THROTTLE_ADMIN_ADDR,		/* wrong admin credentials, API */
 	THROTTLE_CONSOLE_ADDR,		/* wrong admin credentials, console */
 	THROTTLE_USER_FAILS,		/* the login_failure_burst rule */
+	THROTTLE_ROWS,			/* audit rows per event key */
 	THROTTLE_AUDIT,			/* reports per event type */
 };
 #define THROTTLE_KINDS		THROTTLE_AUDIT
@@ -118,18 +119,18 @@ bool	throttle_fold(struct throttle *t, enum throttle_kind k,
 	    uint32_t out[THROTTLE_COUNTS]);
 
 /*
- * The budget of reports of one event type (the key), whatever their
- * address: a fold says once per window per address, which a flood from
- * many addresses multiplies, so reports are also limited to `burst` per
- * `window_ms` in all (then one more every window_ms / burst). True if
- * this report, which stands for `events` events, may be written: then
- * out[0] and out[1] hold the reports and events withheld since the last
- * one written, and counting starts again. False: it is withheld, and
- * counted.
+ * A budget of audit rows for the key: at most `burst` per `window_ms`
+ * (then one more every window_ms / burst). Under THROTTLE_AUDIT the key
+ * is an event type, whatever the address: a fold says once per window
+ * per address, which a flood from many addresses multiplies, so its
+ * reports are also held to a budget in all. True if this row, which
+ * stands for `events` events, may be written: then out[0] and out[1]
+ * hold the rows and events withheld since the last one written, and
+ * counting starts again. False: it is withheld, and counted.
  */
-bool	throttle_budget(struct throttle *t, const char *key, uint32_t burst,
-	    int64_t window_ms, uint32_t events, int64_t now,
-	    uint32_t out[THROTTLE_COUNTS]);
+bool	throttle_budget(struct throttle *t, enum throttle_kind k,
+	    const char *key, uint32_t burst, int64_t window_ms,
+	    uint32_t events, int64_t now, uint32_t out[THROTTLE_COUNTS]);
 
 /*
  * One more event in the key's window (it starts at the first event and

@@ -8,7 +8,7 @@
 #include "../jose/jwt_verify.h"
 #include "pkce.h"
 #include "secret.h"
-#include "../governance/audit.h"
+#include "../governance/audit_budget.h"
 #include "../http/basic.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
@@ -71,14 +71,16 @@ audit_failure(struct app *app, const struct http_request *req,
 	struct audit_origin	o = { req->remote_addr, req->user_agent,
 	    "client" };
 	struct audit_subject	s = { client_id, NULL, NULL };
-	char			detail[128];
+	char			detail[128], what[64];
 
 	if (proof)
 		snprintf(detail, sizeof(detail),
 		    "{\"reason\":\"%s\",\"proof\":\"%s\"}", why, proof);
 	else
 		snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", why);
-	audit_event(app, &o, "client.auth_failed", &s, detail);
+	/* a client id is public: a flood of failures must not be a row each */
+	snprintf(what, sizeof(what), "%s:%s", why, proof ? proof : "");
+	audit_budgeted(app, &o, "client.auth_failed", &s, what, detail);
 }
 
 /* private_key_jwt (RFC 7523 2.2): the client is named by the assertion */

@@ -38,8 +38,8 @@ refuse(struct app *app, const struct login_attempt *a,
 	v->retry_after = throttle_seconds(retry_ms);
 	if (!throttle_fold(l->t, THROTTLE_LOGIN_ADDR, l->key, 0,
 	    window * 1000, l->now, n) ||
-	    !throttle_budget(l->t, "login.throttled", GH_THROTTLE_REPORTS,
-	    window * 1000, n[0], l->now, held))
+	    !throttle_budget(l->t, THROTTLE_AUDIT, "login.throttled",
+	    GH_THROTTLE_REPORTS, window * 1000, n[0], l->now, held))
 		return;
 	len = snprintf(detail, sizeof(detail), "{\"limit\":\"%s\","
 	    "\"refused\":%u,\"retry_after\":%lld,\"window_seconds\":%lld",

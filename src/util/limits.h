@@ -87,6 +87,12 @@
 #define GH_THROTTLE_ENTRIES	8192
 /* folded reports of one event type written per audit window, all addresses */
 #define GH_THROTTLE_REPORTS	64
+/*
+ * audit rows of an event an outsider causes at will (audit_budget.h) per
+ * audit window: for one address, client and reason; for the event type
+ */
+#define GH_AUDIT_KEY_ROWS	10
+#define GH_AUDIT_TYPE_ROWS	600
 
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */

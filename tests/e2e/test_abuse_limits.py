@@ -296,6 +296,76 @@ def test_junk_from_many_addresses_cannot_grow_the_trail(make_server):
     assert events[-1][4] == "127.0.9.9"
 
 
+def client_failures(s, client_id):
+    return [json.loads(d) for (d,) in s.query(
+        "SELECT detail FROM audit_events WHERE type = 'client.auth_failed' "
+        "AND client_id = ? ORDER BY seq", client_id)]
+
+
+def test_failed_client_authentications_are_folded(make_server):
+    """A client id is public, so anyone can fail its authentication: ten
+    rows per address, client and reason per window, then one every
+    window/10 that says how many were folded. The anomaly rules still
+    count every failure: the burst alert fires at its threshold although
+    fewer rows were stored."""
+    s = make_server(rule_auth_fail_burst=25, throttle_audit_window_seconds=4)
+    c = s.confidential
+    wrong = (c["client_id"], "gate_cs_wrong")
+    k = session_from(ATTACKER)
+    for _ in range(30):
+        r = k.post(s.base + "/revoke", data={"token": "x"}, auth=wrong)
+        assert r.status_code == 401
+    rows = client_failures(s, c["client_id"])
+    assert 10 <= len(rows) <= 12, rows
+    assert rows[:10] == [{"reason": "bad_secret"}] * 10
+    burst = [json.loads(x) for x in s.cli(
+        "alert", "list", "--json").stdout.splitlines()]
+    assert [a["rule"] for a in burst] == ["auth_failure_burst"]
+    assert burst[0]["evidence"]["failures"] == 25
+    # another reason, or another address, has rows of its own
+    r = k.post(s.base + "/revoke", data={
+        "token": "x", "client_id": c["client_id"]})
+    assert r.status_code == 400
+    r = session_from(OTHER).post(s.base + "/revoke", data={"token": "x"},
+                                 auth=wrong)
+    assert r.status_code == 401
+    rows = client_failures(s, c["client_id"])
+    assert rows[-2:] == [{"reason": "wrong_method"}, {"reason": "bad_secret"}]
+    # once one comes back (4 s / 10), the next row says what was folded
+    stored = len(rows) - 2
+    time.sleep(0.5)
+    r = k.post(s.base + "/revoke", data={"token": "x"}, auth=wrong)
+    last = client_failures(s, c["client_id"])[-1]
+    assert last == {"reason": "bad_secret", "folded": 30 - stored,
+                    "withheld_rows": 0, "withheld_events": 0}
+
+
+def test_failed_client_authentications_from_many_addresses(make_server):
+    """Rows of client.auth_failed are also held to 600 per window in all,
+    whatever the address; the next one says how many were withheld."""
+    s = make_server()
+    c = s.confidential
+    wrong = (c["client_id"], "gate_cs_wrong")
+    sources = ["127.1.%d.%d" % (1 + i // 200, 1 + i % 200)
+               for i in range(700)]
+    for src in sources:
+        r = session_from(src).post(s.base + "/revoke", data={"token": "x"},
+                                   auth=wrong)
+        assert r.status_code == 401
+    rows = client_failures(s, c["client_id"])
+    # the budget, and what came back (10 a second) while the flood ran
+    assert 600 <= len(rows) < 700, len(rows)
+    assert rows[:600] == [{"reason": "bad_secret"}] * 600
+    time.sleep(0.2)
+    session_from("127.2.0.1").post(s.base + "/revoke", data={"token": "x"},
+                                   auth=wrong)
+    rows = client_failures(s, c["client_id"])
+    # every failure is a row or counted in a later one, the last included
+    assert rows[-1]["withheld_rows"] > 0
+    assert sum(d.get("withheld_rows", 0) for d in rows) == 701 - len(rows)
+    assert sum(d.get("withheld_events", 0) for d in rows) == 701 - len(rows)
+
+
 def test_wrong_console_credentials_are_folded_and_limited(make_server):
     s = make_server(login_address_refill_seconds=60)
     cred = add_admin(s)

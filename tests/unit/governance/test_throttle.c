@@ -257,6 +257,15 @@ test_a_flood_of_one_kind_leaves_the_others(void **state)
 	    throttle_capacity(t));
 }
 
+/* a budget of 3 rows per 3 s, one back per second */
+static bool
+budget(struct throttle *t, const char *key, uint32_t events, int64_t now,
+    uint32_t out[THROTTLE_COUNTS])
+{
+	return throttle_budget(t, THROTTLE_AUDIT, key, 3, 3000, events, now,
+	    out);
+}
+
 /*
  * Reports of one event type, whatever the address, are held to `burst`
  * per window; the next one written says how many reports, and events,
@@ -270,34 +279,29 @@ test_budget_of_reports(void **state)
 	int		 i;
 
 	for (i = 0; i < 3; i++) {
-		assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000,
-		    1, T0, out));
+		assert_true(budget(t, "admin.auth_failure", 1, T0, out));
 		assert_int_equal(out[0], 0);
 		assert_int_equal(out[1], 0);
 	}
-	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 2, T0,
-	    out));
-	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 5,
-	    T0 + 999, out));
+	assert_false(budget(t, "admin.auth_failure", 2, T0, out));
+	assert_false(budget(t, "admin.auth_failure", 5, T0 + 999, out));
 	assert_int_equal(out[0], 0);
-	/* another event type has a budget of its own */
-	assert_true(throttle_budget(t, "login.throttled", 3, 3000, 1, T0,
-	    out));
+	/* another event type has a budget of its own, and another kind */
+	assert_true(budget(t, "login.throttled", 1, T0, out));
+	assert_true(throttle_budget(t, THROTTLE_ROWS,
+	    "admin.auth_failure", 3, 3000, 1, T0, out));
 	/* one report back per window / burst */
-	assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
-	    T0 + 1000, out));
+	assert_true(budget(t, "admin.auth_failure", 1, T0 + 1000, out));
 	assert_int_equal(out[0], 2);
 	assert_int_equal(out[1], 7);
-	assert_false(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
-	    T0 + 1000, out));
-	assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000, 1,
-	    T0 + 2000, out));
+	assert_false(budget(t, "admin.auth_failure", 1, T0 + 1000, out));
+	assert_true(budget(t, "admin.auth_failure", 1, T0 + 2000, out));
 	assert_int_equal(out[0], 1);
 	assert_int_equal(out[1], 1);
 	/* a quiet window: the whole budget again, nothing withheld */
 	for (i = 0; i < 3; i++) {
-		assert_true(throttle_budget(t, "admin.auth_failure", 3, 3000,
-		    1, T0 + 9000, out));
+		assert_true(budget(t, "admin.auth_failure", 1, T0 + 9000,
+		    out));
 		assert_int_equal(out[0], 0);
 	}
 }
