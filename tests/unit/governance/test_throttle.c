@@ -309,34 +309,31 @@ test_budget_of_reports(void **state)
 static void
 test_ipv6_by_64_ipv4_whole(void **state)
 {
-	char a[THROTTLE_ADDR_KEY_LEN], b[THROTTLE_ADDR_KEY_LEN];
+	static const struct {
+		const char	*addr, *key;
+	} cases[] = {
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2:ffff::1", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:3::1", "2001:db8:1:3::/64" },
+		{ "::1", "::/64" },
+		{ "192.0.2.7", "192.0.2.7" },
+		{ "192.0.2.8", "192.0.2.8" },
+		{ "::ffff:192.0.2.7", "192.0.2.7" },
+		/* NAT64: not the one /64 all IPv4 behind the gateway shares */
+		{ "64:ff9b::192.0.2.7", "192.0.2.7" },
+		{ "64:ff9b::c000:208", "192.0.2.8" },
+		{ "64:ff9b:0:0:1::1", "64:ff9b::/64" },
+		{ "unknown", "unknown" },
+		{ NULL, "" },
+	};
+	char	a[THROTTLE_ADDR_KEY_LEN];
+	size_t	i;
 
 	(void)state;
-	throttle_addr_key("2001:db8:1:2:3:4:5:6", a, sizeof(a));
-	assert_string_equal(a, "2001:db8:1:2::/64");
-	throttle_addr_key("2001:db8:1:2:ffff::1", b, sizeof(b));
-	assert_string_equal(a, b);
-	throttle_addr_key("2001:db8:1:3::1", b, sizeof(b));
-	assert_string_equal(b, "2001:db8:1:3::/64");
-	throttle_addr_key("::1", b, sizeof(b));
-	assert_string_equal(b, "::/64");
-	throttle_addr_key("192.0.2.7", a, sizeof(a));
-	assert_string_equal(a, "192.0.2.7");
-	throttle_addr_key("192.0.2.8", a, sizeof(a));
-	assert_string_equal(a, "192.0.2.8");
-	throttle_addr_key("::ffff:192.0.2.7", a, sizeof(a));
-	assert_string_equal(a, "192.0.2.7");
-	/* NAT64: the IPv4 internet is one /64 of 64:ff9b::/96 */
-	throttle_addr_key("64:ff9b::192.0.2.7", a, sizeof(a));
-	assert_string_equal(a, "192.0.2.7");
-	throttle_addr_key("64:ff9b::c000:208", a, sizeof(a));
-	assert_string_equal(a, "192.0.2.8");
-	throttle_addr_key("64:ff9b:0:0:1::1", a, sizeof(a));
-	assert_string_equal(a, "64:ff9b::/64");
-	throttle_addr_key("unknown", a, sizeof(a));
-	assert_string_equal(a, "unknown");
-	throttle_addr_key(NULL, a, sizeof(a));
-	assert_string_equal(a, "");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		throttle_addr_key(cases[i].addr, a, sizeof(a));
+		assert_string_equal(a, cases[i].key);
+	}
 }
 
 static void
