@@ -31,8 +31,9 @@ alert_prepare(struct alert_row *a, const struct alert_spec *spec,
 			str_copy(a->grant_id, sizeof(a->grant_id),
 			    spec->subj->grant_id);
 	}
-	str_copy(a->summary, sizeof(a->summary), spec->summary);
-	str_copy(a->dedupe_key, sizeof(a->dedupe_key), spec->key);
+	/* both may quote client text: cut at a character, as UTF-8 */
+	str_copy_utf8(a->summary, sizeof(a->summary), spec->summary);
+	str_copy_utf8(a->dedupe_key, sizeof(a->dedupe_key), spec->key);
 	if (evidence)
 		ev = json_text(evidence, JSON_COMPACT | JSON_SORT_KEYS);
 	/* evidence that does not fit is replaced, never cut mid-JSON */

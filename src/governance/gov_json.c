@@ -7,6 +7,7 @@
 #include "inventory.h"
 #include "../util/crypto.h"
 #include "../util/json_text.h"
+#include "../util/str.h"
 
 /*
  * Stored JSON (evidence, details) is text we wrote. Text that does not
@@ -24,9 +25,12 @@ json_t *
 alert_json(const struct alert_row *a)
 {
 	json_t *ev = a->evidence[0] ? stored(a->evidence) : json_object();
+	char	summary[GH_MAX_ALERT_TEXT];
 
 	if (ev == NULL)
 		return NULL;
+	/* a stored summary that is no UTF-8 is listed cleaned, not lost */
+	str_copy_utf8(summary, sizeof(summary), a->summary);
 	return json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, "
 	    "s:s, s:o, s:s?, s:o}", "id", (json_int_t)a->id,
 	    "time", (json_int_t)a->time, "rule", a->rule,
@@ -34,7 +38,7 @@ alert_json(const struct alert_row *a)
 	    "client_id", a->client_id[0] ? a->client_id : NULL,
 	    "user_id", a->user_id[0] ? a->user_id : NULL,
 	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev,
+	    "summary", summary, "evidence", ev,
 	    "status", a->acked_at ? "acknowledged" : "open",
 	    "acked_at", a->acked_at ? json_integer(a->acked_at) : json_null(),
 	    "acked_by", a->acked_at ? a->acked_by : NULL,

@@ -213,6 +213,7 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	bool		 is_net = strcmp(kind, "net") == 0;
 	char		 summary[GH_MAX_ALERT_TEXT];
 	char		 part[GH_MAX_ALERT_KEY / 2];
+	char		 shown[101], keyed[81];
 	json_t		*ev;
 
 	if (gov_seen_recently(app->gov, r->grant_id, kind, value, r->time) ||
@@ -222,13 +223,19 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	if (is_net ? !app->conf.rule_new_network :
 	    !app->conf.rule_new_user_agent)
 		return;
+	/*
+	 * The value is the client's to choose: cut at a character, never
+	 * inside one, or the summary is no UTF-8 and no JSON can carry it.
+	 */
+	str_copy_utf8(shown, sizeof(shown), value);
+	str_copy_utf8(keyed, sizeof(keyed), value);
 	snprintf(summary, sizeof(summary), "a grant was %s from a %s it was "
-	    "never used from before: %.100s", strcmp(r->type,
+	    "never used from before: %s", strcmp(r->type,
 	    "token.introspected") == 0 ? "used (introspection)" : "refreshed",
-	    is_net ? "network" : "user agent", value);
+	    is_net ? "network" : "user agent", shown);
 	ev = json_with(evidence(r), is_net ? "network" : "new_user_agent",
 	    json_string(value));
-	snprintf(part, sizeof(part), "%s:%.80s", r->grant_id, value);
+	snprintf(part, sizeof(part), "%s:%s", r->grant_id, keyed);
 	raise_for(app, r, is_net ? "new_network" : "new_user_agent",
 	    is_net ? "high" : "medium", part, summary, ev);
 }

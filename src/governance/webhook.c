@@ -13,6 +13,7 @@
 #include "../util/clock.h"
 #include "../util/json_text.h"
 #include "../util/log.h"
+#include "../util/str.h"
 
 #define BATCH		16	/* alerts held in memory at once */
 #define MAX_AGE		86400	/* older undelivered alerts are not sent */
@@ -62,9 +63,12 @@ webhook_payload(const struct app *app, const struct alert_row *a)
 	json_t	*ev = evidence(a->evidence);
 	json_t	*o;
 	char	*s;
+	char	 summary[GH_MAX_ALERT_TEXT];
 
 	if (ev == NULL)
 		return NULL;
+	/* a stored summary that is no UTF-8 is sent cleaned, not held */
+	str_copy_utf8(summary, sizeof(summary), a->summary);
 	/* "o" takes ev, on failure too */
 	o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, "
 	    "s:o}", "type", "gatehouse.alert", "issuer", app->conf.issuer,
@@ -73,7 +77,7 @@ webhook_payload(const struct app *app, const struct alert_row *a)
 	    "client_id", a->client_id[0] ? a->client_id : NULL,
 	    "user_id", a->user_id[0] ? a->user_id : NULL,
 	    "grant_id", a->grant_id[0] ? a->grant_id : NULL,
-	    "summary", a->summary, "evidence", ev);
+	    "summary", summary, "evidence", ev);
 	if (o == NULL)
 		return NULL;
 	s = json_text(o, JSON_COMPACT | JSON_SORT_KEYS);

@@ -10,7 +10,9 @@
 #include "gov_fixture.h"
 #include "../json_fault.h"
 
+#include "governance/gov_json.h"
 #include "governance/rules.h"
+#include "governance/webhook.h"
 
 #define T	1800000000
 
@@ -23,6 +25,7 @@ settings(struct conf *c)
 	c->rule_disabled_client_use = 0;
 	c->rule_login_fail_burst = 3;
 	c->rule_login_fail_window_seconds = 600;
+	c->rule_new_user_agent = 1;
 }
 
 static int
@@ -152,6 +155,60 @@ test_login_failure_burst_once_per_user(void **state)
 	assert_int_equal(b.n, 1);
 }
 
+struct ua_alert {
+	int		 n;
+	struct alert_row a;
+};
+
+static bool
+ua_alert(void *ctx, const struct alert_row *a)
+{
+	struct ua_alert *u = ctx;
+
+	if (strcmp(a->rule, "new_user_agent") == 0 && u->n++ == 0)
+		u->a = *a;
+	return true;
+}
+
+/*
+ * A user agent is the client's to choose (valid UTF-8, by the HTTP
+ * layer). The summary quotes its first 100 bytes: cut inside a character
+ * it was no UTF-8, so jansson refused it, and the alert could be neither
+ * listed as JSON (CLI, admin API) nor POSTed to the webhook, ever.
+ */
+static void
+test_new_user_agent_summary_stays_utf8(void **state)
+{
+	struct fixture		*f = *state;
+	struct audit_row	 r = { .type = "token.issued",
+	    .actor = "client", .client_id = "cl_ua", .grant_id = "g_ua_1",
+	    .remote_addr = "192.0.2.10", .user_agent = "agent/1" };
+	struct ua_alert		 u;
+	char			 ua[160];
+	char			*body;
+	json_t			*j;
+
+	/* 99 bytes, then a two-byte character across the 100th */
+	memset(ua, 'a', 99);
+	snprintf(ua + 99, sizeof(ua) - 99, "\xc3\xa9 tail");
+	r.time = T;
+	rules_on_event(&f->app, &r);
+	r.type = "token.refreshed";
+	r.user_agent = ua;
+	r.time = T + 1;
+	rules_on_event(&f->app, &r);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_alert_each(f->t->s, false, "cl_ua", 10,
+	    ua_alert, &u), GH_OK);
+	assert_int_equal(u.n, 1);
+	assert_true(str_utf8_valid(u.a.summary));
+	assert_true(str_utf8_valid(u.a.dedupe_key));
+	assert_non_null(j = alert_json(&u.a));
+	json_decref(j);
+	assert_non_null(body = webhook_payload(&f->app, &u.a));
+	free(body);
+}
+
 int
 main(void)
 {
@@ -160,6 +217,8 @@ main(void)
 		    test_evidence_is_whole_or_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_login_failure_burst_once_per_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_user_agent_summary_stays_utf8, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("governance/rules", tests, NULL,

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "../json_fault.h"
+#include "governance/gov_json.h"
 #include "governance/webhook.h"
 
 static const char stored[] =
@@ -136,6 +137,38 @@ test_payload_unreadable_evidence(void **state)
 	free(body);
 }
 
+/*
+ * A stored summary that is no UTF-8 (a row written before summaries were
+ * cut at a character, or by hand) is sent and listed with the bad bytes
+ * as '?': jansson refuses it as it is, which held the alert back from
+ * the webhook and failed every JSON listing that met it.
+ */
+static void
+test_payload_summary_not_utf8(void **state)
+{
+	struct app		 app;
+	struct alert_row	 a;
+	json_t			*doc;
+	char			*body;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	snprintf(app.conf.issuer, sizeof(app.conf.issuer),
+	    "https://id.example");
+	alert(&a, stored);
+	snprintf(a.summary, sizeof(a.summary), "agent: abc\xc3");
+	assert_non_null(body = webhook_payload(&app, &a));
+	assert_non_null(doc = json_parse(body, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "summary")), "agent: abc?");
+	json_decref(doc);
+	free(body);
+	assert_non_null(doc = alert_json(&a));
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "summary")), "agent: abc?");
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -143,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_payload_whole),
 		cmocka_unit_test(test_payload_whole_or_none),
 		cmocka_unit_test(test_payload_unreadable_evidence),
+		cmocka_unit_test(test_payload_summary_not_utf8),
 	};
 
 	json_mem_init();
