@@ -1,8 +1,10 @@
 /*
  * client.h - a minimal outbound HTTP/1.1 client for the alert webhook:
- * one POST of a JSON body to an http:// or https:// URL, with a deadline
- * on connecting, sending and reading. https verifies the certificate
- * chain against the system store and the host name.
+ * one POST of a JSON body to an http:// or https:// URL, within one
+ * deadline for the whole exchange (name lookup aside: connecting, the TLS
+ * handshake, sending, reading the status line). No redirect is followed
+ * and no more than the status line is read. https verifies the
+ * certificate chain against the system store and the host name.
  */
 #ifndef GH_HTTP_CLIENT_H
 #define GH_HTTP_CLIENT_H
