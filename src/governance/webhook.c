@@ -125,12 +125,19 @@ deliver(struct webhook *w, const struct alert_row *a)
 static void
 pass(struct webhook *w)
 {
-	int64_t		 now = clock_now();
+	int64_t		 now;
 	unsigned	 i;
 
 	do {
 		w->n = 0;
-		/* leased past any attempt, so a crash mid-batch retries */
+		/*
+		 * Leased past any attempt, so a crash mid-batch retries. From
+		 * the time of this claim: a batch takes up to BATCH timeouts,
+		 * and a lease reckoned from the start of the pass would run
+		 * out while the next batch is being sent (another node would
+		 * send it again).
+		 */
+		now = clock_now();
 		if (store_alert_claim(w->app->store, now, now - MAX_AGE,
 		    now + w->app->conf.webhook_timeout_seconds * (BATCH + 1),
 		    BATCH, take, w) != GH_OK)

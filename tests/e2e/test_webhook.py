@@ -160,3 +160,43 @@ def test_a_hanging_receiver_never_slows_token_requests(hooked):
                         hooked.log_text(), timeout=20)
     finally:
         hang.close()
+
+
+def test_the_lease_of_a_later_batch_runs_from_its_claim(tmp_path):
+    """Alerts are leased 16 at a time for (16 + 1) timeouts. The lease of
+    the second batch ran from the start of the pass, when the first batch
+    had already taken up to 16 timeouts: it ran out about as it was
+    claimed, and another node could send the same alerts again."""
+    port = free_port()
+    hang = socket.socket()
+    hang.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hang.bind(("127.0.0.1", port))
+    hang.listen(64)
+    s = Server(tmp_path, webhook_url="http://127.0.0.1:%d/h" % port,
+               webhook_timeout_seconds=1, webhook_max_backoff_seconds=60)
+    try:
+        s.start()
+        now = int(time.time())
+        s.execute(*[("INSERT INTO alerts (time, rule, severity, summary, "
+                     "evidence, dedupe_key, next_attempt_at) VALUES "
+                     "(?, 'test', 'low', 'x', '{}', ?, ?)",
+                     (now, "k%d" % i, now)) for i in range(17)])
+        last = s.query("SELECT max(id) FROM alerts")[0][0]
+        lease = None
+        deadline = time.time() + 40
+        while time.time() < deadline and lease is None:
+            # the 17th, claimed (its lease set) and not yet tried
+            row = s.query("SELECT next_attempt_at, attempts FROM alerts "
+                          "WHERE id = ?", last)[0]
+            if row[1] == 0 and row[0] > now:
+                lease = row[0] - time.time()
+            time.sleep(0.05)
+        assert lease is not None
+        # claimed now: about 17 timeouts ahead (was about one)
+        assert lease > 10, lease
+    finally:
+        rc = s.stop()
+        hang.close()
+    log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log
+    assert rc == 0, log[-4000:]
