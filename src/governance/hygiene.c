@@ -41,29 +41,39 @@ expiry_detail(void *ctx, unsigned changed, struct audit_row *r)
 	r->detail = e->detail;
 }
 
+/*
+ * In batches of GH_GRANT_EXPIRE_BATCH, each with its own event: a mass
+ * expiry (the policy just switched on) must not hold the writer, and on
+ * PostgreSQL the audit chain, for every grant at once. A pass takes at
+ * most EXPIRE_ROUNDS batches; the next pass goes on.
+ */
+#define EXPIRE_ROUNDS	100
+
 static void
 expire_grants(struct app *app, int64_t now)
 {
 	struct expiry		 e = { app->conf.grant_unused_days, "" };
 	struct audit_draft	 d;
 	struct change_audit	 ev = { &d.r, expiry_detail, &e };
-	unsigned		 n = 0;
+	unsigned		 n = 0, rounds = 0;
 	enum gh_err		 rc;
 
 	if (e.days <= 0)
 		return;
-	audit_draft(&d, &system_origin, "grant.expired", NULL, NULL);
-	rc = store_grant_expire_unused(app->store, now - e.days * DAY, now,
-	    &n, &ev);
-	if (rc != GH_OK) {
-		log_kv(LOG_ERROR, "grant_expiry_failed", "error",
-		    gh_err_str(rc), "retry", "next pass", NULL);
-		return;
-	}
-	if (n == 0)
-		return;
-	d.r.detail = e.detail;
-	audit_recorded(app, &d.r);
+	do {
+		audit_draft(&d, &system_origin, "grant.expired", NULL, NULL);
+		rc = store_grant_expire_unused(app->store,
+		    now - e.days * DAY, now, &n, &ev);
+		if (rc != GH_OK) {
+			log_kv(LOG_ERROR, "grant_expiry_failed", "error",
+			    gh_err_str(rc), "retry", "next pass", NULL);
+			return;
+		}
+		if (n == 0)
+			return;
+		d.r.detail = e.detail;
+		audit_recorded(app, &d.r);
+	} while (n == GH_GRANT_EXPIRE_BATCH && ++rounds < EXPIRE_ROUNDS);
 }
 
 /* {"kid":...,"alg":...,"reason":"past publication"} (malloc'd) or NULL */

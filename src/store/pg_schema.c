@@ -474,9 +474,17 @@ const char *const pg_sql[P_COUNT] = {
 	    "user_id, grant_id, remote_addr, user_agent, detail, prev_hash, "
 	    "hash FROM audit_events WHERE client_id = $1 AND time >= $2 "
 	    "ORDER BY seq DESC LIMIT $3",
+	/*
+	 * A bounded batch, so the chain's lock (the event is in the same
+	 * transaction) is not held for a mass expiry; revoked_at is checked
+	 * again outside the subquery, where a row another node revoked
+	 * meanwhile is seen after its lock (not revoked, nor counted, twice).
+	 */
 	[P_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = $2, "
 	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
-	    "AND coalesce(last_used_at, created_at) < $1",
+	    "AND id IN (SELECT id FROM grants WHERE revoked_at IS NULL "
+	    "AND coalesce(last_used_at, created_at) < $1 LIMIT "
+	    XSTR(GH_GRANT_EXPIRE_BATCH) ")",
 
 	/* administration (pg_admin.c) */
 	[P_ADMIN_INSERT] = "INSERT INTO admins (name, secret_hash, "

@@ -510,9 +510,12 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "WHERE client_id = ?1 AND type = ?2 ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_OF_CLIENT] = "SELECT " AUDIT_COLS " FROM audit_events "
 	    "WHERE client_id = ?1 AND time >= ?2 ORDER BY seq DESC LIMIT ?3",
+	/* a bounded batch: the writer is held for this many at most */
 	[S_GRANTS_EXPIRE] = "UPDATE grants SET revoked_at = ?2, "
 	    "revoked_reason = 'unused' WHERE revoked_at IS NULL "
-	    "AND coalesce(last_used_at, created_at) < ?1",
+	    "AND id IN (SELECT id FROM grants WHERE revoked_at IS NULL "
+	    "AND coalesce(last_used_at, created_at) < ?1 LIMIT "
+	    XSTR(GH_GRANT_EXPIRE_BATCH) ")",
 
 	/* administrators (sqlite_admin.c) */
 	[S_ADMIN_INSERT] = "INSERT INTO admins (name, secret_hash, "

@@ -639,8 +639,9 @@ enum gh_err	store_audit_of_client(struct store *s, const char *client_id,
 		    int64_t since, unsigned limit,
 		    bool (*fn)(void *ctx, const struct audit_row *r), void *ctx);
 /*
- * Hygiene: revoke (reason "unused") every live grant neither used nor
- * created since `before`, in one statement, with its audit event `ev`
+ * Hygiene: revoke (reason "unused") up to GH_GRANT_EXPIRE_BATCH live
+ * grants neither used nor created since `before` (the caller repeats
+ * while a batch is full), in one statement, with its audit event `ev`
  * (may be NULL; described with the number of grants revoked).
  * *count: grants revoked (0 when the call fails).
  */

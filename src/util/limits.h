@@ -65,6 +65,7 @@
 #define GH_MAX_ADMIN_REPLY	(1024 * 1024)	/* console page, API reply */
 #define GH_MAX_ADMIN_LIST	1000	/* rows in one list (grants, alerts) */
 #define GH_MAX_AUDIT_PAGE	1000	/* audit events per export page */
+#define GH_GRANT_EXPIRE_BATCH	1000	/* unused grants revoked at once */
 #define GH_MAX_ACTIVITY_HOURS	(24 * 7)	/* the client activity chart */
 
 /* config */

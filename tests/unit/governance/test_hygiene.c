@@ -323,6 +323,43 @@ test_key_kept_when_event_fails(void **state)
 	assert_deleted_event(f, old, "ES256");
 }
 
+/*
+ * Unused grants expire in bounded batches, each with its own event: one
+ * UPDATE of every idle grant held the writer (and, on PostgreSQL, the
+ * audit chain) for as long as a mass expiry took. One more grant than a
+ * batch: all go in one pass, recorded as a full batch and then one.
+ */
+static void
+test_grants_expire_in_batches(void **state)
+{
+	struct fixture	*f = *state;
+	struct client_row *c = idle_client(f, "cl_grants", 1);
+	struct found	 ev;
+	char		 sql[1024];
+
+	free(c);
+	f->app.conf.client_unused_days = 0;
+	f->app.conf.grant_unused_days = 30;
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+	    "INSERT INTO users (id, username, password_hash, status, "
+	    "created_at, updated_at) SELECT 'u_g' || i, 'user' || i, 'x', "
+	    "'active', 0, 0 FROM n", GH_GRANT_EXPIRE_BATCH + 1);
+	th_sql_exec(f->t, sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO grants (id, user_id, "
+	    "client_id, scope, created_at) SELECT 'g_' || id, id, "
+	    "'cl_grants', 'openid', %lld FROM users WHERE id LIKE 'u_g%%'",
+	    (long long)(f->now - 40 * DAY));
+	th_sql_exec(f->t, sql);
+	hygiene_pass(&f->app, f->now);
+	assert_int_equal(th_sql_int(f->t, "SELECT count(*) FROM grants "
+	    "WHERE revoked_at IS NULL"), 0);
+	audit_find(f, &ev, "grant.expired");
+	assert_int_equal(ev.n, 2);
+	/* the last one found: the batch of one after the full one */
+	assert_non_null(strstr(ev.text, "\"grants\":1,"));
+}
+
 int
 main(void)
 {
@@ -333,6 +370,7 @@ main(void)
 		T(test_key_past_publication_deleted),
 		T(test_key_inside_window_kept),
 		T(test_key_kept_when_event_fails),
+		T(test_grants_expire_in_batches),
 	};
 #undef T
 
