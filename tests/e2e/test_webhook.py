@@ -1,9 +1,11 @@
 """Alert delivery to a webhook (issue 5): JSON to a local receiver, retries
 with backoff while the receiver is down, nothing lost, and a slow receiver
 never slows a token request."""
+import datetime
 import http.server
 import json
 import socket
+import ssl
 import threading
 import time
 
@@ -13,9 +15,10 @@ from conftest import Server, free_port, get_code, token_request
 
 
 class Receiver:
-    """A local webhook receiver on a fixed port; can hang or be down."""
+    """A local webhook receiver on a fixed port; can hang or be down; with
+    `tls` (an ssl.SSLContext) it speaks https."""
 
-    def __init__(self, port, delay=0.0, status=204):
+    def __init__(self, port, delay=0.0, status=204, tls=None):
         self.port = port
         self.got = []
         self.delay = delay
@@ -37,6 +40,9 @@ class Receiver:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port),
                                                      Handler)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket,
+                                                server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        daemon=True)
         self.thread.start()
@@ -200,3 +206,68 @@ def test_the_lease_of_a_later_batch_runs_from_its_claim(tmp_path):
     log = s.log_text()
     assert "AddressSanitizer" not in log and "runtime error" not in log
     assert rc == 0, log[-4000:]
+
+
+def self_signed(tmp_path):
+    """A certificate for localhost and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    crt, pem = tmp_path / "rx.crt", tmp_path / "rx.key"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return str(crt), str(pem)
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_an_https_receiver(tmp_path, monkeypatch, trusted):
+    """https: the alert goes through TLS (the whole exchange under one
+    deadline) to a receiver whose certificate verifies; to one whose
+    certificate does not, nothing is sent and the alert is kept."""
+    crt, pem = self_signed(tmp_path)
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", crt)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(crt, pem)
+    port = free_port()
+    s = Server(tmp_path, webhook_url="https://localhost:%d/hooks/gh" % port,
+               webhook_timeout_seconds=2, webhook_max_backoff_seconds=2)
+    s.confidential = s.add_client(name="Confidential app")
+    s.user = s.add_user()
+    rx = Receiver(port, tls=tls)
+    s.start()
+    try:
+        reuse(s)
+        if trusted:
+            assert wait_for(lambda: rx.got)
+            assert rx.got[0][1]["rule"] == "refresh_reuse"
+            assert wait_for(lambda: undelivered(s) == [])
+        else:
+            assert wait_for(lambda: any(a >= 2 for _, a in undelivered(s)),
+                            timeout=20)
+            assert rx.got == []
+    finally:
+        rx.close()
+        rc = s.stop()
+        log = s.log_text()
+        assert "AddressSanitizer" not in log and "runtime error" not in log
+        assert rc == 0, log[-4000:]
