@@ -203,7 +203,11 @@ rate(struct app *app, const struct audit_row *r)
 /*
  * Where a grant is used from. Issuance records the baseline; a refresh
  * from a network or user agent the grant never used before is the
- * pattern of a stolen refresh token replayed from elsewhere.
+ * pattern of a stolen refresh token replayed from elsewhere. One alert
+ * per grant and rule per alert_quiet_seconds, whatever the value: the
+ * values are the token holder's to choose, and one per value would let
+ * whoever holds it bury the first, real one under as many as it sends
+ * requests (every value is still recorded as a sighting).
  */
 static void
 sighting(struct app *app, const struct audit_row *r, const char *kind,
@@ -213,7 +217,7 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	bool		 is_net = strcmp(kind, "net") == 0;
 	char		 summary[GH_MAX_ALERT_TEXT];
 	char		 part[GH_MAX_ALERT_KEY / 2];
-	char		 shown[101], keyed[81];
+	char		 shown[101];
 	json_t		*ev;
 
 	if (gov_seen_recently(app->gov, r->grant_id, kind, value, r->time) ||
@@ -228,14 +232,13 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	 * inside one, or the summary is no UTF-8 and no JSON can carry it.
 	 */
 	str_copy_utf8(shown, sizeof(shown), value);
-	str_copy_utf8(keyed, sizeof(keyed), value);
 	snprintf(summary, sizeof(summary), "a grant was %s from a %s it was "
 	    "never used from before: %s", strcmp(r->type,
 	    "token.introspected") == 0 ? "used (introspection)" : "refreshed",
 	    is_net ? "network" : "user agent", shown);
 	ev = json_with(evidence(r), is_net ? "network" : "new_user_agent",
 	    json_string(value));
-	snprintf(part, sizeof(part), "%s:%s", r->grant_id, keyed);
+	snprintf(part, sizeof(part), "%s", r->grant_id);
 	raise_for(app, r, is_net ? "new_network" : "new_user_agent",
 	    is_net ? "high" : "medium", part, summary, ev);
 }

@@ -348,6 +348,15 @@ def test_refresh_from_a_new_network_or_agent(make_server):
     st, t = refresh_from(s, c, t["refresh_token"], "127.66.0.6",
                          agent="curl/8.0")
     assert st == 200 and len(alerts(s)) == 2
+    # the holder of the token chooses the values: new ones on every
+    # request do not bury the first alert under one each (alert_quiet)
+    for i in range(5):
+        st, t = refresh_from(s, c, t["refresh_token"],
+                             "127.%d.0.5" % (70 + i), agent="noise/%d" % i)
+        assert st == 200
+    assert sorted(a["rule"] for a in alerts(s)) == \
+        ["new_network", "new_user_agent"]
+    assert s.query("SELECT count(*) FROM grant_sightings") == [(14,)]
 
 
 def test_a_user_agent_cannot_drive_the_operators_terminal(make_server):
