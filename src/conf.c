@@ -14,7 +14,9 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "util/crypto.h"
 #include "util/json_text.h"
+#include "util/limits.h"
 #include "util/str.h"
 
 enum conf_type { CONF_STRING, CONF_INT };
@@ -86,6 +88,7 @@ static const struct conf_entry conf_table[] = {
 	INT(throttle_audit_window_seconds, 1, 86400, 60),
 	/* alerts to a webhook: http:// or https:// */
 	STR(webhook_url, ""),
+	STR(webhook_secret, ""),	/* Standard Webhooks signing key */
 	INT(webhook_timeout_seconds, 1, 60, 5),
 	INT(webhook_max_backoff_seconds, 1, 86400, 300),
 	/* hygiene (0: off) */
@@ -301,13 +304,31 @@ resolve_path(char *field, size_t size, const char *confpath)
 	return true;
 }
 
-/* the webhook is http(s); the unused-client action is a known word */
+/*
+ * the webhook is http(s) and its signing key "whsec_" and 24 to 64 bytes
+ * in base64 (Standard Webhooks); the unused-client action a known word
+ */
 static bool
 check_governance(const struct conf *c, char *err, size_t errsz)
 {
+	uint8_t	key[GH_WEBHOOK_KEY_MAX];
+	long	n = -1;
+
 	if (c->webhook_url[0] && strncmp(c->webhook_url, "http://", 7) != 0 &&
 	    strncmp(c->webhook_url, "https://", 8) != 0) {
 		snprintf(err, errsz, "webhook_url: must be http:// or https://");
+		return false;
+	}
+	if (c->webhook_secret[0] &&
+	    strncmp(c->webhook_secret, "whsec_", 6) == 0)
+		n = b64std_decode(c->webhook_secret + 6,
+		    strlen(c->webhook_secret + 6), key, sizeof(key));
+	crypto_wipe(key, sizeof(key));
+	if (c->webhook_secret[0] &&
+	    (n < GH_WEBHOOK_KEY_MIN || !c->webhook_url[0])) {
+		snprintf(err, errsz, "webhook_secret: \"whsec_\" and %d to %d "
+		    "bytes in base64, with a webhook_url", GH_WEBHOOK_KEY_MIN,
+		    GH_WEBHOOK_KEY_MAX);
 		return false;
 	}
 	if (strcmp(c->client_unused_action, "flag") != 0 &&

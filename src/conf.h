@@ -52,6 +52,7 @@ struct conf {
 	int64_t	 login_user_refill_seconds;
 	int64_t	 throttle_audit_window_seconds;
 	char	 webhook_url[GH_MAX_REDIRECT_LEN];
+	char	 webhook_secret[128];	/* "whsec_" + base64, or empty */
 	int64_t	 webhook_timeout_seconds;
 	int64_t	 webhook_max_backoff_seconds;
 	int64_t	 grant_unused_days;

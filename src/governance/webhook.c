@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "webhook.h"
+#include "webhook_sign.h"
 #include "../http/client.h"
 #include "../util/clock.h"
 #include "../util/json_text.h"
@@ -101,13 +102,15 @@ deliver(struct webhook *w, const struct alert_row *a)
 {
 	const struct conf *c = &w->app->conf;
 	char		*body = webhook_payload(w->app, a);
+	struct webhook_headers h;
 	char		 id[24], st[8];
 	int		 status = 0;
 	enum gh_err	 rc = GH_ERR_NOMEM;
 	bool		 ok;
 
-	if (body)
-		rc = http_post_json(c->webhook_url, body, NULL,
+	if (body && (rc = webhook_sign(c->webhook_secret, a->id, clock_now(),
+	    body, &h)) == GH_OK)
+		rc = http_post_json(c->webhook_url, body, h.list,
 		    (unsigned)c->webhook_timeout_seconds, &status);
 	free(body);
 	ok = rc == GH_OK && status >= 200 && status < 300;

@@ -267,26 +267,41 @@ read_status(struct conn *c, int *status)
 }
 
 enum gh_err
-http_post_json(const char *url, const char *body, const char *header,
-    unsigned timeout_seconds, int *status)
+http_post_json(const char *url, const char *body,
+    const char *const *headers, unsigned timeout_seconds, int *status)
 {
 	struct target	 t;
 	struct conn	 c = { -1, NULL, NULL, 0 };
 	char		 head[MAX_REQ_HEAD];
-	size_t		 blen = strlen(body);
+	size_t		 blen = strlen(body), i;
 	enum gh_err	 rc = GH_ERR_IO;
-	int		 n;
+	int		 n, k;
+	bool		 v6;
 
 	*status = 0;
-	if (!parse_url(url, &t) || (header && str_has_ctl(header)))
+	if (!parse_url(url, &t))
 		return GH_ERR_INVALID;
+	v6 = strchr(t.host, ':') != NULL;	/* an IPv6 literal: [v6] */
 	n = snprintf(head, sizeof(head),
-	    "POST %s HTTP/1.1\r\nHost: %s%s%s\r\n"
+	    "POST %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "User-Agent: gatehouse-webhook\r\n%s%sConnection: close\r\n\r\n",
-	    t.path, t.host, strcmp(t.port, t.tls ? "443" : "80") ? ":" : "",
-	    strcmp(t.port, t.tls ? "443" : "80") ? t.port : "", blen,
-	    header ? header : "", header ? "\r\n" : "");
+	    "User-Agent: gatehouse-webhook\r\n", t.path, v6 ? "[" : "",
+	    t.host, v6 ? "]" : "",
+	    strcmp(t.port, t.tls ? "443" : "80") ? ":" : "",
+	    strcmp(t.port, t.tls ? "443" : "80") ? t.port : "", blen);
+	for (i = 0; headers && headers[i] && n >= 0 &&
+	    (size_t)n < sizeof(head); i++) {
+		if (str_has_ctl(headers[i]))
+			return GH_ERR_INVALID;
+		k = snprintf(head + n, sizeof(head) - (size_t)n, "%s\r\n",
+		    headers[i]);
+		n = k < 0 ? -1 : n + k;
+	}
+	if (n >= 0 && (size_t)n < sizeof(head)) {
+		k = snprintf(head + n, sizeof(head) - (size_t)n,
+		    "Connection: close\r\n\r\n");
+		n = k < 0 ? -1 : n + k;
+	}
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return GH_ERR_INVALID;
 	/* from here: the name lookup counts too */

@@ -12,12 +12,13 @@
 #include "../util/err.h"
 
 /*
- * POST `body` as application/json, with optional extra header line
- * `header` ("Name: value", no CRLF; NULL for none). *status receives the
- * HTTP status code; GH_OK means a status line was read.
+ * POST `body` as application/json, with extra header lines `headers`
+ * ("Name: value" each, no CRLF; a NULL-terminated list, or NULL for
+ * none). *status receives the HTTP status code; GH_OK means a status
+ * line was read.
  */
 enum gh_err	http_post_json(const char *url, const char *body,
-		    const char *header, unsigned timeout_seconds,
+		    const char *const *headers, unsigned timeout_seconds,
 		    int *status);
 
 #endif

@@ -215,6 +215,26 @@ b64std_decode(const char *in, size_t n, uint8_t *out, size_t outmax)
 	return b64_decode(in, n - pad, out, outmax, false);
 }
 
+size_t
+b64std_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+void
+b64std_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t	len, i;
+
+	b64url_encode(in, n, out);
+	len = strlen(out);
+	for (i = 0; i < len; i++)
+		out[i] = out[i] == '-' ? '+' : out[i] == '_' ? '/' : out[i];
+	while (len % 4 != 0)
+		out[len++] = '=';
+	out[len] = '\0';
+}
+
 int
 hex_digit(char c)
 {

@@ -32,9 +32,11 @@ void		b64url_encode(const uint8_t *in, size_t n, char *out);
 /* Returns decoded length, or -1 if malformed or longer than outmax. */
 long		b64url_decode(const char *in, size_t n, uint8_t *out,
 		    size_t outmax);
-/* standard base64 with padding, for HTTP Basic (RFC 7617) */
+/* standard base64 with padding: HTTP Basic (RFC 7617), webhook signatures */
 long		b64std_decode(const char *in, size_t n, uint8_t *out,
 		    size_t outmax);
+size_t		b64std_len(size_t n);	/* encoded length, without NUL */
+void		b64std_encode(const uint8_t *in, size_t n, char *out);
 
 void		hex_encode(const uint8_t *in, size_t n, char *out);
 /* Value of one hex digit (either case), or -1. */

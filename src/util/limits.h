@@ -94,6 +94,9 @@
  */
 #define GH_AUDIT_KEY_ROWS	10
 #define GH_AUDIT_TYPE_ROWS	600
+/* webhook signing key (Standard Webhooks: 24 to 64 bytes) */
+#define GH_WEBHOOK_KEY_MIN	24
+#define GH_WEBHOOK_KEY_MAX	64
 
 /* storage */
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */

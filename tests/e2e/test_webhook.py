@@ -1,7 +1,10 @@
 """Alert delivery to a webhook (issue 5): JSON to a local receiver, retries
 with backoff while the receiver is down, nothing lost, and a slow receiver
 never slows a token request."""
+import base64
 import datetime
+import hashlib
+import hmac
 import http.server
 import json
 import socket
@@ -21,6 +24,7 @@ class Receiver:
     def __init__(self, port, delay=0.0, status=204, tls=None):
         self.port = port
         self.got = []
+        self.raw = []
         self.delay = delay
         self.status = status
         outer = self
@@ -30,6 +34,7 @@ class Receiver:
                 n = int(self.headers["Content-Length"])
                 body = self.rfile.read(n)
                 time.sleep(outer.delay)
+                outer.raw.append(body)
                 outer.got.append((dict(self.headers), json.loads(body)))
                 self.send_response(outer.status)
                 self.send_header("Content-Length", "0")
@@ -271,3 +276,56 @@ def test_an_https_receiver(tmp_path, monkeypatch, trusted):
         log = s.log_text()
         assert "AddressSanitizer" not in log and "runtime error" not in log
         assert rc == 0, log[-4000:]
+
+
+SECRET_KEY = bytes(range(40))
+SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
+
+
+def test_deliveries_are_signed_as_standard_webhooks(tmp_path):
+    """With webhook_secret, each delivery carries webhook-id (the alert's,
+    the same on a retry), webhook-timestamp and webhook-signature, HMAC-
+    SHA256 over "id.timestamp.body" under the secret's key, which the
+    receiver checks as any Standard Webhooks library would."""
+    port = free_port()
+    s = Server(tmp_path, webhook_url="http://127.0.0.1:%d/hooks/gh" % port,
+               webhook_timeout_seconds=2, webhook_max_backoff_seconds=1,
+               webhook_secret=SECRET)
+    s.confidential = s.add_client(name="Confidential app")
+    s.user = s.add_user()
+    rx = Receiver(port, status=503)
+    s.start()
+    try:
+        reuse(s)
+        assert wait_for(lambda: len(rx.got) >= 2)
+        rx.status = 204
+        assert wait_for(lambda: undelivered(s) == [])
+        ids = set()
+        for (headers, body), raw in zip(rx.got, rx.raw):
+            h = {k.lower(): v for k, v in headers.items()}
+            ids.add(h["webhook-id"])
+            assert h["webhook-id"] == "alert_%d" % body["id"]
+            assert abs(int(h["webhook-timestamp"]) - time.time()) < 30
+            signed = ("%s.%s." % (h["webhook-id"], h["webhook-timestamp"])
+                      ).encode() + raw
+            want = base64.b64encode(hmac.new(SECRET_KEY, signed,
+                                             hashlib.sha256).digest())
+            assert h["webhook-signature"] == "v1," + want.decode()
+        # every attempt at the one alert: one id, for the receiver to
+        # drop a copy
+        assert len(ids) == 1 and len(rx.got) >= 3
+    finally:
+        rx.close()
+        assert s.stop() == 0
+
+
+def test_unsigned_without_a_secret(hooked):
+    rx = Receiver(hooked.hook_port)
+    try:
+        reuse(hooked)
+        assert wait_for(lambda: rx.got)
+        h = {k.lower(): v for k, v in rx.got[0][0].items()}
+        assert h["webhook-id"] == "alert_%d" % rx.got[0][1]["id"]
+        assert "webhook-signature" not in h
+    finally:
+        rx.close()

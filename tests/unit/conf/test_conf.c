@@ -111,6 +111,31 @@ test_wrong_type(void **state)
 	    "\"database\": \"a\\nb\"}", "database");
 }
 
+/* Standard Webhooks: "whsec_" and 24 to 64 bytes in base64, with a URL */
+static void
+test_webhook_secret(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"webhook_url\": \"https://h.example/x\", "
+	    "\"webhook_secret\": \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\"}",
+	    "webhook_secret");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"webhook_url\": \"https://h.example/x\", "
+	    "\"webhook_secret\": \"whsec_AAECAwQFBgcICQoLDA0ODxAREhMU\"}",
+	    "webhook_secret");
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"webhook_secret\": \"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\"}",
+	    "webhook_url");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"webhook_url\": \"https://h.example/x\", "
+	    "\"webhook_secret\": \"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\"}"),
+	    GH_OK);
+	assert_string_equal(f->c.webhook_secret,
+	    "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX");
+}
+
 static void
 test_not_an_object(void **state)
 {
@@ -444,6 +469,7 @@ main(void)
 		T(test_unknown_key),
 		T(test_wrong_type),
 		T(test_not_an_object),
+		T(test_webhook_secret),
 		T(test_code_ttl_bounds),
 		T(test_audit_retention),
 		T(test_issuer_required),

@@ -20,6 +20,7 @@ struct receiver {
 	int		 port;
 	unsigned	 gap_ms;	/* between bytes of the answer */
 	pthread_t	 thread;
+	char		 got[4096];	/* the request's first read */
 };
 
 static void
@@ -35,13 +36,15 @@ serve(void *arg)
 {
 	static const char	 answer[] = "HTTP/1.1 200 OK\r\n\r\n";
 	struct receiver		*rx = arg;
-	char			 buf[4096];
 	size_t			 i;
+	ssize_t			 n;
 	int			 fd;
 
 	if ((fd = accept(rx->lfd, NULL, NULL)) < 0)
 		return NULL;
-	(void)recv(fd, buf, sizeof(buf), 0);	/* the request, or most */
+	/* the request, or most */
+	n = recv(fd, rx->got, sizeof(rx->got) - 1, 0);
+	rx->got[n > 0 ? n : 0] = '\0';
 	for (i = 0; i < sizeof(answer) - 1; i++) {
 		if (rx->gap_ms)
 			sleep_ms(rx->gap_ms);
@@ -70,6 +73,31 @@ rx_start(struct receiver *rx, unsigned gap_ms)
 	    0);
 	rx->port = ntohs(a.sin_port);
 	assert_int_equal(pthread_create(&rx->thread, NULL, serve, rx), 0);
+}
+
+/* on ::1; false if this machine has no IPv6 loopback */
+static bool
+rx_start6(struct receiver *rx)
+{
+	struct sockaddr_in6	a;
+	socklen_t		len = sizeof(a);
+
+	memset(rx, 0, sizeof(*rx));
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	a.sin6_addr = in6addr_loopback;
+	if ((rx->lfd = socket(AF_INET6, SOCK_STREAM, 0)) < 0)
+		return false;
+	if (bind(rx->lfd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(rx->lfd);
+		return false;
+	}
+	assert_int_equal(listen(rx->lfd, 4), 0);
+	assert_int_equal(getsockname(rx->lfd, (struct sockaddr *)&a, &len),
+	    0);
+	rx->port = ntohs(a.sin6_port);
+	assert_int_equal(pthread_create(&rx->thread, NULL, serve, rx), 0);
+	return true;
 }
 
 static void
@@ -124,12 +152,55 @@ test_trickling_receiver_held_to_the_timeout(void **state)
 	rx_stop(&rx);
 }
 
+/* the extra header lines go out as given, each on its own line */
+static void
+test_headers(void **state)
+{
+	static const char *const h[] = { "webhook-id: alert_1",
+	    "webhook-timestamp: 5", NULL };
+	static const char *const bad[] = { "x: 1\r\ny: 2", NULL };
+	struct receiver	rx;
+	char		url[64];
+	int		status = 0;
+
+	(void)state;
+	rx_start(&rx, 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rx.port);
+	assert_int_equal(http_post_json(url, "{}", h, 2, &status), GH_OK);
+	rx_stop(&rx);
+	assert_non_null(strstr(rx.got, "\r\nwebhook-id: alert_1\r\n"
+	    "webhook-timestamp: 5\r\nConnection: close\r\n\r\n{}"));
+	/* no header smuggled in by a line break */
+	assert_int_equal(http_post_json(url, "{}", bad, 2, &status),
+	    GH_ERR_INVALID);
+}
+
+/* RFC 9110 7.2: an IPv6 literal host is bracketed in Host */
+static void
+test_ipv6_host(void **state)
+{
+	struct receiver	rx;
+	char		url[64], want[64];
+	int		status = 0;
+
+	(void)state;
+	if (!rx_start6(&rx))
+		skip();
+	snprintf(url, sizeof(url), "http://[::1]:%d/hook", rx.port);
+	assert_int_equal(http_post_json(url, "{}", NULL, 2, &status), GH_OK);
+	rx_stop(&rx);
+	snprintf(want, sizeof(want), "\r\nHost: [::1]:%d\r\n", rx.port);
+	assert_non_null(strstr(rx.got, want));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prompt_receiver),
 		cmocka_unit_test(test_trickling_receiver_held_to_the_timeout),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_ipv6_host),
 	};
 
 	return cmocka_run_group_tests_name("http/client", tests, NULL, NULL);

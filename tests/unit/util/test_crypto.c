@@ -140,6 +140,30 @@ test_b64std_decode(void **state)
 	assert_int_equal(b64std_decode("", 0, raw, sizeof(raw)), 0);
 }
 
+/* RFC 4648 10 vectors, padded, and the standard alphabet's two symbols */
+static void
+test_b64std_encode(void **state)
+{
+	static const struct {
+		const char	*plain, *enc;
+	} v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" },
+		{ "foo", "Zm9v" }, { "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+		{ "\xfb\xff", "+/8=" },
+	};
+	char	enc[16];
+	size_t	i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		n = strlen(v[i].plain);
+		b64std_encode((const uint8_t *)v[i].plain, n, enc);
+		assert_string_equal(enc, v[i].enc);
+		assert_int_equal(b64std_len(n), strlen(v[i].enc));
+	}
+}
+
 static void
 test_b64std_rejects(void **state)
 {
@@ -338,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_b64url_rejects_bad_input),
 		cmocka_unit_test(test_b64url_outmax),
 		cmocka_unit_test(test_b64std_decode),
+		cmocka_unit_test(test_b64std_encode),
 		cmocka_unit_test(test_b64std_rejects),
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_ct_eq),
