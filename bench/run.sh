@@ -160,7 +160,7 @@ login() {
 				--data-urlencode "password=$password")" ;;
 		consent)
 			res="$(curl -s --max-time 10 -o "$page" -w '%{redirect_url}' -c "$jar" -b "$jar" \
-				"$base/authorize" -d "$authz&csrf=$csrf&gh_action=consent&decision=allow")" ;;
+				"$base/authorize" -d "$authz&csrf=$csrf&gh_action=consent&gh_user=bench&decision=allow")" ;;
 		*) echo "run.sh: unexpected page at login step $i: $res" >&2; return 1 ;;
 		esac
 	done

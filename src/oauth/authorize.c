@@ -8,7 +8,8 @@
  *      ends the request here (it needs no sign-in)
  *   4. a signed-in user, the one id_token_hint names if sent (login
  *      form, or login_required for prompt=none)
- *   5. consent covering the scope (consent form, or consent_required)
+ *   5. consent covering the scope (consent form, or consent_required);
+ *      a posted consent counts only for the user its form named
  *   6. a fresh single-use code, redirected with state and iss (RFC 9207)
  */
 #include <stdio.h>
@@ -163,6 +164,19 @@ consent_allowed(const struct params *p)
 }
 
 /*
+ * A consent form answers for the user it named ("Signed in as ...", sent
+ * back as gh_user): not for another one signed in on this browser since
+ * (in another tab), who has seen no page of theirs.
+ */
+static bool
+consent_names_session_user(const struct params *p, const char *username)
+{
+	const char *named = params_get(p, "gh_user");
+
+	return named != NULL && strcmp(named, username) == 0;
+}
+
+/*
  * A refusal posted from the consent form (anything but "allow"). It needs
  * no signed-in user, fresh or not: it only ends the request, and asking
  * for a sign-in first would lose it.
@@ -301,7 +315,10 @@ decide(struct app *app, const struct http_request *req,
 		}
 		res->browser.has_grant = rc == GH_OK;
 	}
-	if (action && strcmp(action, "consent") == 0)
+	if (action && strcmp(action, "consent") == 0 &&
+	    !consent_names_session_user(p, res->username))
+		res->step = STEP_CONSENT;	/* this user's own page */
+	else if (action && strcmp(action, "consent") == 0)
 		do_consent(app, req, g, res->browser.has_grant, res);
 	else if (res->browser.has_grant && scope_subset(res->req.scope,
 	    g->scope) && !res->req.prompt_consent)

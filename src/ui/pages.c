@@ -198,6 +198,8 @@ page_consent(struct http_response *r, const struct page_form *f,
 	page_put(&p, "</code>. You can revoke this access later.</p>");
 	form_begin(&p, f);
 	page_hidden(&p, "gh_action", "consent");
+	/* the user this page asks: its answer is theirs only (authorize.c) */
+	page_hidden(&p, "gh_user", v->username);
 	page_put(&p, "<button type=\"submit\" name=\"decision\" value=\"allow\">"
 	    "Allow</button><button type=\"submit\" name=\"decision\" "
 	    "value=\"deny\" class=\"secondary\">Deny</button></form>");

@@ -291,6 +291,29 @@ def test_profile_change_keeps_browser_sessions(server):
 
 
 # -- deny ------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["authorize", "account"])
+def test_consent_form_answers_only_for_the_user_it_named(server, where):
+    """A consent page names the user it asks ("Signed in as alice"). If
+    bob signs in on the same browser (another tab) before it is posted,
+    its Allow is no consent of bob's: he gets his own consent page, and
+    no grant or code is made for him until he answers it."""
+    c = server.confidential
+    server.add_user("bob")
+    b, alices_page = at_consent(server, c)
+    assert "Signed in as alice" in alices_page.text
+    sign_in_on(server, b, where, "bob")
+    assert session_users(server) == ["bob"]
+    codes = count(server, "codes")
+    r = b.consent(alices_page)
+    assert is_consent(r), (r.status_code, r.headers, r.text[:300])
+    assert "Signed in as bob" in r.text
+    assert count(server, "grants") == 0
+    assert count(server, "codes") == codes
+    # bob's own answer is one
+    assert_code_redirect(b.consent(r), c)
+    assert count(server, "grants") == 1
+
+
 def test_deny_redirects_with_access_denied(server):
     c = server.confidential
     b, page = at_consent(server, c)
