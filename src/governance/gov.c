@@ -25,8 +25,6 @@ struct client_slot {
 	struct rate_track rate;
 	bool		 seeded;		/* rate holds the baseline */
 	bool		 seed_warned;		/* a failed seed was logged */
-	int64_t		 fail_window;		/* start of the window */
-	unsigned	 fails;
 };
 
 struct seen_slot {
@@ -97,28 +95,6 @@ slot(struct gov *g, const char *id, int64_t now)
 	str_copy(old->id, sizeof(old->id), id);
 	old->used = now;
 	return old;
-}
-
-bool
-gov_auth_failed(struct gov *g, const char *client_id, int64_t now,
-    int64_t window, int64_t threshold, unsigned *count)
-{
-	struct client_slot	*s;
-	bool			 hit;
-
-	if (g == NULL || threshold <= 0)
-		return false;
-	pthread_mutex_lock(&g->mu);
-	s = slot(g, client_id, now);
-	if (s->fail_window == 0 || now - s->fail_window >= window) {
-		s->fail_window = now;
-		s->fails = 0;
-	}
-	s->fails++;
-	*count = s->fails;
-	hit = s->fails == (unsigned)threshold;
-	pthread_mutex_unlock(&g->mu);
-	return hit;
 }
 
 struct seed {

@@ -20,13 +20,6 @@ void		gov_stop(struct gov *g);
 /* Wake the webhook thread (NULL-safe, never blocks on delivery). */
 void		gov_wake(struct gov *g);
 
-/*
- * One failed client authentication; true exactly when the count in the
- * current window reaches the threshold (*count receives it).
- */
-bool		gov_auth_failed(struct gov *g, const char *client_id,
-		    int64_t now, int64_t window, int64_t threshold,
-		    unsigned *count);
 /* One token issued or refreshed; true if the client's rate spikes. */
 bool		gov_token_event(struct gov *g, struct app *app,
 		    const char *client_id, int64_t now,

@@ -11,7 +11,8 @@
  *  - a fixed-window count that says once when it reaches a threshold.
  *
  * Users: the login limits (oauth/login.c), the admin credential limits
- * (admin/admin_auth.c) and the login_failure_burst rule (rules.c).
+ * (admin/admin_auth.c), the login_failure_burst and auth_failure_burst
+ * rules (rules.c) and the audit budgets (audit_budget.c).
  *
  * Memory is fixed (GH_THROTTLE_ENTRIES slots for each kind of key, made
  * once) and no call allocates. Each kind has slots of its own, so keys
@@ -52,6 +53,7 @@ enum throttle_kind {
 	THROTTLE_ADMIN_ADDR,		/* wrong admin credentials, API */
 	THROTTLE_CONSOLE_ADDR,		/* wrong admin credentials, console */
 	THROTTLE_USER_FAILS,		/* the login_failure_burst rule */
+	THROTTLE_CLIENT_FAILS,		/* the auth_failure_burst rule */
 	THROTTLE_ROWS,			/* audit rows per event key */
 	THROTTLE_AUDIT,			/* reports per event type */
 };

@@ -83,7 +83,7 @@
 #define GH_PASSWORD_WAIT_MS	2000	/* the longest such a wait may be */
 /*
  * keys the abuse limits remember (governance/throttle.h), for each of its
- * seven kinds: ~56 B each, so at most 3.1 MiB, touched only as used
+ * eight kinds: ~56 B each, so at most 3.5 MiB, touched only as used
  */
 #define GH_THROTTLE_ENTRIES	8192
 /* folded reports of one event type written per audit window, all addresses */

@@ -6,6 +6,7 @@
  * {"truncated":true}, and the alert itself is raised either way.
  * login_failure_burst: one alert per user, whatever client's form the
  * failed sign-ins came through, none for names that are no user.
+ * auth_failure_burst: a client's count is not pushed out by others'.
  */
 #include "gov_fixture.h"
 #include "../json_fault.h"
@@ -92,6 +93,45 @@ test_evidence_is_whole_or_marked(void **state)
 	assert_false(reached);
 	assert_true(marked > 0);
 	assert_true(whole > 0);
+}
+
+/*
+ * auth_failure_burst: a client's count survives failures spread over
+ * many other clients. It lived in a table of 256 clients, least recently
+ * used out: failures on 300 other (known) clients pushed it out, and the
+ * target's burst was never seen.
+ */
+static void
+test_auth_failure_burst_survives_other_clients(void **state)
+{
+	struct fixture	*f = *state;
+	struct audit_row r = { .type = "client.auth_failed",
+	    .actor = "client", .remote_addr = "192.0.2.8",
+	    .client_id = "cl_target", .detail = "{\"reason\":\"bad_secret\"}" };
+	struct found	 fd;
+	char		 other[32];
+	int		 i;
+
+	f->app.conf.rule_auth_fail_burst = 5;
+	for (i = 0; i < 4; i++) {
+		r.time = T + i;
+		rules_on_event(&f->app, &r);
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(other, sizeof(other), "cl_other_%d", i);
+		r.client_id = other;
+		r.time = T + 4;
+		rules_on_event(&f->app, &r);
+	}
+	r.client_id = "cl_target";
+	r.time = T + 5;
+	rules_on_event(&f->app, &r);
+	f->app.conf.rule_auth_fail_burst = 1;
+	memset(&fd, 0, sizeof(fd));
+	assert_int_equal(store_alert_each(f->t->s, false, "cl_target", 10,
+	    one, &fd), GH_OK);
+	assert_int_equal(fd.n, 1);
+	assert_non_null(strstr(fd.evidence, "\"failures\":5"));
 }
 
 struct burst_alerts {
@@ -217,6 +257,9 @@ main(void)
 		    test_evidence_is_whole_or_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_login_failure_burst_once_per_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_auth_failure_burst_survives_other_clients, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_new_user_agent_summary_stays_utf8, setup, teardown),
 	};
