@@ -271,13 +271,16 @@ def test_junk_from_many_addresses_cannot_grow_the_trail(make_server):
     junk = {"Authorization": "Bearer gate_adm_" + "x" * 43}
     sources = ["127.0.%d.%d" % (1 + i // 200, 1 + i % 200)
                for i in range(150)]
+    t0 = time.monotonic()
     for src in sources:
         r = session_from(src).get(s.base + "/admin/api/inventory",
                                   headers=junk)
         assert r.status_code == 401
+    took = time.monotonic() - t0
     events = audit_rows(s, "admin.auth_failure")
-    # the budget, and at most what came back while the flood ran
-    assert 64 <= len(events) < 70, len(events)
+    # the budget, and at most what came back (one per 60/64 s) meanwhile
+    assert 64 <= len(events) <= 64 + int(took / (60 / 64)) + 1, \
+        (len(events), took)
     first = [json.loads(e[5]) for e in events]
     assert first[0] == {"failures": 1, "throttled": 0,
                         "window_seconds": 60}
@@ -312,11 +315,14 @@ def test_failed_client_authentications_are_folded(make_server):
     c = s.confidential
     wrong = (c["client_id"], "gate_cs_wrong")
     k = session_from(ATTACKER)
+    t0 = time.monotonic()
     for _ in range(30):
         r = k.post(s.base + "/revoke", data={"token": "x"}, auth=wrong)
         assert r.status_code == 401
+    took = time.monotonic() - t0
     rows = client_failures(s, c["client_id"])
-    assert 10 <= len(rows) <= 12, rows
+    # ten, and what came back (one per 0.4 s) while they were sent
+    assert 10 <= len(rows) <= 10 + int(took / 0.4) + 1, (rows, took)
     assert rows[:10] == [{"reason": "bad_secret"}] * 10
     burst = [json.loads(x) for x in s.cli(
         "alert", "list", "--json").stdout.splitlines()]
@@ -331,13 +337,16 @@ def test_failed_client_authentications_are_folded(make_server):
     assert r.status_code == 401
     rows = client_failures(s, c["client_id"])
     assert rows[-2:] == [{"reason": "wrong_method"}, {"reason": "bad_secret"}]
-    # once one comes back (4 s / 10), the next row says what was folded
-    stored = len(rows) - 2
+    # once one comes back (4 s / 10), the next row says what was folded:
+    # every failure from the attacker is a row or counted in a later one
     time.sleep(0.5)
     r = k.post(s.base + "/revoke", data={"token": "x"}, auth=wrong)
-    last = client_failures(s, c["client_id"])[-1]
-    assert last == {"reason": "bad_secret", "folded": 30 - stored,
-                    "withheld_rows": 0, "withheld_events": 0}
+    mine = [json.loads(d) for (d,) in s.query(
+        "SELECT detail FROM audit_events WHERE type = 'client.auth_failed' "
+        "AND remote_addr = ? AND detail LIKE '%bad_secret%' ORDER BY seq",
+        ATTACKER)]
+    assert mine[-1]["folded"] > 0 and mine[-1]["withheld_rows"] == 0
+    assert len(mine) + sum(d.get("folded", 0) for d in mine) == 31
 
 
 def test_failed_client_authentications_from_many_addresses(make_server):
@@ -348,13 +357,16 @@ def test_failed_client_authentications_from_many_addresses(make_server):
     wrong = (c["client_id"], "gate_cs_wrong")
     sources = ["127.1.%d.%d" % (1 + i // 200, 1 + i % 200)
                for i in range(700)]
+    t0 = time.monotonic()
     for src in sources:
         r = session_from(src).post(s.base + "/revoke", data={"token": "x"},
                                    auth=wrong)
         assert r.status_code == 401
+    took = time.monotonic() - t0
     rows = client_failures(s, c["client_id"])
     # the budget, and what came back (10 a second) while the flood ran
-    assert 600 <= len(rows) < 700, len(rows)
+    assert 600 <= len(rows) <= 600 + int(took * 10) + 1, (len(rows), took)
+    assert len(rows) < 700
     assert rows[:600] == [{"reason": "bad_secret"}] * 600
     time.sleep(0.2)
     session_from("127.2.0.1").post(s.base + "/revoke", data={"token": "x"},
