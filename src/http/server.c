@@ -49,6 +49,7 @@ struct header_scan {
 	const char	*content_length, *transfer_encoding;
 	unsigned	 n_content_length, n_transfer_encoding;
 	int		 dup;	/* a header that must be single came twice */
+	int		 bad_name;	/* a field name that is not a token */
 	size_t		 total;	/* bytes of all header lines */
 };
 
@@ -200,6 +201,26 @@ method_of(const char *m)
 	return HTTP_OTHER;
 }
 
+/*
+ * RFC 9110 5.1: a field name is a token. libmicrohttpd 0.9.75 keeps any
+ * name it is given, and one it does not recognise frames nothing:
+ * "Content-Length : 5" (RFC 9112 5.1: whitespace before the colon MUST
+ * be refused with 400) is to it a header named "Content-Length " and the
+ * body is read as empty, while a proxy that trims the name sends five
+ * bytes of body, which would be read here as the next request.
+ */
+static bool
+field_name_ok(const char *k)
+{
+	if (*k == '\0')
+		return false;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		    (*k >= '0' && *k <= '9') || strchr("!#$%&'*+-.^_`|~", *k)))
+			return false;
+	return true;
+}
+
 static enum MHD_Result
 scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
@@ -209,6 +230,8 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 
 	(void)kind;
 	h->total += strlen(key) + (value ? strlen(value) : 0) + 4;
+	if (!field_name_ok(key))
+		h->bad_name = 1;
 	/* counted, not marked dup: framing_error() refuses them early */
 	if (strcasecmp(key, "Content-Length") == 0) {
 		h->n_content_length++;
@@ -435,6 +458,9 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 static const char *
 framing_error(const struct header_scan *h, const char *version)
 {
+	/* a mangled Content-Length or Transfer-Encoding hides among them */
+	if (h->bad_name)
+		return "malformed header field name";
 	if (h->transfer_encoding != NULL &&
 	    strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
 		return "Transfer-Encoding needs HTTP/1.1";

@@ -212,6 +212,35 @@ def test_repeated_content_length_does_not_smuggle_a_request(server):
     healthy(server)
 
 
+@pytest.mark.parametrize("name", [b"Content-Length ", b"Content-Length\t",
+                                  b"Transfer-Encoding ", b"Bad Name"])
+def test_header_name_with_whitespace_does_not_smuggle_a_request(server,
+                                                                name):
+    """RFC 9112 5.1: whitespace between a field name and its colon is a
+    400. libmicrohttpd takes "Content-Length : N" for some other header
+    and reads no body, so a proxy that trims the name and sends N bytes
+    of body would have them read here as a second request. One refusal,
+    the connection closed, the hidden GET never answered."""
+    hidden = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    value = b"chunked" if name.startswith(b"Transfer") else \
+        b"%d" % len(hidden)
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+    try:
+        s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n" +
+                  name + b": " + value + b"\r\n\r\n" + hidden)
+        data = read_until_closed(s)
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]
+    assert data.count(b"HTTP/1.1 ") == 1, data
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"\r\nconnection: close" in head.lower(), head
+    assert json.loads(body)["error_description"] == \
+        "malformed header field name"
+    healthy(server)
+
+
 def test_chunked_body_is_still_read(server):
     r = raw_request(server.port, b"POST /token HTTP/1.1\r\nHost: x\r\n"
                     b"Content-Type: application/x-www-form-urlencoded\r\n"
