@@ -1,5 +1,9 @@
 /*
  * form.c - bounded form/query parser (see form.h).
+ *
+ * Values are passwords, client secrets, codes and refresh tokens as often
+ * as not: every decoded copy is wiped before it is freed, as the server
+ * wipes the raw body (a freed copy would outlive the request in the heap).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +18,24 @@ params_init(struct params *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* a decoded copy (NUL-terminated, or NULL), wiped, then freed */
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	crypto_wipe(s, strlen(s));
+	free(s);
+}
+
 void
 params_free(struct params *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
-		free(p->items[i].name);
-		free(p->items[i].value);
+		wipe_free(p->items[i].name);
+		wipe_free(p->items[i].value);
 	}
 	p->n = 0;
 }
@@ -66,13 +80,11 @@ decode_dup(struct slice s, size_t max, char **out)
 	if ((buf = malloc(s.len + 1)) == NULL)
 		return -3;
 	n = form_decode(s.p, s.len, buf, s.len);
-	if (n < 0) {
+	if (n < 0 || (size_t)n > max) {
+		/* what was decoded before the fault is as secret */
+		crypto_wipe(buf, s.len);
 		free(buf);
-		return -1;
-	}
-	if ((size_t)n > max) {
-		free(buf);
-		return -2;
+		return n < 0 ? -1 : -2;
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -103,25 +115,25 @@ add_pair(struct params *p, struct slice pair)
 		return n == -3 ? GH_ERR_NOMEM : n == -2 ? GH_ERR_LIMIT :
 		    GH_ERR_PARSE;
 	if ((n = decode_dup(vs, GH_MAX_PARAM_LEN, &value)) < 0) {
-		free(name);
+		wipe_free(name);
 		return n == -3 ? GH_ERR_NOMEM : n == -2 ? GH_ERR_LIMIT :
 		    GH_ERR_PARSE;
 	}
 	/* RFC 6749 3.1: no value means omitted; an empty name is noise */
 	if (name[0] == '\0' || value[0] == '\0') {
-		free(name);
-		free(value);
+		wipe_free(name);
+		wipe_free(value);
 		return GH_OK;
 	}
 	if ((old = find(p, name)) != NULL) {
 		old->dup = true;
-		free(name);
-		free(value);
+		wipe_free(name);
+		wipe_free(value);
 		return GH_OK;
 	}
 	if (p->n >= GH_MAX_PARAMS) {
-		free(name);
-		free(value);
+		wipe_free(name);
+		wipe_free(value);
 		return GH_ERR_LIMIT;
 	}
 	p->items[p->n].name = name;

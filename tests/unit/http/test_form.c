@@ -5,8 +5,39 @@
  */
 #include "../harness.h"
 
+#include <dlfcn.h>
+
 #include "http/form.h"
 #include "util/buf.h"
+
+/*
+ * free() seen from here (the sanitizer's, found with RTLD_NEXT, does the
+ * freeing): a block holding the watched text when it is freed is counted,
+ * so a test can tell a decoded secret freed as it was from one wiped.
+ */
+static const char	*watch_text;
+static int		 watch_freed_intact;
+
+void
+free(void *ptr)
+{
+	static void	(*real)(void *);
+	static int	 resolving;
+
+	if (real == NULL) {
+		if (resolving)
+			return;		/* dlsym's own scratch: kept */
+		resolving = 1;
+		*(void **)&real = dlsym(RTLD_NEXT, "free");
+		resolving = 0;
+		if (real == NULL)
+			abort();
+	}
+	if (ptr != NULL && watch_text != NULL &&
+	    strncmp(ptr, watch_text, strlen(watch_text)) == 0)
+		watch_freed_intact++;
+	real(ptr);
+}
 
 static enum gh_err
 parse(const char *s, struct params *p)
@@ -41,6 +72,30 @@ test_basic_pairs(void **state)
 	assert_false(params_is_dup(&p, "a"));
 	params_free(&p);
 	assert_int_equal(p.n, 0);
+}
+
+/* every decoded copy is wiped before it is freed, refused ones too */
+static void
+test_values_wiped_when_freed(void **state)
+{
+	static const char *const forms[] = {
+		"username=alice&password=s3cret-Pa55w0rd",	/* kept */
+		"password=s3cret-Pa55w0rd&password=other",	/* a repeat */
+		"s3cret-Pa55w0rd=x",				/* a name */
+		"password=s3cret-Pa55w0rd%zz",			/* malformed */
+	};
+	struct params	p;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		watch_text = "s3cret-Pa55w0rd";
+		watch_freed_intact = 0;
+		if (parse(forms[i], &p) == GH_OK)
+			params_free(&p);
+		watch_text = NULL;
+		assert_int_equal(watch_freed_intact, 0);
+	}
 }
 
 static void
@@ -279,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_value_length_limit),
 		cmocka_unit_test(test_name_length_limit),
 		cmocka_unit_test(test_form_decode),
+		cmocka_unit_test(test_values_wiped_when_freed),
 	};
 
 	return cmocka_run_group_tests_name("http/form", tests, NULL, NULL);
