@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ struct conn_state {
 	bool			 counted;
 	uint64_t		 dropped;	/* body bytes past the limit */
 	const char		*bad_framing;	/* why the body is refused */
+	uintptr_t		 target_end;	/* where the version must start */
 	struct header_scan	 hs;
 	struct buf		 body;
 	double			 t0;
@@ -156,6 +158,13 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	buf_init(&st->body, GH_MAX_BODY_LEN);
 	if (!str_copy(st->uri, sizeof(st->uri), uri))
 		st->uri_too_long = true;
+	/*
+	 * libmicrohttpd 0.9.75 ends the target by writing a NUL over the
+	 * space before the version, which follows in the same line buffer:
+	 * the version starts right after the target's end unless a NUL byte
+	 * sent inside the target cut it short here (target_whole()).
+	 */
+	st->target_end = (uintptr_t)uri + strlen(uri) + 1;
 	/*
 	 * We parse the query ourselves from the copy above. Cut it off in
 	 * the library's buffer so libmicrohttpd does not split it into
@@ -475,6 +484,18 @@ framing_error(const struct header_scan *h, const char *version)
 	return NULL;
 }
 
+/*
+ * Whether the request target is the whole of what was sent. A NUL byte
+ * in it (RFC 9112 3.2 allows none) cuts every C string of it there, so
+ * "/admin/action\0.css" would be routed as /admin/action while a front
+ * proxy filtering on the whole target saw a stylesheet. Refused instead.
+ */
+static bool
+target_whole(const struct conn_state *st, const char *version)
+{
+	return (uintptr_t)version == st->target_end;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -495,7 +516,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		/* the headers are complete now; read them once */
 		MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header,
 		    &st->hs);
-		if ((st->bad_framing = framing_error(&st->hs, version)) != NULL)
+		st->bad_framing = framing_error(&st->hs, version);
+		if (st->bad_framing == NULL && !target_whole(st, version))
+			st->bad_framing = "NUL byte in the request line";
+		if (st->bad_framing != NULL)
 			return finish(st, c, method);
 		cl = st->hs.content_length;
 		if (cl && (parse_u64(slice_cstr(cl), 0, GH_MAX_BODY_LEN, &n) !=

@@ -241,6 +241,29 @@ def test_header_name_with_whitespace_does_not_smuggle_a_request(server,
     healthy(server)
 
 
+@pytest.mark.parametrize("target", [b"/healthz\x00.css", b"/healthz\x00",
+                                    b"/healthz?a=1\x00&b=2"])
+def test_nul_in_request_target_is_400(server, target):
+    """RFC 9112 3.2: a NUL byte has no place in a request target. Cut at
+    it, "/admin/action\\0.css" would be routed as /admin/action while a
+    front proxy filtering on the whole target saw a stylesheet; refused,
+    and the connection closed."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+    try:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = read_until_closed(s)
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])[
+        "error_description"] == "NUL byte in the request line"
+    healthy(server)
+    # the same request without the NUL is answered as ever
+    r = raw_request(server.port, b"GET /healthz?a=1&b=2 HTTP/1.1\r\n"
+                    b"Host: x\r\n\r\n", half_close=False, timeout=4)
+    assert r.status == 200, r
+
+
 def test_chunked_body_is_still_read(server):
     r = raw_request(server.port, b"POST /token HTTP/1.1\r\nHost: x\r\n"
                     b"Content-Type: application/x-www-form-urlencoded\r\n"
