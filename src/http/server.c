@@ -488,12 +488,18 @@ framing_error(const struct header_scan *h, const char *version)
  * Whether the request target is the whole of what was sent. A NUL byte
  * in it (RFC 9112 3.2 allows none) cuts every C string of it there, so
  * "/admin/action\0.css" would be routed as /admin/action while a front
- * proxy filtering on the whole target saw a stylesheet. Refused instead.
+ * proxy filtering on the whole target saw a stylesheet. Refused instead:
+ * the version then starts past the target's end, within the line. Any
+ * other place (a library that kept the version elsewhere) is taken as
+ * whole, so that a change in the library can only turn this check off,
+ * never refuse every request.
  */
 static bool
 target_whole(const struct conn_state *st, const char *version)
 {
-	return (uintptr_t)version == st->target_end;
+	uintptr_t v = (uintptr_t)version;
+
+	return v <= st->target_end || v - st->target_end > GH_MAX_URI_LEN;
 }
 
 static enum MHD_Result
