@@ -341,10 +341,10 @@ def test_failed_client_authentications_are_folded(make_server):
     # every failure from the attacker is a row or counted in a later one
     time.sleep(0.5)
     r = k.post(s.base + "/revoke", data={"token": "x"}, auth=wrong)
-    mine = [json.loads(d) for (d,) in s.query(
+    mine = [d for d in (json.loads(x) for (x,) in s.query(
         "SELECT detail FROM audit_events WHERE type = 'client.auth_failed' "
-        "AND remote_addr = ? AND detail LIKE '%bad_secret%' ORDER BY seq",
-        ATTACKER)]
+        "AND remote_addr = ? ORDER BY seq", ATTACKER))
+        if d["reason"] == "bad_secret"]
     assert mine[-1]["folded"] > 0 and mine[-1]["withheld_rows"] == 0
     assert len(mine) + sum(d.get("folded", 0) for d in mine) == 31
 
