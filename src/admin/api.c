@@ -5,6 +5,7 @@
  * Reads of the store never happen inside another store walk (the store
  * is not re-entered): lists are collected first, then turned into JSON.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "../http/form_body.h"
 #include "../http/reply.h"
 #include "../util/clock.h"
+#include "../util/limits.h"
 #include "../util/str.h"
 
 /* one API call: who, from where, with which parameters */
@@ -132,19 +134,52 @@ id_param(const struct params *p, const char *name, size_t max)
 	return v;
 }
 
+/*
+ * One page of the inventory, riskiest first: `limit` apps (at most
+ * GH_INVENTORY_PAGE, which keeps a reply under GH_MAX_ADMIN_REPLY) from
+ * `offset`, with the total and the offset of the next page (null after
+ * the last). The whole is ranked for every page: a page is a slice of
+ * one ranking only if nothing changed between the calls.
+ */
 void
 api_inventory(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct call	 k;
-	json_t		*all;
+	json_t		*all, *page;
+	uint64_t	 offset = 0, limit = GH_INVENTORY_PAGE;
+	size_t		 i, n;
+	char		 why[64];
 
 	if (!api_begin(app, req, resp, &k))
 		return;
-	if ((all = inventory_sorted(app, clock_now())) == NULL)
+	if (!num_param(&k.p, "offset", 0, UINT32_MAX, &offset) ||
+	    !num_param(&k.p, "limit", 1, GH_INVENTORY_PAGE, &limit)) {
+		snprintf(why, sizeof(why), "offset is 0 or more, limit 1 to %d",
+		    GH_INVENTORY_PAGE);
+		api_error(resp, 400, "invalid_request", why);
+		goto out;
+	}
+	if ((all = inventory_sorted(app, clock_now())) == NULL ||
+	    (page = json_array()) == NULL) {
+		json_decref(all);
 		reply_unavailable(resp);
-	else
-		api_reply(resp, 200, json_pack("{s:o}", "clients", all));
+		goto out;
+	}
+	n = json_array_size(all);
+	for (i = (size_t)offset; i < n && i < offset + limit; i++)
+		if (json_array_append(page, json_array_get(all, i)) != 0)
+			break;
+	if (i < n && i < offset + limit) {	/* out of memory */
+		json_decref(page);
+		reply_unavailable(resp);
+	} else {
+		api_reply(resp, 200, json_pack("{s:o, s:I, s:o}", "clients",
+		    page, "total", (json_int_t)n, "next_offset", i < n ?
+		    json_integer((json_int_t)i) : json_null()));
+	}
+	json_decref(all);
+out:
 	params_free(&k.p);
 }
 

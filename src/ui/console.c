@@ -3,6 +3,7 @@
  * signed in, the CSRF check of every POST, which page or action.
  * Rendering is in console_pages.c; actions are admin/actions.c.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,13 +221,18 @@ ui_admin_inventory(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct console	 k;
-	const char	*sort, *order;
+	const char	*sort, *order, *from;
 	json_t		*items;
+	uint64_t	 offset = 0;
 
 	if (!console_begin(app, req, resp, &k, true))
 		goto out;
 	sort = console_sort_key(params_get(&k.p, "sort"));
 	order = params_get(&k.p, "order");
+	/* a malformed offset is the first page, as a bad sort is by risk */
+	if ((from = params_get(&k.p, "offset")) != NULL &&
+	    parse_u64(slice_cstr(from), 0, UINT32_MAX, &offset) != GH_OK)
+		offset = 0;
 	if (sort == NULL)
 		sort = "risk";
 	if ((items = inventory_sorted(app, clock_now())) == NULL) {
@@ -235,7 +241,8 @@ ui_admin_inventory(struct app *app, const struct http_request *req,
 	}
 	console_inventory_page(resp, &k.v, items, sort, order ?
 	    strcmp(order, "asc") != 0 : strcmp(sort, "name") != 0 &&
-	    strcmp(sort, "owner") != 0 && strcmp(sort, "status") != 0);
+	    strcmp(sort, "owner") != 0 && strcmp(sort, "status") != 0,
+	    (size_t)offset);
 	json_decref(items);
 out:
 	finish(app, &k, resp);

@@ -202,14 +202,28 @@ inventory_row(struct page *p, json_t *o)
 	page_put(p, "</td></tr>");
 }
 
+/* a link to the page of the inventory from `offset`, in the same order */
+static void
+page_link(struct page *p, const char *sort, bool desc, size_t offset,
+    const char *label)
+{
+	page_put(p, "<a href=\"/admin/inventory?sort=");
+	page_put(p, sort);
+	page_printf(p, "&amp;order=%s&amp;offset=%zu\">", desc ? "desc" : "asc",
+	    offset);
+	page_put(p, label);
+	page_put(p, "</a> ");
+}
+
 void
 console_inventory_page(struct http_response *r, const struct console_view *v,
-    json_t *items, const char *sort, bool desc)
+    json_t *items, const char *sort, bool desc, size_t offset)
 {
 	struct page	 p;
 	struct sort_by	 s = { &columns[0], desc };
 	json_t		**rows;
 	size_t		 i, n = json_array_size(items);
+	size_t		 end;
 
 	for (i = 0; i < NCOLUMNS; i++)
 		if (strcmp(columns[i].key, sort) == 0)
@@ -223,15 +237,33 @@ console_inventory_page(struct http_response *r, const struct console_view *v,
 	/* the list arrives riskiest first; other columns are sorted here */
 	if (strcmp(s.col->key, "risk") != 0 || !desc)
 		qsort_r(rows, n, sizeof(*rows), compare, &s);
+	if (offset > n)
+		offset = n;
+	end = n - offset > GH_INVENTORY_PAGE ? offset + GH_INVENTORY_PAGE : n;
 	begin(&p, v, "App inventory");
-	page_printf(&p, "<p class=\"muted\">%zu apps. Risk is 0-100; the "
-	    "factors say why.</p><table id=\"inventory\"><thead><tr>", n);
+	page_printf(&p, "<p class=\"muted\">%zu apps", n);
+	if (offset < end && (offset > 0 || end < n))
+		page_printf(&p, ", %zu to %zu shown", offset + 1, end);
+	else if (offset >= end && n > 0)
+		page_put(&p, ", none past the last");
+	page_put(&p, ". Risk is 0-100; the factors say why.</p>"
+	    "<table id=\"inventory\"><thead><tr>");
 	for (i = 0; i < NCOLUMNS; i++)
 		sort_header(&p, &columns[i], s.col->key, desc);
 	page_put(&p, "<th>Risk factors</th></tr></thead><tbody>");
-	for (i = 0; i < n; i++)
+	for (i = offset; i < end; i++)
 		inventory_row(&p, rows[i]);
 	page_put(&p, "</tbody></table>");
+	if (offset > 0 || end < n) {
+		page_put(&p, "<p id=\"pages\">");
+		if (offset > 0)
+			page_link(&p, s.col->key, desc, offset >
+			    GH_INVENTORY_PAGE ? offset - GH_INVENTORY_PAGE : 0,
+			    "Previous");
+		if (end < n)
+			page_link(&p, s.col->key, desc, end, "Next");
+		page_put(&p, "</p>");
+	}
 	free(rows);
 	page_end(&p, r, 200);
 }

@@ -35,10 +35,14 @@ void	console_login_page(struct http_response *r,
 void	console_message(struct http_response *r,
 	    const struct console_view *v, int status, const char *title,
 	    const char *message);
-/* `items`: inventory entries (gov_json.h), sorted by `sort` and `desc` */
+/*
+ * `items`: inventory entries (gov_json.h), sorted by `sort` and `desc`;
+ * GH_INVENTORY_PAGE of them from `offset`, with links to the pages
+ * before and after.
+ */
 void	console_inventory_page(struct http_response *r,
 	    const struct console_view *v, json_t *items, const char *sort,
-	    bool desc);
+	    bool desc, size_t offset);
 void	console_client_page(struct http_response *r,
 	    const struct console_view *v, const struct client_detail *d);
 void	console_alerts_page(struct http_response *r,

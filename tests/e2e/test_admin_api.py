@@ -87,6 +87,32 @@ def test_inventory_riskiest_first(server):
     assert mine["users"] == 1 and mine["live_tokens"] >= 1
 
 
+def test_inventory_in_pages(server):
+    """`limit` apps from `offset`, with the total and the next page's
+    offset (null after the last): a large inventory is read in pages of
+    at most 1,000, each under the reply cap."""
+    cred = add_admin(server)
+    whole = api(server, cred, "GET", "inventory").json()
+    assert whole["total"] == len(whole["clients"]) >= 2
+    assert whole["next_offset"] is None
+    ids, offset = [], 0
+    while offset is not None:
+        r = api(server, cred, "GET", "inventory",
+                params={"limit": 1, "offset": offset}).json()
+        assert len(r["clients"]) == 1 and r["total"] == whole["total"]
+        ids.append(r["clients"][0]["client_id"])
+        offset = r["next_offset"]
+    assert ids == [c["client_id"] for c in whole["clients"]]
+    past = api(server, cred, "GET", "inventory",
+               params={"offset": 99}).json()
+    assert past["clients"] == [] and past["next_offset"] is None
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1},
+                {"limit": "x"}):
+        r = api(server, cred, "GET", "inventory", params=bad)
+        assert r.status_code == 400, bad
+        assert r.json()["error"] == "invalid_request"
+
+
 def test_client_detail_counts_tokens_per_hour(server):
     cred = add_admin(server)
     c = server.confidential

@@ -96,6 +96,31 @@ def test_inventory_sorts_and_escapes(server):
     assert c.get("/admin/inventory?sort=%3Cx%3E").status_code == 200
 
 
+def test_inventory_pages(server):
+    """A page holds 1,000 apps from `offset`, in the chosen order, with
+    links to the pages around it (here: 3 apps, from the second)."""
+    cred = add_admin(server)
+    server.add_client(name="zz third", owner="o")
+    c = Console(server)
+    c.login(cred)
+    whole = c.get("/admin/inventory?sort=name&order=asc").text
+    assert 'id="pages"' not in whole and "shown" not in whole
+    page = c.get("/admin/inventory?sort=name&order=asc&offset=1").text
+    assert "3 apps, 2 to 3 shown" in page
+    names = re.findall(
+        r'<a href="/admin/client\?client_id=[^"]*">([^<]*)</a>', page)
+    assert names == re.findall(
+        r'<a href="/admin/client\?client_id=[^"]*">([^<]*)</a>',
+        whole)[1:]
+    assert ('<a href="/admin/inventory?sort=name&amp;order=asc&amp;'
+            'offset=0">Previous</a>') in page and ">Next<" not in page
+    # past the end, or not a number: no rows, or the first page
+    past = c.get("/admin/inventory?offset=99").text
+    assert "3 apps, none past the last" in past and ">Previous<" in past
+    assert "<tbody></tbody>" in past
+    assert "shown" not in c.get("/admin/inventory?offset=x").text
+
+
 def test_client_page_chart_and_quarantine_through_confirm(server):
     cred = add_admin(server)
     cl = server.confidential
