@@ -63,7 +63,7 @@
 /* an audit event's detail built from admin text: a reason escaped whole */
 #define GH_MAX_AUDIT_DETAIL	(2 * GH_MAX_REASON_LEN + 256)
 #define GH_MAX_ADMIN_REPLY	(1024 * 1024)	/* console page, API reply */
-#define GH_INVENTORY_PAGE	1000	/* apps per inventory page or reply */
+#define GH_INVENTORY_PAGE	500	/* apps per inventory page or reply */
 #define GH_MAX_ADMIN_LIST	1000	/* rows in one list (grants, alerts) */
 #define GH_MAX_AUDIT_PAGE	1000	/* audit events per export page */
 #define GH_GRANT_EXPIRE_BATCH	1000	/* unused grants revoked at once */

@@ -97,7 +97,7 @@ def test_inventory_sorts_and_escapes(server):
 
 
 def test_inventory_pages(server):
-    """A page holds 1,000 apps from `offset`, in the chosen order, with
+    """A page holds 500 apps from `offset`, in the chosen order, with
     links to the pages around it (here: 3 apps, from the second)."""
     cred = add_admin(server)
     server.add_client(name="zz third", owner="o")
