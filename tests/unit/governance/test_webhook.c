@@ -35,6 +35,15 @@ alert(struct alert_row *a, const char *evidence)
 	snprintf(a->evidence, sizeof(a->evidence), "%s", evidence);
 }
 
+/* an app with only what the payload reads: its issuer */
+static void
+issuer_app(struct app *app)
+{
+	memset(app, 0, sizeof(*app));
+	snprintf(app->conf.issuer, sizeof(app->conf.issuer),
+	    "https://id.example");
+}
+
 /* body's evidence, loaded; fails the test unless body is whole */
 static json_t *
 evidence_of(const char *body)
@@ -63,9 +72,7 @@ test_payload_whole(void **state)
 	char			*body;
 
 	(void)state;
-	memset(&app, 0, sizeof(app));
-	snprintf(app.conf.issuer, sizeof(app.conf.issuer),
-	    "https://id.example");
+	issuer_app(&app);
 	alert(&a, stored);
 	assert_non_null(body = webhook_payload(&app, &a));
 	want = json_parse(stored, 0, NULL);
@@ -88,9 +95,7 @@ test_payload_whole_or_none(void **state)
 	bool			 reached = true;
 
 	(void)state;
-	memset(&app, 0, sizeof(app));
-	snprintf(app.conf.issuer, sizeof(app.conf.issuer),
-	    "https://id.example");
+	issuer_app(&app);
 	alert(&a, stored);
 	want = json_parse(stored, 0, NULL);
 	assert_non_null(want);
@@ -125,9 +130,7 @@ test_payload_unreadable_evidence(void **state)
 	char			*body;
 
 	(void)state;
-	memset(&app, 0, sizeof(app));
-	snprintf(app.conf.issuer, sizeof(app.conf.issuer),
-	    "https://id.example");
+	issuer_app(&app);
 	alert(&a, "{\"failures\":");
 	assert_non_null(body = webhook_payload(&app, &a));
 	got = evidence_of(body);
@@ -152,9 +155,7 @@ test_payload_summary_not_utf8(void **state)
 	char			*body;
 
 	(void)state;
-	memset(&app, 0, sizeof(app));
-	snprintf(app.conf.issuer, sizeof(app.conf.issuer),
-	    "https://id.example");
+	issuer_app(&app);
 	alert(&a, stored);
 	snprintf(a.summary, sizeof(a.summary), "agent: abc\xc3");
 	assert_non_null(body = webhook_payload(&app, &a));
