@@ -79,12 +79,25 @@ static const struct route routes[] = {
 	{ "/account/logout", HTTP_POST, "POST", ui_account_logout },
 };
 
+static void
+hold_watch(void *h, void (*wake)(void *), void *arg)
+{
+	store_wait_watch(h, wake, arg);
+}
+
+static bool
+hold_end(void *h)
+{
+	return store_wait_end(h) == GH_OK;
+}
+
 void
 routes_dispatch(void *ctx, const struct http_request *req,
     struct http_response *resp)
 {
-	struct app	*app = ctx;
-	size_t		 i;
+	struct app		*app = ctx;
+	struct store_wait	*w;
+	size_t			 i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (strcmp(routes[i].path, req->path) != 0)
@@ -98,11 +111,17 @@ routes_dispatch(void *ctx, const struct http_request *req,
 				reply_unavailable(resp);
 			return;
 		}
-		/* every write of the request durable before its answer */
+		/*
+		 * every write of the request durable before its answer: the
+		 * server holds the answer until then (http_hold)
+		 */
 		store_defer_begin(app->store);
 		routes[i].fn(app, req, resp);
-		if (store_defer_end(app->store) != GH_OK)
+		if (store_defer_detach(app->store, &w) != GH_OK)
 			reply_unavailable(resp);
+		else if (w != NULL)
+			resp->hold = (struct http_hold){ w, hold_watch,
+			    hold_end };
 		return;
 	}
 	reply_not_found(resp);

@@ -22,6 +22,9 @@ response_free(struct http_response *r)
 {
 	size_t i;
 
+	if (r->hold.h != NULL)
+		(void)r->hold.end(r->hold.h);	/* never left queued */
+	r->hold.h = NULL;
 	for (i = 0; i < r->nheaders; i++)
 		free(r->headers[i].value);
 	r->nheaders = 0;

@@ -38,6 +38,20 @@ struct http_header {
 
 enum reply_kind { REPLY_API, REPLY_HTML };
 
+/*
+ * An answer that may go only once something else is done (routes.c: the
+ * request's writes durable). h NULL: it may go at once. Otherwise the
+ * server calls watch(h, wake, arg) and parks the connection, not the
+ * thread, until wake(arg); then end(h), which frees h: false means the
+ * answer must not go, and 503 goes instead. end() alone, without watch,
+ * waits in the calling thread (response_free() does that).
+ */
+struct http_hold {
+	void		*h;
+	void		(*watch)(void *h, void (*wake)(void *), void *arg);
+	bool		(*end)(void *h);
+};
+
 struct http_response {
 	int		 status;
 	enum reply_kind	 kind;		/* which security headers apply */
@@ -47,6 +61,7 @@ struct http_response {
 	struct buf	 body;
 	struct http_header headers[GH_MAX_HEADERS_OUT];
 	size_t		 nheaders;
+	struct http_hold hold;
 };
 
 void		response_init(struct http_response *r);

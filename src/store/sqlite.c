@@ -34,9 +34,21 @@ sq_unlock(struct sqlite_store *db)
  * (store_defer_begin/end), and the writes that need no wait at all
  * (store_lazy).
  */
+/*
+ * A request's wait, on the heap: store_defer_detach() hands it to the
+ * caller, and the thread goes on to other requests while the flusher
+ * still holds it in its queue.
+ */
+struct sq_wait {
+	struct store_wait	 base;
+	struct group_sync	*g;
+	struct sync_wait	 w;	/* the batches the request wrote in */
+	enum gh_err		 failed;	/* an operation's store failure */
+};
+
 static _Thread_local struct {
 	struct sqlite_store	*db;	/* NULL: not deferring */
-	struct sync_wait	 wait;	/* the batches the request wrote in */
+	struct sq_wait		*wait;	/* NULL: nothing written yet */
 	enum gh_err		 failed;	/* an operation's store failure */
 	struct sqlite_store	*lazy;	/* NULL: every write waits */
 } deferred;
@@ -128,7 +140,12 @@ sq_release(struct sqlite_store *db, enum gh_err rc)
 	if (batch != 0 && deferred.lazy == db)
 		sq_sync_kick(db->sync, batch);
 	else if (batch != 0) {
-		w = deferred.db == db ? &deferred.wait : &local;
+		if (deferred.db == db && deferred.wait == NULL &&
+		    (deferred.wait = calloc(1, sizeof(*deferred.wait))) != NULL)
+			deferred.wait->g = db->sync;
+		/* out of memory: this write is waited for here, at once */
+		w = deferred.db == db && deferred.wait != NULL ?
+		    &deferred.wait->w : &local;
 		sq_sync_note(db->sync, w, batch);
 	}
 	pthread_mutex_unlock(&db->mu);
@@ -143,7 +160,7 @@ sqlite_defer_begin(struct store *s)
 {
 	deferred.db = (struct sqlite_store *)s;
 	deferred.failed = GH_OK;
-	memset(&deferred.wait, 0, sizeof(deferred.wait));
+	deferred.wait = NULL;
 }
 
 static void
@@ -160,16 +177,58 @@ sqlite_durable(struct store *s)
 	return db->sync == NULL || sq_sync_durable(db->sync);
 }
 
+static void
+wait_watch(struct store_wait *base, void (*wake)(void *), void *arg)
+{
+	struct sq_wait *sw = (struct sq_wait *)base;
+
+	sq_sync_watch(sw->g, &sw->w, wake, arg);
+}
+
+static enum gh_err
+wait_end(struct store_wait *base)
+{
+	struct sq_wait	*sw = (struct sq_wait *)base;
+	enum gh_err	 rc = sq_sync_wait(sw->g, &sw->w);
+
+	if (sw->failed != GH_OK)
+		rc = sw->failed;
+	free(sw);
+	return rc;
+}
+
+/*
+ * The request is over: hand its wait to the caller when it has one,
+ * else the outcome now (a store failure, or GH_OK: nothing to wait for).
+ */
+static enum gh_err
+sqlite_defer_detach(struct store *s, struct store_wait **out)
+{
+	struct sq_wait	*sw = deferred.wait;
+	enum gh_err	 failed = deferred.failed;
+
+	(void)s;
+	deferred.db = NULL;
+	deferred.wait = NULL;
+	*out = NULL;
+	if (sw == NULL)
+		return failed;
+	sw->base.watch = wait_watch;
+	sw->base.end = wait_end;
+	sw->failed = failed;
+	*out = &sw->base;
+	return GH_OK;
+}
+
 static enum gh_err
 sqlite_defer_end(struct store *s)
 {
-	struct sqlite_store	*db = (struct sqlite_store *)s;
-	enum gh_err		 rc = GH_OK;
+	struct store_wait	*w;
+	enum gh_err		 rc;
 
-	deferred.db = NULL;
-	if (db->sync != NULL && deferred.wait.queued)
-		rc = sq_sync_wait(db->sync, &deferred.wait);
-	return deferred.failed != GH_OK ? deferred.failed : rc;
+	if ((rc = sqlite_defer_detach(s, &w)) != GH_OK || w == NULL)
+		return rc;
+	return wait_end(w);
 }
 
 enum gh_err
@@ -358,6 +417,7 @@ ops_init(void)
 	ops.close = sqlite_close;
 	ops.defer_begin = sqlite_defer_begin;
 	ops.defer_end = sqlite_defer_end;
+	ops.defer_detach = sqlite_defer_detach;
 	ops.durable = sqlite_durable;
 	ops.lazy = sqlite_lazy;
 	sqlite_ident_ops(&ops);

@@ -82,7 +82,9 @@ struct sync_wait {
 	enum gh_err		 rc;		/* GH_OK unless one failed */
 	bool			 queued, done;
 	pthread_cond_t		*cv;		/* set while its thread sleeps */
-	struct sync_wait	*next;
+	void			(*wake)(void *);	/* or this, once */
+	void			*wake_arg;
+	struct sync_wait	*next, *wake_next;
 };
 /*
  * The VFS that writes a commit's WAL frames in one write (sqlite_walbuf.c)
@@ -102,6 +104,13 @@ void		 sq_sync_note(struct group_sync *g, struct sync_wait *w,
 void		 sq_sync_kick(struct group_sync *g, uint64_t batch);
 /* Wait until w's batches are durable (store lock NOT held). */
 enum gh_err	 sq_sync_wait(struct group_sync *g, struct sync_wait *w);
+/*
+ * Instead of waiting: call wake(arg) once, when w's batches are resolved,
+ * from the flusher's thread, or from this one at once if they are. Then
+ * sq_sync_wait() returns the outcome without sleeping.
+ */
+void		 sq_sync_watch(struct group_sync *g, struct sync_wait *w,
+		    void (*wake)(void *), void *arg);
 /* False once a sync failed (store_durable). */
 bool		 sq_sync_durable(struct group_sync *g);
 /* Wait until every batch up to `upto` is durable (store lock NOT held). */

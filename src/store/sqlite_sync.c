@@ -168,6 +168,26 @@ sq_sync_wait(struct group_sync *g, struct sync_wait *w)
 	return rc;
 }
 
+void
+sq_sync_watch(struct group_sync *g, struct sync_wait *w,
+    void (*wake)(void *), void *arg)
+{
+	pthread_mutex_lock(&g->mu);
+	if (w->queued && !w->done) {
+		w->wake = wake;
+		w->wake_arg = arg;
+		if (w->last > g->wanted) {
+			g->wanted = w->last;
+			pthread_cond_signal(&g->work);
+		}
+		arg = NULL;
+		wake = NULL;
+	}
+	pthread_mutex_unlock(&g->mu);
+	if (wake != NULL)
+		wake(arg);	/* resolved already */
+}
+
 /*
  * Wait until every batch up to `upto` is resolved (store lock NOT held):
  * for a reader that must not act on what is committed but not yet durable.
@@ -298,7 +318,7 @@ static void *
 flusher(void *arg)
 {
 	struct group_sync	*g = arg;
-	struct sync_wait	*w, **pp;
+	struct sync_wait	*w, **pp, *woken;
 	enum gh_err		 rc;
 	uint64_t		 batch;
 
@@ -317,6 +337,7 @@ flusher(void *arg)
 			g->resolved = batch;
 		if (g->wanted < g->resolved)
 			g->wanted = g->resolved;
+		woken = NULL;
 		for (pp = &g->waiters; (w = *pp) != NULL;) {
 			if (w->last <= g->resolved) {
 				*pp = w->next;
@@ -324,9 +345,25 @@ flusher(void *arg)
 				/* its thread needs g->mu to return: w stays */
 				if (w->cv != NULL)
 					pthread_cond_signal(w->cv);
+				if (w->wake != NULL) {
+					w->wake_next = woken;
+					woken = w;
+				}
 			} else {
 				pp = &w->next;
 			}
+		}
+		/*
+		 * Watchers are woken without g->mu (a wake takes other locks);
+		 * each may be freed as soon as it is woken, so read on first.
+		 */
+		if (woken != NULL) {
+			pthread_mutex_unlock(&g->mu);
+			while ((w = woken) != NULL) {
+				woken = w->wake_next;
+				w->wake(w->wake_arg);
+			}
+			pthread_mutex_lock(&g->mu);
 		}
 	}
 	pthread_mutex_unlock(&g->mu);

@@ -106,6 +106,27 @@ store_defer_end(struct store *s)
 	return s->ops->defer_end ? s->ops->defer_end(s) : GH_OK;
 }
 
+enum gh_err
+store_defer_detach(struct store *s, struct store_wait **w)
+{
+	*w = NULL;
+	if (s->ops->defer_detach == NULL)
+		return store_defer_end(s);
+	return s->ops->defer_detach(s, w);
+}
+
+void
+store_wait_watch(struct store_wait *w, void (*wake)(void *), void *arg)
+{
+	w->watch(w, wake, arg);
+}
+
+enum gh_err
+store_wait_end(struct store_wait *w)
+{
+	return w->end(w);
+}
+
 bool
 store_durable(struct store *s)
 {

@@ -198,6 +198,21 @@ void		store_close(struct store *s);
 void		store_defer_begin(struct store *s);
 enum gh_err	store_defer_end(struct store *s);
 /*
+ * store_defer_end() for a caller that must not park its thread on the
+ * wait (the HTTP server suspends the connection instead). With *w NULL
+ * on return, the result is the outcome. Otherwise the wait is handed
+ * over: store_wait_end(*w) waits if need be, gives the outcome and frees
+ * it; before that, store_wait_watch(*w, wake, arg) may ask for wake(arg)
+ * to be called once when the outcome is known, from another thread, or
+ * from this one before it returns. A watched wait is ended only after
+ * its wake.
+ */
+struct store_wait;
+enum gh_err	store_defer_detach(struct store *s, struct store_wait **w);
+void		store_wait_watch(struct store_wait *w, void (*wake)(void *),
+		    void *arg);
+enum gh_err	store_wait_end(struct store_wait *w);
+/*
  * False once the store cannot make writes durable any more: a failed
  * fsync may have dropped what it covered from the disk cache, and a later
  * one would report success over the gap. Every write since fails; the

@@ -9,11 +9,20 @@
 
 #include "store.h"
 
+/* a request's wait handed over by defer_detach; the backend's embeds it */
+struct store_wait {
+	void		(*watch)(struct store_wait *, void (*)(void *),
+			    void *);
+	enum gh_err	(*end)(struct store_wait *);
+};
+
 struct store_ops {
 	void		(*close)(struct store *);
 	/* optional (NULL: commits are durable when they return) */
 	void		(*defer_begin)(struct store *);
 	enum gh_err	(*defer_end)(struct store *);
+	/* optional (NULL: defer_end, and nothing is handed over) */
+	enum gh_err	(*defer_detach)(struct store *, struct store_wait **);
 	void		(*lazy)(struct store *, bool);
 	bool		(*durable)(struct store *);
 	enum gh_err	(*client_insert)(struct store *,

@@ -5,6 +5,9 @@ success over the hole), and the server stops by itself with status 1. A
 restart, once the disk is back, recovers from what the disk holds: what
 was acknowledged before the failure is in force, and new flows work.
 SQLite only: PostgreSQL does its own fsyncs (and stops on a failed one)."""
+import concurrent.futures
+import time
+
 import pytest
 import requests
 
@@ -87,3 +90,38 @@ def test_a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged(
     log = s.log_text()
     assert "AddressSanitizer" not in log and "runtime error" not in log, log
     assert rc == 0, log[-4000:]
+
+
+def test_a_slow_fsync_holds_only_the_answers_that_wait_for_it(
+        tmp_path, monkeypatch):
+    """A token request waits for the fsync that makes its redemption
+    durable, without its thread: with one HTTP thread and the disk's sync
+    held, the redemption is not answered, and other requests are."""
+    hold = tmp_path / "fsync-waits"
+    preload_shim(monkeypatch, "fsync_fail", GH_FAULT_FSYNC_HOLD=hold)
+    s = Server(tmp_path, threads=1)
+    c = s.add_client()
+    s.add_user()
+    s.start()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        code, verifier = code_of(Browser(s), c)
+        hold.touch()
+        pending = pool.submit(redeem, s, c, code, verifier)
+        time.sleep(0.5)			# it has written and waits
+        for _ in range(3):
+            r = requests.get(s.base + "/healthz", timeout=5)
+            assert r.status_code == 200
+            assert requests.get(
+                s.base + "/.well-known/openid-configuration",
+                timeout=5).status_code == 200
+        assert not pending.done()	# not durable: not answered
+        hold.unlink()
+        r = pending.result(timeout=10)
+        assert r.status_code == 200, r.text
+        assert active(s, c, r.json()["access_token"])
+    finally:
+        if hold.exists():
+            hold.unlink()
+        pool.shutdown(wait=True)
+        s.stop()

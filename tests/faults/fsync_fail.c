@@ -3,21 +3,35 @@
  * file named by GH_FAULT_FSYNC exists, fsync() and fdatasync() fail with
  * EIO, as they do when a disk stops taking writes. The server must then
  * acknowledge nothing that needs them (tests/e2e/test_durability.py).
+ * While the file named by GH_FAULT_FSYNC_HOLD exists, they wait instead,
+ * as on a slow disk: what waits for durability must not be answered, and
+ * nothing else may be held up.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 int	fsync(int fd);
 int	fdatasync(int fd);
 
 static int
-failing(void)
+exists(const char *var)
 {
-	const char *path = getenv("GH_FAULT_FSYNC");
+	const char *path = getenv(var);
 
 	return path != NULL && access(path, F_OK) == 0;
+}
+
+static int
+failing(void)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	while (exists("GH_FAULT_FSYNC_HOLD"))
+		nanosleep(&ts, NULL);
+	return exists("GH_FAULT_FSYNC");
 }
 
 int

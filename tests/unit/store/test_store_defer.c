@@ -13,6 +13,10 @@
  * extra durable write, a row of flush_marks. The tests count those extra
  * writes: one exactly when some write is not followed by such a row.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
 #include "../harness.h"
 
 #define NOW	1700000000
@@ -144,6 +148,87 @@ test_extra_flush_only_when_uncovered(void **state)
 	assert_int_equal(marks(t), m + 3);
 }
 
+/* what a wake saw: set from the flusher's thread, or this one */
+struct woken {
+	atomic_int	 n;
+	pthread_t	 by;
+};
+
+static void
+wake(void *arg)
+{
+	struct woken *w = arg;
+
+	w->by = pthread_self();
+	atomic_fetch_add(&w->n, 1);
+}
+
+static void
+until_woken(struct woken *w)
+{
+	struct timespec	ts = { 0, 1000 * 1000 };
+	int		i;
+
+	for (i = 0; i < 5000 && atomic_load(&w->n) == 0; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(atomic_load(&w->n), 1);
+}
+
+/*
+ * A request's wait handed over (store_defer_detach): the HTTP server
+ * parks the connection instead of the thread. Nothing written: no wait.
+ * A write: on SQLite a wait whose wake comes once, from the flusher,
+ * after which the write is durable and the outcome is GH_OK; if the
+ * batch is already durable when it is watched, the wake comes at once,
+ * in the watching thread. PostgreSQL hands nothing over: its
+ * store_defer_end() did the waiting.
+ */
+static void
+test_detach_hands_the_wait_over(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w = (struct store_wait *)1, *w2;
+	struct woken		 seen = { 0 }, at_once = { 0 };
+
+	store_defer_begin(t->s);
+	assert_int_equal(status_of_c1(t), 1);	/* a read */
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_null(w);
+
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	if (t->schema[0]) {
+		assert_null(w);
+		assert_int_equal(status_of_c1(t), 2);
+		return;
+	}
+	assert_non_null(w);
+	store_wait_watch(w, wake, &seen);
+	until_woken(&seen);
+	assert_false(pthread_equal(seen.by, pthread_self()));
+	assert_int_equal(status_of_c1(t), 2);
+	assert_int_equal(store_wait_end(w), GH_OK);
+
+	/* made durable by another request's wait before it is watched */
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
+	    CLIENT_ACTIVE, NOW, NULL), GH_OK);
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_non_null(w);
+	store_defer_begin(t->s);
+	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
+	assert_int_equal(store_defer_detach(t->s, &w2), GH_OK);
+	assert_non_null(w2);
+	assert_int_equal(store_wait_end(w2), GH_OK);	/* waits here */
+	store_wait_watch(w, wake, &at_once);
+	assert_int_equal(atomic_load(&at_once.n), 1);
+	assert_true(pthread_equal(at_once.by, pthread_self()));
+	assert_int_equal(store_wait_end(w), GH_OK);
+	assert_int_equal(status_of_c1(t), 1);
+}
+
 int
 main(void)
 {
@@ -153,6 +238,9 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_extra_flush_only_when_uncovered, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detach_hands_the_wait_over, setup,
 		    th_store_teardown),
 	};
 
