@@ -45,6 +45,7 @@ struct http_server {
 	unsigned		 port;
 	atomic_int		 inflight;
 	atomic_int		 parked;	/* connections suspended */
+	atomic_bool		 stopping;	/* http_stop() began: park no more */
 	struct deadline		*deadline;	/* request receive deadline */
 };
 
@@ -439,12 +440,29 @@ unpark(void *arg)
 	atomic_fetch_sub(&srv->parked, 1);
 }
 
+/*
+ * Count a parking unless the server is stopping: a keep-alive connection
+ * still sends requests after MHD_quiesce_daemon(), and one parked after
+ * http_stop() saw no parked connections would be suspended as the daemon
+ * stops. Both sides are sequentially consistent, so either http_stop()
+ * sees the count or this sees the flag; a request that sees it waits in
+ * its thread, which the daemon's stop joins.
+ */
+static bool
+may_park(struct http_server *srv)
+{
+	atomic_fetch_add(&srv->parked, 1);
+	if (!atomic_load(&srv->stopping))
+		return true;
+	atomic_fetch_sub(&srv->parked, 1);
+	return false;
+}
+
 static void
 park(struct conn_state *st, struct MHD_Connection *c)
 {
 	struct http_hold *h = &st->held->hold;
 
-	atomic_fetch_add(&st->srv->parked, 1);
 	MHD_suspend_connection(c);
 	h->watch(h->h, unpark, st);
 }
@@ -522,13 +540,16 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	/* a body left unread, or unreadable, ends the connection */
 	if (st->bad_framing || st->too_large)
 		(void)response_header(&resp, "Connection", "close");
-	if (resp.hold.h != NULL &&
-	    (st->held = malloc(sizeof(*st->held))) != NULL) {
-		*st->held = resp;	/* moved: it owns what resp owned */
-		st->held_req = req;
-		park(st, c);
-		return MHD_YES;
+	if (resp.hold.h != NULL && may_park(st->srv)) {
+		if ((st->held = malloc(sizeof(*st->held))) != NULL) {
+			*st->held = resp;  /* moved: it owns what resp owned */
+			st->held_req = req;
+			park(st, c);
+			return MHD_YES;
+		}
+		atomic_fetch_sub(&st->srv->parked, 1);
 	}
+	/* else answer() waits for the hold in this thread */
 	return answer(st, c, req, method, &resp);
 }
 
@@ -709,6 +730,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	s->ctx = ctx;
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->parked, 0);
+	atomic_init(&s->stopping, false);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
@@ -759,6 +781,7 @@ http_stop(struct http_server *s, unsigned drain_seconds)
 	 * (the store's flusher ends every wait, with an error if the disk
 	 * fails), and the daemon must not stop with one suspended.
 	 */
+	atomic_store(&s->stopping, true);	/* before the count is read */
 	while (atomic_load(&s->parked) > 0)
 		nanosleep(&ts, NULL);
 	MHD_stop_daemon(s->daemon);	/* every connection closed... */
