@@ -479,6 +479,68 @@ def get_code(server, client, scope="openid offline_access", **extra):
     return q["code"][0], verifier, q
 
 
+# -- a change made by another process ---------------------------------------
+# On PostgreSQL each node caches clients (src/store/pg_cache.c) and learns of
+# a change committed by another process (the admin command, another node,
+# an UPDATE in psql) by NOTIFY, a moment after the commit; until then it
+# answers from the client as it was. On SQLite the change is read at once.
+# A test that changes a client that way and then asks a running server
+# polls for the new state, for at most CHANGE_SECONDS (the node serves no
+# cached row older than PG_CACHE_TTL_MS, 500 ms, even if a notification
+# is missed). Users, grants, sessions, tokens and alerts are not cached:
+# their changes need no poll.
+CHANGE_SECONDS = 2.0
+
+
+def poll(request, done, timeout=CHANGE_SECONDS, step=0.02):
+    """request() until done(its answer) or `timeout` seconds passed, and
+    the last answer, on which the caller asserts the new state: after a
+    timeout that is the old state, and the assertion fails. Each request
+    may add audit rows: where a test counts them, or the request spends
+    something (a code, a refresh token), wait with await_client_status
+    and send the test's own request once."""
+    deadline = time.monotonic() + timeout
+    r = request()
+    while not done(r) and time.monotonic() < deadline:
+        time.sleep(step)
+        r = request()
+    return r
+
+
+def client_is_open(server, client_id):
+    """Whether `server` lets client_id start an authorization (the client
+    is active there), asked by a bare GET /authorize: an answer that
+    stores, audits and spends nothing, so it can be repeated."""
+    r = requests.get(server.base + "/authorize",
+                     params={"client_id": client_id}, allow_redirects=False)
+    return not (r.status_code == 400 and
+                "unknown or disabled client" in r.text)
+
+
+def await_client_status(server, client_id, active):
+    """Wait until `server` sees client_id as active (or as disabled or
+    quarantined), after a change made by another process; fail if it
+    does not within CHANGE_SECONDS. Disabled and quarantined look alike
+    here: to see a quarantine after an enable, wait for the enable first."""
+    seen = poll(lambda: client_is_open(server, client_id),
+                lambda is_open: is_open == active)
+    assert seen == active, "after %s s %s still sees client %s as %s" % (
+        CHANGE_SECONDS, server.base, client_id,
+        "disabled" if active else "active")
+
+
+def await_secret(server, client_id, secret):
+    """Wait until `server` accepts client_id's new secret (a rotation, or
+    an enable after a quarantine, made by another process); fail if it
+    does not within CHANGE_SECONDS. Each refusal meanwhile is audited as
+    a bad secret."""
+    r = poll(lambda: requests.post(server.base + "/introspect",
+                                   data={"token": "x"},
+                                   auth=(client_id, secret)),
+             lambda r: r.status_code == 200)
+    assert r.status_code == 200, r.text
+
+
 def fail_audit_of(s, *types):
     """A trigger (gh_test_fail) makes audit inserts of these event types
     fail; drop it to let them through again."""

@@ -5,6 +5,7 @@ import json
 
 import requests
 
+from conftest import await_secret
 from helpers_admin import (add_admin, api, audit_rows, introspect, redeem,
                            refresh)
 
@@ -153,6 +154,7 @@ def test_quarantine_kills_tokens_and_is_audited_with_actor(server):
     fresh = dict(c, client_secret=json.loads(server.cli(
         "client", "rotate-secret", c["client_id"],
         "--json").stdout)["client_secret"])
+    await_secret(server, c["client_id"], fresh["client_secret"])
     assert introspect(server, fresh, t["access_token"]) is False
     assert introspect(server, fresh, t["refresh_token"]) is False
     d = api(server, cred, "GET", "client",

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 import requests
 
-from conftest import BIN, REDIRECT, Browser, Server, token_request
+from conftest import (BIN, REDIRECT, Browser, Server, await_client_status,
+                      poll, token_request)
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            fresh_params)
 
@@ -118,7 +119,8 @@ def test_rotate_secret_retires_old_secret(server):
     r = server.cli("client", "rotate-secret", c["client_id"], "--json")
     new = json.loads(r.stdout)["client_secret"]
     assert new.startswith("gate_cs_") and new != old
-    bad = refresh_probe(server, c, old)
+    bad = poll(lambda: refresh_probe(server, c, old),
+               lambda r: r.status_code != 400)
     assert bad.status_code == 401
     assert bad.json()["error"] == "invalid_client"
     ok = refresh_probe(server, c, new)
@@ -132,6 +134,10 @@ def test_rotated_secret_redeems_code(server):
     r = server.cli("client", "rotate-secret", c["client_id"], "--json")
     old = c["client_secret"]
     c["client_secret"] = json.loads(r.stdout)["client_secret"]
+    # the stale secret would spend the code while the server has not yet
+    # seen the rotation: wait with a probe that spends nothing
+    assert poll(lambda: refresh_probe(server, c, old),
+                lambda r: r.status_code != 400).status_code == 401
     data = {"grant_type": "authorization_code", "code": code,
             "code_verifier": verifier, "redirect_uri": REDIRECT}
     stale = dict(c, client_secret=old)
@@ -157,11 +163,13 @@ def test_disable_and_enable_client(server):
     server.cli("client", "disable", c["client_id"])
     assert json.loads(server.cli("client", "show", c["client_id"])
                       .stdout)["status"] == "disabled"
+    await_client_status(server, c["client_id"], active=False)
     assert_error_page(b.get(fresh_params(c)))
     r = refresh_probe(server, c, c["client_secret"])
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
 
     server.cli("client", "enable", c["client_id"])
+    await_client_status(server, c["client_id"], active=True)
     assert_code_redirect(b.get(fresh_params(c)), c)
     assert refresh_probe(server, c,
                          c["client_secret"]).json()["error"] == \
@@ -173,6 +181,7 @@ def test_disabled_client_cannot_redeem_code_issued_before(server):
     from conftest import get_code
     code, verifier, _ = get_code(server, c)
     server.cli("client", "disable", c["client_id"])
+    await_client_status(server, c["client_id"], active=False)
     t = token_request(server, c, {"grant_type": "authorization_code",
                                   "code": code, "code_verifier": verifier,
                                   "redirect_uri": REDIRECT})

@@ -9,7 +9,7 @@ import urllib.parse
 
 import requests
 
-from conftest import get_code, token_request
+from conftest import await_client_status, get_code, token_request
 from helpers_token import assert_invalid_client, \
     make_server  # noqa: F401 (fixture)
 
@@ -94,6 +94,7 @@ def test_use_after_disable_and_quarantine(make_server):
     assert refresh(s, c, t["refresh_token"]).status_code == 200
     assert alerts(s) == []
     s.cli("client", "disable", c["client_id"])
+    await_client_status(s, c["client_id"], active=False)
     assert refresh(s, c, t["refresh_token"]).status_code == 401
     found = alerts(s)
     assert [a["rule"] for a in found] == ["disabled_client_use"]
@@ -101,8 +102,11 @@ def test_use_after_disable_and_quarantine(make_server):
                                               "proof": "secret"}
 
     s.cli("client", "enable", c["client_id"])
+    # seen as enabled first: else "not active" could be the old disable
+    await_client_status(s, c["client_id"], active=True)
     s.cli("alert", "ack", str(found[0]["id"]))
     s.cli("client", "quarantine", c["client_id"], "--reason", "stolen")
+    await_client_status(s, c["client_id"], active=False)
     found = alerts(s)
     assert [a["rule"] for a in found] == ["client_quarantined"]
     assert found[0]["evidence"]["reason"] == "stolen"
@@ -144,6 +148,7 @@ def test_disabled_client_use_needs_proof(make_server):
     s = make_server()
     c = s.confidential
     s.cli("client", "disable", c["client_id"])
+    await_client_status(s, c["client_id"], active=False)
     wrong = requests.post(s.base + "/introspect", data={"token": "x"},
                           auth=(c["client_id"], "gate_cs_" + "A" * 43))
     assert_invalid_client(wrong, True)
@@ -168,6 +173,7 @@ def test_quarantined_client_named_without_a_secret(make_server):
     c = s.confidential
     t = redeem(s, c)
     s.cli("client", "quarantine", c["client_id"], "--reason", "test")
+    await_client_status(s, c["client_id"], active=False)
     for tok in ("x", "gate_rt_" + "A" * 43, t["access_token"]):
         r = requests.post(s.base + "/revoke",
                           data={"client_id": c["client_id"], "token": tok})
@@ -197,6 +203,7 @@ def test_a_code_seen_on_its_way_is_no_proof(make_server):
     assert token_request(s, c, data).status_code == 200
     fresh, fresh_verifier, _ = get_code(s, c)
     s.cli("client", "disable", c["client_id"])
+    await_client_status(s, c["client_id"], active=False)
     for sent in ({"grant_type": "authorization_code", "code": code},
                  dict(data, code=fresh, code_verifier=fresh_verifier)):
         r = requests.post(s.base + "/token",
@@ -220,6 +227,7 @@ def test_disabled_public_client_use_needs_its_verifier_or_refresh_token(
     code, verifier, _ = get_code(s, p)
     other = redeem(s, s.confidential)
     s.cli("client", "disable", p["client_id"])
+    await_client_status(s, p["client_id"], active=False)
     for tok in ("x", other["refresh_token"], t["access_token"]):
         r = requests.post(s.base + "/revoke",
                           data={"client_id": p["client_id"], "token": tok})
@@ -516,6 +524,7 @@ def test_token_of_a_disabled_client_used_at_userinfo(make_server):
     assert alerts(s) == []
     t2 = redeem(s, c)
     s.cli("client", "disable", c["client_id"])
+    await_client_status(s, c["client_id"], active=False)
     r = requests.get(s.base + "/userinfo", headers={
         "Authorization": "Bearer " + t2["access_token"]})
     assert r.status_code == 401

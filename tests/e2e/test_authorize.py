@@ -6,8 +6,8 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import (REDIRECT, Browser, auth_params, pkce_pair,
-                      redirect_params, token_request)
+from conftest import (REDIRECT, Browser, auth_params, await_client_status,
+                      pkce_pair, redirect_params, token_request)
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            assert_error_redirect, count, fresh_params,
                            is_consent, is_login, raw_query_value, running)
@@ -118,6 +118,7 @@ def test_disabled_client_is_error_page(fresh_server):
     server = fresh_server
     c = server.confidential
     server.cli("client", "disable", c["client_id"])
+    await_client_status(server, c["client_id"], active=False)
     assert_error_page(Browser(server).get(fresh_params(c)))
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import urllib.parse
 
+from conftest import await_secret
 from helpers_admin import (Console, add_admin, audit_rows, hidden,
                            introspect, redeem, refresh)
 
@@ -159,6 +160,7 @@ def test_client_page_chart_and_quarantine_through_confirm(server):
     fresh = dict(cl, client_secret=json.loads(server.cli(
         "client", "rotate-secret", cl["client_id"],
         "--json").stdout)["client_secret"])
+    await_secret(server, cl["client_id"], fresh["client_secret"])
     assert introspect(server, fresh, t2["access_token"]) is False
 
 

@@ -1,9 +1,11 @@
 """Several nodes, one PostgreSQL database: two Gatehouse processes on their
 own ports share the database, the key file and the config (one issuer).
 Whatever node a request reaches, single use, rotation, revocation,
-sessions and client status hold as on one node: there is no per-node
-state that could disagree (clients, tokens and sessions are read from the
-database on each request; signing keys are the same rows)."""
+sessions and client status hold as on one node: tokens and sessions are
+read from the database on each request, signing keys are the same rows,
+and the one per-node state, each node's client cache, learns of another
+node's (or the admin command's) change by NOTIFY, a moment after its
+commit (src/store/pg_cache.c)."""
 import json
 import os
 import subprocess
@@ -13,8 +15,9 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import (BIN, PG_URL, Browser, Server, auth_params, free_port,
-                      get_code, new_pg_database, pg_connect, pkce_pair,
+from conftest import (BIN, PG_URL, Browser, Server, auth_params,
+                      await_client_status, free_port, get_code,
+                      new_pg_database, pg_connect, pkce_pair,
                       redirect_params)
 from helpers_token import (assert_clean_stop, assert_error, exchange,
                            introspect, is_active, refresh, revoke)
@@ -159,11 +162,14 @@ def test_client_disabled_at_one_node_stops_at_the_other(nodes):
     t = tokens_from(a, b, d)
     assert is_active(b, t["access_token"], client=d)
     a.cli("client", "disable", d["client_id"])
-    # within a second (at once: no node caches clients)
+    # within a second, by NOTIFY (pg_cache.c): wait with a probe that
+    # spends nothing, as a refresh sent meanwhile would rotate the token
+    await_client_status(b, d["client_id"], active=False)
     r = refresh(b, d, t["refresh_token"])
     assert_error(r, 401, "invalid_client")
     assert not is_active(b, t["access_token"])
     a.cli("client", "enable", d["client_id"])
+    await_client_status(b, d["client_id"], active=True)
     assert refresh(b, d, t["refresh_token"]).status_code == 200
 
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 from authlib.jose import JsonWebKey, jwt
 
-from conftest import REDIRECT, Server, get_code
+from conftest import REDIRECT, Server, await_client_status, get_code
 from helpers_token import assert_invalid_client
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -383,6 +383,7 @@ def test_disabled_client_refused(tmp_path):
     try:
         assert call(s, "/introspect", assertion(s, c)).ok
         s.cli("client", "disable", c["client_id"])
+        await_client_status(s, c["client_id"], active=False)
         forged = assertion(s, c, key=ec_key())
         for path in ENDPOINTS:
             refused(s, c, lambda: call(s, path, forged), "signature")
@@ -416,6 +417,7 @@ def test_disabled_client_seen_by_its_refresh_token(tmp_path):
         t = exchange(s, c, assertion(s, c)).json()
         code, verifier, _ = get_code(s, c, scope=SCOPE)
         s.cli("client", "disable", c["client_id"])
+        await_client_status(s, c["client_id"], active=False)
         forged = assertion(s, c, key=ec_key())
         refused(s, c, lambda: requests.post(s.base + "/token", data=form(
             forged, grant_type="authorization_code", code=code,
@@ -535,6 +537,7 @@ def test_quarantined_key_client_stays_dead(pk):
                "key leaked")
     assert "registered keys kept" in r.stdout, r.stdout
     assert "secret replaced" not in r.stdout
+    await_client_status(pk, c["client_id"], active=False)
     alert = json.loads(pk.cli("alert", "list", "--json").stdout
                        .splitlines()[0])
     assert alert["rule"] == "client_quarantined", alert

@@ -5,7 +5,8 @@ import json
 
 import requests
 
-from conftest import Browser, auth_params, get_code, pkce_pair, token_request
+from conftest import (Browser, auth_params, await_client_status,
+                      await_secret, get_code, pkce_pair, token_request)
 
 
 def redeem(server, c):
@@ -23,6 +24,7 @@ def test_quarantine_kills_everything_and_records_why(server):
     r = server.cli("client", "quarantine", c["client_id"], "--reason",
                    "token theft reported by the vendor")
     assert "quarantined" in r.stdout and "1 grant(s) revoked" in r.stdout
+    await_client_status(server, c["client_id"], active=False)
 
     # the client cannot authenticate, its users cannot start a flow
     r = requests.post(server.base + "/introspect",
@@ -38,12 +40,14 @@ def test_quarantine_kills_everything_and_records_why(server):
     # re-enabling does not revive anything: the secret was replaced and
     # every grant revoked, so old tokens stay dead even for a new secret
     server.cli("client", "enable", c["client_id"])
+    await_client_status(server, c["client_id"], active=True)
     r = token_request(server, c, {"grant_type": "refresh_token",
                                   "refresh_token": tokens[1]["refresh_token"]})
     assert r.status_code == 401
     fresh = json.loads(server.cli("client", "rotate-secret", c["client_id"],
                                   "--json").stdout)
     auth = (c["client_id"], fresh["client_secret"])
+    await_secret(server, c["client_id"], fresh["client_secret"])
     for t in tokens:
         i = requests.post(server.base + "/introspect",
                           data={"token": t["access_token"]}, auth=auth)

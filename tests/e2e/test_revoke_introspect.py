@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from conftest import get_code
+from conftest import get_code, poll
 from helpers_token import add_second_client, assert_error, \
     assert_invalid_client, assert_no_store, exchange, introspect, \
     is_active, issue, make_server, post, refresh, revoke, \
@@ -202,12 +202,9 @@ def test_disabled_client_tokens_are_unusable(server):
     t = issue(server, a)
     server.cli("client", "disable", a["client_id"])
     # on PostgreSQL the node learns of the CLI's change by NOTIFY, a
-    # moment after its commit (at most a second: pg_cache.c)
-    deadline = time.time() + 1.0
-    r = introspect(server, t["access_token"], a)
-    while r.status_code == 200 and time.time() < deadline:
-        time.sleep(0.02)
-        r = introspect(server, t["access_token"], a)
+    # moment after its commit (pg_cache.c): polled
+    r = poll(lambda: introspect(server, t["access_token"], a),
+             lambda r: r.status_code != 200)
     assert_error(r, 401, "invalid_client")
     assert introspect(server, t["access_token"], b).json() == \
         {"active": False}

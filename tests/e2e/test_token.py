@@ -10,8 +10,8 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import PASSWORD, Browser, auth_params, get_code, pkce_pair, \
-    redirect_params
+from conftest import PASSWORD, Browser, auth_params, await_client_status, \
+    get_code, pkce_pair, redirect_params
 from helpers_token import AT_RE, OTHER_REDIRECT, RT_RE, add_second_client, \
     assert_error, assert_failed_then_done, assert_invalid_client, \
     assert_no_store, basic_header, concurrent_posts, exchange, fail_family_revocations, is_active, issue, \
@@ -193,6 +193,8 @@ def test_code_issued_before_a_kill_is_not_redeemed(server, kill):
     else:
         server.cli("client", "quarantine", c["client_id"], "--reason",
                    "test")
+        # seen by the server before the one try the code allows
+        await_client_status(server, c["client_id"], active=False)
     r = exchange(server, c, code, verifier)
     if kill == "client":	# the client cannot even authenticate now
         assert r.status_code == 401, r.text
@@ -444,6 +446,7 @@ def test_disabled_client_is_invalid_client(server):
     c = server.confidential
     code, verifier, _ = get_code(server, c)
     server.cli("client", "disable", c["client_id"])
+    await_client_status(server, c["client_id"], active=False)
     assert_invalid_client(exchange(server, c, code, verifier), True)
     assert server.query("SELECT detail FROM audit_events WHERE type = "
                         "'client.auth_failed'") == \
@@ -456,6 +459,7 @@ def test_disabled_client_with_a_wrong_secret_is_a_bad_secret(server):
     and gets the same answer as the right one."""
     c = server.confidential
     server.cli("client", "disable", c["client_id"])
+    await_client_status(server, c["client_id"], active=False)
     r = post(server, "/introspect", {"token": "x"},
              auth=(c["client_id"], "gate_cs_" + "A" * 43))
     assert_invalid_client(r, True)
