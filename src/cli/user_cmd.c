@@ -167,14 +167,21 @@ user_add(struct app *app, const struct args *a)
 static bool
 print_user(void *ctx, const struct user_row *u)
 {
-	return cli_line(ctx, "%-28s %-10s %s", u->id,
-	    u->status == USER_ACTIVE ? "active" : "disabled", u->username);
+	struct cli_list	*l = ctx;
+	const char	*status = u->status == USER_ACTIVE ? "active" :
+			    "disabled";
+
+	if (l->as_json)
+		return cli_list_json(l, json_pack("{s:s, s:s, s:s}", "id",
+		    u->id, "username", u->username, "status", status));
+	return cli_line(l, "%-28s %-10s %s", u->id, status, u->username);
 }
 
+/* --json as every other list takes it: JSON lines, one user each */
 static int
-user_list(struct app *app)
+user_list(struct app *app, const struct args *a)
 {
-	struct cli_list l = { false, false };
+	struct cli_list l = { args_flag(a, "--json"), false };
 
 	return cli_list_done(&l, store_user_each(app->store, print_user, &l));
 }
@@ -247,7 +254,7 @@ cmd_user(const char *config_path, int argc, char **argv)
 	if (strcmp(sub, "add") == 0)
 		ret = user_add(&app, &a);
 	else if (strcmp(sub, "list") == 0)
-		ret = user_list(&app);
+		ret = user_list(&app, &a);
 	else
 		ret = user_change(&app, &a, sub, name);
 	cli_close(&app);

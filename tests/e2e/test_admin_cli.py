@@ -346,6 +346,19 @@ def test_user_changes_say_what_changed(db):
         assert "argon2" not in (d or "") and "another" not in (d or "")
 
 
+def test_user_list_json_is_json_lines(db):
+    """`user list --json` was taken and ignored: it printed the text
+    table and exited 0, so a script reading JSON lines got none."""
+    s = db
+    s.add_user("dave")
+    r = s.cli("user", "list", "--json")
+    users = [json.loads(l) for l in r.stdout.splitlines()]
+    (uid,), = s.query("SELECT id FROM users WHERE username = 'dave'")
+    assert {"id": uid, "username": "dave", "status": "active"} in users
+    assert all(set(u) == {"id", "username", "status"} for u in users)
+    assert "argon2" not in r.stdout
+
+
 def test_grant_revoke_of_an_unknown_client_fails(db):
     """A mistyped --client said "0 grant(s) revoked" and exited 0, with
     no audit event: it read like a done revocation."""
