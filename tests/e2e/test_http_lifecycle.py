@@ -252,12 +252,32 @@ def test_sigterm_drains_in_flight_requests(tmp_path):
         assert drained >= 1, log[-3000:]
 
 
+def stop_under_load(s, work, n, settle):
+    """Run n threads of work(stop, i) against s, SIGTERM it after `settle`
+    seconds and join them; returns the exit code. The log must show no
+    sanitizer report and no libmicrohttpd panic."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=work, args=(stop, i))
+               for i in range(n)]
+    for t in threads:
+        t.start()
+    time.sleep(settle)
+    rc = s.stop()
+    stop.set()
+    for t in threads:
+        t.join(timeout=25)
+    log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log
+    assert "http_library_panic" not in log, log[-3000:]
+    assert rc == 0, log[-3000:]
+    return rc
+
+
 def test_sigterm_with_concurrent_load_exits_zero(tmp_path):
     with running(tmp_path, drain_seconds=5) as s:
-        stop = threading.Event()
         outcomes = []
 
-        def hammer():
+        def hammer(stop, _):
             sess = requests.Session()
             while not stop.is_set():
                 try:
@@ -272,17 +292,7 @@ def test_sigterm_with_concurrent_load_exits_zero(tmp_path):
                     outcomes.append(None)
                     if s.proc is None or s.proc.poll() is not None:
                         return
-        threads = [threading.Thread(target=hammer) for _ in range(8)]
-        for t in threads:
-            t.start()
-        time.sleep(0.5)
-        rc = s.stop()
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
-        log = s.log_text()
-        assert "AddressSanitizer" not in log and "runtime error" not in log
-        assert rc == 0, log[-3000:]
+        stop_under_load(s, hammer, 8, 0.5)
         assert outcomes.count(True) > 10
         assert False not in outcomes    # every answer was complete and valid
 
@@ -298,11 +308,10 @@ def test_sigterm_while_answers_wait_for_their_fsync(tmp_path):
         with running(tmp_path / run, drain_seconds=0, threads=2) as s:
             c = s.confidential
             tokens = [issue(s, c)["refresh_token"] for _ in range(12)]
-            stop = threading.Event()
-            answered = []
+            statuses = []
 
-            def client(rt):
-                sess = requests.Session()
+            def client(stop, i):
+                sess, rt = requests.Session(), tokens[i]
                 while not stop.is_set():
                     try:
                         r = sess.post(s.base + "/token", data={
@@ -312,25 +321,13 @@ def test_sigterm_while_answers_wait_for_their_fsync(tmp_path):
                     except requests.RequestException:
                         time.sleep(0.01)
                         continue
-                    assert r.status_code in (200, 503), r.text
+                    statuses.append(r.status_code)
                     if r.status_code == 200:
                         rt = r.json()["refresh_token"]
-                        answered.append(rt)
-            threads = [threading.Thread(target=client, args=(t,))
-                       for t in tokens]
-            for t in threads:
-                t.start()
-            time.sleep(1.5)
-            rc = s.stop()
-            stop.set()
-            for t in threads:
-                t.join(timeout=25)
-            log = s.log_text()
-            assert "http_library_panic" not in log, log[-3000:]
-            assert "AddressSanitizer" not in log
-            assert "runtime error" not in log
-            assert rc == 0, log[-3000:]
-            assert len(answered) > 12
+            stop_under_load(s, client, len(tokens), 1.5)
+            assert statuses.count(200) > len(tokens)
+            # 503 only for a request cut off by the stop
+            assert set(statuses) <= {200, 503}, statuses
 
 
 def test_sigquit_drains_and_stops(tmp_path):
