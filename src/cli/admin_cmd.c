@@ -18,10 +18,23 @@
 #include "../util/clock.h"
 #include "../util/crypto.h"
 
-static const struct opt_spec admin_opts[] = {
+static const struct opt_spec add_opts[] = {
 	{ "--name", true, false },
 	{ "--json", false, false },
 	{ NULL, false, false },
+};
+
+static const struct opt_spec list_opts[] = {
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+/* Each subcommand and exactly the options it takes. */
+static const struct subcommand admin_subs[] = {
+	{ "add", add_opts },
+	{ "list", list_opts },
+	{ "disable", args_none },
+	{ NULL, NULL },
 };
 
 static const struct audit_origin operator = { NULL, NULL, "admin" };
@@ -96,7 +109,7 @@ admin_list(struct app *app, const struct args *a)
 {
 	struct cli_list l = { args_flag(a, "--json"), false };
 
-	if (a->npositional || args_get(a, "--name")) {
+	if (a->npositional) {
 		fprintf(stderr, "usage: gatehouse admin list [--json]\n");
 		return 2;
 	}
@@ -132,16 +145,16 @@ cmd_admin(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret;
 
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "disable") != 0) {
+	if ((s = args_subcommand(admin_subs, sub)) == NULL) {
 		fprintf(stderr, "usage: gatehouse admin add --name NAME [--json]"
 		    " | list [--json] | disable NAME\n");
 		return 2;
 	}
-	if (!args_parse(argc - 1, argv + 1, admin_opts, &a))
+	if (!args_parse("admin", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
 	if (!cli_open(config_path, &app))
 		return 1;

@@ -17,12 +17,23 @@
 #include "../util/clock.h"
 #include "../util/str.h"
 
-static const struct opt_spec alert_opts[] = {
+static const struct opt_spec list_opts[] = {
 	{ "--all", false, false },
 	{ "--client", true, false },
 	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static const struct opt_spec ack_opts[] = {
 	{ "--by", true, false },
 	{ NULL, false, false },
+};
+
+/* Each subcommand and exactly the options it takes. */
+static const struct subcommand alert_subs[] = {
+	{ "list", list_opts },
+	{ "ack", ack_opts },
+	{ NULL, NULL },
 };
 
 static bool
@@ -83,12 +94,14 @@ cmd_alert(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret;
 
-	if (!args_parse(argc - 1, argv + 1, alert_opts, &a))
+	if ((s = args_subcommand(alert_subs, sub)) != NULL &&
+	    !args_parse("alert", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "ack") != 0) {
+	if (s == NULL || (strcmp(sub, "list") == 0 && a.npositional)) {
 		fprintf(stderr, "usage: gatehouse alert list [--all] "
 		    "[--client ID] [--json] | ack ID [--by NAME]\n");
 		return 2;

@@ -13,9 +13,39 @@ find_spec(const struct opt_spec *spec, const char *name)
 	return NULL;
 }
 
+const struct opt_spec args_none[] = {
+	{ NULL, false, false },
+};
+
+const struct subcommand *
+args_subcommand(const struct subcommand *subs, const char *name)
+{
+	for (; subs->name; subs++)
+		if (strcmp(subs->name, name) == 0)
+			return subs;
+	return NULL;
+}
+
+/* "--bogus" refused: say whose option it is not, and which ones it has */
+static void
+refuse(const char *command, const char *sub, const char *opt,
+    const struct opt_spec *spec)
+{
+	const struct opt_spec *o;
+
+	fprintf(stderr, "gatehouse: %s%s%s does not take %s (", command,
+	    sub ? " " : "", sub ? sub : "", opt);
+	if (spec == NULL || spec->name == NULL)
+		fputs("it takes no options", stderr);
+	for (o = spec; o && o->name; o++)
+		fprintf(stderr, "%s%s", o == spec ? "its options: " : ", ",
+		    o->name);
+	fputs(")\n", stderr);
+}
+
 bool
-args_parse(int argc, char **argv, const struct opt_spec *spec,
-    struct args *out)
+args_parse(const char *command, const char *sub, int argc, char **argv,
+    const struct opt_spec *spec, struct args *out)
 {
 	int i;
 
@@ -33,8 +63,7 @@ args_parse(int argc, char **argv, const struct opt_spec *spec,
 			continue;
 		}
 		if ((s = find_spec(spec, argv[i])) == NULL) {
-			fprintf(stderr, "gatehouse: unknown option %s\n",
-			    argv[i]);
+			refuse(command, sub, argv[i], spec);
 			return false;
 		}
 		if (!s->repeatable && args_get(out, s->name) != NULL) {

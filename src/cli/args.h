@@ -1,7 +1,10 @@
 /*
- * args.h - option parsing for the admin command: each command declares
- * its options in a small table; unknown options, missing values and
- * repeats of single options are errors.
+ * args.h - option parsing for the admin command: each subcommand declares
+ * exactly the options it takes in a small table next to its code; any
+ * other option, a missing value and a repeat of a single option are
+ * errors (exit 2, before anything is opened or changed). An option a
+ * subcommand does not use is refused, never ignored: an operator who
+ * wrote it believes it did something.
  */
 #ifndef GH_ARGS_H
 #define GH_ARGS_H
@@ -25,9 +28,25 @@ struct args {
 	size_t		 npositional;
 };
 
-/* Parse argv (after the command words); prints the error and returns false. */
-bool		args_parse(int argc, char **argv, const struct opt_spec *spec,
-		    struct args *out);
+/* A subcommand ("disable") and the options it takes. */
+struct subcommand {
+	const char		*name;
+	const struct opt_spec	*opts;
+};
+
+/* The options of a subcommand that takes none. */
+extern const struct opt_spec args_none[];
+
+/* The entry of `subs` (ended by a NULL name) called `name`, or NULL. */
+const struct subcommand *args_subcommand(const struct subcommand *subs,
+		    const char *name);
+/*
+ * Parse argv (after the command words) with the options `spec` of
+ * `command` `sub` ("client", "disable"; sub may be NULL), both named in
+ * the messages; prints the error and returns false.
+ */
+bool		args_parse(const char *command, const char *sub, int argc,
+		    char **argv, const struct opt_spec *spec, struct args *out);
 const char     *args_get(const struct args *a, const char *name);
 bool		args_flag(const struct args *a, const char *name);
 /* Every value of a repeatable option, in order; returns the count. */

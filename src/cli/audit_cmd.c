@@ -22,10 +22,21 @@
 
 #define BATCH 1000
 
-static const struct opt_spec audit_opts[] = {
-	{ "--since", true, false },
+static const struct opt_spec verify_opts[] = {
 	{ "--anchor", true, false },
 	{ NULL, false, false },
+};
+
+static const struct opt_spec export_opts[] = {
+	{ "--since", true, false },
+	{ NULL, false, false },
+};
+
+/* Each subcommand and exactly the options it takes. */
+static const struct subcommand audit_subs[] = {
+	{ "verify", verify_opts },
+	{ "export", export_opts },
+	{ NULL, NULL },
 };
 
 struct export {
@@ -123,15 +134,14 @@ cmd_audit(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret;
 
-	if (!args_parse(argc - 1, argv + 1, audit_opts, &a))
+	if ((s = args_subcommand(audit_subs, sub)) != NULL &&
+	    !args_parse("audit", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	if (a.npositional || (strcmp(sub, "verify") != 0 &&
-	    strcmp(sub, "export") != 0) || (strcmp(sub, "verify") == 0 &&
-	    args_get(&a, "--since")) || (strcmp(sub, "export") == 0 &&
-	    args_get(&a, "--anchor"))) {
+	if (s == NULL || a.npositional) {
 		fprintf(stderr, "usage: gatehouse audit verify [--anchor "
 		    "SEQ:HASH] | export [--since UNIX_TIME]\n");
 		return 2;

@@ -43,8 +43,30 @@ static const struct opt_spec add_opts[] = {
 
 static const struct opt_spec json_opts[] = {
 	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+static const struct opt_spec reason_opts[] = {
 	{ "--reason", true, false },
 	{ NULL, false, false },
+};
+
+/*
+ * Each subcommand and exactly the options it takes. show prints JSON
+ * whatever is asked, so its --json is honoured by construction. A
+ * disable or an enable takes an optional --reason, recorded in its
+ * client.changed event as the hygiene pass records "unused": the trail
+ * should say why an integration was cut off (or let back in).
+ */
+static const struct subcommand client_subs[] = {
+	{ "add", add_opts },
+	{ "list", json_opts },
+	{ "show", json_opts },
+	{ "disable", reason_opts },
+	{ "enable", reason_opts },
+	{ "rotate-secret", json_opts },
+	{ "quarantine", reason_opts },
+	{ NULL, NULL },
 };
 
 static void
@@ -398,39 +420,82 @@ client_change_failed(const char *id, enum gh_err rc, const char *what)
 }
 
 /*
- * The decision above is made on the status read; the change is made only
- * from that status (one conditional UPDATE), so a quarantine made in
- * between is neither turned into "disabled" nor lifted unchecked.
+ * Whether client `id`, whose change to `st` the store refused
+ * (GH_ERR_CONFLICT: its status was not the one the change was made
+ * from), is in `st` already: then there was nothing to do. Otherwise it
+ * changed while the command ran, and the operator must look again.
  */
 static int
-client_status(struct app *app, const char *id, enum client_status st)
+client_status_unchanged(struct app *app, const char *id,
+    enum client_status st)
 {
-	struct client_row	*c = client_load(app, id);
-	char			 detail[64];
+	struct client_row	*now = client_load(app, id);
+	int			 ret = 0;
+
+	if (now == NULL)
+		return 1;
+	if (now->status == st)
+		printf("client %s is already %s\n", id, client_status_name(st));
+	else if (now->status == CLIENT_QUARANTINED && st == CLIENT_DISABLED)
+		printf("client %s is quarantined (and so disabled already)\n",
+		    id);
+	else {
+		fprintf(stderr, "gatehouse: client %s changed while this "
+		    "command ran (it is now %s): nothing done, look again "
+		    "(client show)\n", id, client_status_name(now->status));
+		ret = 1;
+	}
+	free(now);
+	return ret;
+}
+
+/*
+ * The decision above is made on the status read; the change is made only
+ * from that status (one conditional UPDATE), so a quarantine made in
+ * between is neither turned into "disabled" nor lifted unchecked. A
+ * client read as in `st` already is changed from the other plain status
+ * (disabled from active, enabled from disabled): the store refuses that,
+ * writing nothing, if it still is in `st`, and then there is no event and
+ * the answer is "already"; if it was changed back meanwhile, the change
+ * is made. So "already" is the store's answer, not the read's.
+ */
+static int
+client_status(struct app *app, const char *id, enum client_status st,
+    const char *reason)
+{
+	struct client_row	*c;
+	enum client_status	 from;
+	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 	int			 ret = 1;
 
-	if (c == NULL)
+	if (reason != NULL && !action_reason_ok(reason)) {
+		fprintf(stderr, "gatehouse: --reason is 1-%d printable "
+		    "characters\n", GH_MAX_REASON_LEN);
+		return 2;
+	}
+	if ((c = client_load(app, id)) == NULL)
 		return 1;
 	if ((ret = client_status_allowed(c, st)) != 0) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
 	ret = 1;
-	rc = store_client_set_status(app->store, id, c->status, st,
-	    clock_now(), NULL);
+	from = c->status != st ? c->status : st == CLIENT_ACTIVE ?
+	    CLIENT_DISABLED : CLIENT_ACTIVE;
+	rc = store_client_set_status(app->store, id, from, st, clock_now(),
+	    NULL);
 	if (rc == GH_ERR_CONFLICT) {
-		fprintf(stderr, "gatehouse: client %s changed while this "
-		    "command ran (it is no longer %s): nothing done, look "
-		    "again (client show)\n", id, client_status_name(c->status));
+		ret = client_status_unchanged(app, id, st);
 		goto out;
 	}
 	if (rc != GH_OK) {
 		client_change_failed(id, rc, "could not change the client");
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
-	    client_status_name(st));
+	/* no "reason" key without --reason (s*: left out when NULL) */
+	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
+	    "reason", reason), detail, sizeof(detail));
 	audit_admin(app, "client.changed", id, detail);
 	printf("client %s is now %s\n", id, client_status_name(st));
 	ret = 0;
@@ -498,17 +563,15 @@ cmd_client(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret = 2;
 
-	if (strcmp(sub, "add") == 0) {
-		if (!args_parse(argc - 1, argv + 1, add_opts, &a))
-			return 2;
-	} else if (!args_parse(argc - 1, argv + 1, json_opts, &a)) {
+	if ((s = args_subcommand(client_subs, sub)) != NULL &&
+	    !args_parse("client", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	}
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-	    a.npositional != 1) {
+	if (s == NULL || a.npositional != (strcmp(sub, "add") == 0 ||
+	    strcmp(sub, "list") == 0 ? 0u : 1u)) {
 		fprintf(stderr, "usage: gatehouse client add|list|show|"
 		    "disable|enable|rotate-secret|quarantine [CLIENT_ID]\n");
 		return 2;
@@ -522,18 +585,17 @@ cmd_client(const char *config_path, int argc, char **argv)
 	else if (strcmp(sub, "show") == 0)
 		ret = client_show(&app, a.positional[0]);
 	else if (strcmp(sub, "disable") == 0)
-		ret = client_status(&app, a.positional[0], CLIENT_DISABLED);
+		ret = client_status(&app, a.positional[0], CLIENT_DISABLED,
+		    args_get(&a, "--reason"));
 	else if (strcmp(sub, "enable") == 0)
-		ret = client_status(&app, a.positional[0], CLIENT_ACTIVE);
+		ret = client_status(&app, a.positional[0], CLIENT_ACTIVE,
+		    args_get(&a, "--reason"));
 	else if (strcmp(sub, "quarantine") == 0)
 		ret = client_quarantine(&app, a.positional[0],
 		    args_get(&a, "--reason"));
-	else if (strcmp(sub, "rotate-secret") == 0)
+	else
 		ret = client_rotate(&app, a.positional[0],
 		    args_flag(&a, "--json"));
-	else
-		fprintf(stderr, "gatehouse: unknown client command \"%s\"\n",
-		    sub);
 	cli_close(&app);
 	return ret;
 }

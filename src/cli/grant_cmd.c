@@ -16,12 +16,26 @@
 #include "../util/clock.h"
 #include "../util/str.h"
 
-static const struct opt_spec grant_opts[] = {
+static const struct opt_spec list_opts[] = {
+	{ "--client", true, false },
+	{ "--user", true, false },
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+/* revoke prints a count, never JSON */
+static const struct opt_spec revoke_opts[] = {
 	{ "--client", true, false },
 	{ "--user", true, false },
 	{ "--reason", true, false },
-	{ "--json", false, false },
 	{ NULL, false, false },
+};
+
+/* Each subcommand and exactly the options it takes. */
+static const struct subcommand grant_subs[] = {
+	{ "list", list_opts },
+	{ "revoke", revoke_opts },
+	{ NULL, NULL },
 };
 
 static bool
@@ -78,7 +92,8 @@ grant_revoke(struct app *app, const struct args *a)
 	unsigned		 n = 0;
 	enum gh_err		 rc;
 
-	if ((a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
+	if (a->npositional > 1 ||
+	    (a->npositional == 1) + (client != NULL) + (user != NULL) != 1 ||
 	    !action_reason_ok(reason)) {
 		fprintf(stderr, "usage: gatehouse grant revoke GRANT_ID | "
 		    "--client ID | --user NAME  --reason TEXT\n");
@@ -98,8 +113,14 @@ grant_revoke(struct app *app, const struct args *a)
 		fprintf(stderr, "gatehouse: could not revoke\n");
 		return 1;
 	}
+	/* as the admin API's 404: nothing was revoked, so no event either */
+	if (what == GRANT_ONE && n == 0) {
+		fprintf(stderr, "gatehouse: no such grant: %s (unknown, or "
+		    "revoked already)\n", id);
+		return 1;
+	}
 	printf("%u grant(s) revoked\n", n);
-	return what == GRANT_ONE && n == 0 ? 1 : 0;
+	return 0;
 }
 
 int
@@ -107,12 +128,14 @@ cmd_grant(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret;
 
-	if (!args_parse(argc - 1, argv + 1, grant_opts, &a))
+	if ((s = args_subcommand(grant_subs, sub)) != NULL &&
+	    !args_parse("grant", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
+	if (s == NULL || (strcmp(sub, "list") == 0 && a.npositional)) {
 		fprintf(stderr, "usage: gatehouse grant list [--client ID] "
 		    "[--user NAME] [--json] | revoke ...\n");
 		return 2;

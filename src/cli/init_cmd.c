@@ -173,7 +173,8 @@ cmd_init(const char *config_path, int argc, char **argv)
 	enum gh_err	 rc;
 	bool		 had_config = access(config_path, F_OK) == 0;
 
-	if (!args_parse(argc, argv, init_opts, &a) || a.npositional) {
+	if (!args_parse("init", NULL, argc, argv, init_opts, &a) ||
+	    a.npositional) {
 		fprintf(stderr, "usage: gatehouse init [--issuer URL] "
 		    "[--listen HOST:PORT] [--database PATH]\n");
 		return 2;

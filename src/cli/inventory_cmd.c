@@ -66,7 +66,8 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 	size_t		 i;
 	int		 ret = 0;
 
-	if (!args_parse(argc, argv, inventory_opts, &a) || a.npositional) {
+	if (!args_parse("inventory", NULL, argc, argv, inventory_opts, &a) ||
+	    a.npositional) {
 		fprintf(stderr, "usage: gatehouse inventory [--json]\n");
 		return 2;
 	}

@@ -16,11 +16,23 @@
 
 #define MAX_LIST GH_MAX_SIGNING_KEYS
 
-static const struct opt_spec keys_opts[] = {
-	{ "--alg", true, false },
-	{ "--lead", true, false },
+static const struct opt_spec list_opts[] = {
 	{ "--json", false, false },
 	{ NULL, false, false },
+};
+
+static const struct opt_spec rotate_opts[] = {
+	{ "--alg", true, false },
+	{ "--lead", true, false },
+	{ NULL, false, false },
+};
+
+/* Each subcommand and exactly the options it takes (list shows all algs). */
+static const struct subcommand keys_subs[] = {
+	{ "list", list_opts },
+	{ "rotate", rotate_opts },
+	{ "retire", args_none },
+	{ NULL, NULL },
 };
 
 struct key_list {
@@ -175,14 +187,15 @@ cmd_keys(const char *config_path, int argc, char **argv)
 	struct app	 app;
 	struct args	 a;
 	struct key_list	*l;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
 	int		 ret = 2;
 
-	if (!args_parse(argc - 1, argv + 1, keys_opts, &a))
+	if ((s = args_subcommand(keys_subs, sub)) != NULL &&
+	    !args_parse("keys", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	if (strcmp(sub, "retire") == 0 ? a.npositional != 1 :
-	    a.npositional != 0 || (strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "rotate") != 0)) {
+	if (s == NULL || a.npositional != (strcmp(sub, "retire") == 0 ?
+	    1u : 0u)) {
 		fprintf(stderr, "usage: gatehouse keys list [--json] | rotate "
 		    "[--alg RS256|ES256] [--lead SECONDS] | retire KID\n");
 		return 2;

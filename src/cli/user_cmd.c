@@ -21,7 +21,7 @@
 
 static const struct audit_origin admin = { NULL, NULL, "admin" };
 
-static const struct opt_spec user_opts[] = {
+static const struct opt_spec add_opts[] = {
 	{ "--username", true, false },
 	{ "--password-stdin", false, false },
 	{ "--json", false, false },
@@ -29,6 +29,38 @@ static const struct opt_spec user_opts[] = {
 	{ "--email", true, false },
 	{ "--email-verified", false, false },
 	{ NULL, false, false },
+};
+
+static const struct opt_spec list_opts[] = {
+	{ "--json", false, false },
+	{ NULL, false, false },
+};
+
+/* passwd always reads standard input: the flag says so, as for add */
+static const struct opt_spec passwd_opts[] = {
+	{ "--password-stdin", false, false },
+	{ NULL, false, false },
+};
+
+static const struct opt_spec profile_opts_spec[] = {
+	{ "--name", true, false },
+	{ "--email", true, false },
+	{ "--email-verified", false, false },
+	{ NULL, false, false },
+};
+
+/*
+ * Each subcommand and exactly the options it takes; all but add and
+ * list name their user as USERNAME.
+ */
+static const struct subcommand user_subs[] = {
+	{ "add", add_opts },
+	{ "list", list_opts },
+	{ "disable", args_none },
+	{ "enable", args_none },
+	{ "passwd", passwd_opts },
+	{ "profile", profile_opts_spec },
+	{ NULL, NULL },
 };
 
 /* The OIDC profile options (--name, --email, --email-verified) into u. */
@@ -233,18 +265,17 @@ cmd_user(const char *config_path, int argc, char **argv)
 {
 	struct app	 app;
 	struct args	 a;
+	const struct subcommand *s;
 	const char	*sub = argc > 0 ? argv[0] : "";
-	const char	*name;
+	bool		 named;
 	int		 ret = 2;
 
-	if (!args_parse(argc - 1, argv + 1, user_opts, &a))
+	if ((s = args_subcommand(user_subs, sub)) != NULL &&
+	    !args_parse("user", sub, argc - 1, argv + 1, s->opts, &a))
 		return 2;
-	name = a.npositional == 1 ? a.positional[0] :
-	    args_get(&a, "--username");
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-	    (name == NULL || (strcmp(sub, "disable") != 0 &&
-	    strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0 &&
-	    strcmp(sub, "profile") != 0))) {
+	named = s != NULL && strcmp(sub, "add") != 0 &&
+	    strcmp(sub, "list") != 0;
+	if (s == NULL || a.npositional != (named ? 1u : 0u)) {
 		fprintf(stderr, "usage: gatehouse user add|list|disable|"
 		    "enable|passwd|profile [USERNAME]\n");
 		return 2;
@@ -256,7 +287,7 @@ cmd_user(const char *config_path, int argc, char **argv)
 	else if (strcmp(sub, "list") == 0)
 		ret = user_list(&app, &a);
 	else
-		ret = user_change(&app, &a, sub, name);
+		ret = user_change(&app, &a, sub, a.positional[0]);
 	cli_close(&app);
 	return ret;
 }

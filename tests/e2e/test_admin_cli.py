@@ -375,6 +375,138 @@ def test_grant_revoke_of_an_unknown_client_fails(db):
     assert s.audit_types().count("grant.revoked") == before
 
 
+# -- options a subcommand does not take ------------------------------------
+def client_status_of(s, client_id):
+    return json.loads(s.cli("client", "show", client_id).stdout)["status"]
+
+
+@pytest.mark.parametrize("args,option", [
+    (("client", "disable", "{client}", "--bogus"), "--bogus"),
+    (("client", "disable", "{client}", "--json"), "--json"),
+    (("client", "show", "{client}", "--reason", "x"), "--reason"),
+    (("client", "list", "--all"), "--all"),
+    (("keys", "list", "--alg", "RS256"), "--alg"),
+    (("keys", "rotate", "--json"), "--json"),
+    (("grant", "revoke", "--client", "{client}", "--reason", "x", "--json"),
+     "--json"),
+    (("alert", "list", "--by", "bob"), "--by"),
+    (("user", "disable", "alice", "--email", "e@example.com"), "--email"),
+    (("user", "list", "--name", "x"), "--name"),
+    (("admin", "disable", "nobody", "--json"), "--json"),
+    (("audit", "export", "--anchor", "1:00"), "--anchor"),
+])
+def test_an_option_a_subcommand_does_not_take_is_refused(db, args, option):
+    """Options were parsed per command and ignored where the subcommand
+    had no use for them: `client disable ID --reason X` exited 0 with the
+    reason recorded nowhere, `keys list --alg RS256` listed every key.
+    Now exit 2, the option and the subcommand named, nothing done."""
+    s = db
+    cid = s.confidential["client_id"]
+    events = len(s.audit_types())
+    r = s.cli(*[a.format(client=cid) for a in args], check=False)
+    assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
+    sub = " ".join(args[:2])
+    assert "%s does not take %s" % (sub, option) in r.stderr, r.stderr
+    assert r.stdout == ""
+    assert len(s.audit_types()) == events
+    assert client_status_of(s, cid) == "active"
+    assert s.query("SELECT status FROM users WHERE username = 'alice'") \
+        == [("active",)]
+
+
+def test_refused_option_revokes_no_grant(server):
+    """`grant revoke --client ID --reason R --json` revoked and printed
+    text: now it is refused before anything is revoked."""
+    from conftest import get_code
+    c = server.confidential
+    code, verifier, _ = get_code(server, c)
+    t = token_request(server, c, {"grant_type": "authorization_code",
+                                  "code": code, "code_verifier": verifier,
+                                  "redirect_uri": REDIRECT})
+    assert t.status_code == 200, t.text
+
+    def live():
+        return server.cli("grant", "list", "--client",
+                          c["client_id"]).stdout.splitlines()[1:]
+
+    assert len(live()) == 1
+    r = server.cli("grant", "revoke", "--client", c["client_id"], "--reason",
+                   "leak", "--json", check=False)
+    assert r.returncode == 2 and "--json" in r.stderr, r.stderr
+    assert len(live()) == 1
+    assert "grant.revoked" not in server.audit_types()
+
+
+def test_client_disable_and_enable_record_a_reason(db):
+    """A reason given to `client disable` was accepted and recorded
+    nowhere: the trail should say why an integration was cut off."""
+    s = db
+    cid = json.loads(client_add(s, "--json").stdout)["client_id"]
+    s.cli("client", "disable", cid, "--reason", "owner left; ticket 42")
+    s.cli("client", "enable", cid, "--reason", "new owner: ops")
+    s.cli("client", "disable", cid)
+    rows = s.query("SELECT detail FROM audit_events WHERE client_id = ? AND"
+                   " type = 'client.changed' ORDER BY seq", cid)
+    assert [json.loads(d) for d, in rows] == [
+        {"status": "disabled", "reason": "owner left; ticket 42"},
+        {"status": "active", "reason": "new owner: ops"},
+        {"status": "disabled"}]
+    r = s.cli("client", "enable", cid, "--reason", "", check=False)
+    assert r.returncode == 2 and "--reason" in r.stderr
+    assert client_status_of(s, cid) == "disabled"
+
+
+def test_repeated_disable_or_enable_changes_nothing(db):
+    """A disable of a disabled client said "is now disabled" and wrote
+    another client.changed event, as if it had cut something off."""
+    s = db
+    cid = json.loads(client_add(s, "--json").stdout)["client_id"]
+
+    def changes():
+        return s.query("SELECT count(*) FROM audit_events WHERE client_id = ?"
+                       " AND type = 'client.changed'", cid)[0][0]
+
+    (updated,), = s.query("SELECT updated_at FROM clients WHERE id = ?", cid)
+    r = s.cli("client", "enable", cid)
+    assert r.stdout.strip() == "client %s is already active" % cid
+    assert changes() == 0
+    s.cli("client", "disable", cid)
+    assert changes() == 1
+    for _ in range(2):
+        r = s.cli("client", "disable", cid, "--reason", "again")
+        assert r.returncode == 0
+        assert r.stdout.strip() == "client %s is already disabled" % cid
+    assert changes() == 1
+    s.cli("client", "enable", cid)
+    r = s.cli("client", "enable", cid)
+    assert r.stdout.strip() == "client %s is already active" % cid
+    assert changes() == 2
+    assert client_status_of(s, cid) == "active"
+
+
+def test_grant_revoke_of_an_unknown_grant_says_so(db):
+    """An unknown grant id printed "0 grant(s) revoked" on stdout and
+    exited 1 with nothing on stderr."""
+    s = db
+    before = s.audit_types().count("grant.revoked")
+    r = s.cli("grant", "revoke", "gr_nope", "--reason", "leak", check=False)
+    assert r.returncode == 1
+    assert "no such grant: gr_nope" in r.stderr, r.stderr
+    assert r.stdout == ""
+    assert s.audit_types().count("grant.revoked") == before
+
+
+def test_usage_shows_the_options_commands_take(db):
+    """The usage text lacked --json on client list, rotate-secret and user
+    list, and --reason on client disable."""
+    r = db.cli("--help")
+    for line in ("client list [--json]",
+                 "client rotate-secret CLIENT_ID [--json]",
+                 "client disable|enable CLIENT_ID [--reason TEXT]",
+                 "user list [--json]"):
+        assert line in r.stdout, (line, r.stdout)
+
+
 # -- init ------------------------------------------------------------------
 def init(conf, *args, cwd=None):
     return subprocess.run([BIN, "--config", str(conf), "init"] + list(args),
