@@ -452,12 +452,13 @@ client_status_unchanged(struct app *app, const char *id,
 /*
  * The decision above is made on the status read; the change is made only
  * from that status (one conditional UPDATE), so a quarantine made in
- * between is neither turned into "disabled" nor lifted unchecked. A
- * client read as in `st` already is changed from the other plain status
- * (disabled from active, enabled from disabled): the store refuses that,
- * writing nothing, if it still is in `st`, and then there is no event and
- * the answer is "already"; if it was changed back meanwhile, the change
- * is made. So "already" is the store's answer, not the read's.
+ * between is neither turned into "disabled" nor lifted unchecked.
+ * An enable of a client read as active is done at the read ("already"):
+ * it must never lift a disable it did not see, made meanwhile by the
+ * hygiene pass or another operator. A disable of a client read as
+ * disabled still writes from active: if an enable came meanwhile, the
+ * disable wins (it fails closed); if not, the store refuses, writing
+ * nothing, and the answer is "already", with no event.
  */
 static int
 client_status(struct app *app, const char *id, enum client_status st,
@@ -480,9 +481,13 @@ client_status(struct app *app, const char *id, enum client_status st,
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
+	if (c->status == st && st == CLIENT_ACTIVE) {
+		printf("client %s is already active\n", id);
+		ret = 0;
+		goto out;
+	}
 	ret = 1;
-	from = c->status != st ? c->status : st == CLIENT_ACTIVE ?
-	    CLIENT_DISABLED : CLIENT_ACTIVE;
+	from = c->status != st ? c->status : CLIENT_ACTIVE;
 	rc = store_client_set_status(app->store, id, from, st, clock_now(),
 	    NULL);
 	if (rc == GH_ERR_CONFLICT) {

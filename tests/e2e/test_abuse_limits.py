@@ -372,8 +372,10 @@ def test_failed_client_authentications_from_many_addresses(make_server):
     session_from("127.2.0.1").post(s.base + "/revoke", data={"token": "x"},
                                    auth=wrong)
     rows = client_failures(s, c["client_id"])
-    # every failure is a row or counted in a later one, the last included
-    assert rows[-1]["withheld_rows"] > 0
+    # every failure is a row or counted in a later one, the last included;
+    # which later row says so depends on when a slot came back (a row the
+    # refill let through during the flood may have carried the count)
+    assert any(d.get("withheld_rows", 0) > 0 for d in rows[600:])
     assert sum(d.get("withheld_rows", 0) for d in rows) == 701 - len(rows)
     assert sum(d.get("withheld_events", 0) for d in rows) == 701 - len(rows)
 
