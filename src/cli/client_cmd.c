@@ -465,6 +465,9 @@ client_status(struct app *app, const char *id, enum client_status st,
     const char *reason)
 {
 	struct client_row	*c;
+	struct audit_subject	 subj = { id, NULL, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
 	enum client_status	 from;
 	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
@@ -488,8 +491,16 @@ client_status(struct app *app, const char *id, enum client_status st,
 	}
 	ret = 1;
 	from = c->status != st ? c->status : CLIENT_ACTIVE;
+	/*
+	 * The event is written in the change's transaction: a change the
+	 * trail does not show is not made (no "reason" key without
+	 * --reason: s* leaves it out when NULL)
+	 */
+	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
+	    "reason", reason), detail, sizeof(detail));
+	audit_draft(&d, &admin, "client.changed", &subj, detail);
 	rc = store_client_set_status(app->store, id, from, st, clock_now(),
-	    NULL);
+	    &ev);
 	if (rc == GH_ERR_CONFLICT) {
 		ret = client_status_unchanged(app, id, st);
 		goto out;
@@ -498,10 +509,7 @@ client_status(struct app *app, const char *id, enum client_status st,
 		client_change_failed(id, rc, "could not change the client");
 		goto out;
 	}
-	/* no "reason" key without --reason (s*: left out when NULL) */
-	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
-	    "reason", reason), detail, sizeof(detail));
-	audit_admin(app, "client.changed", id, detail);
+	audit_recorded(app, &d.r);
 	printf("client %s is now %s\n", id, client_status_name(st));
 	ret = 0;
 out:

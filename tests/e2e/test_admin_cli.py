@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from conftest import (BIN, REDIRECT, Browser, Server, await_client_status,
-                      poll, token_request)
+                      fail_audit_of, poll, token_request)
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            fresh_params)
 
@@ -454,6 +454,28 @@ def test_client_disable_and_enable_record_a_reason(db):
     r = s.cli("client", "enable", cid, "--reason", "", check=False)
     assert r.returncode == 2 and "--reason" in r.stderr
     assert client_status_of(s, cid) == "disabled"
+
+
+def test_a_status_change_the_trail_cannot_record_is_not_made(server):
+    """client disable/enable wrote their event after the change: when the
+    event could not be written, the client was disabled all the same, and
+    the trail did not show it. Now the event is in the change's
+    transaction."""
+    s = server
+    cid = s.confidential["client_id"]
+    fail_audit_of(s, "client.changed")
+    r = s.cli("client", "disable", cid, "--reason", "test", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "now disabled" not in r.stdout
+    assert client_status_of(s, cid) == "active"
+    assert s.query("SELECT count(*) FROM audit_events WHERE type = "
+                   "'client.changed'") == [(0,)]
+    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
+                                             else ""))
+    s.cli("client", "disable", cid, "--reason", "test")
+    assert client_status_of(s, cid) == "disabled"
+    assert s.query("SELECT count(*) FROM audit_events WHERE type = "
+                   "'client.changed'") == [(1,)]
 
 
 def test_repeated_disable_or_enable_changes_nothing(db):
