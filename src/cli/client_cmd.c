@@ -506,7 +506,8 @@ client_status(struct app *app, const char *id, enum client_status st,
 		goto out;
 	}
 	if (rc != GH_OK) {
-		client_change_failed(id, rc, "could not change the client");
+		client_change_failed(id, rc, "could not change the client "
+		    "and record it: nothing done");
 		goto out;
 	}
 	audit_recorded(app, &d.r);
