@@ -518,21 +518,37 @@ out:
 	return ret;
 }
 
+/*
+ * The client.secret_rotated event is written in the change's
+ * transaction: if it cannot be stored the old secret stays and the new
+ * one, never shown, is wiped.
+ */
 static int
 client_rotate(struct app *app, const char *id, bool as_json)
 {
-	char	secret[GH_MAX_TOKEN_LEN];
-	uint8_t	hash[GH_HASH_BYTES];
-	int	ret = 1;
+	struct audit_subject	 subj = { id, NULL, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
+	char			 secret[GH_MAX_TOKEN_LEN];
+	uint8_t			 hash[GH_HASH_BYTES];
+	enum gh_err		 rc;
+	int			 ret = 1;
 
 	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
 		return 1;
-	if (store_client_set_secret(app->store, id, hash, clock_now()) !=
-	    GH_OK) {
+	audit_draft(&d, &admin, "client.secret_rotated", &subj, NULL);
+	rc = store_client_set_secret(app->store, id, hash, clock_now(), &ev);
+	if (rc == GH_ERR_NOT_FOUND) {
 		fprintf(stderr, "gatehouse: no confidential client %s\n", id);
 		goto out;
 	}
-	audit_admin(app, "client.secret_rotated", id, NULL);
+	if (rc != GH_OK) {
+		/* GH_ERR_IO: rotated or not, the new secret is lost */
+		client_change_failed(id, rc, "could not rotate the secret "
+		    "and record it: nothing done");
+		goto out;
+	}
+	audit_recorded(app, &d.r);
 	if (as_json)
 		printf("{\"client_id\":\"%s\",\"client_secret\":\"%s\"}\n", id,
 		    secret);

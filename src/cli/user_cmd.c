@@ -218,19 +218,58 @@ user_list(struct app *app, const struct args *a)
 	return cli_list_done(&l, store_user_each(app->store, print_user, &l));
 }
 
+/*
+ * disable/enable: the user.changed event is written in the change's
+ * transaction (struct change_audit), so a change the trail cannot show
+ * is not made. GH_ERR_IO: the database failed once the change was sent,
+ * so it may have been made all the same.
+ */
+static int
+user_status(struct app *app, const char *name, const char *uid,
+    bool enable)
+{
+	struct audit_subject	 subj = { NULL, uid, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
+	char			 detail[GH_MAX_AUDIT_DETAIL];
+	enum gh_err		 rc;
+
+	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
+	    enable ? "active" : "disabled");
+	audit_draft(&d, &admin, "user.changed", &subj, detail);
+	rc = store_user_set_status(app->store, uid, enable ? USER_ACTIVE :
+	    USER_DISABLED, clock_now(), &ev);
+	if (rc == GH_ERR_IO) {
+		fprintf(stderr, "gatehouse: user %s: the database failed after "
+		    "the change was sent, so it may have been made: look "
+		    "before repeating it (user list)\n", name);
+		return 1;
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not update %s and record it: "
+		    "nothing done\n", name);
+		return 1;
+	}
+	audit_recorded(app, &d.r);
+	printf("user %s: %s done\n", name, enable ? "enable" : "disable");
+	return 0;
+}
+
 static int
 user_change(struct app *app, const struct args *a, const char *sub,
     const char *name)
 {
 	struct user_row	u, was;
 	char		hash[256], detail[GH_MAX_AUDIT_DETAIL];
-	bool		enable = strcmp(sub, "enable") == 0;
 	enum gh_err	rc;
 
 	if (store_user_by_name(app->store, name, &u) != GH_OK) {
 		fprintf(stderr, "gatehouse: no user %s\n", name);
 		return 1;
 	}
+	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0)
+		return user_status(app, name, u.id,
+		    strcmp(sub, "enable") == 0);
 	was = u;
 	detail[0] = '\0';
 	if (strcmp(sub, "profile") == 0) {
@@ -239,16 +278,11 @@ user_change(struct app *app, const struct args *a, const char *sub,
 		rc = store_user_set_profile(app->store, u.id, u.name, u.email,
 		    u.email_verified, clock_now());
 		profile_detail(&was, &u, detail, sizeof(detail));
-	} else if (strcmp(sub, "passwd") == 0) {
+	} else {
 		if (!read_password_hash(hash, sizeof(hash)))
 			return 1;
 		rc = store_user_set_password(app->store, u.id, hash,
 		    clock_now());
-	} else {
-		rc = store_user_set_status(app->store, u.id, enable ?
-		    USER_ACTIVE : USER_DISABLED, clock_now());
-		snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
-		    enable ? "active" : "disabled");
 	}
 	if (rc != GH_OK) {
 		fprintf(stderr, "gatehouse: could not update %s\n", name);

@@ -177,17 +177,33 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 	return rc;
 }
 
+/* With an event, the UPDATE and the event are one transaction. */
 static enum gh_err
 client_set_secret(struct store *s, const char *id, const uint8_t *hash,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	struct audit_row	 r;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	pp_text(&p, id);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_int(&p, now);
-	return forget(s, pg_one_change(s, P_CLIENT_SECRET, &p));
+	if (ev == NULL)
+		return forget(s, pg_one_change(s, P_CLIENT_SECRET, &p));
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) == GH_OK &&
+	    (rc = pg_cmd(c, P_CLIENT_SECRET, &p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK) {
+		store_change_event(ev, 1, &r);
+		rc = pg_audit_in_tx(DB(s), c, &r);
+	}
+	return forget(s, pg_release(DB(s), c, pg_finish(c, rc)));
 }
 
 static void
@@ -287,13 +303,16 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
  * disable) every browser session of the user ends in the same
  * transaction. The DELETE is a statement of its own after the UPDATE, so
  * its snapshot is taken once the UPDATE holds the user's row: it sees a
- * session whose insert held that row first (P_SESSION_INSERT).
+ * session whose insert held that row first (P_SESSION_INSERT). The event
+ * ev, if not NULL, is appended in that transaction too.
  */
 static enum gh_err
 user_update(struct store *s, enum pg_stmt id, const char *uid,
-    const char *value, int64_t now, bool end_sessions)
+    const char *value, int64_t now, bool end_sessions,
+    const struct change_audit *ev)
 {
 	struct pg_params	 p;
+	struct audit_row	 r;
 	struct pg_conn		*c;
 	unsigned		 n = 0;
 	enum gh_err		 rc;
@@ -302,7 +321,7 @@ user_update(struct store *s, enum pg_stmt id, const char *uid,
 	pp_text(&p, uid);
 	pp_text(&p, value);
 	pp_int(&p, now);
-	if (!end_sessions)
+	if (!end_sessions && ev == NULL)
 		return pg_one_change(s, id, &p);
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
@@ -310,10 +329,14 @@ user_update(struct store *s, enum pg_stmt id, const char *uid,
 		goto out;
 	if ((rc = pg_cmd(c, id, &p, &n)) == GH_OK && n != 1)
 		rc = GH_ERR_NOT_FOUND;
-	if (rc == GH_OK) {
+	if (rc == GH_OK && end_sessions) {
 		pp_init(&p);
 		pp_text(&p, uid);
 		rc = pg_cmd(c, P_SESSIONS_END_USER, &p, NULL);
+	}
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = pg_audit_in_tx(DB(s), c, &r);
 	}
 	rc = pg_finish(c, rc);
 out:
@@ -322,17 +345,17 @@ out:
 
 static enum gh_err
 user_set_status(struct store *s, const char *id, enum user_status us,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
 	return user_update(s, P_USER_STATUS, id, user_status_name(us), now,
-	    us != USER_ACTIVE);
+	    us != USER_ACTIVE, ev);
 }
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
     int64_t now)
 {
-	return user_update(s, P_USER_PASSWORD, id, hash, now, true);
+	return user_update(s, P_USER_PASSWORD, id, hash, now, true, NULL);
 }
 
 static enum gh_err

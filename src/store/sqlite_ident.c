@@ -193,22 +193,35 @@ out:
 	return sq_release(db, rc);
 }
 
+/* The new hash and its event, if any, in one savepoint. */
 static enum gh_err
 client_set_secret(struct store *s, const char *id, const uint8_t *hash,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r;
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
 
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_CLIENT_SECRET)) != NULL) {
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	if ((st = sq_stmt(db, S_CLIENT_SECRET)) == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
 		sq_bind_text(st, 1, id);
 		sq_bind_blob(st, 2, hash, GH_HASH_BYTES);
 		sqlite3_bind_int64(st, 3, now);
-		rc = step_one_change(DB(s), st);
+		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	rc = sq_finish_tx(db, rc);
+out:
+	return sq_release(db, rc);
 }
 
 static void
@@ -311,13 +324,16 @@ user_each(struct store *s, bool (*fn)(void *, const struct user_row *),
  * Set one column of a user. With end_sessions (a password change, a
  * disable) every browser session of the user ends in the same
  * transaction: no session outlives the credential or the status it was
- * opened under, and enabling the user again brings none back.
+ * opened under, and enabling the user again brings none back. The event
+ * ev, if not NULL, is inserted in that transaction too.
  */
 static enum gh_err
 user_update(struct store *s, enum stmt_id id, const char *uid,
-    const char *value, int64_t now, bool end_sessions)
+    const char *value, int64_t now, bool end_sessions,
+    const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
+	struct audit_row	 r;
 	sqlite3_stmt		*st;
 	enum gh_err		 rc;
 
@@ -341,6 +357,10 @@ user_update(struct store *s, enum stmt_id id, const char *uid,
 			rc = sq_step_done(db, st);
 		}
 	}
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
 	rc = sq_finish_tx(db, rc);
 out:
 	return sq_release(db, rc);
@@ -348,17 +368,17 @@ out:
 
 static enum gh_err
 user_set_status(struct store *s, const char *id, enum user_status us,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
 	return user_update(s, S_USER_STATUS, id, user_status_name(us), now,
-	    us != USER_ACTIVE);
+	    us != USER_ACTIVE, ev);
 }
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
     int64_t now)
 {
-	return user_update(s, S_USER_PASSWORD, id, hash, now, true);
+	return user_update(s, S_USER_PASSWORD, id, hash, now, true, NULL);
 }
 
 static enum gh_err

@@ -152,7 +152,8 @@ FWD(client_set_status, (struct store *s, const char *id,
     enum client_status from, enum client_status to, int64_t now,
     const struct change_audit *ev), (s, id, from, to, now, ev))
 FWD(client_set_secret, (struct store *s, const char *id,
-    const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
+    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+    const struct change_audit *ev), (s, id, hash, now, ev))
 FWD(grant_each, (struct store *s, const char *cid, const char *uid,
     bool (*fn)(void *, const struct grant_row *), void *ctx),
     (s, cid, uid, fn, ctx))
@@ -171,7 +172,7 @@ FWD(user_get, (struct store *s, const char *id, struct user_row *o),
 FWD(user_each, (struct store *s,
     bool (*fn)(void *, const struct user_row *), void *ctx), (s, fn, ctx))
 FWD(user_set_status, (struct store *s, const char *id, enum user_status st,
-    int64_t now), (s, id, st, now))
+    int64_t now, const struct change_audit *ev), (s, id, st, now, ev))
 FWD(user_set_password, (struct store *s, const char *id, const char *h,
     int64_t now), (s, id, h, now))
 FWD(user_set_profile, (struct store *s, const char *id, const char *name,

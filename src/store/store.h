@@ -269,8 +269,15 @@ struct change_audit {
 enum gh_err	store_client_set_status(struct store *s, const char *id,
 		    enum client_status from, enum client_status to,
 		    int64_t now, const struct change_audit *ev);
+/*
+ * Replace a confidential client's secret hash, with its audit event `ev`
+ * (may be NULL) in the same transaction: if the event cannot be stored
+ * the old secret stays. GH_ERR_NOT_FOUND, and no event, when there is
+ * no such confidential client.
+ */
 enum gh_err	store_client_set_secret(struct store *s, const char *id,
-		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    const struct change_audit *ev);
 /*
  * The kill switch, in one transaction: status quarantined (every token of
  * the client dies by ancestry at once), every grant revoked with `reason`
@@ -297,10 +304,14 @@ enum gh_err	store_user_each(struct store *s,
 /*
  * A password change and a disable end every browser session of the user
  * in the same transaction (enabling the user again brings none back);
- * every caller that changes either goes through these two.
+ * every caller that changes either goes through these two. A status
+ * change writes its audit event `ev` (may be NULL) in that transaction
+ * too: if the event cannot be stored, neither the status nor any session
+ * is changed. GH_ERR_NOT_FOUND, and no event, when there is no such user.
  */
 enum gh_err	store_user_set_status(struct store *s, const char *id,
-		    enum user_status st, int64_t now);
+		    enum user_status st, int64_t now,
+		    const struct change_audit *ev);
 enum gh_err	store_user_set_password(struct store *s, const char *id,
 		    const char *password_hash, int64_t now);
 enum gh_err	store_user_set_profile(struct store *s, const char *id,

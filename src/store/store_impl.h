@@ -36,7 +36,8 @@ struct store_ops {
 			    enum client_status, enum client_status, int64_t,
 			    const struct change_audit *);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
-			    const uint8_t *, int64_t);
+			    const uint8_t *, int64_t,
+			    const struct change_audit *);
 	enum gh_err	(*grant_each)(struct store *, const char *,
 			    const char *,
 			    bool (*)(void *, const struct grant_row *), void *);
@@ -55,7 +56,8 @@ struct store_ops {
 			    bool (*)(void *, const struct user_row *),
 			    void *);
 	enum gh_err	(*user_set_status)(struct store *, const char *,
-			    enum user_status, int64_t);
+			    enum user_status, int64_t,
+			    const struct change_audit *);
 	enum gh_err	(*user_set_password)(struct store *, const char *,
 			    const char *, int64_t);
 	enum gh_err	(*user_set_profile)(struct store *, const char *,

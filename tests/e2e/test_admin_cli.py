@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from conftest import (BIN, REDIRECT, Browser, Server, await_client_status,
-                      fail_audit_of, poll, token_request)
-from helpers_authz import (assert_code_redirect, assert_error_page,
-                           fresh_params)
+                      await_secret, fail_audit_of, poll, token_request)
+from helpers_authz import (assert_code_redirect, assert_error_page, count,
+                           fresh_params, is_consent)
 
 
 def client_add(server, *extra, name="CLI app", uris=(REDIRECT,), check=True):
@@ -152,6 +152,35 @@ def test_rotate_secret_of_public_or_unknown_client_fails(db):
         r = server.cli("client", "rotate-secret", cid, check=False)
         assert r.returncode != 0, cid
         assert "gate_cs_" not in r.stdout
+
+
+def test_a_rotation_the_trail_cannot_record_is_not_made(server):
+    """rotate-secret wrote its client.secret_rotated event after the
+    change: when it could not be stored, the secret was replaced all the
+    same (the integration locked out), the new one printed, exit 1, and
+    the trail did not show it. Now the event is in the change's
+    transaction: refused, the old secret holds and the new one is never
+    shown."""
+    s = server
+    c = s.confidential
+    cid = c["client_id"]
+    rotated = "SELECT secret_rotated_at FROM clients WHERE id = ?"
+    before = s.query(rotated, cid)
+    fail_audit_of(s, "client.secret_rotated")
+    r = s.cli("client", "rotate-secret", cid, "--json", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "gate_cs_" not in r.stdout + r.stderr
+    assert "nothing done" in r.stderr, r.stderr
+    assert s.query(rotated, cid) == before
+    ok = requests.post(s.base + "/introspect", data={"token": "x"},
+                       auth=(cid, c["client_secret"]))
+    assert ok.status_code == 200, ok.text
+    assert "client.secret_rotated" not in s.audit_types()
+    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
+                                             else ""))
+    r = s.cli("client", "rotate-secret", cid, "--json")
+    await_secret(s, cid, json.loads(r.stdout)["client_secret"])
+    assert s.audit_types().count("client.secret_rotated") == 1
 
 
 # -- disable / enable ------------------------------------------------------
@@ -357,6 +386,56 @@ def test_user_list_json_is_json_lines(db):
     assert {"id": uid, "username": "dave", "status": "active"} in users
     assert all(set(u) == {"id", "username", "status"} for u in users)
     assert "argon2" not in r.stdout
+
+
+def user_status_of(s, username):
+    users = [json.loads(l) for l in
+             s.cli("user", "list", "--json").stdout.splitlines()]
+    return next(u["status"] for u in users if u["username"] == username)
+
+
+def test_a_user_disable_the_trail_cannot_record_is_not_made(server):
+    """user disable wrote its user.changed event after the change: when
+    it could not be stored, alice was disabled all the same (her sessions
+    ended), exit 1, and the trail did not show it. Now the event is in
+    the change's transaction: refused, alice is still active, keeps her
+    session and can still sign in."""
+    s = server
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential))))
+    assert count(s, "sessions") == 1
+    fail_audit_of(s, "user.changed")
+    r = s.cli("user", "disable", "alice", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "done" not in r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert user_status_of(s, "alice") == "active"
+    assert count(s, "sessions") == 1
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential))))
+    assert "user.changed" not in s.audit_types()
+    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
+                                             else ""))
+    s.cli("user", "disable", "alice")
+    assert user_status_of(s, "alice") == "disabled"
+    assert count(s, "sessions") == 0
+    assert s.audit_types().count("user.changed") == 1
+
+
+def test_a_user_enable_the_trail_cannot_record_is_not_made(server):
+    """The same for user enable: refused with its event, alice stays
+    disabled and cannot sign in."""
+    s = server
+    s.cli("user", "disable", "alice")
+    fail_audit_of(s, "user.changed")
+    r = s.cli("user", "enable", "alice", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "done" not in r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert user_status_of(s, "alice") == "disabled"
+    b = Browser(s)
+    assert not is_consent(b.login(b.get(fresh_params(s.confidential))))
+    assert s.audit_types().count("user.changed") == 1
 
 
 def test_grant_revoke_of_an_unknown_client_fails(db):
@@ -721,8 +800,11 @@ def test_check_config_fails_without_key_file(unstarted):
 def test_a_change_whose_audit_event_fails_is_not_reported_as_done(tmp_path):
     """The admin command has no request to fail: when the change is made
     but its audit event cannot be stored, it says so and exits 1. (client
-    disable and enable write theirs in the change's transaction: see
-    test_a_status_change_the_trail_cannot_record_is_not_made.)"""
+    disable and enable, user disable and enable and client rotate-secret
+    write theirs in the change's transaction, so are not listed here: see
+    test_a_status_change_the_trail_cannot_record_is_not_made and the
+    *_the_trail_cannot_record_is_not_made tests of the user commands and
+    rotate-secret.)"""
     s = Server(tmp_path)
     c = s.add_client(name="Audited app")
     if s.pg:

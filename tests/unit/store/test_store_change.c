@@ -1,14 +1,18 @@
 /*
  * test_store_change.c - a change and its audit event in one transaction
  * (struct change_audit, store.h), on SQLite or PostgreSQL (GH_TEST_PG_URL):
- *  - a client status change, an unused-grant expiry and a signing key's
- *    deletion store their event, chained like any append, and described
- *    with the rows changed;
+ *  - a client status change, a client secret rotation, a user status
+ *    change, an unused-grant expiry and a signing key's deletion store
+ *    their event, chained like any append, and described with the rows
+ *    changed;
  *  - no event when nothing changed (a status that is no longer the one
- *    read, no grant to expire, a key another node deleted first);
+ *    read, no such client or user, no grant to expire, a key another node
+ *    deleted first);
  *  - when the event cannot be stored (a trigger makes audit inserts
  *    fail) the change is not made either: what a background pass did not
- *    record it did not do, and finds again at its next pass;
+ *    record it did not do, and finds again at its next pass; an old
+ *    client secret still holds, a user is not disabled and keeps their
+ *    sessions;
  *  - events stored so, from two handles (two nodes), and appends queued
  *    at the same time make one unbroken chain.
  */
@@ -117,6 +121,170 @@ test_status_change_undone_without_event(void **state)
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
 	assert_int_equal(status_of(t), CLIENT_DISABLED);
 	assert_int_equal(events(t, "client.changed"), 1);
+	chain_ok(t, 1);
+}
+
+/* client1's secret hash is that of `label` (th_hash) */
+static bool
+secret_is(const struct th_store *t, const char *label)
+{
+	struct client_row	*c = calloc(1, sizeof(*c));
+	uint8_t			 h[GH_HASH_BYTES];
+	bool			 same;
+
+	assert_non_null(c);
+	th_hash(label, h);
+	assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
+	same = memcmp(c->secret_hash, h, GH_HASH_BYTES) == 0;
+	free(c);
+	return same;
+}
+
+static void
+test_secret_rotation_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW,
+	    .type = "client.secret_rotated", .actor = "admin",
+	    .client_id = "client1" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+	uint8_t			 h[GH_HASH_BYTES];
+
+	th_hash("rotated", h);
+	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW,
+	    &ev), GH_OK);
+	assert_true(secret_is(t, "rotated"));
+	assert_int_equal(events(t, "client.secret_rotated"), 1);
+	/* no such client: nothing changed, no event */
+	assert_int_equal(store_client_set_secret(t->s, "nobody", h, NOW, &ev),
+	    GH_ERR_NOT_FOUND);
+	assert_int_equal(events(t, "client.secret_rotated"), 1);
+	chain_ok(t, 1);
+}
+
+/* The event cannot be stored: the old secret stays. */
+static void
+test_secret_rotation_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW,
+	    .type = "client.secret_rotated", .actor = "admin",
+	    .client_id = "client1" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+	uint8_t			 h[GH_HASH_BYTES];
+
+	th_hash("rotated", h);
+	th_fail_audit(t, true);
+	assert_int_not_equal(store_client_set_secret(t->s, "client1", h, NOW,
+	    &ev), GH_OK);
+	assert_true(secret_is(t, "client1"));
+	th_fail_audit(t, false);
+	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW,
+	    &ev), GH_OK);
+	assert_true(secret_is(t, "rotated"));
+	assert_int_equal(events(t, "client.secret_rotated"), 1);
+	chain_ok(t, 1);
+}
+
+/* alice (us_1), active, with one browser session live until NOW + 100 */
+static void
+user_with_session(const struct th_store *t)
+{
+	struct user_row		u;
+	struct session_row	r;
+
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	memset(&r, 0, sizeof(r));
+	th_hash("alice-session", r.hash);
+	str_copy(r.user_id, sizeof(r.user_id), "us_1");
+	r.auth_time = NOW;
+	r.expires_at = NOW + 100;
+	assert_int_equal(store_session_insert(t->s, &r, u.password_hash,
+	    NULL), GH_OK);
+}
+
+static enum user_status
+user_status_of(const struct th_store *t)
+{
+	struct user_row u;
+
+	assert_int_equal(store_user_get(t->s, "us_1", &u), GH_OK);
+	return u.status;
+}
+
+static bool
+session_live(const struct th_store *t)
+{
+	struct session_row	g;
+	uint8_t			h[GH_HASH_BYTES];
+	enum gh_err		rc;
+
+	th_hash("alice-session", h);
+	rc = store_session_get(t->s, h, NOW, &g);
+	assert_true(rc == GH_OK || rc == GH_ERR_NOT_FOUND);
+	return rc == GH_OK;
+}
+
+static void
+test_user_status_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "user.changed",
+	    .actor = "admin", .user_id = "us_1",
+	    .detail = "{\"status\":\"disabled\"}" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	user_with_session(t);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW, &ev), GH_OK);
+	assert_int_equal(user_status_of(t), USER_DISABLED);
+	assert_false(session_live(t));
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'user.changed' AND user_id = 'us_1' AND "
+	    "detail = '{\"status\":\"disabled\"}'"), 1);
+	/* an enable (no session to end) is recorded in its transaction too */
+	r.detail = "{\"status\":\"active\"}";
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW, &ev), GH_OK);
+	assert_int_equal(user_status_of(t), USER_ACTIVE);
+	assert_int_equal(events(t, "user.changed"), 2);
+	/* no such user: nothing changed, no event */
+	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
+	    NOW, &ev), GH_ERR_NOT_FOUND);
+	assert_int_equal(events(t, "user.changed"), 2);
+	chain_ok(t, 2);
+}
+
+/*
+ * The event cannot be stored: the user is not disabled and keeps their
+ * session; an enable of a disabled user is not made either.
+ */
+static void
+test_user_status_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct audit_row	 r = { .time = NOW, .type = "user.changed",
+	    .actor = "admin", .user_id = "us_1" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+
+	user_with_session(t);
+	th_fail_audit(t, true);
+	assert_int_not_equal(store_user_set_status(t->s, "us_1",
+	    USER_DISABLED, NOW, &ev), GH_OK);
+	assert_int_equal(user_status_of(t), USER_ACTIVE);
+	assert_true(session_live(t));
+	th_fail_audit(t, false);
+	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
+	    NOW, &ev), GH_OK);
+	assert_int_equal(user_status_of(t), USER_DISABLED);
+	assert_false(session_live(t));
+	th_fail_audit(t, true);
+	assert_int_not_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
+	    NOW, &ev), GH_OK);
+	assert_int_equal(user_status_of(t), USER_DISABLED);
+	th_fail_audit(t, false);
+	assert_int_equal(events(t, "user.changed"), 1);
 	chain_ok(t, 1);
 }
 
@@ -346,6 +514,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_status_change_with_event),
 		T(test_status_change_undone_without_event),
+		T(test_secret_rotation_with_event),
+		T(test_secret_rotation_undone_without_event),
+		T(test_user_status_with_event),
+		T(test_user_status_undone_without_event),
 		T(test_expiry_with_event),
 		T(test_expiry_undone_without_event),
 		T(test_key_delete_with_event),

@@ -133,7 +133,7 @@ test_client_public_and_duplicate(void **state)
 	assert_string_equal(g->name, "Test client");
 	/* a public client never gets a secret */
 	th_hash("x", h);
-	assert_int_equal(store_client_set_secret(t->s, "pub", h, NOW),
+	assert_int_equal(store_client_set_secret(t->s, "pub", h, NOW, NULL),
 	    GH_ERR_NOT_FOUND);
 	free(c);
 	free(g);
@@ -162,8 +162,8 @@ test_client_status_and_secret(void **state)
 	    CLIENT_ACTIVE, NOW, NULL), GH_ERR_NOT_FOUND);
 
 	th_hash("rotated", h);
-	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3),
-	    GH_OK);
+	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3,
+	    NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_memory_equal(g->secret_hash, h, GH_HASH_BYTES);
 	assert_int_equal(g->secret_rotated_at, NOW + 3);
@@ -325,11 +325,11 @@ test_users(void **state)
 	assert_int_equal(store_user_get(t->s, "us_2", &g), GH_ERR_NOT_FOUND);
 
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
-	    NOW + 1), GH_OK);
+	    NOW + 1, NULL), GH_OK);
 	assert_int_equal(store_user_get(t->s, "us_1", &g), GH_OK);
 	assert_int_equal(g.status, USER_DISABLED);
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
-	    NOW), GH_ERR_NOT_FOUND);
+	    NOW, NULL), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_user_set_password(t->s, "us_1", "$new", NOW),
 	    GH_OK);
 	assert_int_equal(store_user_by_name(t->s, "alice", &g), GH_OK);
@@ -450,7 +450,7 @@ test_sessions_end_with_credential(void **state)
 	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice", "a@x",
 	    true, NOW), GH_OK);
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_true(session_live(t, "alice-1"));
 	assert_true(session_live(t, "alice-2"));
 
@@ -465,10 +465,10 @@ test_sessions_end_with_credential(void **state)
 	assert_int_equal(session_for(t, "alice-3", "us_1", "new-hash"), GH_OK);
 	assert_true(session_live(t, "alice-3"));
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_false(session_live(t, "alice-3"));
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_false(session_live(t, "alice-3"));
 	assert_true(session_live(t, "bob-1"));
 
@@ -476,7 +476,7 @@ test_sessions_end_with_credential(void **state)
 	assert_int_equal(store_user_set_password(t->s, "us_9", "x", NOW),
 	    GH_ERR_NOT_FOUND);
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
-	    NOW), GH_ERR_NOT_FOUND);
+	    NOW, NULL), GH_ERR_NOT_FOUND);
 	assert_true(session_live(t, "bob-1"));
 }
 
@@ -503,11 +503,11 @@ test_session_insert_checks_credential(void **state)
 	assert_true(session_live(t, "new"));
 	/* disabled after the check (and enabled again: still no session) */
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_int_equal(session_for(t, "off", "us_1", "new-hash"),
 	    GH_ERR_NOT_FOUND);
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_false(session_live(t, "off"));
 	/* no such user */
 	assert_int_equal(session_for(t, "nobody", "us_9", "new-hash"),
@@ -718,7 +718,7 @@ test_session_grant(void **state)
 	    "client1", &g, &f, &have), GH_ERR_NOT_FOUND);
 	assert_false(have);
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_DISABLED,
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_int_equal(store_session_grant(t->s, r.hash, NOW, "client1", &g,
 	    &f, &have), GH_ERR_NOT_FOUND);
 	assert_false(have);

@@ -531,11 +531,11 @@ test_ancestry_user(void **state)
 
 	redeem_ok(ch);
 	assert_int_equal(store_user_set_status(ch->t->s, "us_1",
-	    USER_DISABLED, NOW), GH_OK);
+	    USER_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_user_set_status(ch->t->s, "us_1",
-	    USER_ACTIVE, NOW), GH_OK);
+	    USER_ACTIVE, NOW, NULL), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_OK);
 	assert_int_equal(live(ch, ch->rt), GH_OK);
 }
