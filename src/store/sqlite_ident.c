@@ -156,6 +156,23 @@ client_exists(struct sqlite_store *db, const char *id)
 }
 
 /*
+ * End a change's savepoint: with its event `ev` (if any) inserted first,
+ * so the change is kept only together with its event.
+ */
+static enum gh_err
+finish_with_event(struct sqlite_store *db, enum gh_err rc,
+    const struct change_audit *ev)
+{
+	struct audit_row r;
+
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	return sq_finish_tx(db, rc);
+}
+
+/*
  * The UPDATE's condition on the status decides; when it changed nothing,
  * the client's existence only picks the answer (conflict or not found).
  * The event, if any, is inserted in the same savepoint.
@@ -165,7 +182,6 @@ client_set_status(struct store *s, const char *id, enum client_status from,
     enum client_status to, int64_t now, const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r;
 	sqlite3_stmt		*st;
 	enum gh_err		 rc;
 
@@ -182,11 +198,7 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
-	rc = sq_finish_tx(db, rc);
+	rc = finish_with_event(db, rc, ev);
 	if (rc == GH_ERR_NOT_FOUND && (rc = client_exists(db, id)) == GH_OK)
 		rc = GH_ERR_CONFLICT;
 out:
@@ -199,7 +211,6 @@ client_set_secret(struct store *s, const char *id, const uint8_t *hash,
     int64_t now, const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r;
 	sqlite3_stmt		*st;
 	enum gh_err		 rc;
 
@@ -215,11 +226,7 @@ client_set_secret(struct store *s, const char *id, const uint8_t *hash,
 		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
-	rc = sq_finish_tx(db, rc);
+	rc = finish_with_event(db, rc, ev);
 out:
 	return sq_release(db, rc);
 }
@@ -333,7 +340,6 @@ user_update(struct store *s, enum stmt_id id, const char *uid,
     const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r;
 	sqlite3_stmt		*st;
 	enum gh_err		 rc;
 
@@ -357,11 +363,7 @@ user_update(struct store *s, enum stmt_id id, const char *uid,
 			rc = sq_step_done(db, st);
 		}
 	}
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
-	rc = sq_finish_tx(db, rc);
+	rc = finish_with_event(db, rc, ev);
 out:
 	return sq_release(db, rc);
 }
