@@ -492,25 +492,31 @@ client_status(struct app *app, const char *id, enum client_status st,
 	ret = 1;
 	from = c->status != st ? c->status : CLIENT_ACTIVE;
 	/*
-	 * The event is written in the change's transaction: a change the
-	 * trail does not show is not made (no "reason" key without
-	 * --reason: s* leaves it out when NULL)
+	 * An enable restores access: it is made only together with its
+	 * event, in one transaction. A disable removes access: it takes
+	 * effect even if its event cannot be stored, appended after it (the
+	 * command then exits 1 naming the lost event), so a broken trail
+	 * never keeps an integration running. No "reason" key without
+	 * --reason: s* leaves it out when NULL.
 	 */
 	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
 	    "reason", reason), detail, sizeof(detail));
 	audit_draft(&d, &admin, "client.changed", &subj, detail);
 	rc = store_client_set_status(app->store, id, from, st, clock_now(),
-	    &ev);
+	    st == CLIENT_ACTIVE ? &ev : NULL);
 	if (rc == GH_ERR_CONFLICT) {
 		ret = client_status_unchanged(app, id, st);
 		goto out;
 	}
 	if (rc != GH_OK) {
-		client_change_failed(id, rc, "could not change the client "
-		    "and record it: nothing done");
+		client_change_failed(id, rc, "could not change the client: "
+		    "nothing done");
 		goto out;
 	}
-	audit_recorded(app, &d.r);
+	if (st == CLIENT_ACTIVE)
+		audit_recorded(app, &d.r);
+	else
+		audit_admin(app, "client.changed", id, detail);
 	printf("client %s is now %s\n", id, client_status_name(st));
 	ret = 0;
 out:
@@ -519,36 +525,33 @@ out:
 }
 
 /*
- * The client.secret_rotated event is written in the change's
- * transaction: if it cannot be stored the old secret stays and the new
- * one, never shown, is wiped.
+ * A rotation removes access (the old secret, perhaps leaked, dies): it
+ * takes effect even if its client.secret_rotated event cannot be stored,
+ * appended after it (the command then exits 1 naming the lost event),
+ * and the new secret is shown, or the integration would be locked out.
  */
 static int
 client_rotate(struct app *app, const char *id, bool as_json)
 {
-	struct audit_subject	 subj = { id, NULL, NULL };
-	struct audit_draft	 d;
-	struct change_audit	 ev = { &d.r, NULL, NULL };
-	char			 secret[GH_MAX_TOKEN_LEN];
-	uint8_t			 hash[GH_HASH_BYTES];
-	enum gh_err		 rc;
-	int			 ret = 1;
+	char		secret[GH_MAX_TOKEN_LEN];
+	uint8_t		hash[GH_HASH_BYTES];
+	enum gh_err	rc;
+	int		ret = 1;
 
 	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
 		return 1;
-	audit_draft(&d, &admin, "client.secret_rotated", &subj, NULL);
-	rc = store_client_set_secret(app->store, id, hash, clock_now(), &ev);
+	rc = store_client_set_secret(app->store, id, hash, clock_now(), NULL);
 	if (rc == GH_ERR_NOT_FOUND) {
 		fprintf(stderr, "gatehouse: no confidential client %s\n", id);
 		goto out;
 	}
 	if (rc != GH_OK) {
 		/* GH_ERR_IO: rotated or not, the new secret is lost */
-		client_change_failed(id, rc, "could not rotate the secret "
-		    "and record it: nothing done");
+		client_change_failed(id, rc, "could not rotate the secret: "
+		    "nothing done");
 		goto out;
 	}
-	audit_recorded(app, &d.r);
+	audit_admin(app, "client.secret_rotated", id, NULL);
 	if (as_json)
 		printf("{\"client_id\":\"%s\",\"client_secret\":\"%s\"}\n", id,
 		    secret);

@@ -236,9 +236,15 @@ user_status(struct app *app, const char *name, const char *uid,
 
 	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}",
 	    enable ? "active" : "disabled");
+	/*
+	 * An enable restores access: made only together with its event, in
+	 * one transaction. A disable removes it: it takes effect even if its
+	 * event cannot be stored, appended after it (exit 1, the lost event
+	 * named), so a broken trail never keeps a user signed in.
+	 */
 	audit_draft(&d, &admin, "user.changed", &subj, detail);
 	rc = store_user_set_status(app->store, uid, enable ? USER_ACTIVE :
-	    USER_DISABLED, clock_now(), &ev);
+	    USER_DISABLED, clock_now(), enable ? &ev : NULL);
 	if (rc == GH_ERR_IO) {
 		fprintf(stderr, "gatehouse: user %s: the database failed after "
 		    "the change was sent, so it may have been made: look "
@@ -246,11 +252,14 @@ user_status(struct app *app, const char *name, const char *uid,
 		return 1;
 	}
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: could not update %s and record it: "
-		    "nothing done\n", name);
+		fprintf(stderr, "gatehouse: could not update %s: nothing "
+		    "done\n", name);
 		return 1;
 	}
-	audit_recorded(app, &d.r);
+	if (enable)
+		audit_recorded(app, &d.r);
+	else
+		audit_event(app, &admin, "user.changed", &subj, detail);
 	printf("user %s: %s done\n", name, enable ? "enable" : "disable");
 	return 0;
 }
