@@ -501,7 +501,8 @@ client_status(struct app *app, const char *id, enum client_status st,
 	 */
 	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
 	    "reason", reason), detail, sizeof(detail));
-	audit_draft(&d, &admin, "client.changed", &subj, detail);
+	if (st == CLIENT_ACTIVE)
+		audit_draft(&d, &admin, "client.changed", &subj, detail);
 	rc = store_client_set_status(app->store, id, from, st, clock_now(),
 	    st == CLIENT_ACTIVE ? &ev : NULL);
 	if (rc == GH_ERR_CONFLICT) {
@@ -540,7 +541,7 @@ client_rotate(struct app *app, const char *id, bool as_json)
 
 	if (secret_mint(app, PREFIX_CLIENT_SECRET, secret, hash) != GH_OK)
 		return 1;
-	rc = store_client_set_secret(app->store, id, hash, clock_now(), NULL);
+	rc = store_client_set_secret(app->store, id, hash, clock_now());
 	if (rc == GH_ERR_NOT_FOUND) {
 		fprintf(stderr, "gatehouse: no confidential client %s\n", id);
 		goto out;

@@ -242,7 +242,8 @@ user_status(struct app *app, const char *name, const char *uid,
 	 * event cannot be stored, appended after it (exit 1, the lost event
 	 * named), so a broken trail never keeps a user signed in.
 	 */
-	audit_draft(&d, &admin, "user.changed", &subj, detail);
+	if (enable)
+		audit_draft(&d, &admin, "user.changed", &subj, detail);
 	rc = store_user_set_status(app->store, uid, enable ? USER_ACTIVE :
 	    USER_DISABLED, clock_now(), enable ? &ev : NULL);
 	if (rc == GH_ERR_IO) {

@@ -177,33 +177,17 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 	return rc;
 }
 
-/* With an event, the UPDATE and the event are one transaction. */
 static enum gh_err
 client_set_secret(struct store *s, const char *id, const uint8_t *hash,
-    int64_t now, const struct change_audit *ev)
+    int64_t now)
 {
-	struct pg_params	 p;
-	struct audit_row	 r;
-	struct pg_conn		*c;
-	unsigned		 n = 0;
-	enum gh_err		 rc;
+	struct pg_params p;
 
 	pp_init(&p);
 	pp_text(&p, id);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	pp_int(&p, now);
-	if (ev == NULL)
-		return forget(s, pg_one_change(s, P_CLIENT_SECRET, &p));
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
-	if ((rc = pg_begin(c)) == GH_OK &&
-	    (rc = pg_cmd(c, P_CLIENT_SECRET, &p, &n)) == GH_OK && n != 1)
-		rc = GH_ERR_NOT_FOUND;
-	if (rc == GH_OK) {
-		store_change_event(ev, 1, &r);
-		rc = pg_audit_in_tx(DB(s), c, &r);
-	}
-	return forget(s, pg_release(DB(s), c, pg_finish(c, rc)));
+	return forget(s, pg_one_change(s, P_CLIENT_SECRET, &p));
 }
 
 static void

@@ -205,30 +205,22 @@ out:
 	return sq_release(db, rc);
 }
 
-/* The new hash and its event, if any, in one savepoint. */
 static enum gh_err
 client_set_secret(struct store *s, const char *id, const uint8_t *hash,
-    int64_t now, const struct change_audit *ev)
+    int64_t now)
 {
-	struct sqlite_store	*db = DB(s);
-	sqlite3_stmt		*st;
-	enum gh_err		 rc;
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
 
-	sq_lock(db);
-	if ((rc = sq_begin(db)) != GH_OK)
-		goto out;
-	if ((st = sq_stmt(db, S_CLIENT_SECRET)) == NULL) {
-		rc = GH_ERR_STORE;
-	} else {
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_CLIENT_SECRET)) != NULL) {
 		sq_bind_text(st, 1, id);
 		sq_bind_blob(st, 2, hash, GH_HASH_BYTES);
 		sqlite3_bind_int64(st, 3, now);
-		rc = step_one_change(db, st);
+		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
-	rc = finish_with_event(db, rc, ev);
-out:
-	return sq_release(db, rc);
+	return sq_release(DB(s), rc);
 }
 
 static void

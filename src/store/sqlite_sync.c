@@ -131,14 +131,21 @@ sq_sync_note(struct group_sync *g, struct sync_wait *w, uint64_t batch)
 	pthread_mutex_unlock(&g->mu);
 }
 
-void
-sq_sync_kick(struct group_sync *g, uint64_t batch)
+/* Somebody needs `batch` committed and synced (g->mu held). */
+static void
+want(struct group_sync *g, uint64_t batch)
 {
-	pthread_mutex_lock(&g->mu);
 	if (batch > g->wanted) {
 		g->wanted = batch;
 		pthread_cond_signal(&g->work);
 	}
+}
+
+void
+sq_sync_kick(struct group_sync *g, uint64_t batch)
+{
+	pthread_mutex_lock(&g->mu);
+	want(g, batch);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -153,10 +160,8 @@ sq_sync_wait(struct group_sync *g, struct sync_wait *w)
 	enum gh_err	rc;
 
 	pthread_mutex_lock(&g->mu);
-	if (w->queued && w->last > g->wanted) {
-		g->wanted = w->last;
-		pthread_cond_signal(&g->work);
-	}
+	if (w->queued)
+		want(g, w->last);
 	w->cv = &cv;
 	while (w->queued && !w->done)
 		pthread_cond_wait(&cv, &g->mu);
@@ -176,10 +181,7 @@ sq_sync_watch(struct group_sync *g, struct sync_wait *w,
 	if (w->queued && !w->done) {
 		w->wake = wake;
 		w->wake_arg = arg;
-		if (w->last > g->wanted) {
-			g->wanted = w->last;
-			pthread_cond_signal(&g->work);
-		}
+		want(g, w->last);
 		arg = NULL;
 		wake = NULL;
 	}

@@ -152,8 +152,7 @@ FWD(client_set_status, (struct store *s, const char *id,
     enum client_status from, enum client_status to, int64_t now,
     const struct change_audit *ev), (s, id, from, to, now, ev))
 FWD(client_set_secret, (struct store *s, const char *id,
-    const uint8_t hash[GH_HASH_BYTES], int64_t now,
-    const struct change_audit *ev), (s, id, hash, now, ev))
+    const uint8_t hash[GH_HASH_BYTES], int64_t now), (s, id, hash, now))
 FWD(grant_each, (struct store *s, const char *cid, const char *uid,
     bool (*fn)(void *, const struct grant_row *), void *ctx),
     (s, cid, uid, fn, ctx))

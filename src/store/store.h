@@ -269,15 +269,8 @@ struct change_audit {
 enum gh_err	store_client_set_status(struct store *s, const char *id,
 		    enum client_status from, enum client_status to,
 		    int64_t now, const struct change_audit *ev);
-/*
- * Replace a confidential client's secret hash, with its audit event `ev`
- * (may be NULL) in the same transaction: if the event cannot be stored
- * the old secret stays. GH_ERR_NOT_FOUND, and no event, when there is
- * no such confidential client.
- */
 enum gh_err	store_client_set_secret(struct store *s, const char *id,
-		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
-		    const struct change_audit *ev);
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now);
 /*
  * The kill switch, in one transaction: status quarantined (every token of
  * the client dies by ancestry at once), every grant revoked with `reason`

@@ -36,8 +36,7 @@ struct store_ops {
 			    enum client_status, enum client_status, int64_t,
 			    const struct change_audit *);
 	enum gh_err	(*client_set_secret)(struct store *, const char *,
-			    const uint8_t *, int64_t,
-			    const struct change_audit *);
+			    const uint8_t *, int64_t);
 	enum gh_err	(*grant_each)(struct store *, const char *,
 			    const char *,
 			    bool (*)(void *, const struct grant_row *), void *);

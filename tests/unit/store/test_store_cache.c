@@ -126,8 +126,7 @@ test_own_writes_at_once(void **state)
 	    CLIENT_DISABLED, NOW, NULL), GH_OK);
 	assert_int_equal(status_of(t->s), CLIENT_DISABLED);
 	th_hash("rotated", h);
-	assert_int_equal(store_client_set_secret(t->s, "c1", h, NOW, NULL),
-	    GH_OK);
+	assert_int_equal(store_client_set_secret(t->s, "c1", h, NOW), GH_OK);
 	assert_int_equal(store_client_get(t->s, "c1", c), GH_OK);
 	assert_memory_equal(c->secret_hash, h, GH_HASH_BYTES);
 	th_hash("killed", h);

@@ -1,8 +1,8 @@
 /*
  * test_store_change.c - a change and its audit event in one transaction
  * (struct change_audit, store.h), on SQLite or PostgreSQL (GH_TEST_PG_URL):
- *  - a client status change, a client secret rotation, a user status
- *    change, an unused-grant expiry and a signing key's deletion store
+ *  - a client status change, a user status change, an unused-grant
+ *    expiry and a signing key's deletion store
  *    their event, chained like any append, and described with the rows
  *    changed;
  *  - no event when nothing changed (a status that is no longer the one
@@ -10,9 +10,8 @@
  *    deleted first);
  *  - when the event cannot be stored (a trigger makes audit inserts
  *    fail) the change is not made either: what a background pass did not
- *    record it did not do, and finds again at its next pass; an old
- *    client secret still holds, a user is not disabled and keeps their
- *    sessions;
+ *    record it did not do, and finds again at its next pass; a user is
+ *    not disabled and keeps their sessions;
  *  - events stored so, from two handles (two nodes), and appends queued
  *    at the same time make one unbroken chain.
  */
@@ -121,68 +120,6 @@ test_status_change_undone_without_event(void **state)
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
 	assert_int_equal(status_of(t), CLIENT_DISABLED);
 	assert_int_equal(events(t, "client.changed"), 1);
-	chain_ok(t, 1);
-}
-
-/* client1's secret hash is that of `label` (th_hash) */
-static bool
-secret_is(const struct th_store *t, const char *label)
-{
-	struct client_row	*c = calloc(1, sizeof(*c));
-	uint8_t			 h[GH_HASH_BYTES];
-	bool			 same;
-
-	assert_non_null(c);
-	th_hash(label, h);
-	assert_int_equal(store_client_get(t->s, "client1", c), GH_OK);
-	same = memcmp(c->secret_hash, h, GH_HASH_BYTES) == 0;
-	free(c);
-	return same;
-}
-
-static void
-test_secret_rotation_with_event(void **state)
-{
-	struct th_store		*t = *state;
-	struct audit_row	 r = { .time = NOW,
-	    .type = "client.secret_rotated", .actor = "admin",
-	    .client_id = "client1" };
-	struct change_audit	 ev = { &r, NULL, NULL };
-	uint8_t			 h[GH_HASH_BYTES];
-
-	th_hash("rotated", h);
-	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW,
-	    &ev), GH_OK);
-	assert_true(secret_is(t, "rotated"));
-	assert_int_equal(events(t, "client.secret_rotated"), 1);
-	/* no such client: nothing changed, no event */
-	assert_int_equal(store_client_set_secret(t->s, "nobody", h, NOW, &ev),
-	    GH_ERR_NOT_FOUND);
-	assert_int_equal(events(t, "client.secret_rotated"), 1);
-	chain_ok(t, 1);
-}
-
-/* The event cannot be stored: the old secret stays. */
-static void
-test_secret_rotation_undone_without_event(void **state)
-{
-	struct th_store		*t = *state;
-	struct audit_row	 r = { .time = NOW,
-	    .type = "client.secret_rotated", .actor = "admin",
-	    .client_id = "client1" };
-	struct change_audit	 ev = { &r, NULL, NULL };
-	uint8_t			 h[GH_HASH_BYTES];
-
-	th_hash("rotated", h);
-	th_fail_audit(t, true);
-	assert_int_not_equal(store_client_set_secret(t->s, "client1", h, NOW,
-	    &ev), GH_OK);
-	assert_true(secret_is(t, "client1"));
-	th_fail_audit(t, false);
-	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW,
-	    &ev), GH_OK);
-	assert_true(secret_is(t, "rotated"));
-	assert_int_equal(events(t, "client.secret_rotated"), 1);
 	chain_ok(t, 1);
 }
 
@@ -514,8 +451,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_status_change_with_event),
 		T(test_status_change_undone_without_event),
-		T(test_secret_rotation_with_event),
-		T(test_secret_rotation_undone_without_event),
 		T(test_user_status_with_event),
 		T(test_user_status_undone_without_event),
 		T(test_expiry_with_event),

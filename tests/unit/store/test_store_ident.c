@@ -133,7 +133,7 @@ test_client_public_and_duplicate(void **state)
 	assert_string_equal(g->name, "Test client");
 	/* a public client never gets a secret */
 	th_hash("x", h);
-	assert_int_equal(store_client_set_secret(t->s, "pub", h, NOW, NULL),
+	assert_int_equal(store_client_set_secret(t->s, "pub", h, NOW),
 	    GH_ERR_NOT_FOUND);
 	free(c);
 	free(g);
@@ -162,8 +162,8 @@ test_client_status_and_secret(void **state)
 	    CLIENT_ACTIVE, NOW, NULL), GH_ERR_NOT_FOUND);
 
 	th_hash("rotated", h);
-	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3,
-	    NULL), GH_OK);
+	assert_int_equal(store_client_set_secret(t->s, "client1", h, NOW + 3),
+	    GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_memory_equal(g->secret_hash, h, GH_HASH_BYTES);
 	assert_int_equal(g->secret_rotated_at, NOW + 3);
