@@ -31,20 +31,39 @@ sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+/* the head and as many body bytes as its Content-Length says */
+static bool
+request_whole(const char *req)
+{
+	const char	*end = strstr(req, "\r\n\r\n");
+	const char	*cl = strcasestr(req, "\r\nContent-Length:");
+
+	if (end == NULL)
+		return false;
+	return cl == NULL || cl > end ||
+	    strlen(end + 4) >= strtoul(cl + 17, NULL, 10);
+}
+
 static void *
 serve(void *arg)
 {
 	static const char	 answer[] = "HTTP/1.1 200 OK\r\n\r\n";
 	struct receiver		*rx = arg;
-	size_t			 i;
+	size_t			 i, got = 0;
 	ssize_t			 n;
 	int			 fd;
 
 	if ((fd = accept(rx->lfd, NULL, NULL)) < 0)
 		return NULL;
-	/* the request, or most */
-	n = recv(fd, rx->got, sizeof(rx->got) - 1, 0);
-	rx->got[n > 0 ? n : 0] = '\0';
+	/*
+	 * the whole request: the client may write its head and body apart,
+	 * and one recv() then saw the head alone
+	 */
+	while (!request_whole(rx->got) && (n = recv(fd, rx->got + got,
+	    sizeof(rx->got) - 1 - got, 0)) > 0) {
+		got += (size_t)n;
+		rx->got[got] = '\0';
+	}
 	for (i = 0; i < sizeof(answer) - 1; i++) {
 		if (rx->gap_ms)
 			sleep_ms(rx->gap_ms);
