@@ -365,13 +365,31 @@ store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])
 	s->ops->set_audit_key(s, key);
 }
 
-/* length-prefixed fields, so no two different events serialise alike */
+/*
+ * Length-prefixed fields ("LEN:VALUE;", "-1:;" for none), so no two
+ * different events serialise alike. Fed to the HMAC piece by piece: the
+ * serialisation is never built in memory.
+ */
 static enum gh_err
-put_field(struct buf *b, const char *v)
+put_field(struct crypto_hmac *h, const char *v)
 {
+	char	digits[24];
+	size_t	n, len, at = sizeof(digits);
+
 	if (v == NULL)
-		return buf_puts(b, "-1:;");
-	return buf_printf(b, "%zu:%s;", strlen(v), v);
+		return crypto_hmac_update(h, "-1:;", 4);
+	/* the length in decimal, written backwards (a printf per field cost
+	 * as much as the HMAC) */
+	digits[--at] = ':';
+	len = n = strlen(v);
+	do {
+		digits[--at] = (char)('0' + len % 10);
+		len /= 10;
+	} while (len > 0);
+	if (crypto_hmac_update(h, digits + at, sizeof(digits) - at) != GH_OK ||
+	    crypto_hmac_update(h, v, n) != GH_OK)
+		return GH_ERR_CRYPTO;
+	return crypto_hmac_update(h, ";", 1);
 }
 
 enum gh_err
@@ -379,27 +397,33 @@ audit_chain_hash(const uint8_t key[GH_HASH_BYTES],
     const uint8_t prev[GH_HASH_BYTES], const struct audit_row *r,
     uint8_t out[GH_HASH_BYTES])
 {
-	struct buf	b;
-	enum gh_err	rc;
+	const char		*f[8] = { r->type, r->actor, r->client_id,
+				    r->user_id, r->grant_id, r->remote_addr,
+				    r->user_agent, r->detail };
+	struct crypto_hmac	 h;
+	char			 head[48];
+	enum gh_err		 rc;
+	size_t			 i;
+	int			 n;
 
-	/* a text cut short, or a failed HMAC, would be a wrong hash */
-	buf_init(&b, 1 << 20);
-	if ((rc = buf_append(&b, prev, GH_HASH_BYTES)) == GH_OK &&
-	    (rc = buf_printf(&b, "%lld;%lld;", (long long)r->seq,
-	    (long long)r->time)) == GH_OK &&
-	    (rc = put_field(&b, r->type)) == GH_OK &&
-	    (rc = put_field(&b, r->actor)) == GH_OK &&
-	    (rc = put_field(&b, r->client_id)) == GH_OK &&
-	    (rc = put_field(&b, r->user_id)) == GH_OK &&
-	    (rc = put_field(&b, r->grant_id)) == GH_OK &&
-	    (rc = put_field(&b, r->remote_addr)) == GH_OK &&
-	    (rc = put_field(&b, r->user_agent)) == GH_OK &&
-	    (rc = put_field(&b, r->detail)) == GH_OK)
-		rc = crypto_hmac_sha256(key, GH_HASH_BYTES, buf_str(&b), b.len,
-		    out);
-	if (rc != GH_OK)
+	/* a failed HMAC would be a wrong hash: none is given */
+	memset(out, 0, GH_HASH_BYTES);
+	n = snprintf(head, sizeof(head), "%lld;%lld;", (long long)r->seq,
+	    (long long)r->time);
+	if (n <= 0 || (size_t)n >= sizeof(head))
+		return GH_ERR_INVALID;
+	if ((rc = crypto_hmac_begin(&h, key, GH_HASH_BYTES)) != GH_OK)
+		return rc;
+	if ((rc = crypto_hmac_update(&h, prev, GH_HASH_BYTES)) == GH_OK)
+		rc = crypto_hmac_update(&h, head, (size_t)n);
+	for (i = 0; i < 8 && rc == GH_OK; i++)
+		rc = put_field(&h, f[i]);
+	if (rc != GH_OK) {
+		crypto_hmac_abort(&h);
+		return rc;
+	}
+	if ((rc = crypto_hmac_end(&h, out)) != GH_OK)
 		memset(out, 0, GH_HASH_BYTES);
-	buf_free(&b);
 	return rc;
 }
 

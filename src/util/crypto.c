@@ -70,36 +70,84 @@ crypto_sha256(const void *in, size_t n, uint8_t out[GH_HASH_BYTES])
 #define HMAC_BLOCK 64
 
 enum gh_err
+crypto_hmac_begin(struct crypto_hmac *h, const uint8_t *key, size_t keylen)
+{
+	uint8_t		pad[HMAC_BLOCK];
+	enum gh_err	rc = GH_ERR_CRYPTO;
+	size_t		i;
+
+	memset(h, 0, sizeof(*h));
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		return GH_ERR_NOMEM;
+	if (keylen > HMAC_BLOCK) {
+		if (digest2(h->ctx, key, keylen, NULL, 0, h->key) != GH_OK)
+			goto out;
+	} else if (keylen > 0) {
+		memcpy(h->key, key, keylen);
+	}
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = h->key[i] ^ 0x36;
+	if (EVP_DigestInit_ex(h->ctx, sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(h->ctx, pad, sizeof(pad)) == 1)
+		rc = GH_OK;
+out:
+	crypto_wipe(pad, sizeof(pad));
+	if (rc != GH_OK)
+		crypto_hmac_abort(h);
+	return rc;
+}
+
+enum gh_err
+crypto_hmac_update(struct crypto_hmac *h, const void *in, size_t n)
+{
+	if (h->ctx == NULL || (n > 0 && EVP_DigestUpdate(h->ctx, in, n) != 1))
+		return GH_ERR_CRYPTO;
+	return GH_OK;
+}
+
+enum gh_err
+crypto_hmac_end(struct crypto_hmac *h, uint8_t out[GH_HASH_BYTES])
+{
+	uint8_t		pad[HMAC_BLOCK], inner[GH_HASH_BYTES];
+	unsigned int	len = 0;
+	enum gh_err	rc = GH_ERR_CRYPTO;
+	size_t		i;
+
+	if (h->ctx == NULL)
+		return rc;
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = h->key[i] ^ 0x5c;
+	if (EVP_DigestFinal_ex(h->ctx, inner, &len) == 1 &&
+	    len == GH_HASH_BYTES)
+		rc = digest2(h->ctx, pad, sizeof(pad), inner, sizeof(inner),
+		    out);
+	crypto_wipe(pad, sizeof(pad));
+	crypto_wipe(inner, sizeof(inner));
+	crypto_hmac_abort(h);
+	return rc;
+}
+
+void
+crypto_hmac_abort(struct crypto_hmac *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	crypto_wipe(h, sizeof(*h));
+}
+
+enum gh_err
 crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *in,
     size_t n, uint8_t out[GH_HASH_BYTES])
 {
-	EVP_MD_CTX	*ctx;
-	uint8_t		 k[HMAC_BLOCK], pad[HMAC_BLOCK], inner[GH_HASH_BYTES];
-	enum gh_err	 rc = GH_ERR_CRYPTO;
-	size_t		 i;
+	struct crypto_hmac	h;
+	enum gh_err		rc;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return GH_ERR_NOMEM;
-	memset(k, 0, sizeof(k));
-	if (keylen > HMAC_BLOCK) {
-		if (digest2(ctx, key, keylen, NULL, 0, k) != GH_OK)
-			goto out;
-	} else if (keylen > 0) {
-		memcpy(k, key, keylen);
+	if ((rc = crypto_hmac_begin(&h, key, keylen)) != GH_OK)
+		return rc;
+	if ((rc = crypto_hmac_update(&h, in, n)) != GH_OK) {
+		crypto_hmac_abort(&h);
+		return rc;
 	}
-	for (i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = k[i] ^ 0x36;
-	if (digest2(ctx, pad, sizeof(pad), in, n, inner) != GH_OK)
-		goto out;
-	for (i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = k[i] ^ 0x5c;
-	rc = digest2(ctx, pad, sizeof(pad), inner, sizeof(inner), out);
-out:
-	crypto_wipe(k, sizeof(k));
-	crypto_wipe(pad, sizeof(pad));
-	crypto_wipe(inner, sizeof(inner));
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	return crypto_hmac_end(&h, out);
 }
 
 bool

@@ -21,6 +21,22 @@ void		crypto_sha256(const void *in, size_t n,
 		    uint8_t out[GH_HASH_BYTES]);
 enum gh_err	crypto_hmac_sha256(const uint8_t *key, size_t keylen,
 		    const void *in, size_t n, uint8_t out[GH_HASH_BYTES]);
+/*
+ * The same HMAC over input given in pieces: begin, any number of
+ * updates, then end (which frees and wipes h) or, to give up, abort.
+ * After a failed begin, h holds nothing to free.
+ */
+struct crypto_hmac {
+	void	*ctx;		/* EVP_MD_CTX */
+	uint8_t	 key[64];	/* the key, padded to SHA-256's block */
+};
+enum gh_err	crypto_hmac_begin(struct crypto_hmac *h, const uint8_t *key,
+		    size_t keylen);
+enum gh_err	crypto_hmac_update(struct crypto_hmac *h, const void *in,
+		    size_t n);
+enum gh_err	crypto_hmac_end(struct crypto_hmac *h,
+		    uint8_t out[GH_HASH_BYTES]);
+void		crypto_hmac_abort(struct crypto_hmac *h);
 /* Equal lengths are required; unequal lengths return false at once. */
 bool		crypto_ct_eq(const void *a, size_t alen, const void *b,
 		    size_t blen);
