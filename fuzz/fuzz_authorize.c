@@ -99,7 +99,7 @@ add_client(const char *id, enum client_status st, const char *const *uris,
 	c->require_nonce = nonce;
 	c->status = st;
 	c->created_at = 1800000000;
-	check(store_client_insert(app.store, c) == GH_OK);
+	check(store_client_insert(app.store, c, NULL) == GH_OK);
 	free(c);
 }
 

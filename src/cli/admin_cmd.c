@@ -39,22 +39,53 @@ static const struct subcommand admin_subs[] = {
 
 static const struct audit_origin operator = { NULL, NULL, "admin" };
 
+/* The detail of an admin's events: {"admin": name}. */
+static void
+admin_detail(const char *name, char out[GH_MAX_AUDIT_DETAIL])
+{
+	audit_detail(json_pack("{s:s}", "admin", name), out,
+	    GH_MAX_AUDIT_DETAIL);
+}
+
 static void
 audit_admin(struct app *app, const char *type, const char *name)
 {
 	char detail[GH_MAX_AUDIT_DETAIL];
 
-	audit_detail(json_pack("{s:s}", "admin", name), detail,
-	    sizeof(detail));
+	admin_detail(name, detail);
 	audit_event(app, &operator, type, NULL, detail);
 }
 
+/* Why `admin add` made no admin, or may have made one (GH_ERR_IO). */
+static void
+admin_add_failed(const char *name, enum gh_err rc)
+{
+	if (rc == GH_ERR_EXISTS)
+		fprintf(stderr, "gatehouse: an admin with that name exists\n");
+	else if (rc == GH_ERR_IO)
+		fprintf(stderr, "gatehouse: admin %s: the database failed "
+		    "after the change was sent, so it may have been made "
+		    "(its credential is not shown): look before repeating it "
+		    "(admin list), and disable it if it is there\n", name);
+	else
+		fprintf(stderr, "gatehouse: could not add the admin: nothing "
+		    "done\n");
+}
+
+/*
+ * A new admin holds an API credential: it grants access, so it is made
+ * only together with its admin.created event, in one transaction. If the
+ * event cannot be stored there is no admin, and no credential is shown.
+ */
 static int
 admin_add(struct app *app, const struct args *a)
 {
 	struct admin_row	 r;
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
 	const char		*name = args_get(a, "--name");
 	char			 cred[GH_MAX_TOKEN_LEN];
+	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 	int			 ret = 1;
 
@@ -68,12 +99,13 @@ admin_add(struct app *app, const struct args *a)
 	r.created_at = clock_now();
 	if (secret_mint(app, PREFIX_ADMIN, cred, r.secret_hash) != GH_OK)
 		goto out;
-	if ((rc = store_admin_insert(app->store, &r)) != GH_OK) {
-		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_EXISTS ?
-		    "an admin with that name exists" : "could not add the admin");
+	admin_detail(name, detail);
+	audit_draft(&d, &operator, "admin.created", NULL, detail);
+	if ((rc = store_admin_insert(app->store, &r, &ev)) != GH_OK) {
+		admin_add_failed(name, rc);
 		goto out;
 	}
-	audit_admin(app, "admin.created", name);
+	audit_recorded(app, &d.r);
 	if (args_flag(a, "--json")) {
 		if (!cli_print_json(json_pack("{s:s, s:s}", "name", name,
 		    "credential", cred)))

@@ -228,13 +228,41 @@ build_client(const struct args *a, struct client_row *c)
 	return true;
 }
 
+/*
+ * Why a change of client `id` failed. GH_ERR_IO from the store is an
+ * outcome unknown (PostgreSQL's connection broke after the change was
+ * sent, or SQLite's flush of it failed): it may have been made, and the
+ * operator must look before deciding it was not.
+ */
+static void
+client_change_failed(const char *id, enum gh_err rc, const char *what)
+{
+	if (rc == GH_ERR_NOT_FOUND)
+		fprintf(stderr, "gatehouse: no such client\n");
+	else if (rc == GH_ERR_IO)
+		fprintf(stderr, "gatehouse: client %s: the database failed "
+		    "after the change was sent, so it may have been made: "
+		    "look before repeating it (client show %s)\n", id, id);
+	else
+		fprintf(stderr, "gatehouse: %s\n", what);
+}
+
+/*
+ * A new client is an integration that can be granted access: it is made
+ * only together with its client.created event, in one transaction. If
+ * the event cannot be stored there is no client, and no secret is shown.
+ */
 static int
 client_add(struct app *app, const struct args *a)
 {
 	struct client_row	*c;
+	struct audit_subject	 subj = { NULL, NULL, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
 	char			 secret[GH_MAX_TOKEN_LEN] = "";
 	uint8_t			 raw[12];
 	json_t			*o;
+	enum gh_err		 rc;
 	int			 ret = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -254,11 +282,14 @@ client_add(struct app *app, const struct args *a)
 		c->has_secret = true;
 		c->secret_rotated_at = c->created_at;
 	}
-	if (store_client_insert(app->store, c) != GH_OK) {
-		fprintf(stderr, "gatehouse: could not store the client\n");
+	subj.client_id = c->id;
+	audit_draft(&d, &admin, "client.created", &subj, NULL);
+	if ((rc = store_client_insert(app->store, c, &ev)) != GH_OK) {
+		client_change_failed(c->id, rc, "could not store the client: "
+		    "nothing done");
 		goto out;
 	}
-	audit_admin(app, "client.created", c->id, NULL);
+	audit_recorded(app, &d.r);
 	if (args_flag(a, "--json")) {
 		o = !c->has_secret ? json_pack("{s:s}", "client_id", c->id) :
 		    json_pack("{s:s, s:s}", "client_id", c->id,
@@ -398,25 +429,6 @@ client_status_allowed(const struct client_row *c, enum client_status st)
 		return 1;
 	}
 	return 0;
-}
-
-/*
- * Why a change of client `id` failed. GH_ERR_IO from the store is an
- * outcome unknown (PostgreSQL's connection broke after the change was
- * sent, or SQLite's flush of it failed): it may have been made, and the
- * operator must look before deciding it was not.
- */
-static void
-client_change_failed(const char *id, enum gh_err rc, const char *what)
-{
-	if (rc == GH_ERR_NOT_FOUND)
-		fprintf(stderr, "gatehouse: no such client\n");
-	else if (rc == GH_ERR_IO)
-		fprintf(stderr, "gatehouse: client %s: the database failed "
-		    "after the change was sent, so it may have been made: "
-		    "look before repeating it (client show %s)\n", id, id);
-	else
-		fprintf(stderr, "gatehouse: %s\n", what);
 }
 
 /*

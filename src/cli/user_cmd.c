@@ -158,12 +158,41 @@ profile_detail(const struct user_row *was, const struct user_row *now,
 	    now->email_verified), out, outsz);
 }
 
+/*
+ * Why a change of user `name` failed ("gatehouse: <what> <name>: nothing
+ * done"). GH_ERR_IO: the database failed once the change was sent, so it
+ * may have been made all the same, and the operator must look.
+ */
+static void
+user_change_failed(const char *name, enum gh_err rc, const char *what)
+{
+	if (rc == GH_ERR_IO)
+		fprintf(stderr, "gatehouse: user %s: the database failed after "
+		    "the change was sent, so it may have been made: look "
+		    "before repeating it (user list)\n", name);
+	else if (rc == GH_ERR_EXISTS)
+		fprintf(stderr, "gatehouse: user %s exists already: nothing "
+		    "done\n", name);
+	else
+		fprintf(stderr, "gatehouse: %s %s: nothing done\n", what,
+		    name);
+}
+
+/*
+ * A new user is a new login: made only together with its user.created
+ * event, in one transaction, so a login the trail does not show is not
+ * made.
+ */
 static int
 user_add(struct app *app, const struct args *a)
 {
-	struct user_row	 u;
-	const char	*name = args_get(a, "--username");
-	uint8_t		 raw[16];
+	struct user_row		 u;
+	struct audit_subject	 subj = { NULL, u.id, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
+	const char		*name = args_get(a, "--username");
+	uint8_t			 raw[16];
+	enum gh_err		 rc;
 
 	memset(&u, 0, sizeof(u));
 	if (!username_ok(name) || !args_flag(a, "--password-stdin")) {
@@ -182,12 +211,12 @@ user_add(struct app *app, const struct args *a)
 	str_copy(u.username, sizeof(u.username), name);
 	u.status = USER_ACTIVE;
 	u.created_at = clock_now();
-	if (store_user_insert(app->store, &u) != GH_OK) {
-		fprintf(stderr, "gatehouse: could not add user %s (does it "
-		    "exist already?)\n", name);
+	audit_draft(&d, &admin, "user.created", &subj, NULL);
+	if ((rc = store_user_insert(app->store, &u, &ev)) != GH_OK) {
+		user_change_failed(name, rc, "could not add");
 		return 1;
 	}
-	audit_user(app, "user.created", u.id, NULL);
+	audit_recorded(app, &d.r);
 	if (args_flag(a, "--json"))
 		printf("{\"id\":\"%s\",\"username\":\"%s\"}\n", u.id,
 		    u.username);
@@ -219,10 +248,9 @@ user_list(struct app *app, const struct args *a)
 }
 
 /*
- * disable/enable: the user.changed event is written in the change's
- * transaction (struct change_audit), so a change the trail cannot show
- * is not made. GH_ERR_IO: the database failed once the change was sent,
- * so it may have been made all the same.
+ * disable/enable, each with its user.changed event: an enable's is
+ * written in the change's transaction (struct change_audit), a
+ * disable's after it (below).
  */
 static int
 user_status(struct app *app, const char *name, const char *uid,
@@ -246,15 +274,8 @@ user_status(struct app *app, const char *name, const char *uid,
 		audit_draft(&d, &admin, "user.changed", &subj, detail);
 	rc = store_user_set_status(app->store, uid, enable ? USER_ACTIVE :
 	    USER_DISABLED, clock_now(), enable ? &ev : NULL);
-	if (rc == GH_ERR_IO) {
-		fprintf(stderr, "gatehouse: user %s: the database failed after "
-		    "the change was sent, so it may have been made: look "
-		    "before repeating it (user list)\n", name);
-		return 1;
-	}
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: could not update %s: nothing "
-		    "done\n", name);
+		user_change_failed(name, rc, "could not update");
 		return 1;
 	}
 	if (enable)

@@ -21,8 +21,10 @@ admin_from(const PGresult *r, int i, struct admin_row *a)
 	a->last_used_at = pg_col_int(r, i, 4);
 }
 
+/* The INSERT and its event, if any, in one transaction. */
 static enum gh_err
-admin_insert(struct store *s, const struct admin_row *a)
+admin_insert(struct store *s, const struct admin_row *a,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
@@ -30,7 +32,7 @@ admin_insert(struct store *s, const struct admin_row *a)
 	pp_text(&p, a->name);
 	pp_blob(&p, a->secret_hash, GH_HASH_BYTES);
 	pp_int(&p, a->created_at);
-	return pg_one(s, P_ADMIN_INSERT, &p, NULL, NULL);
+	return pg_change_with_event(s, P_ADMIN_INSERT, &p, ev);
 }
 
 static enum gh_err

@@ -18,6 +18,35 @@ forget(struct store *s, enum gh_err rc)
 	return rc;
 }
 
+/*
+ * One statement that must change one row, and its event ev (struct
+ * change_audit) in the same transaction: both or neither.
+ * GH_ERR_NOT_FOUND, and no event, when it changed no row. Without an
+ * event, the statement alone (pg_one_change).
+ */
+enum gh_err
+pg_change_with_event(struct store *s, enum pg_stmt id,
+    const struct pg_params *p, const struct change_audit *ev)
+{
+	struct audit_row	 r;
+	struct pg_conn		*c;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
+
+	if (ev == NULL)
+		return pg_one_change(s, id, p);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) == GH_OK &&
+	    (rc = pg_cmd(c, id, p, &n)) == GH_OK && n != 1)
+		rc = GH_ERR_NOT_FOUND;
+	if (rc == GH_OK) {
+		store_change_event(ev, 1, &r);
+		rc = pg_audit_in_tx(DB(s), c, &r);
+	}
+	return pg_release(DB(s), c, pg_finish(c, rc));
+}
+
 void
 pg_client_from_row(const PGresult *r, int i, struct client_row *c)
 {
@@ -48,8 +77,10 @@ pg_client_from_row(const PGresult *r, int i, struct client_row *c)
 	pg_col_text(r, i, 16, c->networks, sizeof(c->networks));
 }
 
+/* The INSERT and its event, if any, in one transaction. */
 static enum gh_err
-client_insert(struct store *s, const struct client_row *c)
+client_insert(struct store *s, const struct client_row *c,
+    const struct change_audit *ev)
 {
 	char			 redirects[GH_MAX_REDIRECTS *
 				    GH_MAX_REDIRECT_LEN];
@@ -80,7 +111,7 @@ client_insert(struct store *s, const struct client_row *c)
 	pp_int(&p, c->jwt_access_tokens);
 	pp_int(&p, c->require_nonce);
 	pp_text(&p, c->networks);
-	return forget(s, pg_one(s, P_CLIENT_INSERT, &p, NULL, NULL));
+	return forget(s, pg_change_with_event(s, P_CLIENT_INSERT, &p, ev));
 }
 
 static enum gh_err
@@ -140,10 +171,7 @@ client_set_status(struct store *s, const char *id, enum client_status from,
     enum client_status to, int64_t now, const struct change_audit *ev)
 {
 	struct pg_params	 p;
-	struct audit_row	 r;
-	struct pg_conn		*c;
 	PGresult		*res;
-	unsigned		 n = 0;
 	enum gh_err		 rc;
 
 	pp_init(&p);
@@ -151,21 +179,7 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 	pp_text(&p, client_status_name(to));
 	pp_int(&p, now);
 	pp_text(&p, client_status_name(from));
-	if (ev == NULL) {
-		rc = forget(s, pg_one_change(s, P_CLIENT_STATUS, &p));
-	} else if ((c = pg_acquire(DB(s))) == NULL) {
-		return GH_ERR_STORE;
-	} else {
-		if ((rc = pg_begin(c)) == GH_OK &&
-		    (rc = pg_cmd(c, P_CLIENT_STATUS, &p, &n)) == GH_OK &&
-		    n != 1)
-			rc = GH_ERR_NOT_FOUND;
-		if (rc == GH_OK) {
-			store_change_event(ev, 1, &r);
-			rc = pg_audit_in_tx(DB(s), c, &r);
-		}
-		rc = forget(s, pg_release(DB(s), c, pg_finish(c, rc)));
-	}
+	rc = forget(s, pg_change_with_event(s, P_CLIENT_STATUS, &p, ev));
 	if (rc != GH_ERR_NOT_FOUND)
 		return rc;
 	pp_init(&p);
@@ -213,8 +227,10 @@ user_status_name(enum user_status st)
 	return st == USER_ACTIVE ? "active" : "disabled";
 }
 
+/* The INSERT and its event, if any, in one transaction. */
 static enum gh_err
-user_insert(struct store *s, const struct user_row *u)
+user_insert(struct store *s, const struct user_row *u,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
@@ -227,7 +243,7 @@ user_insert(struct store *s, const struct user_row *u)
 	pp_text(&p, u->name);
 	pp_text(&p, u->email);
 	pp_int(&p, u->email_verified);
-	return pg_one(s, P_USER_INSERT, &p, NULL, NULL);
+	return pg_change_with_event(s, P_USER_INSERT, &p, ev);
 }
 
 static enum gh_err

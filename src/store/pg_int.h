@@ -341,6 +341,13 @@ enum gh_err	 pg_audit_rows(PGresult *r,
  */
 enum gh_err	 pg_audit_in_tx(struct pg_store *db, struct pg_conn *c,
 		    const struct audit_row *a);
+/*
+ * One statement that must change one row, with its event ev (may be
+ * NULL) in the same transaction: both or neither; GH_ERR_NOT_FOUND, and
+ * no event, when it changed no row (pg_ident.c).
+ */
+enum gh_err	 pg_change_with_event(struct store *s, enum pg_stmt id,
+		    const struct pg_params *p, const struct change_audit *ev);
 /* Insert an alert unconditionally (no de-duplication) on connection c. */
 enum gh_err	 pg_alert_insert(struct pg_conn *c, struct alert_row *a);
 void		 pg_admin_ops(struct store_ops *ops);

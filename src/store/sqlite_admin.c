@@ -28,19 +28,26 @@ admin_from_row(sqlite3_stmt *st, struct admin_row *a)
 	a->last_used_at = sq_col_int(st, 4);
 }
 
+/* The INSERT and its event, if any, in one savepoint. */
 static enum gh_err
-admin_insert(struct store *s, const struct admin_row *a)
+admin_insert(struct store *s, const struct admin_row *a,
+    const struct change_audit *ev)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 
 	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		goto out;
+	rc = GH_ERR_STORE;
 	if ((st = sq_stmt(DB(s), S_ADMIN_INSERT)) != NULL) {
 		sq_bind_text(st, 1, a->name);
 		sq_bind_blob(st, 2, a->secret_hash, GH_HASH_BYTES);
 		sqlite3_bind_int64(st, 3, a->created_at);
 		rc = sq_step_done(DB(s), st);
 	}
+	rc = sq_finish_with_event(DB(s), rc, ev);
+out:
 	return sq_release(DB(s), rc);
 }
 

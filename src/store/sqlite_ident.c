@@ -21,6 +21,23 @@ step_one_change(struct sqlite_store *db, sqlite3_stmt *st)
 	return sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_NOT_FOUND;
 }
 
+/*
+ * End a change's savepoint: with its event `ev` (if any) inserted first,
+ * so the change is kept only together with its event.
+ */
+enum gh_err
+sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
+    const struct change_audit *ev)
+{
+	struct audit_row r;
+
+	if (rc == GH_OK && ev != NULL) {
+		store_change_event(ev, 1, &r);
+		rc = sq_audit_insert(db, &r);
+	}
+	return sq_finish_tx(db, rc);
+}
+
 static void
 client_from_row(sqlite3_stmt *st, struct client_row *c)
 {
@@ -56,18 +73,11 @@ client_from_row(sqlite3_stmt *st, struct client_row *c)
 	sq_col_text(st, 16, c->networks, sizeof(c->networks));
 }
 
-static enum gh_err
-client_insert(struct store *s, const struct client_row *c)
+/* Bind a client's columns to S_CLIENT_INSERT; redirects joined. */
+static void
+client_bind(sqlite3_stmt *st, const struct client_row *c,
+    const char *redirects)
 {
-	char		 redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
-	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
-	int		 r;
-
-	store_join_redirects(c, redirects, sizeof(redirects));
-	sq_lock(DB(s));
-	if ((st = sq_stmt(DB(s), S_CLIENT_INSERT)) == NULL)
-		goto out;
 	sq_bind_text(st, 1, c->id);
 	sq_bind_text(st, 2, c->name);
 	sq_bind_text(st, 3, c->owner);
@@ -87,9 +97,30 @@ client_insert(struct store *s, const struct client_row *c)
 	sqlite3_bind_int(st, 15, c->jwt_access_tokens);
 	sqlite3_bind_int(st, 16, c->require_nonce);
 	sq_bind_text(st, 17, c->networks);
-	r = sqlite3_step(st);
-	rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
-	sqlite3_reset(st);
+}
+
+/* The INSERT and its event, if any, in one savepoint. */
+static enum gh_err
+client_insert(struct store *s, const struct client_row *c,
+    const struct change_audit *ev)
+{
+	char		 redirects[GH_MAX_REDIRECTS * GH_MAX_REDIRECT_LEN];
+	sqlite3_stmt	*st;
+	enum gh_err	 rc;
+	int		 r;
+
+	store_join_redirects(c, redirects, sizeof(redirects));
+	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		goto out;
+	rc = GH_ERR_STORE;
+	if ((st = sq_stmt(DB(s), S_CLIENT_INSERT)) != NULL) {
+		client_bind(st, c, redirects);
+		r = sqlite3_step(st);
+		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
+		sqlite3_reset(st);
+	}
+	rc = sq_finish_with_event(DB(s), rc, ev);
 out:
 	return sq_release(DB(s), rc);
 }
@@ -156,23 +187,6 @@ client_exists(struct sqlite_store *db, const char *id)
 }
 
 /*
- * End a change's savepoint: with its event `ev` (if any) inserted first,
- * so the change is kept only together with its event.
- */
-static enum gh_err
-finish_with_event(struct sqlite_store *db, enum gh_err rc,
-    const struct change_audit *ev)
-{
-	struct audit_row r;
-
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
-	return sq_finish_tx(db, rc);
-}
-
-/*
  * The UPDATE's condition on the status decides; when it changed nothing,
  * the client's existence only picks the answer (conflict or not found).
  * The event, if any, is inserted in the same savepoint.
@@ -198,7 +212,7 @@ client_set_status(struct store *s, const char *id, enum client_status from,
 		rc = step_one_change(db, st);
 		sqlite3_reset(st);
 	}
-	rc = finish_with_event(db, rc, ev);
+	rc = sq_finish_with_event(db, rc, ev);
 	if (rc == GH_ERR_NOT_FOUND && (rc = client_exists(db, id)) == GH_OK)
 		rc = GH_ERR_CONFLICT;
 out:
@@ -246,14 +260,19 @@ user_status_name(enum user_status st)
 	return st == USER_ACTIVE ? "active" : "disabled";
 }
 
+/* The INSERT and its event, if any, in one savepoint. */
 static enum gh_err
-user_insert(struct store *s, const struct user_row *u)
+user_insert(struct store *s, const struct user_row *u,
+    const struct change_audit *ev)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 	int		 r;
 
 	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		goto out;
+	rc = GH_ERR_STORE;
 	if ((st = sq_stmt(DB(s), S_USER_INSERT)) != NULL) {
 		sq_bind_text(st, 1, u->id);
 		sq_bind_text(st, 2, u->username);
@@ -267,6 +286,8 @@ user_insert(struct store *s, const struct user_row *u)
 		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 		sqlite3_reset(st);
 	}
+	rc = sq_finish_with_event(DB(s), rc, ev);
+out:
 	return sq_release(DB(s), rc);
 }
 
@@ -355,7 +376,7 @@ user_update(struct store *s, enum stmt_id id, const char *uid,
 			rc = sq_step_done(db, st);
 		}
 	}
-	rc = finish_with_event(db, rc, ev);
+	rc = sq_finish_with_event(db, rc, ev);
 out:
 	return sq_release(db, rc);
 }

@@ -203,6 +203,14 @@ enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
  */
 enum gh_err	 sq_audit_insert(struct sqlite_store *db,
 		    const struct audit_row *a);
+/*
+ * End a change's savepoint (sq_begin) with its event ev (may be NULL;
+ * struct change_audit) inserted first when rc is GH_OK: the change is
+ * kept only together with its event. Returns the outcome
+ * (sqlite_ident.c).
+ */
+enum gh_err	 sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
+		    const struct change_audit *ev);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
 /* Step a bound statement with those columns, each row to fn; resets it. */

@@ -143,7 +143,8 @@ store_lazy(struct store *s, bool on)
 #define FWD(name, params, args) \
 	enum gh_err store_##name params { return s->ops->name args; }
 
-FWD(client_insert, (struct store *s, const struct client_row *c), (s, c))
+FWD(client_insert, (struct store *s, const struct client_row *c,
+    const struct change_audit *ev), (s, c, ev))
 FWD(client_get, (struct store *s, const char *id, struct client_row *o),
     (s, id, o))
 FWD(client_each, (struct store *s,
@@ -163,7 +164,8 @@ FWD(client_quarantine, (struct store *s, const char *id,
     const uint8_t hash[GH_HASH_BYTES], const char *reason, int64_t now,
     unsigned *grants, struct alert_row *alert),
     (s, id, hash, reason, now, grants, alert))
-FWD(user_insert, (struct store *s, const struct user_row *u), (s, u))
+FWD(user_insert, (struct store *s, const struct user_row *u,
+    const struct change_audit *ev), (s, u, ev))
 FWD(user_by_name, (struct store *s, const char *n, struct user_row *o),
     (s, n, o))
 FWD(user_get, (struct store *s, const char *id, struct user_row *o),
@@ -339,7 +341,8 @@ store_audit_prune(struct store *s, struct audit_prune *p,
 FWD(grant_expire_unused, (struct store *s, int64_t before, int64_t now,
     unsigned *count, const struct change_audit *ev),
     (s, before, now, count, ev))
-FWD(admin_insert, (struct store *s, const struct admin_row *a), (s, a))
+FWD(admin_insert, (struct store *s, const struct admin_row *a,
+    const struct change_audit *ev), (s, a, ev))
 FWD(admin_by_hash, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct admin_row *o), (s, hash, now, o))
 FWD(admin_each, (struct store *s,

@@ -229,15 +229,6 @@ bool		store_durable(struct store *s);
  */
 void		store_lazy(struct store *s, bool on);
 
-/* clients */
-enum gh_err	store_client_insert(struct store *s,
-		    const struct client_row *c);
-enum gh_err	store_client_get(struct store *s, const char *id,
-		    struct client_row *out);
-/* Calls fn for each client in creation order; fn returns false to stop. */
-enum gh_err	store_client_each(struct store *s,
-		    bool (*fn)(void *ctx, const struct client_row *c),
-		    void *ctx);
 /*
  * The audit event of a change, appended in the change's own transaction
  * by the operations that take one (NULL: none): the change and its event
@@ -257,6 +248,20 @@ struct change_audit {
 				    struct audit_row *r);
 	void			*ctx;
 };
+
+/*
+ * Clients. An insert writes its audit event `ev` (may be NULL) in the
+ * same transaction: if the event cannot be stored, the client is not
+ * created either. GH_ERR_EXISTS, and no event, if the id is taken.
+ */
+enum gh_err	store_client_insert(struct store *s,
+		    const struct client_row *c, const struct change_audit *ev);
+enum gh_err	store_client_get(struct store *s, const char *id,
+		    struct client_row *out);
+/* Calls fn for each client in creation order; fn returns false to stop. */
+enum gh_err	store_client_each(struct store *s,
+		    bool (*fn)(void *ctx, const struct client_row *c),
+		    void *ctx);
 
 /*
  * Change a client's status from `from` to `to` in one conditional UPDATE,
@@ -285,8 +290,13 @@ enum gh_err	store_client_quarantine(struct store *s, const char *id,
 		    const char *reason, int64_t now, unsigned *grants,
 		    struct alert_row *alert);
 
-/* users */
-enum gh_err	store_user_insert(struct store *s, const struct user_row *u);
+/*
+ * Users. An insert writes its audit event `ev` (may be NULL) in the same
+ * transaction: if the event cannot be stored, the user is not created
+ * either. GH_ERR_EXISTS, and no event, if the id or username is taken.
+ */
+enum gh_err	store_user_insert(struct store *s, const struct user_row *u,
+		    const struct change_audit *ev);
 enum gh_err	store_user_by_name(struct store *s, const char *username,
 		    struct user_row *out);
 enum gh_err	store_user_get(struct store *s, const char *id,
@@ -680,8 +690,14 @@ struct admin_row {
 	int64_t		 disabled_at;		/* 0: active */
 	int64_t		 last_used_at;		/* 0: never */
 };
-/* GH_ERR_EXISTS if the name is taken. */
-enum gh_err	store_admin_insert(struct store *s, const struct admin_row *a);
+/*
+ * With its audit event `ev` (may be NULL) in the same transaction: if the
+ * event cannot be stored, the admin is not created either (a credential
+ * the trail does not show). GH_ERR_EXISTS, and no event, if the name is
+ * taken.
+ */
+enum gh_err	store_admin_insert(struct store *s, const struct admin_row *a,
+		    const struct change_audit *ev);
 /* Any admin with this credential hash, active or not; touches last use. */
 enum gh_err	store_admin_by_hash(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,

@@ -26,7 +26,8 @@ struct store_ops {
 	void		(*lazy)(struct store *, bool);
 	bool		(*durable)(struct store *);
 	enum gh_err	(*client_insert)(struct store *,
-			    const struct client_row *);
+			    const struct client_row *,
+			    const struct change_audit *);
 	enum gh_err	(*client_get)(struct store *, const char *,
 			    struct client_row *);
 	enum gh_err	(*client_each)(struct store *,
@@ -46,7 +47,8 @@ struct store_ops {
 			    const uint8_t *, const char *, int64_t,
 			    unsigned *, struct alert_row *);
 	enum gh_err	(*user_insert)(struct store *,
-			    const struct user_row *);
+			    const struct user_row *,
+			    const struct change_audit *);
 	enum gh_err	(*user_by_name)(struct store *, const char *,
 			    struct user_row *);
 	enum gh_err	(*user_get)(struct store *, const char *,
@@ -145,7 +147,8 @@ struct store_ops {
 	enum gh_err	(*grant_expire_unused)(struct store *, int64_t,
 			    int64_t, unsigned *, const struct change_audit *);
 	enum gh_err	(*admin_insert)(struct store *,
-			    const struct admin_row *);
+			    const struct admin_row *,
+			    const struct change_audit *);
 	enum gh_err	(*admin_by_hash)(struct store *, const uint8_t *,
 			    int64_t, struct admin_row *);
 	enum gh_err	(*admin_each)(struct store *,

@@ -28,7 +28,7 @@ add_user(const char *id, const char *name)
 	struct user_row u;
 
 	th_user_init(&u, id, name, clock_now());
-	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_user_insert(app.store, &u, NULL), GH_OK);
 }
 
 static void
@@ -87,10 +87,10 @@ setup(void **state)
 	str_copy(a.name, sizeof(a.name), "ops");
 	assert_int_equal(secret_hash(&app, CRED, a.secret_hash), GH_OK);
 	a.created_at = clock_now();
-	assert_int_equal(store_admin_insert(app.store, &a), GH_OK);
+	assert_int_equal(store_admin_insert(app.store, &a, NULL), GH_OK);
 	for (i = 0; i < 2; i++) {
 		c = th_client_new(ids[i], clock_now());
-		assert_int_equal(store_client_insert(app.store, c), GH_OK);
+		assert_int_equal(store_client_insert(app.store, c, NULL), GH_OK);
 		free(c);
 	}
 	add_user("u-alice", "alice");

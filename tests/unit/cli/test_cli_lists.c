@@ -59,13 +59,13 @@ add_data(struct fx *f)
 	store_set_audit_key(app.store, chain);
 	for (i = 0; i < 2; i++) {
 		c = th_client_new(ids[i], clock_now());
-		assert_int_equal(store_client_insert(app.store, c), GH_OK);
+		assert_int_equal(store_client_insert(app.store, c, NULL), GH_OK);
 		free(c);
 	}
 	th_user_init(&u, "u-alice", "alice", clock_now());
-	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_user_insert(app.store, &u, NULL), GH_OK);
 	th_user_init(&u, "u-bob", "bob", clock_now());
-	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_user_insert(app.store, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(app.store, "u-alice", "app-one",
 	    "openid profile", clock_now(), &g), GH_OK);
 	assert_int_equal(store_grant_upsert(app.store, "u-bob", "app-two",
@@ -84,10 +84,10 @@ add_data(struct fx *f)
 	str_copy(ad.name, sizeof(ad.name), "ops");
 	th_hash("cred-ops", ad.secret_hash);
 	ad.created_at = clock_now();
-	assert_int_equal(store_admin_insert(app.store, &ad), GH_OK);
+	assert_int_equal(store_admin_insert(app.store, &ad, NULL), GH_OK);
 	str_copy(ad.name, sizeof(ad.name), "oncall");
 	th_hash("cred-oncall", ad.secret_hash);
-	assert_int_equal(store_admin_insert(app.store, &ad), GH_OK);
+	assert_int_equal(store_admin_insert(app.store, &ad, NULL), GH_OK);
 	memset(&r, 0, sizeof(r));
 	r.time = clock_now();
 	r.type = "client.created";
@@ -357,9 +357,9 @@ add_hostile(struct fx *f)
 	c = th_client_new("app-" HOSTILE, clock_now());
 	str_copy(c->name, sizeof(c->name), "name " HOSTILE);
 	str_copy(c->owner, sizeof(c->owner), "owner " HOSTILE);
-	assert_int_equal(store_client_insert(app.store, c), GH_OK);
+	assert_int_equal(store_client_insert(app.store, c, NULL), GH_OK);
 	th_user_init(&u, "u-evil", "user" HOSTILE, clock_now());
-	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_user_insert(app.store, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(app.store, "u-evil", c->id,
 	    "openid " HOSTILE, clock_now(), &g), GH_OK);
 	memset(&a, 0, sizeof(a));
@@ -376,7 +376,7 @@ add_hostile(struct fx *f)
 	str_copy(ad.name, sizeof(ad.name), "adm" HOSTILE);
 	th_hash("cred-evil", ad.secret_hash);
 	ad.created_at = clock_now();
-	assert_int_equal(store_admin_insert(app.store, &ad), GH_OK);
+	assert_int_equal(store_admin_insert(app.store, &ad, NULL), GH_OK);
 	free(c);
 	store_close(app.store);
 }

@@ -63,7 +63,7 @@ idle_client(struct fixture *f, const char *id, int64_t days)
 {
 	struct client_row *c = th_client_new(id, f->now - days * DAY);
 
-	assert_int_equal(store_client_insert(f->t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(f->t->s, c, NULL), GH_OK);
 	assert_int_equal(store_client_get(f->t->s, id, c), GH_OK);
 	assert_int_equal(c->status, CLIENT_ACTIVE);
 	return c;

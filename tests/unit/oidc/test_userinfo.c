@@ -62,13 +62,13 @@ setup(void **state)
 	th_app_init(&app);
 	app.store = t->s;
 	c = th_client_new("client1", clock_now());
-	assert_int_equal(store_client_insert(app.store, c), GH_OK);
+	assert_int_equal(store_client_insert(app.store, c, NULL), GH_OK);
 	free(c);
 	th_user_init(&u, "us_1", "alice", clock_now());
 	str_copy(u.name, sizeof(u.name), "Alice Liddell");
 	str_copy(u.email, sizeof(u.email), "alice@example.com");
 	u.email_verified = true;
-	assert_int_equal(store_user_insert(app.store, &u), GH_OK);
+	assert_int_equal(store_user_insert(app.store, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(app.store, "us_1", "client1",
 	    "openid profile email", clock_now(), &g), GH_OK);
 	memset(&r, 0, sizeof(r));

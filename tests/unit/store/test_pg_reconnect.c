@@ -419,7 +419,7 @@ test_write_broken_after_it_ran_is_not_sent_again(void **state)
 	snprintf(a.name, sizeof(a.name), "victim-admin");
 	a.secret_hash[0] = 1;
 	a.created_at = NOW;
-	assert_int_equal(store_admin_insert(fx->s, &a), GH_OK);
+	assert_int_equal(store_admin_insert(fx->s, &a, NULL), GH_OK);
 	arm(&fx->px, "victim-admin");
 	assert_int_equal(store_admin_disable(fx->s, "victim-admin", NOW + 1),
 	    GH_ERR_IO);
@@ -467,7 +467,7 @@ test_commit_alone_broken_is_unknown(void **state)
 
 	assert_non_null(c);
 	assert_non_null(got);
-	assert_int_equal(store_client_insert(fx->s, c), GH_OK);
+	assert_int_equal(store_client_insert(fx->s, c, NULL), GH_OK);
 	arm(&fx->px, "COMMIT");
 	assert_int_equal(store_client_set_status(fx->s, "client1",
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW + 1, &ev), GH_ERR_IO);
@@ -535,10 +535,10 @@ chain_setup(struct fixture *fx, struct chain *ch, bool redeemed)
 	struct code_row		 r;
 	struct minted		 m;
 
-	assert_int_equal(store_client_insert(s, c), GH_OK);
+	assert_int_equal(store_client_insert(s, c, NULL), GH_OK);
 	free(c);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(s, &u), GH_OK);
+	assert_int_equal(store_user_insert(s, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(s, "us_1", "client1",
 	    "openid offline_access", NOW, &ch->g), GH_OK);
 	th_hash("code", ch->code);

@@ -36,10 +36,10 @@ test_admins(void **state)
 	int		 n = 0;
 
 	admin_init(&a, "ops", "cred-ops");
-	assert_int_equal(store_admin_insert(t->s, &a), GH_OK);
-	assert_int_equal(store_admin_insert(t->s, &a), GH_ERR_EXISTS);
+	assert_int_equal(store_admin_insert(t->s, &a, NULL), GH_OK);
+	assert_int_equal(store_admin_insert(t->s, &a, NULL), GH_ERR_EXISTS);
 	admin_init(&a, "sec", "cred-sec");
-	assert_int_equal(store_admin_insert(t->s, &a), GH_OK);
+	assert_int_equal(store_admin_insert(t->s, &a, NULL), GH_OK);
 	th_hash("cred-ops", h);
 	assert_int_equal(store_admin_by_hash(t->s, h, NOW + 100, &got), GH_OK);
 	assert_string_equal(got.name, "ops");
@@ -70,7 +70,7 @@ test_admin_sessions(void **state)
 	char		 who[GH_MAX_ADMIN_NAME + 1];
 
 	admin_init(&a, "ops", "cred-ops");
-	assert_int_equal(store_admin_insert(t->s, &a), GH_OK);
+	assert_int_equal(store_admin_insert(t->s, &a, NULL), GH_OK);
 	th_hash("session-1", s1);
 	th_hash("session-2", s2);
 	assert_int_equal(store_admin_session_insert(t->s, s1, "ops", NOW,
@@ -104,9 +104,9 @@ test_grant_revoke_own(void **state)
 
 	th_user_init(&alice, "u_alice", "alice", NOW);
 	th_user_init(&bob, "u_bob", "bob", NOW);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
-	assert_int_equal(store_user_insert(t->s, &alice), GH_OK);
-	assert_int_equal(store_user_insert(t->s, &bob), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &alice, NULL), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &bob, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(t->s, "u_alice", "client1",
 	    "openid", NOW, &g), GH_OK);
 	/* bob cannot touch alice's grant */

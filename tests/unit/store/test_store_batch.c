@@ -70,9 +70,9 @@ test_failed_operation_leaves_the_batch(void **state)
 	/* one request: three writes share a batch, the second one fails */
 	store_defer_begin(t->s);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
-	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_ERR_EXISTS);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 	free(c);
 	/* read through a connection of its own: both writes committed */
@@ -103,7 +103,7 @@ plain_write(void *arg)
 	struct user_row	 u;
 
 	th_user_init(&u, "us_b", "bob", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	return NULL;
 }
 
@@ -114,7 +114,7 @@ test_second_batch_of_a_request_is_waited_for(void **state)
 	struct client_row	*c = th_client_new("client1", NOW);
 	pthread_t		 th;
 
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	free(c);
 	store_defer_begin(t->s);
 	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
@@ -144,14 +144,14 @@ test_failed_sync_stops_all_commits(void **state)
 
 	assert_true(store_durable(t->s));
 	atomic_store(&fail_sync, true);
-	assert_int_equal(store_client_insert(t->s, c), GH_ERR_IO);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_ERR_IO);
 	free(c);
 	atomic_store(&fail_sync, false);
 	assert_false(store_durable(t->s));
 	/* the disk works again: a write still fails, and is not kept */
 	th_user_init(&u, "us_1", "alice", NOW);
 	store_defer_begin(t->s);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_ERR_IO);
 	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM users"), 0);
 	assert_false(store_durable(t->s));
@@ -166,7 +166,7 @@ insert_same_user(void *arg)
 
 	store_defer_begin(t->s);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_ERR_EXISTS);
 	rc = store_defer_end(t->s);
 	return (void *)(intptr_t)rc;
 }
@@ -182,7 +182,7 @@ test_noop_write_waits_for_the_batch_it_saw(void **state)
 	/* request A's insert is in the open batch, not yet waited for */
 	store_defer_begin(t->s);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	atomic_store(&fail_sync, true);
 	/* request B is told "exists" from A's write: it must wait for it */
 	assert_int_equal(pthread_create(&th, NULL, insert_same_user, t), 0);
@@ -214,12 +214,12 @@ test_ignored_store_failure_fails_the_request(void **state)
 	    "BEGIN SELECT RAISE(ABORT, 'injected'); END");
 	store_defer_begin(t->s);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	(void)store_audit_append(t->s, &r);	/* as audit_event() does */
 	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
 	/* the next request starts clean */
 	store_defer_begin(t->s);
-	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_ERR_EXISTS);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
 }
 
@@ -252,7 +252,7 @@ test_lazy_write_is_committed(void **state)
 
 	th_user_init(&u, "us_1", "alice", NOW);
 	store_lazy(t->s, true);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	store_lazy(t->s, false);
 	/* nobody waits for it: the flusher commits it all the same */
 	while (th_sql_int(t, "SELECT count(*) FROM users") != 1)
@@ -306,7 +306,7 @@ test_other_process_gets_the_write_lock(void **state)
 	double			 t0, worst = 0;
 	int			 i, round;
 
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	free(c);
 	/* as the admin command does (no readers, no checkpointer) */
 	assert_int_equal(store_open_admin(t->path, &other), GH_OK);

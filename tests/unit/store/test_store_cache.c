@@ -27,7 +27,7 @@ setup(void **state)
 		return rc;
 	t = *state;
 	c = th_client_new("c1", NOW);
-	rc = store_client_insert(t->s, c) == GH_OK ? 0 : -1;
+	rc = store_client_insert(t->s, c, NULL) == GH_OK ? 0 : -1;
 	free(c);
 	return rc;
 }

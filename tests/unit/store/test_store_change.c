@@ -2,16 +2,17 @@
  * test_store_change.c - a change and its audit event in one transaction
  * (struct change_audit, store.h), on SQLite or PostgreSQL (GH_TEST_PG_URL):
  *  - a client status change, a user status change, an unused-grant
- *    expiry and a signing key's deletion store
- *    their event, chained like any append, and described with the rows
- *    changed;
+ *    expiry, a signing key's deletion and the creation of a client, a
+ *    user or an admin store their event, chained like any append, and
+ *    described with the rows changed;
  *  - no event when nothing changed (a status that is no longer the one
  *    read, no such client or user, no grant to expire, a key another node
- *    deleted first);
+ *    deleted first, an id or name taken);
  *  - when the event cannot be stored (a trigger makes audit inserts
  *    fail) the change is not made either: what a background pass did not
  *    record it did not do, and finds again at its next pass; a user is
- *    not disabled and keeps their sessions;
+ *    not disabled and keeps their sessions; no client, user or admin is
+ *    created;
  *  - events stored so, from two handles (two nodes), and appends queued
  *    at the same time make one unbroken chain.
  */
@@ -41,7 +42,7 @@ setup(void **state)
 	t = *state;
 	store_set_audit_key(t->s, key);
 	c = th_client_new("client1", NOW);
-	rc = store_client_insert(t->s, c) == GH_OK ? 0 : -1;
+	rc = store_client_insert(t->s, c, NULL) == GH_OK ? 0 : -1;
 	free(c);
 	return rc;
 }
@@ -131,7 +132,7 @@ user_with_session(const struct th_store *t)
 	struct session_row	r;
 
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	memset(&r, 0, sizeof(r));
 	th_hash("alice-session", r.hash);
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
@@ -238,7 +239,7 @@ grants(const struct th_store *t)
 	for (i = 0; i < 3; i++) {
 		snprintf(id, sizeof(id), "us_%d", i);
 		th_user_init(&u, id, names[i], NOW - 50 * DAY);
-		assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+		assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 		assert_int_equal(store_grant_upsert(t->s, id, "client1",
 		    "openid", NOW - (i < 2 ? 40 : 1) * DAY, &g), GH_OK);
 	}
@@ -389,6 +390,134 @@ test_key_delete_undone_without_event(void **state)
 	chain_ok(t, 1);
 }
 
+/* How many rows of `table` have `col` = 'value'. */
+static int64_t
+stored(const struct th_store *t, const char *table, const char *col,
+    const char *value)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = '%s'",
+	    table, col, value);
+	return th_sql_int(t, sql);
+}
+
+/* client2, with its client.created event ev (may be NULL) */
+static enum gh_err
+add_client(const struct th_store *t, const struct change_audit *ev)
+{
+	struct client_row	*c = th_client_new("client2", NOW);
+	enum gh_err		 rc;
+
+	assert_non_null(c);
+	rc = store_client_insert(t->s, c, ev);
+	free(c);
+	return rc;
+}
+
+/* bob (us_2), with its user.created event ev (may be NULL) */
+static enum gh_err
+add_user(const struct th_store *t, const struct change_audit *ev)
+{
+	struct user_row u;
+
+	th_user_init(&u, "us_2", "bob", NOW);
+	return store_user_insert(t->s, &u, ev);
+}
+
+/* the admin ops, with its admin.created event ev (may be NULL) */
+static enum gh_err
+add_admin(const struct th_store *t, const struct change_audit *ev)
+{
+	struct admin_row a;
+
+	memset(&a, 0, sizeof(a));
+	str_copy(a.name, sizeof(a.name), "ops");
+	th_hash("cred-ops", a.secret_hash);
+	a.created_at = NOW;
+	return store_admin_insert(t->s, &a, ev);
+}
+
+/* The three creations that grant access, each with its event. */
+struct creations {
+	struct audit_row	client, user, admin;
+	struct change_audit	cev, uev, aev;
+};
+
+static void
+creations_init(struct creations *k)
+{
+	k->client = (struct audit_row){ .time = NOW,
+	    .type = "client.created", .actor = "admin",
+	    .client_id = "client2" };
+	k->user = (struct audit_row){ .time = NOW, .type = "user.created",
+	    .actor = "admin", .user_id = "us_2" };
+	k->admin = (struct audit_row){ .time = NOW, .type = "admin.created",
+	    .actor = "admin", .detail = "{\"admin\":\"ops\"}" };
+	k->cev = (struct change_audit){ &k->client, NULL, NULL };
+	k->uev = (struct change_audit){ &k->user, NULL, NULL };
+	k->aev = (struct change_audit){ &k->admin, NULL, NULL };
+}
+
+/* Each made with its event; a second one with a taken id: no event. */
+static void
+test_inserts_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct creations	 k;
+
+	creations_init(&k);
+	assert_int_equal(add_client(t, &k.cev), GH_OK);
+	assert_int_equal(stored(t, "clients", "id", "client2"), 1);
+	assert_int_equal(stored(t, "audit_events", "client_id", "client2"),
+	    1);
+	assert_int_equal(add_user(t, &k.uev), GH_OK);
+	assert_int_equal(stored(t, "users", "id", "us_2"), 1);
+	assert_int_equal(stored(t, "audit_events", "user_id", "us_2"), 1);
+	assert_int_equal(add_admin(t, &k.aev), GH_OK);
+	assert_int_equal(stored(t, "admins", "name", "ops"), 1);
+	assert_int_equal(stored(t, "audit_events", "detail",
+	    "{\"admin\":\"ops\"}"), 1);
+	assert_int_equal(add_client(t, &k.cev), GH_ERR_EXISTS);
+	assert_int_equal(add_user(t, &k.uev), GH_ERR_EXISTS);
+	assert_int_equal(add_admin(t, &k.aev), GH_ERR_EXISTS);
+	assert_int_equal(events(t, "client.created"), 1);
+	assert_int_equal(events(t, "user.created"), 1);
+	assert_int_equal(events(t, "admin.created"), 1);
+	chain_ok(t, 3);
+}
+
+/*
+ * The event cannot be stored: no client, user or admin is created (a
+ * login or a credential the trail does not show). Once it can, each is.
+ */
+static void
+test_inserts_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct creations	 k;
+
+	creations_init(&k);
+	th_fail_audit(t, true);
+	assert_int_not_equal(add_client(t, &k.cev), GH_OK);
+	assert_int_not_equal(add_user(t, &k.uev), GH_OK);
+	assert_int_not_equal(add_admin(t, &k.aev), GH_OK);
+	assert_int_equal(stored(t, "clients", "id", "client2"), 0);
+	assert_int_equal(stored(t, "users", "id", "us_2"), 0);
+	assert_int_equal(stored(t, "admins", "name", "ops"), 0);
+	th_fail_audit(t, false);
+	assert_int_equal(add_client(t, &k.cev), GH_OK);
+	assert_int_equal(add_user(t, &k.uev), GH_OK);
+	assert_int_equal(add_admin(t, &k.aev), GH_OK);
+	assert_int_equal(stored(t, "clients", "id", "client2"), 1);
+	assert_int_equal(stored(t, "users", "id", "us_2"), 1);
+	assert_int_equal(stored(t, "admins", "name", "ops"), 1);
+	assert_int_equal(events(t, "client.created"), 1);
+	assert_int_equal(events(t, "user.created"), 1);
+	assert_int_equal(events(t, "admin.created"), 1);
+	chain_ok(t, 3);
+}
+
 struct worker {
 	struct store	*s;
 	bool		 flips;		/* status changes, else appends */
@@ -457,6 +586,8 @@ main(void)
 		T(test_expiry_undone_without_event),
 		T(test_key_delete_with_event),
 		T(test_key_delete_undone_without_event),
+		T(test_inserts_with_event),
+		T(test_inserts_undone_without_event),
 		T(test_events_with_changes_chain),
 	};
 #undef T

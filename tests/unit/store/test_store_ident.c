@@ -83,7 +83,7 @@ test_client_round_trip(void **state)
 	    "com.example.app:/cb");
 	c->nredirect = 3;
 	c->secret_rotated_at = NOW - 5;
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
 	assert_string_equal(g->id, "client1");
 	assert_string_equal(g->name, c->name);
@@ -121,14 +121,14 @@ test_client_public_and_duplicate(void **state)
 	c->is_public = true;
 	c->has_secret = false;
 	c->auth_method = AUTH_NONE;
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "pub", g), GH_OK);
 	assert_true(g->is_public);
 	assert_false(g->has_secret);
 	assert_int_equal(g->auth_method, AUTH_NONE);
 	/* same id again: refused, and the first row is untouched */
 	str_copy(c->name, sizeof(c->name), "Impostor");
-	assert_int_equal(store_client_insert(t->s, c), GH_ERR_EXISTS);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_ERR_EXISTS);
 	assert_int_equal(store_client_get(t->s, "pub", g), GH_OK);
 	assert_string_equal(g->name, "Test client");
 	/* a public client never gets a secret */
@@ -148,7 +148,7 @@ test_client_status_and_secret(void **state)
 	uint8_t			 h[GH_HASH_BYTES];
 
 	assert_non_null(g);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
 	    CLIENT_QUARANTINED, NOW + 1, NULL), GH_OK);
 	assert_int_equal(store_client_get(t->s, "client1", g), GH_OK);
@@ -185,7 +185,7 @@ test_client_status_conditional(void **state)
 	struct client_row	*g = calloc(1, sizeof(*g));
 
 	assert_non_null(g);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	assert_int_equal(store_client_set_status(t->s, "client1", CLIENT_ACTIVE,
 	    CLIENT_QUARANTINED, NOW + 1, NULL), GH_OK);
 	/* decided on a read that said "active" */
@@ -242,7 +242,7 @@ test_client_status_race(void **state)
 	int			 round, i, won;
 
 	assert_int_equal(store_open(t->path, &other), GH_OK);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	for (round = 0; round < 10; round++) {
 		assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
 		r[0] = (struct status_racer){ t->s, &go, CLIENT_QUARANTINED,
@@ -293,10 +293,10 @@ test_client_each(void **state)
 	int			 n = 0;
 
 	c = th_client_new("b-later", NOW + 10);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	free(c);
 	c = th_client_new("a-earlier", NOW);
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	free(c);
 	assert_int_equal(store_client_each(t->s, count_client, &n), GH_OK);
 	assert_int_equal(n, 2);
@@ -312,7 +312,7 @@ test_users(void **state)
 	struct user_row	 u, g;
 
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	assert_int_equal(store_user_by_name(t->s, "alice", &g), GH_OK);
 	assert_string_equal(g.id, "us_1");
 	assert_string_equal(g.password_hash, u.password_hash);
@@ -337,9 +337,9 @@ test_users(void **state)
 
 	/* ids and usernames are unique */
 	th_user_init(&u, "us_1", "bob", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_ERR_EXISTS);
 	th_user_init(&u, "us_2", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_ERR_EXISTS);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_ERR_EXISTS);
 }
 
 static void
@@ -350,7 +350,7 @@ test_sessions(void **state)
 	struct session_row	 r, g;
 
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	memset(&r, 0, sizeof(r));
 	th_hash("session-1", r.hash);
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
@@ -437,9 +437,9 @@ test_sessions_end_with_credential(void **state)
 	struct user_row		 u;
 
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	th_user_init(&u, "us_2", "bob", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	assert_int_equal(session_for(t, "alice-1", "us_1", u.password_hash),
 	    GH_OK);
 	assert_int_equal(session_for(t, "alice-2", "us_1", u.password_hash),
@@ -492,7 +492,7 @@ test_session_insert_checks_credential(void **state)
 	struct user_row		 u;
 
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	/* the password changed after the login read the old hash */
 	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
 	    NOW), GH_OK);
@@ -527,9 +527,9 @@ test_session_insert_replaces(void **state)
 	struct user_row		 a, b;
 
 	th_user_init(&a, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &a), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &a, NULL), GH_OK);
 	th_user_init(&b, "us_2", "bob", NOW);
-	assert_int_equal(store_user_insert(t->s, &b), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &b, NULL), GH_OK);
 	assert_int_equal(session_for(t, "alice-here", "us_1",
 	    a.password_hash), GH_OK);
 	assert_int_equal(session_for(t, "alice-elsewhere", "us_1",
@@ -616,7 +616,7 @@ test_session_insert_racing_password_change(void **state)
 	if (!th_pg_url())
 		skip();
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	th_hash("held", hash);
 	memcpy(hex, "\\x", 2);
 	for (i = 0; i < GH_HASH_BYTES; i++)
@@ -663,11 +663,11 @@ test_session_grant(void **state)
 	unsigned		 n = 0;
 	bool			 have = true;
 
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	str_copy(c->id, sizeof(c->id), "client2");
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	memset(&r, 0, sizeof(r));
 	th_hash("session-1", r.hash);
 	str_copy(r.user_id, sizeof(r.user_id), "us_1");
@@ -737,11 +737,11 @@ test_grant_upsert(void **state)
 	struct user_row		 u;
 	struct grant_row	 a, b, f;
 
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	str_copy(c->id, sizeof(c->id), "client2");
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 
 	assert_int_equal(store_grant_find(t->s, "us_1", "client1", &f),
 	    GH_ERR_NOT_FOUND);
@@ -890,9 +890,9 @@ test_durable_reopen(void **state)
 	struct client_row	*c = th_client_new("client1", NOW);
 	struct user_row		 u;
 
-	assert_int_equal(store_client_insert(t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	store_close(t->s);
 	t->s = NULL;
 	memset(c, 0, sizeof(*c));

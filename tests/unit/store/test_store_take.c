@@ -44,10 +44,10 @@ setup(void **state)
 		return -1;
 	f->t = *state;
 	c = th_client_new("client1", NOW);
-	assert_int_equal(store_client_insert(f->t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(f->t->s, c, NULL), GH_OK);
 	free(c);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(f->t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(f->t->s, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(f->t->s, "us_1", "client1",
 	    "openid", NOW, &f->g), GH_OK);
 	memset(&r, 0, sizeof(r));

@@ -35,12 +35,12 @@ setup(void **state)
 		return -1;
 	ch->t = *state;
 	c = th_client_new("client1", NOW);
-	assert_int_equal(store_client_insert(ch->t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(ch->t->s, c, NULL), GH_OK);
 	str_copy(c->id, sizeof(c->id), "client2");
-	assert_int_equal(store_client_insert(ch->t->s, c), GH_OK);
+	assert_int_equal(store_client_insert(ch->t->s, c, NULL), GH_OK);
 	free(c);
 	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(ch->t->s, &u), GH_OK);
+	assert_int_equal(store_user_insert(ch->t->s, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(ch->t->s, "us_1", "client1",
 	    "openid offline_access", NOW, &ch->g), GH_OK);
 
