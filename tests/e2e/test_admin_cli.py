@@ -3,14 +3,17 @@ redirect URI validation, user passwords and their audit trail, grant
 revocation, init and check-config."""
 import json
 import os
+import re
 import stat
 import subprocess
 
 import pytest
 import requests
 
-from conftest import (BIN, REDIRECT, Browser, Server, await_client_status,
-                      await_secret, fail_audit_of, poll, token_request)
+from conftest import (BIN, PASSWORD, REDIRECT, Browser, Server,
+                      await_client_status, await_secret, fail_audit_of, poll,
+                      token_request)
+from helpers_admin import add_admin, api
 from helpers_authz import (assert_code_redirect, assert_error_page, count,
                            fresh_params, is_consent)
 
@@ -540,12 +543,92 @@ def test_a_client_enable_the_trail_cannot_record_is_not_made(server):
     assert client_status_of(s, cid) == "disabled"
     assert s.query("SELECT count(*) FROM audit_events WHERE type = "
                    "'client.changed'") == [(0,)]
-    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
-                                             else ""))
+    let_audit_through(s)
     s.cli("client", "enable", cid)
     assert client_status_of(s, cid) == "active"
     assert s.query("SELECT detail FROM audit_events WHERE type = "
                    "'client.changed'") == [('{"status":"active"}',)]
+
+
+def let_audit_through(s):
+    """Drop the trigger fail_audit_of made."""
+    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
+                                             else ""))
+
+
+def listed(s, what, key):
+    """The `key` of each row `<what> list --json` shows, as a set (lists
+    are in creation order, ties by id)."""
+    return {json.loads(l)[key] for l in
+            s.cli(what, "list", "--json").stdout.splitlines() if l.strip()}
+
+
+def test_a_client_add_the_trail_cannot_record_is_not_made(server):
+    """client add makes an integration that can be granted access: it is
+    made only with its client.created event, in one transaction (before,
+    when the event could not be stored, the client was made and its
+    secret printed all the same, and the trail did not show it)."""
+    s = server
+    before = listed(s, "client", "client_id")
+    fail_audit_of(s, "client.created")
+    r = client_add(s, "--json", name="Unrecorded app", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == "" and "gate_cs_" not in r.stderr, r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert listed(s, "client", "client_id") == before
+    assert s.query("SELECT count(*) FROM clients WHERE name = "
+                   "'Unrecorded app'") == [(0,)]
+    let_audit_through(s)
+    out = json.loads(client_add(s, "--json", name="Unrecorded app").stdout)
+    assert out["client_secret"].startswith("gate_cs_")
+    assert listed(s, "client", "client_id") == before | {out["client_id"]}
+    assert s.query("SELECT client_id FROM audit_events WHERE type = "
+                   "'client.created' AND client_id = ?",
+                   out["client_id"]) == [(out["client_id"],)]
+
+
+def test_a_user_add_the_trail_cannot_record_is_not_made(server):
+    """user add makes a login: it is made only with its user.created
+    event, in one transaction. With the event refused there is no bob, he
+    cannot sign in, and the command says nothing was done."""
+    s = server
+    fail_audit_of(s, "user.created")
+    r = s.cli("user", "add", "--username", "bob", "--password-stdin",
+              input=PASSWORD + "\n", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == "", r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert "bob" not in listed(s, "user", "username")
+    b = Browser(s)
+    assert not is_consent(b.login(b.get(fresh_params(s.confidential)),
+                                  username="bob"))
+    let_audit_through(s)
+    s.add_user("bob")
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential)),
+                              username="bob"))
+    assert s.audit_types().count("user.created") == 2    # alice's, bob's
+
+
+def test_an_admin_add_the_trail_cannot_record_is_not_made(server):
+    """admin add mints an admin API credential: it is made only with its
+    admin.created event, in one transaction (before, when the event could
+    not be stored, the admin was made and its working credential printed,
+    and the trail did not show it)."""
+    s = server
+    fail_audit_of(s, "admin.created")
+    for extra in ((), ("--json",)):
+        r = s.cli("admin", "add", "--name", "ops", *extra, check=False)
+        printed = re.findall(r"gate_adm_[A-Za-z0-9_-]+", r.stdout + r.stderr)
+        assert printed == [], r.stdout
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert "nothing done" in r.stderr, r.stderr
+    assert listed(s, "admin", "name") == set()
+    let_audit_through(s)
+    cred = add_admin(s, "ops")
+    assert api(s, cred, "GET", "inventory").status_code == 200
+    assert s.query("SELECT detail FROM audit_events WHERE type = "
+                   "'admin.created'") == [('{"admin":"ops"}',)]
 
 
 def test_repeated_disable_or_enable_changes_nothing(db):
@@ -789,8 +872,9 @@ def test_check_config_fails_without_key_file(unstarted):
 
 def test_a_change_whose_audit_event_fails_is_not_reported_as_done(tmp_path):
     """The admin command has no request to fail: when the change is made
-    but its audit event cannot be stored, it says so and exits 1. (client
-    enable and user enable are made only with their event: see the
+    but its audit event cannot be stored, it says so and exits 1. (What
+    grants access, client enable and add, user enable and add, admin add,
+    is made only with its event: see the
     *_the_trail_cannot_record_is_not_made tests.)"""
     s = Server(tmp_path)
     c = s.add_client(name="Audited app")
@@ -806,18 +890,13 @@ def test_a_change_whose_audit_event_fails_is_not_reported_as_done(tmp_path):
                   " audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END")
     for args in (("client", "disable", c["client_id"]),
                  ("client", "quarantine", c["client_id"], "--reason",
-                  "stolen secret"),
-                 ("user", "add", "--username", "bob",
-                  "--password-stdin")):
-        r = s.cli(*args, input="correct horse battery staple\n",
-                  check=False)
+                  "stolen secret")):
+        r = s.cli(*args, check=False)
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "audit event could not be stored" in r.stderr, r.stderr
     # the changes were made all the same
     assert s.query("SELECT status FROM clients WHERE id = ?",
                    c["client_id"]) == [("quarantined",)]
-    assert s.query("SELECT count(*) FROM users WHERE username = 'bob'") \
-        == [(1,)]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
