@@ -78,26 +78,11 @@ key_retire(struct store *s, const char *kid, int64_t now)
 static enum gh_err
 key_delete(struct store *s, const char *kid, const struct change_audit *ev)
 {
-	struct pg_params	 p;
-	struct audit_row	 r;
-	struct pg_conn		*c;
-	unsigned		 n = 0;
-	enum gh_err		 rc;
+	struct pg_params p;
 
 	pp_init(&p);
 	pp_text(&p, kid);
-	if (ev == NULL)
-		return pg_one_change(s, P_KEY_DELETE, &p);
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
-	if ((rc = pg_begin(c)) == GH_OK &&
-	    (rc = pg_cmd(c, P_KEY_DELETE, &p, &n)) == GH_OK && n != 1)
-		rc = GH_ERR_NOT_FOUND;
-	if (rc == GH_OK) {
-		store_change_event(ev, 1, &r);
-		rc = pg_audit_in_tx(DB(s), c, &r);
-	}
-	return pg_release(DB(s), c, pg_finish(c, rc));
+	return pg_change_with_event(s, P_KEY_DELETE, &p, ev);
 }
 
 /* single use of a jti: one INSERT ... ON CONFLICT DO NOTHING decides */

@@ -100,18 +100,13 @@ static enum gh_err
 key_delete(struct store *s, const char *kid, const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r;
 	enum gh_err		 rc;
 
 	sq_lock(db);
 	if ((rc = sq_begin(db)) != GH_OK)
 		return sq_release(db, rc);
 	rc = key_update(db, S_KEY_DELETE, kid, 0);
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
-	return sq_release(db, sq_finish_tx(db, rc));
+	return sq_release(db, sq_finish_with_event(db, rc, ev));
 }
 
 static enum gh_err
