@@ -3,7 +3,8 @@
  * execution, transactions and their durability (store_lazy, deferred
  * requests), and the parameter/column helpers (pg_int.h). Operations live
  * in pg_ident.c (clients, users, sessions), pg_token.c (grants, codes,
- * tokens), pg_keys.c (keys, replay cache, purge) and pg_audit.c.
+ * tokens), pg_keys.c (keys, replay cache, purge) and pg_audit.c; a
+ * request's wait, and the thread that ends it, in pg_wait.c.
  *
  * The URL may carry a password: it is handed to libpq and never logged.
  */
@@ -412,8 +413,8 @@ pg_simple(struct pg_conn *c, const char *sql)
  * owed records that one did since the last durable audit row the request
  * queued. That row's commit comes after the writes', and PostgreSQL
  * flushes the WAL up to a commit record, so every write before it is
- * durable when store_defer_end has waited for the row. Writes after it,
- * or without one, are flushed by pg_flush. A flow or a refresh then waits
+ * durable once the row is (pg_wait.c waits for it). Writes after it, or
+ * without one, are flushed by pg_flush. A flow or a refresh then waits
  * for one WAL flush, not two.
  */
 static __thread struct {
@@ -659,6 +660,8 @@ pg_close(struct store *s)
 	size_t		 i;
 
 	pg_cache_destroy(&db->cache);
+	/* it drains the audit queue, on the pool: before the pool goes */
+	pg_leader_stop(db);
 	for (i = 0; i < GH_PG_POOL; i++)
 		if (db->pool[i].conn)
 			PQfinish(db->pool[i].conn);
@@ -688,6 +691,7 @@ ops_init(void)
 	pg_token_ops(&ops);
 	pg_key_ops(&ops);
 	pg_audit_ops(&ops);
+	pg_wait_ops(&ops);
 	pg_gov_ops(&ops);
 	pg_retention_ops(&ops);
 	pg_admin_ops(&ops);
@@ -717,6 +721,8 @@ pg_store_open(const char *url, bool serve, struct store **out)
 		return GH_ERR_STORE;
 	}
 	rc = pg_release(db, c, pg_migrate(c));
+	if (rc == GH_OK)
+		rc = pg_leader_start(db);
 	if (rc != GH_OK) {
 		pg_close(&db->base);
 		return rc;

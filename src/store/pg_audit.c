@@ -9,11 +9,12 @@
  * every writer of this database take turns. The lock is held through the
  * commit's WAL flush, so one append per transaction would allow one
  * flush's worth of events a turn: a process instead queues its appends,
- * and whichever caller finds no leader appends everything queued (up to
- * GH_PG_AUDIT_BATCH rows) in one transaction, one lock and one flush,
- * while the next ones queue. Each caller returns once its row is
- * committed. If a batch fails, its rows are retried one by one, so one
- * bad row fails only itself.
+ * and the store's leader thread (pg_wait.c) appends everything queued (up
+ * to GH_PG_AUDIT_BATCH rows) in one transaction, one lock and one flush,
+ * while the next ones queue. A caller outside a request returns once its
+ * row is committed; a request's rows are waited for at its end, or by
+ * the wait it hands over (pg_wait.c). If a batch fails, its rows are
+ * retried one by one, so one bad row fails only itself.
  *
  * PostgreSQL text is UTF-8 only; an event field that is not (a client id
  * or user agent as a client sent it) is stored, and hashed, with each bad
@@ -96,8 +97,9 @@ struct pg_audit_wait {
 
 /*
  * During a request (store_defer_begin), appends are queued and the
- * request waits for all of its rows once, at store_defer_end: the rows a
- * request writes share one batch, so one flush, instead of one each.
+ * request waits for all of its rows once, at its end (pg_wait.c): the
+ * request goes on while they are appended, and its rows share a batch
+ * when they queue together.
  */
 static __thread struct pg_audit_wait *mine;
 
@@ -105,14 +107,18 @@ void
 pg_audit_queue_init(struct pg_audit_queue *q)
 {
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->work, NULL);
 	q->head = NULL;
 	q->tail = &q->head;
-	q->leading = false;
+	q->waits = NULL;
+	q->started = false;
+	q->stopping = false;
 }
 
 void
 pg_audit_queue_destroy(struct pg_audit_queue *q)
 {
+	pthread_cond_destroy(&q->work);
 	pthread_mutex_destroy(&q->mu);
 }
 
@@ -276,9 +282,10 @@ append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 }
 
 /* The leader's turn: called and returns with q->mu held. */
-static void
-lead(struct pg_store *db, struct pg_audit_queue *q)
+void
+pg_audit_lead(struct pg_store *db)
 {
+	struct pg_audit_queue	*q = &db->audit;
 	struct pg_audit_wait	*batch[GH_PG_AUDIT_BATCH];
 	enum gh_err		 rc;
 	size_t			 n = 0, i;
@@ -311,39 +318,27 @@ lead(struct pg_store *db, struct pg_audit_queue *q)
 /*
  * Until w is committed, or failed; q->mu held. Each waiter sleeps on a
  * condition variable of its own: a batch's end wakes the waiters of that
- * batch and the first queued one asleep, which leads the next, not every
- * waiter.
+ * batch, not every waiter.
  */
 static void
-wait_done(struct pg_store *db, struct pg_audit_queue *q,
-    struct pg_audit_wait *w)
+wait_done(struct pg_audit_queue *q, struct pg_audit_wait *w)
 {
-	pthread_cond_t		 cv = PTHREAD_COND_INITIALIZER;
-	struct pg_audit_wait	*n;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
 	w->cv = &cv;
-	while (!w->done) {
-		if (q->leading) {
-			pthread_cond_wait(&cv, &q->mu);
-			continue;
-		}
-		q->leading = true;
-		lead(db, q);
-		q->leading = false;
-		for (n = q->head; n != NULL && n->cv == NULL; n = n->next)
-			;
-		if (n != NULL)
-			pthread_cond_signal(n->cv);
-	}
+	while (!w->done)
+		pthread_cond_wait(&cv, &q->mu);
 	w->cv = NULL;
 	pthread_cond_destroy(&cv);
 }
 
+/* q->mu held; the leader is told */
 static void
 enqueue(struct pg_audit_queue *q, struct pg_audit_wait *w)
 {
 	*q->tail = w;
 	q->tail = &w->next;
+	pthread_cond_signal(&q->work);
 }
 
 static void
@@ -354,6 +349,39 @@ free_wait(struct pg_audit_wait *w)
 	for (i = 0; i < 8; i++)
 		free(w->copies[i]);
 	free(w);
+}
+
+struct pg_audit_wait *
+pg_audit_mine(void)
+{
+	struct pg_audit_wait *rows = mine;
+
+	mine = NULL;
+	return rows;
+}
+
+bool
+pg_audit_done(const struct pg_audit_wait *rows, enum gh_err *rc)
+{
+	*rc = GH_OK;
+	for (; rows != NULL; rows = rows->mine) {
+		if (!rows->done)
+			return false;
+		if (*rc == GH_OK)
+			*rc = rows->rc;
+	}
+	return true;
+}
+
+void
+pg_audit_free(struct pg_audit_wait *rows)
+{
+	struct pg_audit_wait *next;
+
+	for (; rows != NULL; rows = next) {
+		next = rows->mine;
+		free_wait(rows);
+	}
 }
 
 /*
@@ -397,8 +425,8 @@ out:
 }
 
 /*
- * Queue a copy of a. In a deferring request it is waited for at
- * store_defer_end; otherwise now.
+ * Queue a copy of a. In a deferring request it is waited for at the
+ * request's end (pg_wait.c); otherwise now.
  */
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
@@ -426,47 +454,10 @@ audit_append(struct store *s, const struct audit_row *a)
 		mine = w;
 		return GH_OK;
 	}
-	wait_done(db, q, w);
+	wait_done(q, w);
 	pthread_mutex_unlock(&q->mu);
 	rc = w->rc;
 	free_wait(w);
-	return rc;
-}
-
-static void
-defer_begin(struct store *s)
-{
-	pg_defer_begin(DB(s));
-	mine = NULL;
-}
-
-/*
- * Wait for this request's rows, then flush what they do not cover. After
- * a failure too: other requests may already have seen the writes.
- */
-static enum gh_err
-defer_end(struct store *s)
-{
-	struct pg_store		*db = DB(s);
-	struct pg_audit_wait	*w, *next;
-	enum gh_err		 rc = GH_OK, frc;
-	bool			 owed = pg_defer_end(db);
-
-	pthread_mutex_lock(&db->audit.mu);
-	for (w = mine; w != NULL; w = w->mine)
-		wait_done(db, &db->audit, w);
-	pthread_mutex_unlock(&db->audit.mu);
-	for (w = mine; w != NULL; w = next) {
-		next = w->mine;
-		if (rc == GH_OK)
-			rc = w->rc;
-		free_wait(w);
-	}
-	mine = NULL;
-	if (owed || rc != GH_OK) {
-		frc = pg_flush(db);
-		rc = rc != GH_OK ? rc : frc;
-	}
 	return rc;
 }
 
@@ -518,7 +509,5 @@ void
 pg_audit_ops(struct store_ops *ops)
 {
 	ops->audit_append = audit_append;
-	ops->defer_begin = defer_begin;
-	ops->defer_end = defer_end;
 	ops->audit_each = audit_each;
 }

@@ -82,15 +82,21 @@ struct pg_conn {
 };
 
 /*
- * Audit appends of this process waiting for their batch (pg_audit.c): one
- * caller at a time, the leader, appends the queued rows in one transaction.
+ * Audit appends of this process waiting for their batch (pg_audit.c): the
+ * store's leader thread (pg_wait.c) appends the queued rows, a batch in
+ * one transaction, and resolves the waits requests hand over.
  */
 struct pg_audit_wait;
+struct pg_wait;
 struct pg_audit_queue {
 	pthread_mutex_t		  mu;
 	struct pg_audit_wait	 *head;
 	struct pg_audit_wait	**tail;
-	bool			  leading;
+	pthread_cond_t		  work;		/* rows or waits to see to */
+	struct pg_wait		 *waits;	/* handed over, unresolved */
+	pthread_t		  leader;
+	bool			  started;
+	bool			  stopping;	/* drain, then the leader ends */
 	/* the leader's: the chain's end as its last batch left it */
 	bool			  known;
 	int64_t			  end_seq;
@@ -328,6 +334,18 @@ void		 pg_key_ops(struct store_ops *ops);
 void		 pg_audit_ops(struct store_ops *ops);
 void		 pg_audit_queue_init(struct pg_audit_queue *q);
 void		 pg_audit_queue_destroy(struct pg_audit_queue *q);
+/* For the leader (pg_wait.c); q->mu held. One batch of queued rows. */
+void		 pg_audit_lead(struct pg_store *db);
+/* This thread's request rows (a list), handed over; NULL if none. */
+struct pg_audit_wait *pg_audit_mine(void);
+/* All of rows done (q->mu held); *rc: the first failure, else GH_OK. */
+bool		 pg_audit_done(const struct pg_audit_wait *rows,
+		    enum gh_err *rc);
+void		 pg_audit_free(struct pg_audit_wait *rows);
+/* The leader thread: started at open, drained and joined at close. */
+enum gh_err	 pg_leader_start(struct pg_store *db);
+void		 pg_leader_stop(struct pg_store *db);
+void		 pg_wait_ops(struct store_ops *ops);
 void		 pg_gov_ops(struct store_ops *ops);
 void		 pg_retention_ops(struct store_ops *ops);
 /* Audit events of a result with the columns of P_AUDIT_SINCE, to fn;
