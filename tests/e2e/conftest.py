@@ -41,6 +41,21 @@ def pg_connect(url):
     return psycopg2.connect(url)
 
 
+# PG_LOCK_AUDIT (src/store/pg_int.h): the audit chain's advisory lock,
+# which every batch of audit rows takes before it appends
+PG_LOCK_AUDIT = 0x47480002
+
+
+def hold_audit_chain(server):
+    """A session holding the audit chain's lock (close it to let go): no
+    batch of audit rows of the server commits meanwhile, so no answer that
+    waits for one is given."""
+    con = pg_connect(server.database)
+    con.autocommit = True
+    con.cursor().execute("SELECT pg_advisory_lock(%s)", (PG_LOCK_AUDIT,))
+    return con
+
+
 def new_pg_database(template=None):
     """A fresh database on the PostgreSQL under test, a copy of template
     (a database name) when given; its URL."""

@@ -1,17 +1,19 @@
 """Connection lifecycle: slow or idle clients are cut off without
 blocking others, SIGTERM (and SIGINT, SIGQUIT) drains in-flight requests
 and exits 0, and SIGHUP is logged and changes nothing."""
+import concurrent.futures
 import os
 import signal
 import socket
 import threading
 import time
 
+import pytest
 import requests
 
-from conftest import PASSWORD, Browser
+from conftest import PG_URL, PASSWORD, Browser, hold_audit_chain
 from helpers_authz import fresh_params, is_login, read_response, running
-from helpers_token import issue
+from helpers_token import is_active, issue
 
 
 def healthy(server):
@@ -328,6 +330,61 @@ def test_sigterm_while_answers_wait_for_their_fsync(tmp_path):
             assert statuses.count(200) > len(tokens)
             # 503 only for a request cut off by the stop
             assert set(statuses) <= {200, 503}, statuses
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's audit batches")
+def test_sigterm_while_answers_wait_for_their_audit_batch(tmp_path):
+    """On PostgreSQL a refresh is answered once its audit rows' batch is
+    committed, which the store's leader thread appends; the connection is
+    parked meanwhile. With one HTTP thread and the batches held (the audit
+    chain's lock taken here), four refreshes park and the thread still
+    answers; SIGTERM then waits for them (a stop that left one suspended
+    would abort in libmicrohttpd), the lock is let go, the server exits 0,
+    and every token it answered is in force after a restart. Before, the
+    one thread sat in the first refresh's batch: /healthz timed out."""
+    with running(tmp_path, drain_seconds=0, threads=1) as s:
+        c = s.confidential
+        tokens = [issue(s, c)["refresh_token"] for _ in range(4)]
+
+        def refresh(rt):
+            try:
+                return requests.post(s.base + "/token", data={
+                    "grant_type": "refresh_token", "refresh_token": rt},
+                    auth=(c["client_id"], c["client_secret"]), timeout=30)
+            except requests.ConnectionError:
+                return None     # cut off by the stop: never answered
+        lock = hold_audit_chain(s)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+        try:
+            pending = [pool.submit(refresh, rt) for rt in tokens]
+            time.sleep(0.5)                 # all four parked
+            healthy(s)
+            assert not any(p.done() for p in pending)
+            s.proc.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            assert s.proc.poll() is None    # the stop waits for them
+            lock.close()
+            lock = None
+            answers = [p.result(timeout=30) for p in pending]
+            rc = s.proc.wait(timeout=30)
+        finally:
+            if lock is not None:
+                lock.close()
+            pool.shutdown(wait=True)
+        s.proc = None
+        s.log.close()
+        log = s.log_text()
+        assert "AddressSanitizer" not in log and "runtime error" not in log
+        assert "http_library_panic" not in log, log[-3000:]
+        assert rc == 0, log[-3000:]
+        answered = [r for r in answers if r is not None]
+        assert answered, log[-3000:]
+        print("answered after the stop: %d of 4" % len(answered))
+        s.start()
+        for r in answered:
+            assert r.status_code == 200, r.text
+            assert is_active(s, r.json()["access_token"])
+            assert is_active(s, r.json()["refresh_token"])
 
 
 def test_sigquit_drains_and_stops(tmp_path):
