@@ -234,6 +234,41 @@ test_detach_hands_the_wait_over(void **state)
 		assert_int_equal(marks(t), m + 2);
 }
 
+/*
+ * PostgreSQL: a handed-over wait whose audit row failed (no type: NOT
+ * NULL) ends with that failure, as store_defer_end would, and after the
+ * flush its write is owed (another request may have seen it).
+ */
+static void
+test_detached_wait_fails_with_its_row(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w;
+	struct woken		 seen = { 0 };
+	int64_t			 m;
+
+	if (!t->schema[0])
+		skip();		/* SQLite: the append fails at once */
+	m = marks(t);
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
+	assert_int_equal(audit(t->s, NULL), GH_OK);	/* queued */
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_non_null(w);
+	store_wait_watch(w, wake, &seen);
+	until_woken(&seen);
+	assert_int_equal(store_wait_end(w), GH_ERR_STORE);
+	assert_int_equal(marks(t), m + 1);
+	assert_int_equal(status_of_c1(t), 2);
+
+	/* the same through store_defer_end, in this thread */
+	store_defer_begin(t->s);
+	assert_int_equal(audit(t->s, NULL), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
+	assert_int_equal(marks(t), m + 2);
+}
+
 int
 main(void)
 {
@@ -246,6 +281,9 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detach_hands_the_wait_over, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detached_wait_fails_with_its_row, setup,
 		    th_store_teardown),
 	};
 
