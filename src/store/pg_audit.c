@@ -90,6 +90,7 @@ struct pg_audit_wait {
 	char			*copies[8];	/* own_fields() */
 	enum gh_err		 rc;
 	bool			 done;
+	bool			 wanted;	/* someone waits for it now */
 	pthread_cond_t		*cv;		/* set while its thread sleeps */
 	struct pg_audit_wait	*next;		/* in the queue */
 	struct pg_audit_wait	*mine;		/* a deferring request's */
@@ -97,9 +98,9 @@ struct pg_audit_wait {
 
 /*
  * During a request (store_defer_begin), appends are queued and the
- * request waits for all of its rows once, at its end (pg_wait.c): the
- * request goes on while they are appended, and its rows share a batch
- * when they queue together.
+ * request waits for all of its rows once, at its end (pg_wait.c): its
+ * rows are wanted only then, so they share one batch, so one flush,
+ * instead of one each (a token request's two events).
  */
 static __thread struct pg_audit_wait *mine;
 
@@ -332,13 +333,14 @@ wait_done(struct pg_audit_queue *q, struct pg_audit_wait *w)
 	pthread_cond_destroy(&cv);
 }
 
-/* q->mu held; the leader is told */
+/* q->mu held; the leader is told if someone waits for w */
 static void
 enqueue(struct pg_audit_queue *q, struct pg_audit_wait *w)
 {
 	*q->tail = w;
 	q->tail = &w->next;
-	pthread_cond_signal(&q->work);
+	if (w->wanted)
+		pthread_cond_signal(&q->work);
 }
 
 static void
@@ -371,6 +373,24 @@ pg_audit_done(const struct pg_audit_wait *rows, enum gh_err *rc)
 			*rc = rows->rc;
 	}
 	return true;
+}
+
+void
+pg_audit_want(struct pg_audit_wait *rows)
+{
+	for (; rows != NULL; rows = rows->mine)
+		rows->wanted = true;
+}
+
+bool
+pg_audit_wanted(const struct pg_audit_queue *q)
+{
+	const struct pg_audit_wait *w;
+
+	for (w = q->head; w != NULL; w = w->next)
+		if (w->wanted)
+			return true;
+	return false;
 }
 
 void
@@ -444,6 +464,7 @@ audit_append(struct store *s, const struct audit_row *a)
 		free_wait(w);
 		return rc;
 	}
+	w->wanted = !pg_deferring(db);
 	pthread_mutex_lock(&q->mu);
 	enqueue(q, w);
 	if (pg_deferring(db)) {

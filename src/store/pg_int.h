@@ -338,6 +338,12 @@ void		 pg_audit_queue_destroy(struct pg_audit_queue *q);
 void		 pg_audit_lead(struct pg_store *db);
 /* This thread's request rows (a list), handed over; NULL if none. */
 struct pg_audit_wait *pg_audit_mine(void);
+/*
+ * q->mu held: rows (a request's) are waited for from now on; some queued
+ * row is, and a batch is due.
+ */
+void		 pg_audit_want(struct pg_audit_wait *rows);
+bool		 pg_audit_wanted(const struct pg_audit_queue *q);
 /* All of rows done (q->mu held); *rc: the first failure, else GH_OK. */
 bool		 pg_audit_done(const struct pg_audit_wait *rows,
 		    enum gh_err *rc);

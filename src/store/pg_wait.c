@@ -13,10 +13,12 @@
  * store, the leader, started at open, does all of it, in a loop: first it
  * resolves the waits whose rows are all done (one pg_flush covers all of
  * them that owe one: a flush is durable up to itself, past every commit
- * before it), then it appends the next batch of queued rows, then it
- * sleeps until a row or a wait comes. Resolving before each batch means a
- * wait is resolved before any row queued after it is committed, whatever
- * the rows of that wait. Callers that wait in their thread (the CLI, the
+ * before it), then, if some queued row is waited for, it appends the next
+ * batch of queued rows, then it sleeps until a row or a wait comes. A
+ * request's rows are waited for only from its end (pg_audit.c), so a
+ * request still running does not get a batch, and a flush, per row.
+ * Resolving before each batch means a wait is resolved before any row
+ * queued after it is committed, whatever the rows of that wait. Callers that wait in their thread (the CLI, the
  * background passes, an append outside a request, store_defer_end) only
  * sleep on their own condition variable; the leader ends their wait as it
  * does a batch's, or a handed-over wait's. Wakes are called without the
@@ -105,10 +107,11 @@ resolve(struct pg_store *db, struct pg_audit_queue *q)
 }
 
 /*
- * The leader. When no wait is ready and no row queued, every wait left
- * would have a row queued (a wait's rows were queued before it was
- * handed over, and only this thread takes rows off): so stopping with
- * the queue empty leaves no wait behind.
+ * The leader. When no wait is ready, every wait left has a row queued,
+ * and wanted (a wait's rows were queued before it was handed over, and
+ * only this thread takes rows off): so the leader leads while a wait is
+ * left, and stopping with the queue empty leaves no wait behind. At a
+ * stop every queued row is appended, wanted or not.
  */
 static void *
 leader(void *arg)
@@ -120,7 +123,7 @@ leader(void *arg)
 	for (;;) {
 		if (resolve(db, q))
 			continue;
-		if (q->head != NULL)
+		if (q->head != NULL && (q->stopping || pg_audit_wanted(q)))
 			pg_audit_lead(db);
 		else if (q->stopping)
 			break;
@@ -237,6 +240,7 @@ defer_detach(struct store *s, struct store_wait **out)
 	w->rows = rows;
 	w->owed = owed;
 	pthread_mutex_lock(&q->mu);
+	pg_audit_want(rows);
 	w->next = q->waits;
 	q->waits = w;
 	pthread_cond_signal(&q->work);
