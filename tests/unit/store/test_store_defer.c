@@ -269,6 +269,35 @@ test_detached_wait_fails_with_its_row(void **state)
 	assert_int_equal(marks(t), m + 2);
 }
 
+/*
+ * PostgreSQL: a request's audit rows are appended once it ends, in one
+ * batch (one transaction, so one flush), however far apart they queued;
+ * the leader does not take the first alone while the request runs.
+ */
+static void
+test_request_rows_share_a_batch(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w;
+	struct timespec		 ts = { 0, 100 * 1000 * 1000 };
+
+	if (!t->schema[0])
+		skip();		/* SQLite: every write joins the open batch */
+	store_defer_begin(t->s);
+	assert_int_equal(audit(t->s, "token.issued"), GH_OK);
+	nanosleep(&ts, NULL);		/* time enough to append it alone */
+	assert_int_equal(audit(t->s, "token.refreshed"), GH_OK);
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_non_null(w);
+	assert_int_equal(store_wait_end(w), GH_OK);
+	/* rows a transaction inserted carry its id */
+	assert_int_equal(th_sql_int(t, "SELECT count(DISTINCT xmin::text) "
+	    "FROM audit_events WHERE type IN ('token.issued', "
+	    "'token.refreshed')"), 1);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type IN ('token.issued', 'token.refreshed')"), 2);
+}
+
 int
 main(void)
 {
@@ -284,6 +313,9 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detached_wait_fails_with_its_row, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_request_rows_share_a_batch, setup,
 		    th_store_teardown),
 	};
 
