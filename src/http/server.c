@@ -702,12 +702,12 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	}
 	if (threads == 0) {
 		/*
-		 * Four per core. On SQLite a request waiting for its fsync
-		 * is parked (park()), not its thread, but on PostgreSQL a
-		 * worker still waits for the database's answers in the
-		 * thread, and introspection at c=32 measured a fifth faster
-		 * with 8 threads than with 3 on two cores (docs/PERFORMANCE.md,
-		 * tenth pass).
+		 * Four per core. A request waiting for durability is parked
+		 * (park()), not its thread, on both backends, but a worker
+		 * still waits in its thread for each of its reads and writes
+		 * (on PostgreSQL a round trip each), and introspection at
+		 * c=32 measured a fifth faster with 8 threads than with 3 on
+		 * two cores (docs/PERFORMANCE.md, tenth pass).
 		 */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 && n < 64 ? 4 * (unsigned)n : 8;
