@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "util/cidr.h"
 #include "util/crypto.h"
 #include "util/json_text.h"
 #include "util/limits.h"
@@ -54,6 +55,11 @@ static const struct conf_entry conf_table[] = {
 	INT(connection_timeout_seconds, 1, 600, 15),	/* idle */
 	/* a whole request must arrive within this (slowloris) */
 	INT(request_deadline_seconds, 1, 600, 30),
+	/*
+	 * the load balancers whose X-Forwarded-For names the client
+	 * (http/forwarded.h); none by default: the header is ignored
+	 */
+	STR(trusted_proxies, ""),
 	INT(drain_seconds, 0, 600, 10),
 	INT(upkeep_interval_seconds, 1, 3600, 60),
 	/* governance: anomaly rules (1 on, 0 off) and their thresholds */
@@ -305,6 +311,23 @@ resolve_path(char *field, size_t size, const char *confpath)
 }
 
 /*
+ * trusted_proxies in the syntax of a client's networks. An entry that
+ * does not parse must stop the server: ignored, the header of a proxy
+ * left out would be ignored, or one put in by mistake believed.
+ */
+static bool
+check_proxies(const struct conf *c, char *err, size_t errsz)
+{
+	if (c->trusted_proxies[0] == '\0' ||
+	    cidr_list_valid(c->trusted_proxies))
+		return true;
+	snprintf(err, errsz, "trusted_proxies: must be space-separated "
+	    "IPv4 or IPv6 addresses or CIDR blocks (at most 32), e.g. "
+	    "\"10.0.0.5 10.0.1.0/28\"");
+	return false;
+}
+
+/*
  * the webhook is http(s) and its signing key "whsec_" and 24 to 64 bytes
  * in base64 (Standard Webhooks); the unused-client action a known word
  */
@@ -417,7 +440,7 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 		}
 	}
 	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
-	    !check_governance(c, err, errsz) ||
+	    !check_proxies(c, err, errsz) || !check_governance(c, err, errsz) ||
 	    !check_retention(c, json_object_get(root, "audit_retention_days")
 	    != NULL, err, errsz) || !strip_sqlite(c, err, errsz))
 		goto out;

@@ -28,6 +28,7 @@ struct conf {
 	int64_t	 per_ip_connections;
 	int64_t	 connection_timeout_seconds;
 	int64_t	 request_deadline_seconds;
+	char	 trusted_proxies[GH_MAX_NETWORKS];	/* CIDR list, or "" */
 	int64_t	 drain_seconds;
 	int64_t	 upkeep_interval_seconds;
 	int64_t	 alert_quiet_seconds;

@@ -139,6 +139,7 @@ serve(const char *config_path)
 	hc.timeout_seconds = (unsigned)app.conf.connection_timeout_seconds;
 	hc.request_deadline_seconds =
 	    (unsigned)app.conf.request_deadline_seconds;
+	hc.trusted_proxies = app.conf.trusted_proxies;
 	if (http_start(&hc, routes_dispatch, &app, &srv) != GH_OK) {
 		log_kv(LOG_ERROR, "listen_failed", "listen", app.conf.listen,
 		    NULL);

@@ -33,7 +33,9 @@
 
 #include "server.h"
 #include "deadline.h"
+#include "remote.h"
 #include "reply.h"
+#include "../util/cidr.h"
 #include "../util/clock.h"
 #include "../util/log.h"
 #include "../util/str.h"
@@ -47,6 +49,8 @@ struct http_server {
 	atomic_int		 parked;	/* connections suspended */
 	atomic_bool		 stopping;	/* http_stop() began: park no more */
 	struct deadline		*deadline;	/* request receive deadline */
+	/* CIDR list whose peers' X-Forwarded-For is read; "": none */
+	char			 trusted[GH_MAX_NETWORKS];
 };
 
 /* the request headers we use, read once when they are complete */
@@ -68,6 +72,7 @@ struct conn_state {
 	struct deadline_entry	 dl;	/* listed while the socket is open */
 	struct http_server	*srv;
 	struct MHD_Connection	*conn;
+	char			 peer[INET6_ADDRSTRLEN];	/* TCP peer */
 	bool			 uri_too_long;	/* first per-request field */
 	/* an answer parked until its hold is done, with its request */
 	struct http_response	*held;
@@ -121,6 +126,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;		/* on_uri refuses the request */
 		st->srv = srv;
 		st->conn = c;
+		remote_peer(c, st->peer, sizeof(st->peer));
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (ci != NULL)
@@ -284,25 +290,6 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 static void
-client_address(struct MHD_Connection *c, char *out, size_t outsz)
-{
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
-	str_copy(out, outsz, "unknown");
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    out, (socklen_t)outsz);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-		    (socklen_t)outsz);
-}
-
-static void
 simple_error(struct http_response *r, int status, const char *error,
     const char *desc)
 {
@@ -382,23 +369,29 @@ log_request(const struct conn_state *st, const struct http_request *req,
 
 	snprintf(ms, sizeof(ms), "%.3f", (clock_mono() - st->t0) * 1000.0);
 	snprintf(code, sizeof(code), "%d", status);
-	/* the path only: a query string may carry a code or state */
+	/*
+	 * the path only: a query string may carry a code or state. The peer
+	 * only when a trusted proxy named another client: its key is then
+	 * not the NULL that ends the list.
+	 */
 	log_kv(LOG_INFO, "http", "method", method, "path", req->path,
-	    "status", code, "ms", ms, "remote", req->remote_addr, NULL);
+	    "status", code, "ms", ms, "remote", req->remote_addr,
+	    strcmp(st->peer, req->remote_addr) != 0 ? "peer" : NULL, st->peer,
+	    NULL);
 }
 
 /* a connection closed without an answer, and why */
 static void
-log_closed(const struct conn_state *st, struct MHD_Connection *c,
-    const char *method, const char *reason)
+log_closed(const struct conn_state *st, const char *method,
+    const char *reason)
 {
-	char path[256], remote[INET6_ADDRSTRLEN];
+	char path[256];
 
 	str_copy(path, sizeof(path), st->uri);
 	path[strcspn(path, "?")] = '\0';	/* the path only, as above */
-	client_address(c, remote, sizeof(remote));
+	/* the TCP peer: the headers of a request cut short are not read */
 	log_kv(LOG_INFO, "http_closed", "reason", reason, "method", method,
-	    "path", path, "remote", remote, NULL);
+	    "path", path, "remote", st->peer, NULL);
 }
 
 /* Log and send resp, then free it and req (the hold ended first). */
@@ -497,7 +490,8 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 	memset(req, 0, offsetof(struct http_request, path));
 	response_init(&resp);
 	req->method = method_of(method);
-	client_address(c, req->remote_addr, sizeof(req->remote_addr));
+	remote_client(c, st->peer, st->srv->trusted, req->remote_addr,
+	    sizeof(req->remote_addr));
 	req->authorization = hs->authorization;
 	req->cookie = hs->cookie;
 	req->content_type = hs->content_type;
@@ -652,7 +646,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		if (st->too_large) {
 			st->dropped += *upload_data_size;
 			if (st->dropped > GH_MAX_BODY_DROPPED) {
-				log_closed(st, c, method, "body_too_large");
+				log_closed(st, method, "body_too_large");
 				return MHD_NO;
 			}
 		}
@@ -712,8 +706,16 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 && n < 64 ? 4 * (unsigned)n : 8;
 	}
+	if (cfg->trusted_proxies != NULL && cfg->trusted_proxies[0] != '\0' &&
+	    !cidr_list_valid(cfg->trusted_proxies))
+		return GH_ERR_INVALID;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GH_ERR_NOMEM;
+	if (cfg->trusted_proxies != NULL &&
+	    !str_copy(s->trusted, sizeof(s->trusted), cfg->trusted_proxies)) {
+		free(s);
+		return GH_ERR_INVALID;
+	}
 	/*
 	 * The watch counts from the previous response (the first byte of
 	 * the next request is not seen), so the idle timeout is added: a

@@ -21,6 +21,11 @@ struct http_config {
 	unsigned	 per_ip_connections;	/* 0: unlimited */
 	/* a whole request (line, headers, body) must arrive within this */
 	unsigned	 request_deadline_seconds;	/* >= 1 */
+	/*
+	 * CIDR list (cidr.h) of the proxies whose X-Forwarded-For names the
+	 * client (forwarded.h); NULL or "": the TCP peer is the client
+	 */
+	const char	*trusted_proxies;
 };
 
 struct http_server;

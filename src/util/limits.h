@@ -22,6 +22,9 @@
 #define GH_MAX_REPLY_LEN	65536	/* one generated reply body */
 #define GH_MAX_HEADERS_OUT	8	/* extra reply headers */
 #define GH_MAX_UA_LEN		256	/* user agent kept for audit */
+/* X-Forwarded-For behind trusted_proxies (http/forwarded.h) */
+#define GH_MAX_FORWARDED_HOPS	16	/* entries walked, from the right */
+#define GH_MAX_FORWARDED_ENTRY	64	/* one entry, spaces trimmed */
 
 /* OAuth values */
 #define GH_MAX_CLIENT_ID_LEN	64
