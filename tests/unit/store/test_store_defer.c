@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../harness.h"
+#include "util/limits.h"
 
 #define NOW	1700000000
 
@@ -298,6 +299,61 @@ test_request_rows_share_a_batch(void **state)
 	    "WHERE type IN ('token.issued', 'token.refreshed')"), 2);
 }
 
+/* an append outside a request, from a thread of its own */
+struct plain {
+	struct store	*s;
+	atomic_int	 done;
+	enum gh_err	 rc;
+};
+
+static void *
+plain_append(void *arg)
+{
+	struct plain *p = arg;
+
+	p->rc = audit(p->s, "client.enabled");
+	atomic_store(&p->done, 1);
+	return NULL;
+}
+
+/*
+ * PostgreSQL: an append outside a request returns once its row is
+ * committed, even behind more than a batch (GH_PG_AUDIT_BATCH) of a
+ * running request's rows, which nobody waits for yet: the leader leads
+ * while some queued row is wanted, not only when the first one is. The
+ * request's rows all reach the trail at its end.
+ */
+static void
+test_wanted_row_behind_a_running_request(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w;
+	struct plain		 p = { .s = t->s };
+	struct timespec		 ts = { 0, 1000 * 1000 };
+	pthread_t		 th;
+	int			 i;
+
+	if (!t->schema[0])
+		skip();		/* SQLite: no queue */
+	store_defer_begin(t->s);
+	for (i = 0; i < 2 * GH_PG_AUDIT_BATCH + 5; i++)
+		assert_int_equal(audit(t->s, "token.issued"), GH_OK);
+	atomic_init(&p.done, 0);
+	assert_int_equal(pthread_create(&th, NULL, plain_append, &p), 0);
+	for (i = 0; i < 5000 && atomic_load(&p.done) == 0; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(atomic_load(&p.done), 1);
+	pthread_join(th, NULL);
+	assert_int_equal(p.rc, GH_OK);
+	assert_int_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_non_null(w);
+	assert_int_equal(store_wait_end(w), GH_OK);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'token.issued'"), 2 * GH_PG_AUDIT_BATCH + 5);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = 'client.enabled'"), 1);
+}
+
 int
 main(void)
 {
@@ -316,6 +372,9 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_request_rows_share_a_batch, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wanted_row_behind_a_running_request, setup,
 		    th_store_teardown),
 	};
 
