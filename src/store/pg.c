@@ -121,10 +121,14 @@ pg_session_durable(struct pg_conn *c)
 static bool
 pg_connect(struct pg_store *db, struct pg_conn *c)
 {
+	const char *const	keys[] = { "connect_timeout", "dbname", NULL };
+	const char *const	vals[] = { GH_PG_CONNECT_TIMEOUT, db->url, NULL };
+
 	if (c->conn)
 		PQfinish(c->conn);
 	memset(c->prepared, 0, sizeof(c->prepared));
-	c->conn = PQconnectdb(db->url);
+	/* the URL is expanded after connect_timeout, so it can override */
+	c->conn = PQconnectdbParams(keys, vals, 1);
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    pg_session_durable(c)) {
 		PQsetNoticeProcessor(c->conn, quiet, NULL);

@@ -21,7 +21,6 @@
 #include "../util/log.h"
 
 #define RETRY_MS	250	/* between attempts to connect */
-#define CONNECT_TIMEOUT	"10"	/* seconds, unless the URL says otherwise */
 
 static void
 quiet(void *arg, const char *msg)
@@ -45,7 +44,8 @@ static bool
 listen_connect(struct pg_store *db)
 {
 	const char *const	 keys[] = { "connect_timeout", "dbname", NULL };
-	const char *const	 vals[] = { CONNECT_TIMEOUT, db->url, NULL };
+	const char *const	 vals[] = { GH_PG_CONNECT_TIMEOUT, db->url,
+	    NULL };
 	struct pg_cache		*k = &db->cache;
 	PGresult		*r;
 	bool			 ok;

@@ -106,6 +106,13 @@
 #define GH_PG_POOL		8	/* PostgreSQL connections per process */
 #define GH_PG_AUDIT_BATCH	64	/* audit rows in one transaction */
 /*
+ * Seconds a new PostgreSQL connection may take, unless the database URL
+ * says otherwise (connect_timeout): a server that accepts and never
+ * answers (hung, or a stuck pooler) must not hold a worker, the store's
+ * open or a stop for ever.
+ */
+#define GH_PG_CONNECT_TIMEOUT	"10"
+/*
  * A client assertion's jti stays in the replay cache this long past its
  * exp: a node whose clock is behind the purging node's (by up to this)
  * still accepts the assertion, so must still find its jti. Five minutes,

@@ -14,7 +14,9 @@
  *    never sent, the call fails with nothing written and a retry succeeds;
  *    so behind a pooler too, and while the old backend lives on once its
  *    transaction has ended; while that transaction is still open, or on
- *    another server instance, the outcome stays unknown.
+ *    another server instance, the outcome stays unknown;
+ *  - a server that takes the connection and never answers is given up on
+ *    after GH_PG_CONNECT_TIMEOUT seconds, not waited for for ever.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
@@ -844,6 +846,41 @@ test_outcome_unknown_on_another_server(void **state)
 	assert_int_equal(th_stderr_count(&log, "store_outcome_resolved"), 0);
 }
 
+/*
+ * A server that takes the connection and never answers (hung, or a stuck
+ * pooler): the store gives up after GH_PG_CONNECT_TIMEOUT seconds instead
+ * of waiting for ever. Before, libpq had no timeout and the open hung (the
+ * alarm ends the test then). No PostgreSQL needed; run with unit-pg only,
+ * as it takes the timeout's 10 s.
+ */
+static void
+test_silent_server_times_out(void **state)
+{
+	char	dir[] = "/tmp/gh-silent.XXXXXX", path[128], url[256];
+	struct store *s = NULL;
+	double	t0, took;
+	int	fd;
+
+	(void)state;
+	if (th_pg_url() == NULL)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.s.PGSQL.5432", dir);
+	/* listening, never accepted: the kernel takes the connection */
+	assert_true((fd = unix_socket(path, true)) >= 0);
+	snprintf(url, sizeof(url), "postgresql:///gatehouse?host=%s", dir);
+	alarm(60);
+	t0 = clock_mono();
+	assert_int_not_equal(store_open(url, &s), GH_OK);
+	took = clock_mono() - t0;
+	alarm(0);
+	assert_null(s);
+	assert_true(took >= 5.0 && took < 30.0);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -862,6 +899,7 @@ main(void)
 		T(test_outcome_unknown_while_old_transaction_open),
 		T(test_outcome_resolved_behind_a_pooler),
 		T(test_outcome_unknown_on_another_server),
+		cmocka_unit_test(test_silent_server_times_out),
 	};
 #undef T
 
