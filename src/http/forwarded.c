@@ -87,8 +87,9 @@ parse_entry(struct slice e, char *out, size_t outsz)
 }
 
 /*
- * A dual-stack listener sees an IPv4 proxy as ::ffff:a.b.c.d, which
- * cidr_list_match() does not put inside an IPv4 block: try both forms.
+ * A dual-stack listener would see an IPv4 proxy as ::ffff:a.b.c.d,
+ * which cidr_list_match() does not put inside an IPv4 block: try both
+ * forms. (Ours on :: is IPv6-only: libmicrohttpd sets IPV6_V6ONLY.)
  */
 static bool
 trusted_hop(const char *list, const char *addr)

@@ -40,7 +40,11 @@ put(struct xff_lines *x, const char *p, size_t n)
 	return true;
 }
 
-/* the _n iterator: a NUL byte sent inside a value is seen, not cut at */
+/*
+ * The _n iterator, though libmicrohttpd 0.9.75 sizes a value with
+ * strlen(): a NUL byte sent inside one ends it there, unseen (the
+ * balancer must refuse it: docs/SECURITY.md).
+ */
 static enum MHD_Result
 gather(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
     const char *value, size_t value_size)

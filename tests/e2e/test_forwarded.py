@@ -136,6 +136,24 @@ def test_an_entry_that_is_no_address_stops_at_the_proxy(make_server):
     assert warned[0]["remote"] == "127.0.0.1"
 
 
+def test_a_nul_byte_ends_the_line_in_libmicrohttpd(make_server):
+    """Pins the limit docs/SECURITY.md and ADMIN.md state: libmicrohttpd
+    0.9.75 ends a header value at a NUL byte, so what a balancer appended
+    after one on the same line is never seen, and the client's text
+    before it is believed; no warning says so. The balancer must refuse
+    NUL bytes (RFC 9110 5.5). If this fails after a library upgrade, the
+    NUL reaches http/forwarded.c, which refuses the entry: update both
+    documents."""
+    s = make_server(trusted_proxies=LB)
+    mark = log_size(s)
+    line = healthz_with_lines(s, OTHER + "\0, " + CLIENT)
+    assert line["remote"] == OTHER, line
+    assert "forwarded_for_unusable" not in s.log_text()[mark:]
+    # a balancer that adds its entry as a line of its own is not fooled
+    line = healthz_with_lines(s, OTHER + "\0junk", CLIENT)
+    assert line["remote"] == CLIENT, line
+
+
 def test_the_sign_in_limit_counts_per_forwarded_address(make_server):
     """test_abuse_limits' account-login case, each user behind the
     proxy with an address of their own."""
