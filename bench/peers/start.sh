@@ -8,7 +8,8 @@
 #   GATEHOUSE_BENCH_RUN  run folder (default /tmp/gatehouse-bench), recreated
 #   PORT                 (default 9120; the target file is rewritten to match)
 #   GATEHOUSE_DATABASE   database for init instead of the run folder's SQLite
-#                        file, e.g. a fresh PostgreSQL database's URL
+#                        file, e.g. a fresh PostgreSQL database's URL (kept
+#                        between rounds: alice is added once, clients each round)
 #   GATEHOUSE_ID_TOKEN_ALG  ID token algorithm of both clients: ES256
 #                        (default, as the issue's comparison asks) or RS256
 set -euo pipefail
@@ -35,7 +36,10 @@ scope="openid profile offline_access"
 alg="${GATEHOUSE_ID_TOKEN_ALG:-ES256}"
 pub="$(gh client add --name bench-public --owner bench --redirect-uri "$redirect" --scope "$scope" --public --id-token-alg "$alg" --json)"
 conf="$(gh client add --name bench-confidential --owner bench --redirect-uri "$redirect" --scope "$scope" --id-token-alg "$alg" --json)"
-printf 'alice-password\n' | gh user add --username alice --password-stdin >/dev/null
+# a PostgreSQL database outlives the run folder: a later round finds alice
+if ! gh user list --json | grep -q '"username":"alice"'; then
+  printf 'alice-password\n' | gh user add --username alice --password-stdin >/dev/null
+fi
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 pub_id="$(printf %s "$pub" | field client_id)"
 conf_id="$(printf %s "$conf" | field client_id)"
