@@ -287,6 +287,11 @@ client_add(struct app *app, const struct args *a)
 	if ((rc = store_client_insert(app->store, c, &ev)) != GH_OK) {
 		client_change_failed(c->id, rc, "could not store the client: "
 		    "nothing done");
+		/* a client that may exist with a secret nobody was shown */
+		if (rc == GH_ERR_IO && c->has_secret)
+			fprintf(stderr, "gatehouse: its secret is not shown: if "
+			    "the client exists, rotate its secret (client "
+			    "rotate-secret %s) or disable it\n", c->id);
 		goto out;
 	}
 	audit_recorded(app, &d.r);

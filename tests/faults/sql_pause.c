@@ -60,17 +60,29 @@ pause_here(void)
 		nanosleep(&ts, NULL);
 }
 
+/* the real functions, looked up once at load: no race on first use */
+static int	(*real_step)(sqlite3_stmt *);
+static PGresult	*(*real_prepare)(PGconn *, const char *, const char *, int,
+		    const Oid *);
+static PGresult	*(*real_exec)(PGconn *, const char *, int,
+		    const char *const *, const int *, const int *, int);
+
+__attribute__((constructor)) static void
+resolve(void)
+{
+	*(void **)&real_step = dlsym(RTLD_NEXT, "sqlite3_step");
+	*(void **)&real_prepare = dlsym(RTLD_NEXT, "PQprepare");
+	*(void **)&real_exec = dlsym(RTLD_NEXT, "PQexecPrepared");
+}
+
 int
 sqlite3_step(sqlite3_stmt *st)
 {
-	static int (*real)(sqlite3_stmt *);
 	int r;
 
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "sqlite3_step");
-	if (real == NULL)
+	if (real_step == NULL)
 		return SQLITE_MISUSE;
-	r = real(st);
+	r = real_step(st);
 	if (r == SQLITE_ROW && matches(sqlite3_sql(st)))
 		pause_here();
 	return r;
@@ -81,19 +93,14 @@ PGresult *
 PQprepare(PGconn *conn, const char *name, const char *query, int nparams,
     const Oid *types)
 {
-	static PGresult *(*real)(PGconn *, const char *, const char *, int,
-	    const Oid *);
-
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "PQprepare");
-	if (real == NULL)
+	if (real_prepare == NULL)
 		return NULL;
 	if (name != NULL && matches(query) && strlen(name) < sizeof(pg_name)) {
 		pthread_mutex_lock(&name_mu);
 		memcpy(pg_name, name, strlen(name) + 1);
 		pthread_mutex_unlock(&name_mu);
 	}
-	return real(conn, name, query, nparams, types);
+	return real_prepare(conn, name, query, nparams, types);
 }
 
 PGresult *
@@ -101,16 +108,13 @@ PQexecPrepared(PGconn *conn, const char *name, int nparams,
     const char *const *values, const int *lengths, const int *formats,
     int result_format)
 {
-	static PGresult *(*real)(PGconn *, const char *, int,
-	    const char *const *, const int *, const int *, int);
 	PGresult	*r;
 	int		 ours;
 
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "PQexecPrepared");
-	if (real == NULL)
+	if (real_exec == NULL)
 		return NULL;
-	r = real(conn, name, nparams, values, lengths, formats, result_format);
+	r = real_exec(conn, name, nparams, values, lengths, formats,
+	    result_format);
 	pthread_mutex_lock(&name_mu);
 	ours = name != NULL && pg_name[0] != '\0' && strcmp(name, pg_name) == 0;
 	pthread_mutex_unlock(&name_mu);
