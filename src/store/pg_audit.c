@@ -317,20 +317,27 @@ pg_audit_lead(struct pg_store *db)
 }
 
 /*
- * Until w is committed, or failed; q->mu held. Each waiter sleeps on a
- * condition variable of its own: a batch's end wakes the waiters of that
- * batch, not every waiter.
+ * Until *done, mu held: the caller sleeps on a condition variable of its
+ * own, set in *cv meanwhile, so that the leader wakes only the waiters
+ * whose rows or waits it finished, not every waiter.
  */
+void
+pg_sleep_until(pthread_mutex_t *mu, pthread_cond_t **cv, const bool *done)
+{
+	pthread_cond_t mine_cv = PTHREAD_COND_INITIALIZER;
+
+	*cv = &mine_cv;
+	while (!*done)
+		pthread_cond_wait(&mine_cv, mu);
+	*cv = NULL;
+	pthread_cond_destroy(&mine_cv);
+}
+
+/* Until w is committed, or failed; q->mu held. */
 static void
 wait_done(struct pg_audit_queue *q, struct pg_audit_wait *w)
 {
-	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-
-	w->cv = &cv;
-	while (!w->done)
-		pthread_cond_wait(&cv, &q->mu);
-	w->cv = NULL;
-	pthread_cond_destroy(&cv);
+	pg_sleep_until(&q->mu, &w->cv, &w->done);
 }
 
 /* q->mu held; the leader is told if someone waits for w */

@@ -348,6 +348,9 @@ bool		 pg_audit_wanted(const struct pg_audit_queue *q);
 bool		 pg_audit_done(const struct pg_audit_wait *rows,
 		    enum gh_err *rc);
 void		 pg_audit_free(struct pg_audit_wait *rows);
+/* Sleep on a condition variable of one's own (in *cv) until *done. */
+void		 pg_sleep_until(pthread_mutex_t *mu, pthread_cond_t **cv,
+		    const bool *done);
 /* The leader thread: started at open, drained and joined at close. */
 enum gh_err	 pg_leader_start(struct pg_store *db);
 void		 pg_leader_stop(struct pg_store *db);

@@ -164,13 +164,7 @@ pg_leader_stop(struct pg_store *db)
 static void
 wait_resolved(struct pg_audit_queue *q, struct pg_wait *w)
 {
-	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-
-	w->cv = &cv;
-	while (!w->done)
-		pthread_cond_wait(&cv, &q->mu);
-	w->cv = NULL;
-	pthread_cond_destroy(&cv);
+	pg_sleep_until(&q->mu, &w->cv, &w->done);
 }
 
 static void
