@@ -254,7 +254,8 @@ append_read_end(struct pg_store *db, struct pg_conn *c,
  */
 #define PG_AUDIT_SKIP	8
 static enum gh_err
-append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
+append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
+    bool *reached)
 {
 	struct pg_audit_queue	*q = &db->audit;
 	struct pg_conn		*c;
@@ -264,7 +265,7 @@ append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n)
 
 	for (i = 0; i < n; i++)
 		lazy = lazy && w[i]->lazy;
-	if ((c = pg_acquire(db)) == NULL)
+	if ((*reached = (c = pg_acquire(db)) != NULL) == false)
 		return GH_ERR_STORE;
 	if (q->known && q->skip == 0) {
 		rc = append_after_end(db, c, w, n, lazy);
@@ -290,6 +291,7 @@ pg_audit_lead(struct pg_store *db)
 	struct pg_audit_wait	*batch[GH_PG_AUDIT_BATCH];
 	enum gh_err		 rc;
 	size_t			 n = 0, i;
+	bool			 reached;
 
 	while (n < GH_PG_AUDIT_BATCH && q->head != NULL) {
 		batch[n++] = q->head;
@@ -298,15 +300,17 @@ pg_audit_lead(struct pg_store *db)
 	if (q->head == NULL)
 		q->tail = &q->head;
 	pthread_mutex_unlock(&q->mu);
-	rc = append_rows(db, batch, n);
+	rc = append_rows(db, batch, n, &reached);
 	/*
 	 * A failed batch is tried again row by row, so one bad row fails
 	 * alone; not when its outcome is unknown (GH_ERR_IO: the connection
-	 * broke under its COMMIT), which would append every row twice.
+	 * broke under its COMMIT), which would append every row twice, nor
+	 * when no connection could be had (the database is down: a retry
+	 * per row would cost a connect timeout each).
 	 */
 	for (i = 0; i < n; i++)
-		batch[i]->rc = rc != GH_OK && rc != GH_ERR_IO && n > 1 ?
-		    append_rows(db, &batch[i], 1) : rc;
+		batch[i]->rc = rc != GH_OK && rc != GH_ERR_IO && reached &&
+		    n > 1 ? append_rows(db, &batch[i], 1, &reached) : rc;
 	pthread_mutex_lock(&q->mu);
 	for (i = 0; i < n; i++) {
 		batch[i]->done = true;

@@ -16,7 +16,9 @@
  *    transaction has ended; while that transaction is still open, or on
  *    another server instance, the outcome stays unknown;
  *  - a server that takes the connection and never answers is given up on
- *    after GH_PG_CONNECT_TIMEOUT seconds, not waited for for ever.
+ *    after GH_PG_CONNECT_TIMEOUT seconds, not waited for for ever;
+ *  - with the database down, a batch of audit rows fails after one
+ *    attempt to connect, not one more per row.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
@@ -73,6 +75,9 @@ struct proxy {
 	int		 lfd;
 	pthread_t	 th;
 	atomic_bool	 stop, drop_all, fake_pids;
+	/* the database is down: each new connection is closed at once */
+	atomic_bool	 refuse;
+	atomic_int	 refused;	/* connections refused so far */
 	pthread_mutex_t	 mu;
 	char		 trigger[64];	/* "" when not armed; under mu */
 	enum cut	 cut;		/* under mu */
@@ -218,6 +223,11 @@ proxy_run(void *arg)
 		}
 		if ((f[0].revents & POLLIN) && px->n < PAIRS &&
 		    (fd = accept(px->lfd, NULL, NULL)) >= 0) {
+			if (atomic_load(&px->refuse)) {
+				close(fd);
+				atomic_fetch_add(&px->refused, 1);
+				continue;
+			}
 			if ((up = unix_socket(px->up_path, false)) < 0) {
 				close(fd);
 				continue;
@@ -881,6 +891,39 @@ test_silent_server_times_out(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The database is down when a request's audit rows are appended: the
+ * batch cannot get a connection, so its rows fail together, after one
+ * attempt to connect. Before, each row was tried again on its own (a
+ * retry meant for one bad row in a batch), one new connection each: a
+ * stop during an outage took a connect timeout per row, not per batch.
+ */
+static void
+test_batch_without_a_connection_is_not_retried_row_by_row(void **state)
+{
+	struct fixture	*fx = pg_only(state);
+	int		 i;
+
+	atomic_store(&fx->px.refuse, true);
+	drop_connections(fx);
+	store_defer_begin(fx->s);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(append(fx->s, "test.down"), GH_OK);
+	assert_int_not_equal(store_defer_end(fx->s), GH_OK);
+	/*
+	 * One attempt for the batch and one for the flush that follows a
+	 * failed wait; the client cache's LISTEN connection, also through
+	 * the proxy, tries again every 250 ms meanwhile. A retry per row
+	 * would be 20 more.
+	 */
+	assert_in_range(atomic_load(&fx->px.refused), 2, 8);
+	atomic_store(&fx->px.refuse, false);
+	assert_int_equal(events(fx, "test.down"), 0);
+	/* the database is back: the next append connects and is stored */
+	assert_int_equal(append(fx->s, "test.up"), GH_OK);
+	assert_int_equal(events(fx, "test.up"), 1);
+}
+
 int
 main(void)
 {
@@ -899,6 +942,7 @@ main(void)
 		T(test_outcome_unknown_while_old_transaction_open),
 		T(test_outcome_resolved_behind_a_pooler),
 		T(test_outcome_unknown_on_another_server),
+		T(test_batch_without_a_connection_is_not_retried_row_by_row),
 		cmocka_unit_test(test_silent_server_times_out),
 	};
 #undef T
