@@ -415,6 +415,17 @@ pg_audit_free(struct pg_audit_wait *rows)
 	}
 }
 
+/* The event of a change of `changed` rows, in c's transaction. */
+enum gh_err
+pg_change_event_in_tx(struct pg_store *db, struct pg_conn *c,
+    const struct change_audit *ev, unsigned changed)
+{
+	struct audit_row r;
+
+	store_change_event(ev, changed, &r);
+	return pg_audit_in_tx(db, c, &r);
+}
+
 /*
  * One event in the caller's transaction, outside the queue: the lock
  * waits for any batch of the queue's leader (or of another node) to

@@ -399,7 +399,6 @@ grant_expire_unused(struct store *s, int64_t before, int64_t now,
     unsigned *count, const struct change_audit *ev)
 {
 	struct pg_params	 p;
-	struct audit_row	 r;
 	struct pg_conn		*c;
 	unsigned		 n = 0;
 	enum gh_err		 rc;
@@ -414,10 +413,8 @@ grant_expire_unused(struct store *s, int64_t before, int64_t now,
 		return GH_ERR_STORE;
 	if ((rc = pg_begin(c)) == GH_OK)
 		rc = pg_cmd(c, P_GRANTS_EXPIRE, &p, &n);
-	if (rc == GH_OK && n > 0) {
-		store_change_event(ev, n, &r);
-		rc = pg_audit_in_tx(DB(s), c, &r);
-	}
+	if (rc == GH_OK && n > 0)
+		rc = pg_change_event_in_tx(DB(s), c, ev, n);
 	if ((rc = pg_finish(c, rc)) == GH_OK)
 		*count = n;
 	return pg_release(DB(s), c, rc);

@@ -28,7 +28,6 @@ enum gh_err
 pg_change_with_event(struct store *s, enum pg_stmt id,
     const struct pg_params *p, const struct change_audit *ev)
 {
-	struct audit_row	 r;
 	struct pg_conn		*c;
 	unsigned		 n = 0;
 	enum gh_err		 rc;
@@ -40,10 +39,8 @@ pg_change_with_event(struct store *s, enum pg_stmt id,
 	if ((rc = pg_begin(c)) == GH_OK &&
 	    (rc = pg_cmd(c, id, p, &n)) == GH_OK && n != 1)
 		rc = GH_ERR_NOT_FOUND;
-	if (rc == GH_OK) {
-		store_change_event(ev, 1, &r);
-		rc = pg_audit_in_tx(DB(s), c, &r);
-	}
+	if (rc == GH_OK)
+		rc = pg_change_event_in_tx(DB(s), c, ev, 1);
 	return pg_release(DB(s), c, pg_finish(c, rc));
 }
 
@@ -312,7 +309,6 @@ user_update(struct store *s, enum pg_stmt id, const char *uid,
     const struct change_audit *ev)
 {
 	struct pg_params	 p;
-	struct audit_row	 r;
 	struct pg_conn		*c;
 	unsigned		 n = 0;
 	enum gh_err		 rc;
@@ -334,10 +330,8 @@ user_update(struct store *s, enum pg_stmt id, const char *uid,
 		pp_text(&p, uid);
 		rc = pg_cmd(c, P_SESSIONS_END_USER, &p, NULL);
 	}
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = pg_audit_in_tx(DB(s), c, &r);
-	}
+	if (rc == GH_OK && ev != NULL)
+		rc = pg_change_event_in_tx(DB(s), c, ev, 1);
 	rc = pg_finish(c, rc);
 out:
 	return pg_release(DB(s), c, rc);

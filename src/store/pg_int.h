@@ -366,6 +366,8 @@ enum gh_err	 pg_audit_rows(PGresult *r,
  * event committed with the change it records, struct change_audit): the
  * chain lock, held to the caller's commit, the last event, the insert.
  */
+enum gh_err	 pg_change_event_in_tx(struct pg_store *db, struct pg_conn *c,
+		    const struct change_audit *ev, unsigned changed);
 enum gh_err	 pg_audit_in_tx(struct pg_store *db, struct pg_conn *c,
 		    const struct audit_row *a);
 /*

@@ -80,6 +80,17 @@ sq_audit_insert(struct sqlite_store *db, const struct audit_row *a)
 	return insert(db, &r);
 }
 
+/* The event of a change of `changed` rows, in the open savepoint. */
+enum gh_err
+sq_change_event(struct sqlite_store *db, const struct change_audit *ev,
+    unsigned changed)
+{
+	struct audit_row r;
+
+	store_change_event(ev, changed, &r);
+	return sq_audit_insert(db, &r);
+}
+
 static enum gh_err
 audit_append(struct store *s, const struct audit_row *a)
 {

@@ -359,7 +359,6 @@ grant_expire_unused(struct store *s, int64_t before, int64_t now,
     unsigned *count, const struct change_audit *ev)
 {
 	struct sqlite_store	*db = DB(s);
-	struct audit_row	 r;
 	sqlite3_stmt		*st;
 	enum gh_err		 rc;
 	unsigned		 n = 0;
@@ -376,10 +375,8 @@ grant_expire_unused(struct store *s, int64_t before, int64_t now,
 		if ((rc = sq_step_done(db, st)) == GH_OK)
 			n = (unsigned)sqlite3_changes(db->db);
 	}
-	if (rc == GH_OK && n > 0 && ev != NULL) {
-		store_change_event(ev, n, &r);
-		rc = sq_audit_insert(db, &r);
-	}
+	if (rc == GH_OK && n > 0 && ev != NULL)
+		rc = sq_change_event(db, ev, n);
 	if ((rc = sq_finish_tx(db, rc)) == GH_OK)
 		*count = n;
 out:

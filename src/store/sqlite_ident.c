@@ -29,12 +29,8 @@ enum gh_err
 sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
     const struct change_audit *ev)
 {
-	struct audit_row r;
-
-	if (rc == GH_OK && ev != NULL) {
-		store_change_event(ev, 1, &r);
-		rc = sq_audit_insert(db, &r);
-	}
+	if (rc == GH_OK && ev != NULL)
+		rc = sq_change_event(db, ev, 1);
 	return sq_finish_tx(db, rc);
 }
 

@@ -203,6 +203,9 @@ enum gh_err	 sq_finish_tx(struct sqlite_store *db, enum gh_err rc);
  */
 enum gh_err	 sq_audit_insert(struct sqlite_store *db,
 		    const struct audit_row *a);
+/* The event of a change of `changed` rows (struct change_audit), ditto. */
+enum gh_err	 sq_change_event(struct sqlite_store *db,
+		    const struct change_audit *ev, unsigned changed);
 /*
  * End a change's savepoint (sq_begin) with its event ev (may be NULL;
  * struct change_audit) inserted first when rc is GH_OK: the change is
