@@ -216,6 +216,9 @@ static const char *const pg_migrations[] = {
 
 #define TOKEN_COLS "t.kind, t.family_id, t.grant_id, t.client_id, " \
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
+/* the creation of token t's family (struct token_row family_created_at) */
+#define FAMILY_CREATED "(SELECT f.created_at FROM families f " \
+	"WHERE f.id = t.family_id)"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
 	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce, " \
@@ -381,15 +384,15 @@ const char *const pg_sql[P_COUNT] = {
 	[P_TOKEN_INSERT] = "INSERT INTO tokens (hash, kind, family_id, "
 	    "grant_id, client_id, user_id, scope, issued_at, expires_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-	[P_TOKEN_LIVE] = "SELECT " TOKEN_COLS " FROM tokens t "
+	[P_TOKEN_LIVE] = "SELECT " TOKEN_COLS ", f.created_at FROM tokens t "
 	    "JOIN families f ON f.id = t.family_id "
 	    "JOIN grants g ON g.id = t.grant_id "
 	    "JOIN clients c ON c.id = t.client_id "
 	    "JOIN users u ON u.id = t.user_id "
 	    "WHERE t.hash = $1 AND t.expires_at > $2 AND t.revoked_at IS NULL "
 	    "AND t.rotated_at IS NULL AND " ANCESTRY_LIVE,
-	[P_TOKEN_GET] = "SELECT " TOKEN_COLS ", t.rotated_at IS NOT NULL "
-	    "FROM tokens t WHERE t.hash = $1",
+	[P_TOKEN_GET] = "SELECT " TOKEN_COLS ", " FAMILY_CREATED ", "
+	    "t.rotated_at IS NOT NULL FROM tokens t WHERE t.hash = $1",
 	/* single use of a refresh token: one conditional update */
 	[P_REFRESH_ROTATE] = "UPDATE tokens SET rotated_at = $3 "
 	    "WHERE hash = $1 AND kind = 'refresh' AND client_id = $2 "
@@ -543,7 +546,7 @@ const char *const pg_sql[P_COUNT] = {
 	    "JOIN clients c ON c.id = t.client_id "
 	    "JOIN users u ON u.id = t.user_id "
 	    "WHERE f.id = t.family_id AND " ANCESTRY_LIVE ") "
-	    "RETURNING " TOKEN_COLS,
+	    "RETURNING " TOKEN_COLS ", " FAMILY_CREATED,
 
 	/* audit retention (pg_retention.c); one statement, one snapshot */
 	[P_AUDIT_BASE] = "SELECT coalesce((SELECT seq FROM audit_base "

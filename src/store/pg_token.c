@@ -485,6 +485,7 @@ token_from_row(const PGresult *r, const uint8_t *hash, struct token_row *t)
 	pg_col_text(r, 0, 5, t->scope, sizeof(t->scope));
 	t->issued_at = pg_col_int(r, 0, 6);
 	t->expires_at = pg_col_int(r, 0, 7);
+	t->family_created_at = pg_col_int(r, 0, 8);
 }
 
 static enum gh_err
@@ -504,7 +505,7 @@ token_lookup(struct pg_conn *c, enum pg_stmt id, const uint8_t *hash,
 	if (PQntuples(r) == 1) {
 		token_from_row(r, hash, out);
 		if (rotated)
-			*rotated = pg_col_int(r, 0, 8) != 0;
+			*rotated = pg_col_int(r, 0, 9) != 0;
 	} else {
 		rc = GH_ERR_NOT_FOUND;
 	}

@@ -269,6 +269,9 @@ const int sqlite_migration_count =
 
 #define TOKEN_COLS "t.kind, t.family_id, t.grant_id, t.client_id, " \
 	"t.user_id, t.scope, t.issued_at, t.expires_at"
+/* the creation of token t's family (struct token_row family_created_at) */
+#define FAMILY_CREATED "(SELECT f.created_at FROM families f " \
+	"WHERE f.id = t.family_id)"
 #define CLIENT_COLS "id, name, owner, public, auth_method, secret_hash, " \
 	"redirect_uris, scopes, status, created_at, secret_rotated_at, " \
 	"updated_at, id_token_alg, jwks, jwt_access_tokens, require_nonce, " \
@@ -424,7 +427,7 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "grant_id, client_id, user_id, scope, issued_at, expires_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	/* revocation by ancestry: token, family, grant, client, user */
-	[S_TOKEN_LIVE] = "SELECT " TOKEN_COLS " FROM tokens t "
+	[S_TOKEN_LIVE] = "SELECT " TOKEN_COLS ", f.created_at FROM tokens t "
 	    "JOIN families f ON f.id = t.family_id "
 	    "JOIN grants g ON g.id = t.grant_id "
 	    "JOIN clients c ON c.id = t.client_id "
@@ -433,8 +436,8 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "AND t.rotated_at IS NULL AND f.revoked_at IS NULL "
 	    "AND g.revoked_at IS NULL AND c.status = 'active' "
 	    "AND u.status = 'active'",
-	[S_TOKEN_GET] = "SELECT " TOKEN_COLS ", t.rotated_at IS NOT NULL "
-	    "FROM tokens t WHERE t.hash = ?1",
+	[S_TOKEN_GET] = "SELECT " TOKEN_COLS ", " FAMILY_CREATED ", "
+	    "t.rotated_at IS NOT NULL FROM tokens t WHERE t.hash = ?1",
 	/* single use of a refresh token: one conditional update */
 	[S_REFRESH_ROTATE] = "UPDATE tokens SET rotated_at = ?3 "
 	    "WHERE hash = ?1 AND kind = 'refresh' AND client_id = ?2 "

@@ -346,6 +346,7 @@ token_from_row(sqlite3_stmt *st, const uint8_t *hash, struct token_row *t)
 	sq_col_text(st, 5, t->scope, sizeof(t->scope));
 	t->issued_at = sq_col_int(st, 6);
 	t->expires_at = sq_col_int(st, 7);
+	t->family_created_at = sq_col_int(st, 8);
 }
 
 /* Step a bound-here S_TOKEN_LIVE or S_TOKEN_GET; the SQLite result. */
@@ -361,7 +362,7 @@ token_step(sqlite3_stmt *st, enum stmt_id id, const uint8_t *hash,
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		token_from_row(st, hash, out);
 		if (rotated)
-			*rotated = sq_col_int(st, 8) != 0;
+			*rotated = sq_col_int(st, 9) != 0;
 	}
 	sqlite3_reset(st);
 	return r;

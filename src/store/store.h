@@ -148,6 +148,13 @@ struct token_row {
 	char		 scope[GH_MAX_SCOPE_LEN];
 	int64_t		 issued_at;
 	int64_t		 expires_at;
+	/*
+	 * Its family's creation, read with the token by store_token_live,
+	 * store_token_get and store_refresh_take in the same statement; not
+	 * a column of the token, so ignored when a token is recorded. The
+	 * family's absolute lifetime is counted from it (oauth/issue.h).
+	 */
+	int64_t		 family_created_at;
 };
 
 struct audit_row {

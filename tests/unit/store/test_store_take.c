@@ -4,9 +4,10 @@
  * unconsumed and unexpired, the refresh token only while it is a live
  * refresh token of the client; a refusal, or tokens that cannot be
  * recorded, leave the code unconsumed and the token live; an accepted
- * one is consumed or rotated with its successors recorded; and of RACERS
- * threads on two connections exactly one wins. Each test gets a client,
- * a user, a grant and a code.
+ * one is consumed or rotated with its successors recorded; of RACERS
+ * threads on two connections exactly one wins; and a token is read with
+ * its family's creation. Each test gets a client, a user, a grant and a
+ * code.
  */
 #include "../harness.h"
 
@@ -375,6 +376,85 @@ test_refresh_take(void **state)
 	assert_int_equal(r.calls, 2);
 }
 
+/* A rotate() that keeps the live token it was given and dates the
+ * successors `at`. */
+struct watcher {
+	struct rotator		 k;
+	int64_t			 at;
+	struct token_row	 seen;
+};
+
+static enum gh_err
+rotate_seen(void *arg, const struct token_row *live, struct refresh_take *rec)
+{
+	struct watcher	*w = arg;
+	enum gh_err	 rc;
+	size_t		 i;
+
+	w->seen = *live;
+	if ((rc = rotate(&w->k, live, rec)) == GH_OK)
+		for (i = 0; i < rec->nnext; i++) {
+			rec->next[i].issued_at = w->at;
+			rec->next[i].expires_at = w->at + 600;
+		}
+	return rc;
+}
+
+/*
+ * Every read of a token brings its family's creation with it
+ * (family_created_at, what the family's absolute lifetime counts from):
+ * store_token_live, store_token_get and the live token store_refresh_take
+ * hands to take(), for a successor minted long after its family began
+ * as for the first tokens.
+ */
+static void
+test_token_carries_family_creation(void **state)
+{
+	struct fixture		*f = *state;
+	struct taker		 k;
+	struct watcher		 w;
+	struct token_row	 out;
+	uint8_t			 rt1[GH_HASH_BYTES];
+	bool			 rotated = true;
+
+	memset(&w, 0, sizeof(w));
+	w.k = (struct rotator){ GH_OK, "succ_1", 0 };
+	w.at = NOW + 100;
+	redeemed(f, &k);		/* family fa_1, created at NOW */
+	assert_int_equal(store_token_live(f->t->s, k.tok[0].hash, NOW + 1,
+	    &out), GH_OK);
+	assert_int_equal(out.family_created_at, NOW);
+	assert_int_equal(store_refresh_take(f->t->s, k.tok[1].hash,
+	    "client1", NOW + 100, rotate_seen, &w, &out), GH_OK);
+	assert_int_equal(w.seen.issued_at, NOW);
+	assert_int_equal(w.seen.family_created_at, NOW);
+	assert_int_equal(out.family_created_at, NOW);
+	/* a successor issued at NOW + 100, of a family of NOW */
+	memcpy(rt1, w.k.next[1].hash, GH_HASH_BYTES);
+	assert_int_equal(store_token_live(f->t->s, rt1, NOW + 101, &out),
+	    GH_OK);
+	assert_int_equal(out.issued_at, NOW + 100);
+	assert_int_equal(out.family_created_at, NOW);
+	assert_int_equal(store_token_get(f->t->s, rt1, &out, &rotated),
+	    GH_OK);
+	assert_false(rotated);
+	assert_int_equal(out.family_created_at, NOW);
+	/* taken in turn: take() sees it with its family's creation */
+	memset(&w.seen, 0, sizeof(w.seen));
+	w.k.label = "succ_2";
+	w.at = NOW + 200;
+	assert_int_equal(store_refresh_take(f->t->s, rt1, "client1",
+	    NOW + 200, rotate_seen, &w, &out), GH_OK);
+	assert_int_equal(w.seen.issued_at, NOW + 100);
+	assert_int_equal(w.seen.family_created_at, NOW);
+	assert_int_equal(out.family_created_at, NOW);
+	/* and a rotated one, read for reuse detection */
+	assert_int_equal(store_token_get(f->t->s, rt1, &out, &rotated),
+	    GH_OK);
+	assert_true(rotated);
+	assert_int_equal(out.family_created_at, NOW);
+}
+
 struct rot_racer {
 	struct store		*s;
 	const uint8_t		*hash;
@@ -447,6 +527,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_take_race,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_token_carries_family_creation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
