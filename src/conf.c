@@ -45,6 +45,12 @@ static const struct conf_entry conf_table[] = {
 	INT(code_ttl_seconds, 1, 600, 60),		/* RFC 6749 4.1.2 */
 	INT(access_token_ttl_seconds, 1, 86400, 600),
 	INT(refresh_token_ttl_seconds, 60, 31536000, 2592000),
+	/*
+	 * no token of a refresh family outlives its creation by more than
+	 * this, however often it rotates (0: no limit; 1..3599 refused by
+	 * check_family_lifetime); ten years at most
+	 */
+	INT(refresh_family_lifetime_seconds, 0, 315360000, 31536000),
 	INT(session_ttl_seconds, 60, 2592000, 28800),
 	INT(id_token_ttl_seconds, 60, 86400, 600),
 	/* a new key is in the JWKS this long before it signs */
@@ -363,6 +369,24 @@ check_governance(const struct conf *c, char *err, size_t errsz)
 }
 
 /*
+ * The family lifetime is 0 (none) or at least an hour: a shorter one
+ * would send users back to sign in and consent several times a day,
+ * which is more likely minutes written for seconds than a policy.
+ */
+#define FAMILY_LIFETIME_MIN	3600
+static bool
+check_family_lifetime(const struct conf *c, char *err, size_t errsz)
+{
+	if (c->refresh_family_lifetime_seconds == 0 ||
+	    c->refresh_family_lifetime_seconds >= FAMILY_LIFETIME_MIN)
+		return true;
+	snprintf(err, errsz, "refresh_family_lifetime_seconds: must be 0 (no "
+	    "absolute lifetime) or between %d and 315360000",
+	    FAMILY_LIFETIME_MIN);
+	return false;
+}
+
+/*
  * Audit retention keeps at least what other features read back from the
  * trail, or they would quietly read less than they are set to: the client
  * activity chart (the last GH_MAX_ACTIVITY_HOURS), the token rate rule's
@@ -441,6 +465,7 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 	}
 	if (!check_issuer(c, err, errsz) || !split_listen(c, err, errsz) ||
 	    !check_proxies(c, err, errsz) || !check_governance(c, err, errsz) ||
+	    !check_family_lifetime(c, err, errsz) ||
 	    !check_retention(c, json_object_get(root, "audit_retention_days")
 	    != NULL, err, errsz) || !strip_sqlite(c, err, errsz))
 		goto out;

@@ -20,6 +20,7 @@ struct conf {
 	int64_t	 code_ttl_seconds;
 	int64_t	 access_token_ttl_seconds;
 	int64_t	 refresh_token_ttl_seconds;
+	int64_t	 refresh_family_lifetime_seconds;	/* 0: no limit */
 	int64_t	 session_ttl_seconds;
 	int64_t	 id_token_ttl_seconds;
 	int64_t	 key_rotation_lead_seconds;

@@ -63,7 +63,7 @@ config_text(const struct args *a, const char *database)
 	json_t	*o;
 	char	*text;
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}",
 	    "issuer", args_get(a, "--issuer") ? args_get(a, "--issuer") :
 	    "http://127.0.0.1:8080",
 	    "listen", args_get(a, "--listen") ? args_get(a, "--listen") :
@@ -72,6 +72,7 @@ config_text(const struct args *a, const char *database)
 	    "key_file", "gatehouse.key",
 	    "code_ttl_seconds", 60, "access_token_ttl_seconds", 600,
 	    "refresh_token_ttl_seconds", 2592000,
+	    "refresh_family_lifetime_seconds", 31536000,
 	    "session_ttl_seconds", 28800);
 	if (o == NULL)
 		return NULL;

@@ -146,7 +146,9 @@ take(void *arg, const struct code_row *c, struct code_take *rec)
 	str_copy(tmpl.family_id, sizeof(tmpl.family_id), r->fam.id);
 	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), c->grant_id);
 	str_copy(tmpl.user_id, sizeof(tmpl.user_id), c->user_id);
-	if (issue_mint(t->app, t->client, &tmpl, c->scope,
+	/* the family starts now: its absolute lifetime counts from here */
+	tmpl.family_created_at = r->fam.created_at;
+	if (issue_mint(t->app, t->client, &tmpl, r->now, c->scope,
 	    issue_wants_refresh(t->client, c->scope) ? c->scope : NULL,
 	    &r->is) != GH_OK)
 		return GH_ERR_CRYPTO;
@@ -236,5 +238,5 @@ grant_authorization_code(struct token_ctx *t)
 	audit_event(t->app, &t->origin, "code.redeemed", &subj, NULL);
 	audit_event(t->app, &t->origin, "token.issued", &subj,
 	    r.is.n == 2 ? "{\"refresh\":true}" : "{\"refresh\":false}");
-	issue_reply(t->app, t->resp, &r.is);
+	issue_reply(t->resp, &r.is);
 }

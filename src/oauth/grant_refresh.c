@@ -7,7 +7,10 @@
  * and stores them in the same transaction. A token that was already rotated is a reuse,
  * the signature of theft: the whole family is revoked and audited. A
  * refresh may narrow the scope of the new access token, never widen it;
- * the new refresh token keeps the full granted scope.
+ * the new refresh token keeps the full granted scope. No token of a family
+ * outlives the family's end (issue_family_end): the successors expire by
+ * it, and past it the token is not rotated at all; the grant must be
+ * authorised again.
  */
 #include <string.h>
 
@@ -46,12 +49,33 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 }
 
 /*
- * The presented token is not live: unknown, another client's, rotated
- * (a reuse), or expired or revoked. Told apart only here, off the path
- * of a good refresh, which needs no lookup before its rotation.
+ * The token's family has reached its end. Refused as an expired token is
+ * (RFC 6749 5.2 invalid_grant), with nothing written and no revocation:
+ * presenting it is no sign of theft. Audited with its reason, so that an
+ * operator can tell the end of a grant's lifetime from a token that
+ * merely expired (which is not audited).
  */
 static void
-not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
+family_ended(struct token_ctx *t, const struct token_row *tok)
+{
+	struct audit_subject s = { tok->client_id, tok->user_id,
+	    tok->grant_id };
+
+	audit_event(t->app, &t->origin, "token.refresh_refused", &s,
+	    "{\"reason\":\"family_lifetime\"}");
+	oauth_error_reply(t->resp, OE_INVALID_GRANT, "the authorization has "
+	    "reached its maximum lifetime: authorize again", false);
+}
+
+/*
+ * The presented token is not live: unknown, another client's, rotated
+ * (a reuse), or expired or revoked. Told apart only here, off the path
+ * of a good refresh, which needs no lookup before its rotation. A token
+ * that expired at its family's end (issue_mint clamps it to that) is
+ * told as the family's end, as the live token of an ended family is.
+ */
+static void
+not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES], int64_t now)
 {
 	struct token_row	old;
 	bool			rotated = false;
@@ -67,6 +91,8 @@ not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
 		reply_unavailable(t->resp);
 	else if (rotated)
 		reuse_detected(t, &old);
+	else if (now >= issue_family_end(t->app, old.family_created_at))
+		family_ended(t, &old);
 	else
 		oauth_error_reply(t->resp, OE_INVALID_GRANT,
 		    "the refresh token is expired or revoked", false);
@@ -75,7 +101,9 @@ not_live(struct token_ctx *t, const uint8_t hash[GH_HASH_BYTES])
 /* What take() needs, and what it leaves for the reply. */
 struct rotation {
 	struct token_ctx	*t;
+	int64_t			 now;
 	const char		*want;		/* a narrower scope, or NULL */
+	bool			 ended;		/* the family's end is past */
 	bool			 malformed;	/* want breaks RFC 6749 3.3 */
 	bool			 widens;	/* want is not within */
 	struct issued		 is;
@@ -88,6 +116,15 @@ take(void *arg, const struct token_row *live, struct refresh_take *rec)
 {
 	struct rotation	*r = arg;
 
+	/*
+	 * The family's end as configured now: a token minted before the
+	 * lifetime was set or shortened may itself expire later, and its
+	 * family still ends at its next refresh.
+	 */
+	if (r->now >= issue_family_end(r->t->app, live->family_created_at)) {
+		r->ended = true;
+		return GH_ERR_INVALID;
+	}
 	/*
 	 * Checked here, on the live token, and not before the store: a
 	 * rotated token presented with a malformed scope is still a reuse.
@@ -102,7 +139,7 @@ take(void *arg, const struct token_row *live, struct refresh_take *rec)
 		r->widens = true;
 		return GH_ERR_INVALID;
 	}
-	if (issue_mint(r->t->app, r->t->client, live,
+	if (issue_mint(r->t->app, r->t->client, live, r->now,
 	    r->want ? r->want : live->scope, live->scope, &r->is) != GH_OK)
 		return GH_ERR_CRYPTO;
 	r->minted = true;
@@ -115,11 +152,11 @@ void
 grant_refresh_token(struct token_ctx *t)
 {
 	const char		*rt = params_get(t->p, "refresh_token");
-	struct rotation		 r = { .t = t };
+	int64_t			 now = clock_now();
+	struct rotation		 r = { .t = t, .now = now };
 	struct token_row	 live;
 	struct audit_subject	 subj;
 	uint8_t			 hash[GH_HASH_BYTES];
-	int64_t			 now = clock_now();
 	enum gh_err		 rc;
 
 	r.want = params_get(t->p, "scope");
@@ -146,7 +183,11 @@ grant_refresh_token(struct token_ctx *t)
 	if (rc != GH_OK && r.minted)
 		issue_wipe(&r.is);
 	if (rc == GH_ERR_NOT_FOUND) {
-		not_live(t, hash);
+		not_live(t, hash, now);
+		return;
+	}
+	if (rc != GH_OK && r.ended) {
+		family_ended(t, &live);
 		return;
 	}
 	subj.client_id = live.client_id;
@@ -169,5 +210,5 @@ grant_refresh_token(struct token_ctx *t)
 		return;
 	}
 	audit_event(t->app, &t->origin, "token.refreshed", &subj, NULL);
-	issue_reply(t->app, t->resp, &r.is);
+	issue_reply(t->resp, &r.is);
 }

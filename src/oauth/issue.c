@@ -1,4 +1,5 @@
 /* issue.c - see issue.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,6 @@
 #include "../jose/keyring.h"
 #include "secret.h"
 #include "../http/reply.h"
-#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/json_text.h"
 #include "../util/str.h"
@@ -23,20 +23,34 @@ issue_wants_refresh(const struct client_row *c, const char *scope)
 	    words_has(c->scopes, "offline_access");
 }
 
-static void
-fill(struct token_row *t, const char *client_id, const struct token_row *tmpl,
-    enum token_kind kind, const char *scope, int64_t now, int64_t ttl)
+int64_t
+issue_family_end(const struct app *app, int64_t family_created_at)
 {
-	if (tmpl) {
-		str_copy(t->family_id, sizeof(t->family_id), tmpl->family_id);
-		str_copy(t->grant_id, sizeof(t->grant_id), tmpl->grant_id);
-		str_copy(t->user_id, sizeof(t->user_id), tmpl->user_id);
-	}
+	if (app->conf.refresh_family_lifetime_seconds == 0)
+		return INT64_MAX;
+	return family_created_at + app->conf.refresh_family_lifetime_seconds;
+}
+
+/*
+ * A token of tmpl's family, expiring after its ttl or at the family's
+ * end, whichever comes first: then every token of a family is dead by
+ * its end, through the expiry checks every reader makes already.
+ */
+static void
+fill(const struct app *app, struct token_row *t, const char *client_id,
+    const struct token_row *tmpl, enum token_kind kind, const char *scope,
+    int64_t now, int64_t ttl)
+{
+	int64_t end = issue_family_end(app, tmpl->family_created_at);
+
+	str_copy(t->family_id, sizeof(t->family_id), tmpl->family_id);
+	str_copy(t->grant_id, sizeof(t->grant_id), tmpl->grant_id);
+	str_copy(t->user_id, sizeof(t->user_id), tmpl->user_id);
 	str_copy(t->client_id, sizeof(t->client_id), client_id);
 	str_copy(t->scope, sizeof(t->scope), scope);
 	t->kind = kind;
 	t->issued_at = now;
-	t->expires_at = now + ttl;
+	t->expires_at = now + ttl < end ? now + ttl : end;
 }
 
 /*
@@ -77,16 +91,15 @@ mint_jwt(const struct app *app, const struct client_row *c,
 
 enum gh_err
 issue_mint(const struct app *app, const struct client_row *c,
-    const struct token_row *tmpl, const char *access_scope,
+    const struct token_row *tmpl, int64_t now, const char *access_scope,
     const char *refresh_scope, struct issued *out)
 {
 	const char	*client_id = c->id;
-	int64_t		 now = clock_now();
 	enum gh_err	 rc;
 
 	memset(out, 0, sizeof(*out));
-	fill(&out->rows[0], client_id, tmpl, TOKEN_ACCESS, access_scope, now,
-	    app->conf.access_token_ttl_seconds);
+	fill(app, &out->rows[0], client_id, tmpl, TOKEN_ACCESS, access_scope,
+	    now, app->conf.access_token_ttl_seconds);
 	if (!c->jwt_access_tokens)
 		rc = secret_mint(app, PREFIX_ACCESS, out->access,
 		    out->rows[0].hash);
@@ -106,8 +119,8 @@ issue_mint(const struct app *app, const struct client_row *c,
 		issue_wipe(out);
 		return rc;
 	}
-	fill(&out->rows[1], client_id, tmpl, TOKEN_REFRESH, refresh_scope, now,
-	    app->conf.refresh_token_ttl_seconds);
+	fill(app, &out->rows[1], client_id, tmpl, TOKEN_REFRESH, refresh_scope,
+	    now, app->conf.refresh_token_ttl_seconds);
 	out->n = 2;
 	return GH_OK;
 }
@@ -124,14 +137,14 @@ with(json_t *o, const char *name, const char *v)
 }
 
 void
-issue_reply(const struct app *app, struct http_response *r,
-    struct issued *is)
+issue_reply(struct http_response *r, struct issued *is)
 {
 	json_t *o;
 
+	/* RFC 6749 5.1: its own lifetime, shorter near the family's end */
 	o = json_pack("{s:s, s:s, s:I}", "access_token", is->access,
-	    "token_type", "Bearer",
-	    "expires_in", (json_int_t)app->conf.access_token_ttl_seconds);
+	    "token_type", "Bearer", "expires_in",
+	    (json_int_t)(is->rows[0].expires_at - is->rows[0].issued_at));
 	o = with(o, "refresh_token", is->n == 2 ? is->refresh : NULL);
 	o = with(o, "scope", is->rows[0].scope);
 	o = with(o, "id_token", is->id_token);

@@ -26,22 +26,32 @@ struct issued {
 bool		issue_wants_refresh(const struct client_row *c,
 		    const char *scope);
 /*
- * Mint an access token with `access_scope` (opaque, or an RFC 9068 JWT
- * when the client asked for those) and, if `refresh_scope` is not NULL, a
- * refresh token with it. Family, grant and user ids of the rows come from
- * `tmpl`; the store fills them on refresh, where `tmpl` holds the old
- * token's ids.
+ * When the tokens of a family created at `family_created_at` stop, all
+ * of them, however often it rotated: its creation plus
+ * refresh_family_lifetime_seconds as configured now, or INT64_MAX when
+ * that is 0 (no absolute lifetime). A refresh at or past it is refused.
+ */
+int64_t		issue_family_end(const struct app *app,
+		    int64_t family_created_at);
+/*
+ * Mint, at `now`, an access token with `access_scope` (opaque, or an RFC
+ * 9068 JWT when the client asked for those) and, if `refresh_scope` is
+ * not NULL, a refresh token with it. Family, grant and user ids of the
+ * rows come from `tmpl`; the store fills them on refresh, where `tmpl` is
+ * the old token. Each expires after its ttl or at the family's end
+ * (issue_family_end of tmpl->family_created_at), whichever is first.
  */
 enum gh_err	issue_mint(const struct app *app, const struct client_row *c,
-		    const struct token_row *tmpl, const char *access_scope,
-		    const char *refresh_scope, struct issued *out);
+		    const struct token_row *tmpl, int64_t now,
+		    const char *access_scope, const char *refresh_scope,
+		    struct issued *out);
 /*
- * The 200 token response; wipes the plaintexts in `is`. When it cannot be
- * built (out of memory), a 5xx error (RFC 6749 5.2 shape): never a 200
- * that lacks a token.
+ * The 200 token response, expires_in being the access token's own
+ * lifetime; wipes the plaintexts in `is`. When it cannot be built (out of
+ * memory), a 5xx error (RFC 6749 5.2 shape): never a 200 that lacks a
+ * token.
  */
-void		issue_reply(const struct app *app, struct http_response *r,
-		    struct issued *is);
+void		issue_reply(struct http_response *r, struct issued *is);
 void		issue_wipe(struct issued *is);
 
 #endif

@@ -5,7 +5,8 @@
  * (userinfo and an empty host used to pass under https); a listen
  * address the server can bind (a host name passed here and failed at
  * serve); defaults; paths resolved against the config file's folder,
- * "sqlite:PATH" too; out of memory while loading, an error
+ * "sqlite:PATH" too; the refresh family lifetime (0, or an hour to ten
+ * years); out of memory while loading, an error
  * (never a value loaded short, as json_load_file can).
  */
 #include "../harness.h"
@@ -164,6 +165,42 @@ test_code_ttl_bounds(void **state)
 	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
 	    "\"code_ttl_seconds\": 1}"), GH_OK);
 	assert_int_equal(f->c.code_ttl_seconds, 1);
+}
+
+/*
+ * A refresh family's absolute lifetime: a year by default, 0 for none,
+ * else an hour to ten years; less than an hour, or negative, refused
+ * naming the key.
+ */
+static void
+test_family_lifetime_bounds(void **state)
+{
+	struct fx	*f = *state;
+	static const char *bad[] = { "1", "3599", "-1", "-3600",
+	    "315360001" };
+	char		 json[160];
+	size_t		 i;
+
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\"}"),
+	    GH_OK);
+	assert_int_equal(f->c.refresh_family_lifetime_seconds, 31536000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), "{\"issuer\": "
+		    "\"https://a.example\", "
+		    "\"refresh_family_lifetime_seconds\": %s}", bad[i]);
+		expect_error(f, json, "refresh_family_lifetime_seconds");
+	}
+	expect_error(f, "{\"issuer\": \"https://a.example\", "
+	    "\"refresh_family_lifetime_seconds\": 60}", "3600");
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"refresh_family_lifetime_seconds\": 0}"), GH_OK);
+	assert_int_equal(f->c.refresh_family_lifetime_seconds, 0);
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"refresh_family_lifetime_seconds\": 3600}"), GH_OK);
+	assert_int_equal(f->c.refresh_family_lifetime_seconds, 3600);
+	assert_int_equal(load(f, "{\"issuer\": \"https://a.example\", "
+	    "\"refresh_family_lifetime_seconds\": 315360000}"), GH_OK);
+	assert_int_equal(f->c.refresh_family_lifetime_seconds, 315360000);
 }
 
 /*
@@ -471,6 +508,7 @@ main(void)
 		T(test_not_an_object),
 		T(test_webhook_secret),
 		T(test_code_ttl_bounds),
+		T(test_family_lifetime_bounds),
 		T(test_audit_retention),
 		T(test_issuer_required),
 		T(test_issuer_scheme),

@@ -2,7 +2,9 @@
  * test_issue.c - oauth/issue.h: the token response (RFC 6749 5.1) is
  * complete or it is a 5xx error (RFC 6749 5.2 shape), whichever jansson
  * allocation fails: never a 200 without its tokens. The plaintexts are
- * wiped either way.
+ * wiped either way. Minted tokens expire after their ttl or at their
+ * family's end (refresh_family_lifetime_seconds), whichever is first, and
+ * expires_in says the access token's own lifetime.
  */
 #include "../harness.h"
 #include "../json_fault.h"
@@ -16,6 +18,8 @@
 #define REFRESH	"gate_rt_AQAAAZB4nO8dT1YfQ2hKz0b6nKc4vXq2aGm8tLr3wP0eN5sZ"
 #define IDTOKEN	"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
 #define SCOPE	"openid offline_access"
+#define NOW	1700000000
+#define LEFT	300	/* expires_in of the responses built here */
 
 static struct app app;
 
@@ -25,6 +29,8 @@ fill(struct issued *is, bool with_refresh, bool with_id_token)
 	memset(is, 0, sizeof(*is));
 	str_copy(is->access, sizeof(is->access), ACCESS);
 	str_copy(is->rows[0].scope, sizeof(is->rows[0].scope), SCOPE);
+	is->rows[0].issued_at = NOW;
+	is->rows[0].expires_at = NOW + LEFT;
 	is->n = 1;
 	if (with_refresh) {
 		str_copy(is->refresh, sizeof(is->refresh), REFRESH);
@@ -58,7 +64,7 @@ check_reply(const struct http_response *r, bool with_refresh,
 		assert_string_equal(member(o, "access_token"), ACCESS);
 		assert_string_equal(member(o, "token_type"), "Bearer");
 		assert_int_equal(json_integer_value(json_object_get(o,
-		    "expires_in")), app.conf.access_token_ttl_seconds);
+		    "expires_in")), LEFT);
 		assert_string_equal(member(o, "scope"), SCOPE);
 		if (with_refresh)
 			assert_string_equal(member(o, "refresh_token"),
@@ -93,7 +99,7 @@ run(bool with_refresh, bool with_id_token)
 		fill(&is, with_refresh, with_id_token);
 		response_init(&r);
 		jf_begin(n);
-		issue_reply(&app, &r, &is);
+		issue_reply(&r, &is);
 		reached = jf_end();
 		check_reply(&r, with_refresh, with_id_token);
 		assert_true(reached == (r.status != 200));
@@ -130,6 +136,80 @@ test_access_only_response(void **state)
 	run(false, false);
 }
 
+/* Mint at NOW in a family created at `created`, under `lifetime`. */
+static void
+mint(int64_t lifetime, int64_t created, struct issued *is)
+{
+	struct client_row	c;
+	struct token_row	tmpl;
+
+	memset(&c, 0, sizeof(c));
+	str_copy(c.id, sizeof(c.id), "client1");
+	memset(&tmpl, 0, sizeof(tmpl));
+	str_copy(tmpl.family_id, sizeof(tmpl.family_id), "fam_1");
+	str_copy(tmpl.grant_id, sizeof(tmpl.grant_id), "gr_1");
+	str_copy(tmpl.user_id, sizeof(tmpl.user_id), "us_1");
+	tmpl.family_created_at = created;
+	app.conf.refresh_family_lifetime_seconds = lifetime;
+	assert_int_equal(issue_mint(&app, &c, &tmpl, NOW, SCOPE, SCOPE, is),
+	    GH_OK);
+	assert_int_equal(is->n, 2);
+	assert_int_equal(is->rows[0].issued_at, NOW);
+	assert_int_equal(is->rows[1].issued_at, NOW);
+	assert_string_equal(is->rows[1].family_id, "fam_1");
+}
+
+/* The family's end: its creation plus the lifetime; none for 0. */
+static void
+test_family_end(void **state)
+{
+	(void)state;
+	app.conf.refresh_family_lifetime_seconds = 3600;
+	assert_int_equal(issue_family_end(&app, NOW), NOW + 3600);
+	app.conf.refresh_family_lifetime_seconds = 0;
+	assert_true(issue_family_end(&app, NOW) == INT64_MAX);
+	app.conf.refresh_family_lifetime_seconds = 31536000;
+}
+
+/*
+ * Near its family's end a token expires at the end, not at now + ttl,
+ * and the response's expires_in says so; early in the family, or without
+ * a lifetime, the ttls as configured.
+ */
+static void
+test_tokens_end_with_their_family(void **state)
+{
+	struct http_response	 r;
+	struct issued		 is;
+	json_t			*o;
+	int64_t			 ttl = app.conf.refresh_token_ttl_seconds;
+
+	(void)state;
+	assert_int_equal(app.conf.access_token_ttl_seconds, 600);
+	mint(3600, NOW - 3300, &is);
+	assert_int_equal(is.rows[0].expires_at, NOW + 300);
+	assert_int_equal(is.rows[1].expires_at, NOW + 300);
+	response_init(&r);
+	issue_reply(&r, &is);
+	assert_int_equal(r.status, 200);
+	assert_non_null(o = json_loads(buf_str(&r.body), 0, NULL));
+	assert_int_equal(json_integer_value(json_object_get(o, "expires_in")),
+	    300);
+	json_decref(o);
+	response_free(&r);
+
+	mint(3600, NOW - 10, &is);
+	assert_int_equal(is.rows[0].expires_at, NOW + 600);
+	assert_int_equal(is.rows[1].expires_at, NOW + 3590);
+	issue_wipe(&is);
+
+	mint(0, NOW - 315360000, &is);
+	assert_int_equal(is.rows[0].expires_at, NOW + 600);
+	assert_int_equal(is.rows[1].expires_at, NOW + ttl);
+	issue_wipe(&is);
+	app.conf.refresh_family_lifetime_seconds = 31536000;
+}
+
 int
 main(void)
 {
@@ -137,6 +217,8 @@ main(void)
 		cmocka_unit_test(test_code_response),
 		cmocka_unit_test(test_refresh_response),
 		cmocka_unit_test(test_access_only_response),
+		cmocka_unit_test(test_family_end),
+		cmocka_unit_test(test_tokens_end_with_their_family),
 	};
 
 	th_app_init(&app);
