@@ -104,6 +104,9 @@ def test_a_refresh_past_the_family_end_changes_nothing(tmp_path,
         assert details == [{"reason": "family_lifetime"}] * 2, details
         assert s.query("SELECT count(*) FROM alerts"
                        " WHERE rule = 'refresh_reuse'") == [(0,)]
+        # minted before the lifetime was shortened, it keeps its stored
+        # expiry (docs/SECURITY.md): active, though it no longer refreshes
+        assert exp_of(s, t0["refresh_token"]) > family_created(s) + 86400
 
         set_config(s, refresh_family_lifetime_seconds=0)
         restart(s, monkeypatch, HOUR + 60)
