@@ -1,10 +1,11 @@
 /*
- * pg.c - the PostgreSQL backend: opening, the connection pool, statement
- * execution, transactions and their durability (store_lazy, deferred
- * requests), and the parameter/column helpers (pg_int.h). Operations live
- * in pg_ident.c (clients, users, sessions), pg_token.c (grants, codes,
- * tokens), pg_keys.c (keys, replay cache, purge) and pg_audit.c; a
- * request's wait, and the thread that ends it, in pg_wait.c.
+ * pg.c - the PostgreSQL backend: opening, the connection pool and the
+ * audit leader's connection outside it, statement execution, transactions
+ * and their durability (store_lazy, deferred requests), and the
+ * parameter/column helpers (pg_int.h). Operations live in pg_ident.c
+ * (clients, users, sessions), pg_token.c (grants, codes, tokens),
+ * pg_keys.c (keys, replay cache, purge) and pg_audit.c; a request's wait,
+ * and the thread that ends it, in pg_wait.c.
  *
  * The URL may carry a password: it is handed to libpq and never logged.
  */
@@ -77,7 +78,6 @@ quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* (Re)connect c. Store mutex NOT held: connecting can take a while. */
 #define STR(x)	#x
 #define XSTR(x)	STR(x)
 
@@ -118,17 +118,29 @@ pg_session_durable(struct pg_conn *c)
 	return ok;
 }
 
-static bool
-pg_connect(struct pg_store *db, struct pg_conn *c)
+PGconn *
+pg_connect_new(const struct pg_store *db, const char *app)
 {
-	const char *const	keys[] = { "connect_timeout", "dbname", NULL };
-	const char *const	vals[] = { GH_PG_CONNECT_TIMEOUT, db->url, NULL };
+	const char *const	keys[] = { "connect_timeout",
+	    "fallback_application_name", "dbname", NULL };
+	const char *const	vals[] = { GH_PG_CONNECT_TIMEOUT, app, db->url,
+	    NULL };
 
+	/* the URL is expanded after the others, so it can override them */
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/*
+ * (Re)connect c, named app. Store mutex NOT held: connecting can take a
+ * while.
+ */
+static bool
+pg_connect(struct pg_store *db, struct pg_conn *c, const char *app)
+{
 	if (c->conn)
 		PQfinish(c->conn);
 	memset(c->prepared, 0, sizeof(c->prepared));
-	/* the URL is expanded after connect_timeout, so it can override */
-	c->conn = PQconnectdbParams(keys, vals, 1);
+	c->conn = pg_connect_new(db, app);
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    pg_session_durable(c)) {
 		PQsetNoticeProcessor(c->conn, quiet, NULL);
@@ -197,11 +209,35 @@ pg_acquire(struct pg_store *db)
 	c->used = false;
 	c->defer = pg_deferring(db);
 	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK ||
-	    idle_dead(c)) && !pg_connect(db, c)) {
+	    idle_dead(c)) && !pg_connect(db, c, PG_APP_POOL)) {
 		(void)pg_release(db, c, GH_OK);
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * Under load every parked answer waits for the leader's next batch: were
+ * its connection borrowed from the pool, the leader would wait its turn
+ * behind the very requests that wait for it, and their latency would
+ * grow with the load. So it has its own, made at open, and only the
+ * leader's thread uses it.
+ */
+struct pg_conn *
+pg_lead_acquire(struct pg_store *db, bool *tried)
+{
+	struct pg_conn *c = &db->lead;
+
+	c->used = false;
+	c->defer = false;
+	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
+	    !idle_dead(c))
+		return c;
+	/* a database down costs one connect timeout a turn, not one a row */
+	if (*tried)
+		return NULL;
+	*tried = true;
+	return pg_connect(db, c, PG_APP_AUDIT) ? c : NULL;
 }
 
 enum gh_err
@@ -211,6 +247,8 @@ pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
 		(void)pg_simple(c, "ROLLBACK");
+	if (c == &db->lead)
+		return rc;		/* not the pool's */
 	pthread_mutex_lock(&db->mu);
 	c->busy = false;
 	pthread_cond_signal(&db->cv);
@@ -456,17 +494,22 @@ pg_defer_end(const struct pg_store *db)
 	return owed;
 }
 
-/* One durable write, not deferred: the WAL is flushed up to it. */
+/*
+ * One durable write, not deferred: the WAL is flushed up to it. The
+ * leader's, on its connection, in the flush_marks row one past the
+ * pool's slots.
+ */
 enum gh_err
 pg_flush(struct pg_store *db)
 {
 	struct pg_params	 p;
 	struct pg_conn		*c;
+	bool			 tried = false;
 
-	if ((c = pg_acquire(db)) == NULL)
+	if ((c = pg_lead_acquire(db, &tried)) == NULL)
 		return GH_ERR_STORE;
 	pp_init(&p);
-	pp_int(&p, c - db->pool);
+	pp_int(&p, GH_PG_POOL);
 	return pg_release(db, c, pg_cmd(c, P_FLUSH_MARK, &p, NULL));
 }
 
@@ -664,8 +707,9 @@ pg_close(struct store *s)
 	size_t		 i;
 
 	pg_cache_destroy(&db->cache);
-	/* it drains the audit queue, on the pool: before the pool goes */
+	/* it drains the audit queue on its connection: before that goes */
 	pg_leader_stop(db);
+	PQfinish(db->lead.conn);
 	for (i = 0; i < GH_PG_POOL; i++)
 		if (db->pool[i].conn)
 			PQfinish(db->pool[i].conn);
@@ -725,6 +769,9 @@ pg_store_open(const char *url, bool serve, struct store **out)
 		return GH_ERR_STORE;
 	}
 	rc = pg_release(db, c, pg_migrate(c));
+	/* the leader's connection now, as the pool's first: the store works */
+	if (rc == GH_OK && !pg_connect(db, &db->lead, PG_APP_AUDIT))
+		rc = GH_ERR_STORE;
 	if (rc == GH_OK)
 		rc = pg_leader_start(db);
 	if (rc != GH_OK) {

@@ -245,17 +245,18 @@ append_read_end(struct pg_store *db, struct pg_conn *c,
 }
 
 /*
- * Rows w[0..n-1], in order, in one transaction under the chain lock. A
- * batch of lazy rows only (store_lazy) commits without waiting for its
- * flush, as the write it records did. Only the leader calls this, so the
- * chain's end it remembers (q->known) is its own to read and write. When
- * another node has appended since, the end is read first for the next
- * PG_AUDIT_SKIP batches, as nodes taking turns would miss every time.
+ * Rows w[0..n-1], in order, in one transaction under the chain lock, on
+ * the leader's own connection (*tried: pg_lead_acquire). A batch of lazy
+ * rows only (store_lazy) commits without waiting for its flush, as the
+ * write it records did. Only the leader calls this, so the chain's end it
+ * remembers (q->known) is its own to read and write. When another node
+ * has appended since, the end is read first for the next PG_AUDIT_SKIP
+ * batches, as nodes taking turns would miss every time.
  */
 #define PG_AUDIT_SKIP	8
 static enum gh_err
 append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
-    bool *reached)
+    bool *tried, bool *reached)
 {
 	struct pg_audit_queue	*q = &db->audit;
 	struct pg_conn		*c;
@@ -265,7 +266,7 @@ append_rows(struct pg_store *db, struct pg_audit_wait **w, size_t n,
 
 	for (i = 0; i < n; i++)
 		lazy = lazy && w[i]->lazy;
-	if ((*reached = (c = pg_acquire(db)) != NULL) == false)
+	if ((*reached = (c = pg_lead_acquire(db, tried)) != NULL) == false)
 		return GH_ERR_STORE;
 	if (q->known && q->skip == 0) {
 		rc = append_after_end(db, c, w, n, lazy);
@@ -291,7 +292,7 @@ pg_audit_lead(struct pg_store *db)
 	struct pg_audit_wait	*batch[GH_PG_AUDIT_BATCH];
 	enum gh_err		 rc;
 	size_t			 n = 0, i;
-	bool			 reached;
+	bool			 tried = false, reached;
 
 	while (n < GH_PG_AUDIT_BATCH && q->head != NULL) {
 		batch[n++] = q->head;
@@ -300,17 +301,19 @@ pg_audit_lead(struct pg_store *db)
 	if (q->head == NULL)
 		q->tail = &q->head;
 	pthread_mutex_unlock(&q->mu);
-	rc = append_rows(db, batch, n, &reached);
+	rc = append_rows(db, batch, n, &tried, &reached);
 	/*
 	 * A failed batch is tried again row by row, so one bad row fails
 	 * alone; not when its outcome is unknown (GH_ERR_IO: the connection
 	 * broke under its COMMIT), which would append every row twice, nor
 	 * when no connection could be had (the database is down: a retry
-	 * per row would cost a connect timeout each).
+	 * per row would cost a connect timeout each). The connection is made
+	 * again at most once for the whole batch, retries included.
 	 */
 	for (i = 0; i < n; i++)
 		batch[i]->rc = rc != GH_OK && rc != GH_ERR_IO && reached &&
-		    n > 1 ? append_rows(db, &batch[i], 1, &reached) : rc;
+		    n > 1 ? append_rows(db, &batch[i], 1, &tried, &reached) :
+		    rc;
 	pthread_mutex_lock(&q->mu);
 	for (i = 0; i < n; i++) {
 		batch[i]->done = true;

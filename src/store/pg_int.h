@@ -5,9 +5,12 @@
  * Several server threads (and several nodes) use one database. Each
  * operation borrows one connection from a small pool (pg_acquire), runs its
  * statements on it - in a transaction when there are several - and gives
- * it back (pg_release). Statements are prepared once per connection, on
- * first use. Results come back in binary format; parameters go as text,
- * except the 32-byte hashes, which go as binary bytea.
+ * it back (pg_release). The audit leader (pg_wait.c) and the client
+ * cache's listener (pg_listen.c) have a connection each of their own, so
+ * a process holds at most GH_PG_POOL + 2. Statements are prepared once
+ * per connection, on first use. Results come back in binary format;
+ * parameters go as text, except the 32-byte hashes, which go as binary
+ * bytea.
  *
  * Atomicity does not come from a process lock, as in the SQLite backend,
  * but from PostgreSQL: single use is one conditional UPDATE (or one
@@ -134,6 +137,7 @@ struct pg_store {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	struct pg_conn	 pool[GH_PG_POOL];
+	struct pg_conn	 lead;		/* the leader's own (pg_lead_acquire) */
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
 	struct pg_audit_queue audit;
 	struct pg_cache	 cache;
@@ -187,10 +191,30 @@ void		 pp_int(struct pg_params *p, int64_t v);
 void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
 
 /*
+ * Each connection says what it is for (pg_stat_activity's
+ * application_name), unless the URL names one itself.
+ */
+#define PG_APP_POOL	"gatehouse"
+#define PG_APP_LISTEN	"gatehouse-listen"
+#define PG_APP_AUDIT	"gatehouse-audit"
+/*
+ * A new libpq connection to db's URL, named app, that gives up after
+ * GH_PG_CONNECT_TIMEOUT unless the URL says otherwise: check PQstatus
+ * (NULL only when out of memory), PQfinish it.
+ */
+PGconn		*pg_connect_new(const struct pg_store *db, const char *app);
+/*
  * Borrow a connection (waits while all are busy; connects lazily).
  * NULL if no connection to the server could be made.
  */
 struct pg_conn	*pg_acquire(struct pg_store *db);
+/*
+ * The leader's connection (pg_wait.c), outside the pool, for one turn:
+ * a batch of audit rows, or a flush. Made again if it broke, but at
+ * most once while *tried is false (then set): NULL if none could be
+ * had. Given back with pg_release like a pooled one.
+ */
+struct pg_conn	*pg_lead_acquire(struct pg_store *db, bool *tried);
 /*
  * On while a take() callback runs on this thread, which holds a
  * connection: pg_acquire then fails (logged) instead of waiting.
@@ -299,7 +323,8 @@ bool		 pg_lazy_on(const struct pg_store *db);
  * Deferred durability on this thread (store_defer_begin .. _end, pg.c).
  * pg_defer_covered: a durable audit row was queued after every write so
  * far, and its commit will flush them. pg_defer_end returns whether some
- * write is not covered so; pg_flush then makes one small durable write.
+ * write is not covered so; pg_flush then makes one small durable write,
+ * on the leader's connection (only the leader flushes).
  */
 void		 pg_defer_begin(const struct pg_store *db);
 bool		 pg_deferring(const struct pg_store *db);

@@ -43,15 +43,11 @@ set_listening(struct pg_cache *k, bool on)
 static bool
 listen_connect(struct pg_store *db)
 {
-	const char *const	 keys[] = { "connect_timeout", "dbname", NULL };
-	const char *const	 vals[] = { GH_PG_CONNECT_TIMEOUT, db->url,
-	    NULL };
 	struct pg_cache		*k = &db->cache;
 	PGresult		*r;
 	bool			 ok;
 
-	/* the URL is expanded after connect_timeout, so it can override */
-	k->conn = PQconnectdbParams(keys, vals, 1);
+	k->conn = pg_connect_new(db, PG_APP_LISTEN);
 	ok = k->conn != NULL && PQstatus(k->conn) == CONNECTION_OK;
 	if (ok) {
 		PQsetNoticeProcessor(k->conn, quiet, NULL);

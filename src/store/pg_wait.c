@@ -10,24 +10,27 @@
  * parks the connection, not the thread, until the wait's wake.
  *
  * So no batch may depend on a waiting request to lead it. One thread per
- * store, the leader, started at open, does all of it, in a loop: first it
- * resolves the waits whose rows are all done (one pg_flush covers all of
- * them that owe one: a flush is durable up to itself, past every commit
- * before it), then, if some queued row is waited for, it appends the next
- * batch of queued rows, then it sleeps until a row or a wait comes. A
- * request's rows are waited for only from its end (pg_audit.c), so a
- * request still running does not get a batch, and a flush, per row.
- * Resolving before each batch means a wait is resolved before any row
- * queued after it is committed, whatever the rows of that wait. Callers that wait in their thread (the CLI, the
- * background passes, an append outside a request, store_defer_end) only
- * sleep on their own condition variable; the leader ends their wait as it
- * does a batch's, or a handed-over wait's. Wakes are called without the
- * queue's mutex (a wake takes other locks), and each wait may be freed as
- * soon as it is woken.
+ * store, the leader, started at open, does all of it, on a connection of its
+ * own (pg_lead_acquire): borrowed from the pool, every answer waiting for a
+ * batch would wait too for a request to give a connection back. It works in
+ * a loop: first it resolves the waits whose rows are all done (one pg_flush
+ * covers all of them that owe one: a flush is durable up to itself, past
+ * every commit before it), then, if some queued row is waited for, it
+ * appends the next batch of queued rows, then it sleeps until a row or a
+ * wait comes. A request's rows are waited for only from its end
+ * (pg_audit.c), so a request still running does not get a batch, and a
+ * flush, per row. Resolving before each batch means a wait is resolved
+ * before any row queued after it is committed, whatever the rows of that
+ * wait. Callers that wait in their thread (the CLI, the background passes,
+ * an append outside a request, store_defer_end) only sleep on their own
+ * condition variable; the leader ends their wait as it does a batch's, or a
+ * handed-over wait's. Wakes are called without the queue's mutex (a wake
+ * takes other locks), and each wait may be freed as soon as it is woken.
  *
  * At close the leader is told to stop and joined: it first appends every
  * queued row and resolves every wait (on a dead database, with an error),
  * so nothing acknowledged is lost and no watched wait is left unwoken.
+ * Its connection is closed after that (pg.c).
  */
 #include <stdlib.h>
 #include <string.h>
