@@ -462,6 +462,7 @@ pg_simple(struct pg_conn *c, const char *sql)
 static __thread struct {
 	const struct pg_store	*db;
 	bool			 owed;
+	enum gh_err		 failed;	/* pg_defer_fail */
 } defer;
 
 void
@@ -469,6 +470,7 @@ pg_defer_begin(const struct pg_store *db)
 {
 	defer.db = db;
 	defer.owed = false;
+	defer.failed = GH_OK;
 }
 
 bool
@@ -484,13 +486,22 @@ pg_defer_covered(const struct pg_store *db)
 		defer.owed = false;
 }
 
+void
+pg_defer_fail(const struct pg_store *db, enum gh_err rc)
+{
+	if (defer.db == db && defer.failed == GH_OK)
+		defer.failed = rc;
+}
+
 bool
-pg_defer_end(const struct pg_store *db)
+pg_defer_end(const struct pg_store *db, enum gh_err *failed)
 {
 	bool owed = defer.db == db && defer.owed;
 
+	*failed = defer.db == db ? defer.failed : GH_OK;
 	defer.db = NULL;
 	defer.owed = false;
+	defer.failed = GH_OK;
 	return owed;
 }
 

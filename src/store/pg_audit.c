@@ -470,6 +470,19 @@ out:
 }
 
 /*
+ * A row that could not even be queued (out of memory). A request's
+ * caller commonly logs an audit failure and goes on, so the request's
+ * wait is failed too, as a row failed in its batch fails it: the answer
+ * is never sent without its event (on SQLite, sq_release does the same).
+ */
+static enum gh_err
+not_queued(struct pg_store *db, enum gh_err rc)
+{
+	pg_defer_fail(db, rc);
+	return rc;
+}
+
+/*
  * Queue a copy of a. In a deferring request it is waited for at the
  * request's end (pg_wait.c); otherwise now.
  */
@@ -482,12 +495,12 @@ audit_append(struct store *s, const struct audit_row *a)
 	enum gh_err		 rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return GH_ERR_NOMEM;
+		return not_queued(db, GH_ERR_NOMEM);
 	w->r = *a;
 	w->lazy = pg_lazy_on(db);
 	if ((rc = own_fields(&w->r, w->copies)) != GH_OK) {
 		free_wait(w);
-		return rc;
+		return not_queued(db, rc);
 	}
 	w->wanted = !pg_deferring(db);
 	pthread_mutex_lock(&q->mu);

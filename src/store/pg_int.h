@@ -322,14 +322,19 @@ bool		 pg_lazy_on(const struct pg_store *db);
 /*
  * Deferred durability on this thread (store_defer_begin .. _end, pg.c).
  * pg_defer_covered: a durable audit row was queued after every write so
- * far, and its commit will flush them. pg_defer_end returns whether some
- * write is not covered so; pg_flush then makes one small durable write,
- * on the leader's connection (only the leader flushes).
+ * far, and its commit will flush them. pg_defer_fail: something the
+ * request needed failed where its caller may not report it (an audit row
+ * that could not even be queued), so the request's wait must end with
+ * rc. pg_defer_end returns whether some write is not covered so, and in
+ * *failed the first pg_defer_fail (else GH_OK); pg_flush then makes one
+ * small durable write, on the leader's connection (only the leader
+ * flushes).
  */
 void		 pg_defer_begin(const struct pg_store *db);
 bool		 pg_deferring(const struct pg_store *db);
 void		 pg_defer_covered(const struct pg_store *db);
-bool		 pg_defer_end(const struct pg_store *db);
+void		 pg_defer_fail(const struct pg_store *db, enum gh_err rc);
+bool		 pg_defer_end(const struct pg_store *db, enum gh_err *failed);
 enum gh_err	 pg_flush(struct pg_store *db);
 
 /* for pg_pipe.c: statement names, preparing, errors, reconnecting */

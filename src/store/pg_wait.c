@@ -4,10 +4,11 @@
  *
  * A request is durable once its queued audit rows are committed and, when
  * some write of it is not covered by a durable row (pg.c, owed) or a row
- * failed, after one more durable write (pg_flush). The request's thread
- * need not sleep on that: store_defer_detach() hands the request's rows
- * and its owed flag over as a wait (struct pg_wait), and the HTTP server
- * parks the connection, not the thread, until the wait's wake.
+ * failed, after one more durable write (pg_flush); a row it could not
+ * even queue (pg_defer_fail) fails it as a failed row does. The request's
+ * thread need not sleep on that: store_defer_detach() hands the request's
+ * rows and its owed flag over as a wait (struct pg_wait), and the HTTP
+ * server parks the connection, not the thread, until the wait's wake.
  *
  * So no batch may depend on a waiting request to lead it. One thread per
  * store, the leader, started at open, does all of it, on a connection of its
@@ -45,6 +46,7 @@ struct pg_wait {
 	struct pg_store		*db;
 	struct pg_audit_wait	*rows;	/* the request's (pg_audit_mine) */
 	bool			 owed;	/* a write no durable row covers */
+	enum gh_err		 failed;	/* pg_defer_fail, else GH_OK */
 	enum gh_err		 rc;
 	bool			 done;
 	pthread_cond_t		*cv;	/* set while a thread waits for it */
@@ -71,6 +73,9 @@ resolve(struct pg_store *db, struct pg_audit_queue *q)
 			pp = &w->next;
 			continue;
 		}
+		/* a row that was never queued fails it as a failed row does */
+		if (w->rc == GH_OK)
+			w->rc = w->failed;
 		*pp = w->next;
 		w->next = ready;
 		ready = w;
@@ -211,8 +216,9 @@ defer_begin(struct store *s)
 
 /*
  * The request is over: hand its rows and what it owes to the leader, and
- * the wait to the caller. Nothing written, nothing owed: no wait. Out of
- * memory, the wait is made on the stack and waited for here.
+ * the wait to the caller. Nothing queued, nothing owed: no wait, and the
+ * outcome at once (an audit row that could not be queued fails it). Out
+ * of memory, the wait is made on the stack and waited for here.
  */
 static enum gh_err
 defer_detach(struct store *s, struct store_wait **out)
@@ -220,13 +226,13 @@ defer_detach(struct store *s, struct store_wait **out)
 	struct pg_store		*db = DB(s);
 	struct pg_audit_queue	*q = &db->audit;
 	struct pg_wait		 local, *w;
-	bool			 owed = pg_defer_end(db);
+	enum gh_err		 failed, rc;
+	bool			 owed = pg_defer_end(db, &failed);
 	struct pg_audit_wait	*rows = pg_audit_mine();
-	enum gh_err		 rc;
 
 	*out = NULL;
 	if (rows == NULL && !owed)
-		return GH_OK;
+		return failed;
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		memset(&local, 0, sizeof(local));
 		w = &local;
@@ -236,6 +242,7 @@ defer_detach(struct store *s, struct store_wait **out)
 	w->db = db;
 	w->rows = rows;
 	w->owed = owed;
+	w->failed = failed;
 	pthread_mutex_lock(&q->mu);
 	pg_audit_want(rows);
 	w->next = q->waits;

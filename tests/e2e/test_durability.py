@@ -8,8 +8,11 @@ SQLite only: PostgreSQL does its own fsyncs (and stops on a failed one).
 
 On both backends an answer that waits for durability waits without its
 HTTP thread: on SQLite for the fsync, on PostgreSQL for its audit rows
-(their batch is held here by taking the audit chain's lock)."""
+(their batch is held here by taking the audit chain's lock). And an
+answer is never sent without its audit event: on PostgreSQL, an event
+that could not even be queued (out of memory) fails the request."""
 import concurrent.futures
+import os
 import time
 
 import pytest
@@ -18,6 +21,7 @@ import requests
 from conftest import (PG_URL, Browser, Server, auth_params,
                       hold_audit_chain, pkce_pair, preload_shim,
                       redirect_params, token_request)
+from helpers_token import exchange
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite's fsync only")
 pg_only = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only")
@@ -185,5 +189,43 @@ def test_a_held_audit_batch_holds_only_the_answers_that_wait_for_it(
         pool.shutdown(wait=True)
         rc = s.stop()
     log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    assert rc == 0, log[-4000:]
+
+
+@pg_only
+def test_an_audit_event_that_cannot_be_queued_fails_its_answer(
+        tmp_path, monkeypatch):
+    """On PostgreSQL a request's audit events are copied and queued for
+    the store's leader thread. When a copy fails (out of memory: here the
+    copy of the user agent the client sent), the event is lost, and the
+    request fails with it: 503, and no token, as on SQLite when an event
+    cannot be stored. Before, the event's caller logged the loss and went
+    on, and the tokens were answered (200) without their events."""
+    fault = tmp_path / "strdup-fails"
+    preload_shim(monkeypatch, "alloc_fail", GH_FAULT_STRDUP=fault)
+    s = Server(tmp_path)
+    c = s.add_client()
+    s.add_user()
+    s.start()
+    ua = "uncopyable-agent/" + os.urandom(6).hex()
+    try:
+        code, verifier = code_of(Browser(s), c)
+        fault.write_text(ua)
+        unavailable(exchange(s, c, code, verifier,
+                             headers={"User-Agent": ua}))
+        fault.unlink()
+        assert s.query("SELECT count(*) FROM audit_events "
+                       "WHERE user_agent = ?", ua) == [(0,)]
+        # the server goes on: a request whose events can be copied
+        again = redeem(s, c, *code_of(Browser(s), c))
+        assert again.status_code == 200, again.text
+    finally:
+        if fault.exists():
+            fault.unlink()
+        rc = s.stop()
+    log = s.log_text()
+    assert '"type":"token.issued"' in log
+    assert '"stored":"out of memory"' in log, log[-4000:]
     assert "AddressSanitizer" not in log and "runtime error" not in log, log
     assert rc == 0, log[-4000:]

@@ -12,15 +12,57 @@
  * after the last write (its commit flushes the WAL up to itself), or one
  * extra durable write, a row of flush_marks. The tests count those extra
  * writes: one exactly when some write is not followed by such a row.
+ *
+ * On both backends, an audit append that fails at once (out of memory)
+ * fails its request's end, though the append's caller went on.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #include "../harness.h"
+
+#include <dlfcn.h>
+
+#include <openssl/evp.h>
+
 #include "util/limits.h"
 
 #define NOW	1700000000
+
+/*
+ * The allocation an audit append makes at once, failing on demand: on
+ * PostgreSQL the copy of the event's fields (strdup) before the row is
+ * queued, on SQLite the context of the hash made as the row is inserted
+ * (EVP_MD_CTX_new). Defined here, so the library's calls bind to these.
+ */
+#define UNCOPYABLE	"audit.uncopyable"	/* the type whose copy fails */
+enum fault { FAULT_NONE, FAULT_COPY, FAULT_HASH };
+static atomic_int fault;
+
+char *
+strdup(const char *s)
+{
+	static char	*(*real)(const char *);
+
+	if (atomic_load(&fault) == FAULT_COPY && strcmp(s, UNCOPYABLE) == 0)
+		return NULL;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "strdup");
+	return real != NULL ? real(s) : NULL;
+}
+
+EVP_MD_CTX *
+EVP_MD_CTX_new(void)
+{
+	static EVP_MD_CTX	*(*real)(void);
+
+	if (atomic_load(&fault) == FAULT_HASH)
+		return NULL;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "EVP_MD_CTX_new");
+	return real != NULL ? real() : NULL;
+}
 
 static int64_t
 marks(struct th_store *t)
@@ -354,6 +396,65 @@ test_wanted_row_behind_a_running_request(void **state)
 	    "WHERE type = 'client.enabled'"), 1);
 }
 
+/* The append of an UNCOPYABLE event, with its allocation failing. */
+static void
+append_fails(struct th_store *t)
+{
+	atomic_store(&fault, t->schema[0] ? FAULT_COPY : FAULT_HASH);
+	assert_int_not_equal(audit(t->s, UNCOPYABLE), GH_OK);
+	atomic_store(&fault, FAULT_NONE);
+}
+
+/*
+ * An audit append that fails at once, before any batch, fails its
+ * request, whatever the append's caller did with the error (audit_event
+ * logs it and goes on): the request's wait or its end reports it, and
+ * the HTTP layer answers 503 instead of the answer the event was for. On
+ * SQLite the append's store failure fails the request (sq_release). On
+ * PostgreSQL the row was never queued, and the request ended with GH_OK:
+ * a token could be answered without its event.
+ */
+static void
+test_append_failed_at_once_fails_the_request(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w = (struct store_wait *)1;
+	enum gh_err		 rc;
+
+	/* a write, then the event that cannot be stored: the wait fails */
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
+	append_fails(t);
+	if ((rc = store_defer_detach(t->s, &w)) == GH_OK) {
+		assert_non_null(w);
+		rc = store_wait_end(w);
+	}
+	assert_int_not_equal(rc, GH_OK);
+	assert_int_equal(status_of_c1(t), 2);
+
+	/* the event alone: no wait, the failure at once */
+	store_defer_begin(t->s);
+	append_fails(t);
+	assert_int_not_equal(store_defer_detach(t->s, &w), GH_OK);
+	assert_null(w);
+
+	/* after an event that is stored, through store_defer_end */
+	store_defer_begin(t->s);
+	assert_int_equal(audit(t->s, "client.enabled"), GH_OK);
+	append_fails(t);
+	assert_int_not_equal(store_defer_end(t->s), GH_OK);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = '" UNCOPYABLE "'"), 0);
+
+	/* it failed that request only: the next one ends well */
+	store_defer_begin(t->s);
+	assert_int_equal(audit(t->s, UNCOPYABLE), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_OK);
+	assert_int_equal(th_sql_int(t, "SELECT count(*) FROM audit_events "
+	    "WHERE type = '" UNCOPYABLE "'"), 1);
+}
+
 int
 main(void)
 {
@@ -375,6 +476,9 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wanted_row_behind_a_running_request, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_append_failed_at_once_fails_the_request, setup,
 		    th_store_teardown),
 	};
 
