@@ -506,25 +506,6 @@ pg_defer_end(const struct pg_store *db, enum gh_err *failed)
 }
 
 /*
- * One durable write, not deferred: the WAL is flushed up to it. The
- * leader's, on its connection, in the flush_marks row one past the
- * pool's slots.
- */
-enum gh_err
-pg_flush(struct pg_store *db)
-{
-	struct pg_params	 p;
-	struct pg_conn		*c;
-	bool			 tried = false;
-
-	if ((c = pg_lead_acquire(db, &tried)) == NULL)
-		return GH_ERR_STORE;
-	pp_init(&p);
-	pp_int(&p, GH_PG_POOL);
-	return pg_release(db, c, pg_cmd(c, P_FLUSH_MARK, &p, NULL));
-}
-
-/*
  * A transaction's opening steps: BEGIN, and for a deferring thread the
  * SET that lets its commit skip the flush (which store_defer_end owes).
  */

@@ -138,6 +138,7 @@ struct pg_store {
 	pthread_cond_t	 cv;
 	struct pg_conn	 pool[GH_PG_POOL];
 	struct pg_conn	 lead;		/* the leader's own (pg_lead_acquire) */
+	int		 flush_slot;	/* its flush_marks row (pg_wait.c) */
 	uint8_t		 audit_key[GH_HASH_BYTES];	/* chain key */
 	struct pg_audit_queue audit;
 	struct pg_cache	 cache;
@@ -197,6 +198,8 @@ void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
 #define PG_APP_POOL	"gatehouse"
 #define PG_APP_LISTEN	"gatehouse-listen"
 #define PG_APP_AUDIT	"gatehouse-audit"
+/* flush_marks rows the nodes' leaders draw theirs from (pg_wait.c) */
+#define PG_FLUSH_SLOTS	64
 /*
  * A new libpq connection to db's URL, named app, that gives up after
  * GH_PG_CONNECT_TIMEOUT unless the URL says otherwise: check PQstatus
@@ -326,16 +329,14 @@ bool		 pg_lazy_on(const struct pg_store *db);
  * request needed failed where its caller may not report it (an audit row
  * that could not even be queued), so the request's wait must end with
  * rc. pg_defer_end returns whether some write is not covered so, and in
- * *failed the first pg_defer_fail (else GH_OK); pg_flush then makes one
- * small durable write, on the leader's connection (only the leader
- * flushes).
+ * *failed the first pg_defer_fail (else GH_OK); the leader then makes
+ * one small durable write (pg_wait.c pg_flush).
  */
 void		 pg_defer_begin(const struct pg_store *db);
 bool		 pg_deferring(const struct pg_store *db);
 void		 pg_defer_covered(const struct pg_store *db);
 void		 pg_defer_fail(const struct pg_store *db, enum gh_err rc);
 bool		 pg_defer_end(const struct pg_store *db, enum gh_err *failed);
-enum gh_err	 pg_flush(struct pg_store *db);
 
 /* for pg_pipe.c: statement names, preparing, errors, reconnecting */
 #define PG_NAME_MAX	16

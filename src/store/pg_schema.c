@@ -178,7 +178,7 @@ static const char *const pg_migrations[] = {
 	"  expires_at BIGINT NOT NULL);"
 	"CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_at);"
 	"CREATE INDEX audit_client_time ON audit_events(client_id, time);",
-	/* 4: a row per pool slot that pg_flush rewrites to flush the WAL */
+	/* 4: rows that pg_flush rewrites to flush the WAL (pg.c flush_slot) */
 	"CREATE TABLE flush_marks ("
 	"  slot INTEGER PRIMARY KEY,"
 	"  n BIGINT NOT NULL);",

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "pg_int.h"
+#include "../util/crypto.h"
 
 #define DB(s) ((struct pg_store *)(s))
 
@@ -54,6 +55,40 @@ struct pg_wait {
 	void			*wake_arg;
 	struct pg_wait		*next;	/* in q->waits, then a resolved list */
 };
+
+/*
+ * A flush_marks row for this store, past the slots 0..GH_PG_POOL-1 that
+ * older versions used: one of PG_FLUSH_SLOTS, drawn at random, so two
+ * nodes seldom share one, and the table stays at most that big.
+ */
+static int
+flush_slot(void)
+{
+	uint32_t r = 0;
+
+	(void)crypto_random(&r, sizeof(r));	/* 0 if it failed: still a row */
+	return GH_PG_POOL + (int)(r % PG_FLUSH_SLOTS);
+}
+
+/*
+ * One durable write, not deferred: the WAL is flushed up to it. The
+ * leader's, on its connection, in the flush_marks row of this store
+ * (flush_slot). The row is locked until its commit is flushed, so nodes
+ * that shared one would flush in turn instead of together.
+ */
+static enum gh_err
+pg_flush(struct pg_store *db)
+{
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	bool			 tried = false;
+
+	if ((c = pg_lead_acquire(db, &tried)) == NULL)
+		return GH_ERR_STORE;
+	pp_init(&p);
+	pp_int(&p, db->flush_slot);
+	return pg_release(db, c, pg_cmd(c, P_FLUSH_MARK, &p, NULL));
+}
 
 /*
  * Resolve the waits whose rows are all done: one pg_flush for all those
@@ -147,6 +182,7 @@ pg_leader_start(struct pg_store *db)
 {
 	struct pg_audit_queue *q = &db->audit;
 
+	db->flush_slot = flush_slot();
 	if (pthread_create(&q->leader, NULL, leader, db) != 0)
 		return GH_ERR_NOMEM;
 	q->started = true;
