@@ -1,5 +1,5 @@
 /*
- * user_cmd.c - `gatehouse user add|list|disable|enable|passwd`.
+ * user_cmd.c - `gatehouse user add|list|disable|enable|passwd|profile`.
  * Passwords come from standard input only (never argv, which other users
  * can see) and are stored as Argon2id hashes.
  */
@@ -124,15 +124,6 @@ read_password_hash(char *hash, size_t hashsz)
 	}
 	crypto_wipe(pw, sizeof(pw));
 	return ok;
-}
-
-static void
-audit_user(struct app *app, const char *type, const char *uid,
-    const char *detail)
-{
-	struct audit_subject s = { NULL, uid, NULL };
-
-	audit_event(app, &admin, type, &s, detail);
 }
 
 /*
@@ -286,13 +277,24 @@ user_status(struct app *app, const char *name, const char *uid,
 	return 0;
 }
 
+/*
+ * passwd and profile, each made only together with its event
+ * (user.password_changed, user.changed), in one transaction: a password
+ * an admin sets lets whoever knows it sign in as the user, and the name
+ * and email become the claims relying parties may key accounts on. If
+ * the trail cannot show the change, it is not made (exit 1, "nothing
+ * done"; the user's sessions live on, the old password still works).
+ */
 static int
 user_change(struct app *app, const struct args *a, const char *sub,
     const char *name)
 {
-	struct user_row	u, was;
-	char		hash[256], detail[GH_MAX_AUDIT_DETAIL];
-	enum gh_err	rc;
+	struct user_row		 u, was;
+	struct audit_subject	 subj = { NULL, u.id, NULL };
+	struct audit_draft	 d;
+	struct change_audit	 ev = { &d.r, NULL, NULL };
+	char			 hash[256], detail[GH_MAX_AUDIT_DETAIL];
+	enum gh_err		 rc;
 
 	if (store_user_by_name(app->store, name, &u) != GH_OK) {
 		fprintf(stderr, "gatehouse: no user %s\n", name);
@@ -302,25 +304,25 @@ user_change(struct app *app, const struct args *a, const char *sub,
 		return user_status(app, name, u.id,
 		    strcmp(sub, "enable") == 0);
 	was = u;
-	detail[0] = '\0';
 	if (strcmp(sub, "profile") == 0) {
 		if (!profile_opts(a, &u))
 			return 2;
-		rc = store_user_set_profile(app->store, u.id, u.name, u.email,
-		    u.email_verified, clock_now());
 		profile_detail(&was, &u, detail, sizeof(detail));
+		audit_draft(&d, &admin, "user.changed", &subj, detail);
+		rc = store_user_set_profile(app->store, u.id, u.name, u.email,
+		    u.email_verified, clock_now(), &ev);
 	} else {
 		if (!read_password_hash(hash, sizeof(hash)))
 			return 1;
+		audit_draft(&d, &admin, "user.password_changed", &subj, NULL);
 		rc = store_user_set_password(app->store, u.id, hash,
-		    clock_now());
+		    clock_now(), &ev);
 	}
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: could not update %s\n", name);
+		user_change_failed(name, rc, "could not update");
 		return 1;
 	}
-	audit_user(app, strcmp(sub, "passwd") == 0 ? "user.password_changed" :
-	    "user.changed", u.id, detail[0] ? detail : NULL);
+	audit_recorded(app, &d.r);
 	printf("user %s: %s done\n", name, sub);
 	return 0;
 }

@@ -403,7 +403,7 @@ keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
 		goto out;
 	k->created_at = now;
 	k->activate_at = activate_at;
-	rc = store_key_insert(s, k);
+	rc = store_key_insert(s, k, NULL);
 out:
 	if (priv) {
 		crypto_wipe(priv, strlen(priv));

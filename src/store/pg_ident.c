@@ -347,14 +347,16 @@ user_set_status(struct store *s, const char *id, enum user_status us,
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
-	return user_update(s, P_USER_PASSWORD, id, hash, now, true, NULL);
+	return user_update(s, P_USER_PASSWORD, id, hash, now, true, ev);
 }
 
+/* The UPDATE and its event, if any, in one transaction. */
 static enum gh_err
 user_set_profile(struct store *s, const char *id, const char *name,
-    const char *email, bool verified, int64_t now)
+    const char *email, bool verified, int64_t now,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
@@ -364,7 +366,7 @@ user_set_profile(struct store *s, const char *id, const char *name,
 	pp_text(&p, email);
 	pp_int(&p, verified);
 	pp_int(&p, now);
-	return pg_one_change(s, P_USER_PROFILE, &p);
+	return pg_change_with_event(s, P_USER_PROFILE, &p, ev);
 }
 
 /*

@@ -11,8 +11,10 @@
 
 #define DB(s) ((struct pg_store *)(s))
 
+/* The INSERT and its event, if any, in one transaction. */
 static enum gh_err
-key_insert(struct store *s, const struct key_row *k)
+key_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
@@ -23,7 +25,7 @@ key_insert(struct store *s, const struct key_row *k)
 	pp_text(&p, k->public_jwk);
 	pp_int(&p, k->created_at);
 	pp_int(&p, k->activate_at);
-	return pg_one(s, P_KEY_INSERT, &p, NULL, NULL);
+	return pg_change_with_event(s, P_KEY_INSERT, &p, ev);
 }
 
 static enum gh_err

@@ -387,19 +387,24 @@ user_set_status(struct store *s, const char *id, enum user_status us,
 
 static enum gh_err
 user_set_password(struct store *s, const char *id, const char *hash,
-    int64_t now)
+    int64_t now, const struct change_audit *ev)
 {
-	return user_update(s, S_USER_PASSWORD, id, hash, now, true, NULL);
+	return user_update(s, S_USER_PASSWORD, id, hash, now, true, ev);
 }
 
+/* The UPDATE and its event, if any, in one savepoint. */
 static enum gh_err
 user_set_profile(struct store *s, const char *id, const char *name,
-    const char *email, bool verified, int64_t now)
+    const char *email, bool verified, int64_t now,
+    const struct change_audit *ev)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 
 	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		goto out;
+	rc = GH_ERR_STORE;
 	if ((st = sq_stmt(DB(s), S_USER_PROFILE)) != NULL) {
 		sq_bind_text(st, 1, id);
 		sq_bind_text(st, 2, name);
@@ -409,6 +414,8 @@ user_set_profile(struct store *s, const char *id, const char *name,
 		rc = step_one_change(DB(s), st);
 		sqlite3_reset(st);
 	}
+	rc = sq_finish_with_event(DB(s), rc, ev);
+out:
 	return sq_release(DB(s), rc);
 }
 

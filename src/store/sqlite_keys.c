@@ -9,14 +9,19 @@
 
 #define DB(s) ((struct sqlite_store *)(s))
 
+/* The INSERT and its event, if any, in one savepoint. */
 static enum gh_err
-key_insert(struct store *s, const struct key_row *k)
+key_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 	int		 r;
 
 	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		return sq_release(DB(s), rc);
+	rc = GH_ERR_STORE;
 	if ((st = sq_stmt(DB(s), S_KEY_INSERT)) != NULL) {
 		sq_bind_text(st, 1, k->kid);
 		sq_bind_text(st, 2, k->alg);
@@ -28,7 +33,7 @@ key_insert(struct store *s, const struct key_row *k)
 		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
 		sqlite3_reset(st);
 	}
-	return sq_release(DB(s), rc);
+	return sq_release(DB(s), sq_finish_with_event(DB(s), rc, ev));
 }
 
 static enum gh_err

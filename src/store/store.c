@@ -175,11 +175,12 @@ FWD(user_each, (struct store *s,
 FWD(user_set_status, (struct store *s, const char *id, enum user_status st,
     int64_t now, const struct change_audit *ev), (s, id, st, now, ev))
 FWD(user_set_password, (struct store *s, const char *id, const char *h,
-    int64_t now), (s, id, h, now))
+    int64_t now, const struct change_audit *ev), (s, id, h, now, ev))
 FWD(user_set_profile, (struct store *s, const char *id, const char *name,
-    const char *email, bool verified, int64_t now),
-    (s, id, name, email, verified, now))
-FWD(key_insert, (struct store *s, const struct key_row *k), (s, k))
+    const char *email, bool verified, int64_t now,
+    const struct change_audit *ev), (s, id, name, email, verified, now, ev))
+FWD(key_insert, (struct store *s, const struct key_row *k,
+    const struct change_audit *ev), (s, k, ev))
 FWD(key_each, (struct store *s, bool (*fn)(void *, const struct key_row *),
     void *ctx), (s, fn, ctx))
 FWD(key_retire, (struct store *s, const char *kid, int64_t now),

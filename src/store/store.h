@@ -314,22 +314,29 @@ enum gh_err	store_user_each(struct store *s,
 /*
  * A password change and a disable end every browser session of the user
  * in the same transaction (enabling the user again brings none back);
- * every caller that changes either goes through these two. A status
- * change writes its audit event `ev` (may be NULL) in that transaction
- * too: if the event cannot be stored, neither the status nor any session
- * is changed. GH_ERR_NOT_FOUND, and no event, when there is no such user.
+ * every caller that changes either goes through these two. A status,
+ * password or profile change writes its audit event `ev` (may be NULL)
+ * in that transaction too: if the event cannot be stored, neither the
+ * user nor any session is changed. GH_ERR_NOT_FOUND, and no event, when
+ * there is no such user.
  */
 enum gh_err	store_user_set_status(struct store *s, const char *id,
 		    enum user_status st, int64_t now,
 		    const struct change_audit *ev);
 enum gh_err	store_user_set_password(struct store *s, const char *id,
-		    const char *password_hash, int64_t now);
+		    const char *password_hash, int64_t now,
+		    const struct change_audit *ev);
 enum gh_err	store_user_set_profile(struct store *s, const char *id,
 		    const char *name, const char *email, bool email_verified,
-		    int64_t now);
+		    int64_t now, const struct change_audit *ev);
 
-/* signing keys, oldest activation first */
-enum gh_err	store_key_insert(struct store *s, const struct key_row *k);
+/*
+ * Signing keys, oldest activation first. An insert writes its audit event
+ * `ev` (may be NULL) in the same transaction: if the event cannot be
+ * stored, the key is not stored either.
+ */
+enum gh_err	store_key_insert(struct store *s, const struct key_row *k,
+		    const struct change_audit *ev);
 enum gh_err	store_key_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct key_row *k), void *ctx);
 enum gh_err	store_key_retire(struct store *s, const char *kid,

@@ -60,10 +60,13 @@ struct store_ops {
 			    enum user_status, int64_t,
 			    const struct change_audit *);
 	enum gh_err	(*user_set_password)(struct store *, const char *,
-			    const char *, int64_t);
+			    const char *, int64_t,
+			    const struct change_audit *);
 	enum gh_err	(*user_set_profile)(struct store *, const char *,
-			    const char *, const char *, bool, int64_t);
-	enum gh_err	(*key_insert)(struct store *, const struct key_row *);
+			    const char *, const char *, bool, int64_t,
+			    const struct change_audit *);
+	enum gh_err	(*key_insert)(struct store *, const struct key_row *,
+			    const struct change_audit *);
 	enum gh_err	(*key_each)(struct store *,
 			    bool (*)(void *, const struct key_row *), void *);
 	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);

@@ -426,6 +426,69 @@ def test_a_user_enable_the_trail_cannot_record_is_not_made(server):
     assert s.audit_types().count("user.changed") == 1
 
 
+def test_a_user_passwd_the_trail_cannot_record_is_not_made(server):
+    """An admin setting a password lets whoever knows it sign in as the
+    user: it is made only together with its user.password_changed event,
+    in one transaction (before, when the event could not be stored, the
+    password was changed all the same and the trail did not show it).
+    With the event refused, alice's old password still signs in and her
+    session lives on, the new one does not sign in, and the command says
+    nothing was done."""
+    s = server
+    new = "an unrecorded new password"
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential))))
+    fail_audit_of(s, "user.password_changed")
+    r = s.cli("user", "passwd", "alice", "--password-stdin",
+              input=new + "\n", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == "", r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert new not in r.stderr and "argon2" not in r.stderr, r.stderr
+    assert count(s, "sessions") == 1
+    b = Browser(s)
+    assert not is_consent(b.login(b.get(fresh_params(s.confidential)),
+                                  password=new))
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential))))
+    assert "user.password_changed" not in s.audit_types()
+    let_audit_through(s)
+    s.cli("user", "passwd", "alice", "--password-stdin", input=new + "\n")
+    b = Browser(s)
+    assert is_consent(b.login(b.get(fresh_params(s.confidential)),
+                              password=new))
+    assert s.audit_types().count("user.password_changed") == 1
+
+
+def test_a_user_profile_the_trail_cannot_record_is_not_made(server):
+    """The name and email become ID-token and userinfo claims that
+    relying parties may key accounts on: `user profile` is made only
+    together with its user.changed event, in one transaction. With the
+    event refused the profile is as it was and the command says nothing
+    was done."""
+    s = server
+
+    def profile():
+        return s.query("SELECT name, email, email_verified FROM users "
+                       "WHERE username = 'alice'")
+
+    before = profile()
+    fail_audit_of(s, "user.changed")
+    r = s.cli("user", "profile", "alice", "--name", "Mallory", "--email",
+              "mallory@example.com", "--email-verified", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == "", r.stdout
+    assert "nothing done" in r.stderr, r.stderr
+    assert profile() == before
+    assert "user.changed" not in s.audit_types()
+    let_audit_through(s)
+    s.cli("user", "profile", "alice", "--name", "Mallory", "--email",
+          "mallory@example.com")
+    (name, email, _), = profile()
+    assert (name, email) == ("Mallory", "mallory@example.com")
+    assert s.audit_types().count("user.changed") == 1
+
+
 def test_grant_revoke_of_an_unknown_client_fails(db):
     """A mistyped --client said "0 grant(s) revoked" and exited 0, with
     no audit event: it read like a done revocation."""

@@ -4,7 +4,8 @@
  *  - a client status change, a user status change, an unused-grant
  *    expiry, a signing key's deletion and the creation of a client, a
  *    user or an admin store their event, chained like any append, and
- *    described with the rows changed;
+ *    described with the rows changed; so do a user's password or
+ *    profile change and a signing key's creation;
  *  - no event when nothing changed (a status that is no longer the one
  *    read, no such client or user, no grant to expire, a key another node
  *    deleted first, an id or name taken);
@@ -12,7 +13,7 @@
  *    fail) the change is not made either: what a background pass did not
  *    record it did not do, and finds again at its next pass; a user is
  *    not disabled and keeps their sessions; no client, user or admin is
- *    created;
+ *    created; a password or profile is not changed, no signing key made;
  *  - events stored so, from two handles (two nodes), and appends queued
  *    at the same time make one unbroken chain.
  */
@@ -321,11 +322,16 @@ test_expiry_undone_without_event(void **state)
 	chain_ok(t, 1);
 }
 
-/* A stored signing key (its key material is not looked at here). */
-static void
-signing_key(const struct th_store *t, const char *kid)
+/*
+ * A signing key (its key material is not looked at here), with its
+ * key.created event ev (may be NULL).
+ */
+static enum gh_err
+add_key(const struct th_store *t, const char *kid,
+    const struct change_audit *ev)
 {
-	struct key_row *k = calloc(1, sizeof(*k));
+	struct key_row	*k = calloc(1, sizeof(*k));
+	enum gh_err	 rc;
 
 	assert_non_null(k);
 	str_copy(k->kid, sizeof(k->kid), kid);
@@ -333,8 +339,15 @@ signing_key(const struct th_store *t, const char *kid)
 	str_copy(k->private_sealed, sizeof(k->private_sealed), "sealed");
 	str_copy(k->public_jwk, sizeof(k->public_jwk), "{}");
 	k->created_at = k->activate_at = NOW;
-	assert_int_equal(store_key_insert(t->s, k), GH_OK);
+	rc = store_key_insert(t->s, k, ev);
 	free(k);
+	return rc;
+}
+
+static void
+signing_key(const struct th_store *t, const char *kid)
+{
+	assert_int_equal(add_key(t, kid, NULL), GH_OK);
 }
 
 static int64_t
@@ -518,6 +531,117 @@ test_inserts_undone_without_event(void **state)
 	chain_ok(t, 3);
 }
 
+/* The changes of credentials and keys, each with its event. */
+struct cred_changes {
+	struct audit_row	pw, profile, key;
+	struct change_audit	pwev, pev, kev;
+};
+
+static void
+cred_changes_init(struct cred_changes *k)
+{
+	k->pw = (struct audit_row){ .time = NOW,
+	    .type = "user.password_changed", .actor = "admin",
+	    .user_id = "us_1" };
+	k->profile = (struct audit_row){ .time = NOW, .type = "user.changed",
+	    .actor = "admin", .user_id = "us_1",
+	    .detail = "{\"changed\":[\"email\"]}" };
+	k->key = (struct audit_row){ .time = NOW, .type = "key.created",
+	    .actor = "admin", .detail = "{\"kid\":\"ES256-n\"}" };
+	k->pwev = (struct change_audit){ &k->pw, NULL, NULL };
+	k->pev = (struct change_audit){ &k->profile, NULL, NULL };
+	k->kev = (struct change_audit){ &k->key, NULL, NULL };
+}
+
+static void
+user_us_1(const struct th_store *t, struct user_row *u)
+{
+	assert_int_equal(store_user_get(t->s, "us_1", u), GH_OK);
+}
+
+/*
+ * A password set, a profile changed and a key made each with its event;
+ * no such user or a taken kid: nothing changed, no event.
+ */
+static void
+test_credentials_with_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct cred_changes	 k;
+	struct user_row		 u;
+
+	cred_changes_init(&k);
+	user_with_session(t);
+	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
+	    NOW, &k.pwev), GH_OK);
+	user_us_1(t, &u);
+	assert_string_equal(u.password_hash, "new-hash");
+	assert_false(session_live(t));
+	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice",
+	    "a@x", true, NOW, &k.pev), GH_OK);
+	user_us_1(t, &u);
+	assert_string_equal(u.email, "a@x");
+	assert_int_equal(add_key(t, "ES256-n", &k.kev), GH_OK);
+	assert_int_equal(keys_stored(t, "ES256-n"), 1);
+	assert_int_equal(stored(t, "audit_events", "detail",
+	    "{\"kid\":\"ES256-n\"}"), 1);
+	assert_int_equal(stored(t, "audit_events", "detail",
+	    "{\"changed\":[\"email\"]}"), 1);
+	assert_int_equal(store_user_set_password(t->s, "us_9", "x", NOW,
+	    &k.pwev), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_profile(t->s, "us_9", "", "", false,
+	    NOW, &k.pev), GH_ERR_NOT_FOUND);
+	assert_int_equal(add_key(t, "ES256-n", &k.kev), GH_ERR_EXISTS);
+	assert_int_equal(events(t, "user.password_changed"), 1);
+	assert_int_equal(events(t, "user.changed"), 1);
+	assert_int_equal(events(t, "key.created"), 1);
+	chain_ok(t, 3);
+}
+
+/*
+ * The event cannot be stored: the password is not changed (the old one
+ * still signs in, the session lives on), nor the profile, and no key is
+ * made. Once it can, each is.
+ */
+static void
+test_credentials_undone_without_event(void **state)
+{
+	struct th_store		*t = *state;
+	struct cred_changes	 k;
+	struct user_row		 u, was;
+
+	cred_changes_init(&k);
+	user_with_session(t);
+	user_us_1(t, &was);
+	th_fail_audit(t, true);
+	assert_int_not_equal(store_user_set_password(t->s, "us_1",
+	    "new-hash", NOW, &k.pwev), GH_OK);
+	assert_int_not_equal(store_user_set_profile(t->s, "us_1", "Alice",
+	    "a@x", true, NOW, &k.pev), GH_OK);
+	assert_int_not_equal(add_key(t, "ES256-n", &k.kev), GH_OK);
+	user_us_1(t, &u);
+	assert_string_equal(u.password_hash, was.password_hash);
+	assert_string_equal(u.name, was.name);
+	assert_string_equal(u.email, was.email);
+	assert_true(session_live(t));
+	assert_int_equal(keys_stored(t, "ES256-n"), 0);
+	th_fail_audit(t, false);
+	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
+	    NOW, &k.pwev), GH_OK);
+	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice",
+	    "a@x", true, NOW, &k.pev), GH_OK);
+	assert_int_equal(add_key(t, "ES256-n", &k.kev), GH_OK);
+	user_us_1(t, &u);
+	assert_string_equal(u.password_hash, "new-hash");
+	assert_string_equal(u.email, "a@x");
+	assert_false(session_live(t));
+	assert_int_equal(keys_stored(t, "ES256-n"), 1);
+	assert_int_equal(events(t, "user.password_changed"), 1);
+	assert_int_equal(events(t, "user.changed"), 1);
+	assert_int_equal(events(t, "key.created"), 1);
+	chain_ok(t, 3);
+}
+
 struct worker {
 	struct store	*s;
 	bool		 flips;		/* status changes, else appends */
@@ -588,6 +712,8 @@ main(void)
 		T(test_key_delete_undone_without_event),
 		T(test_inserts_with_event),
 		T(test_inserts_undone_without_event),
+		T(test_credentials_with_event),
+		T(test_credentials_undone_without_event),
 		T(test_events_with_changes_chain),
 	};
 #undef T

@@ -330,8 +330,8 @@ test_users(void **state)
 	assert_int_equal(g.status, USER_DISABLED);
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
 	    NOW, NULL), GH_ERR_NOT_FOUND);
-	assert_int_equal(store_user_set_password(t->s, "us_1", "$new", NOW),
-	    GH_OK);
+	assert_int_equal(store_user_set_password(t->s, "us_1", "$new", NOW,
+	    NULL), GH_OK);
 	assert_int_equal(store_user_by_name(t->s, "alice", &g), GH_OK);
 	assert_string_equal(g.password_hash, "$new");
 
@@ -448,7 +448,7 @@ test_sessions_end_with_credential(void **state)
 	    GH_OK);
 	/* a profile change, or enabling an active user, ends none */
 	assert_int_equal(store_user_set_profile(t->s, "us_1", "Alice", "a@x",
-	    true, NOW), GH_OK);
+	    true, NOW, NULL), GH_OK);
 	assert_int_equal(store_user_set_status(t->s, "us_1", USER_ACTIVE,
 	    NOW, NULL), GH_OK);
 	assert_true(session_live(t, "alice-1"));
@@ -456,7 +456,7 @@ test_sessions_end_with_credential(void **state)
 
 	/* a new password: both of alice's sessions end, bob's stays */
 	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_false(session_live(t, "alice-1"));
 	assert_false(session_live(t, "alice-2"));
 	assert_true(session_live(t, "bob-1"));
@@ -473,8 +473,8 @@ test_sessions_end_with_credential(void **state)
 	assert_true(session_live(t, "bob-1"));
 
 	/* no such user: nothing changes */
-	assert_int_equal(store_user_set_password(t->s, "us_9", "x", NOW),
-	    GH_ERR_NOT_FOUND);
+	assert_int_equal(store_user_set_password(t->s, "us_9", "x", NOW,
+	    NULL), GH_ERR_NOT_FOUND);
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
 	    NOW, NULL), GH_ERR_NOT_FOUND);
 	assert_true(session_live(t, "bob-1"));
@@ -495,7 +495,7 @@ test_session_insert_checks_credential(void **state)
 	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	/* the password changed after the login read the old hash */
 	assert_int_equal(store_user_set_password(t->s, "us_1", "new-hash",
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_int_equal(session_for(t, "old", "us_1", u.password_hash),
 	    GH_ERR_NOT_FOUND);
 	assert_false(session_live(t, "old"));
@@ -556,7 +556,7 @@ test_session_insert_replaces(void **state)
 	 * and the browser's (alice's) is not ended either
 	 */
 	assert_int_equal(store_user_set_password(t->s, "us_2", "new-hash",
-	    NOW), GH_OK);
+	    NOW, NULL), GH_OK);
 	assert_int_equal(session_replacing(t, "bob-stale", "us_2",
 	    b.password_hash, "alice-elsewhere"), GH_ERR_NOT_FOUND);
 	assert_false(session_live(t, "bob-stale"));
@@ -573,7 +573,8 @@ change_password(void *arg)
 {
 	struct pw_change *c = arg;
 
-	c->rc = store_user_set_password(c->s, "us_1", "new-hash", NOW);
+	c->rc = store_user_set_password(c->s, "us_1", "new-hash", NOW,
+	    NULL);
 	return NULL;
 }
 
