@@ -103,6 +103,50 @@ keys_list(struct app *app, struct key_list *l, bool as_json)
 	return cli_list_done(&out, GH_OK);
 }
 
+/*
+ * key.created's detail names the new kid, which exists only once
+ * keyring_generate_audited() has made it: written inside the store's
+ * transaction (struct change_audit's describe), from here.
+ */
+struct created {
+	const char	*kid;
+	uint64_t	 lead;
+	char		 detail[128];
+};
+
+static void
+created_detail(void *ctx, unsigned changed, struct audit_row *r)
+{
+	struct created *c = ctx;
+
+	(void)changed;
+	snprintf(c->detail, sizeof(c->detail), "{\"kid\":\"%s\",\"lead\":%llu}",
+	    c->kid, (unsigned long long)c->lead);
+	r->detail = c->detail;
+}
+
+/*
+ * Why a key of `alg` was not created. GH_ERR_IO: the database failed once
+ * the key was sent, so it may exist all the same.
+ */
+static void
+rotate_failed(const char *alg, enum gh_err rc)
+{
+	if (rc == GH_ERR_IO)
+		fprintf(stderr, "gatehouse: %s: the database failed after the "
+		    "key was sent, so it may have been made: look before "
+		    "repeating it (keys list)\n", alg);
+	else
+		fprintf(stderr, "gatehouse: could not create a %s key: nothing "
+		    "done\n", alg);
+}
+
+/*
+ * A new signing key is made only together with its key.created event, in
+ * one transaction: the trail is what tells which key signed what, so a
+ * key it does not show is not made (exit 1, "nothing done"). With no
+ * --alg, a key already made for RS256 stays when ES256's fails.
+ */
 static int
 keys_rotate(struct app *app, const struct args *a)
 {
@@ -110,9 +154,13 @@ keys_rotate(struct app *app, const struct args *a)
 	const char	*lead_s = args_get(a, "--lead");
 	const char	*algs[2] = { "RS256", "ES256" };
 	struct audit_origin o = { NULL, NULL, "admin" };
+	struct audit_draft d;
+	struct created	 c;
+	struct change_audit ev = { &d.r, created_detail, &c };
 	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
 	int64_t		 now = clock_now();
-	char		 kid[GH_ID_LEN], detail[128];
+	char		 kid[GH_ID_LEN];
+	enum gh_err	 rc;
 	size_t		 i;
 
 	if (lead_s && parse_u64(slice_cstr(lead_s), 0, 2592000, &lead) !=
@@ -127,14 +175,17 @@ keys_rotate(struct app *app, const struct args *a)
 	for (i = 0; i < 2; i++) {
 		if (alg && strcmp(alg, algs[i]) != 0)
 			continue;
-		if (keyring_generate(app->store, app->key, sizeof(app->key),
-		    algs[i], now, now + (int64_t)lead, kid) != GH_OK) {
-			fprintf(stderr, "gatehouse: could not create a key\n");
+		c = (struct created){ kid, lead, "" };
+		audit_draft(&d, &o, "key.created", NULL, NULL);
+		rc = keyring_generate_audited(app->store, app->key,
+		    sizeof(app->key), algs[i], now, now + (int64_t)lead, kid,
+		    &ev);
+		if (rc != GH_OK) {
+			rotate_failed(algs[i], rc);
 			return 1;
 		}
-		snprintf(detail, sizeof(detail), "{\"kid\":\"%s\",\"lead\":%llu}",
-		    kid, (unsigned long long)lead);
-		audit_event(app, &o, "key.created", NULL, detail);
+		d.r.detail = c.detail;
+		audit_recorded(app, &d.r);
 		printf("%s: %s published now, signs from %lld (in %llu s)\n",
 		    algs[i], kid, (long long)(now + (int64_t)lead),
 		    (unsigned long long)lead);
@@ -170,6 +221,12 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 		    l->rows[target].alg, l->rows[target].alg);
 		return 1;
 	}
+	/*
+	 * A retirement removes (the key signs nothing more and leaves the
+	 * JWKS): it is made even when its event cannot be stored, the event
+	 * appended after it and a lost one reported (exit 1), so a broken
+	 * trail never keeps a key signing.
+	 */
 	if (store_key_retire(app->store, kid, now) != GH_OK) {
 		fprintf(stderr, "gatehouse: %s is already retired\n", kid);
 		return 1;

@@ -360,8 +360,9 @@ keyring_close(struct keyring *kr)
 }
 
 enum gh_err
-keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
-    const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
+keyring_generate_audited(struct store *s, const uint8_t *server_key,
+    size_t keylen, const char *alg, int64_t now, int64_t activate_at,
+    char kid[GH_ID_LEN], const struct change_audit *ev)
 {
 	static const uint8_t	 e[] = { 0x01, 0x00, 0x01 };
 	uint8_t			 raw[12], seal[AEAD_KEY_BYTES];
@@ -403,7 +404,7 @@ keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
 		goto out;
 	k->created_at = now;
 	k->activate_at = activate_at;
-	rc = store_key_insert(s, k, NULL);
+	rc = store_key_insert(s, k, ev);
 out:
 	if (priv) {
 		crypto_wipe(priv, strlen(priv));
@@ -414,6 +415,14 @@ out:
 	free(k);
 	cjose_jwk_release(jwk);
 	return rc;
+}
+
+enum gh_err
+keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
+    const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
+{
+	return keyring_generate_audited(s, server_key, keylen, alg, now,
+	    activate_at, kid, NULL);
 }
 
 /* The key that signs for `alg` now: the newest activated, unretired one. */

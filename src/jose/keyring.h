@@ -48,7 +48,17 @@ enum gh_err	keyring_reload(struct keyring *kr, int64_t now);
 void		keyring_pin(struct keyring *kr, int64_t now);
 void		keyring_unpin(void);
 
-/* Create a key of `alg` that starts signing at `activate_at`. */
+/*
+ * Create a key of `alg` that starts signing at `activate_at`, with its
+ * audit event `ev` (may be NULL) in the same transaction (struct
+ * change_audit): if the event cannot be stored, no key is made. kid is
+ * set before the store is called, so ev's describe may name it.
+ */
+enum gh_err	keyring_generate_audited(struct store *s,
+		    const uint8_t *server_key, size_t keylen, const char *alg,
+		    int64_t now, int64_t activate_at, char kid[GH_ID_LEN],
+		    const struct change_audit *ev);
+/* The same with no event (the first keys of a new database). */
 enum gh_err	keyring_generate(struct store *s, const uint8_t *server_key,
 		    size_t keylen, const char *alg, int64_t now,
 		    int64_t activate_at, char kid[GH_ID_LEN]);

@@ -213,6 +213,38 @@ def test_key_past_publication_deleted_with_audit_event(tmp_path):
         assert verify(s, rs, tok, "n")[1]["kid"] == new["kid"]
 
 
+def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
+    """The trail is what tells which key signed what: `keys rotate`
+    makes a key only together with its key.created event, in one
+    transaction (before, when the event could not be stored, the key was
+    made and published all the same). With the event refused it exits 1
+    saying nothing was done, and no new key is in `keys list` nor, once
+    a later rotation is published, in the JWKS."""
+    with oidc_server(tmp_path, **CONF) as s:
+        before = {k["kid"] for k in keys_list(s)}
+        fail_audit_of(s, "key.created")
+        r = s.cli("keys", "rotate", "--lead", "0", check=False)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert "published" not in r.stdout, r.stdout
+        assert "nothing done" in r.stderr, r.stderr
+        assert {k["kid"] for k in keys_list(s)} == before
+        assert "key.created" not in s.audit_types()
+
+        s.execute("DROP TRIGGER gh_test_fail" +
+                  (" ON audit_events" if s.pg else ""))
+        s.cli("keys", "rotate", "--alg", "ES256", "--lead", "0")
+        new = key_of(keys_list(s), "ES256", exclude=before)["kid"]
+        assert {k["kid"] for k in keys_list(s)} == before | {new}
+        jwks = poll(lambda: (lambda j: j if new in jwks_kids(j)
+                             else None)(get_jwks(s)), RELOAD + 1.5)
+        assert set(jwks_kids(jwks)) == before | {new}
+        created = [e for e in (json.loads(line) for line in
+                               s.cli("audit", "export").stdout.splitlines())
+                   if e["type"] == "key.created"]
+        assert [e["detail"] for e in created] == [{"kid": new, "lead": 0}]
+        assert created[0]["actor"] == "admin"
+
+
 def test_retire_during_lead_keeps_signing(tmp_path):
     """Retiring the active key while its successor is only published
     must not leave the algorithm without a signing key: `keys retire`
