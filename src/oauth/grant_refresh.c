@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "grant.h"
+#include "../governance/audit_budget.h"
 #include "../http/reply.h"
 #include "../jose/keyring.h"
 #include "issue.h"
@@ -53,7 +54,10 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
  * (RFC 6749 5.2 invalid_grant), with nothing written and no revocation:
  * presenting it is no sign of theft. Audited with its reason, so that an
  * operator can tell the end of a grant's lifetime from a token that
- * merely expired (which is not audited).
+ * merely expired (which is not audited); within the budgets of events an
+ * outsider causes at will, keyed by the family: its tokens are worthless
+ * now, may lie in a log or a backup, and for a public client need no
+ * secret, so each try must not be a chained, durable row.
  */
 static void
 family_ended(struct token_ctx *t, const struct token_row *tok)
@@ -61,8 +65,8 @@ family_ended(struct token_ctx *t, const struct token_row *tok)
 	struct audit_subject s = { tok->client_id, tok->user_id,
 	    tok->grant_id };
 
-	audit_event(t->app, &t->origin, "token.refresh_refused", &s,
-	    "{\"reason\":\"family_lifetime\"}");
+	audit_budgeted(t->app, &t->origin, "token.refresh_refused", &s,
+	    tok->family_id, "{\"reason\":\"family_lifetime\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT, "the authorization has "
 	    "reached its maximum lifetime: authorize again", false);
 }

@@ -115,6 +115,35 @@ def test_a_refresh_past_the_family_end_changes_nothing(tmp_path,
         assert "token.refreshed" in s.audit_types()
 
 
+def test_refusals_of_an_ended_family_are_audited_within_a_budget(
+        tmp_path, monkeypatch):
+    """Whoever holds a token of an ended family (for a public client,
+    the token alone: worthless otherwise, it may sit in a log or a
+    backup) can present it at will. Each refusal used to append a
+    durable, chained token.refresh_refused row: 30 tries wrote 30 rows.
+    They are recorded within the budget of events an outsider causes at
+    will (governance/audit_budget.h), per family, address and client: 10
+    rows a window, every refusal still logged and still invalid_grant.
+    Another family of the same client keeps a budget of its own."""
+    tries = 30
+    with running(tmp_path, refresh_family_lifetime_seconds=HOUR) as s:
+        c = s.public
+        t0, t1 = issue(s, c), issue(s, c)
+        restart(s, monkeypatch, HOUR + 60)
+        for _ in range(tries):
+            refused_as_ended(refresh(s, c, t0["refresh_token"]))
+        refused_as_ended(refresh(s, c, t1["refresh_token"]))
+        rows = [json.loads(d) for (d,) in s.query(
+            "SELECT detail FROM audit_events WHERE type = ? ORDER BY seq",
+            "token.refresh_refused")]
+        assert len(rows) == 10 + 1, rows
+        assert all(d["reason"] == "family_lifetime" for d in rows), rows
+        log = s.log_text()
+        assert log.count('"type":"token.refresh_refused"') == tries + 1
+        assert log.count('"stored":"folded"') == tries - 10, log[-4000:]
+        assert "token.reuse_detected" not in s.audit_types()
+
+
 def test_init_writes_the_default_lifetime(tmp_path):
     s = Server(tmp_path)
     with open(s.conf) as f:
