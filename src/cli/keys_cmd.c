@@ -127,25 +127,36 @@ created_detail(void *ctx, unsigned changed, struct audit_row *r)
 
 /*
  * Why a key of `alg` was not created. GH_ERR_IO: the database failed once
- * the key was sent, so it may exist all the same.
+ * the key was sent, so it may exist all the same. `made`: the kid this
+ * command made before it (RS256's, when ES256's failed), which stays:
+ * "nothing done" would be untrue, and a `keys rotate` repeated on its
+ * word would make a second key of that alg. So it is named, with the
+ * command that makes the missing key alone.
  */
 static void
-rotate_failed(const char *alg, enum gh_err rc)
+rotate_failed(const char *alg, enum gh_err rc, const char *made)
 {
 	if (rc == GH_ERR_IO)
 		fprintf(stderr, "gatehouse: %s: the database failed after the "
 		    "key was sent, so it may have been made: look before "
 		    "repeating it (keys list)\n", alg);
-	else
+	else if (made == NULL)
 		fprintf(stderr, "gatehouse: could not create a %s key: nothing "
 		    "done\n", alg);
+	else
+		fprintf(stderr, "gatehouse: could not create a %s key\n", alg);
+	if (made != NULL)
+		fprintf(stderr, "gatehouse: %s was made and stays; `keys rotate "
+		    "--alg %s` makes the %s key alone (not `keys rotate`, "
+		    "which would make another)\n", made, alg, alg);
 }
 
 /*
  * A new signing key is made only together with its key.created event, in
  * one transaction: the trail is what tells which key signed what, so a
  * key it does not show is not made (exit 1, "nothing done"). With no
- * --alg, a key already made for RS256 stays when ES256's fails.
+ * --alg, a key already made for RS256 stays when ES256's fails, and the
+ * message says so (rotate_failed).
  */
 static int
 keys_rotate(struct app *app, const struct args *a)
@@ -159,7 +170,7 @@ keys_rotate(struct app *app, const struct args *a)
 	struct change_audit ev = { &d.r, created_detail, &c };
 	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
 	int64_t		 now = clock_now();
-	char		 kid[GH_ID_LEN];
+	char		 kid[GH_ID_LEN], made[GH_ID_LEN] = "";
 	enum gh_err	 rc;
 	size_t		 i;
 
@@ -181,11 +192,12 @@ keys_rotate(struct app *app, const struct args *a)
 		    sizeof(app->key), algs[i], now, now + (int64_t)lead, kid,
 		    &ev);
 		if (rc != GH_OK) {
-			rotate_failed(algs[i], rc);
+			rotate_failed(algs[i], rc, made[0] ? made : NULL);
 			return 1;
 		}
 		d.r.detail = c.detail;
 		audit_recorded(app, &d.r);
+		str_copy(made, sizeof(made), kid);
 		printf("%s: %s published now, signs from %lld (in %llu s)\n",
 		    algs[i], kid, (long long)(now + (int64_t)lead),
 		    (unsigned long long)lead);

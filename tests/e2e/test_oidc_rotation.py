@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import Browser, fail_audit_of
+from conftest import Browser, Server, fail_audit_of
 from helpers_oidc import (add_oidc_client, code_for, get_jwks, jwks_kids,
                           jwt_header, oidc_flow, oidc_server, redeem,
                           verify_id_token)
@@ -243,6 +243,55 @@ def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
                    if e["type"] == "key.created"]
         assert [e["detail"] for e in created] == [{"kid": new, "lead": 0}]
         assert created[0]["actor"] == "admin"
+
+
+def fail_key_created_of(s, alg):
+    """Like fail_audit_of, for the key.created events of one alg only."""
+    when = "NEW.type = 'key.created' AND NEW.detail LIKE '%%\"%s-%%'" % alg
+    if s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " FOR EACH ROW WHEN (%s) EXECUTE FUNCTION"
+                  " gh_test_fail()" % when)
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON audit_events"
+                  " WHEN %s BEGIN SELECT RAISE(ABORT, 'injected'); END"
+                  % when)
+
+
+def test_a_rotation_made_by_half_says_which_half(tmp_path):
+    """`keys rotate` without --alg makes an RS256 key, then an ES256 key,
+    each in a transaction of its own with its key.created event. When
+    the ES256 one cannot be made, the RS256 one stays, published and
+    recorded; the command used to end "could not create a ES256 key:
+    nothing done", and an operator who took it at its word and ran `keys
+    rotate` again made a second new RS256 key. It now names the key it
+    made and the command that makes the missing one alone."""
+    s = Server(tmp_path)
+    before = {k["kid"] for k in keys_list(s)}
+    fail_key_created_of(s, "ES256")
+    r = s.cli("keys", "rotate", "--lead", "0", check=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    made = key_of(keys_list(s), "RS256", exclude=before)["kid"]
+    assert made in r.stdout, r.stdout
+    assert "nothing done" not in r.stderr, r.stderr
+    assert made in r.stderr and "keys rotate --alg ES256" in r.stderr, \
+        r.stderr
+    assert [k for k in keys_list(s) if k["alg"] == "ES256" and
+            k["kid"] not in before] == []
+    s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
+                                             else ""))
+    s.cli("keys", "rotate", "--alg", "ES256", "--lead", "0")
+    after = keys_list(s)
+    assert len(after) == len(before) + 2, after
+    new_es = key_of(after, "ES256", exclude=before)["kid"]
+    created = [e["detail"]["kid"] for e in (
+        json.loads(line) for line in
+        s.cli("audit", "export").stdout.splitlines())
+        if e["type"] == "key.created"]
+    assert created == [made, new_es], created
 
 
 def test_retire_during_lead_keeps_signing(tmp_path):
