@@ -122,8 +122,11 @@ PGconn *
 pg_connect_new(const struct pg_store *db, const char *app)
 {
 	const char *const	keys[] = { "connect_timeout",
-	    "fallback_application_name", "dbname", NULL };
-	const char *const	vals[] = { GH_PG_CONNECT_TIMEOUT, app, db->url,
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "fallback_application_name", "dbname", NULL };
+	const char *const	vals[] = { GH_PG_CONNECT_TIMEOUT,
+	    GH_PG_KEEPALIVES_IDLE, GH_PG_KEEPALIVES_INTERVAL,
+	    GH_PG_KEEPALIVES_COUNT, GH_PG_TCP_USER_TIMEOUT_MS, app, db->url,
 	    NULL };
 
 	/* the URL is expanded after the others, so it can override them */

@@ -202,8 +202,9 @@ void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
 #define PG_FLUSH_SLOTS	64
 /*
  * A new libpq connection to db's URL, named app, that gives up after
- * GH_PG_CONNECT_TIMEOUT unless the URL says otherwise: check PQstatus
- * (NULL only when out of memory), PQfinish it.
+ * GH_PG_CONNECT_TIMEOUT, and on a TCP peer gone silent after
+ * GH_PG_TCP_USER_TIMEOUT_MS or its keepalive probes, unless the URL says
+ * otherwise: check PQstatus (NULL only when out of memory), PQfinish it.
  */
 PGconn		*pg_connect_new(const struct pg_store *db, const char *app);
 /*

@@ -113,6 +113,21 @@
  */
 #define GH_PG_CONNECT_TIMEOUT	"10"
 /*
+ * A PostgreSQL connection over TCP whose peer is gone without a reset (a
+ * cut network, a failover that drops packets) is given up on, unless the
+ * URL says otherwise: data unacknowledged for GH_PG_TCP_USER_TIMEOUT_MS
+ * (tcp_user_timeout), an idle one after its keepalive probes (idle 30 s,
+ * then 3 probes 10 s apart). Without them the audit leader's connection,
+ * and every answer waiting for its batch, or the LISTEN connection the
+ * client cache relies on, stayed stuck until the kernel gave up, after
+ * about 15 minutes of retransmissions (or 2 hours of idle, for keepalive).
+ * No effect on a Unix socket.
+ */
+#define GH_PG_KEEPALIVES_IDLE		"30"
+#define GH_PG_KEEPALIVES_INTERVAL	"10"
+#define GH_PG_KEEPALIVES_COUNT		"3"
+#define GH_PG_TCP_USER_TIMEOUT_MS	"30000"
+/*
  * A client assertion's jti stays in the replay cache this long past its
  * exp: a node whose clock is behind the purging node's (by up to this)
  * still accepts the assertion, so must still find its jti. Five minutes,

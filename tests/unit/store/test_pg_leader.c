@@ -8,13 +8,16 @@
  *    waited for it;
  *  - the leader's connection is named "gatehouse-audit" (the pool's
  *    "gatehouse") in pg_stat_activity, and when the server ends it the
- *    leader connects again at its next batch: the next append is stored.
+ *    leader connects again at its next batch: the next append is stored;
+ *  - the leader's and the pool's connections give up on a TCP peer gone
+ *    silent (tcp_user_timeout, keepalives), as a cut network would leave.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "store/pg_int.h"
@@ -185,6 +188,50 @@ test_leader_connects_again_after_the_server_ended_it(void **state)
 	    1);
 }
 
+/* the value of libpq option `key` on conn, "" when unset */
+static const char *
+option(PGconn *conn, const char *key)
+{
+	static char		 val[64];
+	PQconninfoOption	*o, *all = PQconninfo(conn);
+
+	val[0] = '\0';
+	for (o = all; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL)
+			snprintf(val, sizeof(val), "%s", o->val);
+	PQconninfoFree(all);
+	return val;
+}
+
+/*
+ * A TCP peer gone without a reset (a cut network) is given up on, not
+ * waited for until the kernel's 15 minutes: the leader's connection and
+ * the pool's carry tcp_user_timeout and keepalive probes (limits.h).
+ */
+static void
+test_connections_give_up_on_a_silent_peer(void **state)
+{
+	struct th_store	*t = pg_only(state);
+	struct pg_store	*db = (struct pg_store *)t->s;
+	PGconn		*conns[2];
+	size_t		 i;
+
+	assert_int_equal(append(t->s, "made"), GH_OK);
+	conns[0] = db->lead.conn;
+	conns[1] = db->pool[0].conn;
+	for (i = 0; i < 2; i++) {
+		assert_non_null(conns[i]);
+		assert_string_equal(option(conns[i], "tcp_user_timeout"),
+		    GH_PG_TCP_USER_TIMEOUT_MS);
+		assert_string_equal(option(conns[i], "keepalives_idle"),
+		    GH_PG_KEEPALIVES_IDLE);
+		assert_string_equal(option(conns[i], "keepalives_interval"),
+		    GH_PG_KEEPALIVES_INTERVAL);
+		assert_string_equal(option(conns[i], "keepalives_count"),
+		    GH_PG_KEEPALIVES_COUNT);
+	}
+}
+
 int
 main(void)
 {
@@ -192,6 +239,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_leader_works_with_the_pool_taken),
 		T(test_leader_connects_again_after_the_server_ended_it),
+		T(test_connections_give_up_on_a_silent_peer),
 	};
 #undef T
 
