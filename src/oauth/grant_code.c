@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "grant.h"
+#include "../governance/audit_budget.h"
 #include "../jose/id_token.h"
 #include "../jose/keyring.h"
 #include "../http/reply.h"
@@ -43,8 +44,18 @@ replayed(struct token_ctx *t, const struct code_row *c)
 		reply_unavailable(t->resp);
 		return;
 	}
-	audit_event(t->app, &t->origin, "code.replayed", &s,
-	    "{\"action\":\"family_revoked\"}");
+	/*
+	 * The replay that revoked the families is always recorded; one
+	 * after it (nothing left to revoke) is the same incident, which
+	 * whoever saw the code could repeat until it is purged: recorded
+	 * within the budgets, keyed by the grant, as grant_refresh.c does.
+	 */
+	if (rc == GH_OK)
+		audit_event(t->app, &t->origin, "code.replayed", &s,
+		    "{\"action\":\"family_revoked\"}");
+	else
+		audit_budgeted(t->app, &t->origin, "code.replayed", &s,
+		    c->grant_id, "{\"action\":\"already_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,
 	    "the authorization code was already used", false);
 }

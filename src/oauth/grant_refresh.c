@@ -43,8 +43,21 @@ reuse_detected(struct token_ctx *t, const struct token_row *old)
 		reply_unavailable(t->resp);
 		return;
 	}
-	audit_event(t->app, &t->origin, "token.reuse_detected", &s,
-	    "{\"action\":\"family_revoked\"}");
+	/*
+	 * The reuse that revoked the family is always recorded. A family
+	 * revoked already (by an earlier reuse, or otherwise) makes its
+	 * retired tokens worthless, and for a public client they need no
+	 * secret: presenting one again is the same incident, which an
+	 * outsider could repeat at will, so it is recorded within the
+	 * budgets, keyed by the family (still logged, still run through the
+	 * rules).
+	 */
+	if (rc == GH_OK)
+		audit_event(t->app, &t->origin, "token.reuse_detected", &s,
+		    "{\"action\":\"family_revoked\"}");
+	else
+		audit_budgeted(t->app, &t->origin, "token.reuse_detected", &s,
+		    old->family_id, "{\"action\":\"already_revoked\"}");
 	oauth_error_reply(t->resp, OE_INVALID_GRANT,
 	    "the refresh token was already used", false);
 }

@@ -431,9 +431,11 @@ code_take(struct store *s, const uint8_t *hash, int64_t now,
 
 static enum gh_err
 revoke_where(struct store *s, enum pg_stmt id, const void *key, size_t klen,
-    int64_t now, const char *reason)
+    int64_t now, const char *reason, bool none_not_found)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	unsigned		 n = 0;
+	enum gh_err		 rc;
 
 	pp_init(&p);
 	if (klen)
@@ -443,7 +445,11 @@ revoke_where(struct store *s, enum pg_stmt id, const void *key, size_t klen,
 	pp_int(&p, now);
 	if (reason)
 		pp_text(&p, reason);
-	return pg_one(s, id, &p, NULL, NULL);
+	/* nothing left to revoke (already revoked): say so */
+	if ((rc = pg_one(s, id, &p, NULL, &n)) == GH_OK && none_not_found &&
+	    n == 0)
+		rc = GH_ERR_NOT_FOUND;
+	return rc;
 }
 
 static enum gh_err
@@ -451,20 +457,21 @@ family_revoke_by_code(struct store *s, const uint8_t *hash, int64_t now,
     const char *reason)
 {
 	return revoke_where(s, P_FAMILY_REVOKE_CODE, hash, GH_HASH_BYTES, now,
-	    reason);
+	    reason, true);
 }
 
 static enum gh_err
 family_revoke(struct store *s, const char *id, int64_t now,
     const char *reason)
 {
-	return revoke_where(s, P_FAMILY_REVOKE, id, 0, now, reason);
+	return revoke_where(s, P_FAMILY_REVOKE, id, 0, now, reason, true);
 }
 
 static enum gh_err
 token_revoke(struct store *s, const uint8_t *hash, int64_t now)
 {
-	return revoke_where(s, P_TOKEN_REVOKE, hash, GH_HASH_BYTES, now, NULL);
+	return revoke_where(s, P_TOKEN_REVOKE, hash, GH_HASH_BYTES, now, NULL,
+	    false);
 }
 
 /* tokens */

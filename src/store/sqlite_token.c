@@ -288,7 +288,7 @@ out:
 
 static enum gh_err
 revoke_where(struct store *s, enum stmt_id id, const void *key, size_t klen,
-    int64_t now, const char *reason)
+    int64_t now, const char *reason, bool none_not_found)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 rc = GH_ERR_STORE;
@@ -302,7 +302,10 @@ revoke_where(struct store *s, enum stmt_id id, const void *key, size_t klen,
 		sqlite3_bind_int64(st, 2, now);
 		if (reason)
 			sq_bind_text(st, 3, reason);
-		rc = step_done(DB(s), st);
+		/* nothing left to revoke (already revoked): say so */
+		if ((rc = step_done(DB(s), st)) == GH_OK && none_not_found &&
+		    sqlite3_changes(DB(s)->db) == 0)
+			rc = GH_ERR_NOT_FOUND;
 	}
 	return sq_release(DB(s), rc);
 }
@@ -312,20 +315,21 @@ family_revoke_by_code(struct store *s, const uint8_t *hash, int64_t now,
     const char *reason)
 {
 	return revoke_where(s, S_FAMILY_REVOKE_CODE, hash, GH_HASH_BYTES, now,
-	    reason);
+	    reason, true);
 }
 
 static enum gh_err
 family_revoke(struct store *s, const char *id, int64_t now,
     const char *reason)
 {
-	return revoke_where(s, S_FAMILY_REVOKE, id, 0, now, reason);
+	return revoke_where(s, S_FAMILY_REVOKE, id, 0, now, reason, true);
 }
 
 static enum gh_err
 token_revoke(struct store *s, const uint8_t *hash, int64_t now)
 {
-	return revoke_where(s, S_TOKEN_REVOKE, hash, GH_HASH_BYTES, now, NULL);
+	return revoke_where(s, S_TOKEN_REVOKE, hash, GH_HASH_BYTES, now, NULL,
+	    false);
 }
 
 /* tokens */

@@ -444,7 +444,12 @@ enum gh_err	store_code_take(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
 		    enum gh_err (*take)(void *ctx, const struct code_row *c,
 		    struct code_take *rec), void *ctx, struct code_row *out);
-/* Revoke every family minted from this code (code replay). */
+/*
+ * Revoke every family minted from this code (code replay). This and
+ * store_family_revoke return GH_ERR_NOT_FOUND when no family was left to
+ * revoke (already revoked, or none), so a caller can tell the revocation
+ * from a repeat; store_token_revoke answers GH_OK either way.
+ */
 enum gh_err	store_family_revoke_by_code(struct store *s,
 		    const uint8_t code_hash[GH_HASH_BYTES], int64_t now,
 		    const char *reason);

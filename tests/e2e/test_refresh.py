@@ -64,6 +64,33 @@ def test_reuse_of_a_rotated_token_revokes_the_family(server):
         [("refresh_reuse",)]
 
 
+def test_replays_after_the_revocation_are_audited_within_a_budget(
+        make_server):
+    """The reuse that revokes the family is always recorded. Replays of a
+    retired token after it (worthless now; for a public client the token
+    alone) are the same incident, which an outsider could repeat at will:
+    each appended a durable, chained token.reuse_detected row before (30
+    replays, 31 rows). Now they are recorded within the budget of events
+    an outsider causes (10 rows a window per family, address and client),
+    each still logged and still invalid_grant."""
+    s = make_server()
+    c = s.public
+    t0 = issue(s, c)
+    refresh(s, c, t0["refresh_token"])
+    replays = 31
+    for _ in range(replays):
+        assert_error(refresh(s, c, t0["refresh_token"]), 400,
+                     "invalid_grant")
+    rows = s.query("SELECT detail FROM audit_events WHERE type = ? "
+                   "ORDER BY seq", "token.reuse_detected")
+    assert len(rows) == 1 + 10, rows
+    assert "family_revoked" in rows[0][0]
+    assert all("already_revoked" in d for (d,) in rows[1:]), rows
+    log = s.log_text()
+    assert log.count('"type":"token.reuse_detected"') == replays
+    assert log.count('"stored":"folded"') == replays - 1 - 10
+
+
 def test_reuse_whose_revocation_fails_is_not_answered_as_done(server):
     """If the family cannot be revoked, the replay gets 503 (and may be
     sent again), not the invalid_grant that says the family is gone."""

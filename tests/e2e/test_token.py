@@ -161,6 +161,31 @@ def test_code_replay_revokes_the_first_tokens(server):
         [("code_replay",)]
 
 
+def test_replays_of_a_code_after_the_revocation_are_audited_within_a_budget(
+        make_server):
+    """The replay that revokes what the code minted is always recorded;
+    later replays of the same code (until it is purged) are the same
+    incident, which whoever saw the code could repeat at will: recorded
+    within the budget of events an outsider causes (10 rows a window per
+    grant, address and client; every replay still logged, still
+    invalid_grant). Before, each appended a durable, chained row."""
+    s = make_server()
+    c = s.public
+    code, verifier, _ = get_code(s, c)
+    assert exchange(s, c, code, verifier).status_code == 200
+    replays = 31
+    for _ in range(replays):
+        assert_error(exchange(s, c, code, verifier), 400, "invalid_grant")
+    rows = s.query("SELECT detail FROM audit_events WHERE type = ? "
+                   "ORDER BY seq", "code.replayed")
+    assert len(rows) == 1 + 10, rows
+    assert "family_revoked" in rows[0][0]
+    assert all("already_revoked" in d for (d,) in rows[1:]), rows
+    log = s.log_text()
+    assert log.count('"type":"code.replayed"') == replays
+    assert log.count('"stored":"folded"') == replays - 1 - 10
+
+
 def test_code_replay_whose_revocation_fails_is_not_answered_as_done(server):
     c = server.confidential
     code, verifier, _ = get_code(server, c)

@@ -336,6 +336,9 @@ test_family_revoke_by_code(void **state)
 	    NOW + 2, "code_replay"), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	/* a repeat finds nothing left to revoke, and says so */
+	assert_int_equal(store_family_revoke_by_code(ch->t->s, ch->code,
+	    NOW + 3, "code_replay"), GH_ERR_NOT_FOUND);
 }
 
 static void
@@ -348,6 +351,11 @@ test_family_revoke(void **state)
 	    "refresh_reuse"), GH_OK);
 	assert_int_equal(live(ch, ch->at), GH_ERR_NOT_FOUND);
 	assert_int_equal(live(ch, ch->rt), GH_ERR_NOT_FOUND);
+	/* a repeat finds nothing left to revoke, and says so */
+	assert_int_equal(store_family_revoke(ch->t->s, "fa_1", NOW + 3,
+	    "refresh_reuse"), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_family_revoke(ch->t->s, "fa_none", NOW + 3,
+	    "refresh_reuse"), GH_ERR_NOT_FOUND);
 }
 
 static void
