@@ -444,10 +444,13 @@ check_sealed(void *ctx, const struct key_row *k)
 {
 	struct seal_check *c = ctx;
 
-	/* the public JWK has no private member; the sealed one is opaque */
+	/*
+	 * The public JWK has no private member; the sealed one is opaque:
+	 * base64url only, so no JSON member of the key can show in it. (It
+	 * was also checked for the text "kty", which random base64url holds
+	 * by chance, about once in a hundred RSA keys: the test failed so.)
+	 */
 	assert_null(strstr(k->public_jwk, "\"d\""));
-	assert_null(strstr(k->private_sealed, "\"d\""));
-	assert_null(strstr(k->private_sealed, "kty"));
 	assert_true(strlen(k->private_sealed) > 40);
 	assert_int_equal(strspn(k->private_sealed, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_"),
