@@ -256,6 +256,17 @@ th_sql_int(const struct th_store *t, const char *sql)
 	return v;
 }
 
+/* How many audit events of `type` the test's database holds. */
+static inline int64_t
+th_audit_count(const struct th_store *t, const char *type)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_events WHERE type = '%s'", type);
+	return th_sql_int(t, sql);
+}
+
 /* Run SQL (no result) directly on the test's database. */
 static inline void
 th_sql_exec(const struct th_store *t, const char *sql)
@@ -373,6 +384,25 @@ th_client_new(const char *id, int64_t now)
 	c->status = CLIENT_ACTIVE;
 	c->created_at = now;
 	return c;
+}
+
+/*
+ * th_store_setup, then client `id` (th_client_new) stored in it: the
+ * body of a cmocka setup for tests that need one client.
+ */
+static inline int
+th_store_setup_client(void **state, const char *id, int64_t now)
+{
+	struct client_row	*c;
+	int			 rc;
+
+	if ((rc = th_store_setup(state)) != 0)
+		return rc;
+	c = th_client_new(id, now);
+	rc = store_client_insert(((struct th_store *)*state)->s, c, NULL) ==
+	    GH_OK ? 0 : -1;
+	free(c);
+	return rc;
 }
 
 static inline void

@@ -35,34 +35,14 @@ append(struct store *s, const char *type)
 	return store_audit_append(s, &r);
 }
 
-static int64_t
-events(const struct th_store *t, const char *type)
-{
-	char sql[128];
-
-	snprintf(sql, sizeof(sql),
-	    "SELECT count(*) FROM audit_events WHERE type = '%s'", type);
-	return th_sql_int(t, sql);
-}
-
 static int
 setup(void **state)
 {
-	struct client_row	*c;
-	struct th_store		*t;
-	int			 rc;
-
 	if (th_pg_url() == NULL) {
 		*state = NULL;
 		return 0;
 	}
-	if ((rc = th_store_setup(state)) != 0)
-		return rc;
-	t = *state;
-	c = th_client_new("c1", NOW);
-	rc = store_client_insert(t->s, c, NULL) == GH_OK ? 0 : -1;
-	free(c);
-	return rc;
+	return th_store_setup_client(state, "c1", NOW);
 }
 
 static struct th_store *
@@ -142,7 +122,7 @@ test_leader_works_with_the_pool_taken(void **state)
 	assert_int_equal(j.write_rc, GH_OK);
 	assert_int_equal(j.end_rc, GH_OK);
 	assert_int_equal(j.append_rc, GH_OK);
-	assert_int_equal(events(t, "pool.taken"), 1);
+	assert_int_equal(th_audit_count(t, "pool.taken"), 1);
 	/* the request's write was made durable by the leader's flush */
 	assert_int_equal(th_sql_int(t,
 	    "SELECT coalesce(sum(n), 0) FROM flush_marks"), marks + 1);
@@ -182,7 +162,7 @@ test_leader_connects_again_after_the_server_ended_it(void **state)
 	th_sql_exec(t, sql);
 	nanosleep(&ts, NULL);	/* the leader's idle socket sees the end */
 	assert_int_equal(append(t->s, "after.kill"), GH_OK);
-	assert_int_equal(events(t, "after.kill"), 1);
+	assert_int_equal(th_audit_count(t, "after.kill"), 1);
 	assert_int_not_equal(PQbackendPID(db->lead.conn), pid);
 	assert_int_equal(named(t, PQbackendPID(db->lead.conn), PG_APP_AUDIT),
 	    1);

@@ -352,16 +352,6 @@ append(struct store *s, const char *type)
 	return store_audit_append(s, &r);
 }
 
-static int64_t
-events(const struct fixture *fx, const char *type)
-{
-	char sql[128];
-
-	snprintf(sql, sizeof(sql),
-	    "SELECT count(*) FROM audit_events WHERE type = '%s'", type);
-	return th_sql_int(fx->t, sql);
-}
-
 /* The server ends every connection of the store while it is idle. */
 static void
 drop_connections(struct fixture *fx)
@@ -380,7 +370,7 @@ test_connection_ended_while_idle_is_made_again(void **state)
 	assert_int_equal(append(fx->s, "first.event"), GH_OK);
 	drop_connections(fx);
 	assert_int_equal(append(fx->s, "after.drop"), GH_OK);
-	assert_int_equal(events(fx, "after.drop"), 1);
+	assert_int_equal(th_audit_count(fx->t, "after.drop"), 1);
 }
 
 /*
@@ -424,7 +414,7 @@ test_write_broken_after_it_ran_is_not_sent_again(void **state)
 	assert_int_equal(append(fx->s, "warmup.event"), GH_OK);
 	arm(&fx->px, "dup-check.event");
 	assert_int_equal(append(fx->s, "dup-check.event"), GH_ERR_IO);
-	assert_int_equal(events(fx, "dup-check.event"), 1);
+	assert_int_equal(th_audit_count(fx->t, "dup-check.event"), 1);
 
 	/* a conditional update on its own (it commits by itself) */
 	memset(&a, 0, sizeof(a));
@@ -455,7 +445,7 @@ test_commit_in_second_round_trip_is_not_sent_again(void **state)
 
 	arm(&fx->px, "second-trip.event");
 	assert_int_equal(append(fx->s, "second-trip.event"), GH_ERR_IO);
-	assert_int_equal(events(fx, "second-trip.event"), 1);
+	assert_int_equal(th_audit_count(fx->t, "second-trip.event"), 1);
 	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 }
 
@@ -485,7 +475,7 @@ test_commit_alone_broken_is_unknown(void **state)
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW + 1, &ev), GH_ERR_IO);
 	assert_int_equal(store_client_get(fx->s, "client1", got), GH_OK);
 	assert_int_equal(got->status, CLIENT_DISABLED);
-	assert_int_equal(events(fx, "client.disabled"), 1);
+	assert_int_equal(th_audit_count(fx->t, "client.disabled"), 1);
 	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 	free(got);
 	free(c);
@@ -918,10 +908,10 @@ test_batch_without_a_connection_is_not_retried_row_by_row(void **state)
 	 */
 	assert_in_range(atomic_load(&fx->px.refused), 2, 8);
 	atomic_store(&fx->px.refuse, false);
-	assert_int_equal(events(fx, "test.down"), 0);
+	assert_int_equal(th_audit_count(fx->t, "test.down"), 0);
 	/* the database is back: the next append connects and is stored */
 	assert_int_equal(append(fx->s, "test.up"), GH_OK);
-	assert_int_equal(events(fx, "test.up"), 1);
+	assert_int_equal(th_audit_count(fx->t, "test.up"), 1);
 }
 
 int

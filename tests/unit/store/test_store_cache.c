@@ -19,17 +19,7 @@
 static int
 setup(void **state)
 {
-	struct client_row	*c;
-	struct th_store		*t;
-	int			 rc;
-
-	if ((rc = th_store_setup(state)) != 0)
-		return rc;
-	t = *state;
-	c = th_client_new("c1", NOW);
-	rc = store_client_insert(t->s, c, NULL) == GH_OK ? 0 : -1;
-	free(c);
-	return rc;
+	return th_store_setup_client(state, "c1", NOW);
 }
 
 static enum client_status
