@@ -48,6 +48,21 @@ def make_server(tmp_path):
         assert_clean_stop(s)
 
 
+def assert_replays_budgeted(s, event, replays):
+    """After `replays` presentations of one redeemed code or rotated
+    refresh token: the one that revoked the family is stored, 10 more
+    within the audit budget (governance/audit_budget.h), the rest folded,
+    and every one logged."""
+    rows = s.query("SELECT detail FROM audit_events WHERE type = ? "
+                   "ORDER BY seq", event)
+    assert len(rows) == 1 + 10, rows
+    assert "family_revoked" in rows[0][0]
+    assert all("already_revoked" in d for (d,) in rows[1:]), rows
+    log = s.log_text()
+    assert log.count('"type":"%s"' % event) == replays
+    assert log.count('"stored":"folded"') == replays - 1 - 10
+
+
 # -- endpoint wrappers -------------------------------------------------------
 def post(server, path, data, client=None, auth=None, headers=None):
     """POST a form to `path`, authenticating as `client` (its registered
