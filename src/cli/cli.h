@@ -13,6 +13,8 @@
 
 #include "../app.h"
 
+struct audit_origin;
+
 /*
  * Load config, key and store; prints the reason and returns false. An
  * admin command opens the store for one short job (store_open_admin);
@@ -35,8 +37,19 @@ int	cmd_admin(const char *config_path, int argc, char **argv);
 
 /* How long a key that stopped signing stays in the JWKS. */
 int64_t	cli_publish_after(const struct conf *c);
-/* Make sure an RS256 and an ES256 key exist (first run, old databases). */
+/*
+ * Make sure an RS256 and an ES256 key exist (first run, old databases),
+ * each made with its key.created event (actor "system").
+ */
 bool	cli_ensure_keys(struct app *app);
+/*
+ * A signing key of `alg`, published now and signing from activate_at,
+ * made only together with its key.created event (origin o, detail its
+ * kid and lead) in one transaction; kid is set. Else nothing is made.
+ */
+enum gh_err	cli_key_create(struct app *app, const struct audit_origin *o,
+		    const char *alg, int64_t now, int64_t activate_at,
+		    char kid[GH_ID_LEN]);
 
 /*
  * Print `o` as one compact JSON line and release it (it may hold a

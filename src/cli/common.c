@@ -100,9 +100,57 @@ note_alg(void *ctx, const struct key_row *k)
 	return true;
 }
 
+/*
+ * key.created's detail names the new kid, which exists only once
+ * keyring_generate_audited() has made it: written inside the store's
+ * transaction (struct change_audit's describe), from here.
+ */
+struct created {
+	const char	*kid;
+	int64_t		 lead;
+	char		 detail[128];
+};
+
+static void
+created_detail(void *ctx, unsigned changed, struct audit_row *r)
+{
+	struct created *c = ctx;
+
+	(void)changed;
+	snprintf(c->detail, sizeof(c->detail), "{\"kid\":\"%s\",\"lead\":%lld}",
+	    c->kid, (long long)c->lead);
+	r->detail = c->detail;
+}
+
+enum gh_err
+cli_key_create(struct app *app, const struct audit_origin *o,
+    const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
+{
+	struct audit_draft	 d;
+	struct created		 c = { kid, activate_at - now, "" };
+	struct change_audit	 ev = { &d.r, created_detail, &c };
+	enum gh_err		 rc;
+
+	audit_draft(&d, o, "key.created", NULL, NULL);
+	rc = keyring_generate_audited(app->store, app->key, sizeof(app->key),
+	    alg, now, activate_at, kid, &ev);
+	if (rc == GH_OK) {
+		d.r.detail = c.detail;
+		audit_recorded(app, &d.r);
+	}
+	return rc;
+}
+
+/*
+ * The first keys are made by the server, not by an operator: "system",
+ * as the background passes. Each with its key.created event, or not at
+ * all (the server does not start).
+ */
 bool
 cli_ensure_keys(struct app *app)
 {
+	static const struct audit_origin system_origin = { NULL, NULL,
+	    "system" };
 	struct alg_seen	 seen = { false, false };
 	char		 kid[GH_ID_LEN];
 	int64_t		 now = clock_now();
@@ -110,11 +158,11 @@ cli_ensure_keys(struct app *app)
 	if (store_key_each(app->store, note_alg, &seen) != GH_OK)
 		return false;
 	/* nothing was ever published: the first keys sign at once */
-	if (!seen.rs && keyring_generate(app->store, app->key,
-	    sizeof(app->key), "RS256", now, now, kid) != GH_OK)
+	if (!seen.rs && cli_key_create(app, &system_origin, "RS256", now, now,
+	    kid) != GH_OK)
 		return false;
-	if (!seen.es && keyring_generate(app->store, app->key,
-	    sizeof(app->key), "ES256", now, now, kid) != GH_OK)
+	if (!seen.es && cli_key_create(app, &system_origin, "ES256", now, now,
+	    kid) != GH_OK)
 		return false;
 	return true;
 }

@@ -104,28 +104,6 @@ keys_list(struct app *app, struct key_list *l, bool as_json)
 }
 
 /*
- * key.created's detail names the new kid, which exists only once
- * keyring_generate_audited() has made it: written inside the store's
- * transaction (struct change_audit's describe), from here.
- */
-struct created {
-	const char	*kid;
-	uint64_t	 lead;
-	char		 detail[128];
-};
-
-static void
-created_detail(void *ctx, unsigned changed, struct audit_row *r)
-{
-	struct created *c = ctx;
-
-	(void)changed;
-	snprintf(c->detail, sizeof(c->detail), "{\"kid\":\"%s\",\"lead\":%llu}",
-	    c->kid, (unsigned long long)c->lead);
-	r->detail = c->detail;
-}
-
-/*
  * Why a key of `alg` was not created. GH_ERR_IO: the database failed once
  * the key was sent, so it may exist all the same. `made`: the kid this
  * command made before it (RS256's, when ES256's failed), which stays:
@@ -165,9 +143,6 @@ keys_rotate(struct app *app, const struct args *a)
 	const char	*lead_s = args_get(a, "--lead");
 	const char	*algs[2] = { "RS256", "ES256" };
 	struct audit_origin o = { NULL, NULL, "admin" };
-	struct audit_draft d;
-	struct created	 c;
-	struct change_audit ev = { &d.r, created_detail, &c };
 	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
 	int64_t		 now = clock_now();
 	char		 kid[GH_ID_LEN], made[GH_ID_LEN] = "";
@@ -186,17 +161,12 @@ keys_rotate(struct app *app, const struct args *a)
 	for (i = 0; i < 2; i++) {
 		if (alg && strcmp(alg, algs[i]) != 0)
 			continue;
-		c = (struct created){ kid, lead, "" };
-		audit_draft(&d, &o, "key.created", NULL, NULL);
-		rc = keyring_generate_audited(app->store, app->key,
-		    sizeof(app->key), algs[i], now, now + (int64_t)lead, kid,
-		    &ev);
+		rc = cli_key_create(app, &o, algs[i], now, now + (int64_t)lead,
+		    kid);
 		if (rc != GH_OK) {
 			rotate_failed(algs[i], rc, made[0] ? made : NULL);
 			return 1;
 		}
-		d.r.detail = c.detail;
-		audit_recorded(app, &d.r);
 		str_copy(made, sizeof(made), kid);
 		printf("%s: %s published now, signs from %lld (in %llu s)\n",
 		    algs[i], kid, (long long)(now + (int64_t)lead),

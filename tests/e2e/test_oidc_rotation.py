@@ -213,6 +213,27 @@ def test_key_past_publication_deleted_with_audit_event(tmp_path):
         assert verify(s, rs, tok, "n")[1]["kid"] == new["kid"]
 
 
+def key_created_events(s):
+    """The key.created events of `audit export`, in order."""
+    return [e for e in (json.loads(line) for line in
+                        s.cli("audit", "export").stdout.splitlines())
+            if e["type"] == "key.created"]
+
+
+def test_the_first_keys_are_made_with_their_event(tmp_path):
+    """The first RS256 and ES256 keys, made by `init` (or by `serve` on a
+    database without keys), are recorded like any other: a key.created
+    event each, by "system" (before, they had none, and the trail could
+    not tell which key signed what from the start)."""
+    s = Server(tmp_path)
+    kids = {k["kid"] for k in keys_list(s)}
+    first = key_created_events(s)
+    assert {e["detail"]["kid"] for e in first} == kids, first
+    assert all(e["actor"] == "system" and e["detail"]["lead"] == 0
+               for e in first), first
+    assert s.cli("audit", "verify").returncode == 0
+
+
 def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
     """The trail is what tells which key signed what: `keys rotate`
     makes a key only together with its key.created event, in one
@@ -222,13 +243,14 @@ def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
     a later rotation is published, in the JWKS."""
     with oidc_server(tmp_path, **CONF) as s:
         before = {k["kid"] for k in keys_list(s)}
+        first = key_created_events(s)       # the first keys'
         fail_audit_of(s, "key.created")
         r = s.cli("keys", "rotate", "--lead", "0", check=False)
         assert r.returncode == 1, (r.stdout, r.stderr)
         assert "published" not in r.stdout, r.stdout
         assert "nothing done" in r.stderr, r.stderr
         assert {k["kid"] for k in keys_list(s)} == before
-        assert "key.created" not in s.audit_types()
+        assert key_created_events(s) == first
 
         s.execute("DROP TRIGGER gh_test_fail" +
                   (" ON audit_events" if s.pg else ""))
@@ -238,9 +260,7 @@ def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
         jwks = poll(lambda: (lambda j: j if new in jwks_kids(j)
                              else None)(get_jwks(s)), RELOAD + 1.5)
         assert set(jwks_kids(jwks)) == before | {new}
-        created = [e for e in (json.loads(line) for line in
-                               s.cli("audit", "export").stdout.splitlines())
-                   if e["type"] == "key.created"]
+        created = key_created_events(s)[len(first):]
         assert [e["detail"] for e in created] == [{"kid": new, "lead": 0}]
         assert created[0]["actor"] == "admin"
 
@@ -271,6 +291,7 @@ def test_a_rotation_made_by_half_says_which_half(tmp_path):
     made and the command that makes the missing one alone."""
     s = Server(tmp_path)
     before = {k["kid"] for k in keys_list(s)}
+    first = len(key_created_events(s))     # the first keys'
     fail_key_created_of(s, "ES256")
     r = s.cli("keys", "rotate", "--lead", "0", check=False)
     assert r.returncode == 1, (r.stdout, r.stderr)
@@ -287,10 +308,7 @@ def test_a_rotation_made_by_half_says_which_half(tmp_path):
     after = keys_list(s)
     assert len(after) == len(before) + 2, after
     new_es = key_of(after, "ES256", exclude=before)["kid"]
-    created = [e["detail"]["kid"] for e in (
-        json.loads(line) for line in
-        s.cli("audit", "export").stdout.splitlines())
-        if e["type"] == "key.created"]
+    created = [e["detail"]["kid"] for e in key_created_events(s)[first:]]
     assert created == [made, new_es], created
 
 
