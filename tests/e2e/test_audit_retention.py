@@ -9,7 +9,8 @@ import json
 import os
 import time
 
-from conftest import Server, get_code, preload_shim, token_request
+from conftest import PG_URL, Server, get_code, new_pg_database, \
+    preload_shim, token_request
 from helpers_admin import add_admin, api
 
 DAY = 86400
@@ -45,8 +46,11 @@ def old_trail(tmp_path, monkeypatch):
     and the events."""
     with monkeypatch.context() as m:
         preload_shim(m, "time_shift", GH_TIME_SHIFT=-30 * DAY)
-        # init too: its first keys' key.created events open the trail
-        s = Server(tmp_path, audit_retention_days=7, client_unused_days=0)
+        # init too, a fresh one (not the snapshot other tests share): its
+        # first keys' key.created events open the trail
+        s = Server(tmp_path, database=new_pg_database() if PG_URL else
+                   str(tmp_path / "gatehouse.db"),
+                   audit_retention_days=7, client_unused_days=0)
         c = s.add_client()
         s.add_user()
         cred = add_admin(s)
