@@ -58,7 +58,10 @@ enum gh_err	keyring_generate_audited(struct store *s,
 		    const uint8_t *server_key, size_t keylen, const char *alg,
 		    int64_t now, int64_t activate_at, char kid[GH_ID_LEN],
 		    const struct change_audit *ev);
-/* The same with no event (the first keys of a new database). */
+/*
+ * The same with no event: for tests and fuzz targets. Commands make
+ * keys with their event (cli/common.c cli_key_create).
+ */
 enum gh_err	keyring_generate(struct store *s, const uint8_t *server_key,
 		    size_t keylen, const char *alg, int64_t now,
 		    int64_t activate_at, char kid[GH_ID_LEN]);
