@@ -101,6 +101,9 @@ static char *
 make_id_token(struct token_ctx *t, const struct code_row *c,
     const char *access, int64_t now)
 {
+	/* the family starts now: no ID token of it outlives its end either */
+	int64_t end = issue_family_end(t->app, now);
+	int64_t ttl = t->app->conf.id_token_ttl_seconds;
 	struct id_token_claims claims = {
 		.iss = t->app->conf.issuer,
 		.sub = c->user_id,
@@ -109,7 +112,7 @@ make_id_token(struct token_ctx *t, const struct code_row *c,
 		.access_token = access,
 		.auth_time = c->auth_time,
 		.iat = now,
-		.ttl = t->app->conf.id_token_ttl_seconds,
+		.ttl = now + ttl > end ? end - now : ttl,
 	};
 
 	return id_token_sign(t->app->keys, t->client->id_token_alg, &claims);

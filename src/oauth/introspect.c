@@ -12,6 +12,7 @@
 
 #include "endpoints.h"
 #include "grant.h"
+#include "issue.h"
 #include "secret.h"
 #include "../http/reply.h"
 #include "../util/clock.h"
@@ -50,7 +51,7 @@ oauth_introspect(struct app *app, const struct http_request *req,
 	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
 		rc = GH_ERR_NOT_FOUND;
 	else if (rc == GH_OK)
-		rc = store_token_live(app->store, hash, clock_now(), &t);
+		rc = issue_token_live(app, hash, clock_now(), &t);
 	if (rc != GH_OK && rc != GH_ERR_NOT_FOUND) {
 		reply_unavailable(resp);
 		goto out;

@@ -31,6 +31,23 @@ issue_family_end(const struct app *app, int64_t family_created_at)
 	return family_created_at + app->conf.refresh_family_lifetime_seconds;
 }
 
+enum gh_err
+issue_token_live(const struct app *app, const uint8_t hash[GH_HASH_BYTES],
+    int64_t now, struct token_row *out)
+{
+	enum gh_err	rc;
+	int64_t		end;
+
+	if ((rc = store_token_live(app->store, hash, now, out)) != GH_OK)
+		return rc;
+	end = issue_family_end(app, out->family_created_at);
+	if (now >= end)
+		return GH_ERR_NOT_FOUND;
+	if (out->expires_at > end)
+		out->expires_at = end;
+	return GH_OK;
+}
+
 /*
  * A token of tmpl's family, expiring after its ttl or at the family's
  * end, whichever comes first: then every token of a family is dead by

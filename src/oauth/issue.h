@@ -34,6 +34,16 @@ bool		issue_wants_refresh(const struct client_row *c,
 int64_t		issue_family_end(const struct app *app,
 		    int64_t family_created_at);
 /*
+ * store_token_live() under the family's lifetime as configured now: a
+ * token minted before the lifetime was set or shortened keeps the expiry
+ * stored with it, yet is dead from its family's end (GH_ERR_NOT_FOUND),
+ * and until then out->expires_at tells that end if it comes first. Every
+ * reader of a bearer token (introspection, UserInfo) checks it here.
+ */
+enum gh_err	issue_token_live(const struct app *app,
+		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
+		    struct token_row *out);
+/*
  * Mint, at `now`, an access token with `access_scope` (opaque, or an RFC
  * 9068 JWT when the client asked for those) and, if `refresh_scope` is
  * not NULL, a refresh token with it. Family, grant and user ids of the

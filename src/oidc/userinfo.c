@@ -17,6 +17,7 @@
 #include "../http/form_body.h"
 #include "../http/reply.h"
 #include "../governance/audit.h"
+#include "../oauth/issue.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/json_text.h"
@@ -144,7 +145,7 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
 		rc = GH_ERR_NOT_FOUND;
 	else if ((hashed = rc == GH_OK))
-		rc = store_token_live(app->store, hash, clock_now(), &t);
+		rc = issue_token_live(app, hash, clock_now(), &t);
 	if (rc == GH_OK && t.kind != TOKEN_ACCESS)
 		rc = GH_ERR_NOT_FOUND;
 	if (rc == GH_OK)

@@ -6,9 +6,11 @@ token is not rotated and its family not revoked (an ended grant is no sign
 of theft), and the refusal is audited with its reason. The clock is moved
 by restarting the server under the LD_PRELOAD shim time_shift.so
 (tests/faults/time_shift.c), so the family really is that old."""
+import base64
 import json
 
 import pytest
+import requests
 
 from conftest import Server, preload_shim
 from helpers_authz import running, set_config
@@ -105,14 +107,71 @@ def test_a_refresh_past_the_family_end_changes_nothing(tmp_path,
         assert s.query("SELECT count(*) FROM alerts"
                        " WHERE rule = 'refresh_reuse'") == [(0,)]
         # minted before the lifetime was shortened, it keeps its stored
-        # expiry (docs/SECURITY.md): active, though it no longer refreshes
-        assert exp_of(s, t0["refresh_token"]) > family_created(s) + 86400
+        # expiry, yet readers judge it by the lifetime in force: dead
+        assert introspect(s, t0["refresh_token"]).json() == \
+            {"active": False}
 
         set_config(s, refresh_family_lifetime_seconds=0)
         restart(s, monkeypatch, HOUR + 60)
         r = refresh(s, c, t0["refresh_token"])
         assert r.status_code == 200, r.text
         assert "token.refreshed" in s.audit_types()
+
+
+def userinfo(s, access_token):
+    return requests.get(s.base + "/userinfo", headers={
+        "Authorization": "Bearer " + access_token})
+
+
+def test_a_lifetime_shortened_later_ends_older_tokens_everywhere(
+        tmp_path, monkeypatch):
+    """Tokens minted with no lifetime keep their stored expiry (a day for
+    the access token, 30 days for the refresh token). Once a lifetime is
+    set, introspection and UserInfo judge them by it: inside the new end
+    they are active and told to expire at it; past it they are dead,
+    though their stored expiry is still ahead. They used to stay active
+    (and the access token good at UserInfo) until that stored expiry."""
+    with running(tmp_path, refresh_family_lifetime_seconds=0,
+                 access_token_ttl_seconds=86400) as s:
+        c = s.confidential
+        t0 = issue(s, c)
+        created = family_created(s)
+        assert exp_of(s, t0["access_token"]) >= created + 86400
+        assert userinfo(s, t0["access_token"]).status_code == 200
+
+        set_config(s, refresh_family_lifetime_seconds=2 * HOUR)
+        restart(s, monkeypatch, HOUR)
+        for tok in (t0["access_token"], t0["refresh_token"]):
+            assert exp_of(s, tok) == created + 2 * HOUR
+        assert userinfo(s, t0["access_token"]).status_code == 200
+
+        restart(s, monkeypatch, 2 * HOUR + 60)
+        for tok in (t0["access_token"], t0["refresh_token"]):
+            assert introspect(s, tok).json() == {"active": False}
+        r = userinfo(s, t0["access_token"])
+        assert r.status_code == 401, r.text
+        assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+        refused_as_ended(refresh(s, c, t0["refresh_token"]))
+
+
+def jwt_claims(jwt):
+    body = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def test_the_id_token_ends_with_its_family(tmp_path):
+    """An ID token lives id_token_ttl_seconds, but no longer than the
+    family it was issued with: a day's ttl under a one-hour lifetime gives
+    an hour. It used to outlive the family's end by the rest of its day."""
+    with running(tmp_path, refresh_family_lifetime_seconds=HOUR,
+                 id_token_ttl_seconds=86400) as s:
+        claims = jwt_claims(issue(s, s.confidential)["id_token"])
+        assert claims["exp"] == family_created(s) + HOUR, claims
+    (tmp_path / "long").mkdir()
+    with running(tmp_path / "long", refresh_family_lifetime_seconds=0,
+                 id_token_ttl_seconds=86400) as s:
+        claims = jwt_claims(issue(s, s.confidential)["id_token"])
+        assert claims["exp"] - claims["iat"] == 86400, claims
 
 
 def test_refusals_of_an_ended_family_are_audited_within_a_budget(
