@@ -33,6 +33,7 @@
 
 #include "server.h"
 #include "deadline.h"
+#include "head.h"
 #include "remote.h"
 #include "reply.h"
 #include "../util/cidr.h"
@@ -51,16 +52,6 @@ struct http_server {
 	struct deadline		*deadline;	/* request receive deadline */
 	/* CIDR list whose peers' X-Forwarded-For is read; "": none */
 	char			 trusted[GH_MAX_NETWORKS];
-};
-
-/* the request headers we use, read once when they are complete */
-struct header_scan {
-	const char	*authorization, *cookie, *content_type, *user_agent;
-	const char	*content_length, *transfer_encoding;
-	unsigned	 n_content_length, n_transfer_encoding;
-	int		 dup;	/* a header that must be single came twice */
-	int		 bad_name;	/* a field name that is not a token */
-	size_t		 total;	/* bytes of all header lines */
 };
 
 /*
@@ -229,64 +220,6 @@ method_of(const char *m)
 	if (strcmp(m, "HEAD") == 0)
 		return HTTP_HEAD;
 	return HTTP_OTHER;
-}
-
-/*
- * RFC 9110 5.1: a field name is a token. libmicrohttpd 0.9.75 keeps any
- * name it is given, and one it does not recognise frames nothing:
- * "Content-Length : 5" (RFC 9112 5.1: whitespace before the colon MUST
- * be refused with 400) is to it a header named "Content-Length " and the
- * body is read as empty, while a proxy that trims the name sends five
- * bytes of body, which would be read here as the next request.
- */
-static bool
-field_name_ok(const char *k)
-{
-	if (*k == '\0')
-		return false;
-	for (; *k; k++)
-		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
-		    (*k >= '0' && *k <= '9') || strchr("!#$%&'*+-.^_`|~", *k)))
-			return false;
-	return true;
-}
-
-static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct header_scan	*h = cls;
-	const char		**slot = NULL;
-
-	(void)kind;
-	h->total += strlen(key) + (value ? strlen(value) : 0) + 4;
-	if (!field_name_ok(key))
-		h->bad_name = 1;
-	/* counted, not marked dup: framing_error() refuses them early */
-	if (strcasecmp(key, "Content-Length") == 0) {
-		h->n_content_length++;
-		h->content_length = value;
-		return MHD_YES;
-	}
-	if (strcasecmp(key, "Transfer-Encoding") == 0) {
-		h->n_transfer_encoding++;
-		h->transfer_encoding = value;
-		return MHD_YES;
-	}
-	if (strcasecmp(key, "Authorization") == 0)
-		slot = &h->authorization;
-	else if (strcasecmp(key, "Cookie") == 0)
-		slot = &h->cookie;
-	else if (strcasecmp(key, "Content-Type") == 0)
-		slot = &h->content_type;
-	else if (strcasecmp(key, "User-Agent") == 0)
-		slot = &h->user_agent;
-	if (slot == NULL)
-		return MHD_YES;
-	if (*slot != NULL)
-		h->dup = 1;
-	*slot = value;
-	return MHD_YES;
 }
 
 static void
@@ -548,37 +481,6 @@ finish(struct conn_state *st, struct MHD_Connection *c, const char *method)
 }
 
 /*
- * RFC 9112 6.3: a body whose length the server cannot determine is refused
- * with 400 and the connection closed: a Transfer-Encoding other than
- * chunked alone, Transfer-Encoding with Content-Length, and either header
- * given twice. A front proxy may read a repeated header differently from
- * libmicrohttpd (which takes the first), so each is a request smuggling
- * shape; a repeated Content-Length is refused even with equal values (RFC
- * 9110 8.6 allows that). RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0
- * request is faulty framing too. Answered before any of the body is read:
- * libmicrohttpd would otherwise read such a body until the client closed.
- */
-static const char *
-framing_error(const struct header_scan *h, const char *version)
-{
-	/* a mangled Content-Length or Transfer-Encoding hides among them */
-	if (h->bad_name)
-		return "malformed header field name";
-	if (h->transfer_encoding != NULL &&
-	    strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
-		return "Transfer-Encoding needs HTTP/1.1";
-	if (h->n_content_length > 1)
-		return "Content-Length must appear once";
-	if (h->n_transfer_encoding > 1)
-		return "Transfer-Encoding must appear once";
-	if (h->transfer_encoding != NULL && (h->content_length != NULL ||
-	    strcasecmp(h->transfer_encoding, "chunked") != 0))
-		return "Transfer-Encoding must be chunked alone, "
-		    "without Content-Length";
-	return NULL;
-}
-
-/*
  * Whether the request target is the whole of what was sent. A NUL byte
  * in it (RFC 9112 3.2 allows none) cuts every C string of it there, so
  * "/admin/action\0.css" would be routed as /admin/action while a front
@@ -614,9 +516,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		st->counted = true;
 		atomic_fetch_add(&st->srv->inflight, 1);
 		/* the headers are complete now; read them once */
-		MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header,
+		MHD_get_connection_values(c, MHD_HEADER_KIND, head_scan,
 		    &st->hs);
-		st->bad_framing = framing_error(&st->hs, version);
+		st->bad_framing = head_refused(&st->hs, version);
 		if (st->bad_framing == NULL && !target_whole(st, version))
 			st->bad_framing = "NUL byte in the request line";
 		if (st->bad_framing != NULL)

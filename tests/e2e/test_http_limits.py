@@ -264,6 +264,35 @@ def test_nul_in_request_target_is_400(server, target):
     assert r.status == 200, r
 
 
+@pytest.mark.parametrize("head,why", [
+    (b"GET /healthz HTTP/1.1\r\n", "HTTP/1.1 needs a Host header"),
+    (b"GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n",
+     "Host must appear once"),
+    (b"GET /healthz HTTP/1.0\r\nHost: x\r\nHost: x\r\n",
+     "Host must appear once"),
+    (b"GET /healthz HTTP/1.1\r\nHost: user@x/y\r\n",
+     "malformed Host header")])
+def test_host_missing_repeated_or_malformed_is_400(server, head, why):
+    """RFC 9112 3.2: an HTTP/1.1 request without Host, or any with Host
+    twice or a value that is no host[:port], MUST be 400: which origin it
+    names would be a guess, and a proxy may have routed it by another.
+    They were answered 200."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+    try:
+        s.sendall(head + b"\r\n")
+        data = read_until_closed(s)
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.") and b" 400 " in data[:13], data[:300]
+    assert json.loads(data.partition(b"\r\n\r\n")[2])[
+        "error_description"] == why
+    # HTTP/1.0 needs no Host; one good Host is answered as ever
+    for ok in (b"GET /healthz HTTP/1.0\r\n\r\n",
+               b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n"):
+        r = raw_request(server.port, ok, half_close=False, timeout=4)
+        assert r.status == 200, (ok, r)
+
+
 def test_chunked_body_is_still_read(server):
     r = raw_request(server.port, b"POST /token HTTP/1.1\r\nHost: x\r\n"
                     b"Content-Type: application/x-www-form-urlencoded\r\n"
