@@ -39,17 +39,21 @@ int	cmd_admin(const char *config_path, int argc, char **argv);
 int64_t	cli_publish_after(const struct conf *c);
 /*
  * Make sure an RS256 and an ES256 key exist (first run, old databases),
- * each made with its key.created event (actor "system").
+ * made with their key.created events (actor "system"): exactly one
+ * first key per alg, however many nodes start at once on one database.
  */
 bool	cli_ensure_keys(struct app *app);
 /*
- * A signing key of `alg`, published now and signing from activate_at,
- * made only together with its key.created event (origin o, detail its
- * kid and lead) in one transaction; kid is set. Else nothing is made.
+ * Signing keys of the n algs of algs[] (1 to GH_MAX_NEW_KEYS), published
+ * now and signing from activate_at, made in one transaction together
+ * with a key.created event each (origin o, detail its kid and lead): all
+ * of them, or none. kids[i] receives the kid of algs[i]. With first,
+ * only if no key of these algs is stored yet (store_keys_insert_first):
+ * else GH_ERR_EXISTS, and nothing made.
  */
-enum gh_err	cli_key_create(struct app *app, const struct audit_origin *o,
-		    const char *alg, int64_t now, int64_t activate_at,
-		    char kid[GH_ID_LEN]);
+enum gh_err	cli_keys_create(struct app *app, const struct audit_origin *o,
+		    const char *const *algs, size_t n, int64_t now,
+		    int64_t activate_at, bool first, char kids[][GH_ID_LEN]);
 
 /*
  * Print `o` as one compact JSON line and release it (it may hold a

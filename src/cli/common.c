@@ -100,71 +100,84 @@ note_alg(void *ctx, const struct key_row *k)
 	return true;
 }
 
-/*
- * key.created's detail names the new kid, which exists only once
- * keyring_generate_audited() has made it: written inside the store's
- * transaction (struct change_audit's describe), from here.
- */
-struct created {
-	const char	*kid;
-	int64_t		 lead;
-	char		 detail[128];
-};
-
-static void
-created_detail(void *ctx, unsigned changed, struct audit_row *r)
-{
-	struct created *c = ctx;
-
-	(void)changed;
-	snprintf(c->detail, sizeof(c->detail), "{\"kid\":\"%s\",\"lead\":%lld}",
-	    c->kid, (long long)c->lead);
-	r->detail = c->detail;
-}
-
 enum gh_err
-cli_key_create(struct app *app, const struct audit_origin *o,
-    const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
+cli_keys_create(struct app *app, const struct audit_origin *o,
+    const char *const *algs, size_t n, int64_t now, int64_t activate_at,
+    bool first, char kids[][GH_ID_LEN])
 {
-	struct audit_draft	 d;
-	struct created		 c = { kid, activate_at - now, "" };
-	struct change_audit	 ev = { &d.r, created_detail, &c };
+	struct audit_draft	 d[GH_MAX_NEW_KEYS];
+	struct change_audit	 ev[GH_MAX_NEW_KEYS];
+	char			 detail[GH_MAX_NEW_KEYS][128];
+	struct key_row		*k;
 	enum gh_err		 rc;
+	size_t			 i;
 
-	audit_draft(&d, o, "key.created", NULL, NULL);
-	rc = keyring_generate_audited(app->store, app->key, sizeof(app->key),
-	    alg, now, activate_at, kid, &ev);
-	if (rc == GH_OK) {
-		d.r.detail = c.detail;
-		audit_recorded(app, &d.r);
+	if (n == 0 || n > GH_MAX_NEW_KEYS)
+		return GH_ERR_INVALID;
+	if ((k = calloc(n, sizeof(*k))) == NULL)
+		return GH_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if ((rc = keyring_make(app->key, sizeof(app->key), algs[i], now,
+		    activate_at, &k[i])) != GH_OK)
+			goto out;
+		memcpy(kids[i], k[i].kid, GH_ID_LEN);
+		snprintf(detail[i], sizeof(detail[i]),
+		    "{\"kid\":\"%s\",\"lead\":%lld}", k[i].kid,
+		    (long long)(activate_at - now));
+		audit_draft(&d[i], o, "key.created", NULL, detail[i]);
+		ev[i] = (struct change_audit){ &d[i].r, NULL, NULL };
 	}
+	/* every key with its event in one transaction, or none */
+	rc = first ? store_keys_insert_first(app->store, k, ev, n) :
+	    store_keys_insert(app->store, k, ev, n);
+	for (i = 0; rc == GH_OK && i < n; i++)
+		audit_recorded(app, &d[i].r);
+out:
+	crypto_wipe(k, n * sizeof(*k));
+	free(k);
 	return rc;
 }
 
 /*
  * The first keys are made by the server, not by an operator: "system",
- * as the background passes. Each with its key.created event, or not at
- * all (the server does not start).
+ * as the background passes. Those missing are made together, each with
+ * its key.created event, in one transaction, or none (the server does
+ * not start). Nodes starting at once on one empty database each find no
+ * key and make some: the store keeps one node's (first), the others get
+ * GH_ERR_EXISTS and read again, finding them. A third read covers a key
+ * of one alg made by someone else meanwhile (`keys rotate --alg`).
  */
 bool
 cli_ensure_keys(struct app *app)
 {
 	static const struct audit_origin system_origin = { NULL, NULL,
 	    "system" };
-	struct alg_seen	 seen = { false, false };
-	char		 kid[GH_ID_LEN];
+	struct alg_seen	 seen;
+	const char	*algs[GH_MAX_NEW_KEYS];
+	char		 kids[GH_MAX_NEW_KEYS][GH_ID_LEN];
 	int64_t		 now = clock_now();
+	enum gh_err	 rc;
+	size_t		 n;
+	int		 tries;
 
-	if (store_key_each(app->store, note_alg, &seen) != GH_OK)
-		return false;
-	/* nothing was ever published: the first keys sign at once */
-	if (!seen.rs && cli_key_create(app, &system_origin, "RS256", now, now,
-	    kid) != GH_OK)
-		return false;
-	if (!seen.es && cli_key_create(app, &system_origin, "ES256", now, now,
-	    kid) != GH_OK)
-		return false;
-	return true;
+	for (tries = 0; tries < 3; tries++) {
+		seen = (struct alg_seen){ false, false };
+		if (store_key_each(app->store, note_alg, &seen) != GH_OK)
+			return false;
+		n = 0;
+		if (!seen.rs)
+			algs[n++] = "RS256";
+		if (!seen.es)
+			algs[n++] = "ES256";
+		if (n == 0)
+			return true;
+		/* nothing was ever published: the first keys sign at once */
+		rc = cli_keys_create(app, &system_origin, algs, n, now, now,
+		    true, kids);
+		if (rc != GH_ERR_EXISTS)
+			return rc == GH_OK;
+	}
+	return false;
 }
 
 bool

@@ -104,50 +104,27 @@ keys_list(struct app *app, struct key_list *l, bool as_json)
 }
 
 /*
- * Why a key of `alg` was not created. GH_ERR_IO: the database failed once
- * the key was sent, so it may exist all the same. `made`: the kid this
- * command made before it (RS256's, when ES256's failed), which stays:
- * "nothing done" would be untrue, and a `keys rotate` repeated on its
- * word would make a second key of that alg. So it is named, with the
- * command that makes the missing key alone.
- */
-static void
-rotate_failed(const char *alg, enum gh_err rc, const char *made)
-{
-	if (rc == GH_ERR_IO)
-		fprintf(stderr, "gatehouse: %s: the database failed after the "
-		    "key was sent, so it may have been made: look before "
-		    "repeating it (keys list)\n", alg);
-	else if (made == NULL)
-		fprintf(stderr, "gatehouse: could not create a %s key: nothing "
-		    "done\n", alg);
-	else
-		fprintf(stderr, "gatehouse: could not create a %s key\n", alg);
-	if (made != NULL)
-		fprintf(stderr, "gatehouse: %s was made and stays; `keys rotate "
-		    "--alg %s` makes the %s key alone (not `keys rotate`, "
-		    "which would make another)\n", made, alg, alg);
-}
-
-/*
- * A new signing key is made only together with its key.created event, in
- * one transaction: the trail is what tells which key signed what, so a
- * key it does not show is not made (exit 1, "nothing done"). With no
- * --alg, a key already made for RS256 stays when ES256's fails, and the
- * message says so (rotate_failed).
+ * A new signing key is made only together with its key.created event:
+ * the trail is what tells which key signed what, so a key it does not
+ * show is not made. With no --alg the RS256 and ES256 keys and their
+ * events are one transaction: both are made, or neither ("nothing
+ * done", exit 1), never one alone that a repeated `keys rotate` would
+ * double. GH_ERR_IO: the database failed once they were sent, so they
+ * may exist all the same.
  */
 static int
 keys_rotate(struct app *app, const struct args *a)
 {
+	static const char *const all[GH_MAX_NEW_KEYS] = { "RS256", "ES256" };
 	const char	*alg = args_get(a, "--alg");
 	const char	*lead_s = args_get(a, "--lead");
-	const char	*algs[2] = { "RS256", "ES256" };
+	const char	*algs[GH_MAX_NEW_KEYS];
 	struct audit_origin o = { NULL, NULL, "admin" };
 	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
 	int64_t		 now = clock_now();
-	char		 kid[GH_ID_LEN], made[GH_ID_LEN] = "";
+	char		 kids[GH_MAX_NEW_KEYS][GH_ID_LEN];
 	enum gh_err	 rc;
-	size_t		 i;
+	size_t		 i, n = 0;
 
 	if (lead_s && parse_u64(slice_cstr(lead_s), 0, 2592000, &lead) !=
 	    GH_OK) {
@@ -158,20 +135,32 @@ keys_rotate(struct app *app, const struct args *a)
 		fprintf(stderr, "gatehouse: --alg must be RS256 or ES256\n");
 		return 2;
 	}
-	for (i = 0; i < 2; i++) {
-		if (alg && strcmp(alg, algs[i]) != 0)
-			continue;
-		rc = cli_key_create(app, &o, algs[i], now, now + (int64_t)lead,
-		    kid);
-		if (rc != GH_OK) {
-			rotate_failed(algs[i], rc, made[0] ? made : NULL);
-			return 1;
-		}
-		str_copy(made, sizeof(made), kid);
-		printf("%s: %s published now, signs from %lld (in %llu s)\n",
-		    algs[i], kid, (long long)(now + (int64_t)lead),
-		    (unsigned long long)lead);
+	for (i = 0; i < GH_MAX_NEW_KEYS; i++)
+		if (alg == NULL || strcmp(alg, all[i]) == 0)
+			algs[n++] = all[i];
+	rc = cli_keys_create(app, &o, algs, n, now, now + (int64_t)lead,
+	    false, kids);
+	if (rc == GH_ERR_IO) {
+		fprintf(stderr, "gatehouse: the database failed after the "
+		    "new %s sent, so %s may have been made: look before "
+		    "repeating it (keys list)\n", n > 1 ? "keys were" :
+		    "key was", n > 1 ? "they" : "it");
+		return 1;
 	}
+	if (rc != GH_OK && n > 1) {
+		fprintf(stderr, "gatehouse: could not create the RS256 and "
+		    "ES256 keys: nothing done\n");
+		return 1;
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not create a %s key: "
+		    "nothing done\n", algs[0]);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s: %s published now, signs from %lld (in %llu s)\n",
+		    algs[i], kids[i], (long long)(now + (int64_t)lead),
+		    (unsigned long long)lead);
 	return 0;
 }
 

@@ -360,19 +360,19 @@ keyring_close(struct keyring *kr)
 }
 
 enum gh_err
-keyring_generate_audited(struct store *s, const uint8_t *server_key,
-    size_t keylen, const char *alg, int64_t now, int64_t activate_at,
-    char kid[GH_ID_LEN], const struct change_audit *ev)
+keyring_make(const uint8_t *server_key, size_t keylen, const char *alg,
+    int64_t now, int64_t activate_at, struct key_row *out)
 {
 	static const uint8_t	 e[] = { 0x01, 0x00, 0x01 };
 	uint8_t			 raw[12], seal[AEAD_KEY_BYTES];
-	struct key_row		*k = NULL;
 	cjose_jwk_t		*jwk = NULL;
 	cjose_err		 err;
+	char			 kid[GH_ID_LEN];
 	char			*priv = NULL, *pub = NULL, *sealed = NULL;
 	enum gh_err		 rc = GH_ERR_CRYPTO;
 	unsigned long		 failed = json_mem_failures();
 
+	memset(out, 0, sizeof(*out));
 	if (!jose_alg_supported(alg))
 		return GH_ERR_INVALID;
 	if (crypto_random(raw, sizeof(raw)) != GH_OK)
@@ -394,25 +394,27 @@ keyring_generate_audited(struct store *s, const uint8_t *server_key,
 	if (seal_key(server_key, keylen, seal) == GH_OK)
 		sealed = aead_seal(seal, kid, priv, strlen(priv));
 	crypto_wipe(seal, sizeof(seal));
-	if (sealed == NULL || (k = calloc(1, sizeof(*k))) == NULL)
+	if (sealed == NULL)
 		goto out;
 	rc = GH_ERR_LIMIT;
-	if (!str_copy(k->kid, sizeof(k->kid), kid) ||
-	    !str_copy(k->alg, sizeof(k->alg), alg) ||
-	    !str_copy(k->private_sealed, sizeof(k->private_sealed), sealed) ||
-	    !str_copy(k->public_jwk, sizeof(k->public_jwk), pub))
+	if (!str_copy(out->kid, sizeof(out->kid), kid) ||
+	    !str_copy(out->alg, sizeof(out->alg), alg) ||
+	    !str_copy(out->private_sealed, sizeof(out->private_sealed),
+	    sealed) ||
+	    !str_copy(out->public_jwk, sizeof(out->public_jwk), pub))
 		goto out;
-	k->created_at = now;
-	k->activate_at = activate_at;
-	rc = store_key_insert(s, k, ev);
+	out->created_at = now;
+	out->activate_at = activate_at;
+	rc = GH_OK;
 out:
+	if (rc != GH_OK)
+		crypto_wipe(out, sizeof(*out));
 	if (priv) {
 		crypto_wipe(priv, strlen(priv));
 		free(priv);
 	}
 	free(pub);
 	free(sealed);
-	free(k);
 	cjose_jwk_release(jwk);
 	return rc;
 }
@@ -421,8 +423,19 @@ enum gh_err
 keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
     const char *alg, int64_t now, int64_t activate_at, char kid[GH_ID_LEN])
 {
-	return keyring_generate_audited(s, server_key, keylen, alg, now,
-	    activate_at, kid, NULL);
+	struct key_row	*k;
+	enum gh_err	 rc;
+
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return GH_ERR_NOMEM;
+	if ((rc = keyring_make(server_key, keylen, alg, now, activate_at,
+	    k)) == GH_OK) {
+		memcpy(kid, k->kid, GH_ID_LEN);
+		rc = store_key_insert(s, k, NULL);
+	}
+	crypto_wipe(k, sizeof(*k));
+	free(k);
+	return rc;
 }
 
 /* The key that signs for `alg` now: the newest activated, unretired one. */

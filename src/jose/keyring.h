@@ -49,18 +49,18 @@ void		keyring_pin(struct keyring *kr, int64_t now);
 void		keyring_unpin(void);
 
 /*
- * Create a key of `alg` that starts signing at `activate_at`, with its
- * audit event `ev` (may be NULL) in the same transaction (struct
- * change_audit): if the event cannot be stored, no key is made. kid is
- * set before the store is called, so ev's describe may name it.
+ * A new key of `alg` that starts signing at `activate_at`, its private
+ * half sealed, into *out (its kid in out->kid), for the store: nothing
+ * is stored here. Commands store keys with their key.created events
+ * (cli/common.c cli_keys_create). *out is wiped on failure; the caller
+ * wipes it after use.
  */
-enum gh_err	keyring_generate_audited(struct store *s,
-		    const uint8_t *server_key, size_t keylen, const char *alg,
-		    int64_t now, int64_t activate_at, char kid[GH_ID_LEN],
-		    const struct change_audit *ev);
+enum gh_err	keyring_make(const uint8_t *server_key, size_t keylen,
+		    const char *alg, int64_t now, int64_t activate_at,
+		    struct key_row *out);
 /*
- * The same with no event: for tests and fuzz targets. Commands make
- * keys with their event (cli/common.c cli_key_create).
+ * Make a key and store it with no event: for tests and fuzz targets.
+ * kid receives its kid.
  */
 enum gh_err	keyring_generate(struct store *s, const uint8_t *server_key,
 		    size_t keylen, const char *alg, int64_t now,

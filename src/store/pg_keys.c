@@ -11,21 +11,48 @@
 
 #define DB(s) ((struct pg_store *)(s))
 
-/* The INSERT and its event, if any, in one transaction. */
+/*
+ * The n INSERTs, each followed by its event if any, in one transaction.
+ * First keys: under PG_LOCK_KEYS, taken with the BEGIN, so that of nodes
+ * starting together on an empty database one inserts while the others
+ * wait, then find its keys (each statement reads what was committed
+ * before it began) and insert none: GH_ERR_EXISTS, rolled back.
+ */
 static enum gh_err
-key_insert(struct store *s, const struct key_row *k,
-    const struct change_audit *ev)
+keys_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev, size_t n, bool first)
 {
-	struct pg_params p;
+	struct pg_params	 p;
+	struct pg_conn		*c;
+	PGresult		*r = NULL;
+	unsigned		 changed = 0;
+	enum gh_err		 rc;
+	size_t			 i;
 
-	pp_init(&p);
-	pp_text(&p, k->kid);
-	pp_text(&p, k->alg);
-	pp_text(&p, k->private_sealed);
-	pp_text(&p, k->public_jwk);
-	pp_int(&p, k->created_at);
-	pp_int(&p, k->activate_at);
-	return pg_change_with_event(s, P_KEY_INSERT, &p, ev);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if (first) {
+		pp_init(&p);
+		pp_int(&p, PG_LOCK_KEYS);
+		rc = pg_begin_exec(c, P_XACT_LOCK, &p, &r);
+		PQclear(r);
+	} else
+		rc = pg_begin(c);
+	for (i = 0; rc == GH_OK && i < n; i++) {
+		pp_init(&p);
+		pp_text(&p, k[i].kid);
+		pp_text(&p, k[i].alg);
+		pp_text(&p, k[i].private_sealed);
+		pp_text(&p, k[i].public_jwk);
+		pp_int(&p, k[i].created_at);
+		pp_int(&p, k[i].activate_at);
+		if ((rc = pg_cmd(c, first ? P_KEY_INSERT_FIRST : P_KEY_INSERT,
+		    &p, &changed)) == GH_OK && changed != 1)
+			rc = GH_ERR_EXISTS;
+		if (rc == GH_OK && ev != NULL)
+			rc = pg_change_event_in_tx(DB(s), c, &ev[i], 1);
+	}
+	return pg_release(DB(s), c, pg_finish(c, rc));
 }
 
 static enum gh_err
@@ -174,7 +201,7 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 void
 pg_key_ops(struct store_ops *ops)
 {
-	ops->key_insert = key_insert;
+	ops->keys_insert = keys_insert;
 	ops->key_each = key_each;
 	ops->key_retire = key_retire;
 	ops->key_delete = key_delete;

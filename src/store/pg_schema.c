@@ -276,6 +276,16 @@ const char *const pg_sql[P_COUNT] = {
 	[P_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, private_sealed, "
 	    "public_jwk, created_at, activate_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6)",
+	/*
+	 * A first key: none if a key of its alg is stored. Not race-proof
+	 * by itself under READ COMMITTED (two transactions each see no
+	 * key): run under PG_LOCK_KEYS, taken before it, whose holder
+	 * commits before this statement's snapshot is taken.
+	 */
+	[P_KEY_INSERT_FIRST] = "INSERT INTO signing_keys (kid, alg, "
+	    "private_sealed, public_jwk, created_at, activate_at) "
+	    "SELECT $1, $2, $3, $4, $5::bigint, $6::bigint WHERE NOT EXISTS "
+	    "(SELECT 1 FROM signing_keys WHERE alg = $2)",
 	[P_KEY_ALL] = "SELECT " KEY_COLS " FROM signing_keys "
 	    "ORDER BY activate_at, created_at, n",
 	[P_KEY_RETIRE] = "UPDATE signing_keys SET retire_at = $2 "

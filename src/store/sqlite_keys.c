@@ -9,31 +9,54 @@
 
 #define DB(s) ((struct sqlite_store *)(s))
 
-/* The INSERT and its event, if any, in one savepoint. */
+/*
+ * One key, lock held, in the caller's savepoint. A first key that is
+ * not inserted (a key of its alg is stored) is GH_ERR_EXISTS, like a
+ * taken kid.
+ */
 static enum gh_err
-key_insert(struct store *s, const struct key_row *k,
-    const struct change_audit *ev)
+key_insert_one(struct sqlite_store *db, const struct key_row *k, bool first)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 rc;
 	int		 r;
 
-	sq_lock(DB(s));
-	if ((rc = sq_begin(DB(s))) != GH_OK)
-		return sq_release(DB(s), rc);
-	rc = GH_ERR_STORE;
-	if ((st = sq_stmt(DB(s), S_KEY_INSERT)) != NULL) {
-		sq_bind_text(st, 1, k->kid);
-		sq_bind_text(st, 2, k->alg);
-		sq_bind_text(st, 3, k->private_sealed);
-		sq_bind_text(st, 4, k->public_jwk);
-		sqlite3_bind_int64(st, 5, k->created_at);
-		sqlite3_bind_int64(st, 6, k->activate_at);
-		r = sqlite3_step(st);
-		rc = r == SQLITE_DONE ? GH_OK : sq_error(DB(s), r);
-		sqlite3_reset(st);
-	}
-	return sq_release(DB(s), sq_finish_with_event(DB(s), rc, ev));
+	if ((st = sq_stmt(db, first ? S_KEY_INSERT_FIRST : S_KEY_INSERT)) ==
+	    NULL)
+		return GH_ERR_STORE;
+	sq_bind_text(st, 1, k->kid);
+	sq_bind_text(st, 2, k->alg);
+	sq_bind_text(st, 3, k->private_sealed);
+	sq_bind_text(st, 4, k->public_jwk);
+	sqlite3_bind_int64(st, 5, k->created_at);
+	sqlite3_bind_int64(st, 6, k->activate_at);
+	r = sqlite3_step(st);
+	rc = r != SQLITE_DONE ? sq_error(db, r) :
+	    sqlite3_changes(db->db) == 1 ? GH_OK : GH_ERR_EXISTS;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/*
+ * The n INSERTs, each followed by its event if any, in one savepoint:
+ * the first failure rolls back every key and event before it.
+ */
+static enum gh_err
+keys_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev, size_t n, bool first)
+{
+	struct sqlite_store	*db = DB(s);
+	enum gh_err		 rc;
+	size_t			 i;
+
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		return sq_release(db, rc);
+	for (i = 0; rc == GH_OK && i < n; i++)
+		if ((rc = key_insert_one(db, &k[i], first)) == GH_OK &&
+		    ev != NULL)
+			rc = sq_change_event(db, &ev[i], 1);
+	return sq_release(db, sq_finish_tx(db, rc));
 }
 
 static enum gh_err
@@ -241,7 +264,7 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 void
 sqlite_key_ops(struct store_ops *ops)
 {
-	ops->key_insert = key_insert;
+	ops->keys_insert = keys_insert;
 	ops->key_each = key_each;
 	ops->key_retire = key_retire;
 	ops->key_delete = key_delete;

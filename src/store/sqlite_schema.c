@@ -326,6 +326,16 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, private_sealed, "
 	    "public_jwk, created_at, activate_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/*
+	 * A first key: none if a key of its alg is stored. One statement:
+	 * a write takes the writer's lock before it reads (if its
+	 * transaction does not hold it already: a batch begins IMMEDIATE),
+	 * so no other process inserts between the check and the insert.
+	 */
+	[S_KEY_INSERT_FIRST] = "INSERT INTO signing_keys (kid, alg, "
+	    "private_sealed, public_jwk, created_at, activate_at) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS "
+	    "(SELECT 1 FROM signing_keys WHERE alg = ?2)",
 	[S_KEY_ALL] = "SELECT " KEY_COLS " FROM signing_keys "
 	    "ORDER BY activate_at, created_at, rowid",
 	[S_KEY_RETIRE] = "UPDATE signing_keys SET retire_at = ?2 "

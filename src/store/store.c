@@ -179,8 +179,6 @@ FWD(user_set_password, (struct store *s, const char *id, const char *h,
 FWD(user_set_profile, (struct store *s, const char *id, const char *name,
     const char *email, bool verified, int64_t now,
     const struct change_audit *ev), (s, id, name, email, verified, now, ev))
-FWD(key_insert, (struct store *s, const struct key_row *k,
-    const struct change_audit *ev), (s, k, ev))
 FWD(key_each, (struct store *s, bool (*fn)(void *, const struct key_row *),
     void *ctx), (s, fn, ctx))
 FWD(key_retire, (struct store *s, const char *kid, int64_t now),
@@ -194,6 +192,37 @@ FWD(session_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now, struct session_row *o), (s, hash, now, o))
 FWD(session_delete, (struct store *s, const uint8_t hash[GH_HASH_BYTES]),
     (s, hash))
+
+/* the bounds of every keys insert: 1 to GH_MAX_NEW_KEYS */
+static enum gh_err
+keys_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev, size_t n, bool first)
+{
+	if (n == 0 || n > GH_MAX_NEW_KEYS)
+		return GH_ERR_INVALID;
+	return s->ops->keys_insert(s, k, ev, n, first);
+}
+
+enum gh_err
+store_keys_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev, size_t n)
+{
+	return keys_insert(s, k, ev, n, false);
+}
+
+enum gh_err
+store_key_insert(struct store *s, const struct key_row *k,
+    const struct change_audit *ev)
+{
+	return keys_insert(s, k, ev, 1, false);
+}
+
+enum gh_err
+store_keys_insert_first(struct store *s, const struct key_row *k,
+    const struct change_audit *ev, size_t n)
+{
+	return keys_insert(s, k, ev, n, true);
+}
 
 enum gh_err
 store_session_grant(struct store *s, const uint8_t hash[GH_HASH_BYTES],

@@ -331,12 +331,29 @@ enum gh_err	store_user_set_profile(struct store *s, const char *id,
 		    int64_t now, const struct change_audit *ev);
 
 /*
- * Signing keys, oldest activation first. An insert writes its audit event
- * `ev` (may be NULL) in the same transaction: if the event cannot be
- * stored, the key is not stored either.
+ * Signing keys, oldest activation first. store_keys_insert() stores the
+ * n keys of k[] (1 to GH_MAX_NEW_KEYS), each with its audit event ev[i]
+ * (ev may be NULL: none), in one transaction: all the keys and all their
+ * events, or nothing (a rotation of both algorithms is never made by
+ * half; an event that cannot be stored leaves no key). GH_ERR_EXISTS,
+ * and nothing written, when a kid is taken. store_key_insert() is the
+ * same for one key.
  */
+enum gh_err	store_keys_insert(struct store *s, const struct key_row *k,
+		    const struct change_audit *ev, size_t n);
 enum gh_err	store_key_insert(struct store *s, const struct key_row *k,
 		    const struct change_audit *ev);
+/*
+ * The same for first keys: none is inserted if a key of the alg of any
+ * of them is stored (GH_ERR_EXISTS, nothing written: no key, no event),
+ * checked in the transaction that inserts them, under a lock held until
+ * it commits (PostgreSQL: an advisory lock; SQLite: the writer's).
+ * Nodes starting together on an empty database so make one first key
+ * per alg between them; the others use the keys stored.
+ */
+enum gh_err	store_keys_insert_first(struct store *s,
+		    const struct key_row *k, const struct change_audit *ev,
+		    size_t n);
 enum gh_err	store_key_each(struct store *s,
 		    bool (*fn)(void *ctx, const struct key_row *k), void *ctx);
 enum gh_err	store_key_retire(struct store *s, const char *kid,

@@ -65,8 +65,10 @@ struct store_ops {
 	enum gh_err	(*user_set_profile)(struct store *, const char *,
 			    const char *, const char *, bool, int64_t,
 			    const struct change_audit *);
-	enum gh_err	(*key_insert)(struct store *, const struct key_row *,
-			    const struct change_audit *);
+	/* n keys (1 to GH_MAX_NEW_KEYS), ev NULL or n events; first: see
+	 * store_keys_insert_first() */
+	enum gh_err	(*keys_insert)(struct store *, const struct key_row *,
+			    const struct change_audit *, size_t, bool);
 	enum gh_err	(*key_each)(struct store *,
 			    bool (*)(void *, const struct key_row *), void *);
 	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);

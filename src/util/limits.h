@@ -50,6 +50,7 @@
 /* signing keys */
 #define GH_MAX_SEALED_KEY	8192	/* sealed private JWK (RSA-2048) */
 #define GH_MAX_SIGNING_KEYS	32	/* stored keys a ring loads */
+#define GH_MAX_NEW_KEYS		2	/* made in one transaction (one per alg) */
 #define GH_MAX_PUBLIC_JWK	2048
 #define GH_MAX_JWT_LEN		8192	/* a JWT we sign or accept */
 #define GH_MAX_CLIENT_JWKS	8192	/* a client's registered JWKS */

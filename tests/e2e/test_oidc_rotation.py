@@ -9,15 +9,17 @@ event, and not deleted while that event cannot be stored."""
 import base64
 import json
 import re
+import threading
 import time
 
 import pytest
 import requests
 
-from conftest import Browser, Server, fail_audit_of
+from conftest import PG_URL, Browser, Server, fail_audit_of, new_pg_database
 from helpers_oidc import (add_oidc_client, code_for, get_jwks, jwks_kids,
                           jwt_header, oidc_flow, oidc_server, redeem,
                           verify_id_token)
+from helpers_token import assert_clean_stop
 
 LEAD = 4            # seconds: the steps between rotation and redemption
                     # (two admin commands, a JWKS poll) must fit, with
@@ -234,6 +236,51 @@ def test_the_first_keys_are_made_with_their_event(tmp_path):
     assert s.cli("audit", "verify").returncode == 0
 
 
+@pytest.mark.skipif(not PG_URL, reason="several nodes need a shared "
+                    "PostgreSQL; a SQLite file belongs to one process")
+def test_nodes_starting_together_make_one_first_key_per_alg(tmp_path):
+    """Two `gatehouse serve` started at the same moment on one empty
+    PostgreSQL database each find no signing key and make their first
+    ones. The store keeps one node's (checked and inserted under a lock,
+    in one transaction); the other uses them. Before, both inserted: two
+    first RS256 keys and two first ES256 keys, each with an event."""
+    from test_multinode import peer
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+    a = Server(tmp_path / "a")
+    a._use_database(new_pg_database())          # empty: not migrated
+    with open(a.conf) as f:
+        c = json.load(f)
+    c["database"] = a.database
+    with open(a.conf, "w") as f:
+        json.dump(c, f)
+    b = peer(a, tmp_path / "b")
+    errors = []
+
+    def start(s):
+        try:
+            s.start()
+        except RuntimeError as e:
+            errors.append(e)
+    threads = [threading.Thread(target=start, args=(s,)) for s in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == [], errors
+        keys = keys_list(a)
+        assert sorted(k["alg"] for k in keys) == ["ES256", "RS256"], keys
+        created = key_created_events(a)
+        assert sorted(e["detail"]["kid"] for e in created) == \
+            sorted(k["kid"] for k in keys), created
+        assert a.cli("audit", "verify").returncode == 0
+    finally:
+        for s in (a, b):
+            if s.proc is not None:
+                assert_clean_stop(s)
+
+
 def test_a_rotation_the_trail_cannot_record_is_not_made(tmp_path):
     """The trail is what tells which key signed what: `keys rotate`
     makes a key only together with its key.created event, in one
@@ -281,35 +328,35 @@ def fail_key_created_of(s, alg):
                   % when)
 
 
-def test_a_rotation_made_by_half_says_which_half(tmp_path):
-    """`keys rotate` without --alg makes an RS256 key, then an ES256 key,
-    each in a transaction of its own with its key.created event. When
-    the ES256 one cannot be made, the RS256 one stays, published and
-    recorded; the command used to end "could not create a ES256 key:
-    nothing done", and an operator who took it at its word and ran `keys
-    rotate` again made a second new RS256 key. It now names the key it
-    made and the command that makes the missing one alone."""
+def test_a_rotation_whose_second_half_fails_makes_nothing(tmp_path):
+    """`keys rotate` without --alg makes an RS256 key and an ES256 key,
+    each with its key.created event, in one transaction. When the ES256
+    half cannot be made (its event refused), the RS256 key is not made
+    either: before, each key was a transaction of its own and the RS256
+    one stayed, so that the command could not honestly say "nothing
+    done", and a repeated `keys rotate` made a second RS256 key. It now
+    exits 1 saying nothing was done, with no new key and no new event;
+    once the fault is gone, the same command makes both."""
     s = Server(tmp_path)
     before = {k["kid"] for k in keys_list(s)}
     first = len(key_created_events(s))     # the first keys'
     fail_key_created_of(s, "ES256")
     r = s.cli("keys", "rotate", "--lead", "0", check=False)
     assert r.returncode == 1, (r.stdout, r.stderr)
-    made = key_of(keys_list(s), "RS256", exclude=before)["kid"]
-    assert made in r.stdout, r.stdout
-    assert "nothing done" not in r.stderr, r.stderr
-    assert made in r.stderr and "keys rotate --alg ES256" in r.stderr, \
-        r.stderr
-    assert [k for k in keys_list(s) if k["alg"] == "ES256" and
-            k["kid"] not in before] == []
+    assert "nothing done" in r.stderr, r.stderr
+    assert "published" not in r.stdout, r.stdout
+    assert {k["kid"] for k in keys_list(s)} == before
+    assert len(key_created_events(s)) == first
     s.execute("DROP TRIGGER gh_test_fail" + (" ON audit_events" if s.pg
                                              else ""))
-    s.cli("keys", "rotate", "--alg", "ES256", "--lead", "0")
+    s.cli("keys", "rotate", "--lead", "0")
     after = keys_list(s)
     assert len(after) == len(before) + 2, after
+    new_rs = key_of(after, "RS256", exclude=before)["kid"]
     new_es = key_of(after, "ES256", exclude=before)["kid"]
     created = [e["detail"]["kid"] for e in key_created_events(s)[first:]]
-    assert created == [made, new_es], created
+    assert created == [new_rs, new_es], created
+    assert s.cli("audit", "verify").returncode == 0
 
 
 def test_retire_during_lead_keeps_signing(tmp_path):
