@@ -192,6 +192,7 @@ pg_acquire(struct pg_store *db)
 	if (in_take) {
 		log_kv(LOG_ERROR, "store_error", "backend", "postgres", "msg",
 		    "store called from inside a take callback", NULL);
+		pg_defer_fail(db, GH_ERR_STORE);
 		return NULL;
 	}
 
@@ -213,7 +214,8 @@ pg_acquire(struct pg_store *db)
 	c->defer = pg_deferring(db);
 	if ((c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK ||
 	    idle_dead(c)) && !pg_connect(db, c, PG_APP_POOL)) {
-		(void)pg_release(db, c, GH_OK);
+		/* the caller's operation fails with GH_ERR_STORE */
+		(void)pg_release(db, c, GH_ERR_STORE);
 		return NULL;
 	}
 	return c;
@@ -243,9 +245,25 @@ pg_lead_acquire(struct pg_store *db, bool *tried)
 	return pg_connect(db, c, PG_APP_AUDIT) ? c : NULL;
 }
 
+/*
+ * Every operation that got a connection ends here, with its outcome, and
+ * one that got none fails through here too (pg_acquire). A store failure
+ * in a deferring thread fails the request's wait as well, whether or not
+ * the caller looked at the result (an audit append, a sighting, an alert
+ * it logs and goes on from): the request must not be answered as if its
+ * writes were made, as on SQLite (sq_release). Only real failures do:
+ * the database's (GH_ERR_STORE), an outcome unknown (GH_ERR_IO), out of
+ * memory. Answers the caller acts on are not: NOT_FOUND, CONFLICT (a
+ * lost race, rolled back), EXISTS (a unique violation: an id taken),
+ * INVALID (text no row can hold, a take() callback's refusal), LIMIT;
+ * nor GH_ERR_BUSY, which only pg_outcome.c's fence sees, and turns into
+ * GH_ERR_IO.
+ */
 enum gh_err
 pg_release(struct pg_store *db, struct pg_conn *c, enum gh_err rc)
 {
+	if (rc == GH_ERR_STORE || rc == GH_ERR_IO || rc == GH_ERR_NOMEM)
+		pg_defer_fail(db, rc);
 	/* never hand on a connection inside a transaction */
 	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)

@@ -473,7 +473,8 @@ out:
  * A row that could not even be queued (out of memory). A request's
  * caller commonly logs an audit failure and goes on, so the request's
  * wait is failed too, as a row failed in its batch fails it: the answer
- * is never sent without its event (on SQLite, sq_release does the same).
+ * is never sent without its event (as pg_release does for an operation
+ * that failed, and sq_release on SQLite).
  */
 static enum gh_err
 not_queued(struct pg_store *db, enum gh_err rc)

@@ -211,7 +211,9 @@ void		 pp_blob(struct pg_params *p, const uint8_t *b, size_t n);
 PGconn		*pg_connect_new(const struct pg_store *db, const char *app);
 /*
  * Borrow a connection (waits while all are busy; connects lazily).
- * NULL if no connection to the server could be made.
+ * NULL if no connection to the server could be made: the operation fails
+ * with GH_ERR_STORE, and so does a deferring thread's request
+ * (pg_defer_fail).
  */
 struct pg_conn	*pg_acquire(struct pg_store *db);
 /*
@@ -226,7 +228,11 @@ struct pg_conn	*pg_lead_acquire(struct pg_store *db, bool *tried);
  * connection: pg_acquire then fails (logged) instead of waiting.
  */
 void		 pg_in_take(bool on);
-/* Give it back; returns rc so operations can end with it. */
+/*
+ * Give it back; returns rc so operations can end with it. A failure
+ * (GH_ERR_STORE, GH_ERR_IO, GH_ERR_NOMEM) in a deferring thread also
+ * fails its request (pg_defer_fail), whether or not the caller reports it.
+ */
 enum gh_err	 pg_release(struct pg_store *db, struct pg_conn *c,
 		    enum gh_err rc);
 
@@ -329,11 +335,12 @@ bool		 pg_lazy_on(const struct pg_store *db);
  * Deferred durability on this thread (store_defer_begin .. _end, pg.c).
  * pg_defer_covered: a durable audit row was queued after every write so
  * far, and its commit will flush them. pg_defer_fail: something the
- * request needed failed where its caller may not report it (an audit row
- * that could not even be queued), so the request's wait must end with
- * rc. pg_defer_end returns whether some write is not covered so, and in
- * *failed the first pg_defer_fail (else GH_OK); the leader then makes
- * one small durable write (pg_wait.c pg_flush).
+ * request needed failed where its caller may not report it (a store
+ * operation that failed, pg_release; an audit row that could not even be
+ * queued), so the request's wait must end with rc. pg_defer_end returns
+ * whether some write is not covered so, and in *failed the first
+ * pg_defer_fail (else GH_OK); the leader then makes one small durable
+ * write (pg_wait.c pg_flush).
  */
 void		 pg_defer_begin(const struct pg_store *db);
 bool		 pg_deferring(const struct pg_store *db);

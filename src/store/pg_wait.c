@@ -5,7 +5,9 @@
  * A request is durable once its queued audit rows are committed and, when
  * some write of it is not covered by a durable row (pg.c, owed) or a row
  * failed, after one more durable write (pg_flush); a row it could not
- * even queue (pg_defer_fail) fails it as a failed row does. The request's
+ * even queue, or any other store operation of it that failed
+ * (pg_defer_fail), fails it as a failed row does, whether or not the
+ * operation's caller reported the failure. The request's
  * thread need not sleep on that: store_defer_detach() hands the request's
  * rows and its owed flag over as a wait (struct pg_wait), and the HTTP
  * server parks the connection, not the thread, until the wait's wake.
@@ -108,7 +110,7 @@ resolve(struct pg_store *db, struct pg_audit_queue *q)
 			pp = &w->next;
 			continue;
 		}
-		/* a row that was never queued fails it as a failed row does */
+		/* an operation that failed (pg_defer_fail) fails it too */
 		if (w->rc == GH_OK)
 			w->rc = w->failed;
 		*pp = w->next;
@@ -253,7 +255,7 @@ defer_begin(struct store *s)
 /*
  * The request is over: hand its rows and what it owes to the leader, and
  * the wait to the caller. Nothing queued, nothing owed: no wait, and the
- * outcome at once (an audit row that could not be queued fails it). Out
+ * outcome at once (a store operation that failed fails it). Out
  * of memory, the wait is made on the stack and waited for here.
  */
 static enum gh_err

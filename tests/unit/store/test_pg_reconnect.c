@@ -18,7 +18,9 @@
  *  - a server that takes the connection and never answers is given up on
  *    after GH_PG_CONNECT_TIMEOUT seconds, not waited for for ever;
  *  - with the database down, a batch of audit rows fails after one
- *    attempt to connect, not one more per row.
+ *    attempt to connect, not one more per row;
+ *  - inside a request, a write whose outcome is unknown, or that gets no
+ *    connection, fails the request though its caller went on.
  * PostgreSQL only: on SQLite (unit) every test is skipped.
  */
 #include "../harness.h"
@@ -914,6 +916,83 @@ test_batch_without_a_connection_is_not_retried_row_by_row(void **state)
 	assert_int_equal(th_audit_count(fx->t, "test.up"), 1);
 }
 
+/* A sighting of grant g1 from `value`, as governance/rules.c records. */
+static enum gh_err
+sighting(struct store *s, const char *value)
+{
+	enum sighting seen;
+
+	return store_grant_sighting(s, "g1", "ua", value, NOW, &seen);
+}
+
+/*
+ * Inside a request, a write whose connection broke after the server ran
+ * it (its outcome unknown, GH_ERR_IO) fails the request, whatever its
+ * caller did with the error: store_defer_end says so, and the HTTP layer
+ * answers 503, as on SQLite. Before, only an audit row that could not be
+ * queued failed a request, and this one ended with GH_OK. A write in a
+ * transaction that breaks before its COMMIT (a sighting: GH_ERR_STORE)
+ * fails it too. Each fails that request only.
+ */
+static void
+test_unknown_outcome_in_a_request_fails_it(void **state)
+{
+	struct fixture	*fx = pg_only(state);
+	struct admin_row a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "victim-admin");
+	a.secret_hash[0] = 1;
+	a.created_at = NOW;
+	assert_int_equal(store_admin_insert(fx->s, &a, NULL), GH_OK);
+	store_defer_begin(fx->s);
+	arm(&fx->px, "victim-admin");
+	assert_int_equal(store_admin_disable(fx->s, "victim-admin", NOW + 1),
+	    GH_ERR_IO);
+	assert_int_equal(store_defer_end(fx->s), GH_ERR_IO);
+	/* it ran: the server got it before the break */
+	assert_int_equal(th_sql_int(fx->t, "SELECT count(*) FROM admins "
+	    "WHERE disabled_at IS NOT NULL"), 1);
+
+	store_defer_begin(fx->s);
+	arm(&fx->px, "lost-agent");
+	assert_int_equal(sighting(fx->s, "lost-agent"), GH_ERR_STORE);
+	assert_int_equal(store_defer_end(fx->s), GH_ERR_STORE);
+
+	store_defer_begin(fx->s);
+	assert_int_equal(sighting(fx->s, "next-agent"), GH_OK);
+	assert_int_equal(store_defer_end(fx->s), GH_OK);
+	assert_int_equal(th_sql_int(fx->t, "SELECT count(*) FROM "
+	    "grant_sightings"), 1);
+}
+
+/*
+ * The same for a write that gets no connection (the database is down:
+ * pg_acquire fails before any statement): GH_ERR_STORE, for the caller
+ * and for the request.
+ */
+static void
+test_no_connection_in_a_request_fails_it(void **state)
+{
+	struct fixture *fx = pg_only(state);
+
+	atomic_store(&fx->px.refuse, true);
+	drop_connections(fx);
+	store_defer_begin(fx->s);
+	assert_int_equal(sighting(fx->s, "down-agent"), GH_ERR_STORE);
+	atomic_store(&fx->px.refuse, false);
+	assert_int_equal(store_defer_end(fx->s), GH_ERR_STORE);
+	assert_int_equal(th_sql_int(fx->t, "SELECT count(*) FROM "
+	    "grant_sightings"), 0);
+
+	/* the database is back: the next request connects and ends well */
+	store_defer_begin(fx->s);
+	assert_int_equal(sighting(fx->s, "up-agent"), GH_OK);
+	assert_int_equal(store_defer_end(fx->s), GH_OK);
+	assert_int_equal(th_sql_int(fx->t, "SELECT count(*) FROM "
+	    "grant_sightings"), 1);
+}
+
 int
 main(void)
 {
@@ -933,6 +1012,8 @@ main(void)
 		T(test_outcome_resolved_behind_a_pooler),
 		T(test_outcome_unknown_on_another_server),
 		T(test_batch_without_a_connection_is_not_retried_row_by_row),
+		T(test_unknown_outcome_in_a_request_fails_it),
+		T(test_no_connection_in_a_request_fails_it),
 		cmocka_unit_test(test_silent_server_times_out),
 	};
 #undef T

@@ -14,7 +14,9 @@
  * writes: one exactly when some write is not followed by such a row.
  *
  * On both backends, an audit append that fails at once (out of memory)
- * fails its request's end, though the append's caller went on.
+ * fails its request's end, though the append's caller went on; so does
+ * any other store write that fails, while an answer (no such row, a lost
+ * race, a taken id, a replay) does not.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -445,6 +447,115 @@ test_append_failed_at_once_fails_the_request(void **state)
 	    "WHERE type = '" UNCOPYABLE "'"), 1);
 }
 
+/* While on, every insert of a grant sighting fails (a trigger). */
+static void
+fail_sightings(const struct th_store *t, bool on)
+{
+	if (t->schema[0] && on)
+		th_sql_exec(t, "CREATE OR REPLACE FUNCTION gh_fail() RETURNS "
+		    "trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ "
+		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
+		    "ON grant_sightings FOR EACH ROW EXECUTE FUNCTION "
+		    "gh_fail()");
+	else if (t->schema[0])
+		th_sql_exec(t, "DROP TRIGGER gh_fail ON grant_sightings");
+	else
+		th_sql_exec(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
+		    "grant_sightings BEGIN SELECT RAISE(ABORT, 'injected'); "
+		    "END" : "DROP TRIGGER gh_fail");
+}
+
+/* A sighting of grant g1 from `value`, as governance/rules.c records. */
+static enum gh_err
+sighting(struct store *s, const char *value)
+{
+	enum sighting seen;
+
+	return store_grant_sighting(s, "g1", "ua", value, NOW, &seen);
+}
+
+/*
+ * A store write that fails inside a request fails the request, though
+ * its caller went on (governance/rules.c ignores a failed sighting, as
+ * it does a failed alert): the wait, or the end, reports the failure, and
+ * the HTTP layer answers 503. On SQLite sq_release saw to it; on
+ * PostgreSQL only an audit row that could not be queued did, and the
+ * request ended with GH_OK.
+ */
+static void
+test_ignored_store_failure_fails_the_request(void **state)
+{
+	struct th_store		*t = *state;
+	struct store_wait	*w = (struct store_wait *)1;
+	enum gh_err		 rc;
+
+	fail_sightings(t, true);
+
+	/* a write, the failed one, then a stored event: the wait fails */
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW, NULL), GH_OK);
+	assert_int_equal(sighting(t->s, "agent/1"), GH_ERR_STORE);
+	assert_int_equal(audit(t->s, "token.issued"), GH_OK);
+	if ((rc = store_defer_detach(t->s, &w)) == GH_OK) {
+		assert_non_null(w);
+		rc = store_wait_end(w);
+	}
+	assert_int_equal(rc, GH_ERR_STORE);
+	assert_int_equal(status_of_c1(t), 2);
+
+	/* the failed write alone, through store_defer_end */
+	store_defer_begin(t->s);
+	assert_int_equal(sighting(t->s, "agent/2"), GH_ERR_STORE);
+	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
+
+	/* it failed those requests only: the next one ends well */
+	fail_sightings(t, false);
+	store_defer_begin(t->s);
+	assert_int_equal(sighting(t->s, "agent/3"), GH_OK);
+	assert_int_equal(store_defer_end(t->s), GH_OK);
+	assert_int_equal(th_sql_int(t,
+	    "SELECT count(*) FROM grant_sightings"), 1);
+}
+
+/*
+ * What the store answers, not a failure of it, leaves the request as it
+ * is: no such row, a status changed by another request (a lost race,
+ * rolled back), an id taken (a unique violation), a replayed jti, a
+ * transaction that changed nothing and rolled back, text that no row can
+ * hold (PostgreSQL refuses it, SQLite finds nothing).
+ */
+static void
+test_store_answers_do_not_fail_the_request(void **state)
+{
+	struct th_store		*t = *state;
+	struct client_row	*c;
+	uint8_t			 h[GH_HASH_BYTES];
+	unsigned		 grants = 9;
+	enum gh_err		 rc;
+
+	th_hash("jti", h);
+	store_defer_begin(t->s);
+	assert_int_equal(store_client_set_status(t->s, "nobody",
+	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, NULL), GH_ERR_NOT_FOUND);
+	assert_int_equal(store_client_set_status(t->s, "c1", CLIENT_DISABLED,
+	    CLIENT_ACTIVE, NOW, NULL), GH_ERR_CONFLICT);
+	c = th_client_new("c1", NOW);
+	rc = store_client_insert(t->s, c, NULL);
+	free(c);
+	assert_int_equal(rc, GH_ERR_EXISTS);
+	assert_int_equal(store_jti_use(t->s, "c1", h, NOW + 60, NOW), GH_OK);
+	assert_int_equal(store_jti_use(t->s, "c1", h, NOW + 60, NOW),
+	    GH_ERR_CONFLICT);
+	assert_int_equal(store_client_quarantine(t->s, "nobody", h, "test",
+	    NOW, &grants, NULL), GH_ERR_NOT_FOUND);
+	rc = store_client_set_status(t->s, "c\xff", CLIENT_ACTIVE,
+	    CLIENT_DISABLED, NOW, NULL);
+	assert_true(rc == GH_ERR_INVALID || rc == GH_ERR_NOT_FOUND);
+	assert_int_equal(store_defer_end(t->s), GH_OK);
+	assert_int_equal(status_of_c1(t), 1);
+}
+
 int
 main(void)
 {
@@ -469,6 +580,12 @@ main(void)
 		    th_store_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_append_failed_at_once_fails_the_request, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ignored_store_failure_fails_the_request, setup,
+		    th_store_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_store_answers_do_not_fail_the_request, setup,
 		    th_store_teardown),
 	};
 
