@@ -10,7 +10,9 @@ On both backends an answer that waits for durability waits without its
 HTTP thread: on SQLite for the fsync, on PostgreSQL for its audit rows
 (their batch is held here by taking the audit chain's lock). And an
 answer is never sent without its audit event: on PostgreSQL, an event
-that could not even be queued (out of memory) fails the request."""
+that could not even be queued (out of memory) fails the request, and on
+both backends so does any store write that fails, where its caller went
+on (a grant's sighting the anomaly rules record)."""
 import concurrent.futures
 import os
 import time
@@ -227,5 +229,58 @@ def test_an_audit_event_that_cannot_be_queued_fails_its_answer(
     log = s.log_text()
     assert '"type":"token.issued"' in log
     assert '"stored":"out of memory"' in log, log[-4000:]
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    assert rc == 0, log[-4000:]
+
+
+def fail_sightings(s, on):
+    """A trigger (gh_test_fail) makes every insert of a grant sighting
+    fail, while on."""
+    if not on:
+        s.execute("DROP TRIGGER gh_test_fail" +
+                  (" ON grant_sightings" if s.pg else ""))
+    elif s.pg:
+        s.execute("CREATE FUNCTION gh_test_fail() RETURNS trigger AS $$"
+                  " BEGIN RAISE EXCEPTION 'injected'; END $$"
+                  " LANGUAGE plpgsql",
+                  "CREATE TRIGGER gh_test_fail BEFORE INSERT ON"
+                  " grant_sightings FOR EACH ROW EXECUTE FUNCTION"
+                  " gh_test_fail()")
+    else:
+        s.execute("CREATE TRIGGER gh_test_fail BEFORE INSERT ON"
+                  " grant_sightings BEGIN SELECT RAISE(ABORT, 'injected');"
+                  " END")
+
+
+def test_a_store_write_that_fails_fails_its_answer(tmp_path):
+    """A redemption's token.issued event has the anomaly rules record the
+    grant's sightings (its network, its user agent); a sighting that
+    cannot be stored is ignored by the rules, which go on. The request
+    fails with it all the same: 503, and no token, on both backends. On
+    PostgreSQL only an audit event that could not be queued failed a
+    request, and the tokens were answered (200) though a write of the
+    request had failed."""
+    s = Server(tmp_path)
+    c = s.add_client()
+    s.add_user()
+    s.start()
+    try:
+        code, verifier = code_of(Browser(s), c)
+        fail_sightings(s, True)
+        unavailable(redeem(s, c, code, verifier))
+        fail_sightings(s, False)
+        assert s.query("SELECT count(*) FROM grant_sightings") == [(0,)]
+        # it failed that request only: the next one records its sighting
+        # (of a new user agent: the failed ones count as seen a while)
+        ua = "next-agent/" + os.urandom(6).hex()
+        again = exchange(s, c, *code_of(Browser(s), c),
+                         headers={"User-Agent": ua})
+        assert again.status_code == 200, again.text
+        assert s.query("SELECT count(*) FROM grant_sightings "
+                       "WHERE value = ?", ua) == [(1,)]
+    finally:
+        rc = s.stop()
+    log = s.log_text()
+    assert '"msg":"injected"' in log, log[-4000:]
     assert "AddressSanitizer" not in log and "runtime error" not in log, log
     assert rc == 0, log[-4000:]
