@@ -176,24 +176,32 @@ out:
 	return spike;
 }
 
+/* The slot key of (grant, kind, value); false if it cannot be made. */
+static bool
+seen_key(const char *grant_id, const char *kind, const char *value,
+    uint64_t *h)
+{
+	uint8_t	d[GH_HASH_BYTES];
+	char	buf[GH_ID_LEN + 8 + GH_MAX_UA_LEN + 8];
+
+	if (snprintf(buf, sizeof(buf), "%s\n%s\n%s", grant_id, kind,
+	    value) < 0)
+		return false;
+	crypto_sha256(buf, strlen(buf), d);
+	memcpy(h, d, sizeof(*h));
+	return true;
+}
+
 bool
 gov_seen_recently(struct gov *g, const char *grant_id, const char *kind,
     const char *value, int64_t now)
 {
-	uint8_t		 d[GH_HASH_BYTES];
-	char		 buf[GH_ID_LEN + 8 + GH_MAX_UA_LEN + 8];
 	uint64_t	 h;
 	struct seen_slot *e;
 	bool		 hit;
-	int		 n;
 
-	if (g == NULL)
+	if (g == NULL || !seen_key(grant_id, kind, value, &h))
 		return false;
-	n = snprintf(buf, sizeof(buf), "%s\n%s\n%s", grant_id, kind, value);
-	if (n < 0)
-		return false;
-	crypto_sha256(buf, strlen(buf), d);
-	memcpy(&h, d, sizeof(h));
 	pthread_mutex_lock(&g->mu);
 	e = &g->seen[h % GOV_SEEN];
 	hit = e->h == h && now - e->at < SEEN_FOR;
@@ -203,4 +211,22 @@ gov_seen_recently(struct gov *g, const char *grant_id, const char *kind,
 	}
 	pthread_mutex_unlock(&g->mu);
 	return hit;
+}
+
+void
+gov_seen_forget(struct gov *g, const char *grant_id, const char *kind,
+    const char *value)
+{
+	uint64_t	 h;
+	struct seen_slot *e;
+
+	if (g == NULL || !seen_key(grant_id, kind, value, &h))
+		return;
+	pthread_mutex_lock(&g->mu);
+	e = &g->seen[h % GOV_SEEN];
+	if (e->h == h) {
+		e->h = 0;
+		e->at = 0;
+	}
+	pthread_mutex_unlock(&g->mu);
 }

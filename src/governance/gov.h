@@ -31,5 +31,11 @@ bool		gov_token_event(struct gov *g, struct app *app,
  */
 bool		gov_seen_recently(struct gov *g, const char *grant_id,
 		    const char *kind, const char *value, int64_t now);
+/*
+ * Undo gov_seen_recently's note when the store could not record the
+ * sighting, so the next use records it rather than skip it for minutes.
+ */
+void		gov_seen_forget(struct gov *g, const char *grant_id,
+		    const char *kind, const char *value);
 
 #endif

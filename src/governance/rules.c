@@ -228,9 +228,14 @@ sighting(struct app *app, const struct audit_row *r, const char *kind,
 	char		 shown[101];
 	json_t		*ev;
 
-	if (gov_seen_recently(app->gov, r->grant_id, kind, value, r->time) ||
-	    store_grant_sighting(app->store, r->grant_id, kind, value,
-	    r->time, &seen) != GH_OK || seen != SIGHTING_NEW || !alert)
+	if (gov_seen_recently(app->gov, r->grant_id, kind, value, r->time))
+		return;
+	if (store_grant_sighting(app->store, r->grant_id, kind, value,
+	    r->time, &seen) != GH_OK) {
+		gov_seen_forget(app->gov, r->grant_id, kind, value);
+		return;
+	}
+	if (seen != SIGHTING_NEW || !alert)
 		return;
 	if (is_net ? !app->conf.rule_new_network :
 	    !app->conf.rule_new_user_agent)
