@@ -8,24 +8,25 @@
 #include "../util/limits.h"
 #include "../util/str.h"
 
+/* where events come from: an address's throttle key, or an author */
+#define FROM_LEN	(THROTTLE_ADDR_KEY_LEN + GH_ID_LEN + 8)
+
 /*
  * The key's throttle key: a hash of the whole, so that a long client id
  * is never cut (throttle keys are compared by a hash of a bounded
- * prefix), as hex.
+ * prefix), as hex. `from` starts with "addr " or "user ", so an author
+ * never shares a key with an address.
  */
 static void
-key_of(const struct audit_origin *o, const char *type,
-    const struct audit_subject *subj, const char *what,
-    char out[2 * 16 + 1])
+key_of(const char *type, const struct audit_subject *subj,
+    const char *what, const char *from, char out[2 * 16 + 1])
 {
-	char	addr[THROTTLE_ADDR_KEY_LEN];
-	char	whole[256 + THROTTLE_ADDR_KEY_LEN + GH_MAX_CLIENT_ID_LEN];
+	char	whole[256 + FROM_LEN + GH_MAX_CLIENT_ID_LEN];
 	uint8_t	d[GH_HASH_BYTES];
 	int	n;
 
-	throttle_addr_key(o ? o->remote_addr : NULL, addr, sizeof(addr));
 	n = snprintf(whole, sizeof(whole), "%s\n%s\n%s\n%s", type,
-	    what ? what : "", addr,
+	    what ? what : "", from,
 	    subj && subj->client_id ? subj->client_id : "");
 	if (n < 0)
 		n = 0;
@@ -35,14 +36,17 @@ key_of(const struct audit_origin *o, const char *type,
 	hex_encode(d, 16, out);
 }
 
-/* detail with the counts added before its closing brace */
+/* detail (NULL: none) with the counts added before its closing brace */
 static void
 with_counts(const char *detail, const uint32_t key[THROTTLE_COUNTS],
     const uint32_t all[THROTTLE_COUNTS], char *out, size_t outsz)
 {
-	size_t	len = strlen(detail);
+	size_t	len;
 	int	n;
 
+	if (detail == NULL)
+		detail = "{}";
+	len = strlen(detail);
 	if (len < 2 || detail[len - 1] != '}' || len >= outsz) {
 		str_copy(out, outsz, detail);
 		return;
@@ -55,26 +59,29 @@ with_counts(const char *detail, const uint32_t key[THROTTLE_COUNTS],
 		str_copy(out, outsz, detail);	/* whole, without counts */
 }
 
-void
-audit_budgeted(struct app *app, const struct audit_origin *o,
-    const char *type, const struct audit_subject *subj, const char *what,
+/*
+ * Store the event if both its key (`k`) and its type's budget (under
+ * `pool`) have a row left, else fold it.
+ */
+static void
+budgeted(struct app *app, const struct audit_origin *o, const char *type,
+    const struct audit_subject *subj, const char *k, const char *pool,
     const char *detail)
 {
 	struct throttle	*t = throttle_shared();
 	int64_t		 w = app->conf.throttle_audit_window_seconds * 1000;
 	int64_t		 now = throttle_now_ms();
 	uint32_t	 key[THROTTLE_COUNTS], all[THROTTLE_COUNTS];
-	char		 k[2 * 16 + 1], out[GH_MAX_AUDIT_DETAIL];
+	char		 out[GH_MAX_AUDIT_DETAIL];
 
 	/* no table (out of memory): every event stored, as without one */
 	if (t == NULL) {
 		audit_event(app, o, type, subj, detail);
 		return;
 	}
-	key_of(o, type, subj, what, k);
 	if (!throttle_budget(t, THROTTLE_ROWS, k, GH_AUDIT_KEY_ROWS, w, 1,
 	    now, key) ||
-	    !throttle_budget(t, THROTTLE_AUDIT, type, GH_AUDIT_TYPE_ROWS, w,
+	    !throttle_budget(t, THROTTLE_AUDIT, pool, GH_AUDIT_TYPE_ROWS, w,
 	    1 + key[1], now, all)) {
 		audit_folded(app, o, type, subj, detail);
 		return;
@@ -85,4 +92,33 @@ audit_budgeted(struct app *app, const struct audit_origin *o,
 	}
 	with_counts(detail, key, all, out, sizeof(out));
 	audit_event(app, o, type, subj, out);
+}
+
+void
+audit_budgeted(struct app *app, const struct audit_origin *o,
+    const char *type, const struct audit_subject *subj, const char *what,
+    const char *detail)
+{
+	char	addr[THROTTLE_ADDR_KEY_LEN], from[FROM_LEN];
+	char	k[2 * 16 + 1];
+
+	throttle_addr_key(o ? o->remote_addr : NULL, addr, sizeof(addr));
+	snprintf(from, sizeof(from), "addr %s", addr);
+	key_of(type, subj, what, from, k);
+	budgeted(app, o, type, subj, k, type, detail);
+}
+
+void
+audit_budgeted_by(struct app *app, const struct audit_origin *o,
+    const char *type, const struct audit_subject *subj, const char *who,
+    const char *detail)
+{
+	char	from[FROM_LEN], pool[128];
+	char	k[2 * 16 + 1];
+
+	snprintf(from, sizeof(from), "user %s", who ? who : "");
+	key_of(type, subj, NULL, from, k);
+	/* a type budget of its own: "<type> by user" */
+	snprintf(pool, sizeof(pool), "%s by user", type);
+	budgeted(app, o, type, subj, k, pool, detail);
 }

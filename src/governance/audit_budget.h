@@ -26,11 +26,24 @@
 
 /*
  * Record (or fold) event `type` with `detail`, a JSON object's text made
- * by the caller; `what` tells events of one client and address apart
+ * by the caller, or NULL for none (a row then gets an object only to
+ * carry the counts); `what` tells events of one client and address apart
  * that must not fold into one another (a reason, a proof).
  */
 void	audit_budgeted(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,
 	    const char *what, const char *detail);
+
+/*
+ * The same for an event whose author is known, `who` (a signed-in
+ * user's id): the key is the author and the client, whatever the
+ * address, so that changing addresses gains the author nothing; and the
+ * type's budget is one of its own, apart from that of the same type's
+ * events by nobody known (audit_budgeted()), so that a flood of those
+ * from many addresses cannot crowd people's own acts out of the trail.
+ */
+void	audit_budgeted_by(struct app *app, const struct audit_origin *o,
+	    const char *type, const struct audit_subject *subj,
+	    const char *who, const char *detail);
 
 #endif
