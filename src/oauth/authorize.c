@@ -22,6 +22,7 @@
 #include "scope.h"
 #include "secret.h"
 #include "../governance/audit.h"
+#include "../governance/audit_budget.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/str.h"
@@ -85,8 +86,7 @@ do_login(struct app *app, const struct http_request *req,
 		return;
 	}
 	if (!v.ok) {
-		subj.user_id = v.known ? u.id : NULL;
-		audit_event(app, &o, "login.failure", &subj, NULL);
+		login_audit_failure(app, &a, &v, &u);
 		res->step = STEP_LOGIN;
 		res->login_error = "Wrong username or password.";
 		return;
@@ -180,6 +180,14 @@ consent_names_session_user(const struct params *p, const char *username)
  * A refusal posted from the consent form (anything but "allow"). It needs
  * no signed-in user, fresh or not: it only ends the request, and asking
  * for a sign-in first would lose it.
+ *
+ * So anyone with the CSRF pair of a login page, which is free, can post
+ * one as often as they like: the event is recorded within the audit
+ * budgets (audit_budget.h). A signed-in user's refusal is that user's
+ * decision, kept within a budget of its own per user and client,
+ * whatever the address; one without a session says only that someone at
+ * an address declined a client, and is held to the budget of an address
+ * and client.
  */
 static void
 do_deny(struct app *app, const struct http_request *req,
@@ -189,11 +197,14 @@ do_deny(struct app *app, const struct http_request *req,
 	struct audit_origin	 o;
 
 	origin_of(req, &o);
-	if (res->browser.has_session)
+	if (res->browser.has_session) {
 		subj.user_id = res->browser.session.user_id;
-	if (res->browser.has_session && res->browser.has_grant)
-		subj.grant_id = res->browser.grant.id;
-	audit_event(app, &o, "consent.denied", &subj, NULL);
+		if (res->browser.has_grant)
+			subj.grant_id = res->browser.grant.id;
+		audit_budgeted_by(app, &o, "consent.denied", &subj,
+		    subj.user_id, NULL);
+	} else
+		audit_budgeted(app, &o, "consent.denied", &subj, NULL, NULL);
 	redirect_error(app, res, OE_ACCESS_DENIED, "the user denied access");
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "grant.h"
+#include "../governance/audit_budget.h"
 #include "../util/cidr.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
@@ -69,14 +70,22 @@ begin(struct app *app, const struct http_request *req,
 		    challenge);
 		goto fail;
 	}
-	/* per-client network allowlist (governance): refuse and record */
+	/*
+	 * Per-client network allowlist (governance): refuse and record.
+	 * A public client is "authenticated" by its id alone, so anyone
+	 * outside its networks causes this at will; a confidential one
+	 * only with its secret or key (checked above), but whoever holds a
+	 * stolen one can repeat it as often. Either way within the audit
+	 * budgets, per address and client: every refusal is still logged
+	 * and raises network_refused.
+	 */
 	if (f->auth.client.networks[0] &&
 	    !cidr_list_match(f->auth.client.networks, req->remote_addr)) {
 		struct audit_origin o = { req->remote_addr, req->user_agent,
 		    "client" };
 		struct audit_subject s = { f->auth.client.id, NULL, NULL };
 
-		audit_event(app, &o, "client.network_refused", &s,
+		audit_budgeted(app, &o, "client.network_refused", &s, NULL,
 		    NULL);
 		oauth_error_reply(resp, OE_INVALID_CLIENT,
 		    "this client may not be used from this network",

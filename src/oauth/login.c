@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "login.h"
+#include "../governance/audit_budget.h"
 #include "../governance/throttle.h"
 #include "../http/reply.h"
 #include "../util/limits.h"
@@ -97,9 +98,16 @@ login_check(struct app *app, const struct login_attempt *a,
 		refuse(app, a, &l, "address", retry, v);
 		return GH_OK;
 	}
-	if (name == NULL || pw == NULL || strlen(name) > GH_MAX_USERNAME_LEN ||
-	    strlen(pw) > GH_MAX_PASSWORD_LEN)
-		return GH_OK;		/* a failure, without a run */
+	/* a failure, without a run */
+	if (name == NULL || pw == NULL) {
+		v->unchecked = "missing";
+		return GH_OK;
+	}
+	if (strlen(name) > GH_MAX_USERNAME_LEN ||
+	    strlen(pw) > GH_MAX_PASSWORD_LEN) {
+		v->unchecked = "too_long";
+		return GH_OK;
+	}
 	if (!throttle_take(l.t, THROTTLE_LOGIN_USER, name, &l.user, l.now,
 	    &retry)) {
 		refuse(app, a, &l, "user", retry, v);
@@ -128,6 +136,23 @@ login_check(struct app *app, const struct login_attempt *a,
 			throttle_reset(l.t, THROTTLE_LOGIN_USER, name);
 	}
 	return rc;
+}
+
+void
+login_audit_failure(struct app *app, const struct login_attempt *a,
+    const struct login_verdict *v, const struct user_row *u)
+{
+	struct audit_subject	 s = { a->client_id, NULL, NULL };
+	char			 detail[48];
+
+	s.user_id = v->known ? u->id : NULL;
+	if (v->unchecked == NULL) {
+		audit_event(app, a->origin, "login.failure", &s, NULL);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", v->unchecked);
+	audit_budgeted(app, a->origin, "login.failure", &s, v->unchecked,
+	    detail);
 }
 
 void

@@ -42,6 +42,12 @@ struct login_verdict {
 	 * with Retry-After). Neither a failure nor a success: record none.
 	 */
 	int64_t	retry_after;
+	/*
+	 * Not NULL: a failure decided without a password check (no Argon2id
+	 * run), and why: "missing" (no username or no password), "too_long"
+	 * (either over its limit).
+	 */
+	const char *unchecked;
 };
 
 /*
@@ -58,6 +64,20 @@ struct login_verdict {
  */
 enum gh_err	login_check(struct app *app, const struct login_attempt *a,
 		    struct user_row *u, struct login_verdict *v);
+
+/*
+ * Record failed attempt a (v neither ok nor refused; u the user if
+ * v->known) as "login.failure". One with a password check is stored:
+ * each cost an Argon2id run, and the limits above bound them. One
+ * without (v->unchecked) costs nothing but the per-address limit, which
+ * a flood from many addresses multiplies, so it is stored within the
+ * audit budgets (governance/audit_budget.h), keyed by address, client
+ * and reason, with detail {"reason":...}. Either way it is logged and
+ * run through the anomaly rules.
+ */
+void		login_audit_failure(struct app *app,
+		    const struct login_attempt *a,
+		    const struct login_verdict *v, const struct user_row *u);
 
 /*
  * Make the page in r (already built, 200 or 401) a 429 with Retry-After:

@@ -157,7 +157,7 @@ login_post(struct app *app, const struct http_request *req,
 	}
 	s.user_id = lv.known ? u.id : NULL;
 	if (!lv.ok) {
-		audit_event(app, &o, "login.failure", &s, NULL);
+		login_audit_failure(app, &a, &lv, &u);
 		login_page(resp, v, "Wrong username or password.", 401);
 		return;
 	}
