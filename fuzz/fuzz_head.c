@@ -10,6 +10,11 @@
  * as libmicrohttpd's do for the request (head_scan keeps pointers). The answer is checked against a plain
  * re-reading of the same lines (ref_refused below): the Host rules of RFC
  * 9112 3.2 must hold exactly, and nothing the reference refuses may pass.
+ *
+ * The whole input, as a C string, is also a request target for
+ * head_origin_form(): rewritten in place, never longer; one in
+ * absolute-form becomes "/" plus what followed its authority, any other
+ * stays as it was.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +70,32 @@ ref_refused(const struct ref *r, bool http11)
 	    r->hosts > 1 || r->bad_host || (r->hosts == 0 && http11);
 }
 
+static void
+origin_form(const uint8_t *data, size_t size)
+{
+	char	*t, *was;
+	size_t	 skip = 0, auth;
+
+	t = strndup((const char *)data, size);
+	was = strndup((const char *)data, size);
+	check(t != NULL && was != NULL);
+	head_origin_form(t);
+	check(strlen(t) <= strlen(was));
+	if (strncasecmp(was, "http://", 7) == 0)
+		skip = 7;
+	else if (strncasecmp(was, "https://", 8) == 0)
+		skip = 8;
+	if (skip == 0)
+		check(strcmp(t, was) == 0);
+	else {
+		auth = skip + strcspn(was + skip, "/?");
+		check(t[0] == '/');
+		check(strcmp(t + (was[auth] != '/'), was + auth) == 0);
+	}
+	free(t);
+	free(was);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,6 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*k, *v, *keep[2 * MAX_LINES];
 	size_t			 i, start, colon, n = 0;
 
+	origin_form(data, size);
 	if (size == 0)
 		return 0;
 	version = data[0] % 2 == 0 ? "HTTP/1.1" : "HTTP/1.0";

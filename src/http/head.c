@@ -129,3 +129,27 @@ head_refused(const struct header_scan *h, const char *version)
 		return "HTTP/1.1 needs a Host header";
 	return NULL;
 }
+
+void
+head_origin_form(char *target)
+{
+	size_t	skip, rest;
+	char	*p;
+
+	if (strncasecmp(target, "http://", 7) == 0)
+		skip = 7;
+	else if (strncasecmp(target, "https://", 8) == 0)
+		skip = 8;
+	else
+		return;
+	/* the authority ends at the path, the query, or the end */
+	p = target + skip + strcspn(target + skip, "/?");
+	if (*p == '/') {
+		memmove(target, p, strlen(p) + 1);
+		return;
+	}
+	/* "http://host?q" or "http://host": the path is "/" */
+	rest = strlen(p);
+	memmove(target + 1, p, rest + 1);
+	target[0] = '/';
+}

@@ -25,6 +25,14 @@ struct header_scan {
 /* cls is a zeroed struct header_scan; called once per header line */
 enum MHD_Result	head_scan(void *cls, enum MHD_ValueKind kind,
 		    const char *key, const char *value);
+/*
+ * RFC 9112 3.2.2: a server MUST accept a target in absolute-form
+ * ("http://host/path?query"). Rewrite such a target in place to its
+ * origin-form ("/path?query", "/" when it has no path); any other is
+ * left as it is. The authority is dropped: the issuer, not the Host the
+ * client names, is the origin Gatehouse answers for.
+ */
+void		head_origin_form(char *target);
 /* Why the request is refused with 400 and its connection closed, or NULL. */
 const char	*head_refused(const struct header_scan *h,
 		    const char *version);

@@ -170,6 +170,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	buf_init(&st->body, GH_MAX_BODY_LEN);
 	if (!str_copy(st->uri, sizeof(st->uri), uri))
 		st->uri_too_long = true;
+	else
+		head_origin_form(st->uri);
 	/*
 	 * libmicrohttpd 0.9.75 ends the target by writing a NUL over the
 	 * space before the version, which follows in the same line buffer:

@@ -293,6 +293,21 @@ def test_host_missing_repeated_or_malformed_is_400(server, head, why):
         assert r.status == 200, (ok, r)
 
 
+def test_a_target_in_absolute_form_is_accepted(server):
+    """RFC 9112 3.2.2: a server MUST accept a target in absolute-form
+    (what a client sends to a proxy, and may send to any server). It was
+    404; it is routed by its path and query as in origin-form."""
+    for target in (b"http://127.0.0.1/healthz",
+                   b"HTTP://example.test:1/.well-known/openid-configuration"
+                   b"?x=1"):
+        r = raw_request(server.port, b"GET " + target + b" HTTP/1.1\r\n"
+                        b"Host: x\r\n\r\n", half_close=False, timeout=4)
+        assert r.status == 200, (target, r)
+    r = raw_request(server.port, b"GET http://127.0.0.1/nope HTTP/1.1\r\n"
+                    b"Host: x\r\n\r\n", half_close=False, timeout=4)
+    assert r.status == 404, r
+
+
 def test_chunked_body_is_still_read(server):
     r = raw_request(server.port, b"POST /token HTTP/1.1\r\nHost: x\r\n"
                     b"Content-Type: application/x-www-form-urlencoded\r\n"

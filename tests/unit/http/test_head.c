@@ -1,11 +1,13 @@
 /*
  * test_head.c - http/head.h: the request head's checks made before any
  * body is read: framing a proxy could read otherwise, and Host (RFC 9112
- * 3.2: exactly one in HTTP/1.1, at most one in HTTP/1.0, a host[:port]).
+ * 3.2: exactly one in HTTP/1.1, at most one in HTTP/1.0, a host[:port]),
+ * and a target in absolute-form taken in its origin-form (RFC 9112 3.2.2).
  */
 #include "../harness.h"
 
 #include "http/head.h"
+#include "util/str.h"
 
 /* Scan header lines "Name", "value", ... (NULL-ended); why refused. */
 static const char *
@@ -88,6 +90,35 @@ test_framing_still_first(void **state)
 	    "chunked", NULL));
 }
 
+/* head_origin_form of `in`, compared with `want` */
+static void
+origin(const char *in, const char *want)
+{
+	char t[64];
+
+	assert_true(str_copy(t, sizeof(t), in));
+	head_origin_form(t);
+	assert_string_equal(t, want);
+}
+
+static void
+test_absolute_form_to_origin_form(void **state)
+{
+	(void)state;
+	origin("http://id.example.com/healthz", "/healthz");
+	origin("HTTPS://id.example.com:8443/token?a=1", "/token?a=1");
+	origin("http://x?a=/b", "/?a=/b");
+	origin("http://x", "/");
+	origin("https://", "/");
+	origin("http://[::1]:8080/jwks", "/jwks");
+	/* origin-form and anything else: as it was */
+	origin("/authorize?x=http://y/", "/authorize?x=http://y/");
+	origin("*", "*");
+	origin("ftp://x/y", "ftp://x/y");
+	origin("http:/x", "http:/x");
+	origin("", "");
+}
+
 int
 main(void)
 {
@@ -97,6 +128,7 @@ main(void)
 		cmocka_unit_test(test_repeated_host_refused),
 		cmocka_unit_test(test_malformed_host_refused),
 		cmocka_unit_test(test_framing_still_first),
+		cmocka_unit_test(test_absolute_form_to_origin_form),
 	};
 
 	return cmocka_run_group_tests_name("http/head", tests, NULL, NULL);
