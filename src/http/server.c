@@ -48,6 +48,7 @@ struct http_server {
 	unsigned		 port;
 	atomic_int		 inflight;
 	atomic_int		 parked;	/* connections suspended */
+	atomic_int		 owed;	/* parked answers not yet sent */
 	atomic_bool		 stopping;	/* http_stop() began: park no more */
 	struct deadline		*deadline;	/* request receive deadline */
 	/* CIDR list whose peers' X-Forwarded-For is read; "": none */
@@ -71,6 +72,7 @@ struct conn_state {
 	bool			 started;
 	bool			 too_large;
 	bool			 counted;
+	bool			 owed;	/* parked: counted in srv->owed */
 	uint64_t		 dropped;	/* body bytes past the limit */
 	const char		*bad_framing;	/* why the body is refused */
 	uintptr_t		 target_end;	/* where the version must start */
@@ -102,6 +104,18 @@ mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
 	log_kv(LOG_ERROR, "http_library_panic", "where", where, "msg",
 	    reason ? reason : "", NULL);
 	abort();
+}
+
+/* A request is over (answered, or its connection closed): uncount it. */
+static void
+request_done(struct conn_state *st)
+{
+	if (st->counted)
+		atomic_fetch_sub(&st->srv->inflight, 1);
+	if (st->owed)
+		atomic_fetch_sub(&st->srv->owed, 1);
+	st->counted = false;
+	st->owed = false;
 }
 
 static void
@@ -138,8 +152,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			free(st->held);
 			free(st->held_req);
 		}
-		if (st->counted)
-			atomic_fetch_sub(&st->srv->inflight, 1);
+		request_done(st);
 		buf_wipe_free(&st->body);
 		free(st);
 		*socket_context = NULL;
@@ -157,8 +170,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci == NULL || (st = ci->socket_context) == NULL)
 		return NULL;
-	if (st->counted)
-		atomic_fetch_sub(&st->srv->inflight, 1);
+	request_done(st);
 	buf_wipe_free(&st->body);
 	/*
 	 * A new request: reset the per-request fields, but not the 8 KB URI,
@@ -205,9 +217,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (st == NULL)
 		return;
 	deadline_waiting(&st->dl);	/* answered: the next may come */
-	if (st->counted)
-		atomic_fetch_sub(&st->srv->inflight, 1);
-	st->counted = false;
+	request_done(st);
 	buf_wipe_free(&st->body);
 	*con_cls = NULL;	/* the connection owns st (on_connection) */
 }
@@ -391,6 +401,8 @@ park(struct conn_state *st, struct MHD_Connection *c)
 {
 	struct http_hold *h = &st->held->hold;
 
+	st->owed = true;
+	atomic_fetch_add(&st->srv->owed, 1);
 	MHD_suspend_connection(c);
 	h->watch(h->h, unpark, st);
 }
@@ -636,6 +648,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	s->ctx = ctx;
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->parked, 0);
+	atomic_init(&s->owed, 0);
 	atomic_init(&s->stopping, false);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -689,6 +702,16 @@ http_stop(struct http_server *s, unsigned drain_seconds)
 	 */
 	atomic_store(&s->stopping, true);	/* before the count is read */
 	while (atomic_load(&s->parked) > 0)
+		nanosleep(&ts, NULL);
+	/*
+	 * A resumed answer is sent by a daemon thread after unpark(): it is
+	 * lost if the daemon closes its connection first, which a loaded
+	 * machine showed (every answer of a stop cut). Wait until each is
+	 * sent, or its client gone, for at most GH_STOP_SEND_SECONDS (a
+	 * client that does not read).
+	 */
+	deadline = clock_mono() + GH_STOP_SEND_SECONDS;
+	while (atomic_load(&s->owed) > 0 && clock_mono() < deadline)
 		nanosleep(&ts, NULL);
 	MHD_stop_daemon(s->daemon);	/* every connection closed... */
 	deadline_stop(s->deadline);	/* ...and unlisted: stop watching */

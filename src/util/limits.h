@@ -135,6 +135,12 @@
  * ten times the clock skew the assertion checks allow (ASSERTION_SKEW).
  */
 #define GH_JTI_KEEP_SECONDS	300
+/*
+ * A stop waits this long at most, after the last parked answer was
+ * resumed, for the resumed answers to be sent (http/server.c http_stop):
+ * a client that does not read its answer does not hold the stop longer.
+ */
+#define GH_STOP_SEND_SECONDS	5
 /* a broken COMMIT: the longest wait for its transaction to end
  * (store/pg_outcome.c) */
 #define GH_PG_OUTCOME_WAIT_MS	2000
