@@ -16,7 +16,8 @@
  *    redirect_uri sent, or the client's only URI if none was sent and the
  *    scope (sent once) has no openid (OIDC Core 3.1.2.1); never
  *    for a disabled or unknown client, a repeated client_id/redirect_uri;
- *  - a redirect echoes no state longer than GH_MAX_STATE_LEN bytes;
+ *  - a redirect echoes the state as sent, or none if it was longer than
+ *    GH_MAX_STATE_LEN bytes;
  *  - success needs response_type=code exactly, PKCE with S256 and a
  *    43-character base64url challenge, a scope within the client's, no
  *    request or request_uri, no repeated parameter, response_mode absent
@@ -24,6 +25,9 @@
  *    with none alone (the flags as sent), max_age absent (-1) or the
  *    number of seconds sent, at most 315360000, a login_hint of at most
  *    4 * GH_MAX_USERNAME_LEN bytes, and a nonce for cl_two with openid;
+ *    and what the login and consent forms carry must come back from a
+ *    browser unchanged: state absent or printable ASCII (RFC 6749 A.5),
+ *    nonce and login_hint absent or UTF-8 without control characters;
  *  - an id_token_hint passes only when it is an ID token signed by this
  *    server's key for the client named (its sub is then the one
  *    signed). Nobody else can sign, so the input's placeholders @HINT1@
@@ -291,6 +295,58 @@ check_prompt(const char *prompt, const struct authz_request *r)
 	}
 }
 
+/* RFC 6749 A.5 VSCHAR, %x20-7E, read here. */
+static bool
+vschar_only(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * UTF-8 (RFC 3629: no overlong form, no surrogate, at most U+10FFFF)
+ * without a C0, DEL or C1 control character, read here byte by byte.
+ */
+static bool
+text_only(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	uint32_t		 cp;
+	size_t			 n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			cp = *s;
+			n = 1;
+		} else if ((*s & 0xe0) == 0xc0) {
+			cp = *s & 0x1f;
+			n = 2;
+		} else if ((*s & 0xf0) == 0xe0) {
+			cp = *s & 0x0f;
+			n = 3;
+		} else if ((*s & 0xf8) == 0xf0) {
+			cp = *s & 0x07;
+			n = 4;
+		} else {
+			return false;
+		}
+		for (i = 1; i < n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
 /* max_age as sent: 1-20 digits, at most ten years, read here. */
 static int64_t
 max_age_of(const char *ma)
@@ -327,6 +383,10 @@ check_ok(const struct params *p, const struct authz_request *r)
 	check_prompt(params_get(p, "prompt"), r);
 	check(r->max_age == (ma != NULL ? max_age_of(ma) : -1));
 	check(hint == NULL || strlen(hint) <= 4 * GH_MAX_USERNAME_LEN);
+	check(r->state == NULL || vschar_only(r->state));
+	check(hint == NULL || text_only(hint));
+	check(params_get(p, "nonce") == NULL ||
+	    text_only(params_get(p, "nonce")));
 	/* a hint passes only as the ID token signed for this client */
 	if (idt == NULL)
 		check(r->hint_sub[0] == '\0');
@@ -366,6 +426,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_redirect(&p, r);
 			check(r->state == NULL ||
 			    strlen(r->state) <= GH_MAX_STATE_LEN);
+			/* exactly as sent, or not at all when too long */
+			if (params_get(&p, "state") == NULL)
+				check(r->state == NULL);
+			else if (strlen(params_get(&p, "state")) <=
+			    GH_MAX_STATE_LEN)
+				check(r->state != NULL && strcmp(r->state,
+				    params_get(&p, "state")) == 0);
 		}
 		if (o == AUTHZ_OK)
 			check_ok(&p, r);

@@ -31,6 +31,51 @@ fail(struct authz_error *err, enum authz_outcome kind, enum oauth_error e,
 	return kind;
 }
 
+/* RFC 6749 A.5: state = 1*VSCHAR, VSCHAR = %x20-7E */
+static bool
+vschar_only(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * state, nonce and login_hint travel through hidden fields of the login
+ * and consent pages (ui/pages.c form_begin), and come back as a browser
+ * posts them: CR and LF become CRLF, a byte that is not UTF-8 becomes
+ * U+FFFD. A value that would change is refused here, when the request
+ * arrives, so that none is ever put in a form. state gets the grammar of
+ * RFC 6749 A.5; nonce and login_hint are strings without one (OIDC Core
+ * 3.1.2.1): UTF-8 without control characters, which a UTF-8 page carries
+ * unchanged.
+ * The other carried parameters are fixed words, registered strings, scope
+ * tokens, base64url or digits, checked below.
+ */
+static enum authz_outcome
+parse_state(const struct params *p, struct authz_request *out,
+    struct authz_error *err)
+{
+	out->state = params_get(p, "state");
+	if (out->state == NULL)
+		return AUTHZ_OK;
+	if (strlen(out->state) > GH_MAX_STATE_LEN) {
+		out->state = NULL;	/* not echoed: it could not fit */
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "state is too long");
+	}
+	/*
+	 * Echoed exactly as received (RFC 6749 4.1.2.1: state is REQUIRED
+	 * in the error response), which is still possible: it has not been
+	 * through a form. The client can match it and read the error.
+	 */
+	if (!vschar_only(out->state))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "state must be printable ASCII (RFC 6749 appendix A.5)");
+	return AUTHZ_OK;
+}
+
 /* Before the client and redirect URI are known: error page only. */
 static enum authz_outcome
 establish_client(struct app *app, const struct params *p,
@@ -146,12 +191,8 @@ authz_parse(struct app *app, const struct params *p,
 	client_row_clear(&out->client);
 	if ((o = establish_client(app, p, out, err)) != AUTHZ_OK)
 		return o;
-	out->state = params_get(p, "state");
-	if (out->state && strlen(out->state) > GH_MAX_STATE_LEN) {
-		out->state = NULL;	/* do not echo what we refuse */
-		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
-		    "state is too long");
-	}
+	if ((o = parse_state(p, out, err)) != AUTHZ_OK)
+		return o;
 	if (params_first_dup(p))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "a parameter is repeated");
@@ -201,10 +242,10 @@ authz_parse(struct app *app, const struct params *p,
 	    !str_copy(out->nonce, sizeof(out->nonce), nonce))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "nonce is too long");
-	/* it goes into the ID token's JSON, which must be UTF-8 */
-	if (nonce != NULL && !str_utf8_valid(nonce))
+	/* UTF-8 for the ID token's JSON; no control character for the forms */
+	if (nonce != NULL && !str_printable(nonce))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
-		    "nonce is not UTF-8");
+		    "nonce must be UTF-8 text without control characters");
 	if (nonce == NULL && out->client.require_nonce &&
 	    words_has(out->scope, "openid"))
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
@@ -227,5 +268,9 @@ authz_parse(struct app *app, const struct params *p,
 	    strlen(hint) > GH_MAX_USERNAME_LEN * 4)
 		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
 		    "login_hint is too long");
+	/* it fills the username field too, which drops CR and LF */
+	if (hint != NULL && !str_printable(hint))
+		return fail(err, AUTHZ_REDIRECT, OE_INVALID_REQUEST,
+		    "login_hint must be UTF-8 text without control characters");
 	return AUTHZ_OK;
 }

@@ -1,16 +1,20 @@
 """The authorization endpoint's request checks (RFC 6749 4.1, RFC 7636,
 RFC 9700, RFC 9207): which requests get an error page, which an error
 redirect, and what every redirect carries."""
+import re
 import urllib.parse
+from html.parser import HTMLParser
 
 import pytest
 import requests
 
-from conftest import (REDIRECT, Browser, auth_params, await_client_status,
-                      pkce_pair, redirect_params, token_request)
+from conftest import (PASSWORD, REDIRECT, Browser, auth_params,
+                      await_client_status, pkce_pair, redirect_params,
+                      token_request)
 from helpers_authz import (assert_code_redirect, assert_error_page,
                            assert_error_redirect, count, fresh_params,
                            is_consent, is_login, raw_query_value, running)
+from helpers_oidc import jwt_payload
 
 
 @pytest.fixture(scope="module")
@@ -266,17 +270,6 @@ def test_malformed_code_challenge_is_invalid_request(server, challenge):
     assert_error_redirect(r, server, c, "invalid_request")
 
 
-@pytest.mark.parametrize("nonce", [b"\xff", b"ok\xc3", b"\xed\xa0\x80"],
-                         ids=["ff", "cut", "surrogate"])
-def test_nonce_that_is_not_utf8_is_invalid_request(server, nonce):
-    """The nonce goes into the ID token's JSON, which must be UTF-8: such a
-    code could never be redeemed (each try a 5xx), so it is refused here."""
-    c = server.confidential
-    r = Browser(server).get(fresh_params(c, nonce=nonce))
-    q = assert_error_redirect(r, server, c, "invalid_request")
-    assert "UTF-8" in q["error_description"][0]
-
-
 # -- scope -----------------------------------------------------------------
 @pytest.mark.parametrize("scope", ["openid admin", "admin", "write:all"])
 def test_scope_not_allowed_is_invalid_scope(server, scope):
@@ -298,16 +291,75 @@ def test_scope_limited_client_cannot_ask_beyond_registration(server):
 
 
 # -- state and iss ---------------------------------------------------------
-TRICKY_STATE = "a b&c=d;e/f?g#h+i%25j é 漢字 😀 \"'<>"
+# RFC 6749 A.5: state is printable ASCII (VSCHAR, %x20-7E). Every one of
+# them, with character references and percent signs a careless escape or
+# decode would turn into something else.
+VSCHAR = "".join(chr(c) for c in range(0x20, 0x7F))
+TRICKY_STATE = (VSCHAR + " a b&c=d;e/f?g#h+i%25j %zz &amp; &lt &#39; &#x41; "
+                "\\n \"'<>")
 
 
-def test_state_echoed_byte_for_byte_on_success(server):
-    c = server.confidential
-    r = Browser(server).authorize(fresh_params(c, state=TRICKY_STATE))
+class BrowserForm(HTMLParser):
+    """What a browser posts back from a page's form: the page decoded as
+    the UTF-8 it says it is (a bad byte becomes U+FFFD), CR and CRLF read
+    as LF (HTML input stream preprocessing), attribute values with their
+    character references resolved, NUL as U+FFFD; then on submission each
+    CR, LF or CRLF in a value sent as CRLF (HTML form entry list)."""
+
+    def __init__(self, resp):
+        super().__init__(convert_charrefs=True)
+        self.hidden = {}
+        self.values = {}
+        text = resp.content.decode("utf-8", errors="replace")
+        self.feed(text.replace("\r\n", "\n").replace("\r", "\n"))
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag != "input" or "name" not in a:
+            return
+        v = re.sub(r"\r\n|\r|\n", "\r\n",
+                   (a.get("value") or "").replace("\0", "\ufffd"))
+        self.values[a["name"]] = v
+        if a.get("type") == "hidden":
+            self.hidden[a["name"]] = v
+
+
+def through_forms(server, params):
+    """The browser leg, posting each form as BrowserForm reads it: the
+    final response and the consent form's hidden fields."""
+    b = Browser(server)
+    r = b.get(params)
+    assert is_login(r), r.text[:500]
+    page = BrowserForm(r)
+    assert page.values["username"] == params.get("login_hint", "")
+    r = b.post(dict(page.hidden, username="alice", password=PASSWORD))
+    assert is_consent(r), r.text[:500]
+    consent = BrowserForm(r).hidden
+    r = b.post(dict(consent, decision="allow"))
+    return r, consent
+
+
+def test_state_round_trips_through_login_and_consent_forms(server):
+    """The state (every VSCHAR), a UTF-8 nonce and a login_hint come back
+    byte for byte through both forms as a browser posts them: into the
+    redirect (raw bytes) and the ID token."""
+    c = server.add_client(name="Round trip")      # not consented yet
+    verifier, challenge = pkce_pair()
+    nonce = "n " + VSCHAR + " \u00e9\u4e2d\U0001F600"
+    hint = "al&amp;ice<\"'>%41+"
+    params = auth_params(c, challenge, state=TRICKY_STATE, nonce=nonce,
+                         login_hint=hint, scope="openid")
+    r, consent = through_forms(server, params)
+    for name in ("state", "nonce", "login_hint"):
+        assert consent[name] == params[name], name
     q = assert_code_redirect(r, c, state=TRICKY_STATE)
     assert raw_query_value(r.headers["Location"], "state") == \
         [TRICKY_STATE.encode()]
-    assert q["state"] == [TRICKY_STATE]
+    t = redeem(server, c, q["code"][0], verifier,
+               redirect_uri=c["redirect_uri"])
+    assert t.status_code == 200, t.text
+    assert jwt_payload(t.json()["id_token"])["nonce"] == nonce
 
 
 def test_state_echoed_byte_for_byte_on_error(server):
@@ -317,6 +369,49 @@ def test_state_echoed_byte_for_byte_on_error(server):
     assert_error_redirect(r, server, c, "invalid_scope", state=TRICKY_STATE)
     assert raw_query_value(r.headers["Location"], "state") == \
         [TRICKY_STATE.encode()]
+
+
+# What a browser would not post back as sent (seen in Chromium: a%0Db came
+# back a%0D%0Ab, a%FFb as a%EF%BF%BDb), and for state what is outside
+# VSCHAR even if it would survive (UTF-8, TAB).
+CHANGED = [b"a\rb", b"a\nb", b"a\r\nb", b"a\xffb", b"a\xc3", b"\xed\xa0\x80",
+           b"a\x01b", b"a\x7fb", b"a\xc2\x85b"]
+CHANGED_IDS = ["cr", "lf", "crlf", "ff", "cut", "surrogate", "soh", "del",
+               "c1"]
+
+
+@pytest.mark.parametrize("state", CHANGED + ["caf\u00e9".encode(), b"a\tb"],
+                         ids=CHANGED_IDS + ["utf8", "tab"])
+def test_state_outside_vschar_is_refused_and_echoed_exactly(server, state):
+    """Refused before any form is shown, with an error redirect that
+    carries the state exactly as received (RFC 6749 4.1.2.1): it has not
+    been through a form, so the client can still match it."""
+    c = server.confidential
+    b = Browser(server)
+    r = b.get(fresh_params(c, state=state))
+    assert r.status_code in (302, 303), r.text[:300]
+    loc, q = redirect_params(r)
+    assert loc.startswith(c["redirect_uri"] + "?"), loc
+    assert q.get("error") == ["invalid_request"], loc
+    assert "state" in q["error_description"][0], loc
+    assert "code" not in q and q.get("iss") == [server.issuer], loc
+    assert raw_query_value(loc, "state") == [state]
+    # the same from a hand-made POST (no form of ours ever carries it)
+    p = fresh_params(c, state=state)
+    r = b.post(p)
+    assert raw_query_value(r.headers["Location"], "state") == [state]
+
+
+@pytest.mark.parametrize("name", ["nonce", "login_hint"])
+@pytest.mark.parametrize("value", CHANGED, ids=CHANGED_IDS)
+def test_nonce_or_login_hint_a_form_would_change_is_refused(server, name,
+                                                           value):
+    """UTF-8 text only, without control characters: anything else would
+    reach the ID token (nonce) or the forms changed, or not be JSON."""
+    c = server.confidential
+    r = Browser(server).get(fresh_params(c, **{name: value}))
+    q = assert_error_redirect(r, server, c, "invalid_request")
+    assert name in q["error_description"][0]
 
 
 def test_no_state_means_no_state_echoed(server):
