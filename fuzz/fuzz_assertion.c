@@ -13,10 +13,13 @@
  *    JWT_MALFORMED. On JWT_OK its claims equal that object;
  *  - client_assertion_claims() accepts the claims exactly when an
  *    independent reading here does: iss = sub = the client id; aud the
- *    issuer or its token endpoint, or an array of at most 8 holding one;
- *    an integer exp after now and at most ASSERTION_MAX_LIFETIME later;
- *    nbf and iat absent or integers no later than now + ASSERTION_SKEW;
- *    a string jti of 1 to 256 bytes. A refusal is one of its reasons.
+ *    issuer alone, as a string or an array of that one string (never the
+ *    token endpoint, never among others); an exp that is a JSON number,
+ *    integer or not, after now and at most ASSERTION_MAX_LIFETIME later;
+ *    nbf and iat absent or numbers no later than now + ASSERTION_SKEW;
+ *    a string jti of 1 to 256 bytes. A refusal is one of its reasons;
+ *    once iss, sub and aud passed, an absent exp is exp_missing and one
+ *    that is not a number date_not_number.
  * Any violated invariant calls abort(), so libFuzzer and the replay
  * report it.
  */
@@ -88,17 +91,28 @@ sign(const char *in, size_t n, uint8_t out[64])
 static bool
 aud_for_us(json_t *v)
 {
-	const char *s = json_string_value(v);
+	const char *s;
 
-	return s != NULL && (strcmp(s, ISSUER) == 0 ||
-	    strcmp(s, ISSUER "/token") == 0);
+	if (json_is_array(v) && json_array_size(v) == 1)
+		v = json_array_get(v, 0);
+	s = json_string_value(v);
+	return s != NULL && strcmp(s, ISSUER) == 0;
 }
 
 static bool
-not_later(json_t *v)	/* absent, or an integer <= now + skew */
+not_later(json_t *v)	/* absent, or a number <= now + skew */
 {
-	return v == NULL || (json_is_integer(v) &&
-	    json_integer_value(v) <= NOW + ASSERTION_SKEW);
+	return v == NULL || (json_is_number(v) &&
+	    json_number_value(v) <= (double)(NOW + ASSERTION_SKEW));
+}
+
+/* present and not a JSON number */
+static bool
+not_number(json_t *cl, const char *name)
+{
+	json_t *v = json_object_get(cl, name);
+
+	return v != NULL && !json_is_number(v);
 }
 
 /* Should these claims be accepted? Read without client_assertion.c. */
@@ -108,19 +122,13 @@ acceptable(json_t *cl)
 	const char	*iss = json_string_value(json_object_get(cl, "iss"));
 	const char	*sub = json_string_value(json_object_get(cl, "sub"));
 	const char	*jti = json_string_value(json_object_get(cl, "jti"));
-	json_t		*aud = json_object_get(cl, "aud");
 	json_t		*exp = json_object_get(cl, "exp");
-	json_t		*v;
-	size_t		 i;
-	bool		 ours = aud_for_us(aud);
 
-	if (json_is_array(aud) && json_array_size(aud) <= 8)
-		json_array_foreach(aud, i, v)
-			ours = ours || aud_for_us(v);
 	return iss != NULL && strcmp(iss, CLIENT) == 0 && sub != NULL &&
-	    strcmp(sub, CLIENT) == 0 && ours && json_is_integer(exp) &&
-	    json_integer_value(exp) > NOW &&
-	    json_integer_value(exp) <= NOW + ASSERTION_MAX_LIFETIME &&
+	    strcmp(sub, CLIENT) == 0 &&
+	    aud_for_us(json_object_get(cl, "aud")) &&
+	    json_is_number(exp) && json_number_value(exp) > (double)NOW &&
+	    json_number_value(exp) <= (double)(NOW + ASSERTION_MAX_LIFETIME) &&
 	    not_later(json_object_get(cl, "nbf")) &&
 	    not_later(json_object_get(cl, "iat")) &&
 	    jti != NULL && strlen(jti) >= 1 && strlen(jti) <= 256;
@@ -129,8 +137,9 @@ acceptable(json_t *cl)
 static void
 check_claims(json_t *cl)
 {
-	static const char *const reasons[] = { "iss_sub", "aud", "expired",
-	    "exp_too_far", "not_yet_valid", "jti", NULL };
+	static const char *const reasons[] = { "iss_sub", "aud", "exp_missing",
+	    "date_not_number", "expired", "exp_too_far", "not_yet_valid", "jti",
+	    NULL };
 	const char	*why = client_assertion_claims(ISSUER, CLIENT, cl, NOW);
 	size_t		 i;
 	bool		 known = false;
@@ -139,6 +148,14 @@ check_claims(json_t *cl)
 	for (i = 0; why != NULL && reasons[i] != NULL; i++)
 		known = known || strcmp(why, reasons[i]) == 0;
 	check(why == NULL || known);
+	/* past iss, sub and aud, an exp that is absent or no number says so */
+	if (why != NULL && strcmp(why, "iss_sub") != 0 &&
+	    strcmp(why, "aud") != 0) {
+		if (json_object_get(cl, "exp") == NULL)
+			check(strcmp(why, "exp_missing") == 0);
+		else if (not_number(cl, "exp"))
+			check(strcmp(why, "date_not_number") == 0);
+	}
 }
 
 int

@@ -1,5 +1,4 @@
 /* client_assertion.c - see client_assertion.h. */
-#include <stdio.h>
 #include <string.h>
 
 #include "client_assertion.h"
@@ -11,24 +10,52 @@
 _Static_assert(GH_JTI_KEEP_SECONDS >= ASSERTION_SKEW,
     "the replay cache outlives an assertion by the clock skew allowed");
 
-/* aud: the issuer or its token endpoint, or an array of <= 8 with one */
+/*
+ * aud: this server's issuer identifier and nothing else, as a string or
+ * as an array of that one string (RFC 7519 4.1.3: either form for one
+ * audience), compared exactly (RFC 3986 6.2.1). Not the token endpoint
+ * URL, and not one value among several (draft-ietf-oauth-rfc7523bis, after
+ * the audience injection disclosed in January 2025): a client may be led
+ * to sign an assertion for another server that names our URL as its own
+ * token endpoint, and that server could then present it here. An
+ * assertion with our issuer as its sole audience was made for us only.
+ */
 static bool
 aud_ok(const char *issuer, json_t *aud)
 {
-	char	 token_ep[GH_MAX_REDIRECT_LEN + 16];
-	json_t	*v;
-	size_t	 i;
+	if (json_is_array(aud) && json_array_size(aud) == 1)
+		aud = json_array_get(aud, 0);
+	return json_is_string(aud) &&
+	    strcmp(json_string_value(aud), issuer) == 0;
+}
 
-	snprintf(token_ep, sizeof(token_ep), "%s/token", issuer);
-	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), issuer) == 0 ||
-		    strcmp(json_string_value(aud), token_ep) == 0;
-	if (!json_is_array(aud) || json_array_size(aud) > 8)
+/*
+ * A NumericDate (RFC 7519 2): seconds as a JSON number, which may have a
+ * fraction (iat = time.time()). Kept as a double and compared without
+ * rounding, so a fraction can neither lengthen an exp nor pull an iat or
+ * nbf back into the allowed window. Every integer within 2^53 seconds is
+ * exact; one further off is far outside every bound checked here.
+ */
+static bool
+numeric_date(json_t *v, double *out)
+{
+	if (!json_is_number(v))
 		return false;
-	json_array_foreach(aud, i, v)
-		if (json_is_string(v) && aud_ok(issuer, v))
-			return true;
-	return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+/* An absent nbf or iat passes; present, it is no later than now + skew. */
+static const char *
+not_before(json_t *v, int64_t now)
+{
+	double t;
+
+	if (v == NULL)
+		return NULL;
+	if (!numeric_date(v, &t))
+		return "date_not_number";
+	return t > (double)(now + ASSERTION_SKEW) ? "not_yet_valid" : NULL;
 }
 
 const char *
@@ -38,27 +65,43 @@ client_assertion_claims(const char *issuer, const char *client_id,
 	const char	*iss = json_string_value(json_object_get(cl, "iss"));
 	const char	*sub = json_string_value(json_object_get(cl, "sub"));
 	json_t		*exp = json_object_get(cl, "exp");
-	json_t		*nbf = json_object_get(cl, "nbf");
-	json_t		*iat = json_object_get(cl, "iat");
 	const char	*jti = json_string_value(json_object_get(cl, "jti"));
+	const char	*why;
+	double		 e;
 
 	if (iss == NULL || sub == NULL || strcmp(iss, client_id) != 0 ||
 	    strcmp(sub, client_id) != 0)
 		return "iss_sub";
 	if (!aud_ok(issuer, json_object_get(cl, "aud")))
 		return "aud";
-	if (!json_is_integer(exp) || json_integer_value(exp) <= now)
+	if (exp == NULL)
+		return "exp_missing";
+	if (!numeric_date(exp, &e))
+		return "date_not_number";
+	if (e <= (double)now)
 		return "expired";
-	if (json_integer_value(exp) > now + ASSERTION_MAX_LIFETIME)
+	if (e > (double)(now + ASSERTION_MAX_LIFETIME))
 		return "exp_too_far";
-	if ((nbf && (!json_is_integer(nbf) ||
-	    json_integer_value(nbf) > now + ASSERTION_SKEW)) ||
-	    (iat && (!json_is_integer(iat) ||
-	    json_integer_value(iat) > now + ASSERTION_SKEW)))
-		return "not_yet_valid";
+	if ((why = not_before(json_object_get(cl, "nbf"), now)) != NULL ||
+	    (why = not_before(json_object_get(cl, "iat"), now)) != NULL)
+		return why;
 	if (jti == NULL || jti[0] == '\0' || strlen(jti) > 256)
 		return "jti";
 	return NULL;
+}
+
+/*
+ * The whole second at or after exp, which client_assertion_claims() put
+ * within (now, now + ASSERTION_MAX_LIFETIME]: the replay cache keeps the
+ * jti at least as long as the assertion is valid.
+ */
+static int64_t
+exp_ceil(json_t *exp)
+{
+	double	e = json_number_value(exp);
+	int64_t	s = (int64_t)e;
+
+	return (double)s < e ? s + 1 : s;
 }
 
 const char *
@@ -86,7 +129,7 @@ client_assertion_check(struct app *app, const struct client_row *c,
 	jti = json_string_value(json_object_get(cl, "jti"));
 	crypto_sha256(jti, strlen(jti), h);
 	rc = store_jti_use(app->store, c->id, h,
-	    json_integer_value(json_object_get(cl, "exp")), now);
+	    exp_ceil(json_object_get(cl, "exp")), now);
 	if (rc == GH_ERR_CONFLICT)
 		why = "replayed";
 	else if (rc != GH_OK) {

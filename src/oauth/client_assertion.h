@@ -2,8 +2,9 @@
  * client_assertion.h - private_key_jwt client authentication (RFC 7523
  * 2.2 and 3, OIDC Core 9): a JWT signed with a key of the client's
  * registered JWKS, whose claims say who (iss = sub = client_id), for whom
- * (aud = the issuer or the token endpoint), until when (a short exp) and
- * only once (a jti never seen before).
+ * (aud = the issuer identifier, alone), until when (a short exp, a
+ * NumericDate that may have a fraction) and only once (a jti never seen
+ * before).
  */
 #ifndef GH_CLIENT_ASSERTION_H
 #define GH_CLIENT_ASSERTION_H
@@ -29,7 +30,9 @@ const char	*client_assertion_check(struct app *app,
 /*
  * The claims check of client_assertion_check() on verified claims: NULL
  * when they are for client_id at `issuer` and still valid at `now`, else
- * the reason. The jti is not looked up here.
+ * the reason: iss_sub, aud, exp_missing, date_not_number (exp, nbf or iat
+ * is not a JSON number), expired, exp_too_far, not_yet_valid or jti. The
+ * jti is not looked up here.
  */
 const char	*client_assertion_claims(const char *issuer,
 		    const char *client_id, json_t *claims, int64_t now);

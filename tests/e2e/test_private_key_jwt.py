@@ -2,6 +2,10 @@
 at the token, introspection and revocation endpoints, and its
 registration with `client add --auth-method private_key_jwt --jwks`.
 
+The audience is the issuer identifier alone (draft-ietf-oauth-rfc7523bis:
+never the token endpoint URL, never one of several values), and exp, nbf
+and iat are NumericDates, which may have a fraction (RFC 7519 2).
+
 Clients hold real keys made here with authlib (an EC P-256 client and an
 RSA-2048 client); each attack is one request that must get invalid_client
 (400, or 401 with a Basic challenge when it carried an Authorization
@@ -12,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 import uuid
 
@@ -25,6 +30,7 @@ from helpers_token import assert_invalid_client
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCOPE = "openid offline_access"
 ENDPOINTS = ("/token", "/introspect", "/revoke")
+ASSERTION_MAX = 300     # seconds from now to exp (client_assertion.h)
 
 
 # -- keys, clients, assertions ------------------------------------------------
@@ -92,7 +98,7 @@ def claims_for(server, client, **over):
     """Good claims for `client`; a keyword set to None drops that claim."""
     now = int(time.time())
     c = {"iss": client["client_id"], "sub": client["client_id"],
-         "aud": server.issuer + "/token", "exp": now + 60, "iat": now,
+         "aud": server.issuer, "exp": now + 60, "iat": now,
          "jti": str(uuid.uuid4())}
     c.update(over)
     return {k: v for k, v in c.items() if v is not None}
@@ -172,13 +178,13 @@ def exchange(server, client, a):
 @pytest.mark.parametrize("which", ["ec", "rsa"])
 def test_code_and_refresh_grants(pk, which):
     c = getattr(pk, which)
-    r = exchange(pk, c, assertion(pk, c))             # aud: token endpoint
+    r = exchange(pk, c, assertion(pk, c))             # aud: the issuer
     assert r.status_code == 200, r.text
     t = r.json()
     assert t["token_type"].lower() == "bearer" and "refresh_token" in t
     r = requests.post(pk.base + "/token", data=form(
-        assertion(pk, c, aud=pk.issuer), grant_type="refresh_token",
-        refresh_token=t["refresh_token"]))            # aud: the issuer
+        assertion(pk, c, aud=[pk.issuer]), grant_type="refresh_token",
+        refresh_token=t["refresh_token"]))            # the same, in an array
     assert r.status_code == 200, r.text
     assert r.json()["refresh_token"] != t["refresh_token"]
 
@@ -186,8 +192,7 @@ def test_code_and_refresh_grants(pk, which):
 def test_introspect_and_revoke(pk):
     c = pk.ec
     t = exchange(pk, c, assertion(pk, c)).json()
-    aud = [pk.issuer + "/token", "https://other.example"]   # aud as array
-    r = call(pk, "/introspect", assertion(pk, c, aud=aud),
+    r = call(pk, "/introspect", assertion(pk, c, aud=[pk.issuer]),
              token=t["access_token"])
     assert r.status_code == 200, r.text
     assert r.json()["active"] is True
@@ -249,8 +254,8 @@ def bad_claims(server):
     return [
         ("expired", {"exp": now - 10}, "expired"),
         ("exp too far", {"exp": now + 400}, "exp_too_far"),
-        ("no exp", {"exp": None}, "expired"),
-        ("exp as string", {"exp": str(now + 60)}, "expired"),
+        ("no exp", {"exp": None}, "exp_missing"),
+        ("exp as string", {"exp": str(now + 60)}, "date_not_number"),
         ("no jti", {"jti": None}, "jti"),
         ("empty jti", {"jti": ""}, "jti"),
         ("jti of 257", {"jti": "j" * 257}, "jti"),
@@ -272,6 +277,68 @@ def test_bad_claims_refused(pk, path):
     for name, over, reason in bad_claims(pk):
         a = assertion(pk, pk.ec, **over)
         refused(pk, pk.ec, lambda: call(pk, path, a), reason)
+
+
+def test_audience_injection_and_dates_that_are_not_numbers(tmp_path):
+    """Only the issuer identifier, alone, is an audience: a client can be
+    led to sign for another server that names our token endpoint, or our
+    issuer among its own values, as its audience (the private_key_jwt
+    audience injection of January 2025). A date that is not a number is
+    audited as such. (A server of its own: the audit keeps 10 rows per
+    reason and window.)"""
+    s = Server(tmp_path)
+    c = register(s, "Agent", ec_key(), "k")
+    s.start()
+    try:
+        now = int(time.time())
+        for over, reason in [
+                ({"aud": s.issuer + "/token"}, "aud"),
+                ({"aud": [s.issuer + "/token"]}, "aud"),
+                ({"aud": [s.issuer, "https://attacker.example"]}, "aud"),
+                ({"aud": ["https://attacker.example", s.issuer]}, "aud"),
+                ({"aud": [s.issuer, s.issuer + "/token"]}, "aud"),
+                ({"aud": [s.issuer, s.issuer]}, "aud"),
+                ({"aud": s.issuer + "/"}, "aud"),
+                ({"exp": [now + 60]}, "date_not_number"),
+                ({"iat": str(now)}, "date_not_number"),
+                ({"nbf": True}, "date_not_number")]:
+            a = assertion(s, c, **over)
+            refused(s, c, lambda: call(s, "/token", a), reason)
+        # the issuer, alone, as a string or a one-element array: the
+        # client is authenticated (its made-up refresh token is not)
+        n = len(auth_failures(s, c["client_id"]))
+        r = call(s, "/token", assertion(s, c))
+        assert_error(r, 400, "invalid_grant")
+        assert len(auth_failures(s, c["client_id"])) == n
+        assert call(s, "/introspect", assertion(s, c, aud=[s.issuer])).ok
+    finally:
+        assert s.stop() == 0
+        assert "AddressSanitizer" not in s.log_text()
+
+
+def test_dates_with_a_fraction(pk):
+    """RFC 7519 2: a NumericDate may be non-integer, as time.time() is.
+    Accepted, compared without rounding: the replay cache keeps the jti
+    until the whole second at or after exp, and a fraction does not let a
+    date that is out of bounds through (nor is it audited as another
+    fault)."""
+    c = pk.ec
+    t = time.time()
+    jti = str(uuid.uuid4())
+    r = call(pk, "/introspect", assertion(pk, c, iat=t, nbf=t - 0.5,
+                                          exp=t + 60.5, jti=jti))
+    assert r.status_code == 200, r.text
+    kept = pk.query("SELECT expires_at FROM assertion_jtis WHERE client_id"
+                    " = ?", c["client_id"])
+    assert [math.ceil(t + 60.5)] in [list(k) for k in kept], kept
+    now = time.time()
+    for over, reason in [
+            ({"exp": now - 1.5}, "expired"),     # before the server's second
+            ({"exp": now + ASSERTION_MAX + 100.5}, "exp_too_far"),
+            ({"iat": now + 40.5}, "not_yet_valid"),
+            ({"nbf": now + 40.5}, "not_yet_valid")]:
+        a = assertion(pk, c, **over)
+        refused(pk, c, lambda: call(pk, "/introspect", a), reason)
 
 
 def test_jti_is_single_use(pk):
