@@ -88,11 +88,20 @@ ui_authorize(struct app *app, const struct http_request *req,
 		reply_unavailable(resp);
 		return;
 	}
+	/*
+	 * 413 is about content: a body over its limits. A query within the
+	 * URI limit (a longer one got 414 before this) with too many or too
+	 * long parameters is a bad request.
+	 */
+	if (rc == GH_ERR_LIMIT && req->method == HTTP_POST) {
+		page_error(resp, 413, "This request cannot continue",
+		    "The request is too large.");
+		return;
+	}
 	if (rc != GH_OK) {
-		page_error(resp, rc == GH_ERR_LIMIT ? 413 : 400,
-		    "This request cannot continue",
-		    rc == GH_ERR_LIMIT ? "The request is too large." :
-		    "The request is malformed.");
+		page_error(resp, 400, "This request cannot continue",
+		    rc == GH_ERR_LIMIT ? "The request has too many or too "
+		    "long parameters." : "The request is malformed.");
 		return;
 	}
 	if ((res = malloc(sizeof(*res))) == NULL) {
