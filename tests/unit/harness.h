@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "app.h"
+#include "governance/audit.h"
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/str.h"
@@ -322,6 +323,32 @@ th_store_setup(void **state)
 	}
 	*state = t;
 	return 0;
+}
+
+/* the audit key the store tests chain their events under */
+#define TH_AUDIT_KEY	((const uint8_t *)"0123456789abcdef0123456789abcde")
+
+/* th_store_setup, with the audit key TH_AUDIT_KEY set */
+static inline int
+th_store_setup_audited(void **state)
+{
+	int rc;
+
+	if ((rc = th_store_setup(state)) != 0)
+		return rc;
+	store_set_audit_key(((struct th_store *)*state)->s, TH_AUDIT_KEY);
+	return 0;
+}
+
+/* The test's trail verifies under TH_AUDIT_KEY and holds `events`. */
+static inline void
+th_chain_ok(const struct th_store *t, int64_t events)
+{
+	struct audit_verdict v;
+
+	assert_int_equal(audit_verify(t->s, TH_AUDIT_KEY, NULL, &v), GH_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.events, events);
 }
 
 /*

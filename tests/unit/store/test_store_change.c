@@ -29,8 +29,6 @@
 #define APPENDS		100
 #define FLIPS		40
 
-static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
-
 static int
 setup(void **state)
 {
@@ -41,7 +39,7 @@ setup(void **state)
 	if ((rc = th_store_setup(state)) != 0)
 		return rc;
 	t = *state;
-	store_set_audit_key(t->s, key);
+	store_set_audit_key(t->s, TH_AUDIT_KEY);
 	c = th_client_new("client1", NOW);
 	rc = store_client_insert(t->s, c, NULL) == GH_OK ? 0 : -1;
 	free(c);
@@ -72,16 +70,6 @@ status_of(const struct th_store *t)
 }
 
 static void
-chain_ok(const struct th_store *t, int64_t want)
-{
-	struct audit_verdict v;
-
-	assert_int_equal(audit_verify(t->s, key, NULL, &v), GH_OK);
-	assert_true(v.ok);
-	assert_int_equal(v.events, want);
-}
-
-static void
 test_status_change_with_event(void **state)
 {
 	struct th_store		*t = *state;
@@ -100,7 +88,7 @@ test_status_change_with_event(void **state)
 	assert_int_equal(store_client_set_status(t->s, "nobody",
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_ERR_NOT_FOUND);
 	assert_int_equal(events(t, "client.changed"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* The event cannot be stored: the status is not changed either. */
@@ -122,7 +110,7 @@ test_status_change_undone_without_event(void **state)
 	    CLIENT_ACTIVE, CLIENT_DISABLED, NOW, &ev), GH_OK);
 	assert_int_equal(status_of(t), CLIENT_DISABLED);
 	assert_int_equal(events(t, "client.changed"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* alice (us_1), active, with one browser session live until NOW + 100 */
@@ -192,7 +180,7 @@ test_user_status_with_event(void **state)
 	assert_int_equal(store_user_set_status(t->s, "us_9", USER_DISABLED,
 	    NOW, &ev), GH_ERR_NOT_FOUND);
 	assert_int_equal(events(t, "user.changed"), 2);
-	chain_ok(t, 2);
+	th_chain_ok(t, 2);
 }
 
 /*
@@ -224,7 +212,7 @@ test_user_status_undone_without_event(void **state)
 	assert_int_equal(user_status_of(t), USER_DISABLED);
 	th_fail_audit(t, false);
 	assert_int_equal(events(t, "user.changed"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* Two grants unused for 40 days, one used yesterday. */
@@ -293,7 +281,7 @@ test_expiry_with_event(void **state)
 	    &n, &ev), GH_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(events(t, "grant.expired"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* The event cannot be stored: no grant is revoked, *count is 0. */
@@ -319,7 +307,7 @@ test_expiry_undone_without_event(void **state)
 	assert_int_equal(n, 2);
 	assert_false(live(t, "us_0") || live(t, "us_1"));
 	assert_int_equal(events(t, "grant.expired"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /*
@@ -380,7 +368,7 @@ test_key_delete_with_event(void **state)
 	assert_int_equal(store_key_delete(t->s, "ES256-a", &ev),
 	    GH_ERR_NOT_FOUND);
 	assert_int_equal(events(t, "key.deleted"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* The event cannot be stored: the key is not deleted either. */
@@ -400,7 +388,7 @@ test_key_delete_undone_without_event(void **state)
 	assert_int_equal(store_key_delete(t->s, "ES256-a", &ev), GH_OK);
 	assert_int_equal(keys_stored(t, "ES256-a"), 0);
 	assert_int_equal(events(t, "key.deleted"), 1);
-	chain_ok(t, 1);
+	th_chain_ok(t, 1);
 }
 
 /* How many rows of `table` have `col` = 'value'. */
@@ -497,7 +485,7 @@ test_inserts_with_event(void **state)
 	assert_int_equal(events(t, "client.created"), 1);
 	assert_int_equal(events(t, "user.created"), 1);
 	assert_int_equal(events(t, "admin.created"), 1);
-	chain_ok(t, 3);
+	th_chain_ok(t, 3);
 }
 
 /*
@@ -528,7 +516,7 @@ test_inserts_undone_without_event(void **state)
 	assert_int_equal(events(t, "client.created"), 1);
 	assert_int_equal(events(t, "user.created"), 1);
 	assert_int_equal(events(t, "admin.created"), 1);
-	chain_ok(t, 3);
+	th_chain_ok(t, 3);
 }
 
 /* The changes of credentials and keys, each with its event. */
@@ -595,7 +583,7 @@ test_credentials_with_event(void **state)
 	assert_int_equal(events(t, "user.password_changed"), 1);
 	assert_int_equal(events(t, "user.changed"), 1);
 	assert_int_equal(events(t, "key.created"), 1);
-	chain_ok(t, 3);
+	th_chain_ok(t, 3);
 }
 
 /*
@@ -639,7 +627,7 @@ test_credentials_undone_without_event(void **state)
 	assert_int_equal(events(t, "user.password_changed"), 1);
 	assert_int_equal(events(t, "user.changed"), 1);
 	assert_int_equal(events(t, "key.created"), 1);
-	chain_ok(t, 3);
+	th_chain_ok(t, 3);
 }
 
 struct worker {
@@ -681,7 +669,7 @@ test_events_with_changes_chain(void **state)
 	int		 i;
 
 	assert_int_equal(store_open(t->path, &other), GH_OK);
-	store_set_audit_key(other, key);
+	store_set_audit_key(other, TH_AUDIT_KEY);
 	for (i = 0; i <= APPENDERS; i++) {
 		w[i] = (struct worker){ i % 2 ? other : t->s, i == APPENDERS,
 		    GH_OK };
@@ -694,7 +682,7 @@ test_events_with_changes_chain(void **state)
 	}
 	store_close(other);
 	assert_int_equal(events(t, "client.changed"), FLIPS);
-	chain_ok(t, APPENDERS * APPENDS + FLIPS);
+	th_chain_ok(t, APPENDERS * APPENDS + FLIPS);
 }
 
 int

@@ -26,19 +26,6 @@
 #define NOW	1700000000
 #define ROUNDS	20
 
-static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
-
-static int
-setup(void **state)
-{
-	int rc;
-
-	if ((rc = th_store_setup(state)) != 0)
-		return rc;
-	store_set_audit_key(((struct th_store *)*state)->s, key);
-	return 0;
-}
-
 /* Up to two keys and their key.created events, as a command makes them. */
 struct new_keys {
 	struct key_row		k[GH_MAX_NEW_KEYS];
@@ -101,16 +88,6 @@ static int64_t
 created_events(const struct th_store *t)
 {
 	return th_audit_count(t, "key.created");
-}
-
-static void
-chain_ok(const struct th_store *t, int64_t want)
-{
-	struct audit_verdict v;
-
-	assert_int_equal(audit_verify(t->s, key, NULL, &v), GH_OK);
-	assert_true(v.ok);
-	assert_int_equal(v.events, want);
 }
 
 /*
@@ -180,7 +157,7 @@ test_first_key_not_made_over_another(void **state)
 	    GH_ERR_INVALID);
 	assert_int_equal(store_keys_insert(t->s, two->k, two->ev,
 	    GH_MAX_NEW_KEYS + 1), GH_ERR_INVALID);
-	chain_ok(t, 3);
+	th_chain_ok(t, 3);
 	free(old);
 	free(one);
 	free(two);
@@ -221,7 +198,7 @@ test_two_keys_all_or_nothing(void **state)
 	assert_int_equal(count(t, "audit_events",
 	    "detail = '{\"kid\":\"RS256-c\"}'"), 0);
 	assert_int_equal(created_events(t), 2);
-	chain_ok(t, 2);
+	th_chain_ok(t, 2);
 	free(nk);
 	free(taken);
 }
@@ -285,7 +262,7 @@ race_round(struct th_store *t, int round, bool old)
 		    new_keys(rs, es), old ? 1 : 2, GH_OK, 0 };
 	}
 	assert_int_equal(store_open(t->path, &n[1].s), GH_OK);
-	store_set_audit_key(n[1].s, key);
+	store_set_audit_key(n[1].s, TH_AUDIT_KEY);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, start_node,
 		    &n[i]), 0);
@@ -306,7 +283,7 @@ race_round(struct th_store *t, int round, bool old)
 	assert_int_equal(created_events(t), n[0].n);
 	assert_int_equal(count(t, "audit_events", "detail IN (SELECT "
 	    "'{\"kid\":\"' || kid || '\"}' FROM signing_keys)"), n[0].n);
-	chain_ok(t, (int64_t)n[0].n);
+	th_chain_ok(t, (int64_t)n[0].n);
 }
 
 static void
@@ -318,7 +295,7 @@ test_nodes_starting_together_make_one_first_key_per_alg(void **state)
 	(void)state;
 	for (round = 0; round < ROUNDS; round++) {
 		round_state = NULL;
-		assert_int_equal(setup(&round_state), 0);
+		assert_int_equal(th_store_setup_audited(&round_state), 0);
 		race_round(round_state, round, round % 2 == 1);
 		th_store_teardown(&round_state);
 	}
@@ -327,7 +304,8 @@ test_nodes_starting_together_make_one_first_key_per_alg(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_store_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_store_setup_audited, \
+    th_store_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_first_key_not_made_over_another),
 		T(test_two_keys_all_or_nothing),

@@ -33,19 +33,6 @@
 #define APPENDERS	3
 #define APPENDS		120
 
-static const uint8_t key[GH_HASH_BYTES] = "0123456789abcdef0123456789abcde";
-
-static int
-setup(void **state)
-{
-	int rc;
-
-	if ((rc = th_store_setup(state)) != 0)
-		return rc;
-	store_set_audit_key(((struct th_store *)*state)->s, key);
-	return 0;
-}
-
 static enum gh_err
 append_at(struct store *s, int64_t time)
 {
@@ -155,7 +142,7 @@ chain_ok(const struct th_store *t, int64_t base, int64_t events)
 {
 	struct audit_verdict v;
 
-	assert_int_equal(audit_verify(t->s, key, NULL, &v), GH_OK);
+	assert_int_equal(audit_verify(t->s, TH_AUDIT_KEY, NULL, &v), GH_OK);
 	if (!v.ok)
 		fail_msg("broken at %lld: %s", (long long)v.seq, v.problem);
 	assert_int_equal(v.base_seq, base);
@@ -444,7 +431,7 @@ test_prunes_with_appends_chain(void **state)
 	int			 i;
 
 	assert_int_equal(store_open(t->path, &other), GH_OK);
-	store_set_audit_key(other, key);
+	store_set_audit_key(other, TH_AUDIT_KEY);
 	for (i = 0; i <= APPENDERS; i++) {
 		w[i] = (struct worker){ i % 2 ? other : t->s, i == APPENDERS,
 		    &done, 0, GH_OK };
@@ -469,7 +456,8 @@ test_prunes_with_appends_chain(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_store_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_store_setup_audited, \
+    th_store_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_prune_oldest_first_bounded),
 		T(test_prune_only_a_prefix),
