@@ -284,6 +284,29 @@ th_sql_exec(const struct th_store *t, const char *sql)
 	sqlite3_close(db);
 }
 
+/* While on, every insert into `table` fails (a trigger). */
+static inline void
+th_fail_inserts(const struct th_store *t, const char *table, bool on)
+{
+	char sql[512];
+
+	if (t->schema[0] && on)
+		snprintf(sql, sizeof(sql), "CREATE OR REPLACE FUNCTION "
+		    "gh_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+		    "'injected'; END $$ LANGUAGE plpgsql; CREATE TRIGGER "
+		    "gh_fail BEFORE INSERT ON %s FOR EACH ROW EXECUTE "
+		    "FUNCTION gh_fail()", table);
+	else if (t->schema[0])
+		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail ON %s", table);
+	else if (on)
+		snprintf(sql, sizeof(sql), "CREATE TRIGGER gh_fail BEFORE "
+		    "INSERT ON %s BEGIN SELECT RAISE(ABORT, 'injected'); END",
+		    table);
+	else
+		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail");
+	th_sql_exec(t, sql);
+}
+
 /*
  * While on, every audit insert fails (a trigger): for the changes that
  * must not be made without their event (struct change_audit).
@@ -291,17 +314,7 @@ th_sql_exec(const struct th_store *t, const char *sql)
 static inline void
 th_fail_audit(const struct th_store *t, bool on)
 {
-	if (t->schema[0] && on)
-		th_sql_exec(t, "CREATE OR REPLACE FUNCTION gh_fail() RETURNS "
-		    "trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ "
-		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
-		    "ON audit_events FOR EACH ROW EXECUTE FUNCTION gh_fail()");
-	else if (t->schema[0])
-		th_sql_exec(t, "DROP TRIGGER gh_fail ON audit_events");
-	else
-		th_sql_exec(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
-		    "audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END" :
-		    "DROP TRIGGER gh_fail");
+	th_fail_inserts(t, "audit_events", on);
 }
 
 static inline int

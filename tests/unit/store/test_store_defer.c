@@ -447,24 +447,6 @@ test_append_failed_at_once_fails_the_request(void **state)
 	    "WHERE type = '" UNCOPYABLE "'"), 1);
 }
 
-/* While on, every insert of a grant sighting fails (a trigger). */
-static void
-fail_sightings(const struct th_store *t, bool on)
-{
-	if (t->schema[0] && on)
-		th_sql_exec(t, "CREATE OR REPLACE FUNCTION gh_fail() RETURNS "
-		    "trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ "
-		    "LANGUAGE plpgsql; CREATE TRIGGER gh_fail BEFORE INSERT "
-		    "ON grant_sightings FOR EACH ROW EXECUTE FUNCTION "
-		    "gh_fail()");
-	else if (t->schema[0])
-		th_sql_exec(t, "DROP TRIGGER gh_fail ON grant_sightings");
-	else
-		th_sql_exec(t, on ? "CREATE TRIGGER gh_fail BEFORE INSERT ON "
-		    "grant_sightings BEGIN SELECT RAISE(ABORT, 'injected'); "
-		    "END" : "DROP TRIGGER gh_fail");
-}
-
 /* A sighting of grant g1 from `value`, as governance/rules.c records. */
 static enum gh_err
 sighting(struct store *s, const char *value)
@@ -489,7 +471,7 @@ test_ignored_store_failure_fails_the_request(void **state)
 	struct store_wait	*w = (struct store_wait *)1;
 	enum gh_err		 rc;
 
-	fail_sightings(t, true);
+	th_fail_inserts(t, "grant_sightings", true);
 
 	/* a write, the failed one, then a stored event: the wait fails */
 	store_defer_begin(t->s);
@@ -510,7 +492,7 @@ test_ignored_store_failure_fails_the_request(void **state)
 	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
 
 	/* it failed those requests only: the next one ends well */
-	fail_sightings(t, false);
+	th_fail_inserts(t, "grant_sightings", false);
 	store_defer_begin(t->s);
 	assert_int_equal(sighting(t->s, "agent/3"), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);
