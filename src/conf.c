@@ -19,6 +19,7 @@
 #include "util/json_text.h"
 #include "util/limits.h"
 #include "util/str.h"
+#include "util/url.h"
 
 enum conf_type { CONF_STRING, CONF_INT };
 
@@ -334,18 +335,20 @@ check_proxies(const struct conf *c, char *err, size_t errsz)
 }
 
 /*
- * the webhook is http(s) and its signing key "whsec_" and 24 to 64 bytes
- * in base64 (Standard Webhooks); the unused-client action a known word
+ * the webhook is a URL the sender can use (the sender's own reading,
+ * url_parse_http), and its signing key "whsec_" and 24 to 64 bytes in
+ * base64 (Standard Webhooks); the unused-client action a known word
  */
 static bool
 check_governance(const struct conf *c, char *err, size_t errsz)
 {
-	uint8_t	key[GH_WEBHOOK_KEY_MAX];
-	long	n = -1;
+	struct url_target	t;
+	uint8_t			key[GH_WEBHOOK_KEY_MAX];
+	long			n = -1;
 
-	if (c->webhook_url[0] && strncmp(c->webhook_url, "http://", 7) != 0 &&
-	    strncmp(c->webhook_url, "https://", 8) != 0) {
-		snprintf(err, errsz, "webhook_url: must be http:// or https://");
+	if (c->webhook_url[0] && !url_parse_http(c->webhook_url, &t)) {
+		snprintf(err, errsz, "webhook_url: an http:// or https:// URL "
+		    "with a host, no user, no fragment, no space");
 		return false;
 	}
 	if (c->webhook_secret[0] &&

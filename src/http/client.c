@@ -13,68 +13,10 @@
 
 #include "client.h"
 #include "../util/str.h"
+#include "../util/url.h"
 
-#define MAX_HOST	256
 #define MAX_REQ_HEAD	4096
 
-struct target {
-	bool	 tls;
-	char	 host[MAX_HOST];
-	char	 port[8];
-	char	 path[2048];
-};
-
-static bool
-parse_url(const char *url, struct target *t)
-{
-	const char	*p, *host_end, *port = NULL, *path;
-	size_t		 n;
-
-	memset(t, 0, sizeof(*t));
-	if (strncmp(url, "https://", 8) == 0) {
-		t->tls = true;
-		p = url + 8;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		p = url + 7;
-	} else {
-		return false;
-	}
-	path = p + strcspn(p, "/?#");
-	if (*p == '[') {			/* [v6]:port */
-		if ((host_end = memchr(p, ']', (size_t)(path - p))) == NULL)
-			return false;
-		n = (size_t)(host_end - p - 1);
-		p++;
-		if (host_end[1] == ':')
-			port = host_end + 2;
-	} else {
-		host_end = memchr(p, ':', (size_t)(path - p));
-		if (host_end == NULL)
-			host_end = path;
-		else
-			port = host_end + 1;
-		n = (size_t)(host_end - p);
-	}
-	if (n == 0 || n >= sizeof(t->host) || memchr(p, '@', n))
-		return false;
-	memcpy(t->host, p, n);
-	if (port) {
-		n = (size_t)(path - port);
-		if (n == 0 || n >= sizeof(t->port) ||
-		    strspn(port, "0123456789") < n)
-			return false;
-		memcpy(t->port, port, n);
-	} else {
-		str_copy(t->port, sizeof(t->port), t->tls ? "443" : "80");
-	}
-	if (*path == '#' || strlen(path) + 2 > sizeof(t->path))
-		return false;
-	if (*path != '/')
-		str_copy(t->path, sizeof(t->path), "/");
-	n = strlen(t->path);
-	str_copy(t->path + n, sizeof(t->path) - n, path);
-	return !str_has_ctl(t->path) && strchr(t->path, ' ') == NULL;
-}
 
 /* milliseconds on the monotonic clock */
 static int64_t
@@ -113,7 +55,7 @@ wait_ready(int fd, short events, int64_t deadline)
 
 /* a non-blocking socket connected before the deadline, or -1 */
 static int
-dial(const struct target *t, int64_t deadline)
+dial(const struct url_target *t, int64_t deadline)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
 	socklen_t	 len;
@@ -169,7 +111,7 @@ tls_wait(struct conn *c, int r)
 }
 
 static bool
-tls_start(struct conn *c, const struct target *t)
+tls_start(struct conn *c, const struct url_target *t)
 {
 	int r;
 
@@ -270,7 +212,7 @@ enum gh_err
 http_post_json(const char *url, const char *body,
     const char *const *headers, unsigned timeout_seconds, int *status)
 {
-	struct target	 t;
+	struct url_target	 t;
 	struct conn	 c = { -1, NULL, NULL, 0 };
 	char		 head[MAX_REQ_HEAD];
 	size_t		 blen = strlen(body), i;
@@ -279,7 +221,7 @@ http_post_json(const char *url, const char *body,
 	bool		 v6;
 
 	*status = 0;
-	if (!parse_url(url, &t))
+	if (!url_parse_http(url, &t))
 		return GH_ERR_INVALID;
 	v6 = strchr(t.host, ':') != NULL;	/* an IPv6 literal: [v6] */
 	n = snprintf(head, sizeof(head),

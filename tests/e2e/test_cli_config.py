@@ -153,7 +153,11 @@ def test_check_config_accepts_bounds(unstarted, key, value):
     ("request_deadline_seconds", 0), ("request_deadline_seconds", 601),
     # passed here, then refused or misread by serve
     ("listen", "localhost:8080"), ("issuer", "https://user:pw@id.example.com"),
-    ("issuer", "https:///x"), ("database", "sqlite:///var/lib/gh.db")])
+    ("issuer", "https:///x"), ("database", "sqlite:///var/lib/gh.db"),
+    # passed here, then never delivered (the sender refused them)
+    ("webhook_url", "http://user:pw@127.0.0.1:1/hook"),
+    ("webhook_url", "http://127.0.0.1:1/ho ok"),
+    ("webhook_url", "http://127.0.0.1:1/hook#frag")])
 def test_check_config_refuses_bad_values(unstarted, key, value):
     edit_config(unstarted, **{key: value})
     r = unstarted.cli("check-config", check=False)
