@@ -365,9 +365,25 @@ const char *const pg_sql[P_COUNT] = {
 	[P_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = $1 "
 	    "AND client_id = $2 AND revoked_at IS NULL",
-	/* at most one live grant per pair: the partial unique index decides */
+	/*
+	 * At most one live grant per pair: the partial unique index
+	 * decides. Written only while the client and the user are active
+	 * (no row, nothing written, otherwise), and FOR SHARE holds both
+	 * rows until this statement commits: a quarantine or a disable
+	 * (an UPDATE of the row) either commits first, and this waits for
+	 * it and then finds the status changed, or waits for this grant's
+	 * commit, and the quarantine's revocation, a later statement of
+	 * its transaction, sees the grant. Without the lock, an uncommitted
+	 * quarantine's revocation would miss the grant and this insert
+	 * would still read the client as active. The quarantine, the one
+	 * writer of a client's row that then writes grants, takes the
+	 * client's row first, as this does: the two cannot deadlock.
+	 */
 	[P_GRANT_UPSERT] = "INSERT INTO grants (id, user_id, client_id, "
-	    "scope, created_at) VALUES ($1, $2, $3, $4, $5) "
+	    "scope, created_at) SELECT $1::text, u.id, c.id, $4::text, "
+	    "$5::bigint FROM clients c, users u WHERE c.id = $3::text "
+	    "AND c.status = 'active' AND u.id = $2::text "
+	    "AND u.status = 'active' FOR SHARE OF c, u "
 	    "ON CONFLICT (user_id, client_id) WHERE revoked_at IS NULL "
 	    "DO UPDATE SET scope = EXCLUDED.scope "
 	    "RETURNING id, created_at, coalesce(last_used_at, 0)",

@@ -66,7 +66,9 @@ grant_find(struct store *s, const char *user_id, const char *client_id,
 
 /*
  * One statement: insert a grant with a fresh id, or, if the pair already
- * has a live grant, replace its scope. RETURNING tells which row it is.
+ * has a live grant, replace its scope. RETURNING tells which row it is;
+ * no row when the client or the user is not active (P_GRANT_UPSERT):
+ * GH_ERR_NOT_FOUND.
  */
 static enum gh_err
 grant_upsert(struct store *s, const char *user_id, const char *client_id,
@@ -95,7 +97,7 @@ grant_upsert(struct store *s, const char *user_id, const char *client_id,
 		str_copy(out->client_id, sizeof(out->client_id), client_id);
 		str_copy(out->scope, sizeof(out->scope), scope);
 	} else {
-		rc = GH_ERR_STORE;
+		rc = GH_ERR_NOT_FOUND;
 	}
 	PQclear(r);
 	return rc;

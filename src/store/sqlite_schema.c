@@ -400,10 +400,24 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = ?1 "
 	    "AND client_id = ?2 AND revoked_at IS NULL",
+	/*
+	 * A consent is stored only while its client and its user are
+	 * active, checked by the write itself: the consent read them
+	 * earlier, and a quarantine (which revokes the client's grants) or
+	 * a disable made since must not be followed by a live grant, which
+	 * would outlive it as a remembered consent. The writer's lock orders
+	 * this write and the kill: one sees the other whole.
+	 */
 	[S_GRANT_INSERT] = "INSERT INTO grants (id, user_id, client_id, "
-	    "scope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "scope, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
+	    "WHERE EXISTS (SELECT 1 FROM clients WHERE id = ?3 "
+	    "AND status = 'active') AND EXISTS (SELECT 1 FROM users "
+	    "WHERE id = ?2 AND status = 'active')",
 	[S_GRANT_UPDATE] = "UPDATE grants SET scope = ?2 WHERE id = ?1 "
-	    "AND revoked_at IS NULL",
+	    "AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM clients c "
+	    "WHERE c.id = grants.client_id AND c.status = 'active') "
+	    "AND EXISTS (SELECT 1 FROM users u WHERE u.id = grants.user_id "
+	    "AND u.status = 'active')",
 	[S_GRANT_TOUCH] = "UPDATE grants SET last_used_at = ?2 WHERE id = ?1",
 
 	[S_CODE_INSERT] = "INSERT INTO codes (hash, grant_id, client_id, "

@@ -92,6 +92,12 @@ grant_find(struct store *s, const char *user_id, const char *client_id,
 	return sq_read_done(DB(s), rc);
 }
 
+/*
+ * Inside the writer's transaction: replace the live grant's scope, or
+ * insert one. Both statements write only while the client and the user
+ * are active (S_GRANT_INSERT): a write that changed no row is
+ * GH_ERR_NOT_FOUND, as store.h says.
+ */
 static enum gh_err
 grant_upsert(struct store *s, const char *user_id, const char *client_id,
     const char *scope, int64_t now, struct grant_row *out)
@@ -129,6 +135,9 @@ grant_upsert(struct store *s, const char *user_id, const char *client_id,
 			rc = step_done(db, st);
 		}
 	}
+	/* the client or the user is no longer active */
+	if (rc == GH_OK && sqlite3_changes(db->db) != 1)
+		rc = GH_ERR_NOT_FOUND;
 	str_copy(out->scope, sizeof(out->scope), scope);
 	rc = finish_tx(db, rc);
 out:

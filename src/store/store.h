@@ -398,7 +398,12 @@ enum gh_err	store_session_grant(struct store *s,
 
 /*
  * Grants: at most one live grant per user and client. upsert creates it or
- * replaces its scope; out receives the row as stored.
+ * replaces its scope; out receives the row as stored. It writes only
+ * while the client and the user are both active, checked by the write
+ * itself, atomically with a concurrent quarantine or disable (which
+ * either comes first, and nothing is written, or sees the grant): else
+ * GH_ERR_NOT_FOUND and nothing written, so a consent read before a kill
+ * never leaves a live grant, a remembered consent, behind it.
  */
 enum gh_err	store_grant_upsert(struct store *s, const char *user_id,
 		    const char *client_id, const char *scope, int64_t now,
