@@ -9,7 +9,9 @@
  *   4. a signed-in user, the one id_token_hint names if sent (login
  *      form, or login_required for prompt=none)
  *   5. consent covering the scope (consent form, or consent_required);
- *      a posted consent counts only for the user its form named
+ *      a posted consent counts only for the user its form named, and is
+ *      stored only if the client and user are still active (else the
+ *      error page of step 1)
  *   6. a fresh single-use code, redirected with state and iss (RFC 9207)
  */
 #include <stdio.h>
@@ -218,6 +220,7 @@ do_consent(struct app *app, const struct http_request *req,
 	struct audit_origin	 o;
 	struct grant_row	 g;
 	char			 scope[GH_MAX_SCOPE_LEN];
+	enum gh_err		 rc;
 
 	origin_of(req, &o);
 	if (!scope_union(have_old ? old->scope : "", res->req.scope, scope,
@@ -225,8 +228,21 @@ do_consent(struct app *app, const struct http_request *req,
 		redirect_error(app, res, OE_INVALID_SCOPE, "scope too long");
 		return;
 	}
-	if (store_grant_upsert(app->store, uid, res->req.client.id, scope,
-	    clock_now(), &g) != GH_OK) {
+	rc = store_grant_upsert(app->store, uid, res->req.client.id, scope,
+	    clock_now(), &g);
+	/*
+	 * The client (or the user) was active when this request read it,
+	 * and is no longer: quarantined or disabled since, and the store
+	 * wrote no grant. Answered as a client found inactive at step 1
+	 * (RFC 6749 4.1.2.1: no redirect to a client that may be in an
+	 * attacker's hands), and no code.
+	 */
+	if (rc == GH_ERR_NOT_FOUND) {
+		error_page(res, 400, OE_INVALID_REQUEST,
+		    "unknown or disabled client or user");
+		return;
+	}
+	if (rc != GH_OK) {
 		res->step = STEP_UNAVAILABLE;
 		return;
 	}

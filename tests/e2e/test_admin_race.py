@@ -12,14 +12,22 @@ The command is stopped exactly there by an LD_PRELOAD shim
 the row, it creates a "ready" file and waits while a "hold" file exists.
 The test makes its change with a second, unshimmed command, then removes
 the hold file. No server runs: only the two commands touch the database.
+
+The same shim stops a server's consent (the POST of the consent form)
+right after it read the session and the user's grant, before it stores
+the grant: a kill made there (`client quarantine`, `client disable`,
+`user disable`) must leave no live grant, no code and no remembered
+consent behind it.
 """
 import json
 import os
 import subprocess
+import threading
 
 import pytest
 
-from conftest import BIN, ROOT, Server, poll
+from conftest import (BIN, ROOT, Browser, Server, auth_params,
+                      await_client_status, pkce_pair, poll, preload_shim)
 
 # The read of one client, on both backends (S_CLIENT_GET, P_CLIENT_GET)
 CLIENT_READ = "FROM clients WHERE id = "
@@ -132,3 +140,97 @@ def test_a_disable_that_read_active_leaves_a_quarantine_made_meanwhile(
     assert [t for t, _ in status_events(s, cid)] == ["client.quarantined"]
     assert (rc, out.strip()) == (
         0, "client %s is quarantined (and so disabled already)" % cid), err
+
+
+# The consent's read of its session and of the user's grant to the client
+# (S_SESSION_GRANT, P_SESSION_GRANT), its last read before it writes
+SESSION_GRANT_READ = "LEFT JOIN grants g ON g.user_id = s.user_id"
+
+
+def quarantine(s, c):
+    r = s.cli("client", "quarantine", c["client_id"], "--reason", "leak")
+    assert "0 grant(s) revoked" in r.stdout, r.stdout  # none stored yet
+
+
+def lift_quarantine(s, c):
+    out = json.loads(s.cli("client", "rotate-secret", c["client_id"],
+                           "--json").stdout)
+    c["client_secret"] = out["client_secret"]
+    s.cli("client", "enable", c["client_id"], "--reason", "fixed")
+
+
+# kill made while the consent is held: (make it, undo it)
+KILLS = {
+    "client_quarantine": (quarantine, lift_quarantine),
+    "client_disable": (
+        lambda s, c: s.cli("client", "disable", c["client_id"],
+                           "--reason", "race"),
+        lambda s, c: s.cli("client", "enable", c["client_id"])),
+    "user_disable": (
+        lambda s, c: s.cli("user", "disable", "alice"),
+        lambda s, c: s.cli("user", "enable", "alice")),
+}
+
+
+@pytest.mark.parametrize("kill", sorted(KILLS))
+def test_a_consent_read_before_a_kill_stores_no_grant(tmp_path, monkeypatch,
+                                                      kill):
+    """The consent stored its grant with no look at the client's or the
+    user's status, read (active) earlier in the request: a quarantine made
+    in between revoked "0 grant(s)", then the consent wrote a live grant
+    and redirected with a code. After rotate-secret and enable, the user's
+    next /authorize got a code at once, from a consent given to the client
+    as it was before its quarantine. Now the grant is written only while
+    the client and the user are active (store_grant_upsert): the consent
+    ends on the error page of an inactive client, with no code, and the
+    user is asked again once the client (or the user) is back."""
+    make, undo = KILLS[kill]
+    s = Server(tmp_path, setup="standard")
+    c = dict(s.confidential)
+    cid = c["client_id"]
+    ready, hold = tmp_path / "paused", tmp_path / "hold"
+    preload_shim(monkeypatch, "sql_pause",
+                 GH_FAULT_PAUSE_SQL=SESSION_GRANT_READ,
+                 GH_FAULT_PAUSE_READY=ready, GH_FAULT_PAUSE_FILE=hold)
+    s.start()
+    monkeypatch.delenv("LD_PRELOAD")    # the server only: not the commands
+    answer = {}
+    try:
+        b = Browser(s)
+        page = b.login(b.get(auth_params(c, pkce_pair()[1])))
+        assert 'value="consent"' in page.text, page.text[:300]
+        hold.touch()
+        consent = threading.Thread(
+            target=lambda: answer.update(r=b.consent(page)))
+        consent.start()
+        try:
+            poll(lambda: ready.exists() or not consent.is_alive(), bool,
+                 timeout=30, step=0.01)
+            assert ready.exists(), "the consent did not stop after its read"
+            make(s, c)
+        finally:
+            if hold.exists():
+                hold.unlink()
+            consent.join(60)
+
+        r = answer["r"]
+        assert r.status_code == 400, (r.status_code, r.headers)
+        assert "Location" not in r.headers
+        assert "unknown or disabled client or user" in r.text
+        assert s.query("SELECT id FROM grants WHERE client_id = ?", cid) == []
+        assert s.query("SELECT grant_id FROM codes WHERE client_id = ?",
+                       cid) == []
+        assert "consent.granted" not in s.audit_types()
+
+        undo(s, c)
+        await_client_status(s, cid, True)
+        r = b.get(auth_params(c, pkce_pair()[1]))
+        if 'value="login"' in r.text:   # a user disable ended the session
+            r = b.login(r)
+        assert r.status_code == 200, (r.status_code, r.headers)
+        assert 'value="consent"' in r.text
+    finally:
+        rc = s.stop()
+    log = s.log_text()
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    assert rc == 0, log[-4000:]
