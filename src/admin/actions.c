@@ -101,6 +101,7 @@ action_revoke(struct app *app, const struct audit_origin *o,
     unsigned *count)
 {
 	struct audit_subject	 s = { NULL, NULL, NULL };
+	struct grant_row	 g;
 	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 
@@ -114,9 +115,14 @@ action_revoke(struct app *app, const struct audit_origin *o,
 	    count);
 	if (rc != GH_OK || *count == 0)
 		return rc;
-	if (what == GRANT_ONE)
+	if (what == GRANT_ONE) {
+		/* whose it was, so the trail is found by client and user too */
 		s.grant_id = id;
-	else if (what == GRANTS_OF_CLIENT)
+		if (store_grant_get(app->store, id, &g) == GH_OK) {
+			s.client_id = g.client_id;
+			s.user_id = g.user_id;
+		}
+	} else if (what == GRANTS_OF_CLIENT)
 		s.client_id = id;
 	else
 		s.user_id = id;

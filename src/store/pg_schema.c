@@ -365,6 +365,9 @@ const char *const pg_sql[P_COUNT] = {
 	[P_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = $1 "
 	    "AND client_id = $2 AND revoked_at IS NULL",
+	/* a grant by id, live or not (store_grant_get) */
+	[P_GRANT_GET] = "SELECT id, user_id, client_id, scope, created_at, "
+	    "coalesce(last_used_at, 0) FROM grants WHERE id = $1",
 	/*
 	 * At most one live grant per pair: the partial unique index
 	 * decides. Written only while the client and the user are active

@@ -36,18 +36,20 @@ new_id(const char *prefix, char *out, size_t outsz)
 
 /* grants */
 
+/* P_GRANT_FIND (user_id, client_id) or P_GRANT_GET (an id, NULL) */
 static enum gh_err
-grant_find(struct store *s, const char *user_id, const char *client_id,
-    struct grant_row *out)
+grant_read(struct store *s, enum pg_stmt id, const char *first,
+    const char *client_id, struct grant_row *out)
 {
 	struct pg_params	 p;
 	PGresult		*r;
 	enum gh_err		 rc;
 
 	pp_init(&p);
-	pp_text(&p, user_id);
-	pp_text(&p, client_id);
-	if ((rc = pg_one(s, P_GRANT_FIND, &p, &r, NULL)) != GH_OK)
+	pp_text(&p, first);
+	if (client_id != NULL)
+		pp_text(&p, client_id);
+	if ((rc = pg_one(s, id, &p, &r, NULL)) != GH_OK)
 		return rc;
 	if (PQntuples(r) == 1) {
 		memset(out, 0, sizeof(*out));
@@ -62,6 +64,19 @@ grant_find(struct store *s, const char *user_id, const char *client_id,
 	}
 	PQclear(r);
 	return rc;
+}
+
+static enum gh_err
+grant_find(struct store *s, const char *user_id, const char *client_id,
+    struct grant_row *out)
+{
+	return grant_read(s, P_GRANT_FIND, user_id, client_id, out);
+}
+
+static enum gh_err
+grant_get(struct store *s, const char *id, struct grant_row *out)
+{
+	return grant_read(s, P_GRANT_GET, id, NULL, out);
 }
 
 /*
@@ -661,6 +676,7 @@ pg_token_ops(struct store_ops *ops)
 {
 	ops->grant_upsert = grant_upsert;
 	ops->grant_find = grant_find;
+	ops->grant_get = grant_get;
 	ops->grant_each = grant_each;
 	ops->grant_revoke = grant_revoke;
 	ops->client_quarantine = client_quarantine;

@@ -400,6 +400,9 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_GRANT_FIND] = "SELECT id, user_id, client_id, scope, created_at, "
 	    "coalesce(last_used_at, 0) FROM grants WHERE user_id = ?1 "
 	    "AND client_id = ?2 AND revoked_at IS NULL",
+	/* a grant by id, live or not (store_grant_get) */
+	[S_GRANT_GET] = "SELECT id, user_id, client_id, scope, created_at, "
+	    "coalesce(last_used_at, 0) FROM grants WHERE id = ?1",
 	/*
 	 * A consent is stored only while its client and its user are
 	 * active, checked by the write itself: the consent read them

@@ -40,7 +40,10 @@ new_id(const char *prefix, char *out, size_t outsz)
 
 /* grants */
 
-/* Step S_GRANT_FIND, bound here; the SQLite result code, row in out. */
+/*
+ * Step S_GRANT_FIND (user_id, client_id) or S_GRANT_GET (an id, client_id
+ * NULL), bound here; the SQLite result code, row in out.
+ */
 static int
 grant_step(sqlite3_stmt *st, const char *user_id, const char *client_id,
     struct grant_row *out)
@@ -48,7 +51,8 @@ grant_step(sqlite3_stmt *st, const char *user_id, const char *client_id,
 	int r;
 
 	sq_bind_text(st, 1, user_id);
-	sq_bind_text(st, 2, client_id);
+	if (client_id != NULL)
+		sq_bind_text(st, 2, client_id);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		sq_col_text(st, 0, out->id, sizeof(out->id));
 		sq_col_text(st, 1, out->user_id, sizeof(out->user_id));
@@ -77,19 +81,33 @@ grant_find_locked(struct sqlite_store *db, const char *user_id,
 
 /* committed rows suffice: consent waits for its grant's commit */
 static enum gh_err
-grant_find(struct store *s, const char *user_id, const char *client_id,
-    struct grant_row *out)
+grant_read(struct store *s, enum stmt_id id, const char *first,
+    const char *client_id, struct grant_row *out)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 rc = GH_ERR_STORE;
 	int		 r;
 
-	if ((st = sq_read_stmt(DB(s), S_GRANT_FIND)) != NULL) {
-		r = grant_step(st, user_id, client_id, out);
+	if ((st = sq_read_stmt(DB(s), id)) != NULL) {
+		r = grant_step(st, first, client_id, out);
 		rc = r == SQLITE_ROW ? GH_OK : r == SQLITE_DONE ?
 		    GH_ERR_NOT_FOUND : sq_read_error(DB(s), r);
 	}
 	return sq_read_done(DB(s), rc);
+}
+
+static enum gh_err
+grant_find(struct store *s, const char *user_id, const char *client_id,
+    struct grant_row *out)
+{
+	return grant_read(s, S_GRANT_FIND, user_id, client_id, out);
+}
+
+/* read after the revocation it describes was acknowledged: committed */
+static enum gh_err
+grant_get(struct store *s, const char *id, struct grant_row *out)
+{
+	return grant_read(s, S_GRANT_GET, id, NULL, out);
 }
 
 /*
@@ -582,6 +600,7 @@ sqlite_token_ops(struct store_ops *ops)
 {
 	ops->grant_upsert = grant_upsert;
 	ops->grant_find = grant_find;
+	ops->grant_get = grant_get;
 	ops->code_insert = code_insert;
 	ops->code_get = code_get;
 	ops->code_redeem = code_redeem;

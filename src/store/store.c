@@ -247,6 +247,8 @@ FWD(grant_upsert, (struct store *s, const char *u, const char *c,
     (s, u, c, scope, now, o))
 FWD(grant_find, (struct store *s, const char *u, const char *c,
     struct grant_row *o), (s, u, c, o))
+FWD(grant_get, (struct store *s, const char *id, struct grant_row *o),
+    (s, id, o))
 FWD(code_insert, (struct store *s, const struct code_row *r), (s, r))
 FWD(code_get, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     struct code_row *o), (s, hash, o))

@@ -410,6 +410,9 @@ enum gh_err	store_grant_upsert(struct store *s, const char *user_id,
 		    struct grant_row *out);
 enum gh_err	store_grant_find(struct store *s, const char *user_id,
 		    const char *client_id, struct grant_row *out);
+/* A grant by id, live or revoked; GH_ERR_NOT_FOUND if there is none. */
+enum gh_err	store_grant_get(struct store *s, const char *id,
+		    struct grant_row *out);
 
 /* Live grants, optionally of one client and/or one user (NULL: any). */
 enum gh_err	store_grant_each(struct store *s, const char *client_id,

@@ -87,6 +87,8 @@ struct store_ops {
 	enum gh_err	(*grant_upsert)(struct store *, const char *,
 			    const char *, const char *, int64_t,
 			    struct grant_row *);
+	enum gh_err	(*grant_get)(struct store *, const char *,
+			    struct grant_row *);
 	enum gh_err	(*grant_find)(struct store *, const char *,
 			    const char *, struct grant_row *);
 	enum gh_err	(*code_insert)(struct store *,

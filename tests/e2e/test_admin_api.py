@@ -200,6 +200,8 @@ def test_revoke_one_grant_of_client_and_of_user(server):
     rows = audit_rows(server, "grant.revoked")
     assert [r[0] for r in rows] == ["admin:ops", "admin:ops"]
     assert rows[0][3] == g1["grant_id"]
+    # whose grant it was: found in the trail by client and by user too
+    assert rows[0][1:3] == (c["client_id"], g1["user_id"]), rows[0]
     assert json.loads(rows[1][5])["reason"] == "offboarding"
 
 

@@ -297,6 +297,31 @@ test_quarantine_racing_consent(void **state)
 	assert_true(waited);
 }
 
+/* A grant by id, live or revoked (the admin's revocation event). */
+static void
+test_grant_by_id(void **state)
+{
+	struct th_store		*t = *state;
+	struct grant_row	 g, f;
+	unsigned		 n = 0;
+
+	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1", "openid",
+	    NOW, &g), GH_OK);
+	assert_int_equal(store_grant_get(t->s, g.id, &f), GH_OK);
+	assert_string_equal(f.id, g.id);
+	assert_string_equal(f.user_id, "us_1");
+	assert_string_equal(f.client_id, "client1");
+	assert_string_equal(f.scope, "openid");
+	assert_int_equal(store_grant_revoke(t->s, GRANT_ONE, g.id, "test",
+	    NOW + 1, &n), GH_OK);
+	assert_int_equal(n, 1);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_grant_get(t->s, g.id, &f), GH_OK);
+	assert_string_equal(f.client_id, "client1");
+	assert_int_equal(store_grant_get(t->s, "gr_none", &f),
+	    GH_ERR_NOT_FOUND);
+}
+
 int
 main(void)
 {
@@ -307,6 +332,7 @@ main(void)
 		T(test_disabled_user_gets_no_grant),
 		T(test_consent_racing_quarantine),
 		T(test_quarantine_racing_consent),
+		T(test_grant_by_id),
 	};
 #undef T
 
