@@ -139,7 +139,8 @@ id_param(const struct params *p, const char *name, size_t max)
  * GH_INVENTORY_PAGE, which keeps a reply under GH_MAX_ADMIN_REPLY) from
  * `offset`, with the total and the offset of the next page (null after
  * the last). The whole is ranked for every page: a page is a slice of
- * one ranking only if nothing changed between the calls.
+ * one ranking only if nothing changed between the calls. Past
+ * GH_INVENTORY_MAX apps it is an error that says so, never a part.
  */
 void
 api_inventory(struct app *app, const struct http_request *req,
@@ -149,6 +150,7 @@ api_inventory(struct app *app, const struct http_request *req,
 	json_t		*all, *page;
 	uint64_t	 offset = 0, limit = GH_INVENTORY_PAGE;
 	size_t		 i, n;
+	enum gh_err	 rc;
 	char		 why[64];
 
 	if (!api_begin(app, req, resp, &k))
@@ -160,8 +162,14 @@ api_inventory(struct app *app, const struct http_request *req,
 		api_error(resp, 400, "invalid_request", why);
 		goto out;
 	}
-	if ((all = inventory_sorted(app, clock_now())) == NULL ||
-	    (page = json_array()) == NULL) {
+	if ((rc = inventory_sorted(app, clock_now(), GH_INVENTORY_MAX,
+	    &all)) == GH_ERR_LIMIT) {
+		snprintf(why, sizeof(why), "more than %d apps: the inventory "
+		    "is not ranked", GH_INVENTORY_MAX);
+		api_error(resp, 503, "inventory_too_large", why);
+		goto out;
+	}
+	if (rc != GH_OK || (page = json_array()) == NULL) {
 		json_decref(all);
 		reply_unavailable(resp);
 		goto out;
@@ -397,6 +405,8 @@ api_alerts(struct app *app, const struct http_request *req,
 	struct list	 l = { NULL, 0, false, false };
 	const char	*all, *client;
 	json_t		*items;
+	int64_t		 total;
+	bool		 open_only;
 
 	if (!api_begin(app, req, resp, &k))
 		return;
@@ -408,15 +418,27 @@ api_alerts(struct app *app, const struct http_request *req,
 		    "client_id is a client id");
 		goto out;
 	}
+	open_only = !(all && all[0] == '1');
 	if ((l.items = json_array()) == NULL ||
-	    (items = list_take(&l, store_alert_each(app->store,
-	    !(all && all[0] == '1'), client, GH_MAX_ADMIN_LIST, list_alert,
-	    &l))) == NULL) {
+	    (items = list_take(&l, store_alert_each(app->store, open_only,
+	    client, GH_MAX_ADMIN_LIST, list_alert, &l))) == NULL) {
 		json_decref(l.items);
 		reply_unavailable(resp);
 		goto out;
 	}
-	api_reply(resp, 200, json_pack("{s:o}", "alerts", items));
+	/* the list is bounded: say how many there are, and that it is cut */
+	if (store_alert_count(app->store, open_only, client, &total) !=
+	    GH_OK) {
+		json_decref(items);
+		reply_unavailable(resp);
+		goto out;
+	}
+	/* two reads, not one snapshot: an ack in between lowers the count */
+	if (total < (int64_t)json_array_size(items))
+		total = (int64_t)json_array_size(items);
+	api_reply(resp, 200, json_pack("{s:o, s:I, s:b}", "alerts", items,
+	    "total", (json_int_t)total, "truncated",
+	    total > (int64_t)json_array_size(items)));
 out:
 	params_free(&k.p);
 }

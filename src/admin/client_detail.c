@@ -32,6 +32,7 @@ client_detail_load(struct app *app, const char *client_id, int64_t now,
     struct client_detail **out)
 {
 	struct client_detail	*d;
+	int64_t			 total;
 	enum gh_err		 rc;
 
 	*out = NULL;
@@ -45,8 +46,13 @@ client_detail_load(struct app *app, const char *client_id, int64_t now,
 	if ((rc = store_grant_each(app->store, client_id, NULL, add_grant,
 	    d)) != GH_OK ||
 	    (rc = store_alert_each(app->store, false, client_id,
-	    DETAIL_MAX_ALERTS, add_alert, d)) != GH_OK)
+	    DETAIL_MAX_ALERTS, add_alert, d)) != GH_OK ||
+	    (rc = store_alert_count(app->store, false, client_id,
+	    &total)) != GH_OK)
 		goto out;
+	/* two reads, not one snapshot: never fewer than are shown */
+	d->alerts_total = total > (int64_t)d->nalerts ? (size_t)total :
+	    d->nalerts;
 	/* whole hours, the current one last */
 	d->hours = GH_MAX_ACTIVITY_HOURS;
 	d->since = (now / 3600 + 1 - (int64_t)d->hours) * 3600;
@@ -108,10 +114,13 @@ client_detail_json(const struct app *app, const struct client_detail *d,
     int64_t now)
 {
 	/* any NULL member fails the pack: the detail is whole or NULL */
-	return json_pack("{s:o, s:o, s:b, s:o, s:{s:I, s:i, s:o, s:o}}",
+	return json_pack("{s:o, s:o, s:b, s:o, s:I, s:b, "
+	    "s:{s:I, s:i, s:o, s:o}}",
 	    "client", inventory_json(&app->conf, &d->c, &d->u, &d->risk, now),
 	    "grants", grants_of(d), "grants_truncated", d->more_grants,
 	    "alerts", alerts_of(d),
+	    "alerts_total", (json_int_t)d->alerts_total,
+	    "alerts_truncated", d->alerts_total > d->nalerts,
 	    "activity", "since", (json_int_t)d->since,
 	    "hour_seconds", 3600,
 	    "token_issued", counts(d->issued, d->hours),

@@ -22,8 +22,10 @@ struct client_detail {
 	struct grant_row	 grants[DETAIL_MAX_GRANTS];
 	size_t			 ngrants;
 	bool			 more_grants;	/* the list was cut */
-	struct alert_row	 alerts[DETAIL_MAX_ALERTS];	/* newest first */
+	/* open first, then by severity, newest first (store_alert_each) */
+	struct alert_row	 alerts[DETAIL_MAX_ALERTS];
 	size_t			 nalerts;
+	size_t			 alerts_total;	/* all of the client's */
 	int64_t			 since;		/* start of the first hour */
 	unsigned		 hours;
 	unsigned		 issued[GH_MAX_ACTIVITY_HOURS];

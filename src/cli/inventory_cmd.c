@@ -2,6 +2,7 @@
  * inventory_cmd.c - `gatehouse inventory [--json]`: every app that holds
  * or can obtain access, riskiest first, with what it holds, how it is
  * used and why its risk score is what it is (governance/inventory.h).
+ * Past GH_INVENTORY_MAX apps it lists nothing and exits 1, saying why.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 	json_t		*all, *o;
 	struct cli_list	 l = { false, false };
 	size_t		 i;
+	enum gh_err	 rc;
 	int		 ret = 0;
 
 	if (!args_parse("inventory", NULL, argc, argv, inventory_opts, &a) ||
@@ -73,8 +75,15 @@ cmd_inventory(const char *config_path, int argc, char **argv)
 	}
 	if (!cli_open(config_path, &app))
 		return 1;
-	if ((all = inventory_sorted(&app, clock_now())) == NULL) {
-		fprintf(stderr, "gatehouse: could not read the inventory\n");
+	rc = inventory_sorted(&app, clock_now(), GH_INVENTORY_MAX, &all);
+	if (rc == GH_ERR_LIMIT) {
+		fprintf(stderr, "gatehouse: more than %d apps: the inventory "
+		    "is not ranked past that many; nothing listed\n",
+		    GH_INVENTORY_MAX);
+		ret = 1;
+	} else if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not read the inventory: "
+		    "%s\n", gh_err_str(rc));
 		ret = 1;
 	} else if (args_flag(&a, "--json")) {
 		json_array_foreach(all, i, o)

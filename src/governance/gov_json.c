@@ -1,12 +1,14 @@
 /* gov_json.c - see gov_json.h. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit.h"
 #include "gov_json.h"
 #include "inventory.h"
 #include "../util/crypto.h"
 #include "../util/json_text.h"
+#include "../util/log.h"
 #include "../util/str.h"
 
 /*
@@ -81,19 +83,32 @@ audit_json(const struct audit_row *r)
 struct collected {
 	const struct conf	*conf;
 	int64_t			 now;
+	size_t			 max;
 	json_t			*items;
-	bool			 failed;	/* the walk stopped short */
+	bool			 failed;	/* out of memory */
+	bool			 too_many;	/* more than max */
 };
 
+/* Each entry carries its client's creation ("_c") for the order of ties. */
 static bool
 collect(void *ctx, const struct client_row *c, const struct client_usage *u,
     const struct risk *r)
 {
-	struct collected *k = ctx;
+	struct collected	*k = ctx;
+	json_t			*o;
 
-	if (json_array_append_new(k->items, inventory_json(k->conf, c, u,
-	    r, k->now)) == 0)
+	if (json_array_size(k->items) >= k->max) {
+		k->too_many = true;
+		return false;
+	}
+	o = inventory_json(k->conf, c, u, r, k->now);
+	if (o != NULL && json_object_set_new(o, "_c",
+	    json_integer(c->created_at)) == 0 &&
+	    json_array_append(k->items, o) == 0) {
+		json_decref(o);
 		return true;
+	}
+	json_decref(o);
 	k->failed = true;
 	return false;
 }
@@ -104,53 +119,82 @@ field(const void *p, const char *name)
 	return json_integer_value(json_object_get(*(json_t *const *)p, name));
 }
 
+static const char *
+id_of(const void *p)
+{
+	const char *s = json_string_value(json_object_get(*(json_t *const *)p,
+	    "client_id"));
+
+	return s ? s : "";
+}
+
+/* riskiest first; ties: the older client first, then by id (a total order) */
 static int
 by_risk(const void *a, const void *b)
 {
 	json_int_t ra = field(a, "risk"), rb = field(b, "risk");
-	json_int_t ia = field(a, "_i"), ib = field(b, "_i");
+	json_int_t ca = field(a, "_c"), cb = field(b, "_c");
 
 	if (ra != rb)
 		return ra < rb ? 1 : -1;
-	return ia < ib ? -1 : ia > ib ? 1 : 0;
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	return strcmp(id_of(a), id_of(b));
 }
 
-json_t *
-inventory_sorted(struct app *app, int64_t now)
+static void
+too_many(size_t max)
 {
-	struct collected k = { &app->conf, now, json_array(), false };
+	char n[24];
+
+	snprintf(n, sizeof(n), "%zu", max);
+	log_kv(LOG_ERROR, "inventory_too_large", "limit", n, "what",
+	    "more apps than the inventory ranks; nothing listed", NULL);
+}
+
+enum gh_err
+inventory_sorted(struct app *app, int64_t now, size_t max, json_t **out)
+{
+	struct collected k = { &app->conf, now, max, json_array(), false,
+	    false };
 	json_t		**v = NULL;
 	json_t		 *sorted = NULL;
 	size_t		  i, n;
+	enum gh_err	  rc = GH_ERR_NOMEM;
 
-	if (k.items == NULL ||
-	    inventory_each(app, now, true, collect, &k) != GH_OK || k.failed)
+	*out = NULL;
+	if (k.items == NULL)
 		goto out;
+	if ((rc = inventory_each(app, now, true, collect, &k)) != GH_OK)
+		goto out;
+	rc = GH_ERR_NOMEM;
+	if (k.too_many) {
+		too_many(max);
+		rc = GH_ERR_LIMIT;
+		goto out;
+	}
 	n = json_array_size(k.items);
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+	if (k.failed || (v = calloc(n + 1, sizeof(*v))) == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(k.items, i);
-	/* qsort is not stable: equal risks keep creation order by index */
-	for (i = 0; i < n; i++)
-		if (json_object_set_new(v[i], "_i",
-		    json_integer((json_int_t)i)) != 0)
-			goto out;	/* else the order of ties is lost */
 	qsort(v, n, sizeof(*v), by_risk);
 	if ((sorted = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		json_object_del(v[i], "_i");
+		json_object_del(v[i], "_c");
 		if (json_array_append(sorted, v[i]) != 0) {
 			json_decref(sorted);
 			sorted = NULL;
 			goto out;
 		}
 	}
+	*out = sorted;
+	rc = GH_OK;
 out:
 	free(v);
 	json_decref(k.items);
-	return sorted;
+	return rc;
 }
 
 void

@@ -258,12 +258,19 @@ check_client(void *ctx, const struct client_row *c,
 void
 hygiene_pass(struct app *app, int64_t now)
 {
-	struct pass p = { app, now };
+	struct pass	p = { app, now };
+	enum gh_err	rc;
 
 	expire_grants(app, now);
 	delete_past_keys(app, now);
-	/* idle days and secret age; never the token count (see store.h) */
-	if (app->conf.client_unused_days > 0 ||
-	    app->conf.secret_max_age_days > 0)
-		(void)inventory_each(app, now, false, check_client, &p);
+	/*
+	 * Idle days and secret age of every client, however many (the walk
+	 * reads them in batches); never the token count (see store.h). A
+	 * walk cut short is said: the clients past it wait a pass.
+	 */
+	if ((app->conf.client_unused_days > 0 ||
+	    app->conf.secret_max_age_days > 0) &&
+	    (rc = inventory_each(app, now, false, check_client, &p)) != GH_OK)
+		log_kv(LOG_ERROR, "hygiene_walk_failed", "error",
+		    gh_err_str(rc), "retry", "next pass", NULL);
 }

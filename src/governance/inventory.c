@@ -6,7 +6,6 @@
 #include "../util/str.h"
 
 #define DAY		86400
-#define MAX_CLIENTS	4096	/* one walk lists at most this many */
 
 int64_t
 inventory_idle_days(const struct client_row *c, const struct client_usage *u,
@@ -138,53 +137,58 @@ inventory_json(const struct conf *conf, const struct client_row *c,
 	    "risk", r->score, "risk_factors", factors);
 }
 
-struct ids {
-	char	 (*id)[GH_MAX_CLIENT_ID_LEN];
-	size_t	 n;
-};
-
-static bool
-collect(void *ctx, const struct client_row *c)
-{
-	struct ids *ids = ctx;
-
-	str_copy(ids->id[ids->n], sizeof(ids->id[0]), c->id);
-	return ++ids->n < MAX_CLIENTS;
-}
-
+/*
+ * Every client, however many: ids are read a batch at a time (a keyset on
+ * the id, store_client_ids), so memory stays one batch and the store is
+ * never re-entered from inside one of its walks. A client deleted since
+ * its id was read is skipped; one added meanwhile below the batch's last
+ * id is met by the next walk.
+ */
 enum gh_err
 inventory_each(struct app *app, int64_t now, bool count_tokens,
     bool (*fn)(void *, const struct client_row *, const struct client_usage *,
     const struct risk *), void *ctx)
 {
-	struct ids		 ids = { NULL, 0 };
+	char			(*ids)[GH_MAX_CLIENT_ID_LEN] = NULL;
+	char			 after[GH_MAX_CLIENT_ID_LEN] = "";
 	struct client_row	*c = NULL;
 	struct client_usage	 u;
 	struct risk		 r;
 	enum gh_err		 rc = GH_ERR_NOMEM;
-	size_t			 i;
+	unsigned		 i, n;
 
-	/* ids first: the store is not re-entered from inside a walk */
-	if ((ids.id = calloc(MAX_CLIENTS, sizeof(ids.id[0]))) == NULL ||
+	if ((ids = calloc(GH_INVENTORY_BATCH, sizeof(*ids))) == NULL ||
 	    (c = malloc(sizeof(*c))) == NULL)
 		goto out;
-	if ((rc = store_client_each(app->store, collect, &ids)) != GH_OK)
-		goto out;
-	for (i = 0; i < ids.n; i++) {
-		if ((rc = store_client_get(app->store, ids.id[i], c)) ==
-		    GH_ERR_NOT_FOUND)
-			continue;
-		if (rc != GH_OK ||
-		    (rc = store_client_usage(app->store, c->id, now,
-		    count_tokens, &u)) != GH_OK)
+	do {
+		if ((rc = store_client_ids(app->store, after,
+		    GH_INVENTORY_BATCH, ids, &n)) != GH_OK)
 			goto out;
-		inventory_risk(&app->conf, c, &u, now, &r);
-		if (!fn(ctx, c, &u, &r))
-			break;
-	}
+		/* an id cut to fit comes back again: never walk in circles */
+		if (n > 0 && strcmp(ids[0], after) == 0) {
+			rc = GH_ERR_LIMIT;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if ((rc = store_client_get(app->store, ids[i], c)) ==
+			    GH_ERR_NOT_FOUND)
+				continue;
+			if (rc != GH_OK ||
+			    (rc = store_client_usage(app->store, c->id, now,
+			    count_tokens, &u)) != GH_OK)
+				goto out;
+			inventory_risk(&app->conf, c, &u, now, &r);
+			if (!fn(ctx, c, &u, &r)) {
+				rc = GH_OK;
+				goto out;
+			}
+		}
+		if (n > 0)
+			str_copy(after, sizeof(after), ids[n - 1]);
+	} while (n == GH_INVENTORY_BATCH);
 	rc = GH_OK;
 out:
 	free(c);
-	free(ids.id);
+	free(ids);
 	return rc;
 }

@@ -31,9 +31,10 @@ json_t *inventory_json(const struct conf *conf, const struct client_row *c,
 	    const struct client_usage *u, const struct risk *r, int64_t now);
 
 /*
- * Calls fn for each client (creation order) with its usage and risk;
- * fn returns false to stop. Store errors end the walk with that error.
- * count_tokens as for store_client_usage.
+ * Calls fn for every client (in id order) with its usage and risk, reading
+ * GH_INVENTORY_BATCH at a time, so memory does not grow with the number
+ * of clients; fn returns false to stop. Store errors end the walk with
+ * that error. count_tokens as for store_client_usage.
  */
 enum gh_err inventory_each(struct app *app, int64_t now, bool count_tokens,
 	    bool (*fn)(void *ctx, const struct client_row *c,

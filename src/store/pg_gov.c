@@ -174,6 +174,26 @@ alert_each(struct store *s, bool open_only, const char *client_id,
 }
 
 static enum gh_err
+alert_count(struct store *s, bool open_only, const char *client_id,
+    int64_t *n)
+{
+	struct pg_params p;
+	PGresult	*r;
+	enum gh_err	 rc;
+
+	*n = 0;
+	pp_init(&p);
+	pp_int(&p, open_only);
+	pp_text(&p, client_id);
+	if ((rc = pg_one(s, P_ALERT_COUNT, &p, &r, NULL)) != GH_OK)
+		return rc;
+	if (PQntuples(r) == 1)
+		*n = pg_col_int(r, 0, 0);
+	PQclear(r);
+	return GH_OK;
+}
+
+static enum gh_err
 alert_ack(struct store *s, int64_t id, const char *by, int64_t now)
 {
 	struct pg_params p;
@@ -265,6 +285,27 @@ done:
 		rc = pg_finish(c, rc);
 	free(copy);
 	return pg_release(DB(s), c, rc);
+}
+
+static enum gh_err
+client_ids(struct store *s, const char *after, unsigned max,
+    char (*ids)[GH_MAX_CLIENT_ID_LEN], unsigned *n)
+{
+	struct pg_params p;
+	PGresult	*r;
+	enum gh_err	 rc;
+	int		 i;
+
+	*n = 0;
+	pp_init(&p);
+	pp_text(&p, after);
+	pp_int(&p, max);
+	if ((rc = pg_one(s, P_CLIENT_IDS, &p, &r, NULL)) != GH_OK)
+		return rc;
+	for (i = 0; i < PQntuples(r) && *n < max; i++)
+		pg_col_text(r, i, 0, ids[(*n)++], GH_MAX_CLIENT_ID_LEN);
+	PQclear(r);
+	return GH_OK;
 }
 
 /* one integer from a statement of (client id [, type or now]) */
@@ -425,10 +466,12 @@ pg_gov_ops(struct store_ops *ops)
 {
 	ops->alert_raise = alert_raise;
 	ops->alert_each = alert_each;
+	ops->alert_count = alert_count;
 	ops->alert_ack = alert_ack;
 	ops->alert_claim = alert_claim;
 	ops->alert_delivery = alert_delivery;
 	ops->grant_sighting = grant_sighting;
+	ops->client_ids = client_ids;
 	ops->client_usage = client_usage;
 	ops->audit_of_client = audit_of_client;
 	ops->audit_head = audit_head;

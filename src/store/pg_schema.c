@@ -231,6 +231,9 @@ static const char *const pg_migrations[] = {
 	"coalesce(user_id, ''), coalesce(grant_id, ''), summary, evidence, " \
 	"dedupe_key, coalesce(acked_at, 0), coalesce(acked_by, ''), " \
 	"coalesce(delivered_at, 0), attempts, next_attempt_at"
+#define PG_ALERT_ORDER "ORDER BY acked_at IS NOT NULL, CASE severity " \
+	"WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 " \
+	"END, id DESC"
 #define PG_ADMIN_COLS "name, secret_hash, created_at, " \
 	"coalesce(disabled_at, 0), coalesce(last_used_at, 0)"
 /* revocation by ancestry: family, grant, client and user all live */
@@ -460,7 +463,12 @@ const char *const pg_sql[P_COUNT] = {
 	[P_ALERT_LIST] = "SELECT " PG_ALERT_COLS " FROM alerts "
 	    "WHERE ($1::int = 0 OR acked_at IS NULL) "
 	    "AND ($2::text IS NULL OR client_id = $2::text) "
-	    "ORDER BY id DESC LIMIT $3",
+	    PG_ALERT_ORDER " LIMIT $3",
+	[P_ALERT_COUNT] = "SELECT count(*) FROM alerts "
+	    "WHERE ($1::int = 0 OR acked_at IS NULL) "
+	    "AND ($2::text IS NULL OR client_id = $2::text)",
+	[P_CLIENT_IDS] = "SELECT id FROM clients WHERE id > $1 "
+	    "ORDER BY id LIMIT $2",
 	[P_ALERT_ACK] = "UPDATE alerts SET acked_at = $2, acked_by = $3 "
 	    "WHERE id = $1 AND acked_at IS NULL",
 	/* SKIP LOCKED: two nodes never lease the same alert */

@@ -127,6 +127,32 @@ alert_each(struct store *s, bool open_only, const char *client_id,
 	return rc;
 }
 
+/* on the writer, as alert_each: the count agrees with the list */
+static enum gh_err
+alert_count(struct store *s, bool open_only, const char *client_id,
+    int64_t *n)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x;
+
+	*n = 0;
+	sq_lock(DB(s));
+	if ((st = sq_stmt(DB(s), S_ALERT_COUNT)) != NULL) {
+		sqlite3_bind_int(st, 1, open_only);
+		sq_bind_text(st, 2, client_id);
+		if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+			*n = sq_col_int(st, 0);
+			rc = GH_OK;
+		} else {
+			rc = sq_error(DB(s), x);
+		}
+		sqlite3_reset(st);
+	}
+	sq_unlock(DB(s));
+	return rc;
+}
+
 static enum gh_err
 alert_ack(struct store *s, int64_t id, const char *by, int64_t now)
 {
@@ -286,6 +312,30 @@ usage_sightings(struct sqlite_store *db, const char *client_id,
 	return x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
 }
 
+/* On a reader, as the usage figures the walk reads next. */
+static enum gh_err
+client_ids(struct store *s, const char *after, unsigned max,
+    char (*ids)[GH_MAX_CLIENT_ID_LEN], unsigned *n)
+{
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc = GH_ERR_STORE;
+	int			 x;
+
+	*n = 0;
+	if ((st = sq_read_stmt(db, S_CLIENT_IDS)) != NULL) {
+		sq_bind_text(st, 1, after);
+		sqlite3_bind_int64(st, 2, max);
+		while ((x = sqlite3_step(st)) == SQLITE_ROW)
+			if (*n < max)
+				sq_col_text(st, 0, ids[(*n)++],
+				    GH_MAX_CLIENT_ID_LEN);
+		sqlite3_reset(st);
+		rc = x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
+	}
+	return sq_read_done(db, rc);
+}
+
 /*
  * On a reader: the live-token count walks every token of the client, which
  * takes seconds with millions of them, and must not hold the writer.
@@ -388,10 +438,12 @@ sqlite_gov_ops(struct store_ops *ops)
 {
 	ops->alert_raise = alert_raise;
 	ops->alert_each = alert_each;
+	ops->alert_count = alert_count;
 	ops->alert_ack = alert_ack;
 	ops->alert_claim = alert_claim;
 	ops->alert_delivery = alert_delivery;
 	ops->grant_sighting = grant_sighting;
+	ops->client_ids = client_ids;
 	ops->client_usage = client_usage;
 	ops->audit_of_client = audit_of_client;
 	ops->grant_expire_unused = grant_expire_unused;

@@ -282,6 +282,9 @@ const int sqlite_migration_count =
 	"coalesce(user_id, ''), coalesce(grant_id, ''), summary, evidence, " \
 	"dedupe_key, coalesce(acked_at, 0), coalesce(acked_by, ''), " \
 	"coalesce(delivered_at, 0), attempts, next_attempt_at"
+#define ALERT_ORDER "ORDER BY acked_at IS NOT NULL, CASE severity " \
+	"WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 " \
+	"END, id DESC"
 #define AUDIT_COLS "seq, time, type, actor, client_id, user_id, " \
 	"grant_id, remote_addr, user_agent, detail, prev_hash, hash"
 #define ADMIN_COLS "name, secret_hash, created_at, " \
@@ -496,9 +499,16 @@ const char *const sqlite_sql[S_COUNT] = {
 	    "next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1 "
 	    "WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE dedupe_key = ?9 "
 	    "AND time >= ?10 AND acked_at IS NULL)",
+	/* open first, then by severity, newest first (store.h) */
 	[S_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts "
 	    "WHERE (?1 = 0 OR acked_at IS NULL) "
-	    "AND (?2 IS NULL OR client_id = ?2) ORDER BY id DESC LIMIT ?3",
+	    "AND (?2 IS NULL OR client_id = ?2) " ALERT_ORDER " LIMIT ?3",
+	[S_ALERT_COUNT] = "SELECT count(*) FROM alerts "
+	    "WHERE (?1 = 0 OR acked_at IS NULL) "
+	    "AND (?2 IS NULL OR client_id = ?2)",
+	/* the inventory's walk: one batch of ids, a range of the key */
+	[S_CLIENT_IDS] = "SELECT id FROM clients WHERE id > ?1 "
+	    "ORDER BY id LIMIT ?2",
 	[S_ALERT_ACK] = "UPDATE alerts SET acked_at = ?2, acked_by = ?3 "
 	    "WHERE id = ?1 AND acked_at IS NULL",
 	/* one statement leases a batch: concurrent claimers never share */

@@ -336,6 +336,8 @@ FWD(alert_raise, (struct store *s, struct alert_row *a, int64_t quiet,
 FWD(alert_each, (struct store *s, bool open_only, const char *cid,
     unsigned limit, bool (*fn)(void *, const struct alert_row *),
     void *ctx), (s, open_only, cid, limit, fn, ctx))
+FWD(alert_count, (struct store *s, bool open_only, const char *cid,
+    int64_t *n), (s, open_only, cid, n))
 FWD(alert_ack, (struct store *s, int64_t id, const char *by, int64_t now),
     (s, id, by, now))
 FWD(alert_claim, (struct store *s, int64_t now, int64_t since,
@@ -347,6 +349,8 @@ FWD(alert_delivery, (struct store *s, int64_t id, bool ok, int64_t now,
 FWD(grant_sighting, (struct store *s, const char *gid, const char *kind,
     const char *value, int64_t now, enum sighting *out),
     (s, gid, kind, value, now, out))
+FWD(client_ids, (struct store *s, const char *after, unsigned max,
+    char (*ids)[GH_MAX_CLIENT_ID_LEN], unsigned *n), (s, after, max, ids, n))
 FWD(client_usage, (struct store *s, const char *cid, int64_t now,
     bool count_tokens, struct client_usage *out),
     (s, cid, now, count_tokens, out))

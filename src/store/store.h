@@ -657,10 +657,19 @@ struct alert_row {
  */
 enum gh_err	store_alert_raise(struct store *s, struct alert_row *a,
 		    int64_t quiet_since, bool *raised);
-/* Newest first; open_only: unacknowledged; client_id NULL: any client. */
+/*
+ * Open ones before acknowledged ones, then high, medium, low, then newest
+ * first, at most `limit`: a flood of lesser alerts (which an outsider can
+ * raise at will, one auth_failure_burst per client id) never pushes a high
+ * one out of a bounded list. open_only: unacknowledged; client_id NULL:
+ * any client.
+ */
 enum gh_err	store_alert_each(struct store *s, bool open_only,
 		    const char *client_id, unsigned limit,
 		    bool (*fn)(void *ctx, const struct alert_row *a), void *ctx);
+/* How many alerts store_alert_each() would list without its limit. */
+enum gh_err	store_alert_count(struct store *s, bool open_only,
+		    const char *client_id, int64_t *n);
 /* GH_ERR_NOT_FOUND if there is no such open alert. */
 enum gh_err	store_alert_ack(struct store *s, int64_t id, const char *by,
 		    int64_t now);
@@ -701,6 +710,16 @@ struct client_usage {
 	char		 networks[256];		/* latest first, spaces */
 	char		 agents[GH_MAX_UA_LEN * 2];	/* latest first, "\n" */
 };
+/*
+ * A walk over every client in bounded batches: up to `max` client ids
+ * greater than `after` ("" for the first batch), in id order, into ids;
+ * *n says how many. The next batch starts after this one's last id (a
+ * keyset on the primary key: each batch is one indexed range, whatever
+ * the number of clients).
+ */
+enum gh_err	store_client_ids(struct store *s, const char *after,
+		    unsigned max, char (*ids)[GH_MAX_CLIENT_ID_LEN],
+		    unsigned *n);
 /*
  * count_tokens: also count the live tokens, which walks every one of them
  * (seconds with millions); without it live_tokens is 0.

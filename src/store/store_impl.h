@@ -135,6 +135,8 @@ struct store_ops {
 	enum gh_err	(*alert_each)(struct store *, bool, const char *,
 			    unsigned, bool (*)(void *, const struct alert_row *),
 			    void *);
+	enum gh_err	(*alert_count)(struct store *, bool, const char *,
+			    int64_t *);
 	enum gh_err	(*alert_ack)(struct store *, int64_t, const char *,
 			    int64_t);
 	enum gh_err	(*alert_claim)(struct store *, int64_t, int64_t,
@@ -145,6 +147,8 @@ struct store_ops {
 	enum gh_err	(*grant_sighting)(struct store *, const char *,
 			    const char *, const char *, int64_t,
 			    enum sighting *);
+	enum gh_err	(*client_ids)(struct store *, const char *, unsigned,
+			    char (*)[GH_MAX_CLIENT_ID_LEN], unsigned *);
 	enum gh_err	(*client_usage)(struct store *, const char *, int64_t,
 			    bool, struct client_usage *);
 	enum gh_err	(*audit_of_client)(struct store *, const char *,

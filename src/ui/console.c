@@ -4,6 +4,7 @@
  * Rendering is in console_pages.c; actions are admin/actions.c.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,8 @@ ui_admin_inventory(struct app *app, const struct http_request *req,
 	const char	*sort, *order, *from;
 	json_t		*items;
 	uint64_t	 offset = 0;
+	enum gh_err	 rc;
+	char		 why[128];
 
 	if (!console_begin(app, req, resp, &k, true))
 		goto out;
@@ -235,7 +238,15 @@ ui_admin_inventory(struct app *app, const struct http_request *req,
 		offset = 0;
 	if (sort == NULL)
 		sort = "risk";
-	if ((items = inventory_sorted(app, clock_now())) == NULL) {
+	rc = inventory_sorted(app, clock_now(), GH_INVENTORY_MAX, &items);
+	if (rc == GH_ERR_LIMIT) {
+		snprintf(why, sizeof(why), "More than %d apps are registered: "
+		    "the inventory is not ranked past that many (see the "
+		    "server log).", GH_INVENTORY_MAX);
+		console_message(resp, &k.v, 503, "Inventory too large", why);
+		goto out;
+	}
+	if (rc != GH_OK) {
 		reply_unavailable(resp);
 		goto out;
 	}
@@ -309,18 +320,23 @@ ui_admin_alerts(struct app *app, const struct http_request *req,
 	struct console		 k;
 	struct alert_list	 l = { NULL, 0 };
 	const char		*all;
+	bool			 open_only;
+	int64_t			 total;
 
 	if (!console_begin(app, req, resp, &k, true))
 		goto out;
 	all = params_get(&k.p, "all");
+	open_only = !(all && strcmp(all, "1") == 0);
 	if ((l.rows = calloc(MAX_ALERTS_SHOWN, sizeof(*l.rows))) == NULL ||
-	    store_alert_each(app->store, !(all && strcmp(all, "1") == 0), NULL,
-	    MAX_ALERTS_SHOWN, add_alert, &l) != GH_OK) {
+	    store_alert_each(app->store, open_only, NULL, MAX_ALERTS_SHOWN,
+	    add_alert, &l) != GH_OK ||
+	    store_alert_count(app->store, open_only, NULL, &total) != GH_OK) {
 		reply_unavailable(resp);
 		goto out;
 	}
-	console_alerts_page(resp, &k.v, l.rows, l.n,
-	    all && strcmp(all, "1") == 0);
+	/* two reads, not one snapshot: never fewer than are shown */
+	console_alerts_page(resp, &k.v, l.rows, l.n, total > (int64_t)l.n ?
+	    (size_t)total : l.n, !open_only);
 out:
 	free(l.rows);
 	finish(app, &k, resp);

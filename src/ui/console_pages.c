@@ -326,6 +326,25 @@ client_facts(struct page *p, const struct client_detail *d)
 	page_put(p, d->risk.n ? ")</dd></dl>" : "</dd></dl>");
 }
 
+/*
+ * A bounded list says what it leaves out, with the real total: a note
+ * above the table, so it is read before the rows. `kind`: "alerts" or
+ * "open alerts"; open_hidden: how many of those left out are open.
+ */
+static void
+alerts_more(struct page *p, size_t shown, size_t total, const char *kind,
+    size_t open_hidden)
+{
+	if (total <= shown)
+		return;
+	page_printf(p, "<p class=\"muted\" id=\"alerts-more\">%zu more %s "
+	    "not shown (%zu in all", total - shown, kind, total);
+	if (open_hidden > 0)
+		page_printf(p, "; %zu of them open", open_hidden);
+	page_put(p, "). Open alerts come first, the most severe first, then "
+	    "the newest.</p>");
+}
+
 static void
 alert_table(struct page *p, const struct console_view *v,
     const struct alert_row *a, size_t n, const char *back)
@@ -409,6 +428,7 @@ console_client_page(struct http_response *r, const struct console_view *v,
 {
 	struct page	p;
 	struct buf	back;
+	size_t		i, open_shown = 0;
 
 	begin(&p, v, d->c.name);
 	client_facts(&p, d);
@@ -433,6 +453,12 @@ console_client_page(struct http_response *r, const struct console_view *v,
 	if (buf_puts(&back, "client:") != GH_OK ||
 	    buf_puts(&back, d->c.id) != GH_OK)
 		p.rc = GH_ERR_NOMEM;
+	for (i = 0; i < d->nalerts; i++)
+		if (d->alerts[i].acked_at == 0)
+			open_shown++;
+	alerts_more(&p, d->nalerts, d->alerts_total, "alerts",
+	    d->u.open_alerts > open_shown ? d->u.open_alerts - open_shown :
+	    0);
 	alert_table(&p, v, d->alerts, d->nalerts, buf_str(&back));
 	buf_free(&back);
 	page_end(&p, r, 200);
@@ -440,7 +466,7 @@ console_client_page(struct http_response *r, const struct console_view *v,
 
 void
 console_alerts_page(struct http_response *r, const struct console_view *v,
-    const struct alert_row *alerts, size_t n, bool all)
+    const struct alert_row *alerts, size_t n, size_t total, bool all)
 {
 	struct page p;
 
@@ -448,6 +474,7 @@ console_alerts_page(struct http_response *r, const struct console_view *v,
 	page_put(&p, all ? "<p><a href=\"/admin/alerts\">Only open alerts</a>"
 	    "</p>" : "<p><a href=\"/admin/alerts?all=1\">Include acknowledged"
 	    "</a></p>");
+	alerts_more(&p, n, total, all ? "alerts" : "open alerts", 0);
 	alert_table(&p, v, alerts, n, all ? "alerts-all" : "alerts");
 	page_end(&p, r, 200);
 }

@@ -45,9 +45,10 @@ void	console_inventory_page(struct http_response *r,
 	    bool desc, size_t offset);
 void	console_client_page(struct http_response *r,
 	    const struct console_view *v, const struct client_detail *d);
+/* `n` alerts of `total` (all, or the open ones): a note says if cut. */
 void	console_alerts_page(struct http_response *r,
 	    const struct console_view *v, const struct alert_row *alerts,
-	    size_t n, bool all);
+	    size_t n, size_t total, bool all);
 void	console_confirm_page(struct http_response *r,
 	    const struct console_view *v, const struct confirm_view *c);
 

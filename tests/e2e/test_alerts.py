@@ -493,6 +493,72 @@ def test_ack_is_audited_and_a_new_incident_alerts_again(make_server):
     assert len(alerts(s, "--all")) == 2
 
 
+def flood(s, n, client_id=None, acked=False):
+    """n medium auth_failure_burst alerts, newer than any before: what an
+    outsider raises at will, one wrong secret per public client id (its
+    own, or one each when client_id is None), inserted by one statement
+    to keep the test fast."""
+    t = int(time.time()) + 5
+    s.execute((
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < ?) INSERT INTO alerts (time, rule, severity, client_id, "
+        "summary, evidence, dedupe_key, next_attempt_at, acked_at, "
+        "acked_by) SELECT ? + i, 'auth_failure_burst', ?, "
+        "coalesce(?, 'cl_other' || i), '10 failed client authentications "
+        "within 60 s', '{}', 'flood:' || i, ? + i, ?, ? FROM n",
+        (n, t, "high" if acked else "medium", client_id, t,
+         t if acked else None, "ops" if acked else None)))
+
+
+def test_a_flood_of_lesser_alerts_does_not_hide_a_high_one(make_server):
+    """Lists are bounded (the API 1000, the console 200, a client's page
+    50): open alerts come first, the most severe first, then the newest,
+    so a flood of newer medium alerts cannot push a code replay off them,
+    and each says how many there are and that it is cut."""
+    from helpers_admin import Console, add_admin, api
+    s = make_server()
+    c = s.confidential
+    code, verifier, _ = get_code(s, c)
+    data = {"grant_type": "authorization_code", "code": code,
+            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    assert token_request(s, c, data).status_code == 200
+    assert token_request(s, c, data).status_code == 400
+    cred = add_admin(s)
+    one = {"client_id": c["client_id"]}
+    r = api(s, cred, "GET", "alerts").json()
+    assert (r["total"], r["truncated"]) == (1, False)
+    d = api(s, cred, "GET", "client", params=one).json()
+    assert (d["alerts_total"], d["alerts_truncated"]) == (1, False)
+    console = Console(s)
+    console.login(cred)
+    assert "alerts-more" not in console.get("/admin/alerts").text
+
+    flood(s, 1000)                          # 1000 other client ids
+    flood(s, 60, client_id=c["client_id"])  # and the replayed client's own
+    flood(s, 1, client_id=c["client_id"], acked=True)
+    r = api(s, cred, "GET", "alerts").json()
+    assert r["alerts"][0]["rule"] == "code_replay"
+    assert len(r["alerts"]) == 1000
+    assert (r["total"], r["truncated"]) == (1061, True)
+    assert api(s, cred, "GET", "alerts", params={"all": 1}).json()[
+        "total"] == 1062
+    assert alerts(s)[0]["rule"] == "code_replay"
+    page = console.get("/admin/alerts").text
+    assert page.count("<tr>") == 1 + 200
+    assert "code_replay" in page
+    assert "861 more open alerts not shown (1061 in all)" in page
+
+    d = api(s, cred, "GET", "client", params=one).json()
+    assert d["alerts"][0]["rule"] == "code_replay"
+    assert len(d["alerts"]) == 50
+    assert all(a["status"] == "open" for a in d["alerts"])
+    assert (d["alerts_total"], d["alerts_truncated"]) == (62, True)
+    assert d["client"]["open_alerts"] == 61
+    page = console.get("/admin/client", params=one).text
+    assert "code_replay" in page
+    assert "12 more alerts not shown (62 in all; 11 of them open)" in page
+
+
 def test_token_introspected_from_a_new_network(make_server):
     s = make_server()
     c = s.confidential

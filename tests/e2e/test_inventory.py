@@ -283,3 +283,49 @@ def test_bad_policy_config_is_refused(tmp_path):
     s2 = Server(tmp_path / "b", webhook_url="ftp://example.com/")
     r = s2.cli("check-config", check=False)
     assert r.returncode != 0 and "webhook_url" in r.stderr
+
+
+# The walk once stopped at 4096 clients (in creation order): the ones
+# registered after were neither listed nor checked by hygiene.
+OLD_CUT = 4096
+
+
+def add_fillers(s, n):
+    """n disabled public clients registered long ago (risk 0, so ranked
+    after the usual ones), inserted by one statement on either backend."""
+    s.execute(("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+               "FROM n WHERE i < ?) INSERT INTO clients (id, name, owner, "
+               "public, auth_method, redirect_uris, scopes, status, "
+               "created_at, updated_at) SELECT 'cl_fill' || i, 'filler', "
+               "'team', 1, 'none', 'http://127.0.0.1:9000/cb', 'openid', "
+               "'disabled', 1000 + i, 1000 + i FROM n", (n,)))
+
+
+def test_every_app_is_listed_and_checked_past_the_old_cut(tmp_path):
+    """More clients than the old cut, the usual ones registered last:
+    the admin API's total is the real count and ranks them first, the
+    command lists every app, and hygiene flags a stale secret on one."""
+    s = start(tmp_path, secret_max_age_days=30)
+    add_fillers(s, OLD_CUT + 1)
+    now = int(time.time())
+    s.execute(("UPDATE clients SET secret_rotated_at = ? WHERE id = ?",
+               (now - 45 * 86400, s.confidential["client_id"])))
+    from helpers_admin import add_admin, api
+    s.start()
+    try:
+        [(n,)] = s.query("SELECT count(*) FROM clients")
+        assert n == OLD_CUT + 3
+        ours = {s.confidential["client_id"], s.public["client_id"]}
+        assert wait_for(lambda: [a["client_id"] for a in alerts(s)
+                                 if a["rule"] == "stale_secret"] ==
+                        [s.confidential["client_id"]], timeout=30)
+        cred = add_admin(s)
+        r = api(s, cred, "GET", "inventory", params={"limit": 10})
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == n and r.json()["next_offset"] == 10
+        assert ours <= {c["client_id"] for c in r.json()["clients"]}
+        items = inventory(s)
+        assert len(items) == n and ours <= {i["client_id"] for i in items}
+        assert len({i["client_id"] for i in items}) == n
+    finally:
+        stop_clean(s)

@@ -183,6 +183,37 @@ test_quarantine_between_read_and_disable_stands(void **state)
 	free(c);
 }
 
+/*
+ * The pass walked at most 4096 clients, in creation order: one
+ * registered after 4096 others was never checked. 4096 disabled clients
+ * (which the pass walks but leaves alone) and then an idle one, last in
+ * creation and in id order: it is disabled and alerted like any other.
+ */
+static void
+test_pass_checks_every_client(void **state)
+{
+	struct fixture		*f = *state;
+	struct client_row	*c;
+	struct found		 al;
+	char			 sql[512];
+
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 4096) "
+	    "INSERT INTO clients (id, name, owner, public, auth_method, "
+	    "redirect_uris, scopes, status, created_at, updated_at) "
+	    "SELECT 'cl_' || i, 'filler', 'team', 1, 'none', "
+	    "'http://127.0.0.1:9000/cb', 'openid', 'disabled', %lld + i, "
+	    "%lld + i FROM n", (long long)(f->now - 20 * DAY),
+	    (long long)(f->now - 20 * DAY));
+	th_sql_exec(f->t, sql);
+	c = idle_client(f, "zz_idle", 11);
+	free(c);
+	hygiene_pass(&f->app, f->now);
+	assert_int_equal(status_of(f, "zz_idle"), CLIENT_DISABLED);
+	alert_find(f, &al, "client_unused");
+	assert_int_equal(al.n, 1);
+}
+
 /* -- signing keys past publication ---------------------------------- */
 
 /* Store a key of `alg` that signs from `act`; the server's ring reads it. */
@@ -367,6 +398,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_unused_client_disabled),
 		T(test_quarantine_between_read_and_disable_stands),
+		T(test_pass_checks_every_client),
 		T(test_key_past_publication_deleted),
 		T(test_key_inside_window_kept),
 		T(test_key_kept_when_event_fails),
