@@ -742,48 +742,6 @@ enum gh_err	store_grant_expire_unused(struct store *s, int64_t before,
 		    const struct change_audit *ev);
 
 /*
- * Administrators of the admin API and console (sqlite_admin.c). Their
- * credential, like every secret, is stored only as its keyed hash; a
- * disabled admin's credential and console sessions stop working at once.
- */
-struct admin_row {
-	char		 name[GH_MAX_ADMIN_NAME + 1];
-	uint8_t		 secret_hash[GH_HASH_BYTES];
-	int64_t		 created_at;
-	int64_t		 disabled_at;		/* 0: active */
-	int64_t		 last_used_at;		/* 0: never */
-};
-/*
- * With its audit event `ev` (may be NULL) in the same transaction: if the
- * event cannot be stored, the admin is not created either (a credential
- * the trail does not show). GH_ERR_EXISTS, and no event, if the name is
- * taken.
- */
-enum gh_err	store_admin_insert(struct store *s, const struct admin_row *a,
-		    const struct change_audit *ev);
-/* Any admin with this credential hash, active or not; touches last use. */
-enum gh_err	store_admin_by_hash(struct store *s,
-		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
-		    struct admin_row *out);
-enum gh_err	store_admin_each(struct store *s,
-		    bool (*fn)(void *ctx, const struct admin_row *a), void *ctx);
-/* GH_ERR_NOT_FOUND if there is no such active admin. */
-enum gh_err	store_admin_disable(struct store *s, const char *name,
-		    int64_t now);
-/*
- * Console sessions, shared by every node through the store. Inserting one
- * also deletes a bounded batch of expired ones. _get finds only unexpired
- * sessions of an active admin and gives the admin's name.
- */
-enum gh_err	store_admin_session_insert(struct store *s,
-		    const uint8_t hash[GH_HASH_BYTES], const char *admin,
-		    int64_t now, int64_t expires_at);
-enum gh_err	store_admin_session_get(struct store *s,
-		    const uint8_t hash[GH_HASH_BYTES], int64_t now,
-		    char admin[GH_MAX_ADMIN_NAME + 1]);
-enum gh_err	store_admin_session_delete(struct store *s,
-		    const uint8_t hash[GH_HASH_BYTES]);
-/*
  * A user revoking their own grant: one conditional update on the grant id
  * and the user id, so a grant of someone else is never touched.
  * GH_ERR_NOT_FOUND if `user_id` holds no live grant `grant_id`.
@@ -798,6 +756,9 @@ enum gh_err	store_grant_revoke_own(struct store *s, const char *grant_id,
 enum gh_err	store_client_activity(struct store *s, const char *client_id,
 		    int64_t since, unsigned hours, unsigned *issued,
 		    unsigned *refreshed);
+
+/* administrators and their console sessions */
+#include "store_admin.h"
 
 /* text forms used by the store and the admin command */
 const char     *client_status_name(enum client_status st);
