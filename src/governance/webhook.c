@@ -17,7 +17,7 @@
 #include "../util/str.h"
 
 #define BATCH		16	/* alerts held in memory at once */
-#define MAX_AGE		86400	/* older undelivered alerts are not sent */
+#define MAX_AGE		GH_ALERT_SEND_SECONDS	/* older ones are not sent */
 #define IDLE_WAIT	1	/* seconds between looks at the outbox */
 
 struct webhook {

@@ -142,7 +142,11 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 /*
  * One node purges at a time (an advisory lock until commit): two nodes
  * taking the last two tokens of one family at once would each still see
- * the other's token and leave the family behind.
+ * the other's token and leave the family behind. In the order of the
+ * foreign keys (which do not cascade): a grant goes once its families and
+ * codes have, with its sightings. *deleted as sqlite_keys.c: the most
+ * rows of one batched table (sightings, bounded by the grants' batch, are
+ * not counted).
  */
 static enum gh_err
 purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
@@ -178,6 +182,23 @@ purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
 		if ((unsigned)pg_col_int(r, 0, (int)i) > *deleted)
 			*deleted = (unsigned)pg_col_int(r, 0, (int)i);
 	PQclear(r);
+	/* grants once their families and codes are gone, then alerts */
+	pp_init(&p);
+	pp_int(&p, now - keep);
+	pp_int(&p, batch);
+	if ((rc = pg_exec(c, P_PURGE_GRANTS, &p, &r)) != GH_OK)
+		return rc;
+	if (PQntuples(r) == 1 && (unsigned)pg_col_int(r, 0, 0) > *deleted)
+		*deleted = (unsigned)pg_col_int(r, 0, 0);
+	PQclear(r);
+	pp_init(&p);
+	pp_int(&p, now - keep);
+	pp_int(&p, batch);
+	pp_int(&p, now - GH_ALERT_SEND_SECONDS);
+	if ((rc = pg_cmd(c, P_PURGE_ALERTS, &p, &n)) != GH_OK)
+		return rc;
+	if (n > *deleted)
+		*deleted = n;
 	return GH_OK;
 }
 

@@ -319,6 +319,22 @@ const char *const pg_sql[P_COUNT] = {
 	    "FROM codes WHERE expires_at < $1 LIMIT $2)",
 	[P_PURGE_SESSIONS] = "DELETE FROM sessions WHERE hash IN (SELECT hash "
 	    "FROM sessions WHERE expires_at < $1 LIMIT $2)",
+	/*
+	 * Revoked grants nothing refers to any more, with their sightings
+	 * (as sqlite_schema.c; the families and codes went first).
+	 */
+	[P_PURGE_GRANTS] = "WITH g AS (DELETE FROM grants WHERE id IN "
+	    "(SELECT g.id FROM grants g WHERE g.revoked_at < $1 AND NOT EXISTS "
+	    "(SELECT 1 FROM families f WHERE f.grant_id = g.id) AND NOT EXISTS "
+	    "(SELECT 1 FROM codes c WHERE c.grant_id = g.id) LIMIT $2) "
+	    "RETURNING id), "
+	    "s AS (DELETE FROM grant_sightings WHERE grant_id IN "
+	    "(SELECT id FROM g) RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM s)",
+	/* as sqlite_schema.c: acknowledged, and done with by the webhook */
+	[P_PURGE_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id "
+	    "FROM alerts WHERE acked_at < $1 AND (delivered_at IS NOT NULL "
+	    "OR time < $3) LIMIT $2)",
 
 	[P_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
 	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL "

@@ -165,10 +165,13 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
 	return sq_release(DB(s), rc);
 }
 
-/* one purge statement bound with its cutoff and batch; *n its changes */
+/*
+ * One purge statement bound with its cutoff and batch (and, for alerts,
+ * the end of the webhook's window); *n its changes.
+ */
 static enum gh_err
 purge_table(struct sqlite_store *db, enum stmt_id id, int64_t cutoff,
-    unsigned batch, unsigned *n)
+    int64_t unsent, unsigned batch, unsigned *n)
 {
 	sqlite3_stmt	*st;
 	int		 r;
@@ -177,6 +180,8 @@ purge_table(struct sqlite_store *db, enum stmt_id id, int64_t cutoff,
 		return GH_ERR_STORE;
 	sqlite3_bind_int64(st, 1, cutoff);
 	sqlite3_bind_int64(st, 2, batch);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, unsent);
 	r = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE)
@@ -186,12 +191,14 @@ purge_table(struct sqlite_store *db, enum stmt_id id, int64_t cutoff,
 }
 
 /*
- * Tokens, then the families they leave empty: the ids come back from the
- * DELETE (RETURNING), so no pass ever scans the families table.
+ * A batch of parents (`first`, which returns their ids), then what each
+ * leaves behind (`then`, bound with one id): tokens and the families they
+ * leave empty, grants and their sightings. The ids come back from the
+ * DELETE (RETURNING), so no pass ever scans the second table.
  */
 static enum gh_err
-purge_tokens(struct sqlite_store *db, int64_t cutoff, unsigned batch,
-    unsigned *tokens, unsigned *families)
+purge_with(struct sqlite_store *db, enum stmt_id first, enum stmt_id then,
+    int64_t cutoff, unsigned batch, unsigned *parents, unsigned *children)
 {
 	sqlite3_stmt	*st;
 	char		(*ids)[GH_ID_LEN];
@@ -199,10 +206,10 @@ purge_tokens(struct sqlite_store *db, int64_t cutoff, unsigned batch,
 	unsigned	 n = 0, i;
 	int		 r;
 
-	*tokens = *families = 0;
+	*parents = *children = 0;
 	if ((ids = calloc(batch ? batch : 1, sizeof(*ids))) == NULL)
 		return GH_ERR_NOMEM;
-	if ((st = sq_stmt(db, S_PURGE_TOKENS)) == NULL) {
+	if ((st = sq_stmt(db, first)) == NULL) {
 		rc = GH_ERR_STORE;
 		goto out;
 	}
@@ -216,9 +223,9 @@ purge_tokens(struct sqlite_store *db, int64_t cutoff, unsigned batch,
 		rc = sq_error(db, r);
 		goto out;
 	}
-	*tokens = n;
+	*parents = n;
 	for (i = 0; i < n; i++) {
-		if ((st = sq_stmt(db, S_PURGE_FAMILY)) == NULL) {
+		if ((st = sq_stmt(db, then)) == NULL) {
 			rc = GH_ERR_STORE;
 			goto out;
 		}
@@ -229,19 +236,27 @@ purge_tokens(struct sqlite_store *db, int64_t cutoff, unsigned batch,
 			rc = sq_error(db, r);
 			goto out;
 		}
-		*families += (unsigned)sqlite3_changes(db->db);
+		*children += (unsigned)sqlite3_changes(db->db);
 	}
 out:
 	free(ids);
 	return rc;
 }
 
+/*
+ * In this order, in one transaction: the grants go only once their
+ * families and codes have (the foreign keys do not cascade). *deleted is
+ * the most rows of one batched table; sightings, at most 2 x
+ * GH_MAX_SIGHTINGS per grant, are bounded by the grants' batch and not
+ * counted in it (the caller calls again while it equals the batch).
+ */
 static enum gh_err
 purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
     unsigned *deleted)
 {
 	struct sqlite_store	*db = DB(s);
-	unsigned		 n[4] = { 0, 0, 0, 0 };
+	int64_t			 unsent = now - GH_ALERT_SEND_SECONDS;
+	unsigned		 n[7] = { 0, 0, 0, 0, 0, 0, 0 };
 	enum gh_err		 rc;
 	int			 i;
 
@@ -249,13 +264,18 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 	sq_lock(db);
 	if ((rc = sq_begin(db)) != GH_OK)
 		return sq_release(db, rc);
-	if ((rc = purge_table(db, S_PURGE_SESSIONS, now, batch, &n[0])) ==
+	if ((rc = purge_table(db, S_PURGE_SESSIONS, now, 0, batch, &n[0])) ==
 	    GH_OK &&
-	    (rc = purge_table(db, S_PURGE_CODES, now - keep, batch, &n[1])) ==
-	    GH_OK)
-		rc = purge_tokens(db, now - keep, batch, &n[2], &n[3]);
+	    (rc = purge_table(db, S_PURGE_CODES, now - keep, 0, batch,
+	    &n[1])) == GH_OK &&
+	    (rc = purge_with(db, S_PURGE_TOKENS, S_PURGE_FAMILY, now - keep,
+	    batch, &n[2], &n[3])) == GH_OK &&
+	    (rc = purge_with(db, S_PURGE_GRANTS, S_PURGE_SIGHTINGS,
+	    now - keep, batch, &n[4], &n[6])) == GH_OK)
+		rc = purge_table(db, S_PURGE_ALERTS, now - keep, unsent, batch,
+		    &n[5]);
 	rc = sq_finish_tx(db, rc);
-	for (i = 0; rc == GH_OK && i < 4; i++)
+	for (i = 0; rc == GH_OK && i < 6; i++)
 		if (n[i] > *deleted)
 			*deleted = n[i];
 	return sq_release(db, rc);

@@ -360,6 +360,25 @@ const char *const sqlite_sql[S_COUNT] = {
 	/* a family goes with its last token (families start with tokens) */
 	[S_PURGE_FAMILY] = "DELETE FROM families WHERE id = ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM tokens t WHERE t.family_id = ?1)",
+	/*
+	 * A grant revoked before ?1 once nothing refers to it (its families
+	 * and codes go first: the foreign keys do not cascade). The codes
+	 * are read once (NOT IN): codes have no index on grant_id.
+	 */
+	[S_PURGE_GRANTS] = "DELETE FROM grants WHERE id IN (SELECT g.id "
+	    "FROM grants g WHERE g.revoked_at < ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM families f WHERE f.grant_id = g.id) "
+	    "AND g.id NOT IN (SELECT grant_id FROM codes) LIMIT ?2) "
+	    "RETURNING id",
+	[S_PURGE_SIGHTINGS] = "DELETE FROM grant_sightings WHERE grant_id = ?1",
+	/*
+	 * An alert acknowledged before ?1 that the webhook is done with:
+	 * delivered, or raised before ?3, past the outbox's window
+	 * (GH_ALERT_SEND_SECONDS). Open alerts stay.
+	 */
+	[S_PURGE_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id "
+	    "FROM alerts WHERE acked_at < ?1 AND (delivered_at IS NOT NULL "
+	    "OR time < ?3) LIMIT ?2)",
 	[S_CLIENT_QUARANTINE] = "UPDATE clients SET status = 'quarantined', "
 	    "secret_hash = CASE WHEN secret_hash IS NULL THEN NULL ELSE ?2 END, "
 	    "secret_rotated_at = ?3, updated_at = ?3 WHERE id = ?1",

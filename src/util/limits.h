@@ -86,6 +86,7 @@
 #define GH_MAX_ALERT_EVIDENCE	1024	/* an alert's evidence, JSON */
 #define GH_MAX_ALERT_KEY	256	/* an alert's de-duplication key */
 #define GH_MAX_SIGHTINGS	32	/* networks or agents kept per grant */
+#define GH_ALERT_SEND_SECONDS	86400	/* an undelivered alert is sent for */
 #define GH_MAX_CONF_FILE	65536
 #define GH_MAX_CLI_LINE		65536	/* one line of the admin command */
 #define GH_MAX_PATH		1024
