@@ -12,7 +12,8 @@
 #include "util/log.h"
 
 #define PURGE_BATCH	1000	/* rows per table per statement */
-#define PURGE_KEEP	86400	/* keep expired codes/tokens a day */
+#define PURGE_KEEP	86400	/* keep expired codes/tokens, revoked grants,
+				   acknowledged alerts a day */
 
 struct upkeep {
 	struct app	*app;

@@ -541,9 +541,13 @@ enum gh_err	store_jti_use(struct store *s, const char *client_id,
  * longer be used: sessions past expiry, and codes and tokens more than
  * `keep_seconds` past expiry (kept that long so a late replay is still
  * recognised and audited), with the families their last token leaves
- * (found from the deleted tokens, never by scanning families). Returns
- * the most rows deleted from one table in *deleted; call again while it
- * equals the batch size.
+ * (found from the deleted tokens, never by scanning families); then
+ * grants revoked more than `keep_seconds` ago that no family or code
+ * refers to, with their sightings, and alerts acknowledged that long ago
+ * that the webhook is done with (delivered, or raised more than
+ * GH_ALERT_SEND_SECONDS ago). Returns the most rows deleted from one
+ * table in *deleted (sightings not counted); call again while it equals
+ * the batch size.
  */
 enum gh_err	store_purge(struct store *s, int64_t now, int64_t keep_seconds,
 		    unsigned batch, unsigned *deleted);
