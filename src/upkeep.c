@@ -12,8 +12,8 @@
 #include "util/log.h"
 
 #define PURGE_BATCH	1000	/* rows per table per statement */
-#define PURGE_KEEP	86400	/* keep expired codes/tokens, revoked grants,
-				   acknowledged alerts a day */
+#define PURGE_KEEP	86400	/* keep expired codes/tokens, revoked grants
+				   a day */
 
 struct upkeep {
 	struct app	*app;
@@ -27,11 +27,17 @@ struct upkeep {
 static void
 purge_pass(struct app *app)
 {
+	/*
+	 * An acknowledged alert is the operators' record of what they
+	 * looked at: kept as long as the audit trail (0: for ever)
+	 */
+	int64_t		 alerts = (int64_t)app->conf.audit_retention_days *
+	    86400;
 	unsigned	 n = 0, total = 0, rounds = 0;
 	char		 count[16];
 
 	do {
-		if (store_purge(app->store, clock_now(), PURGE_KEEP,
+		if (store_purge(app->store, clock_now(), PURGE_KEEP, alerts,
 		    PURGE_BATCH, &n) != GH_OK)
 			return;
 		total += n;

@@ -149,8 +149,8 @@ jti_use(struct store *s, const char *client_id, const uint8_t *hash,
  * not counted).
  */
 static enum gh_err
-purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
-    unsigned *deleted)
+purge_on(struct pg_conn *c, int64_t now, int64_t keep, int64_t alert_keep,
+    unsigned batch, unsigned *deleted)
 {
 	static const enum pg_stmt ids[] = { P_PURGE_SESSIONS, P_PURGE_CODES };
 	struct pg_params	 p;
@@ -191,8 +191,10 @@ purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
 	if (PQntuples(r) == 1 && (unsigned)pg_col_int(r, 0, 0) > *deleted)
 		*deleted = (unsigned)pg_col_int(r, 0, 0);
 	PQclear(r);
+	if (alert_keep <= 0)
+		return GH_OK;		/* acknowledged alerts kept */
 	pp_init(&p);
-	pp_int(&p, now - keep);
+	pp_int(&p, now - alert_keep);
 	pp_int(&p, batch);
 	pp_int(&p, now - GH_ALERT_SEND_SECONDS);
 	if ((rc = pg_cmd(c, P_PURGE_ALERTS, &p, &n)) != GH_OK)
@@ -203,8 +205,8 @@ purge_on(struct pg_conn *c, int64_t now, int64_t keep, unsigned batch,
 }
 
 static enum gh_err
-purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
-    unsigned *deleted)
+purge(struct store *s, int64_t now, int64_t keep, int64_t alert_keep,
+    unsigned batch, unsigned *deleted)
 {
 	struct pg_conn	*c;
 	enum gh_err	 rc;
@@ -213,7 +215,7 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 	if ((c = pg_acquire(DB(s))) == NULL)
 		return GH_ERR_STORE;
 	if ((rc = pg_begin(c)) == GH_OK)
-		rc = pg_finish(c, purge_on(c, now, keep, batch, deleted));
+		rc = pg_finish(c, purge_on(c, now, keep, alert_keep, batch, deleted));
 	if (rc != GH_OK)
 		*deleted = 0;
 	return pg_release(DB(s), c, rc);

@@ -251,8 +251,8 @@ out:
  * counted in it (the caller calls again while it equals the batch).
  */
 static enum gh_err
-purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
-    unsigned *deleted)
+purge(struct store *s, int64_t now, int64_t keep, int64_t alert_keep,
+    unsigned batch, unsigned *deleted)
 {
 	struct sqlite_store	*db = DB(s);
 	int64_t			 unsent = now - GH_ALERT_SEND_SECONDS;
@@ -271,9 +271,9 @@ purge(struct store *s, int64_t now, int64_t keep, unsigned batch,
 	    (rc = purge_with(db, S_PURGE_TOKENS, S_PURGE_FAMILY, now - keep,
 	    batch, &n[2], &n[3])) == GH_OK &&
 	    (rc = purge_with(db, S_PURGE_GRANTS, S_PURGE_SIGHTINGS,
-	    now - keep, batch, &n[4], &n[6])) == GH_OK)
-		rc = purge_table(db, S_PURGE_ALERTS, now - keep, unsent, batch,
-		    &n[5]);
+	    now - keep, batch, &n[4], &n[6])) == GH_OK && alert_keep > 0)
+		rc = purge_table(db, S_PURGE_ALERTS, now - alert_keep, unsent,
+		    batch, &n[5]);
 	rc = sq_finish_tx(db, rc);
 	for (i = 0; rc == GH_OK && i < 6; i++)
 		if (n[i] > *deleted)

@@ -322,8 +322,9 @@ FWD(token_revoke, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
     int64_t now), (s, hash, now))
 FWD(family_revoke, (struct store *s, const char *id, int64_t now,
     const char *why), (s, id, now, why))
-FWD(purge, (struct store *s, int64_t now, int64_t keep, unsigned batch,
-    unsigned *deleted), (s, now, keep, batch, deleted))
+FWD(purge, (struct store *s, int64_t now, int64_t keep, int64_t alert_keep,
+    unsigned batch, unsigned *deleted), (s, now, keep, alert_keep, batch,
+    deleted))
 FWD(jti_use, (struct store *s, const char *cid,
     const uint8_t jti_hash[GH_HASH_BYTES], int64_t exp, int64_t now),
     (s, cid, jti_hash, exp, now))

@@ -543,14 +543,15 @@ enum gh_err	store_jti_use(struct store *s, const char *client_id,
  * recognised and audited), with the families their last token leaves
  * (found from the deleted tokens, never by scanning families); then
  * grants revoked more than `keep_seconds` ago that no family or code
- * refers to, with their sightings, and alerts acknowledged that long ago
- * that the webhook is done with (delivered, or raised more than
- * GH_ALERT_SEND_SECONDS ago). Returns the most rows deleted from one
- * table in *deleted (sightings not counted); call again while it equals
- * the batch size.
+ * refers to, with their sightings, and alerts acknowledged more than
+ * `alert_keep_seconds` ago (0: none) that the webhook is done with
+ * (delivered, or raised more than GH_ALERT_SEND_SECONDS ago). Returns
+ * the most rows deleted from one table in *deleted (sightings not
+ * counted); call again while it equals the batch size.
  */
 enum gh_err	store_purge(struct store *s, int64_t now, int64_t keep_seconds,
-		    unsigned batch, unsigned *deleted);
+		    int64_t alert_keep_seconds, unsigned batch,
+		    unsigned *deleted);
 
 /*
  * Audit: append-only and tamper-evident. Each event stores the hash of the

@@ -120,8 +120,8 @@ struct store_ops {
 			    int64_t);
 	enum gh_err	(*family_revoke)(struct store *, const char *,
 			    int64_t, const char *);
-	enum gh_err	(*purge)(struct store *, int64_t, int64_t, unsigned,
-			    unsigned *);
+	enum gh_err	(*purge)(struct store *, int64_t, int64_t, int64_t,
+			    unsigned, unsigned *);
 	enum gh_err	(*jti_use)(struct store *, const char *,
 			    const uint8_t *, int64_t, int64_t);
 	void		(*set_audit_key)(struct store *, const uint8_t *);

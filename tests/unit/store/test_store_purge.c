@@ -113,14 +113,14 @@ test_purge_grants_alerts(void **state)
 	unsigned	 n = 0;
 
 	/* batch 1: one grant, one alert */
-	assert_int_equal(store_purge(t->s, LATER, KEEP, 1, &n), GH_OK);
+	assert_int_equal(store_purge(t->s, LATER, KEEP, KEEP, 1, &n), GH_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(has(t, "grants", "id LIKE 'gr_old%'"), 2);
 	assert_int_equal(has(t, "alerts", "1 = 1"), 4);
 	/* then the rest: a batch bigger than what is left ends the loop */
-	assert_int_equal(store_purge(t->s, LATER, KEEP, 100, &n), GH_OK);
+	assert_int_equal(store_purge(t->s, LATER, KEEP, KEEP, 100, &n), GH_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(store_purge(t->s, LATER, KEEP, 100, &n), GH_OK);
+	assert_int_equal(store_purge(t->s, LATER, KEEP, KEEP, 100, &n), GH_OK);
 	assert_int_equal(n, 0);
 
 	/* the old unreferenced grants went, with their sightings */
@@ -139,9 +139,9 @@ test_purge_grants_alerts(void **state)
 }
 
 /*
- * With no keep window: an alert the webhook may still send stays however
- * long ago it was acknowledged, and an open one stays; a grant still
- * referenced stays.
+ * With no keep window (a second for alerts): an alert the webhook may
+ * still send stays however long ago it was acknowledged, and an open one
+ * stays; a grant still referenced stays.
  */
 static void
 test_purge_no_keep(void **state)
@@ -149,7 +149,7 @@ test_purge_no_keep(void **state)
 	struct th_store	*t = *state;
 	unsigned	 n = 0;
 
-	assert_int_equal(store_purge(t->s, LATER, 0, 100, &n), GH_OK);
+	assert_int_equal(store_purge(t->s, LATER, 0, 1, 100, &n), GH_OK);
 	assert_int_equal(n, 4);			/* gr_old1..3, gr_new */
 	assert_int_equal(has(t, "grants", "1 = 1"), 3);
 	assert_int_equal(has(t, "grants", "id IN ('gr_fam', 'gr_code', "
@@ -163,12 +163,25 @@ test_purge_no_keep(void **state)
 	 * the code has expired by then, and its grant goes in the same pass.
 	 */
 	assert_int_equal(store_purge(t->s, LATER - 99 + GH_ALERT_SEND_SECONDS,
-	    0, 100, &n), GH_OK);
+	    0, 1, 100, &n), GH_OK);
 	assert_int_equal(has(t, "alerts", "1 = 1"), 1);
 	assert_int_equal(has(t, "alerts", "dedupe_key = 'open'"), 1);
 	assert_int_equal(has(t, "grants", "1 = 1"), 2);
 	assert_int_equal(has(t, "grants", "id IN ('gr_fam', 'gr_live')"), 2);
 	assert_int_equal(has(t, "grant_sightings", "1 = 1"), 4);
+}
+
+/* alert_keep_seconds 0 (audit_retention_days 0): no alert is deleted */
+static void
+test_purge_keeps_alerts_for_ever(void **state)
+{
+	struct th_store	*t = *state;
+	unsigned	 n = 0;
+
+	assert_int_equal(store_purge(t->s, LATER, KEEP, 0, 100, &n), GH_OK);
+	assert_int_equal(has(t, "grants", "id LIKE 'gr_old%'"), 0);
+	assert_int_equal(has(t, "alerts", "dedupe_key IN ('delivered', "
+	    "'unsent_old')"), 2);
 }
 
 int
@@ -178,6 +191,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_purge_grants_alerts),
 		T(test_purge_no_keep),
+		T(test_purge_keeps_alerts_for_ever),
 	};
 #undef T
 

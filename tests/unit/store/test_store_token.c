@@ -625,12 +625,12 @@ test_purge(void **state)
 
 	redeem_ok(ch);
 	/* within the keep window nothing goes */
-	assert_int_equal(store_purge(ch->t->s, NOW + 700, 86400, 100, &n),
+	assert_int_equal(store_purge(ch->t->s, NOW + 700, 86400, 0, 100, &n),
 	    GH_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_code_get(ch->t->s, ch->code, &c), GH_OK);
 	/* past it: the code and the expired access token go, refresh stays */
-	assert_int_equal(store_purge(ch->t->s, NOW + 700, 0, 100, &n), GH_OK);
+	assert_int_equal(store_purge(ch->t->s, NOW + 700, 0, 0, 100, &n), GH_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_code_get(ch->t->s, ch->code, &c),
 	    GH_ERR_NOT_FOUND);
@@ -641,7 +641,7 @@ test_purge(void **state)
 	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM families"),
 	    1);
 	/* after the refresh token expires, it and its empty family go */
-	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 100, &n),
+	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 0, 100, &n),
 	    GH_OK);
 	assert_int_equal(store_token_get(ch->t->s, ch->rt, &t, &rotated),
 	    GH_ERR_NOT_FOUND);
@@ -649,7 +649,7 @@ test_purge(void **state)
 	assert_int_equal(th_sql_int(ch->t, "SELECT count(*) FROM families"),
 	    0);
 	/* and then nothing is left to purge */
-	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 1, &n), GH_OK);
+	assert_int_equal(store_purge(ch->t->s, NOW + 90000, 0, 0, 1, &n), GH_OK);
 	assert_int_equal(n, 0);
 }
 
