@@ -30,7 +30,9 @@
 
 #include "app.h"
 #include "governance/audit.h"
+#include "jose/keyring.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/str.h"
 
@@ -424,6 +426,41 @@ th_client_new(const char *id, int64_t now)
 	c->status = CLIENT_ACTIVE;
 	c->created_at = now;
 	return c;
+}
+
+/*
+ * A store, an app on it (th_app_store_setup) and the time it was made:
+ * the fixture of the tests of a governance pass.
+ */
+struct th_app_fixture {
+	struct th_store	*t;
+	struct app	 app;
+	int64_t		 now;
+};
+
+static inline int
+th_app_fixture_setup(void **state)
+{
+	struct th_app_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
+		free(f);
+		return -1;
+	}
+	f->now = clock_now();
+	*state = f;
+	return 0;
+}
+
+static inline int
+th_app_fixture_teardown(void **state)
+{
+	struct th_app_fixture	*f = *state;
+	void			*ts = f->t;
+
+	keyring_close(f->app.keys);
+	free(f);
+	return th_store_teardown(&ts);
 }
 
 /*

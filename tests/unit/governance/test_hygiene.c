@@ -22,44 +22,24 @@
 #define DAY	86400
 #define PA	300	/* the keyring's publication window; not the conf's */
 
-struct fixture {
-	struct th_store	*t;
-	struct app	 app;
-	int64_t		 now;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture	*f = calloc(1, sizeof(*f));
+	struct th_app_fixture *f;
 
-	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
-		free(f);
+	if (th_app_fixture_setup(state) != 0)
 		return -1;
-	}
+	f = *state;
 	f->app.conf.client_unused_days = 10;
 	f->app.conf.secret_max_age_days = 0;
 	str_copy(f->app.conf.client_unused_action,
 	    sizeof(f->app.conf.client_unused_action), "disable");
-	f->now = clock_now();
-	*state = f;
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	void		*ts = f->t;
-
-	keyring_close(f->app.keys);
-	free(f);
-	return th_store_teardown(&ts);
 }
 
 /* An active client created `days` ago, inserted; its row as read. */
 static struct client_row *
-idle_client(struct fixture *f, const char *id, int64_t days)
+idle_client(struct th_app_fixture *f, const char *id, int64_t days)
 {
 	struct client_row *c = th_client_new(id, f->now - days * DAY);
 
@@ -70,7 +50,7 @@ idle_client(struct fixture *f, const char *id, int64_t days)
 }
 
 static enum client_status
-status_of(struct fixture *f, const char *id)
+status_of(struct th_app_fixture *f, const char *id)
 {
 	struct client_row	*c = calloc(1, sizeof(*c));
 	enum client_status	 st;
@@ -113,7 +93,7 @@ alert_of_rule(void *ctx, const struct alert_row *a)
 }
 
 static void
-audit_find(struct fixture *f, struct found *out, const char *type)
+audit_find(struct th_app_fixture *f, struct found *out, const char *type)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = type;
@@ -122,7 +102,7 @@ audit_find(struct fixture *f, struct found *out, const char *type)
 }
 
 static void
-alert_find(struct fixture *f, struct found *out, const char *rule)
+alert_find(struct th_app_fixture *f, struct found *out, const char *rule)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = rule;
@@ -134,7 +114,7 @@ alert_find(struct fixture *f, struct found *out, const char *rule)
 static void
 test_unused_client_disabled(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct client_row	*c = idle_client(f, "idle", 11);
 	struct client_usage	 u;
 	struct found		 ev, al;
@@ -160,7 +140,7 @@ test_unused_client_disabled(void **state)
 static void
 test_quarantine_between_read_and_disable_stands(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct client_row	*c = idle_client(f, "idle", 11);
 	struct client_usage	 u;
 	struct found		 ev, al;
@@ -192,7 +172,7 @@ test_quarantine_between_read_and_disable_stands(void **state)
 static void
 test_pass_checks_every_client(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct client_row	*c;
 	struct found		 al;
 	char			 sql[512];
@@ -218,7 +198,7 @@ test_pass_checks_every_client(void **state)
 
 /* Store a key of `alg` that signs from `act`; the server's ring reads it. */
 static void
-gen_key(struct fixture *f, const char *alg, int64_t act,
+gen_key(struct th_app_fixture *f, const char *alg, int64_t act,
     char kid[GH_ID_LEN])
 {
 	assert_int_equal(keyring_generate(f->t->s, f->app.key,
@@ -226,7 +206,7 @@ gen_key(struct fixture *f, const char *alg, int64_t act,
 }
 
 static void
-open_ring(struct fixture *f)
+open_ring(struct th_app_fixture *f)
 {
 	assert_int_equal(keyring_open(f->t->s, f->app.key,
 	    sizeof(f->app.key), PA, &f->app.keys), GH_OK);
@@ -249,7 +229,7 @@ find_key(void *ctx, const struct key_row *k)
 }
 
 static bool
-stored(struct fixture *f, const char *kid)
+stored(struct th_app_fixture *f, const char *kid)
 {
 	struct find_key fk = { kid, false };
 
@@ -258,7 +238,7 @@ stored(struct fixture *f, const char *kid)
 }
 
 static void
-assert_deleted_event(struct fixture *f, const char *kid, const char *alg)
+assert_deleted_event(struct th_app_fixture *f, const char *kid, const char *alg)
 {
 	struct found	ev;
 	char		want[160];
@@ -278,7 +258,7 @@ assert_deleted_event(struct fixture *f, const char *kid, const char *alg)
 static void
 test_key_past_publication_deleted(void **state)
 {
-	struct fixture	*f = *state;
+	struct th_app_fixture	*f = *state;
 	char		 old[GH_ID_LEN], nw[GH_ID_LEN], rs[GH_ID_LEN];
 
 	gen_key(f, "ES256", f->now - 3 * PA, old);
@@ -302,7 +282,7 @@ test_key_past_publication_deleted(void **state)
 static void
 test_key_inside_window_kept(void **state)
 {
-	struct fixture	*f = *state;
+	struct th_app_fixture	*f = *state;
 	struct found	 ev;
 	char		 old[GH_ID_LEN], nw[GH_ID_LEN];
 
@@ -329,7 +309,7 @@ test_key_inside_window_kept(void **state)
 static void
 test_key_kept_when_event_fails(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct found		 ev;
 	struct th_stderr	 c;
 	char			 old[GH_ID_LEN], nw[GH_ID_LEN];
@@ -363,7 +343,7 @@ test_key_kept_when_event_fails(void **state)
 static void
 test_grants_expire_in_batches(void **state)
 {
-	struct fixture	*f = *state;
+	struct th_app_fixture	*f = *state;
 	struct client_row *c = idle_client(f, "cl_grants", 1);
 	struct found	 ev;
 	char		 sql[1024];
@@ -394,7 +374,8 @@ test_grants_expire_in_batches(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, \
+    th_app_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_unused_client_disabled),
 		T(test_quarantine_between_read_and_disable_stands),

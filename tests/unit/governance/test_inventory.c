@@ -18,38 +18,8 @@
 
 #define OLD_CUT	4096
 
-struct fixture {
-	struct th_store	*t;
-	struct app	 app;
-	int64_t		 now;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture	*f = calloc(1, sizeof(*f));
-
-	if (f == NULL || th_app_store_setup(&f->t, &f->app) != 0) {
-		free(f);
-		return -1;
-	}
-	f->now = clock_now();
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	void		*ts = f->t;
-
-	free(f);
-	return th_store_teardown(&ts);
-}
-
 static void
-add_client(struct fixture *f, const char *id, int64_t created_at)
+add_client(struct th_app_fixture *f, const char *id, int64_t created_at)
 {
 	struct client_row *c = th_client_new(id, created_at);
 
@@ -84,7 +54,7 @@ count_client(void *ctx, const struct client_row *c,
 static void
 test_walk_reaches_every_client(void **state)
 {
-	struct fixture	*f = *state;
+	struct th_app_fixture	*f = *state;
 	struct walked	 w = { 0, false };
 	char		 sql[512];
 
@@ -117,7 +87,7 @@ id_at(json_t *a, size_t i)
 static void
 test_ranked_riskiest_then_oldest(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct client_row	*c = th_client_new("d_public", f->now - 5);
 	json_t			*all = NULL;
 
@@ -146,7 +116,7 @@ test_ranked_riskiest_then_oldest(void **state)
 static void
 test_ranking_past_its_maximum_fails_loudly(void **state)
 {
-	struct fixture		*f = *state;
+	struct th_app_fixture		*f = *state;
 	struct th_stderr	 cap;
 	json_t			*all = NULL;
 	enum gh_err		 rc;
@@ -168,7 +138,8 @@ test_ranking_past_its_maximum_fails_loudly(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, \
+    th_app_fixture_setup, th_app_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_walk_reaches_every_client),
 		T(test_ranked_riskiest_then_oldest),
