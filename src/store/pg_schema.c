@@ -210,6 +210,9 @@ static const char *const pg_migrations[] = {
 	"  hash BYTEA NOT NULL);",		/* its hash */
 	/* 8: SQLite 13: the base's MAC under the audit key */
 	"ALTER TABLE audit_base ADD COLUMN mac BYTEA;",
+	/* 9: SQLite 14: the purge finds revoked grants by this */
+	"CREATE INDEX grants_revoked ON grants(revoked_at) "
+	"  WHERE revoked_at IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))

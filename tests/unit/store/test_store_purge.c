@@ -8,6 +8,7 @@
  */
 #include "../harness.h"
 
+#include "store/sqlite_int.h"
 #include "util/log.h"
 
 #define NOW	1700000000
@@ -184,6 +185,35 @@ test_purge_keeps_alerts_for_ever(void **state)
 	    "'unsent_old')"), 2);
 }
 
+/*
+ * SQLite: the purge reaches revoked grants by the grants_revoked index,
+ * never a scan of every grant under the writer at each pass.
+ */
+static void
+test_purge_grants_by_index(void **state)
+{
+	struct th_store	*t = *state;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 sql[1024], plan[2048] = "";
+	size_t		 len = 0;
+
+	if (t->schema[0])
+		skip();
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+	    sqlite_sql[S_PURGE_GRANTS]);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && len < sizeof(plan) - 1)
+		len += (size_t)snprintf(plan + len, sizeof(plan) - len,
+		    "%s\n", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(strstr(plan, "USING INDEX grants_revoked"));
+	assert_null(strstr(plan, "SCAN g\n"));
+}
+
 int
 main(void)
 {
@@ -192,6 +222,7 @@ main(void)
 		T(test_purge_grants_alerts),
 		T(test_purge_no_keep),
 		T(test_purge_keeps_alerts_for_ever),
+		T(test_purge_grants_by_index),
 	};
 #undef T
 
