@@ -286,24 +286,31 @@ th_sql_exec(const struct th_store *t, const char *sql)
 	sqlite3_close(db);
 }
 
-/* While on, every insert into `table` fails (a trigger). */
+/*
+ * While on, every insert into `table` fails (a trigger), or only those
+ * whose row matches `when` (an SQL condition on NEW; NULL: every one).
+ */
 static inline void
-th_fail_inserts(const struct th_store *t, const char *table, bool on)
+th_fail_inserts(const struct th_store *t, const char *table,
+    const char *when, bool on)
 {
-	char sql[512];
+	char	sql[768], cond[256] = "";
 
+	if (when != NULL)
+		snprintf(cond, sizeof(cond), t->schema[0] ? "WHEN (%s) " :
+		    "WHEN %s ", when);
 	if (t->schema[0] && on)
 		snprintf(sql, sizeof(sql), "CREATE OR REPLACE FUNCTION "
 		    "gh_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
 		    "'injected'; END $$ LANGUAGE plpgsql; CREATE TRIGGER "
-		    "gh_fail BEFORE INSERT ON %s FOR EACH ROW EXECUTE "
-		    "FUNCTION gh_fail()", table);
+		    "gh_fail BEFORE INSERT ON %s FOR EACH ROW %sEXECUTE "
+		    "FUNCTION gh_fail()", table, cond);
 	else if (t->schema[0])
 		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail ON %s", table);
 	else if (on)
 		snprintf(sql, sizeof(sql), "CREATE TRIGGER gh_fail BEFORE "
-		    "INSERT ON %s BEGIN SELECT RAISE(ABORT, 'injected'); END",
-		    table);
+		    "INSERT ON %s %sBEGIN SELECT RAISE(ABORT, 'injected'); "
+		    "END", table, cond);
 	else
 		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail");
 	th_sql_exec(t, sql);
@@ -316,7 +323,7 @@ th_fail_inserts(const struct th_store *t, const char *table, bool on)
 static inline void
 th_fail_audit(const struct th_store *t, bool on)
 {
-	th_fail_inserts(t, "audit_events", on);
+	th_fail_inserts(t, "audit_events", NULL, on);
 }
 
 static inline int

@@ -471,7 +471,7 @@ test_ignored_store_failure_fails_the_request(void **state)
 	struct store_wait	*w = (struct store_wait *)1;
 	enum gh_err		 rc;
 
-	th_fail_inserts(t, "grant_sightings", true);
+	th_fail_inserts(t, "grant_sightings", NULL, true);
 
 	/* a write, the failed one, then a stored event: the wait fails */
 	store_defer_begin(t->s);
@@ -492,7 +492,7 @@ test_ignored_store_failure_fails_the_request(void **state)
 	assert_int_equal(store_defer_end(t->s), GH_ERR_STORE);
 
 	/* it failed those requests only: the next one ends well */
-	th_fail_inserts(t, "grant_sightings", false);
+	th_fail_inserts(t, "grant_sightings", NULL, false);
 	store_defer_begin(t->s);
 	assert_int_equal(sighting(t->s, "agent/3"), GH_OK);
 	assert_int_equal(store_defer_end(t->s), GH_OK);

@@ -215,14 +215,39 @@ waits_for_lock(struct racer *r, const char *query)
 }
 
 /*
+ * With raw's transaction open (held: its statements went through), run
+ * `racer` in a thread until it waits for a row lock on a statement
+ * starting with `query` (or is done), then commit raw, end it and join
+ * the racer: whether it waited. Nothing is asserted while raw is open: a
+ * failure would leave its locks to block the teardown's DROP SCHEMA.
+ */
+static bool
+race(PGconn *raw, bool held, void *(*racer)(void *), struct racer *r,
+    const char *query)
+{
+	pthread_t	th;
+	bool		started, waited = false, committed;
+
+	started = held && pthread_create(&th, NULL, racer, r) == 0;
+	if (started)
+		waited = waits_for_lock(r, query);
+	committed = held && raw_ok(raw, "COMMIT", 0, NULL);
+	PQfinish(raw);		/* ends the transaction in any case */
+	if (started)
+		assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(held);
+	assert_true(started);
+	assert_true(committed);
+	return waited;
+}
+
+/*
  * PostgreSQL: the quarantine's transaction (status, then the revocation
  * of the client's grants, which finds none) is still open when a consent
  * read before it stores its grant. The grant must wait for the client's
  * row and then see the quarantine: nothing written. Reading the client
  * as active in its snapshot, it used to insert at once, after the
- * revocation had looked: a live grant for a quarantined client. Nothing
- * is asserted while the raw transaction is open: a failure would leave
- * its locks to block the teardown's DROP SCHEMA.
+ * revocation had looked: a live grant for a quarantined client.
  */
 static void
 test_consent_racing_quarantine(void **state)
@@ -232,8 +257,7 @@ test_consent_racing_quarantine(void **state)
 	const char		*v[3] = { "client1", "\\x00", "1700000000" };
 	const char		*w[3] = { "client1", "1700000000", "race" };
 	PGconn			*raw;
-	pthread_t		 th;
-	bool			 held, started, waited = false, committed;
+	bool			 held, waited;
 
 	if (!th_pg_url())
 		skip();
@@ -242,16 +266,7 @@ test_consent_racing_quarantine(void **state)
 	    raw_ok(raw, "BEGIN", 0, NULL) &&
 	    raw_ok(raw, pg_sql[P_CLIENT_QUARANTINE], 3, v) &&
 	    raw_ok(raw, pg_sql[P_GRANTS_REVOKE_CLIENT], 3, w);
-	started = held && pthread_create(&th, NULL, consent, &r) == 0;
-	if (started)
-		waited = waits_for_lock(&r, "INSERT INTO grants");
-	committed = held && raw_ok(raw, "COMMIT", 0, NULL);
-	PQfinish(raw);		/* ends the transaction in any case */
-	if (started)
-		assert_int_equal(pthread_join(th, NULL), 0);
-	assert_true(held);
-	assert_true(started);
-	assert_true(committed);
+	waited = race(raw, held, consent, &r, "INSERT INTO grants");
 	assert_int_equal(r.rc, GH_ERR_NOT_FOUND);
 	assert_int_equal(all_grants(t), 0);
 	assert_true(waited);
@@ -271,8 +286,7 @@ test_quarantine_racing_consent(void **state)
 	const char		*v[5] = { "gr_held", "us_1", "client1", "openid",
 	    "1700000000" };
 	PGconn			*raw;
-	pthread_t		 th;
-	bool			 held, started, waited = false, committed;
+	bool			 held, waited;
 
 	if (!th_pg_url())
 		skip();
@@ -280,16 +294,7 @@ test_quarantine_racing_consent(void **state)
 	held = PQstatus(raw) == CONNECTION_OK &&
 	    raw_ok(raw, "BEGIN", 0, NULL) &&
 	    raw_ok(raw, pg_sql[P_GRANT_UPSERT], 5, v);
-	started = held && pthread_create(&th, NULL, kill_client, &r) == 0;
-	if (started)
-		waited = waits_for_lock(&r, "UPDATE clients SET status");
-	committed = held && raw_ok(raw, "COMMIT", 0, NULL);
-	PQfinish(raw);
-	if (started)
-		assert_int_equal(pthread_join(th, NULL), 0);
-	assert_true(held);
-	assert_true(started);
-	assert_true(committed);
+	waited = race(raw, held, kill_client, &r, "UPDATE clients SET status");
 	assert_int_equal(r.rc, GH_OK);
 	assert_int_equal(all_grants(t), 1);
 	assert_int_equal(live_grants(t, "client1"), 0);

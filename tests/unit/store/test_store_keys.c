@@ -97,25 +97,10 @@ created_events(const struct th_store *t)
 static void
 fail_event_of(const struct th_store *t, const char *kid, bool on)
 {
-	char sql[512];
+	char when[128];
 
-	if (t->schema[0] && on)
-		snprintf(sql, sizeof(sql), "CREATE OR REPLACE FUNCTION "
-		    "gh_fail_one() RETURNS trigger AS $$ BEGIN RAISE "
-		    "EXCEPTION 'injected'; END $$ LANGUAGE plpgsql; "
-		    "CREATE TRIGGER gh_fail_one BEFORE INSERT ON audit_events "
-		    "FOR EACH ROW WHEN (NEW.detail LIKE '%%%s%%') EXECUTE "
-		    "FUNCTION gh_fail_one()", kid);
-	else if (t->schema[0])
-		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail_one ON "
-		    "audit_events");
-	else if (on)
-		snprintf(sql, sizeof(sql), "CREATE TRIGGER gh_fail_one BEFORE "
-		    "INSERT ON audit_events WHEN NEW.detail LIKE '%%%s%%' "
-		    "BEGIN SELECT RAISE(ABORT, 'injected'); END", kid);
-	else
-		snprintf(sql, sizeof(sql), "DROP TRIGGER gh_fail_one");
-	th_sql_exec(t, sql);
+	snprintf(when, sizeof(when), "NEW.detail LIKE '%%%s%%'", kid);
+	th_fail_inserts(t, "audit_events", when, on);
 }
 
 /*
