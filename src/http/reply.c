@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "reply.h"
+#include "../util/crypto.h"
 #include "../util/json_text.h"
 #include "../util/str.h"
 
@@ -25,10 +26,13 @@ response_free(struct http_response *r)
 	if (r->hold.h != NULL)
 		(void)r->hold.end(r->hold.h);	/* never left queued */
 	r->hold.h = NULL;
-	for (i = 0; i < r->nheaders; i++)
+	/* a Location may carry a code, a body tokens */
+	for (i = 0; i < r->nheaders; i++) {
+		crypto_wipe(r->headers[i].value, strlen(r->headers[i].value));
 		free(r->headers[i].value);
+	}
 	r->nheaders = 0;
-	buf_free(&r->body);
+	buf_wipe_free(&r->body);
 }
 
 enum gh_err
@@ -71,6 +75,7 @@ reply_json(struct http_response *r, int status, json_t *obj)
 		return GH_ERR_NOMEM;
 	buf_reset(&r->body);
 	rc = buf_puts(&r->body, s);
+	crypto_wipe(s, strlen(s));	/* a token response's tokens */
 	free(s);
 	if (rc != GH_OK)
 		return rc;

@@ -17,6 +17,7 @@
  * off however often its bytes reset libmicrohttpd's idle timeout.
  */
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,7 @@
 #include "reply.h"
 #include "../util/cidr.h"
 #include "../util/clock.h"
+#include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/str.h"
 
@@ -284,15 +286,32 @@ add_headers(struct MHD_Response *mr, const struct http_response *r)
 	return ok;
 }
 
-/* MHD_NO closes the connection: nothing is sent rather than half a reply. */
+/* libmicrohttpd is done with a body it was given: wiped, then freed */
+static void
+body_done(void *p)
+{
+	crypto_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
+/*
+ * The body is handed over, not copied: a copy of libmicrohttpd's would be
+ * freed with the tokens of a token response still in it.
+ * MHD_NO closes the connection: nothing is sent rather than half a reply.
+ */
 static enum MHD_Result
 send_response(struct MHD_Connection *c, struct http_response *r)
 {
 	struct MHD_Response	*mr;
 	enum MHD_Result		 ret;
+	size_t			 len = r->body.len;
 
-	mr = MHD_create_response_from_buffer(r->body.len,
-	    r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (r->body.data == NULL)
+		mr = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
+	else if ((mr = MHD_create_response_from_buffer_with_free_callback_cls(
+	    len, r->body.data, body_done, r->body.data)) != NULL)
+		buf_take(&r->body);	/* the response owns it now */
 	if (mr == NULL)
 		return MHD_NO;
 	if (!add_headers(mr, r)) {

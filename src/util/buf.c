@@ -34,9 +34,14 @@ buf_reserve(struct buf *b, size_t extra)
 		nalloc *= 2;
 	if (nalloc > b->max + 1)
 		nalloc = b->max + 1;
-	p = realloc(b->data, nalloc);
-	if (p == NULL)
+	/* not realloc: the old block is wiped, it may hold a secret */
+	if ((p = malloc(nalloc)) == NULL)
 		return GH_ERR_NOMEM;
+	if (b->data != NULL) {
+		memcpy(p, b->data, b->len + 1);
+		crypto_wipe(b->data, b->alloc);
+		free(b->data);
+	}
 	b->data = p;
 	b->alloc = nalloc;
 	return GH_OK;

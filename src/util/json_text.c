@@ -1,4 +1,5 @@
 /* json_text.c - see json_text.h. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,23 @@ noting_malloc(size_t n)
 	return p;
 }
 
+/*
+ * jansson holds the tokens of a token response, and every string of every
+ * document, in blocks of its own: each is wiped before it goes back, so
+ * no freed block keeps a secret for the next owner to find.
+ */
+static void
+wiping_free(void *p)
+{
+	if (p != NULL)
+		crypto_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
 void
 json_mem_init(void)
 {
-	json_set_alloc_funcs(noting_malloc, free);
+	json_set_alloc_funcs(noting_malloc, wiping_free);
 }
 
 unsigned long

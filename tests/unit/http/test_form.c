@@ -4,40 +4,10 @@
  * repeated name is flagged), and the count and length limits.
  */
 #include "../harness.h"
-
-#include <dlfcn.h>
+#include "../free_watch.h"
 
 #include "http/form.h"
 #include "util/buf.h"
-
-/*
- * free() seen from here (the sanitizer's, found with RTLD_NEXT, does the
- * freeing): a block holding the watched text when it is freed is counted,
- * so a test can tell a decoded secret freed as it was from one wiped.
- */
-static const char	*watch_text;
-static int		 watch_freed_intact;
-
-void
-free(void *ptr)
-{
-	static void	(*real)(void *);
-	static int	 resolving;
-
-	if (real == NULL) {
-		if (resolving)
-			return;		/* dlsym's own scratch: kept */
-		resolving = 1;
-		*(void **)&real = dlsym(RTLD_NEXT, "free");
-		resolving = 0;
-		if (real == NULL)
-			abort();
-	}
-	if (ptr != NULL && watch_text != NULL &&
-	    strncmp(ptr, watch_text, strlen(watch_text)) == 0)
-		watch_freed_intact++;
-	real(ptr);
-}
 
 static enum gh_err
 parse(const char *s, struct params *p)

@@ -1,8 +1,10 @@
 /*
  * test_buf.c - util/buf.h: the hard maximum (a refused append leaves the
- * buffer as it was), NUL termination, printf, take and reset.
+ * buffer as it was), NUL termination, printf, take and reset; a buffer
+ * that grows leaves no copy of what it held behind.
  */
 #include "../harness.h"
+#include "../free_watch.h"
 
 #include "util/buf.h"
 
@@ -144,6 +146,28 @@ test_reset_and_wipe(void **state)
 	assert_int_equal(b.max, 32);
 }
 
+/* the blocks a growing buffer leaves are wiped: no token stays behind */
+static void
+test_growth_leaves_no_copy(void **state)
+{
+	static const char	 secret[] = "gate_rt_growth-secret";
+	struct buf		 b;
+	int			 i;
+
+	(void)state;
+	buf_init(&b, 1 << 16);
+	watch_text = secret;
+	watch_freed_intact = 0;
+	assert_int_equal(buf_puts(&b, secret), GH_OK);
+	for (i = 0; i < 64; i++)	/* 64 -> 128 -> ... -> 4096 */
+		assert_int_equal(buf_puts(&b, "-padding-to-grow-the-block-"),
+		    GH_OK);
+	assert_non_null(strstr(buf_str(&b), secret));	/* still whole */
+	buf_wipe_free(&b);
+	watch_text = NULL;
+	assert_int_equal(watch_freed_intact, 0);
+}
+
 int
 main(void)
 {
@@ -155,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_printf),
 		cmocka_unit_test(test_take),
 		cmocka_unit_test(test_reset_and_wipe),
+		cmocka_unit_test(test_growth_leaves_no_copy),
 	};
 
 	return cmocka_run_group_tests_name("util/buf", tests, NULL, NULL);
