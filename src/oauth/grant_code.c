@@ -6,9 +6,9 @@
  * bindings (client, redirect URI, PKCE verifier) and mints the tokens; the
  * store then consumes the code with one conditional update in the same
  * transaction that records the new token family. A refused code stays
- * unconsumed. A code seen a second time is a replay: the family minted
- * from it is revoked and the event audited (RFC 6749 4.1.2, RFC 9700
- * 4.5.3).
+ * unconsumed. A code seen a second time, with its bindings, is a replay:
+ * the family minted from it is revoked and the event audited (RFC 6749
+ * 4.1.2, RFC 9700 4.5.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +118,27 @@ make_id_token(struct token_ctx *t, const struct code_row *c,
 	return id_token_sign(t->app->keys, t->client->id_token_alg, &claims);
 }
 
+/*
+ * Why the code's bindings refuse this request (RFC 6749 4.1.3, RFC 7636
+ * 4.6), or NULL: a code bound to another client is not theirs to burn,
+ * and one presented without its redirect URI and verifier is no use of
+ * it. Checked before a fresh code is consumed, and before a consumed one
+ * counts as replayed.
+ */
+static const char *
+refusal(const struct token_ctx *t, const struct code_row *c,
+    const char *verifier)
+{
+	if (strcmp(c->client_id, t->client->id) != 0)
+		return "the code was issued to another client";
+	if (!redirect_ok(t, c))
+		return "redirect_uri does not match";
+	/* constant time (crypto_ct_eq) */
+	if (!pkce_verify(verifier, c->challenge))
+		return "code_verifier does not match the code_challenge";
+	return NULL;
+}
+
 /* What take() needs, and what it leaves for the reply. */
 struct redeem {
 	struct token_ctx	*t;
@@ -140,13 +161,7 @@ take(void *arg, const struct code_row *c, struct code_take *rec)
 	struct token_ctx	*t = r->t;
 	struct token_row	 tmpl;
 
-	/* a code bound to another client is not theirs to burn */
-	r->refused = strcmp(c->client_id, t->client->id) != 0 ?
-	    "the code was issued to another client" :
-	    !redirect_ok(t, c) ? "redirect_uri does not match" :
-	    !pkce_verify(r->verifier, c->challenge) ?
-	    "code_verifier does not match the code_challenge" : NULL;
-	if (r->refused != NULL)
+	if ((r->refused = refusal(t, c, r->verifier)) != NULL)
 		return GH_ERR_INVALID;
 	memset(&r->fam, 0, sizeof(r->fam));
 	memset(&tmpl, 0, sizeof(tmpl));
@@ -184,14 +199,26 @@ not_redeemed(struct token_ctx *t, const struct redeem *r,
 {
 	const char *why = r->refused;
 
-	if (rc == GH_ERR_CONFLICT) {
-		/* consumed or expired: the same order of checks as take() */
-		if (strcmp(c->client_id, t->client->id) != 0)
-			why = "the code was issued to another client";
-		else if (c->consumed) {
+	if (rc == GH_ERR_CONFLICT && c->consumed) {
+		/*
+		 * A second use revokes what the code minted (RFC 6749 4.1.2),
+		 * but a use carries the code's redirect URI and verifier (RFC
+		 * 7636 4.6): the client redeeming after a thief always has
+		 * them. The code alone travels the front channel (history,
+		 * Referer, logs); presented without them it is refused as a
+		 * fresh code would be, revoking nothing and raising no alert,
+		 * so whoever saw it cannot end the user's tokens at will.
+		 * Not audited, as that refusal of a fresh code is not.
+		 */
+		if ((why = refusal(t, c, r->verifier)) == NULL) {
 			replayed(t, c);
 			return;
-		} else if (c->expires_at > r->now)
+		}
+	} else if (rc == GH_ERR_CONFLICT) {
+		/* expired or dead: the same order of checks as take() */
+		if (strcmp(c->client_id, t->client->id) != 0)
+			why = "the code was issued to another client";
+		else if (c->expires_at > r->now)
 			why = "the code's grant, client or user is no longer "
 			    "active";
 		else

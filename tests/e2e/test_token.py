@@ -161,6 +161,46 @@ def test_code_replay_revokes_the_first_tokens(server):
         [("code_replay",)]
 
 
+@pytest.mark.parametrize("wrong", ["verifier", "redirect_uri"])
+def test_replay_without_the_codes_bindings_revokes_nothing(server, wrong):
+    """A use of a code carries its redirect URI and PKCE verifier (RFC
+    6749 4.1.3, RFC 7636 4.6). The code alone travels the front channel
+    (history, Referer, the redirect host's logs): presented again without
+    them, a redeemed code is refused as a fresh one would be, revokes
+    nothing and raises no alert. Before, anyone who saw a public client's
+    code could end the user's tokens at will, with a false high alert
+    each time. With them, it is still a replay and revokes."""
+    c = server.public
+    code, verifier, _ = get_code(server, c)
+    first = exchange(server, c, code, verifier)
+    assert first.status_code == 200, first.text
+    rt = first.json()["refresh_token"]
+    if wrong == "verifier":
+        r, why = exchange(server, c, code, pkce_pair()[0]), \
+            "code_verifier does not match the code_challenge"
+    else:
+        r, why = exchange(server, c, code, verifier,
+                          redirect_uri=OTHER_REDIRECT), \
+            "redirect_uri does not match"
+    assert_error(r, 400, "invalid_grant")
+    # the client's family is live: its refresh token still works
+    again = refresh(server, c, rt)
+    assert again.status_code == 200, again.text
+    rt = again.json()["refresh_token"]
+    # the answer a fresh code gets for the same mistake
+    assert r.json()["error_description"] == why
+    assert server.query("SELECT revoked_reason FROM families") == [(None,)]
+    assert "code.replayed" not in server.audit_types()
+    assert server.query("SELECT count(*) FROM alerts") == [(0,)]
+    # the code with its bindings is a replay: the family is revoked
+    assert_error(exchange(server, c, code, verifier), 400, "invalid_grant")
+    assert_error(refresh(server, c, rt), 400, "invalid_grant")
+    assert server.query("SELECT revoked_reason FROM families") == \
+        [("code_replay",)]
+    assert server.audit_types().count("code.replayed") == 1
+    assert server.query("SELECT rule FROM alerts") == [("code_replay",)]
+
+
 def test_replays_of_a_code_after_the_revocation_are_audited_within_a_budget(
         make_server):
     """The replay that revokes what the code minted is always recorded;
