@@ -36,11 +36,12 @@ void	audit_budgeted(struct app *app, const struct audit_origin *o,
 
 /*
  * The same for an event whose author is known, `who` (a signed-in
- * user's id): the key is the author and the client, whatever the
- * address, so that changing addresses gains the author nothing; and the
- * type's budget is one of its own, apart from that of the same type's
- * events by nobody known (audit_budgeted()), so that a flood of those
- * from many addresses cannot crowd people's own acts out of the trail.
+ * user's id, or the grant of the token presented): the key is the
+ * author and the client, whatever the address, so that changing
+ * addresses gains the author nothing; and the type's budget is one of
+ * its own, apart from that of the same type's events by nobody known
+ * (audit_budgeted()), so that a flood of those from many addresses
+ * cannot crowd people's own acts out of the trail.
  */
 void	audit_budgeted_by(struct app *app, const struct audit_origin *o,
 	    const char *type, const struct audit_subject *subj,

@@ -216,8 +216,15 @@ grant_refresh_token(struct token_ctx *t)
 		return;
 	}
 	if (rc != GH_OK && r.widens) {
-		audit_event(t->app, &t->origin, "token.scope_escalation",
-		    &subj, NULL);
+		/*
+		 * The token is not spent by asking, so its holder (for a
+		 * public client, no secret needed) may ask again at will for
+		 * the token's whole life: recorded within the audit budgets,
+		 * keyed by the grant whatever the address, still logged and
+		 * seen by the scope_escalation rule each time.
+		 */
+		audit_budgeted_by(t->app, &t->origin, "token.scope_escalation",
+		    &subj, live.grant_id, NULL);
 		oauth_error_reply(t->resp, OE_INVALID_SCOPE,
 		    "a refresh cannot widen the granted scope", false);
 		return;

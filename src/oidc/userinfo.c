@@ -16,7 +16,7 @@
 #include "endpoints.h"
 #include "../http/form_body.h"
 #include "../http/reply.h"
-#include "../governance/audit.h"
+#include "../governance/audit_budget.h"
 #include "../oauth/issue.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
@@ -94,7 +94,15 @@ out:
  * A dead access token presented here: if it died because its client was
  * disabled or quarantined (and it would still be unexpired), someone is
  * still using a retired integration's tokens. Audited, so the
- * disabled_client_use rule raises an alert.
+ * disabled_client_use rule raises an alert. Only an access token, the
+ * kind this endpoint takes: a refresh token of such a client is used at
+ * /token, where client_auth.c records it.
+ *
+ * Whoever holds the token (every resource server it went to) can present
+ * it at will until it expires, so it is recorded within the audit
+ * budgets, keyed by its grant whatever the address (a holder cannot
+ * spend another grant's rows, nor gain any by changing addresses); each
+ * presentation is still logged and seen by the rule.
  */
 static void
 dead_token_used(struct app *app, const struct http_request *req,
@@ -109,7 +117,8 @@ dead_token_used(struct app *app, const struct http_request *req,
 	char			 detail[96];
 
 	if (store_token_get(app->store, hash, &t, &rotated) != GH_OK ||
-	    t.expires_at <= clock_now() || (c = malloc(sizeof(*c))) == NULL)
+	    t.kind != TOKEN_ACCESS || t.expires_at <= clock_now() ||
+	    (c = malloc(sizeof(*c))) == NULL)
 		return;
 	if (store_client_get(app->store, t.client_id, c) == GH_OK &&
 	    c->status != CLIENT_ACTIVE) {
@@ -117,7 +126,8 @@ dead_token_used(struct app *app, const struct http_request *req,
 		    t.grant_id };
 		snprintf(detail, sizeof(detail), "{\"reason\":\"%s\","
 		    "\"endpoint\":\"userinfo\"}", client_status_name(c->status));
-		audit_event(app, &o, "token.used_after_disable", &s, detail);
+		audit_budgeted_by(app, &o, "token.used_after_disable", &s,
+		    t.grant_id, detail);
 	}
 	free(c);
 }

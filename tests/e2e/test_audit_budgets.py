@@ -2,9 +2,11 @@
 (governance/audit_budget.h), not a durable, chained row per request: a
 refused consent (it needs no sign-in, only the CSRF pair of any login
 page), a client used outside its networks (a public client names itself
-with its id alone), and a sign-in failed without a password check (no
-password, or one too long). Every event is still logged, the rest folded
-into the next stored row's counts, and the anomaly rules still see each.
+with its id alone), a sign-in failed without a password check (no
+password, or one too long), a disabled client's access token presented
+at /userinfo, and a refresh asking for a wider scope (the token is not
+spent by asking). Every event is still logged, the rest folded into the
+next stored row's counts, and the anomaly rules still see each.
 
 The server trusts 127.0.0.1 as its balancer, so X-Forwarded-For gives
 each request the client address the test chooses."""
@@ -13,9 +15,10 @@ import time
 
 import requests
 
-from conftest import REDIRECT, Browser, auth_params, pkce_pair
+from conftest import REDIRECT, Browser, auth_params, await_client_status, \
+    get_code, pkce_pair
 from helpers_admin import audit_rows
-from helpers_token import make_server  # noqa: F401 (fixture)
+from helpers_token import exchange, make_server, refresh  # noqa: F401
 from test_abuse_limits import alerts_of
 
 LB = "127.0.0.1/32"
@@ -258,3 +261,104 @@ def test_unchecked_sign_in_failures_from_many_addresses(make_server):
     d = details(s, "login.failure")
     assert sum(x.get("withheld_rows", 0) for x in d if x) == \
         701 - len(d) + 3
+
+
+# -- token.used_after_disable, token.scope_escalation -----------------------
+def tokens_of(s, c, scope="openid offline_access"):
+    code, verifier, _ = get_code(s, c, scope=scope)
+    r = exchange(s, c, code, verifier)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def userinfo(s, token, addr):
+    r = requests.get(s.base + "/userinfo", headers=dict(
+        xff(addr), Authorization="Bearer " + token))
+    assert r.status_code == 401 and \
+        r.json()["error"] == "invalid_token", r.text
+    return r
+
+
+def test_a_disabled_clients_access_token_at_userinfo_is_budgeted_per_grant(
+        make_server):
+    """Every resource server an access token went to holds it, and may
+    present it at /userinfo until it expires: each presentation after its
+    client was disabled is logged and seen by disabled_client_use, and
+    stored within the budget of its grant, whatever the address (before,
+    200 presentations wrote 200 rows). Another grant has rows of its own;
+    the alert is raised once, and again after an ack by a presentation
+    past the budget (the rule sees the folded ones too)."""
+    s = make_server(trusted_proxies=LB, throttle_audit_window_seconds=600)
+    conf, pub = s.confidential, s.public
+    at = tokens_of(s, conf)["access_token"]
+    other = tokens_of(s, pub)["access_token"]
+    for c in (conf, pub):
+        s.cli("client", "disable", c["client_id"])
+        await_client_status(s, c["client_id"], active=False)
+    for addr in many(30):
+        userinfo(s, at, addr)
+    rows = audit_rows(s, "token.used_after_disable")
+    assert [(r[1], r[5]) for r in rows] == [(conf["client_id"],
+        '{"reason":"disabled","endpoint":"userinfo"}')] * 10
+    assert logged(s, "token.used_after_disable") == \
+        ["yes"] * 10 + ["folded"] * 20
+    [a] = alerts_of(s, "disabled_client_use")
+    assert a["client_id"] == conf["client_id"]
+    # another grant's token: a row of its own
+    userinfo(s, other, CLIENT)
+    last = audit_rows(s, "token.used_after_disable")[-1]
+    assert (last[1], last[4]) == (pub["client_id"], CLIENT)
+    # a presentation past the budget still reaches the rule
+    s.cli("alert", "ack", str(a["id"]))
+    userinfo(s, at, OTHER)
+    assert logged(s, "token.used_after_disable")[-1] == "folded"
+    # open alerts, newest first: the one raised now, and the other grant's
+    assert [x["client_id"] for x in alerts_of(s, "disabled_client_use")] \
+        == [conf["client_id"], pub["client_id"]]
+
+
+def test_a_refresh_token_at_userinfo_is_not_its_clients_use(make_server):
+    """/userinfo takes access tokens: a refresh token of a disabled
+    client presented there is an unknown token, not the event (nor the
+    alert) whose summary says an access token was used. Its use at
+    /token is what client_auth.c records."""
+    s = make_server()
+    c = s.confidential
+    rt = tokens_of(s, c)["refresh_token"]
+    s.cli("client", "disable", c["client_id"])
+    await_client_status(s, c["client_id"], active=False)
+    userinfo(s, rt, CLIENT)
+    assert audit_rows(s, "token.used_after_disable") == []
+    assert alerts_of(s, "disabled_client_use") == []
+
+
+def test_scope_escalations_are_budgeted_per_grant(make_server):
+    """A refresh asking for more than the grant holds is refused without
+    spending the token, so its holder (for a public client, no secret
+    needed) may ask again for the token's whole life: stored within the
+    budget of its grant, whatever the address (before, 100 requests wrote
+    100 rows), every one logged and seen by scope_escalation, the alert
+    raised once; another grant has rows of its own."""
+    s = make_server(trusted_proxies=LB, throttle_audit_window_seconds=600)
+    pub, conf = s.public, s.confidential
+    rt = tokens_of(s, pub)["refresh_token"]
+    for addr in many(30):
+        r = refresh(s, pub, rt, scope="openid offline_access profile",
+                    headers=xff(addr))
+        assert r.status_code == 400 and \
+            r.json()["error"] == "invalid_scope", r.text
+    rows = audit_rows(s, "token.scope_escalation")
+    assert [(r[1], r[5]) for r in rows] == [(pub["client_id"], None)] * 10
+    assert logged(s, "token.scope_escalation") == \
+        ["yes"] * 10 + ["folded"] * 20
+    [a] = alerts_of(s, "scope_escalation")
+    assert a["client_id"] == pub["client_id"]
+    # the token was never spent
+    assert refresh(s, pub, rt, headers=xff(CLIENT)).status_code == 200
+    # another grant: a row of its own
+    rt2 = tokens_of(s, conf)["refresh_token"]
+    assert refresh(s, conf, rt2, scope="openid email",
+                   headers=xff(CLIENT)).status_code == 400
+    last = audit_rows(s, "token.scope_escalation")[-1]
+    assert (last[1], last[4]) == (conf["client_id"], CLIENT)
+    assert len(alerts_of(s, "scope_escalation")) == 2
