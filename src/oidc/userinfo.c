@@ -20,6 +20,7 @@
 #include "../oauth/issue.h"
 #include "../oauth/secret.h"
 #include "../util/clock.h"
+#include "../util/crypto.h"
 #include "../util/json_text.h"
 #include "../util/str.h"
 
@@ -149,10 +150,16 @@ oidc_userinfo(struct app *app, const struct http_request *req,
 		    "tokens are not accepted in the query string");
 		return;
 	}
-	if (!bearer_token(req, resp, tok, sizeof(tok)))
+	if (!bearer_token(req, resp, tok, sizeof(tok))) {
+		/* one too long may be in it in part */
+		crypto_wipe(tok, sizeof(tok));
 		return;
+	}
+	rc = secret_hash(app, tok, hash);
+	/* only the hash is looked up: the bearer's copy goes at once */
+	crypto_wipe(tok, sizeof(tok));
 	/* a value that cannot be ours is unknown; a failed hash is not */
-	if ((rc = secret_hash(app, tok, hash)) == GH_ERR_INVALID)
+	if (rc == GH_ERR_INVALID)
 		rc = GH_ERR_NOT_FOUND;
 	else if ((hashed = rc == GH_OK))
 		rc = issue_token_live(app, hash, clock_now(), &t);

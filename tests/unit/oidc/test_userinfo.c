@@ -1,10 +1,15 @@
 /*
  * test_userinfo.c - oidc/userinfo.c answers every claim the token was
  * granted (OIDC Core 5.3) or a 503, whichever jansson allocation fails:
- * never a 200 short of a claim (an ignored json_object_set_new).
+ * never a 200 short of a claim (an ignored json_object_set_new); and its
+ * copy of the presented token is wiped once hashed.
  */
 #include "../harness.h"
 #include "../json_fault.h"
+
+#include <dlfcn.h>
+
+#include <openssl/evp.h>
 
 #include "http/request.h"
 #include "oauth/secret.h"
@@ -136,11 +141,81 @@ test_every_claim_or_503(void **state)
 	free(want);
 }
 
+/*
+ * Where the token was hashed from: EVP_DigestUpdate, defined here so the
+ * library's calls bind to it before libcrypto's, notes the text of a
+ * token it digests. Then jansson's allocator, set here, looks there each
+ * time the answer allocates: by then oidc_userinfo's copy of the token,
+ * in its own frame (still live), must be wiped.
+ */
+static const char	*hashed_from;
+static unsigned		 looked, kept;
+
+int
+EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t n)
+{
+	static int	(*real)(EVP_MD_CTX *, const void *, size_t);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "EVP_DigestUpdate");
+	if (n >= 8 && memcmp(d, "gate_at_", 8) == 0)
+		hashed_from = d;
+	return real(ctx, d, n);
+}
+
+static void *
+looking_malloc(size_t n)
+{
+	if (hashed_from != NULL) {
+		looked++;
+		if (memcmp(hashed_from, "gate_at_", 8) == 0)
+			kept++;
+	}
+	return malloc(n);
+}
+
+static void
+test_token_copy_wiped(void **state)
+{
+	/* a live token (200), and one of the right shape never issued (401) */
+	static const char *const bearer[] = { "Bearer " AT, "Bearer "
+	    "gate_at_dW5rbm93bi10b2tlbi0wMTIzNDU2Nzg5MDEyMzQ1Njc4OTAx" };
+	static const int status[] = { 200, 401 };
+	struct http_request	 req;
+	struct http_response	 r;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		memset(&req, 0, sizeof(req));
+		req.method = HTTP_GET;
+		req.query = "";
+		req.authorization = bearer[i];
+		str_copy(req.remote_addr, sizeof(req.remote_addr),
+		    "127.0.0.1");
+		hashed_from = NULL;
+		looked = kept = 0;
+		response_init(&r);
+		json_set_alloc_funcs(looking_malloc, free);
+		oidc_userinfo(&app, &req, &r);
+		json_set_alloc_funcs(malloc, free);
+		assert_int_equal(r.status, status[i]);
+		response_free(&r);
+		/* the copy was hashed, and looked at after */
+		assert_non_null(hashed_from);
+		assert_true(hashed_from != bearer[i] + 7);
+		assert_true(looked > 0);
+		assert_int_equal(kept, 0);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_claim_or_503, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_token_copy_wiped, setup,
 		    teardown),
 	};
 
