@@ -125,18 +125,51 @@ make_id_token(struct token_ctx *t, const struct code_row *c,
  * it. Checked before a fresh code is consumed, and before a consumed one
  * counts as replayed.
  */
-static const char *
+/* A code presented without one of its bindings: what to answer, to audit */
+struct refused {
+	const char	*why;		/* error_description */
+	const char	*reason;	/* the audit event's detail */
+};
+
+static const struct refused refused_client = {
+	"the code was issued to another client", "client" };
+static const struct refused refused_redirect = {
+	"redirect_uri does not match", "redirect_uri" };
+static const struct refused refused_verifier = {
+	"code_verifier does not match the code_challenge", "code_verifier" };
+
+static const struct refused *
 refusal(const struct token_ctx *t, const struct code_row *c,
     const char *verifier)
 {
 	if (strcmp(c->client_id, t->client->id) != 0)
-		return "the code was issued to another client";
+		return &refused_client;
 	if (!redirect_ok(t, c))
-		return "redirect_uri does not match";
+		return &refused_redirect;
 	/* constant time (crypto_ct_eq) */
 	if (!pkce_verify(verifier, c->challenge))
-		return "code_verifier does not match the code_challenge";
+		return &refused_verifier;
 	return NULL;
+}
+
+/*
+ * A real code without its bindings is what an intercepted or injected
+ * code looks like (RFC 9700 4.5): recorded, within the budgets keyed by
+ * the code's grant, as whoever holds the code may repeat it at will.
+ */
+static void
+audit_refused(struct token_ctx *t, const struct code_row *c,
+    const struct refused *why)
+{
+	struct audit_subject	 s = { c->client_id, c->user_id, c->grant_id };
+	char			 detail[96];
+
+	snprintf(detail, sizeof(detail),
+	    "{\"reason\":\"%s\",\"consumed\":%s,\"presented_by\":\"%s\"}",
+	    why->reason, c->consumed ? "true" : "false",
+	    why == &refused_client ? "another_client" : "its_client");
+	audit_budgeted_by(t->app, &t->origin, "code.refused", &s, c->grant_id,
+	    detail);
 }
 
 /* What take() needs, and what it leaves for the reply. */
@@ -144,7 +177,7 @@ struct redeem {
 	struct token_ctx	*t;
 	const char		*verifier;
 	int64_t			 now;
-	const char		*refused;	/* why take() refused */
+	const struct refused	*refused;	/* why take() refused */
 	struct family_row	 fam;
 	struct issued		 is;
 	bool			 minted;
@@ -197,7 +230,8 @@ static void
 not_redeemed(struct token_ctx *t, const struct redeem *r,
     const struct code_row *c, enum gh_err rc)
 {
-	const char *why = r->refused;
+	const struct refused	*refused = r->refused;
+	const char		*why = NULL;
 
 	if (rc == GH_ERR_CONFLICT && c->consumed) {
 		/*
@@ -208,21 +242,24 @@ not_redeemed(struct token_ctx *t, const struct redeem *r,
 		 * Referer, logs); presented without them it is refused as a
 		 * fresh code would be, revoking nothing and raising no alert,
 		 * so whoever saw it cannot end the user's tokens at will.
-		 * Not audited, as that refusal of a fresh code is not.
 		 */
-		if ((why = refusal(t, c, r->verifier)) == NULL) {
+		if ((refused = refusal(t, c, r->verifier)) == NULL) {
 			replayed(t, c);
 			return;
 		}
 	} else if (rc == GH_ERR_CONFLICT) {
 		/* expired or dead: the same order of checks as take() */
 		if (strcmp(c->client_id, t->client->id) != 0)
-			why = "the code was issued to another client";
+			why = refused_client.why;
 		else if (c->expires_at > r->now)
 			why = "the code's grant, client or user is no longer "
 			    "active";
 		else
 			why = "the code has expired";
+	}
+	if (refused != NULL && rc != GH_ERR_NOT_FOUND) {
+		audit_refused(t, c, refused);
+		why = refused->why;
 	}
 	if (rc == GH_ERR_NOT_FOUND)
 		why = "unknown authorization code";

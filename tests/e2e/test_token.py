@@ -97,9 +97,28 @@ def test_wrong_verifier_is_invalid_grant_and_leaves_code_unconsumed(server):
     assert_error(exchange(server, c, code, wrong), 400, "invalid_grant")
     assert server.query("SELECT consumed_at FROM codes") == [(None,)]
     assert server.query("SELECT count(*) FROM tokens") == [(0,)]
+    # what an intercepted code looks like (RFC 9700 4.5): on the record
+    assert server.query("SELECT detail FROM audit_events "
+                        "WHERE type = 'code.refused'") == [(
+        '{"reason":"code_verifier","consumed":false,'
+        '"presented_by":"its_client"}',)]
     r = exchange(server, c, code, verifier)
     assert r.status_code == 200, r.text
     assert server.query("SELECT consumed_at IS NOT NULL FROM codes") == [(1,)]
+
+
+def test_codes_presented_without_their_verifier_are_audited_within_a_budget(
+        server):
+    """Whoever holds a code can present it with any verifier as often as
+    they like: each refusal is recorded only within the budget of events
+    an outsider causes, keyed by the code's grant (10 rows a window)."""
+    c = server.public
+    code, verifier, _ = get_code(server, c)
+    for _ in range(25):
+        assert_error(exchange(server, c, code, pkce_pair()[0]), 400,
+                     "invalid_grant")
+    assert server.audit_types().count("code.refused") == 10
+    assert exchange(server, c, code, verifier).status_code == 200
 
 
 @pytest.mark.parametrize("verifier", [
@@ -192,6 +211,11 @@ def test_replay_without_the_codes_bindings_revokes_nothing(server, wrong):
     assert server.query("SELECT revoked_reason FROM families") == [(None,)]
     assert "code.replayed" not in server.audit_types()
     assert server.query("SELECT count(*) FROM alerts") == [(0,)]
+    # but recorded as what it looks like: someone holding the code alone
+    assert server.query("SELECT detail FROM audit_events "
+                        "WHERE type = 'code.refused'") == [(
+        '{"reason":"%s","consumed":true,"presented_by":"its_client"}' %
+        ("code_verifier" if wrong == "verifier" else "redirect_uri"),)]
     # the code with its bindings is a replay: the family is revoked
     assert_error(exchange(server, c, code, verifier), 400, "invalid_grant")
     assert_error(refresh(server, c, rt), 400, "invalid_grant")
