@@ -82,9 +82,9 @@ def test_code_from_one_node_redeems_at_the_other(nodes):
         requests.get(b.base + "/jwks").json()
 
 
-def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
-    a, b = nodes
-    c = a.confidential
+def race_codes(a, b, c):
+    """RACES times: one code sent to both nodes at once is redeemed once,
+    and the replay revokes what the winner got, whichever node it was."""
     for _ in range(RACES):
         code, verifier, _ = get_code(a, c)
         go = threading.Barrier(2)
@@ -94,7 +94,7 @@ def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
             go.wait()
             results[node.port] = exchange(node, c, code, verifier)
 
-        threads = [threading.Thread(target=send, args=(n,)) for n in nodes]
+        threads = [threading.Thread(target=send, args=(n,)) for n in (a, b)]
         for t in threads:
             t.start()
         for t in threads:
@@ -104,9 +104,13 @@ def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
                                      for r in results.values()]
         loser = [r for r in results.values() if r.status_code == 400][0]
         assert_error(loser, 400, "invalid_grant")
-        # the replay revoked what the winner got, whichever node it was
         winner = [r for r in results.values() if r.status_code == 200][0]
         assert not is_active(a, winner.json()["access_token"])
+
+
+def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
+    a, b = nodes
+    race_codes(a, b, a.confidential)
 
 
 def test_refresh_reuse_across_nodes_revokes_the_family(nodes):
@@ -224,3 +228,32 @@ def test_synchronous_commit_off_is_turned_on_per_session(tmp_path):
     log = s.log_text()
     assert '"event":"store_setting_overridden"' in log, log[-3000:]
     assert '"setting":"synchronous_commit","was":"off","now":"on"' in log
+
+
+def test_stricter_default_isolation_is_set_back_per_session(
+        tmp_path_factory):
+    """Single use relies on READ COMMITTED: a transaction that waited for
+    a row's lock re-reads it. Under a database default of REPEATABLE
+    READ the loser of a race failed to serialize (503), no replay was
+    seen and the winner's tokens stayed live. Each connection sets READ
+    COMMITTED for itself."""
+    url = new_pg_database()
+    con = pg_connect(PG_URL)
+    try:
+        con.autocommit = True
+        con.cursor().execute(
+            "ALTER DATABASE %s SET default_transaction_isolation = "
+            "'repeatable read'" % urllib.parse.urlsplit(url).path.lstrip("/"))
+    finally:
+        con.close()
+    a = Server(tmp_path_factory.mktemp("strict-a"), database=url)
+    c = a.confidential = a.add_client(name="Shared app")
+    a.add_user()
+    b = peer(a, tmp_path_factory.mktemp("strict-b"))
+    a.start()
+    b.start()
+    try:
+        race_codes(a, b, c)
+    finally:
+        assert_clean_stop(a)
+        assert_clean_stop(b)
