@@ -89,14 +89,15 @@ quiet(void *arg, const char *msg)
  * other value (local, remote_write, on, remote_apply) flushes locally and
  * is kept. Our transactions never wait between statements for long, so a
  * session idle inside one for GH_PG_IDLE_TX_MS has lost its client, and
- * the server ends it (freeing the rows it locked).
+ * the server ends it. Single use relies on READ COMMITTED (a row re-read
+ * once its lock is granted): a stricter default fails a race's loser.
  */
 static bool
 pg_session_durable(struct pg_conn *c)
 {
-	PGresult	*r = PQexec(c->conn, "SET "
-			    "idle_in_transaction_session_timeout = "
-			    XSTR(GH_PG_IDLE_TX_MS));
+	PGresult	*r = PQexec(c->conn, "SET idle_in_transaction_session_"
+			    "timeout = " XSTR(GH_PG_IDLE_TX_MS) "; SET "
+			    "default_transaction_isolation = 'read committed'");
 	bool		 ok, off;
 
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
