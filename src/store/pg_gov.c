@@ -308,95 +308,136 @@ client_ids(struct store *s, const char *after, unsigned max,
 	return GH_OK;
 }
 
-/* one integer from a statement of (client id [, type or now]) */
-static enum gh_err
-usage_int(struct pg_conn *c, enum pg_stmt id, const char *client_id,
-    const char *type, int64_t now, int64_t *out)
-{
-	struct pg_params p;
-	PGresult	*r;
-	enum gh_err	 rc;
+/* the figures after a usage row's 17 client columns (USAGE_OF_CLIENTS) */
+#define USAGE_COL	17
 
-	*out = 0;
-	pp_init(&p);
-	pp_text(&p, client_id);
-	if (type)
-		pp_text(&p, type);
-	else if (id == P_USAGE_TOKENS)
-		pp_int(&p, now);
-	if ((rc = pg_exec(c, id, &p, &r)) != GH_OK)
-		return rc;
-	if (PQntuples(r) == 1)
-		*out = pg_col_int(r, 0, 0);
-	PQclear(r);
-	return GH_OK;
+static void
+usage_from(const PGresult *r, int i, struct client_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->grants = (unsigned)pg_col_int(r, i, USAGE_COL);
+	u->users = (unsigned)pg_col_int(r, i, USAGE_COL + 1);
+	u->live_tokens = (unsigned)pg_col_int(r, i, USAGE_COL + 2);
+	u->open_alerts = (unsigned)pg_col_int(r, i, USAGE_COL + 3);
+	u->first_issued = pg_col_int(r, i, USAGE_COL + 4);
+	u->last_issued = pg_col_int(r, i, USAGE_COL + 5);
+	u->last_refresh = pg_col_int(r, i, USAGE_COL + 6);
 }
 
-static enum gh_err
-usage_lists(struct pg_conn *c, const char *client_id,
-    struct client_usage *u)
+/* The scopes and sightings (results of the lists' steps) into usage. */
+static void
+usage_fold(const PGresult *scopes, const PGresult *sights,
+    const struct client_row *rows, struct client_usage *usage, unsigned n)
 {
-	struct pg_params p;
+	struct client_usage	*u;
+	unsigned		 at = 0;
+	int			 i;
+
+	for (i = 0; i < PQntuples(scopes); i++)
+		if ((u = usage_in_batch(rows, usage, n,
+		    pg_col_str(scopes, i, 0), &at)) != NULL)
+			usage_add_scopes(u, pg_col_str(scopes, i, 1));
+	at = 0;
+	for (i = 0; i < PQntuples(sights); i++)
+		if ((u = usage_in_batch(rows, usage, n,
+		    pg_col_str(sights, i, 0), &at)) != NULL)
+			usage_add_sighting(u, pg_col_str(sights, i, 1),
+			    pg_col_str(sights, i, 2));
+}
+
+/*
+ * Up to max clients of statement id (P_USAGE_ONE: the client `key`;
+ * P_USAGE_BATCH: those after `key`) with their usage, in two round trips
+ * whatever their number: the clients with their figures, then their
+ * scopes and sightings (which need the first and last id). One
+ * read-only snapshot (REPEATABLE READ) holds the three together. It
+ * ends with a ROLLBACK, not a COMMIT: pg_pipe then knows that nothing
+ * sent can have committed, and treats a connection broken under it as a
+ * failed read, not as a write of unknown outcome.
+ */
+static enum gh_err
+usage_read(struct pg_store *db, enum pg_stmt id, const char *key,
+    unsigned max, int64_t now, bool count_tokens, struct client_row *rows,
+    struct client_usage *usage, unsigned *n)
+{
+	struct pg_params p, lp;
+	struct pg_step	 head[2], lists[3];
+	struct pg_conn	*c;
 	PGresult	*r;
 	enum gh_err	 rc;
 	int		 i;
 
+	*n = 0;
 	pp_init(&p);
-	pp_text(&p, client_id);
-	if ((rc = pg_exec(c, P_USAGE_SCOPES, &p, &r)) != GH_OK)
-		return rc;
-	for (i = 0; i < PQntuples(r); i++)
-		usage_add_scopes(u, pg_col_str(r, i, 0));
+	pp_int(&p, now);
+	pp_int(&p, count_tokens);
+	pp_text(&p, key);
+	if (id == P_USAGE_BATCH)
+		pp_int(&p, max);
+	if ((c = pg_acquire(db)) == NULL)
+		return GH_ERR_STORE;
+	head[0] = (struct pg_step){ .id = P_COUNT,
+	    .sql = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" };
+	head[1] = (struct pg_step){ .id = id, .p = &p, .keep = true };
+	if ((rc = pg_pipe(c, head, 2)) != GH_OK)
+		goto out;
+	r = head[1].res;
+	for (i = 0; i < PQntuples(r) && *n < max; i++) {
+		pg_client_from_row(r, i, &rows[*n]);
+		usage_from(r, i, &usage[(*n)++]);
+	}
 	PQclear(r);
-	if ((rc = pg_exec(c, P_USAGE_SIGHTS, &p, &r)) != GH_OK)
-		return rc;
-	for (i = 0; i < PQntuples(r); i++)
-		usage_add_sighting(u, pg_col_str(r, i, 0),
-		    pg_col_str(r, i, 1));
-	PQclear(r);
-	return GH_OK;
+	if (*n == 0)
+		goto out;		/* pg_release ends the snapshot */
+	pp_init(&lp);
+	pp_text(&lp, rows[0].id);
+	pp_text(&lp, rows[*n - 1].id);
+	lists[0] = (struct pg_step){ .id = P_USAGE_SCOPES, .p = &lp,
+	    .keep = true };
+	lists[1] = (struct pg_step){ .id = P_USAGE_SIGHTS, .p = &lp,
+	    .keep = true };
+	lists[2] = (struct pg_step){ .id = P_COUNT, .sql = "ROLLBACK" };
+	if ((rc = pg_pipe(c, lists, 3)) != GH_OK)
+		goto out;
+	usage_fold(lists[0].res, lists[1].res, rows, usage, *n);
+	PQclear(lists[0].res);
+	PQclear(lists[1].res);
+out:
+	if (rc != GH_OK)
+		*n = 0;
+	return pg_release(db, c, rc);
 }
 
+/* The same read as a batch's, of one client (the client detail page). */
 static enum gh_err
 client_usage(struct store *s, const char *client_id, int64_t now,
     bool count_tokens, struct client_usage *u)
 {
-	struct pg_params p;
-	struct pg_conn	*c;
-	PGresult	*r;
-	int64_t		 v;
-	enum gh_err	 rc;
+	struct client_row	*c;
+	unsigned		 n;
+	enum gh_err		 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((c = pg_acquire(DB(s))) == NULL)
-		return GH_ERR_STORE;
-	pp_init(&p);
-	pp_text(&p, client_id);
-	if ((rc = pg_exec(c, P_USAGE_GRANTS, &p, &r)) != GH_OK)
-		goto out;
-	if (PQntuples(r) == 1) {
-		u->grants = (unsigned)pg_col_int(r, 0, 0);
-		u->users = (unsigned)pg_col_int(r, 0, 1);
-	}
-	PQclear(r);
-	if (count_tokens && (rc = usage_int(c, P_USAGE_TOKENS, client_id,
-	    NULL, now, &v)) != GH_OK)
-		goto out;
-	u->live_tokens = count_tokens ? (unsigned)v : 0;
-	if ((rc = usage_int(c, P_USAGE_ALERTS, client_id, NULL, now, &v)) !=
-	    GH_OK)
-		goto out;
-	u->open_alerts = (unsigned)v;
-	if ((rc = usage_int(c, P_AUDIT_CLIENT_FIRST, client_id,
-	    "token.issued", now, &u->first_issued)) != GH_OK ||
-	    (rc = usage_int(c, P_AUDIT_CLIENT_LAST, client_id,
-	    "token.issued", now, &u->last_issued)) != GH_OK ||
-	    (rc = usage_int(c, P_AUDIT_CLIENT_LAST, client_id,
-	    "token.refreshed", now, &u->last_refresh)) != GH_OK)
-		goto out;
-	rc = usage_lists(c, client_id, u);
-out:
-	return pg_release(DB(s), c, rc);
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return GH_ERR_NOMEM;
+	rc = usage_read(DB(s), P_USAGE_ONE, client_id, 1, now, count_tokens,
+	    c, u, &n);
+	if (n == 0)
+		memset(u, 0, sizeof(*u));	/* no such client: no usage */
+	free(c);
+	return rc;
+}
+
+static enum gh_err
+client_usage_batch(struct store *s, const char *after, unsigned max,
+    int64_t now, bool count_tokens, struct client_row *rows,
+    struct client_usage *usage, unsigned *n)
+{
+	*n = 0;
+	if (max == 0)
+		return GH_OK;
+	return usage_read(DB(s), P_USAGE_BATCH, after, max, now,
+	    count_tokens, rows, usage, n);
 }
 
 static enum gh_err
@@ -473,6 +514,7 @@ pg_gov_ops(struct store_ops *ops)
 	ops->grant_sighting = grant_sighting;
 	ops->client_ids = client_ids;
 	ops->client_usage = client_usage;
+	ops->client_usage_batch = client_usage_batch;
 	ops->audit_of_client = audit_of_client;
 	ops->audit_head = audit_head;
 	ops->grant_expire_unused = grant_expire_unused;

@@ -249,6 +249,36 @@ static const char *const pg_migrations[] = {
 	"WHERE g.id = codes.grant_id AND g.revoked_at IS NULL " \
 	"AND c.status = 'active' AND u.status = 'active')"
 
+/*
+ * Client rows with their usage figures, as SQLite's USAGE_OF_CLIENTS
+ * (sqlite_schema.c, where each figure is explained): $1 the time, $2
+ * whether to count live tokens. Each figure is a subplan run per client
+ * row through an index on the client (audit_client for the audit times).
+ */
+#define USAGE_OF_CLIENTS "SELECT " CLIENT_COLS ", " \
+	"(SELECT count(*) FROM grants g WHERE g.client_id = c.id " \
+	"AND g.revoked_at IS NULL), " \
+	"(SELECT count(DISTINCT g.user_id) FROM grants g " \
+	"WHERE g.client_id = c.id AND g.revoked_at IS NULL), " \
+	"CASE WHEN $2::int <> 0 AND c.status = 'active' THEN " \
+	"(SELECT count(*) FROM grants g " \
+	"JOIN families f ON f.grant_id = g.id " \
+	"JOIN tokens t ON t.family_id = f.id " \
+	"JOIN users u ON u.id = g.user_id " \
+	"WHERE g.client_id = c.id AND g.revoked_at IS NULL " \
+	"AND f.revoked_at IS NULL AND t.revoked_at IS NULL " \
+	"AND t.rotated_at IS NULL AND t.expires_at > $1::bigint " \
+	"AND u.status = 'active') ELSE 0 END, " \
+	"(SELECT count(*) FROM alerts a WHERE a.client_id = c.id " \
+	"AND a.acked_at IS NULL), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.issued' ORDER BY e.seq LIMIT 1), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.issued' ORDER BY e.seq DESC LIMIT 1), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.refreshed' ORDER BY e.seq DESC LIMIT 1) " \
+	"FROM clients c "
+
 const char *const pg_sql[P_COUNT] = {
 	[P_CLIENT_INSERT] = "INSERT INTO clients (" CLIENT_COLS ") "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
@@ -507,28 +537,29 @@ const char *const pg_sql[P_COUNT] = {
 	    "first_seen, last_seen) VALUES ($1, $2, $3, $4, $4) "
 	    "ON CONFLICT (grant_id, kind, value) DO UPDATE "
 	    "SET last_seen = $4, hits = grant_sightings.hits + 1",
-	[P_USAGE_GRANTS] = "SELECT count(*), count(DISTINCT user_id) "
-	    "FROM grants WHERE client_id = $1 AND revoked_at IS NULL",
-	[P_USAGE_SCOPES] = "SELECT DISTINCT scope FROM grants "
-	    "WHERE client_id = $1 AND revoked_at IS NULL LIMIT 256",
-	[P_USAGE_TOKENS] = "SELECT count(*) FROM grants g "
-	    "JOIN families f ON f.grant_id = g.id "
-	    "JOIN tokens t ON t.family_id = f.id "
-	    "JOIN clients c ON c.id = g.client_id "
-	    "JOIN users u ON u.id = g.user_id "
-	    "WHERE g.client_id = $1 AND g.revoked_at IS NULL "
-	    "AND f.revoked_at IS NULL AND t.revoked_at IS NULL "
-	    "AND t.rotated_at IS NULL AND t.expires_at > $2 "
-	    "AND c.status = 'active' AND u.status = 'active'",
-	[P_USAGE_SIGHTS] = "SELECT s.kind, s.value FROM grant_sightings s "
-	    "JOIN grants g ON g.id = s.grant_id WHERE g.client_id = $1 "
-	    "ORDER BY s.last_seen DESC LIMIT 64",
-	[P_USAGE_ALERTS] = "SELECT count(*) FROM alerts "
-	    "WHERE client_id = $1 AND acked_at IS NULL",
-	[P_AUDIT_CLIENT_FIRST] = "SELECT time FROM audit_events "
-	    "WHERE client_id = $1 AND type = $2 ORDER BY seq LIMIT 1",
-	[P_AUDIT_CLIENT_LAST] = "SELECT time FROM audit_events "
-	    "WHERE client_id = $1 AND type = $2 ORDER BY seq DESC LIMIT 1",
+	/* the inventory's figures: one client, or a batch (pg_gov.c) */
+	[P_USAGE_ONE] = USAGE_OF_CLIENTS "WHERE c.id = $3",
+	[P_USAGE_BATCH] = USAGE_OF_CLIENTS "WHERE c.id > $3 ORDER BY c.id "
+	    "LIMIT $4",
+	/* the lists of the clients with ids from $1 to $2, as on SQLite */
+	[P_USAGE_SCOPES] = "SELECT client_id, scope FROM (SELECT client_id, "
+	    "scope, row_number() OVER (PARTITION BY client_id ORDER BY scope) "
+	    "AS n FROM (SELECT DISTINCT client_id, scope FROM grants "
+	    "WHERE client_id BETWEEN $1 AND $2 AND revoked_at IS NULL) d) r "
+	    "WHERE n <= 256 ORDER BY client_id, n",
+	/*
+	 * Each grant's sightings by its key: joined plainly, the planner may
+	 * hash the whole sightings table for every batch (it did with 80,000
+	 * rows). A LATERAL subquery with OFFSET 0 is not merged into the
+	 * join, so it stays a lookup per grant.
+	 */
+	[P_USAGE_SIGHTS] = "SELECT client_id, kind, value FROM (SELECT "
+	    "g.client_id, s.kind, s.value, row_number() OVER (PARTITION BY "
+	    "g.client_id ORDER BY s.last_seen DESC, g.id, s.kind, s.value) "
+	    "AS n FROM grants g CROSS JOIN LATERAL (SELECT s.kind, s.value, "
+	    "s.last_seen FROM grant_sightings s WHERE s.grant_id = g.id "
+	    "OFFSET 0) s WHERE g.client_id BETWEEN $1 AND $2) r "
+	    "WHERE n <= 64 ORDER BY client_id, n",
 	[P_AUDIT_OF_CLIENT] = "SELECT seq, time, type, actor, client_id, "
 	    "user_id, grant_id, remote_addr, user_agent, detail, prev_hash, "
 	    "hash FROM audit_events WHERE client_id = $1 AND time >= $2 "

@@ -6,6 +6,7 @@
  * raising an alert only if no open one shares its key, and leasing a batch
  * of alerts for delivery.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_int.h"
@@ -253,66 +254,7 @@ out:
 	return sq_release(db, rc);
 }
 
-/* one integer from a statement bound with the client id (and now) */
-static enum gh_err
-usage_int(struct sqlite_store *db, enum stmt_id id, const char *client_id,
-    const char *type, int64_t now, int64_t *out)
-{
-	sqlite3_stmt	*st;
-	int		 x;
-
-	*out = 0;
-	if ((st = sq_read_also(db, id)) == NULL)
-		return GH_ERR_STORE;
-	sq_bind_text(st, 1, client_id);
-	if (type)
-		sq_bind_text(st, 2, type);
-	else if (id == S_USAGE_TOKENS)
-		sqlite3_bind_int64(st, 2, now);
-	x = sqlite3_step(st);
-	if (x == SQLITE_ROW)
-		*out = sq_col_int(st, 0);
-	sqlite3_reset(st);
-	return x == SQLITE_ROW || x == SQLITE_DONE ? GH_OK :
-	    sq_read_error(db, x);
-}
-
-/* the union of the scopes of the client's live grants */
-static enum gh_err
-usage_scopes(struct sqlite_store *db, const char *client_id,
-    struct client_usage *u)
-{
-	sqlite3_stmt	*st;
-	int		 x;
-
-	if ((st = sq_read_also(db, S_USAGE_SCOPES)) == NULL)
-		return GH_ERR_STORE;
-	sq_bind_text(st, 1, client_id);
-	while ((x = sqlite3_step(st)) == SQLITE_ROW)
-		usage_add_scopes(u, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
-}
-
-/* the latest networks and user agents the client's grants were used from */
-static enum gh_err
-usage_sightings(struct sqlite_store *db, const char *client_id,
-    struct client_usage *u)
-{
-	sqlite3_stmt	*st;
-	int		 x;
-
-	if ((st = sq_read_also(db, S_USAGE_SIGHTS)) == NULL)
-		return GH_ERR_STORE;
-	sq_bind_text(st, 1, client_id);
-	while ((x = sqlite3_step(st)) == SQLITE_ROW)
-		usage_add_sighting(u, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
-	return x == SQLITE_DONE ? GH_OK : sq_read_error(db, x);
-}
-
-/* On a reader, as the usage figures the walk reads next. */
+/* On a reader, as the usage figures of store_client_usage_batch. */
 static enum gh_err
 client_ids(struct store *s, const char *after, unsigned max,
     char (*ids)[GH_MAX_CLIENT_ID_LEN], unsigned *n)
@@ -336,53 +278,136 @@ client_ids(struct store *s, const char *after, unsigned max,
 	return sq_read_done(db, rc);
 }
 
+/* the figures after a usage row's 17 client columns (USAGE_OF_CLIENTS) */
+#define USAGE_COL	17
+
+static void
+usage_from_row(sqlite3_stmt *st, struct client_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->grants = (unsigned)sq_col_int(st, USAGE_COL);
+	u->users = (unsigned)sq_col_int(st, USAGE_COL + 1);
+	u->live_tokens = (unsigned)sq_col_int(st, USAGE_COL + 2);
+	u->open_alerts = (unsigned)sq_col_int(st, USAGE_COL + 3);
+	u->first_issued = sq_col_int(st, USAGE_COL + 4);
+	u->last_issued = sq_col_int(st, USAGE_COL + 5);
+	u->last_refresh = sq_col_int(st, USAGE_COL + 6);
+}
+
+static const char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
 /*
- * On a reader: the live-token count walks every token of the client, which
- * takes seconds with millions of them, and must not hold the writer.
+ * The scopes and sightings of the n clients just read (ids rows[0] to
+ * rows[n - 1], in order), one statement each for all of them, on the
+ * same reader.
  */
+static enum gh_err
+usage_lists(struct sqlite_store *db, const struct client_row *rows,
+    struct client_usage *usage, unsigned n)
+{
+	static const enum stmt_id lists[] = { S_USAGE_SCOPES, S_USAGE_SIGHTS };
+	struct client_usage	*u;
+	sqlite3_stmt		*st;
+	unsigned		 at = 0;
+	size_t			 i;
+	int			 x;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if ((st = sq_read_also(db, lists[i])) == NULL)
+			return GH_ERR_STORE;
+		sq_bind_text(st, 1, rows[0].id);
+		sq_bind_text(st, 2, rows[n - 1].id);
+		while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+			u = usage_in_batch(rows, usage, n, col_str(st, 0),
+			    &at);
+			if (u != NULL && lists[i] == S_USAGE_SCOPES)
+				usage_add_scopes(u, col_str(st, 1));
+			else if (u != NULL)
+				usage_add_sighting(u, col_str(st, 1),
+				    col_str(st, 2));
+		}
+		sqlite3_reset(st);
+		if (x != SQLITE_DONE)
+			return sq_read_error(db, x);
+	}
+	return GH_OK;
+}
+
+/*
+ * Up to max clients of statement id (S_USAGE_ONE: the client `key`;
+ * S_USAGE_BATCH: those after `key`) with their usage, in three
+ * statements whatever their number. On a reader: the live-token count
+ * walks every token of a client, which takes seconds with millions of
+ * them, and must not hold the writer.
+ */
+static enum gh_err
+usage_read(struct sqlite_store *db, enum stmt_id id, const char *key,
+    unsigned max, int64_t now, bool count_tokens, struct client_row *rows,
+    struct client_usage *usage, unsigned *n)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 rc = GH_ERR_STORE;
+	int		 x = SQLITE_DONE;
+
+	*n = 0;
+	if ((st = sq_read_stmt(db, id)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, count_tokens);
+	sq_bind_text(st, 3, key);
+	if (id == S_USAGE_BATCH)
+		sqlite3_bind_int64(st, 4, max);
+	while (*n < max && (x = sqlite3_step(st)) == SQLITE_ROW) {
+		sq_client_from_row(st, &rows[*n]);
+		usage_from_row(st, &usage[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (*n < max && x != SQLITE_DONE)
+		rc = sq_read_error(db, x);
+	else
+		rc = *n > 0 ? usage_lists(db, rows, usage, *n) : GH_OK;
+out:
+	if (rc != GH_OK)
+		*n = 0;
+	return sq_read_done(db, rc);
+}
+
+/* The same read as a batch's, of one client (the client detail page). */
 static enum gh_err
 client_usage(struct store *s, const char *client_id, int64_t now,
     bool count_tokens, struct client_usage *u)
 {
-	struct sqlite_store	*db = DB(s);
-	sqlite3_stmt		*st;
-	int64_t			 v;
-	enum gh_err		 rc = GH_ERR_STORE;
-	int			 x;
+	struct client_row	*c;
+	unsigned		 n;
+	enum gh_err		 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((st = sq_read_stmt(db, S_USAGE_GRANTS)) == NULL)
-		goto out;
-	sq_bind_text(st, 1, client_id);
-	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
-		u->grants = (unsigned)sq_col_int(st, 0);
-		u->users = (unsigned)sq_col_int(st, 1);
-	}
-	sqlite3_reset(st);
-	if (x != SQLITE_ROW) {
-		rc = sq_read_error(db, x);
-		goto out;
-	}
-	if (count_tokens && (rc = usage_int(db, S_USAGE_TOKENS, client_id,
-	    NULL, now, &v)) != GH_OK)
-		goto out;
-	u->live_tokens = count_tokens ? (unsigned)v : 0;
-	if ((rc = usage_int(db, S_USAGE_ALERTS, client_id, NULL, now,
-	    &v)) != GH_OK)
-		goto out;
-	u->open_alerts = (unsigned)v;
-	if ((rc = usage_int(db, S_AUDIT_CLIENT_FIRST, client_id,
-	    "token.issued", now, &u->first_issued)) != GH_OK ||
-	    (rc = usage_int(db, S_AUDIT_CLIENT_LAST, client_id,
-	    "token.issued", now, &u->last_issued)) != GH_OK ||
-	    (rc = usage_int(db, S_AUDIT_CLIENT_LAST, client_id,
-	    "token.refreshed", now, &u->last_refresh)) != GH_OK)
-		goto out;
-	if ((rc = usage_scopes(db, client_id, u)) != GH_OK)
-		goto out;
-	rc = usage_sightings(db, client_id, u);
-out:
-	return sq_read_done(db, rc);
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return GH_ERR_NOMEM;
+	rc = usage_read(DB(s), S_USAGE_ONE, client_id, 1, now, count_tokens,
+	    c, u, &n);
+	if (n == 0)
+		memset(u, 0, sizeof(*u));	/* no such client: no usage */
+	free(c);
+	return rc;
+}
+
+static enum gh_err
+client_usage_batch(struct store *s, const char *after, unsigned max,
+    int64_t now, bool count_tokens, struct client_row *rows,
+    struct client_usage *usage, unsigned *n)
+{
+	*n = 0;
+	if (max == 0)
+		return GH_OK;
+	return usage_read(DB(s), S_USAGE_BATCH, after, max, now,
+	    count_tokens, rows, usage, n);
 }
 
 static enum gh_err
@@ -445,6 +470,7 @@ sqlite_gov_ops(struct store_ops *ops)
 	ops->grant_sighting = grant_sighting;
 	ops->client_ids = client_ids;
 	ops->client_usage = client_usage;
+	ops->client_usage_batch = client_usage_batch;
 	ops->audit_of_client = audit_of_client;
 	ops->grant_expire_unused = grant_expire_unused;
 }

@@ -34,8 +34,8 @@ sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
 	return sq_finish_tx(db, rc);
 }
 
-static void
-client_from_row(sqlite3_stmt *st, struct client_row *c)
+void
+sq_client_from_row(sqlite3_stmt *st, struct client_row *c)
 {
 	const unsigned char	*redirects;
 	char			 tmp[32];
@@ -129,7 +129,7 @@ out:
 static void
 client_out(sqlite3_stmt *st, void *out)
 {
-	client_from_row(st, out);
+	sq_client_from_row(st, out);
 }
 
 static enum gh_err
@@ -153,7 +153,7 @@ client_each(struct store *s, bool (*fn)(void *, const struct client_row *),
 	if ((st = sq_stmt(DB(s), S_CLIENT_ALL)) == NULL)
 		goto out;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		client_from_row(st, c);
+		sq_client_from_row(st, c);
 		if (!fn(ctx, c))
 			break;
 	}

@@ -39,8 +39,7 @@ enum stmt_id {
 	S_ALERT_RAISE, S_ALERT_LIST, S_ALERT_ACK, S_ALERT_CLAIM,
 	S_ALERT_DELIVERED, S_ALERT_RETRY, S_ALERT_COUNT, S_CLIENT_IDS,
 	S_SIGHT_GET, S_SIGHT_PUT,
-	S_USAGE_GRANTS, S_USAGE_SCOPES, S_USAGE_TOKENS, S_USAGE_SIGHTS,
-	S_USAGE_ALERTS, S_AUDIT_CLIENT_FIRST, S_AUDIT_CLIENT_LAST,
+	S_USAGE_ONE, S_USAGE_BATCH, S_USAGE_SCOPES, S_USAGE_SIGHTS,
 	S_AUDIT_OF_CLIENT, S_GRANTS_EXPIRE,
 	S_ADMIN_INSERT, S_ADMIN_BY_HASH, S_ADMIN_TOUCH, S_ADMIN_ALL,
 	S_ADMIN_DISABLE, S_ADMIN_SESSION_INSERT, S_ADMIN_SESSION_GET,
@@ -217,6 +216,8 @@ enum gh_err	 sq_change_event(struct sqlite_store *db,
  */
 enum gh_err	 sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
 		    const struct change_audit *ev);
+/* a client row from the columns of CLIENT_COLS, first in st's row */
+void		 sq_client_from_row(sqlite3_stmt *st, struct client_row *c);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
 void		 sq_audit_from_row(sqlite3_stmt *st, struct audit_row *r);
 /* Step a bound statement with those columns, each row to fn; resets it. */

@@ -299,6 +299,40 @@ const int sqlite_migration_count =
 #define KEY_COLS "kid, alg, private_sealed, public_jwk, created_at, " \
 	"activate_at, coalesce(retire_at, 0)"
 
+/*
+ * Client rows (CLIENT_COLS) with their usage figures (struct
+ * client_usage): live grants, their users, live tokens (only when ?2 is
+ * not 0; live by ancestry, walked from the client's grants), open
+ * alerts, the first and last token.issued and the last token.refreshed
+ * in the audit trail. ?1 is the time. Each figure is a subquery of one
+ * client row, read through an index on the client: the audit times walk
+ * audit_client (client_id, seq) from the end they want, never the whole
+ * trail, whose size grows with every flow.
+ */
+#define USAGE_OF_CLIENTS "SELECT " CLIENT_COLS ", " \
+	"(SELECT count(*) FROM grants g WHERE g.client_id = c.id " \
+	"AND g.revoked_at IS NULL), " \
+	"(SELECT count(DISTINCT g.user_id) FROM grants g " \
+	"WHERE g.client_id = c.id AND g.revoked_at IS NULL), " \
+	"CASE WHEN ?2 <> 0 AND c.status = 'active' THEN " \
+	"(SELECT count(*) FROM grants g " \
+	"JOIN families f ON f.grant_id = g.id " \
+	"JOIN tokens t ON t.family_id = f.id " \
+	"JOIN users u ON u.id = g.user_id " \
+	"WHERE g.client_id = c.id AND g.revoked_at IS NULL " \
+	"AND f.revoked_at IS NULL AND t.revoked_at IS NULL " \
+	"AND t.rotated_at IS NULL AND t.expires_at > ?1 " \
+	"AND u.status = 'active') ELSE 0 END, " \
+	"(SELECT count(*) FROM alerts a WHERE a.client_id = c.id " \
+	"AND a.acked_at IS NULL), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.issued' ORDER BY e.seq LIMIT 1), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.issued' ORDER BY e.seq DESC LIMIT 1), " \
+	"(SELECT e.time FROM audit_events e WHERE e.client_id = c.id " \
+	"AND e.type = 'token.refreshed' ORDER BY e.seq DESC LIMIT 1) " \
+	"FROM clients c "
+
 const char *const sqlite_sql[S_COUNT] = {
 	[S_TX_BEGIN] = "BEGIN IMMEDIATE",
 	[S_TX_COMMIT] = "COMMIT",
@@ -551,29 +585,30 @@ const char *const sqlite_sql[S_COUNT] = {
 	[S_SIGHT_PUT] = "INSERT INTO grant_sightings (grant_id, kind, value, "
 	    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4) "
 	    "ON CONFLICT DO UPDATE SET last_seen = ?4, hits = hits + 1",
-	[S_USAGE_GRANTS] = "SELECT count(*), count(DISTINCT user_id) "
-	    "FROM grants WHERE client_id = ?1 AND revoked_at IS NULL",
-	[S_USAGE_SCOPES] = "SELECT DISTINCT scope FROM grants "
-	    "WHERE client_id = ?1 AND revoked_at IS NULL LIMIT 256",
-	/* live by ancestry, walked from the client's grants */
-	[S_USAGE_TOKENS] = "SELECT count(*) FROM grants g "
-	    "JOIN families f ON f.grant_id = g.id "
-	    "JOIN tokens t ON t.family_id = f.id "
-	    "JOIN clients c ON c.id = g.client_id "
-	    "JOIN users u ON u.id = g.user_id "
-	    "WHERE g.client_id = ?1 AND g.revoked_at IS NULL "
-	    "AND f.revoked_at IS NULL AND t.revoked_at IS NULL "
-	    "AND t.rotated_at IS NULL AND t.expires_at > ?2 "
-	    "AND c.status = 'active' AND u.status = 'active'",
-	[S_USAGE_SIGHTS] = "SELECT s.kind, s.value FROM grant_sightings s "
-	    "JOIN grants g ON g.id = s.grant_id WHERE g.client_id = ?1 "
-	    "ORDER BY s.last_seen DESC LIMIT 64",
-	[S_USAGE_ALERTS] = "SELECT count(*) FROM alerts "
-	    "WHERE client_id = ?1 AND acked_at IS NULL",
-	[S_AUDIT_CLIENT_FIRST] = "SELECT time FROM audit_events "
-	    "WHERE client_id = ?1 AND type = ?2 ORDER BY seq LIMIT 1",
-	[S_AUDIT_CLIENT_LAST] = "SELECT time FROM audit_events "
-	    "WHERE client_id = ?1 AND type = ?2 ORDER BY seq DESC LIMIT 1",
+	/*
+	 * The inventory's figures (sqlite_gov.c usage_read): one client, or a
+	 * batch of them (a keyset on the id), each with its usage.
+	 */
+	[S_USAGE_ONE] = USAGE_OF_CLIENTS "WHERE c.id = ?3",
+	[S_USAGE_BATCH] = USAGE_OF_CLIENTS "WHERE c.id > ?3 ORDER BY c.id "
+	    "LIMIT ?4",
+	/*
+	 * The lists of the clients with ids from ?1 to ?2 (those of one
+	 * usage read), per client: the distinct scopes of its live grants
+	 * (256 at most), the 64 latest sightings of any of its grants. The
+	 * ties are ordered too, so that a batch and a single read agree.
+	 */
+	[S_USAGE_SCOPES] = "SELECT client_id, scope FROM (SELECT client_id, "
+	    "scope, row_number() OVER (PARTITION BY client_id ORDER BY scope) "
+	    "AS n FROM (SELECT DISTINCT client_id, scope FROM grants "
+	    "WHERE client_id BETWEEN ?1 AND ?2 AND revoked_at IS NULL) d) r "
+	    "WHERE n <= 256 ORDER BY client_id, n",
+	[S_USAGE_SIGHTS] = "SELECT client_id, kind, value FROM (SELECT "
+	    "g.client_id, s.kind, s.value, row_number() OVER (PARTITION BY "
+	    "g.client_id ORDER BY s.last_seen DESC, s.grant_id, s.kind, "
+	    "s.value) AS n FROM grants g JOIN grant_sightings s "
+	    "ON s.grant_id = g.id WHERE g.client_id BETWEEN ?1 AND ?2) r "
+	    "WHERE n <= 64 ORDER BY client_id, n",
 	[S_AUDIT_OF_CLIENT] = "SELECT " AUDIT_COLS " FROM audit_events "
 	    "WHERE client_id = ?1 AND time >= ?2 ORDER BY seq DESC LIMIT ?3",
 	/* a bounded batch: the writer is held for this many at most */

@@ -355,6 +355,10 @@ FWD(client_ids, (struct store *s, const char *after, unsigned max,
 FWD(client_usage, (struct store *s, const char *cid, int64_t now,
     bool count_tokens, struct client_usage *out),
     (s, cid, now, count_tokens, out))
+FWD(client_usage_batch, (struct store *s, const char *after, unsigned max,
+    int64_t now, bool count_tokens, struct client_row *rows,
+    struct client_usage *usage, unsigned *n),
+    (s, after, max, now, count_tokens, rows, usage, n))
 FWD(audit_of_client, (struct store *s, const char *cid, int64_t since,
     unsigned limit, bool (*fn)(void *, const struct audit_row *),
     void *ctx), (s, cid, since, limit, fn, ctx))
@@ -713,4 +717,20 @@ usage_add_sighting(struct client_usage *u, const char *kind,
 	else if (strcmp(kind, "ua") == 0 && count_lines(u->agents, '\n') < 3 &&
 	    strstr(u->agents, value) == NULL)
 		append_word(u->agents, sizeof(u->agents), "\n", value);
+}
+
+struct client_usage *
+usage_in_batch(const struct client_row *rows, struct client_usage *usage,
+    unsigned n, const char *id, unsigned *at)
+{
+	unsigned i, k;
+
+	for (i = 0; i < n; i++) {
+		k = (*at + i) % n;
+		if (strcmp(rows[k].id, id) == 0) {
+			*at = k;
+			return &usage[k];
+		}
+	}
+	return NULL;
 }

@@ -1,7 +1,9 @@
 /*
  * store_admin.h - the part of the store interface (store.h, which
  * includes this) that holds the administrators of the admin API and
- * console and their sessions (sqlite_admin.c, pg_admin.c).
+ * console and their sessions (sqlite_admin.c, pg_admin.c), and the
+ * batched read of the app inventory that the admin API, the console and
+ * the admin command rank (sqlite_gov.c, pg_gov.c).
  */
 #ifndef GH_STORE_ADMIN_H
 #define GH_STORE_ADMIN_H
@@ -13,6 +15,8 @@
 
 struct store;
 struct change_audit;
+struct client_row;
+struct client_usage;
 
 /*
  * Administrators of the admin API and console. Their
@@ -56,5 +60,23 @@ enum gh_err	store_admin_session_get(struct store *s,
 		    char admin[GH_MAX_ADMIN_NAME + 1]);
 enum gh_err	store_admin_session_delete(struct store *s,
 		    const uint8_t hash[GH_HASH_BYTES]);
+
+/*
+ * One batch of a walk over every client with its usage: up to `max`
+ * clients with ids greater than `after` ("" for the first batch), in id
+ * order, into rows[0..*n), and into usage[0..*n) what
+ * store_client_usage() gives each (the same statements: the same
+ * figures, lists, bounds and order; count_tokens alike). The next batch
+ * starts after this one's last id. A batch costs three statements
+ * whatever max, each reading the batch's clients by index; on
+ * PostgreSQL two round trips in one snapshot, on SQLite one reader
+ * (each statement its own snapshot: a grant changed between them may
+ * show in the counts and not yet in the lists). rows and usage hold max
+ * entries; *n is 0 when the call fails.
+ */
+enum gh_err	store_client_usage_batch(struct store *s, const char *after,
+		    unsigned max, int64_t now, bool count_tokens,
+		    struct client_row *rows, struct client_usage *usage,
+		    unsigned *n);
 
 #endif

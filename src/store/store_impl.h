@@ -151,6 +151,9 @@ struct store_ops {
 			    char (*)[GH_MAX_CLIENT_ID_LEN], unsigned *);
 	enum gh_err	(*client_usage)(struct store *, const char *, int64_t,
 			    bool, struct client_usage *);
+	enum gh_err	(*client_usage_batch)(struct store *, const char *,
+			    unsigned, int64_t, bool, struct client_row *,
+			    struct client_usage *, unsigned *);
 	enum gh_err	(*audit_of_client)(struct store *, const char *,
 			    int64_t, unsigned,
 			    bool (*)(void *, const struct audit_row *), void *);
@@ -197,6 +200,15 @@ enum gh_err	sqlite_store_open(const char *path, bool serve,
 void		usage_add_scopes(struct client_usage *u, const char *scope);
 void		usage_add_sighting(struct client_usage *u, const char *kind,
 		    const char *value);
+/*
+ * The usage of client `id` in a batch of n rows (usage[i] is rows[i]'s),
+ * or NULL if it is not one of them. *at (0 to start) is where the last
+ * one was found, looked at first: a batch's list rows come in the order
+ * of its client rows, so a whole list costs about one pass.
+ */
+struct client_usage *usage_in_batch(const struct client_row *rows,
+		    struct client_usage *usage, unsigned n, const char *id,
+		    unsigned *at);
 enum gh_err	pg_store_open(const char *url, bool serve,
 		    struct store **out);
 
