@@ -138,57 +138,56 @@ inventory_json(const struct conf *conf, const struct client_row *c,
 }
 
 /*
- * Every client, however many: ids are read a batch at a time (a keyset on
- * the id, store_client_ids), so memory stays one batch and the store is
- * never re-entered from inside one of its walks. A client deleted since
- * its id was read is skipped; one added meanwhile below the batch's last
- * id is met by the next walk.
+ * Every client, however many: a batch at a time (a keyset on the id),
+ * each batch read with its usage in three statements
+ * (store_client_usage_batch), not client after client: every page of
+ * the ranking reads every client's usage, and reading each client's row
+ * and usage took 9 statements (on PostgreSQL as many round trips) per
+ * client. Memory stays one batch, and fn runs once the store is done
+ * with the batch, so it may use the store (hygiene disables clients).
+ * A client added meanwhile below the batch's last id is met by the next
+ * walk.
  */
 enum gh_err
 inventory_each(struct app *app, int64_t now, bool count_tokens,
     bool (*fn)(void *, const struct client_row *, const struct client_usage *,
     const struct risk *), void *ctx)
 {
-	char			(*ids)[GH_MAX_CLIENT_ID_LEN] = NULL;
 	char			 after[GH_MAX_CLIENT_ID_LEN] = "";
-	struct client_row	*c = NULL;
-	struct client_usage	 u;
+	struct client_row	*rows = NULL;
+	struct client_usage	*usage = NULL;
 	struct risk		 r;
 	enum gh_err		 rc = GH_ERR_NOMEM;
 	unsigned		 i, n;
 
-	if ((ids = calloc(GH_INVENTORY_BATCH, sizeof(*ids))) == NULL ||
-	    (c = malloc(sizeof(*c))) == NULL)
+	/* 256 rows of 43 KB: most of it the bulky fields, never written */
+	if ((rows = malloc(GH_INVENTORY_BATCH * sizeof(*rows))) == NULL ||
+	    (usage = malloc(GH_INVENTORY_BATCH * sizeof(*usage))) == NULL)
 		goto out;
 	do {
-		if ((rc = store_client_ids(app->store, after,
-		    GH_INVENTORY_BATCH, ids, &n)) != GH_OK)
+		if ((rc = store_client_usage_batch(app->store, after,
+		    GH_INVENTORY_BATCH, now, count_tokens, rows, usage,
+		    &n)) != GH_OK)
 			goto out;
 		/* an id cut to fit comes back again: never walk in circles */
-		if (n > 0 && strcmp(ids[0], after) == 0) {
+		if (n > 0 && strcmp(rows[0].id, after) == 0) {
 			rc = GH_ERR_LIMIT;
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
-			if ((rc = store_client_get(app->store, ids[i], c)) ==
-			    GH_ERR_NOT_FOUND)
-				continue;
-			if (rc != GH_OK ||
-			    (rc = store_client_usage(app->store, c->id, now,
-			    count_tokens, &u)) != GH_OK)
-				goto out;
-			inventory_risk(&app->conf, c, &u, now, &r);
-			if (!fn(ctx, c, &u, &r)) {
+			inventory_risk(&app->conf, &rows[i], &usage[i], now,
+			    &r);
+			if (!fn(ctx, &rows[i], &usage[i], &r)) {
 				rc = GH_OK;
 				goto out;
 			}
 		}
 		if (n > 0)
-			str_copy(after, sizeof(after), ids[n - 1]);
+			str_copy(after, sizeof(after), rows[n - 1].id);
 	} while (n == GH_INVENTORY_BATCH);
 	rc = GH_OK;
 out:
-	free(c);
-	free(ids);
+	free(usage);
+	free(rows);
 	return rc;
 }

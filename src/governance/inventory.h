@@ -1,7 +1,8 @@
 /*
  * inventory.h - the app inventory: every client with what it holds and
- * how it is used (store_client_usage), and a risk score with the factors
- * that make it, so the riskiest integrations can be reviewed first.
+ * how it is used (store_client_usage, store_client_usage_batch), and a
+ * risk score with the factors that make it, so the riskiest
+ * integrations can be reviewed first.
  */
 #ifndef GH_INVENTORY_H
 #define GH_INVENTORY_H
@@ -32,9 +33,10 @@ json_t *inventory_json(const struct conf *conf, const struct client_row *c,
 
 /*
  * Calls fn for every client (in id order) with its usage and risk, reading
- * GH_INVENTORY_BATCH at a time, so memory does not grow with the number
- * of clients; fn returns false to stop. Store errors end the walk with
- * that error. count_tokens as for store_client_usage.
+ * GH_INVENTORY_BATCH at a time with their usage (store_client_usage_batch),
+ * so memory does not grow with the number of clients; fn returns false to
+ * stop. Store errors end the walk with that error. count_tokens as for
+ * store_client_usage.
  */
 enum gh_err inventory_each(struct app *app, int64_t now, bool count_tokens,
 	    bool (*fn)(void *ctx, const struct client_row *c,
