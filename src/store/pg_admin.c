@@ -1,8 +1,9 @@
 /*
  * pg_admin.c - administration on PostgreSQL: admins and their console
- * sessions, a user's revocation of their own grant, and a client's hourly
- * token activity (store.h; the SQLite twin is sqlite_admin.c). Each
- * decision is one conditional statement, so it holds across nodes.
+ * sessions, an operator's revocation of grants and a user's of their own
+ * grant, and a client's hourly token activity (store.h, store_admin.h;
+ * the SQLite twin is sqlite_admin.c). Each decision is one conditional
+ * statement, so it holds across nodes.
  */
 #include <string.h>
 
@@ -86,15 +87,17 @@ admin_each(struct store *s, bool (*fn)(void *, const struct admin_row *),
 	return GH_OK;
 }
 
+/* With an event, the UPDATE and the event are one transaction. */
 static enum gh_err
-admin_disable(struct store *s, const char *name, int64_t now)
+admin_disable(struct store *s, const char *name, int64_t now,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
 	pp_init(&p);
 	pp_text(&p, name);
 	pp_int(&p, now);
-	return pg_one_change(s, P_ADMIN_DISABLE, &p);
+	return pg_change_with_event(s, P_ADMIN_DISABLE, &p, ev);
 }
 
 static enum gh_err
@@ -150,6 +153,42 @@ admin_session_delete(struct store *s, const uint8_t *hash)
 	pp_init(&p);
 	pp_blob(&p, hash, GH_HASH_BYTES);
 	return pg_one(s, P_ADMIN_SESSION_DELETE, &p, NULL, NULL);
+}
+
+/*
+ * One UPDATE whatever the number of tokens (they die by ancestry); with
+ * an event, it and the event, described with the grants revoked, are one
+ * transaction.
+ */
+static enum gh_err
+grant_revoke_with_event(struct store *s, enum grant_scope what,
+    const char *id, const char *reason, int64_t now, unsigned *count,
+    const struct change_audit *ev)
+{
+	enum pg_stmt	 st = what == GRANT_ONE ? P_GRANT_REVOKE_ID :
+	    what == GRANTS_OF_CLIENT ? P_GRANTS_REVOKE_CLIENT :
+	    P_GRANTS_REVOKE_USER;
+	struct pg_params p;
+	struct pg_conn	*c;
+	unsigned	 n = 0;
+	enum gh_err	 rc;
+
+	*count = 0;
+	pp_init(&p);
+	pp_text(&p, id);
+	pp_int(&p, now);
+	pp_text(&p, reason);
+	if (ev == NULL)
+		return pg_one(s, st, &p, NULL, count);
+	if ((c = pg_acquire(DB(s))) == NULL)
+		return GH_ERR_STORE;
+	if ((rc = pg_begin(c)) == GH_OK)
+		rc = pg_cmd(c, st, &p, &n);
+	if (rc == GH_OK && n > 0)
+		rc = pg_change_event_in_tx(DB(s), c, ev, n);
+	if ((rc = pg_finish(c, rc)) == GH_OK)
+		*count = n;
+	return pg_release(DB(s), c, rc);
 }
 
 /* ownership is part of the one conditional update */
@@ -213,6 +252,7 @@ pg_admin_ops(struct store_ops *ops)
 	ops->admin_session_insert = admin_session_insert;
 	ops->admin_session_get = admin_session_get;
 	ops->admin_session_delete = admin_session_delete;
+	ops->grant_revoke_with_event = grant_revoke_with_event;
 	ops->grant_revoke_own = grant_revoke_own;
 	ops->client_activity = client_activity;
 }

@@ -92,15 +92,17 @@ key_each(struct store *s, bool (*fn)(void *, const struct key_row *),
 	return rc;
 }
 
+/* With an event, the UPDATE and the event are one transaction. */
 static enum gh_err
-key_retire(struct store *s, const char *kid, int64_t now)
+key_retire(struct store *s, const char *kid, int64_t now,
+    const struct change_audit *ev)
 {
 	struct pg_params p;
 
 	pp_init(&p);
 	pp_text(&p, kid);
 	pp_int(&p, now);
-	return pg_one_change(s, P_KEY_RETIRE, &p);
+	return pg_change_with_event(s, P_KEY_RETIRE, &p, ev);
 }
 
 /* With an event, the DELETE and the event are one transaction. */

@@ -1,11 +1,12 @@
 /*
  * sqlite_admin.c - SQLite operations for administration: admins and
- * their console sessions, a user's revocation of their own grant, and
- * the hourly token activity of a client (store.h).
+ * their console sessions, an operator's revocation of grants and a
+ * user's of their own grant, and the hourly token activity of a client
+ * (store.h, store_admin.h).
  *
  * Credentials and session ids arrive as keyed hashes; nothing here sees a
  * secret. Decisions that must hold under concurrency (disabling an admin,
- * revoking one's own grant) are single conditional statements.
+ * revoking grants) are single conditional statements.
  */
 #include <string.h>
 
@@ -106,13 +107,18 @@ admin_each(struct store *s, bool (*fn)(void *, const struct admin_row *),
 	return rc;
 }
 
+/* The UPDATE and its event, if any, in one savepoint. */
 static enum gh_err
-admin_disable(struct store *s, const char *name, int64_t now)
+admin_disable(struct store *s, const char *name, int64_t now,
+    const struct change_audit *ev)
 {
 	sqlite3_stmt	*st;
-	enum gh_err	 rc = GH_ERR_STORE;
+	enum gh_err	 rc;
 
 	sq_lock(DB(s));
+	if ((rc = sq_begin(DB(s))) != GH_OK)
+		goto out;
+	rc = GH_ERR_STORE;
 	if ((st = sq_stmt(DB(s), S_ADMIN_DISABLE)) != NULL) {
 		sq_bind_text(st, 1, name);
 		sqlite3_bind_int64(st, 2, now);
@@ -120,6 +126,8 @@ admin_disable(struct store *s, const char *name, int64_t now)
 		    sqlite3_changes(DB(s)->db) != 1)
 			rc = GH_ERR_NOT_FOUND;
 	}
+	rc = sq_finish_with_event(DB(s), rc, ev);
+out:
 	return sq_release(DB(s), rc);
 }
 
@@ -189,6 +197,44 @@ admin_session_delete(struct store *s, const uint8_t *hash)
 	return sq_release(DB(s), rc);
 }
 
+/*
+ * One UPDATE whatever the number of tokens (they die by ancestry), and
+ * its event, if any, described with the grants revoked, in one savepoint.
+ */
+static enum gh_err
+grant_revoke_with_event(struct store *s, enum grant_scope what,
+    const char *id, const char *reason, int64_t now, unsigned *count,
+    const struct change_audit *ev)
+{
+	struct sqlite_store	*db = DB(s);
+	sqlite3_stmt		*st;
+	enum gh_err		 rc;
+	unsigned		 n = 0;
+
+	*count = 0;
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		goto out;
+	st = sq_stmt(db, what == GRANT_ONE ? S_GRANT_REVOKE_ID :
+	    what == GRANTS_OF_CLIENT ? S_GRANTS_REVOKE_CLIENT :
+	    S_GRANTS_REVOKE_USER);
+	if (st == NULL) {
+		rc = GH_ERR_STORE;
+	} else {
+		sq_bind_text(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		sq_bind_text(st, 3, reason);
+		if ((rc = sq_step_done(db, st)) == GH_OK)
+			n = (unsigned)sqlite3_changes(db->db);
+	}
+	if (rc == GH_OK && n > 0 && ev != NULL)
+		rc = sq_change_event(db, ev, n);
+	if ((rc = sq_finish_tx(db, rc)) == GH_OK)
+		*count = n;
+out:
+	return sq_release(db, rc);
+}
+
 static enum gh_err
 grant_revoke_own(struct store *s, const char *grant_id, const char *user_id,
     const char *reason, int64_t now)
@@ -256,6 +302,7 @@ sqlite_admin_ops(struct store_ops *ops)
 	ops->admin_session_insert = admin_session_insert;
 	ops->admin_session_get = admin_session_get;
 	ops->admin_session_delete = admin_session_delete;
+	ops->grant_revoke_with_event = grant_revoke_with_event;
 	ops->grant_revoke_own = grant_revoke_own;
 	ops->client_activity = client_activity;
 }

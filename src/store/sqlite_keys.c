@@ -116,11 +116,19 @@ key_update(struct sqlite_store *db, enum stmt_id id, const char *kid,
 	return rc;
 }
 
+/* The UPDATE and its event, if any, in one savepoint. */
 static enum gh_err
-key_retire(struct store *s, const char *kid, int64_t now)
+key_retire(struct store *s, const char *kid, int64_t now,
+    const struct change_audit *ev)
 {
-	sq_lock(DB(s));
-	return sq_release(DB(s), key_update(DB(s), S_KEY_RETIRE, kid, now));
+	struct sqlite_store	*db = DB(s);
+	enum gh_err		 rc;
+
+	sq_lock(db);
+	if ((rc = sq_begin(db)) != GH_OK)
+		return sq_release(db, rc);
+	rc = key_update(db, S_KEY_RETIRE, kid, now);
+	return sq_release(db, sq_finish_with_event(db, rc, ev));
 }
 
 /* The DELETE and its event, if any, in one savepoint. */

@@ -182,7 +182,7 @@ FWD(user_set_profile, (struct store *s, const char *id, const char *name,
 FWD(key_each, (struct store *s, bool (*fn)(void *, const struct key_row *),
     void *ctx), (s, fn, ctx))
 FWD(key_retire, (struct store *s, const char *kid, int64_t now),
-    (s, kid, now))
+    (s, kid, now, NULL))
 FWD(key_delete, (struct store *s, const char *kid,
     const struct change_audit *ev), (s, kid, ev))
 FWD(session_insert, (struct store *s, const struct session_row *r,
@@ -389,7 +389,7 @@ FWD(admin_by_hash, (struct store *s, const uint8_t hash[GH_HASH_BYTES],
 FWD(admin_each, (struct store *s,
     bool (*fn)(void *, const struct admin_row *), void *ctx), (s, fn, ctx))
 FWD(admin_disable, (struct store *s, const char *name, int64_t now),
-    (s, name, now))
+    (s, name, now, NULL))
 FWD(admin_session_insert, (struct store *s,
     const uint8_t hash[GH_HASH_BYTES], const char *admin, int64_t now,
     int64_t expires), (s, hash, admin, now, expires))
@@ -402,6 +402,25 @@ FWD(grant_revoke_own, (struct store *s, const char *gid, const char *uid,
 FWD(client_activity, (struct store *s, const char *cid, int64_t since,
     unsigned hours, unsigned *issued, unsigned *refreshed),
     (s, cid, since, hours, issued, refreshed))
+
+/* removals of access with their event (store_admin.h) */
+FWD(grant_revoke_with_event, (struct store *s, enum grant_scope what,
+    const char *id, const char *reason, int64_t now, unsigned *count,
+    const struct change_audit *ev), (s, what, id, reason, now, count, ev))
+
+enum gh_err
+store_key_retire_with_event(struct store *s, const char *kid, int64_t now,
+    const struct change_audit *ev)
+{
+	return s->ops->key_retire(s, kid, now, ev);
+}
+
+enum gh_err
+store_admin_disable_with_event(struct store *s, const char *name,
+    int64_t now, const struct change_audit *ev)
+{
+	return s->ops->admin_disable(s, name, now, ev);
+}
 
 void
 store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])

@@ -47,6 +47,28 @@ enum gh_err	store_admin_each(struct store *s,
 /* GH_ERR_NOT_FOUND if there is no such active admin. */
 enum gh_err	store_admin_disable(struct store *s, const char *name,
 		    int64_t now);
+
+/*
+ * Removals of access made with their audit event `ev` (struct
+ * change_audit, store.h; NULL: the change alone) in one transaction:
+ * both or neither. A removal whose outcome is unknown (GH_ERR_IO: the
+ * database failed after it was sent) is then never stored without its
+ * event, and whoever finds it made finds its event in the trail too.
+ * No event when nothing changed. Otherwise as the call each is named
+ * after: store_grant_revoke (*count: grants revoked, given to ev's
+ * describe), store_key_retire (GH_ERR_NOT_FOUND: no such key, or
+ * retired already), store_admin_disable. (enum grant_scope: store.h,
+ * which includes this file.)
+ */
+enum gh_err	store_grant_revoke_with_event(struct store *s,
+		    enum grant_scope what, const char *id, const char *reason,
+		    int64_t now, unsigned *count,
+		    const struct change_audit *ev);
+enum gh_err	store_key_retire_with_event(struct store *s, const char *kid,
+		    int64_t now, const struct change_audit *ev);
+enum gh_err	store_admin_disable_with_event(struct store *s,
+		    const char *name, int64_t now,
+		    const struct change_audit *ev);
 /*
  * Console sessions, shared by every node through the store. Inserting one
  * also deletes a bounded batch of expired ones. _get finds only unexpired

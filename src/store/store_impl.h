@@ -71,7 +71,8 @@ struct store_ops {
 			    const struct change_audit *, size_t, bool);
 	enum gh_err	(*key_each)(struct store *,
 			    bool (*)(void *, const struct key_row *), void *);
-	enum gh_err	(*key_retire)(struct store *, const char *, int64_t);
+	enum gh_err	(*key_retire)(struct store *, const char *, int64_t,
+			    const struct change_audit *);
 	enum gh_err	(*key_delete)(struct store *, const char *,
 			    const struct change_audit *);
 	enum gh_err	(*session_insert)(struct store *,
@@ -168,7 +169,10 @@ struct store_ops {
 	enum gh_err	(*admin_each)(struct store *,
 			    bool (*)(void *, const struct admin_row *), void *);
 	enum gh_err	(*admin_disable)(struct store *, const char *,
-			    int64_t);
+			    int64_t, const struct change_audit *);
+	enum gh_err	(*grant_revoke_with_event)(struct store *,
+			    enum grant_scope, const char *, const char *,
+			    int64_t, unsigned *, const struct change_audit *);
 	enum gh_err	(*admin_session_insert)(struct store *,
 			    const uint8_t *, const char *, int64_t, int64_t);
 	enum gh_err	(*admin_session_get)(struct store *, const uint8_t *,

@@ -8,6 +8,9 @@
  *    again, since it may have committed: the store says its outcome is
  *    unknown (GH_ERR_IO), and an audit event is stored once, not twice,
  *    whether its COMMIT went in the transaction's first round trip or not;
+ *  - a removal of access made with its event (a grant revocation, a key
+ *    retirement, an admin disable) stores both or neither, whether the
+ *    connection breaks under its change or after its COMMIT ran;
  *  - a refresh rotation or a code redemption whose last round trip (the
  *    new tokens and COMMIT) lost its connection is resolved (pg_outcome.c):
  *    committed, the call succeeds and a second use is a reuse or replay;
@@ -481,6 +484,89 @@ test_commit_alone_broken_is_unknown(void **state)
 	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 	free(got);
 	free(c);
+}
+
+/*
+ * The removals of access the admin command makes with their event
+ * (store_admin.h), whose connection breaks: after their COMMIT ran (the
+ * outcome unknown, GH_ERR_IO) both the change and its event are stored;
+ * under the change itself (inside the transaction) neither is. Never a
+ * change without its event, which is what the admin command and a
+ * repeat of it count on (they used to make the change alone and append
+ * the event after: an unknown outcome left the change unrecorded).
+ */
+struct removal_case {
+	const char	*trigger;	/* a parameter of the change only */
+	const char	*type;
+	const char	*made;		/* SQL: 1 once the change is made */
+};
+
+static enum gh_err
+remove_one(struct fixture *fx, const struct removal_case *rc,
+    const struct change_audit *ev)
+{
+	unsigned n = 0;
+
+	if (strcmp(rc->type, "grant.revoked") == 0)
+		return store_grant_revoke_with_event(fx->s, GRANTS_OF_CLIENT,
+		    "client-cut", "cut", NOW + 1, &n, ev);
+	if (strcmp(rc->type, "key.retired") == 0)
+		return store_key_retire_with_event(fx->s, "RS256-cut", NOW + 1,
+		    ev);
+	return store_admin_disable_with_event(fx->s, "admin-cut", NOW + 1, ev);
+}
+
+static void
+test_removal_broken_stores_both_or_neither(void **state)
+{
+	static const struct removal_case cases[] = {
+		{ "client-cut", "grant.revoked", "SELECT count(*) FROM grants "
+		    "WHERE revoked_at IS NOT NULL" },
+		{ "RS256-cut", "key.retired", "SELECT count(*) FROM "
+		    "signing_keys WHERE retire_at IS NOT NULL" },
+		{ "admin-cut", "admin.disabled", "SELECT count(*) FROM admins "
+		    "WHERE disabled_at IS NOT NULL" },
+	};
+	struct fixture		*fx = pg_only(state);
+	struct client_row	*c = th_client_new("client-cut", NOW);
+	struct audit_row	 r = { .time = NOW, .actor = "admin",
+	    .detail = "{}" };
+	struct change_audit	 ev = { &r, NULL, NULL };
+	struct user_row		 u;
+	struct grant_row	 g;
+	struct key_row		 k;
+	struct admin_row	 a;
+	size_t			 i;
+
+	assert_int_equal(store_client_insert(fx->t->s, c, NULL), GH_OK);
+	free(c);
+	th_user_init(&u, "us_1", "alice", NOW);
+	assert_int_equal(store_user_insert(fx->t->s, &u, NULL), GH_OK);
+	assert_int_equal(store_grant_upsert(fx->t->s, "us_1", "client-cut",
+	    "openid", NOW, &g), GH_OK);
+	memset(&k, 0, sizeof(k));
+	str_copy(k.kid, sizeof(k.kid), "RS256-cut");
+	str_copy(k.alg, sizeof(k.alg), "RS256");
+	k.created_at = k.activate_at = NOW;
+	assert_int_equal(store_key_insert(fx->t->s, &k, NULL), GH_OK);
+	memset(&a, 0, sizeof(a));
+	str_copy(a.name, sizeof(a.name), "admin-cut");
+	a.created_at = NOW;
+	assert_int_equal(store_admin_insert(fx->t->s, &a, NULL), GH_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.type = cases[i].type;
+		/* under the change: the transaction goes with the connection */
+		arm(&fx->px, cases[i].trigger);
+		assert_int_not_equal(remove_one(fx, &cases[i], &ev), GH_OK);
+		assert_int_equal(th_sql_int(fx->t, cases[i].made), 0);
+		assert_int_equal(th_audit_count(fx->t, cases[i].type), 0);
+		/* after its COMMIT ran: unknown to the store, both stored */
+		arm(&fx->px, "COMMIT");
+		assert_int_equal(remove_one(fx, &cases[i], &ev), GH_ERR_IO);
+		assert_int_equal(th_sql_int(fx->t, cases[i].made), 1);
+		assert_int_equal(th_audit_count(fx->t, cases[i].type), 1);
+	}
+	assert_int_equal(append(fx->s, "later.event"), GH_OK);
 }
 
 /*
@@ -1003,6 +1089,7 @@ main(void)
 		T(test_write_broken_after_it_ran_is_not_sent_again),
 		T(test_commit_in_second_round_trip_is_not_sent_again),
 		T(test_commit_alone_broken_is_unknown),
+		T(test_removal_broken_stores_both_or_neither),
 		T(test_rotation_committed_answers_lost),
 		T(test_redemption_committed_answers_lost),
 		T(test_rotation_not_sent_fails_and_retry_succeeds),
