@@ -11,6 +11,7 @@
 #include "../oauth/secret.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
+#include "../util/json_text.h"
 #include "../util/str.h"
 
 bool
@@ -95,14 +96,97 @@ client_known(struct app *app, const char *client_id)
 	return rc;
 }
 
+/* the removal's event, described inside its transaction (store.h) */
+static void
+described(void *ctx, unsigned changed, struct audit_row *r)
+{
+	struct removal *rm = ctx;
+
+	if (rm->describe != NULL)
+		rm->describe(rm, changed);
+	r->detail = rm->detail;
+}
+
+/* `asked` (a JSON object, or "") with "outcome":"unknown" added */
+static void
+outcome_unknown(const char *asked, char *out, size_t outsz)
+{
+	json_t *o = asked[0] ? json_parse(asked, 0, NULL) : json_object();
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_object();
+	}
+	audit_detail(json_with(o, "outcome", json_string("unknown")), out,
+	    outsz);
+}
+
+enum gh_err
+action_remove(struct app *app, struct removal *rm)
+{
+	struct audit_draft	d;
+	struct change_audit	ev = { &d.r, described, rm };
+	char			asked[GH_MAX_AUDIT_DETAIL];
+	enum gh_err		rc;
+
+	rm->changed = 0;
+	str_copy(asked, sizeof(asked), rm->detail);
+	audit_draft(&d, rm->o, rm->type, &rm->subj, rm->detail);
+	rc = rm->change(rm->ctx, &ev, &rm->changed);
+	if (rc == GH_OK && rm->changed > 0)
+		audit_recorded(app, &d.r);
+	/* done, nothing to do, or both or neither: nothing more to try */
+	if (rc == GH_OK || rc == GH_ERR_NOT_FOUND || rc == GH_ERR_CONFLICT ||
+	    rc == GH_ERR_IO)
+		return rc;
+	/* nothing was written: remove access without the event's help */
+	str_copy(rm->detail, sizeof(rm->detail), asked);
+	rc = rm->change(rm->ctx, NULL, &rm->changed);
+	if (rc == GH_OK && rm->changed > 0 && rm->describe != NULL)
+		rm->describe(rm, rm->changed);
+	if (rc == GH_ERR_IO)
+		outcome_unknown(asked, rm->detail, sizeof(rm->detail));
+	if ((rc == GH_OK && rm->changed > 0) || rc == GH_ERR_IO)
+		audit_event(app, rm->o, rm->type, &rm->subj, rm->detail);
+	return rc;
+}
+
+/* The grants to revoke (action_revoke), for action_remove. */
+struct revocation {
+	struct store		*store;
+	enum grant_scope	 what;
+	const char		*id;
+	const char		*reason;
+	int64_t			 now;
+};
+
+static enum gh_err
+revoke_grants(void *ctx, const struct change_audit *ev, unsigned *changed)
+{
+	struct revocation *v = ctx;
+
+	return store_grant_revoke_with_event(v->store, v->what, v->id,
+	    v->reason, v->now, changed, ev);
+}
+
+static void
+revocation_described(struct removal *rm, unsigned changed)
+{
+	const struct revocation *v = rm->ctx;
+
+	revocation_detail(v->reason, changed, rm->detail, sizeof(rm->detail));
+}
+
 enum gh_err
 action_revoke(struct app *app, const struct audit_origin *o,
     enum grant_scope what, const char *id, const char *reason,
     unsigned *count)
 {
-	struct audit_subject	 s = { NULL, NULL, NULL };
+	struct revocation	 v = { app->store, what, id, reason, 0 };
+	struct removal		 rm = { .o = o, .type = "grant.revoked",
+	    .describe = revocation_described, .change = revoke_grants,
+	    .ctx = &v };
 	struct grant_row	 g;
-	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 
 	*count = 0;
@@ -111,24 +195,27 @@ action_revoke(struct app *app, const struct audit_origin *o,
 	/* a mistyped client id is no client with nothing to revoke */
 	if (what == GRANTS_OF_CLIENT && (rc = client_known(app, id)) != GH_OK)
 		return rc;
-	rc = store_grant_revoke(app->store, what, id, reason, clock_now(),
-	    count);
-	if (rc != GH_OK || *count == 0)
-		return rc;
 	if (what == GRANT_ONE) {
-		/* whose it was, so the trail is found by client and user too */
-		s.grant_id = id;
-		if (store_grant_get(app->store, id, &g) == GH_OK) {
-			s.client_id = g.client_id;
-			s.user_id = g.user_id;
-		}
+		/*
+		 * Whose it is, so the trail is found by client and user too:
+		 * read before, to go into the event with the revocation (a
+		 * grant never changes hands). No such grant: nothing to do.
+		 */
+		if ((rc = store_grant_get(app->store, id, &g)) != GH_OK)
+			return rc == GH_ERR_NOT_FOUND ? GH_OK : rc;
+		rm.subj = (struct audit_subject){ g.client_id, g.user_id, id };
 	} else if (what == GRANTS_OF_CLIENT)
-		s.client_id = id;
+		rm.subj.client_id = id;
 	else
-		s.user_id = id;
-	revocation_detail(reason, *count, detail, sizeof(detail));
-	audit_event(app, o, "grant.revoked", &s, detail);
-	return GH_OK;
+		rm.subj.user_id = id;
+	/* the detail if the outcome is unknown: the count is not known */
+	audit_detail(json_pack("{s:s}", "reason", reason), rm.detail,
+	    sizeof(rm.detail));
+	v.now = clock_now();
+	rc = action_remove(app, &rm);
+	if (rc == GH_OK)
+		*count = rm.changed;
+	return rc;
 }
 
 enum gh_err

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "../admin/actions.h"
 #include "../admin/admin_auth.h"
 #include "../governance/audit.h"
 #include "../oauth/secret.h"
@@ -45,15 +46,6 @@ admin_detail(const char *name, char out[GH_MAX_AUDIT_DETAIL])
 {
 	audit_detail(json_pack("{s:s}", "admin", name), out,
 	    GH_MAX_AUDIT_DETAIL);
-}
-
-static void
-audit_admin(struct app *app, const char *type, const char *name)
-{
-	char detail[GH_MAX_AUDIT_DETAIL];
-
-	admin_detail(name, detail);
-	audit_event(app, &operator, type, NULL, detail);
 }
 
 /* Why `admin add` made no admin, or may have made one (GH_ERR_IO). */
@@ -152,23 +144,84 @@ admin_list(struct app *app, const struct args *a)
 	    &l));
 }
 
+/* An admin to disable (admin_disable), for action_remove. */
+struct admin_off {
+	struct store	*store;
+	const char	*name;
+};
+
+static enum gh_err
+disable_admin(void *ctx, const struct change_audit *ev, unsigned *changed)
+{
+	const struct admin_off	*a = ctx;
+	enum gh_err		 rc;
+
+	rc = store_admin_disable_with_event(a->store, a->name, clock_now(),
+	    ev);
+	*changed = rc == GH_OK;
+	return rc;
+}
+
+/* Whether admin `name` exists, to tell "already disabled" from none. */
+struct admin_find {
+	const char	*name;
+	bool		 found;
+};
+
+static bool
+find_admin(void *ctx, const struct admin_row *r)
+{
+	struct admin_find *f = ctx;
+
+	f->found = strcmp(r->name, f->name) == 0;
+	return !f->found;
+}
+
+/*
+ * Disabling removes access: made with its admin.disabled event in one
+ * transaction, but made even when the event cannot be stored
+ * (action_remove), so a broken trail never keeps a credential working.
+ */
 static int
 admin_disable(struct app *app, const struct args *a)
 {
-	enum gh_err rc;
+	struct admin_off	 off = { app->store, NULL };
+	struct removal		 rm = { .o = &operator,
+	    .type = "admin.disabled", .change = disable_admin, .ctx = &off };
+	struct admin_find	 f = { NULL, false };
+	enum gh_err		 rc;
 
 	if (a->npositional != 1 || !admin_name_ok(a->positional[0])) {
 		fprintf(stderr, "usage: gatehouse admin disable NAME\n");
 		return 2;
 	}
-	rc = store_admin_disable(app->store, a->positional[0], clock_now());
-	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: %s\n", rc == GH_ERR_NOT_FOUND ?
-		    "no such active admin" : "could not disable the admin");
+	off.name = f.name = a->positional[0];
+	admin_detail(off.name, rm.detail);
+	rc = action_remove(app, &rm);
+	if (rc == GH_ERR_NOT_FOUND) {
+		/* no active admin of that name: none, or disabled already */
+		if (store_admin_each(app->store, find_admin, &f) == GH_OK &&
+		    f.found)
+			fprintf(stderr, "gatehouse: admin %s is already "
+			    "disabled\n", off.name);
+		else
+			fprintf(stderr, "gatehouse: no such active admin\n");
 		return 1;
 	}
-	audit_admin(app, "admin.disabled", a->positional[0]);
-	printf("admin %s disabled\n", a->positional[0]);
+	if (rc == GH_ERR_IO) {
+		fprintf(stderr, "gatehouse: admin %s: the database failed "
+		    "after the change was sent, so it may have been made, "
+		    "and then recorded in the audit trail: repeat it to be "
+		    "sure (it says \"already disabled\" if it was) or look "
+		    "(admin list)\n", off.name);
+		return 1;
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not disable the admin: "
+		    "nothing done\n");
+		return 1;
+	}
+	printf("admin %s disabled\n", off.name);
 	return 0;
 }
 

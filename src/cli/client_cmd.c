@@ -466,6 +466,25 @@ client_status_unchanged(struct app *app, const char *id,
 	return ret;
 }
 
+/* A status change of one client (client_status), for action_remove. */
+struct status_change {
+	struct store		*store;
+	const char		*id;
+	enum client_status	 from, to;
+};
+
+static enum gh_err
+change_status(void *ctx, const struct change_audit *ev, unsigned *changed)
+{
+	const struct status_change	*sc = ctx;
+	enum gh_err			 rc;
+
+	rc = store_client_set_status(sc->store, sc->id, sc->from, sc->to,
+	    clock_now(), ev);
+	*changed = rc == GH_OK;
+	return rc;
+}
+
 /*
  * The decision above is made on the status read; the change is made only
  * from that status (one conditional UPDATE), so a quarantine made in
@@ -482,11 +501,11 @@ client_status(struct app *app, const char *id, enum client_status st,
     const char *reason)
 {
 	struct client_row	*c;
-	struct audit_subject	 subj = { id, NULL, NULL };
+	struct status_change	 sc = { app->store, id, CLIENT_ACTIVE, st };
+	struct removal		 rm = { .o = &admin, .type = "client.changed",
+	    .subj = { id, NULL, NULL }, .change = change_status, .ctx = &sc };
 	struct audit_draft	 d;
 	struct change_audit	 ev = { &d.r, NULL, NULL };
-	enum client_status	 from;
-	char			 detail[GH_MAX_AUDIT_DETAIL];
 	enum gh_err		 rc;
 	int			 ret = 1;
 
@@ -507,23 +526,34 @@ client_status(struct app *app, const char *id, enum client_status st,
 		goto out;
 	}
 	ret = 1;
-	from = c->status != st ? c->status : CLIENT_ACTIVE;
+	if (c->status != st)
+		sc.from = c->status;
+	/* no "reason" key without --reason: s* leaves it out when NULL */
+	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
+	    "reason", reason), rm.detail, sizeof(rm.detail));
 	/*
 	 * An enable restores access: it is made only together with its
-	 * event, in one transaction. A disable removes access: it takes
-	 * effect even if its event cannot be stored, appended after it (the
-	 * command then exits 1 naming the lost event), so a broken trail
-	 * never keeps an integration running. No "reason" key without
-	 * --reason: s* leaves it out when NULL.
+	 * event, in one transaction. A disable removes access: made with
+	 * its event too, but made even if the event cannot be stored
+	 * (action_remove), so a broken trail never keeps an integration
+	 * running.
 	 */
-	audit_detail(json_pack("{s:s, s:s*}", "status", client_status_name(st),
-	    "reason", reason), detail, sizeof(detail));
-	if (st == CLIENT_ACTIVE)
-		audit_draft(&d, &admin, "client.changed", &subj, detail);
-	rc = store_client_set_status(app->store, id, from, st, clock_now(),
-	    st == CLIENT_ACTIVE ? &ev : NULL);
+	if (st == CLIENT_ACTIVE) {
+		audit_draft(&d, &admin, rm.type, &rm.subj, rm.detail);
+		if ((rc = change_status(&sc, &ev, &rm.changed)) == GH_OK)
+			audit_recorded(app, &d.r);
+	} else
+		rc = action_remove(app, &rm);
 	if (rc == GH_ERR_CONFLICT) {
 		ret = client_status_unchanged(app, id, st);
+		goto out;
+	}
+	if (rc == GH_ERR_IO && st == CLIENT_DISABLED) {
+		fprintf(stderr, "gatehouse: client %s: the database failed "
+		    "after the change was sent, so it may have been made, "
+		    "and then recorded in the audit trail: repeat it to be "
+		    "sure (it says \"already disabled\" if it was) or look "
+		    "(client show %s)\n", id, id);
 		goto out;
 	}
 	if (rc != GH_OK) {
@@ -531,10 +561,6 @@ client_status(struct app *app, const char *id, enum client_status st,
 		    "nothing done");
 		goto out;
 	}
-	if (st == CLIENT_ACTIVE)
-		audit_recorded(app, &d.r);
-	else
-		audit_admin(app, "client.changed", id, detail);
 	printf("client %s is now %s\n", id, client_status_name(st));
 	ret = 0;
 out:

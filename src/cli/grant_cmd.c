@@ -109,8 +109,20 @@ grant_revoke(struct app *app, const struct args *a)
 		fprintf(stderr, "gatehouse: no such client %s\n", id);
 		return 1;
 	}
+	/*
+	 * The revocation and its event are one transaction: after an
+	 * unknown outcome both were made or neither, and a repeat says
+	 * which (a count of 0, or "no such grant", once it was made).
+	 */
+	if (rc == GH_ERR_IO) {
+		fprintf(stderr, "gatehouse: the database failed after the "
+		    "revocation was sent, so it may have been made, and "
+		    "then recorded in the audit trail: repeat it to be sure "
+		    "(grant list shows the live grants)\n");
+		return 1;
+	}
 	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: could not revoke\n");
+		fprintf(stderr, "gatehouse: could not revoke: nothing done\n");
 		return 1;
 	}
 	/* as the admin API's 404: nothing was revoked, so no event either */

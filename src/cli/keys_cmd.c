@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "../admin/actions.h"
 #include "../governance/audit.h"
 #include "../util/clock.h"
 #include "../util/str.h"
@@ -164,13 +165,33 @@ keys_rotate(struct app *app, const struct args *a)
 	return 0;
 }
 
+/* A key to retire (keys_retire), for action_remove. */
+struct retirement {
+	struct store	*store;
+	const char	*kid;
+	int64_t		 now;
+};
+
+static enum gh_err
+retire_key(void *ctx, const struct change_audit *ev, unsigned *changed)
+{
+	const struct retirement	*r = ctx;
+	enum gh_err		 rc;
+
+	rc = store_key_retire_with_event(r->store, r->kid, r->now, ev);
+	*changed = rc == GH_OK;
+	return rc;
+}
+
 static int
 keys_retire(struct app *app, struct key_list *l, const char *kid)
 {
-	struct audit_origin o = { NULL, NULL, "admin" };
-	int64_t	 now = clock_now();
-	size_t	 i, target = l->n, others = 0;
-	char	 detail[96];
+	static const struct audit_origin o = { NULL, NULL, "admin" };
+	struct retirement	 r = { app->store, kid, clock_now() };
+	struct removal		 rm = { .o = &o, .type = "key.retired",
+	    .change = retire_key, .ctx = &r };
+	size_t			 i, target = l->n, others = 0;
+	enum gh_err		 rc;
 
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->rows[i].kid, kid) == 0)
@@ -183,7 +204,7 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 	for (i = 0; i < l->n; i++)
 		if (i != target && strcmp(l->rows[i].alg,
 		    l->rows[target].alg) == 0 && l->rows[i].retire_at == 0 &&
-		    state_of(app, l, i, now) == KEY_ACTIVE)
+		    state_of(app, l, i, r.now) == KEY_ACTIVE)
 			others++;
 	if (others == 0) {
 		fprintf(stderr, "gatehouse: %s is the only %s key that signs; "
@@ -194,16 +215,30 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 	}
 	/*
 	 * A retirement removes (the key signs nothing more and leaves the
-	 * JWKS): it is made even when its event cannot be stored, the event
-	 * appended after it and a lost one reported (exit 1), so a broken
-	 * trail never keeps a key signing.
+	 * JWKS): made with its event in one transaction, but made even when
+	 * the event cannot be stored (action_remove), so a broken trail
+	 * never keeps a key signing.
 	 */
-	if (store_key_retire(app->store, kid, now) != GH_OK) {
+	audit_detail(json_pack("{s:s}", "kid", kid), rm.detail,
+	    sizeof(rm.detail));
+	rc = action_remove(app, &rm);
+	if (rc == GH_ERR_NOT_FOUND) {
 		fprintf(stderr, "gatehouse: %s is already retired\n", kid);
 		return 1;
 	}
-	snprintf(detail, sizeof(detail), "{\"kid\":\"%s\"}", kid);
-	audit_event(app, &o, "key.retired", NULL, detail);
+	if (rc == GH_ERR_IO) {
+		fprintf(stderr, "gatehouse: %s: the database failed after the "
+		    "retirement was sent, so it may have been made, and then "
+		    "recorded in the audit trail: repeat it to be sure (it "
+		    "says \"already retired\" if it was) or look (keys "
+		    "list)\n", kid);
+		return 1;
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: could not retire %s: nothing "
+		    "done\n", kid);
+		return 1;
+	}
 	printf("%s retired: it signs nothing more and leaves the JWKS in "
 	    "%lld s\n", kid, (long long)cli_publish_after(&app->conf));
 	return 0;
