@@ -121,7 +121,8 @@ build/bench/ghbench: $(BENCH_SRC) $(BENCH_HDR)
 SHIMS := build/test/fsync_fail.so build/test/header_fail.so \
     build/test/crypto_fail.so build/test/time_shift.so \
     build/test/sql_pause.so build/test/alloc_fail.so \
-    build/test/send_delay.so build/test/free_watch.so
+    build/test/send_delay.so build/test/free_watch.so \
+    build/test/realtime_shift.so
 build/test/%.so: tests/faults/%.c
 	@mkdir -p $(dir $@)
 	@echo "  SHIM    $@"

@@ -80,7 +80,8 @@ run(void *arg)
 		hygiene_pass(u->app, clock_now());
 		log_audit_head(u);
 		pthread_mutex_lock(&u->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
+		/* on the clock cv waits on (upkeep_start): no one sets it */
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += u->app->conf.upkeep_interval_seconds;
 		while (!u->stop && pthread_cond_timedwait(&u->cv, &u->mu,
 		    &until) != ETIMEDOUT)
@@ -93,14 +94,26 @@ run(void *arg)
 enum gh_err
 upkeep_start(struct app *app, struct upkeep **out)
 {
-	struct upkeep *u;
+	struct upkeep		*u;
+	pthread_condattr_t	 a;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return GH_ERR_NOMEM;
 	u->app = app;
 	pthread_mutex_init(&u->mu, NULL);
-	pthread_cond_init(&u->cv, NULL);
+	/*
+	 * The wait between passes is timed on the monotonic clock: on the
+	 * wall clock, a clock stepped back by an hour (NTP, an operator)
+	 * would put off the next purge, retention, hygiene and key deletion
+	 * by that hour, and one stepped forward would bring it on at once.
+	 */
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&u->cv, &a);
+	pthread_condattr_destroy(&a);
 	if (pthread_create(&u->thread, NULL, run, u) != 0) {
+		pthread_cond_destroy(&u->cv);
+		pthread_mutex_destroy(&u->mu);
 		free(u);
 		return GH_ERR_NOMEM;
 	}
