@@ -70,9 +70,14 @@ profile_opts(const struct args *a, struct user_row *u)
 	const char *name = args_get(a, "--name");
 	const char *email = args_get(a, "--email");
 
-	if (name && (!str_copy(u->name, sizeof(u->name), name) ||
-	    !str_printable(name))) {
-		fprintf(stderr, "gatehouse: --name is too long\n");
+	if (name && !str_printable(name)) {
+		fprintf(stderr, "gatehouse: --name must be printable UTF-8 "
+		    "text, without control characters (a tab, a newline)\n");
+		return false;
+	}
+	if (name && !str_copy(u->name, sizeof(u->name), name)) {
+		fprintf(stderr, "gatehouse: --name is too long (at most %zu "
+		    "bytes)\n", sizeof(u->name) - 1);
 		return false;
 	}
 	if (email && (!str_copy(u->email, sizeof(u->email), email) ||

@@ -300,6 +300,23 @@ def test_user_profile_must_be_utf8(db):
     assert r.returncode == 0
 
 
+def test_user_profile_name_refusals_say_why(db):
+    """A tab in --name was refused as "too long"."""
+    db.cli("user", "add", "--username", "tab-bob", "--password-stdin",
+           input="correct horse battery\n")
+    r = db.cli("user", "profile", "tab-bob", "--name", "Bob\tB",
+               check=False)
+    assert r.returncode != 0
+    assert "control characters" in r.stderr, r.stderr
+    assert "too long" not in r.stderr, r.stderr
+    r = db.cli("user", "profile", "tab-bob", "--name", "B" * 128,
+               check=False)
+    assert r.returncode != 0 and "too long" in r.stderr, r.stderr
+    r = db.cli("user", "profile", "tab-bob", "--name", "B" * 127)
+    assert db.query("SELECT name FROM users WHERE username = 'tab-bob'") \
+        == [("B" * 127,)]
+
+
 # -- users -----------------------------------------------------------------
 @pytest.mark.parametrize("pw", ["short", "1234567", ""])
 def test_user_add_refuses_short_password(db, pw):
