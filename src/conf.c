@@ -10,10 +10,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "conf.h"
+#include "store/store.h"
 #include "util/cidr.h"
 #include "util/crypto.h"
 #include "util/json_text.h"
@@ -430,6 +432,41 @@ check_retention(struct conf *c, bool given, char *err, size_t errsz)
 	return false;
 }
 
+/*
+ * A config that holds a secret (webhook_secret, which lives nowhere else,
+ * or a database password) must be as private as the key file: refused
+ * when its group or others may read or write it (keyfile.c refuses the
+ * key file alike). A database URL holds a password when
+ * store_url_redact() hides something in it, so the two never disagree on
+ * what a password is (a userinfo password, a password parameter however
+ * its name is percent-encoded).
+ */
+static bool
+check_private(const char *path, const struct conf *c, char *err,
+    size_t errsz)
+{
+	char		 shown[sizeof(c->database)];
+	const char	*what = NULL;
+	struct stat	 st;
+
+	store_url_redact(c->database, shown, sizeof(shown));
+	if (strcmp(shown, c->database) != 0)
+		what = "a database password";
+	else if (c->webhook_secret[0] != '\0')
+		what = "webhook_secret";
+	if (what == NULL)
+		return true;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errsz, "%s: cannot be read", path);
+		return false;
+	}
+	if ((st.st_mode & 066) == 0)
+		return true;
+	snprintf(err, errsz, "%s holds %s and must be readable and writable "
+	    "by its owner only (chmod 600)", path, what);
+	return false;
+}
+
 enum gh_err
 conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 {
@@ -477,6 +514,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errsz)
 		snprintf(err, errsz, "database/key_file: path too long");
 		goto out;
 	}
+	if (!check_private(path, c, err, errsz))
+		goto out;
 	rc = GH_OK;
 out:
 	json_decref(root);

@@ -174,6 +174,37 @@ def test_check_config_hides_the_database_password(unstarted):
     assert "postgresql://gh:***@127.0.0.1:1/gh" in r.stdout, r.stdout
 
 
+def test_a_config_holding_a_secret_must_be_private(unstarted):
+    """A config with webhook_secret (kept nowhere else) or a database
+    password was loaded at any mode, while the key file beside it was
+    refused at 0644."""
+    edit_config(unstarted, webhook_url="https://hooks.example/gh",
+                webhook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    assert mode(unstarted.conf) == 0o600
+    assert unstarted.cli("check-config", check=False).returncode == 0
+    for m in (0o644, 0o640, 0o660):
+        os.chmod(unstarted.conf, m)
+        r = unstarted.cli("check-config", check=False)
+        assert r.returncode == 1, r.stdout
+        assert "holds webhook_secret" in r.stderr, r.stderr
+        assert "chmod 600" in r.stderr, r.stderr
+        assert "MfKQ9r8" not in r.stderr
+    with pytest.raises(RuntimeError):
+        unstarted.start()
+    unstarted.proc = None
+    unstarted.log.close()
+    assert "holds webhook_secret" in unstarted.log_text()
+    # without a secret, the mode is the operator's business as before
+    with open(unstarted.conf) as f:
+        c = json.load(f)
+    del c["webhook_url"], c["webhook_secret"]
+    with open(unstarted.conf, "w") as f:
+        json.dump(c, f)
+    assert mode(unstarted.conf) == 0o660
+    r = unstarted.cli("check-config", check=False)
+    assert r.returncode == 0, r.stderr
+
+
 def test_sqlite_prefix_names_the_same_file(unstarted):
     """"sqlite:/abs/path" became "<config folder>/sqlite:/abs/path"."""
     if unstarted.pg:

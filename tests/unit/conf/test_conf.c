@@ -12,6 +12,8 @@
 #include "../harness.h"
 #include "../json_fault.h"
 
+#include <sys/stat.h>
+
 #include "conf.h"
 
 struct fx {
@@ -44,13 +46,21 @@ teardown(void **state)
 	return 0;
 }
 
-/* Write `json` as the config file and load it. */
+/* Write `json` as the config file, mode `mode`, and load it. */
+static enum gh_err
+load_mode(struct fx *f, const char *json, mode_t mode)
+{
+	th_write_file(f->path, json);
+	assert_int_equal(chmod(f->path, mode), 0);
+	f->err[0] = '\0';
+	return conf_load(f->path, &f->c, f->err, sizeof(f->err));
+}
+
+/* The same, private (a config with a secret must be: test_private) */
 static enum gh_err
 load(struct fx *f, const char *json)
 {
-	th_write_file(f->path, json);
-	f->err[0] = '\0';
-	return conf_load(f->path, &f->c, f->err, sizeof(f->err));
+	return load_mode(f, json, 0600);
 }
 
 /* Loading must fail with an error message that contains `word`. */
@@ -135,6 +145,51 @@ test_webhook_secret(void **state)
 	    GH_OK);
 	assert_string_equal(f->c.webhook_secret,
 	    "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX");
+}
+
+/*
+ * A config holding a secret (webhook_secret, a database password) that
+ * group or others may read or write is refused, as the key file is; it
+ * was loaded whatever its mode. Without one, any mode loads as before.
+ */
+static void
+test_private(void **state)
+{
+	static const char *const secret[] = {
+		"{\"issuer\": \"https://a.example\", "
+		"\"webhook_url\": \"https://h.example/x\", "
+		"\"webhook_secret\": \"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\"}",
+		"{\"issuer\": \"https://a.example\", "
+		"\"database\": \"postgresql://gh:s3cret@db.example/gh\"}",
+		"{\"issuer\": \"https://a.example\", "
+		"\"database\": \"postgresql://gh@db.example/gh?password=s3\"}",
+		/* libpq reads it as the password too */
+		"{\"issuer\": \"https://a.example\", "
+		"\"database\": \"postgresql://db.example/gh?pass%77ord=s3\"}",
+	};
+	static const mode_t open_modes[] = { 0644, 0640, 0604, 0620, 0602,
+	    0660 };
+	struct fx	*f = *state;
+	size_t		 i, j;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
+		for (j = 0; j < sizeof(open_modes) / sizeof(open_modes[0]);
+		    j++) {
+			assert_int_not_equal(load_mode(f, secret[i],
+			    open_modes[j]), GH_OK);
+			assert_non_null(strstr(f->err, "chmod 600"));
+			assert_non_null(strstr(f->err, i == 0 ?
+			    "webhook_secret" : "database password"));
+			assert_null(strstr(f->err, "s3"));
+		}
+		assert_int_equal(load_mode(f, secret[i], 0600), GH_OK);
+		assert_int_equal(load_mode(f, secret[i], 0400), GH_OK);
+	}
+	/* nothing secret: loaded whatever its mode */
+	assert_int_equal(load_mode(f, "{\"issuer\": \"https://a.example\", "
+	    "\"database\": \"postgresql://gh@db.example/gh\"}", 0644), GH_OK);
+	assert_int_equal(load_mode(f, "{\"issuer\": \"https://a.example\"}",
+	    0666), GH_OK);
 }
 
 static void
@@ -507,6 +562,7 @@ main(void)
 		T(test_wrong_type),
 		T(test_not_an_object),
 		T(test_webhook_secret),
+		T(test_private),
 		T(test_code_ttl_bounds),
 		T(test_family_lifetime_bounds),
 		T(test_audit_retention),
