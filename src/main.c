@@ -28,6 +28,7 @@ static const char usage[] =
     "\n"
     "  serve                         run the server\n"
     "  check-config                  validate the config and key file\n"
+    "                                (and that the key is the database's)\n"
     "  init [--issuer URL] [--listen HOST:PORT] [--database PATH]\n"
     "                                create config, key and database\n"
     "  client add --name N --owner O --redirect-uri URI [...]\n"

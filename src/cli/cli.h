@@ -41,6 +41,8 @@ int64_t	cli_publish_after(const struct conf *c);
  * Make sure an RS256 and an ES256 key exist (first run, old databases),
  * made with their key.created events (actor "system"): exactly one
  * first key per alg, however many nodes start at once on one database.
+ * Keys found (made by another node) must open with app's key, or it is
+ * false after saying so ("the key file does not match the database").
  */
 bool	cli_ensure_keys(struct app *app);
 /*

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../governance/audit.h"
@@ -12,13 +13,12 @@
 #include "../util/keyfile.h"
 #include "../util/str.h"
 
+/* The config and the key file into app; says why not and returns false. */
 static bool
-open_app(const char *config_path, bool serve, struct app *app)
+load_conf_key(const char *config_path, struct app *app)
 {
-	char		err[256], shown[GH_MAX_PATH];
-	uint8_t		chain[GH_HASH_BYTES];
+	char		 err[256];
 	const char	*why;
-	enum gh_err	rc;
 
 	memset(app, 0, sizeof(*app));
 	if (conf_load(config_path, &app->conf, err, sizeof(err)) != GH_OK) {
@@ -29,29 +29,88 @@ open_app(const char *config_path, bool serve, struct app *app)
 	    &why) != GH_OK) {
 		fprintf(stderr, "gatehouse: key file %s %s\n",
 		    app->conf.key_file, why);
+		crypto_wipe(app->key, sizeof(app->key));
 		return false;
 	}
+	return true;
+}
+
+/*
+ * The key file must be the one the database was set up with. Another
+ * one (a new key made after the right one was lost, a node given
+ * another node's key) opens none of the stored signing keys, hashes no
+ * client secret or token as they were stored, and would chain every
+ * audit event under the wrong key, so that `audit verify` calls the
+ * trail broken from there on: refused before anything is written. A
+ * database without keys yet has nothing to tell.
+ */
+static bool
+key_matches(struct app *app)
+{
+	char		shown[GH_MAX_PATH];
+	size_t		stored;
+	enum gh_err	rc;
+
+	rc = keyring_check(app->store, app->key, sizeof(app->key), &stored);
+	if (rc == GH_OK)
+		return true;
+	store_url_redact(app->conf.database, shown, sizeof(shown));
+	if (rc == GH_ERR_INVALID)
+		fprintf(stderr, "gatehouse: the key file does not match the "
+		    "database: %s opens none of the signing keys of %s (%zu), "
+		    "which were sealed under another key; nothing done "
+		    "(restore the key file this database was set up with)\n",
+		    app->conf.key_file, shown, stored);
+	else
+		fprintf(stderr, "gatehouse: database %s: cannot read the "
+		    "signing keys: %s\n", shown, gh_err_str(rc));
+	return false;
+}
+
+/*
+ * The store of app (config and key loaded), checked against the key and
+ * given the audit key; says why not and returns false, with the key
+ * wiped and no store.
+ */
+static bool
+open_store(struct app *app, bool serve)
+{
+	char		shown[GH_MAX_PATH];
+	uint8_t		chain[GH_HASH_BYTES];
+	enum gh_err	rc;
+
 	rc = serve ? store_open(app->conf.database, &app->store) :
 	    store_open_admin(app->conf.database, &app->store);
 	if (rc != GH_OK) {
 		store_url_redact(app->conf.database, shown, sizeof(shown));
 		fprintf(stderr, "gatehouse: database %s: %s\n", shown,
 		    gh_err_str(rc));
-		crypto_wipe(app->key, sizeof(app->key));
-		return false;
-	}
-	if ((rc = audit_chain_key(app->key, sizeof(app->key), chain)) !=
-	    GH_OK) {
-		fprintf(stderr, "gatehouse: the audit key: %s\n",
-		    gh_err_str(rc));
-		store_close(app->store);
 		app->store = NULL;
 		crypto_wipe(app->key, sizeof(app->key));
 		return false;
 	}
+	if (!key_matches(app))
+		goto fail;
+	if ((rc = audit_chain_key(app->key, sizeof(app->key), chain)) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: the audit key: %s\n",
+		    gh_err_str(rc));
+		goto fail;
+	}
 	store_set_audit_key(app->store, chain);
 	crypto_wipe(chain, sizeof(chain));
 	return true;
+fail:
+	store_close(app->store);
+	app->store = NULL;
+	crypto_wipe(app->key, sizeof(app->key));
+	return false;
+}
+
+static bool
+open_app(const char *config_path, bool serve, struct app *app)
+{
+	return load_conf_key(config_path, app) && open_store(app, serve);
 }
 
 bool
@@ -169,8 +228,13 @@ cli_ensure_keys(struct app *app)
 			algs[n++] = "RS256";
 		if (!seen.es)
 			algs[n++] = "ES256";
+		/*
+		 * Keys another node made after open_store found none were
+		 * never checked: sealed under this key too? (A read of the
+		 * few keys, and only serve and init come here.)
+		 */
 		if (n == 0)
-			return true;
+			return key_matches(app);
 		/* nothing was ever published: the first keys sign at once */
 		rc = cli_keys_create(app, &system_origin, algs, n, now, now,
 		    true, kids);
@@ -310,30 +374,29 @@ cli_read_secret_line(char *out, size_t outsz)
 	return true;
 }
 
-/* Validates the config and the key file without touching the database. */
+/*
+ * Validates the config and the key file, and that the key file is the
+ * database's (as every command does: open_store). A SQLite file not
+ * made yet has nothing to check against and is not created here.
+ */
 int
 cmd_check_config(const char *config_path)
 {
-	struct conf	c;
-	uint8_t		key[GH_KEY_BYTES];
-	char		err[256], shown[GH_MAX_PATH];
-	const char	*why;
-	enum gh_err	rc;
+	struct app	app;
+	char		shown[GH_MAX_PATH];
+	bool		exists;
 
-	if (conf_load(config_path, &c, err, sizeof(err)) != GH_OK) {
-		fprintf(stderr, "gatehouse: config: %s\n", err);
+	if (!load_conf_key(config_path, &app))
 		return 1;
-	}
-	rc = keyfile_load(c.key_file, key, sizeof(key), &why);
-	crypto_wipe(key, sizeof(key));
-	if (rc != GH_OK) {
-		fprintf(stderr, "gatehouse: key file %s %s\n", c.key_file,
-		    why);
+	exists = store_is_url(app.conf.database) ||
+	    access(app.conf.database, F_OK) == 0;
+	if (exists && !open_store(&app, false))
 		return 1;
-	}
 	/* a PostgreSQL URL may carry a password: never shown */
-	store_url_redact(c.database, shown, sizeof(shown));
-	printf("config ok: issuer %s, listen %s, database %s\n", c.issuer,
-	    c.listen, shown);
+	store_url_redact(app.conf.database, shown, sizeof(shown));
+	printf("config ok: issuer %s, listen %s, database %s%s\n",
+	    app.conf.issuer, app.conf.listen, shown,
+	    exists ? "" : " (not created yet)");
+	cli_close(&app);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -163,6 +164,53 @@ note_ignored(const struct args *a, const char *path)
 			    opts[i]);
 }
 
+static bool
+count_key(void *ctx, const struct key_row *k)
+{
+	(void)k;
+	(*(size_t *)ctx)++;
+	return true;
+}
+
+/*
+ * Before a key file is made where there is none: a database that holds
+ * signing keys already was set up with another key file, and a new key
+ * would open none of them (nor match a stored hash, nor continue the
+ * audit chain). Refused, so that the lost file is restored instead; an
+ * empty or new database gets its key as ever. False after saying why.
+ */
+static bool
+new_key_fits(const struct conf *c)
+{
+	struct store	*s = NULL;
+	char		 shown[GH_MAX_PATH];
+	struct stat	 st;
+	size_t		 n = 0;
+	enum gh_err	 rc;
+
+	if (lstat(c->key_file, &st) == 0 || errno != ENOENT)
+		return true;	/* keyfile_create and keyfile_load judge it */
+	if (!store_is_url(c->database) && access(c->database, F_OK) != 0)
+		return true;	/* a new database */
+	store_url_redact(c->database, shown, sizeof(shown));
+	if ((rc = store_open_admin(c->database, &s)) == GH_OK) {
+		rc = store_key_each(s, count_key, &n);
+		store_close(s);
+	}
+	if (rc != GH_OK) {
+		fprintf(stderr, "gatehouse: database %s: %s\n", shown,
+		    gh_err_str(rc));
+		return false;
+	}
+	if (n == 0)
+		return true;
+	fprintf(stderr, "gatehouse: the key file %s does not exist, but the "
+	    "database %s holds data sealed under the key it was set up with "
+	    "(%zu signing keys): restore that key file; a new key would open "
+	    "none of it; nothing done\n", c->key_file, shown, n);
+	return false;
+}
+
 int
 cmd_init(const char *config_path, int argc, char **argv)
 {
@@ -188,6 +236,8 @@ cmd_init(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "gatehouse: config: %s\n", err);
 		return 1;
 	}
+	if (!new_key_fits(&app.conf))
+		return 1;
 	rc = keyfile_create(app.conf.key_file, key, sizeof(key));
 	crypto_wipe(key, sizeof(key));
 	if (rc != GH_OK && rc != GH_ERR_EXISTS) {

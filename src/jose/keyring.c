@@ -347,6 +347,47 @@ keyring_open(struct store *s, const uint8_t *server_key, size_t keylen,
 	return GH_OK;
 }
 
+struct check {
+	uint8_t	seal[AEAD_KEY_BYTES];
+	size_t	stored;
+	bool	opened;
+};
+
+/* One stored key: stop at the first that opens. */
+static bool
+check_one(void *ctx, const struct key_row *k)
+{
+	struct check	*c = ctx;
+	char		*json;
+	size_t		 n;
+
+	c->stored++;
+	if ((json = aead_open(c->seal, k->kid, k->private_sealed, &n)) ==
+	    NULL)
+		return true;
+	crypto_wipe(json, n);
+	free(json);
+	c->opened = true;
+	return false;
+}
+
+enum gh_err
+keyring_check(struct store *s, const uint8_t *server_key, size_t keylen,
+    size_t *stored)
+{
+	struct check	c;
+	enum gh_err	rc;
+
+	memset(&c, 0, sizeof(c));
+	*stored = 0;
+	if ((rc = seal_key(server_key, keylen, c.seal)) == GH_OK &&
+	    (rc = store_key_each(s, check_one, &c)) == GH_OK)
+		rc = c.stored == 0 || c.opened ? GH_OK : GH_ERR_INVALID;
+	*stored = c.stored;
+	crypto_wipe(&c, sizeof(c));
+	return rc;
+}
+
 void
 keyring_close(struct keyring *kr)
 {

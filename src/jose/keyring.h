@@ -34,6 +34,17 @@ enum gh_err	keyring_open(struct store *s, const uint8_t *server_key,
 		    struct keyring **out);
 void		keyring_close(struct keyring *kr);
 /*
+ * Whether server_key is the key the stored signing keys were sealed
+ * under: GH_OK when no key is stored or at least one of them opens with
+ * it; GH_ERR_INVALID when keys are stored and none opens (a key file
+ * that belongs to another database, or a new one made after the right
+ * one was lost). *stored receives how many keys were read (up to the
+ * first that opens). Nothing is written; a key that does not open while
+ * another does is left to the ring (it logs signing_key_unreadable).
+ */
+enum gh_err	keyring_check(struct store *s, const uint8_t *server_key,
+		    size_t keylen, size_t *stored);
+/*
  * Re-read the keys (the server does this every few seconds by itself). It
  * only reads: keys past publication are left out of the ring, never
  * deleted here (see keyring_past()).

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, Server
+from conftest import BIN, PG_URL, Server, new_pg_database
 
 
 # -- init ------------------------------------------------------------------
@@ -165,13 +165,20 @@ def test_check_config_refuses_bad_values(unstarted, key, value):
     assert key in r.stderr
 
 
-def test_check_config_hides_the_database_password(unstarted):
-    edit_config(unstarted,
-                database="postgresql://gh:s3cret-pw@127.0.0.1:1/gh")
+@pytest.mark.parametrize("url,shown", [
+    ("postgresql://gh:s3cret-pw@127.0.0.1:1/gh",
+     "postgresql://gh:***@127.0.0.1:1/gh"),
+    # libpq decodes the parameter's name: it is the password (was shown)
+    ("postgresql://gh@127.0.0.1:1/gh?pass%77ord=s3cret-pw",
+     "postgresql://gh@127.0.0.1:1/gh?pass%77ord=***")])
+def test_check_config_hides_the_database_password(unstarted, url, shown):
+    """check-config now opens the database (to check the key file against
+    it): nobody listens on port 1, and the error shows the URL too."""
+    edit_config(unstarted, database=url)
     r = unstarted.cli("check-config", check=False)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stdout
     assert "s3cret-pw" not in r.stdout + r.stderr
-    assert "postgresql://gh:***@127.0.0.1:1/gh" in r.stdout, r.stdout
+    assert "gatehouse: database " + shown + ": " in r.stderr, r.stderr
 
 
 def test_a_config_holding_a_secret_must_be_private(unstarted):
@@ -232,3 +239,88 @@ def test_check_config_fails_without_key_file(unstarted):
     os.remove(path)
     r = unstarted.cli("check-config", check=False)
     assert r.returncode != 0
+
+
+# -- the key file and the database ------------------------------------------
+def key_path(server):
+    return os.path.join(server.dir, "gatehouse.key")
+
+
+def test_a_key_file_of_another_database_is_refused(tmp_path):
+    """Any valid key file was used with any database: with another one (a
+    node given another node's key, a new one made after the right one
+    was lost) serve started with an empty /jwks, refused every
+    confidential client and every refresh token, and chained its audit
+    events under that key, so that `audit verify` called the trail
+    broken once the right key was back. Every command now refuses before
+    writing anything."""
+    s = Server(tmp_path, setup="standard")
+    with open(key_path(s)) as f:
+        right = f.read()
+    events = s.query("SELECT count(*) FROM audit_events")[0][0]
+    with open(key_path(s), "w") as f:       # keeps its mode, 0600
+        f.write(os.urandom(32).hex() + "\n")
+    for args, stdin in ((["check-config"], None), (["client", "list"], None),
+                        (["user", "add", "--username", "bob",
+                          "--password-stdin"], "correct horse battery\n"),
+                        (["keys", "rotate"], None),
+                        (["audit", "verify"], None), (["init"], None)):
+        r = s.cli(*args, input=stdin, check=False)
+        assert r.returncode == 1, (args, r.stdout)
+        assert "the key file does not match the database" in r.stderr, \
+            (args, r.stderr)
+    with pytest.raises(RuntimeError):
+        s.start()
+    s.proc = None
+    s.log.close()
+    assert "the key file does not match the database" in s.log_text()
+    # nothing was written under the other key
+    assert s.query("SELECT count(*) FROM audit_events")[0][0] == events
+    assert s.query("SELECT count(*) FROM users WHERE username = 'bob'") == \
+        [(0,)]
+    with open(key_path(s), "w") as f:
+        f.write(right)
+    r = s.cli("audit", "verify", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert s.cli("check-config").returncode == 0
+
+
+def test_init_makes_no_new_key_for_a_database_with_keys(tmp_path):
+    """With the key file lost, `init` made a new one for the database
+    and said it was done: every command then ran under the wrong key."""
+    s = Server(tmp_path, setup="standard")
+    os.rename(key_path(s), key_path(s) + ".right")
+    events = s.query("SELECT count(*) FROM audit_events")[0][0]
+    r = s.cli("init", check=False)
+    assert r.returncode == 1, r.stdout
+    assert "does not exist, but the database" in r.stderr, r.stderr
+    assert "restore that key file" in r.stderr, r.stderr
+    assert not os.path.exists(key_path(s))
+    assert s.query("SELECT count(*) FROM audit_events")[0][0] == events
+    os.rename(key_path(s) + ".right", key_path(s))
+    r = s.cli("init")
+    assert "\nkept existing key file " in r.stdout, r.stdout
+
+
+def test_nodes_of_one_new_database_with_keys_of_their_own(tmp_path):
+    """Nodes set up together on one empty database, each with a key file
+    of its own: one node's signing keys are stored, and every other node
+    is refused when it finds them (it found no key when it opened the
+    database, so the check comes after the first keys are made)."""
+    url = new_pg_database() if PG_URL else str(tmp_path / "shared.db")
+    procs = []
+    for i in range(4):
+        d = tmp_path / ("node%d" % i)
+        d.mkdir()
+        fd = os.open(d / "gatehouse.key", os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, (os.urandom(32).hex() + "\n").encode())
+        os.close(fd)
+        procs.append(subprocess.Popen(
+            [BIN, "--config", str(d / "gatehouse.json"), "init",
+             "--database", url], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True))
+    errs = [p.communicate(timeout=60)[1] for p in procs]
+    results = [(p.returncode, err) for p, err in zip(procs, errs)]
+    assert sorted(rc for rc, _ in results) == [0, 1, 1, 1], results
+    for rc, err in results:
+        assert rc == 0 or "does not match the database" in err, err

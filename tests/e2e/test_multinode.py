@@ -179,12 +179,19 @@ def test_client_disabled_at_one_node_stops_at_the_other(nodes):
 
 def test_nodes_migrating_a_new_database_together(tmp_path):
     """Four processes open a fresh database at the same moment: each
-    migration is applied once (advisory lock), and every one succeeds."""
+    migration is applied once (advisory lock), and every one succeeds.
+    They share one server key, as the nodes of one database must (with
+    keys of their own, all but the one whose signing keys were stored
+    are refused: test_cli_config.py)."""
     url = new_pg_database()
+    key = os.urandom(32).hex() + "\n"
     procs = []
     for i in range(4):
         d = tmp_path / ("node%d" % i)
         d.mkdir()
+        fd = os.open(d / "gatehouse.key", os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, key.encode())
+        os.close(fd)
         procs.append(subprocess.Popen(
             [BIN, "--config", str(d / "gatehouse.json"), "init",
              "--database", url],

@@ -547,6 +547,45 @@ test_sealed_key_bound_to_kid(void **state)
 	free(fb);
 }
 
+/*
+ * keyring_check: a server key that opens none of the stored keys is
+ * another database's (cli/common.c refuses it before writing anything);
+ * no key stored, or one that opens beside one that does not (a damaged
+ * row, which the ring logs and leaves out), passes.
+ */
+static void
+test_check_server_key(void **state)
+{
+	struct th_store	*t = *state;
+	sqlite3		*db;
+	uint8_t		 other[sizeof(skey)];
+	char		 rs[GH_ID_LEN], es[GH_ID_LEN];
+	size_t		 n = 99;
+
+	memcpy(other, skey, sizeof(other));
+	other[0] ^= 0x55;
+	assert_int_equal(keyring_check(t->s, other, sizeof(other), &n), GH_OK);
+	assert_int_equal(n, 0);
+	gen(t->s, "RS256", T0, T0, rs);
+	gen(t->s, "ES256", T0, T0, es);
+	assert_int_equal(keyring_check(t->s, skey, sizeof(skey), &n), GH_OK);
+	assert_int_equal(keyring_check(t->s, other, sizeof(other), &n),
+	    GH_ERR_INVALID);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	set_sealed(db, rs, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	assert_int_equal(keyring_check(t->s, skey, sizeof(skey), &n), GH_OK);
+	assert_int_equal(keyring_check(t->s, other, sizeof(other), &n),
+	    GH_ERR_INVALID);
+	/* none opens: refused, even if the key was right once */
+	set_sealed(db, es, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	sqlite3_close(db);
+	assert_int_equal(keyring_check(t->s, skey, sizeof(skey), &n),
+	    GH_ERR_INVALID);
+	assert_int_equal(n, 2);
+}
+
 /* -- rotation --------------------------------------------------------- */
 
 /*
@@ -987,6 +1026,7 @@ main(void)
 		T(test_algs_use_their_keys),
 		T(test_private_keys_sealed),
 		T(test_sealed_key_bound_to_kid),
+		T(test_check_server_key),
 		T(test_rotation),
 		T(test_over_the_cap_the_newest_signs),
 		T(test_reload_by_itself),
