@@ -54,25 +54,47 @@ gather(void *ctx, const struct key_row *k)
 	return true;
 }
 
-/* activation of the next activated key of the same alg, or 0 */
+/*
+ * When the next key of the same alg took over from key i (0: none has):
+ * as the servers' rings judge it (keyring_signs_from).
+ */
 static int64_t
 next_activation(const struct key_list *l, size_t i, int64_t now)
 {
-	size_t j;
+	int64_t	from;
+	size_t	j;
 
-	for (j = i + 1; j < l->n; j++)
+	for (j = i + 1; j < l->n; j++) {
+		from = keyring_signs_from(l->rows[j].created_at,
+		    l->rows[j].activate_at);
 		if (strcmp(l->rows[j].alg, l->rows[i].alg) == 0 &&
-		    l->rows[j].activate_at <= now && l->rows[j].retire_at == 0)
-			return l->rows[j].activate_at;
+		    from <= now && l->rows[j].retire_at == 0)
+			return from;
+	}
 	return 0;
 }
 
 static enum key_state
-state_of(const struct app *app, const struct key_list *l, size_t i,
+state_of_one(const struct app *app, const struct key_list *l, size_t i,
     int64_t now)
 {
 	return keyring_state(&l->rows[i], next_activation(l, i, now), now,
 	    cli_publish_after(&app->conf));
+}
+
+/* A key activated but not yet taken over (its predecessor signs on). */
+static enum key_state
+state_of(const struct app *app, const struct key_list *l, size_t i,
+    int64_t now)
+{
+	enum key_state	st = state_of_one(app, l, i, now);
+	size_t		j;
+
+	for (j = 0; st == KEY_ACTIVE && j < i; j++)
+		if (strcmp(l->rows[j].alg, l->rows[i].alg) == 0 &&
+		    state_of_one(app, l, j, now) == KEY_ACTIVE)
+			st = KEY_PUBLISHED;
+	return st;
 }
 
 /* the kid and alg are from the database: JSON-encoded, or escaped */
@@ -122,7 +144,7 @@ keys_rotate(struct app *app, const struct args *a)
 	const char	*algs[GH_MAX_NEW_KEYS];
 	struct audit_origin o = { NULL, NULL, "admin" };
 	uint64_t	 lead = (uint64_t)app->conf.key_rotation_lead_seconds;
-	int64_t		 now = clock_now();
+	int64_t		 now = clock_now(), from;
 	char		 kids[GH_MAX_NEW_KEYS][GH_ID_LEN];
 	enum gh_err	 rc;
 	size_t		 i, n = 0;
@@ -158,10 +180,11 @@ keys_rotate(struct app *app, const struct args *a)
 		    "nothing done\n", algs[0]);
 		return 1;
 	}
+	from = keyring_signs_from(now, now + (int64_t)lead);
 	for (i = 0; i < n; i++)
-		printf("%s: %s published now, signs from %lld (in %llu s)\n",
-		    algs[i], kids[i], (long long)(now + (int64_t)lead),
-		    (unsigned long long)lead);
+		printf("%s: %s published now, signs from %lld (in %lld s)\n",
+		    algs[i], kids[i], (long long)from,
+		    (long long)(from - now));
 	return 0;
 }
 
@@ -200,11 +223,16 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 		fprintf(stderr, "gatehouse: no key %s\n", kid);
 		return 1;
 	}
-	/* another key of the alg must sign now, or ID tokens would stop */
+	/*
+	 * Another key of the alg must sign now, or ID tokens would stop: one
+	 * activated counts, even if it has not yet taken over (an emergency
+	 * rotation with --lead 0 and this retirement right after: it takes
+	 * over at once when this key is gone).
+	 */
 	for (i = 0; i < l->n; i++)
 		if (i != target && strcmp(l->rows[i].alg,
 		    l->rows[target].alg) == 0 && l->rows[i].retire_at == 0 &&
-		    state_of(app, l, i, r.now) == KEY_ACTIVE)
+		    state_of_one(app, l, i, r.now) == KEY_ACTIVE)
 			others++;
 	if (others == 0) {
 		fprintf(stderr, "gatehouse: %s is the only %s key that signs; "
@@ -239,7 +267,8 @@ keys_retire(struct app *app, struct key_list *l, const char *kid)
 		    "done\n", kid);
 		return 1;
 	}
-	printf("%s retired: it signs nothing more and leaves the JWKS in "
+	printf("%s retired: running servers stop signing with it within "
+	    "5 s (as they reload their keys) and it leaves the JWKS in "
 	    "%lld s\n", kid, (long long)cli_publish_after(&app->conf));
 	return 0;
 }

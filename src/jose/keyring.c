@@ -162,7 +162,28 @@ collect(void *ctx, const struct key_row *k)
 	return true;
 }
 
-/* Each key stops signing when the next key of its alg activates. */
+/*
+ * When a key takes over from the one before it: at its activation, but
+ * never before every node has reloaded its ring once since the key was
+ * made (each does so every RELOAD_SECONDS, on its own clock), so that no
+ * node signs with a key another node does not publish yet or would not
+ * accept in an id_token_hint. A rotation with a shorter lead waits.
+ */
+int64_t
+keyring_signs_from(int64_t created_at, int64_t activate_at)
+{
+	int64_t seen = created_at + RELOAD_SECONDS + 1;
+
+	return activate_at > seen ? activate_at : seen;
+}
+
+static int64_t
+takes_over_at(const struct key_row *k)
+{
+	return keyring_signs_from(k->created_at, k->activate_at);
+}
+
+/* Each key stops signing when the next key of its alg takes over. */
 static void
 compute_ends(struct keyring *kr, int64_t now)
 {
@@ -174,10 +195,10 @@ compute_ends(struct keyring *kr, int64_t now)
 		for (j = i + 1; j < kr->n; j++)
 			if (strcmp(kr->keys[j].row.alg,
 			    kr->keys[i].row.alg) == 0 &&
-			    kr->keys[j].row.activate_at <= now &&
+			    takes_over_at(&kr->keys[j].row) <= now &&
 			    kr->keys[j].row.retire_at == 0 &&
 			    kr->keys[j].jwk != NULL) {
-				next = kr->keys[j].row.activate_at;
+				next = takes_over_at(&kr->keys[j].row);
 				break;
 			}
 		kr->keys[i].end = end_of(&kr->keys[i].row, next);
@@ -483,17 +504,21 @@ keyring_generate(struct store *s, const uint8_t *server_key, size_t keylen,
 static const struct ring_key *
 signing_key(const struct keyring *kr, const char *alg, int64_t now)
 {
-	const struct ring_key *best = NULL;
-	size_t i;
+	const struct ring_key	*best = NULL, *settled = NULL;
+	size_t			 i;
 
 	for (i = 0; i < kr->n; i++) {
 		const struct ring_key *k = &kr->keys[i];
 
-		if (k->jwk && strcmp(k->row.alg, alg) == 0 &&
-		    k->row.activate_at <= now && (k->end == 0 || now < k->end))
-			best = k;
+		if (k->jwk == NULL || strcmp(k->row.alg, alg) != 0 ||
+		    k->row.activate_at > now || (k->end && now >= k->end))
+			continue;
+		best = k;
+		if (takes_over_at(&k->row) <= now)
+			settled = k;
 	}
-	return best;
+	/* a key not yet taken over from signs on; a first key at once */
+	return settled ? settled : best;
 }
 
 char *

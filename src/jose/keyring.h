@@ -97,6 +97,14 @@ size_t		keyring_past(struct keyring *kr, int64_t now,
 		    struct key_id *out, size_t max);
 
 /*
+ * When a key made at created_at to activate at activate_at starts to sign
+ * in place of the key before it: its activation, but not sooner than every
+ * server's ring has reloaded once since it was made (each reloads every
+ * 5 s on its own), so that no node signs with a key another node does
+ * not yet publish. A first key of its alg signs at once.
+ */
+int64_t		keyring_signs_from(int64_t created_at, int64_t activate_at);
+/*
  * Sign `payload` (a JSON object text) as a JWS with the active key of
  * `alg`; `typ` goes in the header ("JWT", "at+jwt"). Returns the compact
  * serialisation (malloc'd) or NULL when no key of `alg` is active.

@@ -6,10 +6,12 @@ read from the database on each request, signing keys are the same rows,
 and the one per-node state, each node's client cache, learns of another
 node's (or the admin command's) change by NOTIFY, a moment after its
 commit (src/store/pg_cache.c)."""
+import base64
 import json
 import os
 import subprocess
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -261,6 +263,40 @@ def test_stricter_default_isolation_is_set_back_per_session(
     b.start()
     try:
         race_codes(a, b, c)
+    finally:
+        assert_clean_stop(a)
+        assert_clean_stop(b)
+
+
+def test_a_key_rotated_without_lead_signs_once_every_node_has_it(
+        tmp_path_factory):
+    """Each node reloads its signing keys every 5 s on its own clock. A key
+    rotated in with --lead 0 signed at once on the node that reloaded
+    first, while the other neither published it nor accepted an
+    id_token_hint signed with it. It now takes over only once every node
+    has had a reload to see it (made + 6 s); the old key signs till then."""
+    a = Server(tmp_path_factory.mktemp("lead-a"))
+    c = a.confidential = a.add_client(name="Shared app")
+    a.add_user()
+    b = peer(a, tmp_path_factory.mktemp("lead-b"))
+    a.start()
+    b.start()
+    try:
+        requests.get(a.base + "/jwks")
+        time.sleep(5.2)
+        requests.get(b.base + "/jwks")      # b reloads now, a when it signs
+        a.cli("keys", "rotate", "--alg", "RS256", "--lead", "0")
+        code, verifier, _ = get_code(a, c)
+        idt = exchange(a, c, code, verifier).json()["id_token"]
+        kid = json.loads(base64.urlsafe_b64decode(
+            idt.split(".")[0] + "=="))["kid"]
+        assert kid in [k["kid"] for k in
+                       requests.get(b.base + "/jwks").json()["keys"]]
+        # b takes it as a hint of its own (no "not an ID token we issued")
+        r = Browser(b).get(auth_params(c, pkce_pair()[1], prompt="none",
+                                       id_token_hint=idt))
+        assert "error=login_required" in r.headers.get("Location", ""), \
+            r.headers.get("Location")
     finally:
         assert_clean_stop(a)
         assert_clean_stop(b)

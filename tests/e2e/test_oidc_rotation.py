@@ -157,7 +157,11 @@ def test_retire_rules(tmp_path):
 
         s.cli("keys", "rotate", "--alg", "RS256", "--lead", "0")
         new = key_of(keys_list(s), "RS256", exclude=(old["kid"],))
-        assert state(s, new["kid"]) == "active"
+        # activated, but the old key signs on until every node has had
+        # a reload of its ring to publish the new one (RELOAD + 1 s)
+        assert state(s, new["kid"]) == "published"
+        assert state(s, old["kid"]) == "active"
+        assert poll(lambda: state(s, new["kid"]) == "active", RELOAD + 2)
         assert state(s, old["kid"]) == "retired"
         # the new key is now the only one that can sign: refused
         r = s.cli("keys", "retire", new["kid"], check=False)

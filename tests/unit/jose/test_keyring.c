@@ -661,14 +661,15 @@ test_over_the_cap_the_newest_signs(void **state)
 	struct keyring	*kr;
 	char		 first[GH_ID_LEN], kid[GH_ID_LEN];
 	int		 i;
+	int64_t		 late = T0 + GH_MAX_SIGNING_KEYS + 6;	/* seen */
 
 	gen(t->s, "ES256", T0, T0, first);
 	for (i = 1; i <= GH_MAX_SIGNING_KEYS; i++)
 		gen(t->s, "ES256", T0 + i, T0 + i, kid);
-	kr = ring(t->s, T0 + GH_MAX_SIGNING_KEYS);
-	assert_signer(kr, "ES256", T0 + GH_MAX_SIGNING_KEYS, kid);
-	assert_true(published(kr, T0 + GH_MAX_SIGNING_KEYS, kid));
-	assert_false(published(kr, T0 + GH_MAX_SIGNING_KEYS, first));
+	kr = ring(t->s, late);
+	assert_signer(kr, "ES256", late, kid);
+	assert_true(published(kr, late, kid));
+	assert_false(published(kr, late, first));
 	assert_true(stored(t->s, first));
 	keyring_close(kr);
 }
@@ -713,6 +714,35 @@ test_past_keys_listed_not_deleted(void **state)
 	assert_past(kr, gone + 21, NULL, NULL);
 	assert_true(stored(t->s, nw));
 	assert_signer(kr, "RS256", gone + 21, nw);
+	keyring_close(kr);
+}
+
+/*
+ * Each node reloads its ring every 5 s on its own: a key rotated in with
+ * a lead under that (0 here) takes over only once every node has had a
+ * reload to see it, so no node signs with a key another does not publish
+ * yet; the key it replaces signs until then. A first key signs at once.
+ */
+static void
+test_short_lead_waits_for_every_node(void **state)
+{
+	struct th_store	*t = *state;
+	struct keyring	*kr;
+	char		 old[GH_ID_LEN], nw[GH_ID_LEN];
+	int64_t		 at = T0 + 100;
+
+	gen(t->s, "ES256", T0, T0, old);
+	kr = ring(t->s, T0);
+	assert_signer(kr, "ES256", T0, old);		/* a first key */
+	gen(t->s, "ES256", at, at, nw);			/* --lead 0 */
+	assert_int_equal(keyring_reload(kr, at), GH_OK);
+	assert_true(published(kr, at, nw));
+	assert_signer(kr, "ES256", at, old);
+	assert_signer(kr, "ES256", at + 5, old);
+	assert_signer(kr, "ES256", at + 6, nw);		/* no reload yet */
+	assert_int_equal(keyring_reload(kr, at + 7), GH_OK);
+	assert_signer(kr, "ES256", at + 7, nw);
+	assert_true(published(kr, at + 7, old));	/* for PA more */
 	keyring_close(kr);
 }
 
@@ -1029,6 +1059,7 @@ main(void)
 		T(test_check_server_key),
 		T(test_rotation),
 		T(test_over_the_cap_the_newest_signs),
+		T(test_short_lead_waits_for_every_node),
 		T(test_reload_by_itself),
 		T(test_retire),
 		T(test_past_keys_listed_not_deleted),
