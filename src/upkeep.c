@@ -81,8 +81,8 @@ run(void *arg)
 		log_audit_head(u);
 		pthread_mutex_lock(&u->mu);
 		/* on the clock cv waits on (upkeep_start): no one sets it */
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += u->app->conf.upkeep_interval_seconds;
+		clock_wait_until(&until,
+		    u->app->conf.upkeep_interval_seconds * 1000);
 		while (!u->stop && pthread_cond_timedwait(&u->cv, &u->mu,
 		    &until) != ETIMEDOUT)
 			;
@@ -95,7 +95,6 @@ enum gh_err
 upkeep_start(struct app *app, struct upkeep **out)
 {
 	struct upkeep		*u;
-	pthread_condattr_t	 a;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return GH_ERR_NOMEM;
@@ -107,10 +106,11 @@ upkeep_start(struct app *app, struct upkeep **out)
 	 * would put off the next purge, retention, hygiene and key deletion
 	 * by that hour, and one stepped forward would bring it on at once.
 	 */
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&u->cv, &a);
-	pthread_condattr_destroy(&a);
+	if (clock_cond_init(&u->cv) != 0) {
+		pthread_mutex_destroy(&u->mu);
+		free(u);
+		return GH_ERR_NOMEM;
+	}
 	if (pthread_create(&u->thread, NULL, run, u) != 0) {
 		pthread_cond_destroy(&u->cv);
 		pthread_mutex_destroy(&u->mu);

@@ -162,8 +162,8 @@ run(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		pass(w);
 		pthread_mutex_lock(&w->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += IDLE_WAIT;
+		/* on the clock cv waits on (webhook_start): no one sets it */
+		clock_wait_until(&until, IDLE_WAIT * 1000);
 		while (!w->stop && !w->woken && pthread_cond_timedwait(&w->cv,
 		    &w->mu, &until) != ETIMEDOUT)
 			;
@@ -181,7 +181,11 @@ webhook_start(struct app *app, struct webhook **out)
 		return GH_ERR_NOMEM;
 	w->app = app;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	if (clock_cond_init(&w->cv) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return GH_ERR_NOMEM;
+	}
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);

@@ -24,6 +24,7 @@
 
 #include <argon2.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "limits.h"
 #include "password.h"
@@ -44,13 +45,7 @@ static int		waiting;
 static void
 slot_init(void)
 {
-	pthread_condattr_t	a;
-
-	/* timed waits on the monotonic clock, which no one sets */
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&slot_cv, &a);
-	pthread_condattr_destroy(&a);
+	(void)clock_cond_init(&slot_cv);	/* a failure: the default */
 }
 
 /* bounded: a login's wait (see the top); else as long as it takes */
@@ -61,13 +56,7 @@ slot_take(bool bounded)
 	enum gh_err	rc = GH_OK;
 
 	pthread_once(&slot_once, slot_init);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += GH_PASSWORD_WAIT_MS / 1000;
-	until.tv_nsec += (GH_PASSWORD_WAIT_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_wait_until(&until, GH_PASSWORD_WAIT_MS);
 	pthread_mutex_lock(&slot_mu);
 	if (bounded && slots_busy >= GH_PASSWORD_SLOTS &&
 	    waiting >= GH_PASSWORD_QUEUE)

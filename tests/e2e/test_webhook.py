@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import Server, free_port, get_code, token_request
+from conftest import Server, free_port, get_code, preload_shim, \
+    token_request
 
 
 class Receiver:
@@ -66,15 +67,20 @@ def wait_for(pred, timeout=15):
     return False
 
 
-@pytest.fixture
-def hooked(tmp_path):
+def hooked_server(tmp_path):
+    """A server whose alerts go to a receiver on s.hook_port (not started)."""
     port = free_port()
     s = Server(tmp_path, webhook_url="http://127.0.0.1:%d/hooks/gh" % port,
                webhook_timeout_seconds=2, webhook_max_backoff_seconds=2)
     s.confidential = s.add_client(name="Confidential app")
     s.user = s.add_user()
     s.hook_port = port
-    s.start()
+    return s
+
+
+@pytest.fixture
+def hooked(tmp_path):
+    s = hooked_server(tmp_path).start()
     yield s
     rc = s.stop()
     log = s.log_text()
@@ -155,6 +161,27 @@ def test_receiver_errors_are_retried(hooked):
         assert wait_for(lambda: undelivered(hooked) == [], timeout=20)
     finally:
         rx.close()
+
+
+def test_retries_keep_their_pace_when_the_wall_clock_steps_back(
+        tmp_path, monkeypatch):
+    """The sender looks at its outbox every second between alerts. That
+    wait was timed on the wall clock, so a clock stepped back by an hour
+    put every retry off by that hour. The shim realtime_shift.so makes the
+    wall clock the server reads an hour ahead of the one its waits are
+    timed against (tests/e2e/test_upkeep_clock.py)."""
+    s = hooked_server(tmp_path)
+    preload_shim(monkeypatch, "realtime_shift", GH_REALTIME_SHIFT=3600)
+    s.start()
+    rx = Receiver(s.hook_port, status=503)
+    try:
+        reuse(s)
+        # the first try comes with the alert; the second only by the wait
+        assert wait_for(lambda: len(rx.got) >= 2, timeout=20), \
+            s.log_text()[-2000:]
+    finally:
+        rx.close()
+        assert s.stop() == 0
 
 
 def test_a_hanging_receiver_never_slows_token_requests(hooked):
