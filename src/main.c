@@ -19,6 +19,7 @@
 #include "governance/gov.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/fdlimit.h"
 #include "util/json_text.h"
 #include "util/log.h"
 #include "util/password.h"
@@ -85,6 +86,33 @@ signal_name(int sig)
 	return sig == SIGTERM ? "TERM" : sig == SIGINT ? "INT" : "QUIT";
 }
 
+/*
+ * The connections the open-file limit allows (util/fdlimit.h): the soft
+ * limit raised as far as max_connections needs, and if the hard limit is
+ * short of that, fewer connections, said once at start.
+ */
+static unsigned
+fd_budget(const struct app *app)
+{
+	struct fd_budget	b;
+	char			v[4][24];
+
+	(void)fd_budget_apply((unsigned)app->conf.max_connections, &b);
+	snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)b.soft);
+	snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)b.now);
+	snprintf(v[2], sizeof(v[2]), "%u", b.connections);
+	snprintf(v[3], sizeof(v[3]), "%lld",
+	    (long long)app->conf.max_connections);
+	if (b.now != b.soft)
+		log_kv(LOG_INFO, "open_file_limit_raised", "from", v[0], "to",
+		    v[1], NULL);
+	if (b.connections < (unsigned)app->conf.max_connections)
+		log_kv(LOG_WARN, "max_connections_lowered", "configured", v[3],
+		    "now", v[2], "open_file_limit", v[1], "raise", "the hard "
+		    "limit (LimitNOFILE=, ulimit -Hn)", NULL);
+	return b.connections;
+}
+
 static int
 serve(const char *config_path)
 {
@@ -135,7 +163,7 @@ serve(const char *config_path)
 	hc.host = app.conf.listen_host;
 	hc.port = app.conf.listen_port;
 	hc.threads = (unsigned)app.conf.threads;
-	hc.max_connections = (unsigned)app.conf.max_connections;
+	hc.max_connections = fd_budget(&app);
 	hc.per_ip_connections = (unsigned)app.conf.per_ip_connections;
 	hc.timeout_seconds = (unsigned)app.conf.connection_timeout_seconds;
 	hc.request_deadline_seconds =

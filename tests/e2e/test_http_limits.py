@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import Browser
+from conftest import Browser, Server
 from helpers_authz import fresh_params, raw_request, running
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -639,3 +639,35 @@ def test_two_authorization_headers_are_refused(server):
         "Content-Type: application/x-www-form-urlencoded\r\n"
         "Content-Length: 29\r\n\r\ngrant_type=client_credentials").encode())
     assert r.status == 400, r
+
+
+@pytest.mark.parametrize("hard,raised,lowered", [
+    (4096, 1024 + 128, None),       # raised as far as needed
+    (512, 512, 512 - 128),          # the hard limit is short: fewer
+], ids=["raised", "lowered"])
+def test_open_file_limit_fits_max_connections(tmp_path, monkeypatch, hard,
+                                              raised, lowered):
+    """Every connection is a descriptor, and the store needs its own
+    (SQLite's files, PostgreSQL reconnecting, the webhook): at start the
+    soft limit is raised to max_connections + 128, up to the hard limit,
+    and if that is short, fewer connections are accepted, said once."""
+    import conftest
+    s = Server(tmp_path, setup="standard", max_connections=1024)
+    wrap = tmp_path / "limited"
+    wrap.write_text("#!/bin/sh\nexec prlimit --nofile=256:%d %s \"$@\"\n"
+                    % (hard, conftest.BIN))
+    wrap.chmod(0o755)
+    monkeypatch.setattr(conftest, "BIN", str(wrap))
+    s.start()
+    try:
+        assert requests.get(s.base + "/healthz").status_code == 200
+        log = s.log_text()
+        assert '"event":"open_file_limit_raised","from":"256","to":"%d"' \
+            % raised in log, log[-2000:]
+        if lowered is None:
+            assert "max_connections_lowered" not in log
+        else:
+            assert ('"event":"max_connections_lowered","configured":'
+                    '"1024","now":"%d"' % lowered) in log, log[-2000:]
+    finally:
+        assert s.stop() == 0
