@@ -70,6 +70,8 @@ enum pg_stmt {
 	P_CODE_FENCE, P_TOKEN_FENCE,
 	P_GRANT_GET,
 	P_PURGE_GRANTS, P_PURGE_ALERTS,
+	/* the token rate rule's counts (pg_rate.c) */
+	P_TOKEN_WINDOWS,
 	P_COUNT
 };
 
@@ -422,5 +424,7 @@ enum gh_err	 pg_change_with_event(struct store *s, enum pg_stmt id,
 /* Insert an alert unconditionally (no de-duplication) on connection c. */
 enum gh_err	 pg_alert_insert(struct pg_conn *c, struct alert_row *a);
 void		 pg_admin_ops(struct store_ops *ops);
+/* registered by pg_retention_ops: pg.c is at its line limit */
+void		 pg_rate_ops(struct store_ops *ops);
 
 #endif

@@ -141,4 +141,5 @@ pg_retention_ops(struct store_ops *ops)
 {
 	ops->audit_base = audit_base;
 	ops->audit_prune = audit_prune;
+	pg_rate_ops(ops);	/* here: pg.c is at its line limit */
 }

@@ -651,6 +651,15 @@ const char *const pg_sql[P_COUNT] = {
 	/* the rows a redemption and a rotation lock first (pg_outcome.c) */
 	[P_CODE_FENCE] = "SELECT 1 FROM codes WHERE hash = $1 FOR UPDATE",
 	[P_TOKEN_FENCE] = "SELECT 1 FROM tokens WHERE hash = $1 FOR UPDATE",
+
+	/*
+	 * The token rate rule's counts (pg_rate.c): one range of the
+	 * audit_client_time index (client_id, time), grouped into windows.
+	 */
+	[P_TOKEN_WINDOWS] = "SELECT (time - $2) / $4, count(*) "
+	    "FROM audit_events WHERE client_id = $1 AND time >= $2 "
+	    "AND time < $3 AND type IN ('token.issued', 'token.refreshed') "
+	    "GROUP BY 1",
 };
 
 /* The version recorded in schema_version (0 if none), or -1. */

@@ -426,6 +426,7 @@ ops_init(void)
 	sqlite_gov_ops(&ops);
 	sqlite_audit_ops(&ops);
 	sqlite_retention_ops(&ops);
+	sqlite_rate_ops(&ops);
 	sqlite_admin_ops(&ops);
 }
 

@@ -48,6 +48,8 @@ enum stmt_id {
 	S_AUDIT_BASE, S_AUDIT_BASE_SET, S_AUDIT_PRUNE,
 	S_GRANT_GET,
 	S_PURGE_GRANTS, S_PURGE_SIGHTINGS, S_PURGE_ALERTS,
+	/* the token rate rule's counts (sqlite_rate.c) */
+	S_TOKEN_WINDOWS,
 	S_COUNT
 };
 
@@ -189,6 +191,7 @@ void		 sqlite_gov_ops(struct store_ops *ops);
 void		 sqlite_admin_ops(struct store_ops *ops);
 void		 sqlite_audit_ops(struct store_ops *ops);
 void		 sqlite_retention_ops(struct store_ops *ops);
+void		 sqlite_rate_ops(struct store_ops *ops);
 
 /* shared by the operation files */
 enum gh_err	 sq_step_done(struct sqlite_store *db, sqlite3_stmt *st);

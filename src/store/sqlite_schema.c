@@ -660,4 +660,13 @@ const char *const sqlite_sql[S_COUNT] = {
 	/* the events after the base a prune verified (sqlite_retention.c) */
 	[S_AUDIT_PRUNE] = "DELETE FROM audit_events WHERE seq > ?1 "
 	    "AND seq <= ?2",
+
+	/*
+	 * The token rate rule's counts (sqlite_rate.c): one range of the
+	 * audit_client_time index (client_id, time), grouped into windows.
+	 */
+	[S_TOKEN_WINDOWS] = "SELECT (time - ?2) / ?4, count(*) "
+	    "FROM audit_events WHERE client_id = ?1 AND time >= ?2 "
+	    "AND time < ?3 AND type IN ('token.issued', 'token.refreshed') "
+	    "GROUP BY 1",
 };

@@ -386,6 +386,23 @@ store_admin_disable_with_event(struct store *s, const char *name,
 	return s->ops->admin_disable(s, name, now, ev);
 }
 
+enum gh_err
+store_token_windows(struct store *s, const char *client_id, int64_t since,
+    int64_t before, int64_t width, unsigned n, uint32_t *counts)
+{
+	if (n > 0)
+		memset(counts, 0, n * sizeof(*counts));
+	if (width <= 0 || n == 0)
+		return GH_ERR_INVALID;
+	if (before <= since)
+		return GH_OK;
+	/* nothing after the last window: the backends count only i < n */
+	if ((before - since) / width >= (int64_t)n)
+		before = since + (int64_t)n * width;
+	return s->ops->token_windows(s, client_id, since, before, width, n,
+	    counts);
+}
+
 void
 store_set_audit_key(struct store *s, const uint8_t key[GH_HASH_BYTES])
 {

@@ -101,4 +101,18 @@ enum gh_err	store_client_usage_batch(struct store *s, const char *after,
 		    struct client_row *rows, struct client_usage *usage,
 		    unsigned *n);
 
+/*
+ * The token rate rule's counts (governance/gov.c), read from the audit
+ * trail so that each node judges the whole cluster's traffic: one client's
+ * token.issued and token.refreshed events per window of `width` seconds,
+ * counts[i] for times in [since + i * width, since + (i + 1) * width),
+ * i < n, of those before `before` (counts[] zeroed first). One grouped
+ * read of the client's range of the (client_id, time) index, counted in
+ * the database: no row is sent back per event. GH_ERR_INVALID if width
+ * or n is 0.
+ */
+enum gh_err	store_token_windows(struct store *s, const char *client_id,
+		    int64_t since, int64_t before, int64_t width, unsigned n,
+		    uint32_t *counts);
+
 #endif

@@ -186,6 +186,9 @@ struct store_ops {
 	enum gh_err	(*audit_base)(struct store *, struct audit_base *);
 	enum gh_err	(*audit_prune)(struct store *, struct audit_prune *,
 			    const struct change_audit *);
+	/* store_token_windows, its arguments checked (store.c) */
+	enum gh_err	(*token_windows)(struct store *, const char *, int64_t,
+			    int64_t, int64_t, unsigned, uint32_t *);
 };
 
 struct store {
