@@ -2,6 +2,20 @@
  * gov.c - see gov.h. Fixed-size tables under one mutex: a client slot is
  * found by linear search (there are few clients) and the least recently
  * used slot is reused, so memory is bounded whatever the traffic.
+ *
+ * The rate rule judges a client's whole traffic: its windows are read
+ * from the audit trail, which holds every node's events, at the client's
+ * first event on this node and again every tenth of a window (at least
+ * RECOUNT_MIN s apart); in between, this node adds the events it serves.
+ * A node behind a balancer thus sees another node's share of a spike at
+ * most a tenth of a window late, and a restart (which empties the slots)
+ * costs nothing but the first read. A burst shorter than that lag would
+ * be judged on partial counts, so the node also judges its own share
+ * against its own history (as every node did before the re-reads): a
+ * burst that a balancer spreads evenly is a burst on each node too.
+ *
+ * The store is never read under the mutex: one thread per slot reads, the
+ * others go on with the counts the slot holds.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,14 +31,31 @@
 #define GOV_CLIENTS	256
 #define GOV_SEEN	4096
 #define SEEN_FOR	300	/* seconds a recorded sighting is trusted */
-#define SEED_EVENTS	20000	/* audit events read to seed a baseline */
+#define RECOUNT_MIN	1	/* seconds: the least time between two reads */
+#define RECOUNT_LATE	60	/* seconds an event may reach the trail late */
+#define RECENT		8	/* seconds of this node's own events kept */
+
+/* this node's events of one second (client_slot.recent) */
+struct recent {
+	int64_t		 t;
+	uint32_t	 n;
+};
 
 struct client_slot {
 	char		 id[GH_MAX_CLIENT_ID_LEN];
 	int64_t		 used;			/* LRU */
-	struct rate_track rate;
-	bool		 seeded;		/* rate holds the baseline */
-	bool		 seed_warned;		/* a failed seed was logged */
+	uint64_t	 gen;			/* new at each take-over */
+	struct rate_track rate;		/* the trail's counts, and ours since */
+	struct rate_track own;		/* this node's events only */
+	int64_t		 own_from;	/* own's history: from this time on */
+	int64_t		 read_at;	/* end of the last read; 0: unseeded */
+	bool		 reading;	/* a thread reads the trail for it */
+	bool		 seed_warned;		/* a failed read was logged */
+	/*
+	 * What a read cannot see: this node's events from its end on
+	 * (RECENT seconds of them, by time % RECENT), added back after it.
+	 */
+	struct recent	 recent[RECENT];
 };
 
 struct seen_slot {
@@ -34,6 +65,7 @@ struct seen_slot {
 
 struct gov {
 	pthread_mutex_t	 mu;
+	uint64_t	 gens;		/* slot generations handed out */
 	struct client_slot clients[GOV_CLIENTS];
 	struct seen_slot seen[GOV_SEEN];
 	struct webhook	*hook;		/* NULL: no webhook configured */
@@ -94,80 +126,158 @@ slot(struct gov *g, const char *id, int64_t now)
 	memset(old, 0, sizeof(*old));
 	str_copy(old->id, sizeof(old->id), id);
 	old->used = now;
+	old->gen = ++g->gens;
 	return old;
 }
 
-struct seed {
-	struct rate_track	*t;
-	const struct rate_rule	*rule;
-	int64_t			 before;
+/* One read of a slot's windows from the trail, planned under the lock. */
+struct recount {
+	uint64_t	 gen;		/* the slot's, when planned */
+	int64_t		 from;		/* first window read */
+	int64_t		 before;	/* events strictly before: now */
+	unsigned	 n;		/* windows read, from `from` on */
+	uint32_t	 counts[RATE_MAX_WINDOWS + 1];
 };
 
-static bool
-seed_one(void *ctx, const struct audit_row *r)
+static void
+rule_of(const struct app *app, struct rate_rule *rule)
 {
-	struct seed *s = ctx;
+	rule->width = app->conf.rule_rate_window_seconds;
+	rule->baseline = (unsigned)app->conf.rule_rate_baseline_windows;
+	rule->factor = app->conf.rule_rate_factor;
+	rule->min_events = app->conf.rule_rate_min_events;
+}
 
-	if (r->time < s->before && r->type &&
-	    (strcmp(r->type, "token.issued") == 0 ||
-	    strcmp(r->type, "token.refreshed") == 0))
-		rate_add(s->t, s->rule, r->time);
+/*
+ * This node served an event of the slot's client at `now`. Its own
+ * history starts with the first full window it saw: the window it started
+ * counting in is partial, and as a baseline would make a normal next
+ * window look like a spike.
+ */
+static void
+note(struct client_slot *s, const struct rate_rule *rule, int64_t now)
+{
+	struct recent *e = &s->recent[(uint64_t)now % RECENT];
+
+	if (e->t != now) {
+		e->t = now;
+		e->n = 0;
+	}
+	if (e->n < UINT32_MAX)
+		e->n++;
+	rate_add(&s->rate, rule, now);
+	if (s->own_from == 0)
+		s->own_from = (now / rule->width + 1) * rule->width;
+	rate_add(&s->own, rule, now);
+	if (s->own.first_time < s->own_from)
+		s->own.first_time = s->own_from;
+}
+
+/* The cluster's counts (once read), else this node's own share. */
+static bool
+judge(const struct client_slot *s, const struct rate_rule *rule,
+    int64_t now, struct rate_verdict *v)
+{
+	struct rate_verdict mine;
+
+	if (s->read_at != 0 && rate_spike(&s->rate, rule, now, v))
+		return true;
+	if (!rate_spike(&s->own, rule, now, &mine))
+		return false;
+	*v = mine;
+	v->node = true;
 	return true;
 }
 
 /*
- * The client's first event on this node seeds its windows from the audit
- * trail. If that read fails there is no baseline: the slot stays unseeded
- * and the event is not judged (an empty baseline would make every later
- * verdict wrong: a spike read as normal, or normal use as a spike); the
- * next event tries again. The failure is logged once until a seed works.
+ * True if the slot's windows are to be read now, planned in *c: every
+ * window for a first read; afterwards from the window the last read ended
+ * in, RECOUNT_LATE s earlier for an event written late (a node's clock
+ * behind, a slow commit): older windows hold what they held.
+ */
+static bool
+plan(struct client_slot *s, const struct rate_rule *rule, int64_t now,
+    struct recount *c)
+{
+	int64_t		 every = rule->width / 10, w = now / rule->width;
+	int64_t		 since;
+
+	if (every < RECOUNT_MIN)
+		every = RECOUNT_MIN;
+	if (s->reading || (s->read_at != 0 && now - s->read_at < every))
+		return false;
+	c->gen = s->gen;
+	c->before = now;
+	c->from = w - (int64_t)rate_span(rule);
+	if (s->read_at != 0) {
+		since = (s->read_at - RECOUNT_LATE) / rule->width;
+		if (since > c->from)
+			c->from = since < w ? since : w;
+	}
+	c->n = (unsigned)(w - c->from + 1);
+	s->reading = true;
+	return true;
+}
+
+/*
+ * The counts read replace the slot's from c->from on; this node's events
+ * the read could not see (from its end on) are added back.
+ */
+static void
+apply(struct client_slot *s, const struct rate_rule *rule,
+    const struct recount *c)
+{
+	unsigned i;
+
+	rate_put(&s->rate, rule, c->from, c->counts, c->n);
+	for (i = 0; i < RECENT; i++)
+		if (s->recent[i].n > 0 && s->recent[i].t >= c->before)
+			rate_add_n(&s->rate, rule, s->recent[i].t,
+			    s->recent[i].n);
+	s->read_at = c->before;
+	s->seed_warned = false;
+}
+
+/*
+ * If a read fails, the slot keeps what it had: an unseeded one is not
+ * judged on the cluster's counts (an empty baseline would make every
+ * later verdict wrong: a spike read as normal, or normal use as a spike),
+ * a seeded one goes on with its counts; the next event reads again. The
+ * failure is logged once until a read works.
  */
 bool
 gov_token_event(struct gov *g, struct app *app, const char *client_id,
     int64_t now, struct rate_verdict *v)
 {
 	struct rate_rule	 rule;
-	struct rate_track	 fresh;
-	struct seed		 sd = { &fresh, &rule, now };
+	struct recount		 c;
 	struct client_slot	*s;
-	enum gh_err		 rc = GH_OK;
-	bool			 known, spike = false, warn = false;
+	enum gh_err		 rc;
+	bool			 read, spike = false, warn = false;
 
 	if (g == NULL || app->conf.rule_rate_factor <= 0)
 		return false;
-	rule.width = app->conf.rule_rate_window_seconds;
-	rule.baseline = (unsigned)app->conf.rule_rate_baseline_windows;
-	rule.factor = app->conf.rule_rate_factor;
-	rule.min_events = app->conf.rule_rate_min_events;
-
+	rule_of(app, &rule);
 	pthread_mutex_lock(&g->mu);
 	s = slot(g, client_id, now);
-	known = s->seeded;
+	note(s, &rule, now);
+	if (!(read = plan(s, &rule, now, &c)))
+		spike = judge(s, &rule, now, v);
 	pthread_mutex_unlock(&g->mu);
-	if (!known) {
-		/* the baseline from the audit trail, outside the lock */
-		memset(&fresh, 0, sizeof(fresh));
-		rc = store_audit_of_client(app->store, client_id,
-		    now - rule.width * (int64_t)(rule.baseline + 1),
-		    SEED_EVENTS, seed_one, &sd);
-	}
+	if (!read)
+		return spike;
+	/* the cluster's counts from the trail, outside the lock */
+	rc = store_token_windows(app->store, client_id, c.from * rule.width,
+	    c.before, rule.width, c.n, c.counts);
 	pthread_mutex_lock(&g->mu);
-	s = slot(g, client_id, now);
-	if (!s->seeded && known)
-		goto out;	/* the slot was reused meanwhile: seed next time */
-	if (!s->seeded && rc != GH_OK) {
-		warn = !s->seed_warned;
-		s->seed_warned = true;
-		goto out;
+	if (s->gen == c.gen) {	/* else the slot was taken over meanwhile */
+		s->reading = false;
+		if (rc == GH_OK)
+			apply(s, &rule, &c);
+		else if (!s->seed_warned)
+			warn = s->seed_warned = true;
+		spike = judge(s, &rule, now, v);
 	}
-	if (!s->seeded) {
-		s->rate = fresh;
-		s->seeded = true;
-		s->seed_warned = false;
-	}
-	rate_add(&s->rate, &rule, now);
-	spike = rate_spike(&s->rate, &rule, now, v);
-out:
 	pthread_mutex_unlock(&g->mu);
 	if (warn)
 		log_kv(LOG_WARN, "rate_baseline_unavailable", "client_id",

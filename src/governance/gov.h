@@ -5,7 +5,9 @@
  * webhook delivery thread. The admin command has none (app->gov NULL):
  * its alerts are stored and delivered by the next running server.
  *
- * State is per node: on several nodes each counts its own share.
+ * State is per node, but the rate windows hold the cluster's counts:
+ * they are re-read from the audit trail (every node's events) every
+ * tenth of a window, so each node judges the whole cluster's traffic.
  */
 #ifndef GH_GOV_H
 #define GH_GOV_H
@@ -20,7 +22,11 @@ void		gov_stop(struct gov *g);
 /* Wake the webhook thread (NULL-safe, never blocks on delivery). */
 void		gov_wake(struct gov *g);
 
-/* One token issued or refreshed; true if the client's rate spikes. */
+/*
+ * One token issued or refreshed at `now` (its event is in the trail or on
+ * its way); true if the client's rate spikes. May read the store (never
+ * under the governance lock), once per client per tenth of a window.
+ */
 bool		gov_token_event(struct gov *g, struct app *app,
 		    const char *client_id, int64_t now,
 		    struct rate_verdict *v);

@@ -3,8 +3,8 @@
 
 #include "rate.h"
 
-static unsigned
-span(const struct rate_rule *rule)
+unsigned
+rate_span(const struct rate_rule *rule)
 {
 	return rule->baseline < RATE_MAX_WINDOWS ? rule->baseline :
 	    RATE_MAX_WINDOWS;
@@ -15,7 +15,7 @@ static void
 advance(struct rate_track *r, const struct rate_rule *rule, int64_t w)
 {
 	int64_t		 shift = w - r->window;
-	unsigned	 n = span(rule) + 1;
+	unsigned	 n = rate_span(rule) + 1;
 
 	if (shift <= 0)
 		return;
@@ -30,18 +30,51 @@ advance(struct rate_track *r, const struct rate_rule *rule, int64_t w)
 }
 
 void
-rate_add(struct rate_track *r, const struct rate_rule *rule, int64_t t)
+rate_add_n(struct rate_track *r, const struct rate_rule *rule, int64_t t,
+    uint32_t n)
 {
-	int64_t w = t / rule->width;
+	int64_t		 w = t / rule->width;
+	uint32_t	*c;
 
 	if (r->first_time == 0 || t < r->first_time)
 		r->first_time = t;
 	if (r->window == 0)
 		r->window = w;
 	advance(r, rule, w);
-	if (r->window - w <= (int64_t)span(rule) && r->window >= w &&
-	    r->counts[r->window - w] < UINT32_MAX)
-		r->counts[r->window - w]++;
+	if (r->window - w > (int64_t)rate_span(rule) || r->window < w)
+		return;
+	c = &r->counts[r->window - w];
+	*c = *c > UINT32_MAX - n ? UINT32_MAX : *c + n;
+}
+
+void
+rate_add(struct rate_track *r, const struct rate_rule *rule, int64_t t)
+{
+	rate_add_n(r, rule, t, 1);
+}
+
+void
+rate_put(struct rate_track *r, const struct rate_rule *rule, int64_t from,
+    const uint32_t *counts, unsigned n)
+{
+	int64_t		 last = from + (int64_t)n - 1, w;
+
+	if (n == 0)
+		return;
+	if (r->window == 0)
+		r->window = last;
+	advance(r, rule, last);
+	w = r->window - (int64_t)rate_span(rule);
+	for (w = w > from ? w : from; w <= r->window; w++)
+		r->counts[r->window - w] = w <= last ? counts[w - from] : 0;
+	/* the earliest window with events: only its index counts (rate_spike) */
+	for (w = from; w <= last; w++) {
+		if (counts[w - from] == 0)
+			continue;
+		if (r->first_time == 0 || w * rule->width < r->first_time)
+			r->first_time = w * rule->width;
+		break;
+	}
 }
 
 bool
@@ -58,8 +91,8 @@ rate_spike(const struct rate_track *r, const struct rate_rule *rule,
 	first = r->first_time / rule->width;
 	if (first >= w)
 		return false;		/* no full window of history yet */
-	have = (unsigned)(w - first < (int64_t)span(rule) ? w - first :
-	    (int64_t)span(rule));
+	have = (unsigned)(w - first < (int64_t)rate_span(rule) ? w - first :
+	    (int64_t)rate_span(rule));
 	for (i = 1; i <= have; i++)
 		sum += r->counts[i];
 	v->current = r->counts[0];

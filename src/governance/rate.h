@@ -28,11 +28,25 @@ struct rate_verdict {
 	uint32_t	 current;	/* events in the current window */
 	double		 average;	/* per window over the baseline */
 	unsigned	 windows;	/* baseline windows with history */
+	bool		 node;		/* this node's share only (gov.c) */
 };
 
 /* Count one event at time t (t may be older than the newest: ignored). */
 void	rate_add(struct rate_track *r, const struct rate_rule *rule,
 	    int64_t t);
+/* Count n events at time t, as rate_add does one. */
+void	rate_add_n(struct rate_track *r, const struct rate_rule *rule,
+	    int64_t t, uint32_t n);
+/* The baseline windows a track holds before the current one. */
+unsigned rate_span(const struct rate_rule *rule);
+/*
+ * Counts read elsewhere (the audit trail) replace the track's from window
+ * `from` (an index, time / width) on: counts[i] is window from + i,
+ * i < n (n > 0); windows newer than those are emptied, older ones kept.
+ * The track's newest window becomes at least from + n - 1.
+ */
+void	rate_put(struct rate_track *r, const struct rate_rule *rule,
+	    int64_t from, const uint32_t *counts, unsigned n);
 /*
  * True if the current window is a spike. Needs one full window of history
  * before the current one; a brand-new client has no baseline yet.

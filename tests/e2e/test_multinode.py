@@ -300,3 +300,64 @@ def test_a_key_rotated_without_lead_signs_once_every_node_has_it(
     finally:
         assert_clean_stop(a)
         assert_clean_stop(b)
+
+
+def test_rate_spike_split_between_restarted_nodes_raises(tmp_path_factory):
+    """The token_rate_spike rule after a deploy: a node's rate windows
+    start from the audit trail (every node's events), but a node used to
+    add only the events it served itself from then on, so after both
+    nodes restarted each compared its half of a spike with the whole
+    cluster's average and raised nothing, for up to the baseline (24 h by
+    default). Each node now re-reads the cluster's counts every tenth of
+    a window (at least a second apart): the spike, spread over a few
+    seconds as a real one is, is seen whole."""
+    width = 6
+    a = Server(tmp_path_factory.mktemp("rate-a"),
+               rule_rate_window_seconds=width, rule_rate_baseline_windows=2,
+               rule_rate_factor=3, rule_rate_min_events=8,
+               rule_new_user_agent=0, rule_new_network=0)
+    c = a.add_client(name="Busy app")
+    a.add_user()
+    nodes = [a, peer(a, tmp_path_factory.mktemp("rate-b"))]
+    for n in nodes:
+        n.start()
+    chains = []             # one refresh chain per node
+    for n in nodes:
+        code, verifier, _ = get_code(a, c)
+        chains.append(exchange(n, c, code, verifier).json()["refresh_token"])
+
+    def pairs(count, pause=0.0):
+        """count refreshes at each node, in turn."""
+        for _ in range(count):
+            for i, n in enumerate(nodes):
+                r = refresh(n, c, chains[i])
+                assert r.status_code == 200, r.text
+                chains[i] = r.json()["refresh_token"]
+            time.sleep(pause)
+
+    def next_window():
+        time.sleep(width - time.time() % width + 0.05)
+        return time.time() // width
+
+    try:
+        for _ in range(2):          # the baseline: 8 a window, 4 a node
+            next_window()
+            pairs(4)
+        for n in nodes:             # a deploy
+            assert_clean_stop(n)
+        for n in nodes:
+            n.start()
+        window = next_window()
+        # 3x the average is 24: 34, 17 a node, over about 3 s
+        pairs(16, pause=0.12)
+        time.sleep(1.1)
+        pairs(1)
+        assert time.time() // width == window, "the spike left its window"
+        out = a.cli("alert", "list", "--json").stdout
+        found = [json.loads(line) for line in out.splitlines() if line]
+        assert [f["rule"] for f in found] == ["token_rate_spike"], found
+        ev = found[0]["evidence"]
+        assert ev["counted"] == "cluster" and ev["current"] > 24, ev
+    finally:
+        for n in nodes:
+            assert_clean_stop(n)

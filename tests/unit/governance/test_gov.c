@@ -1,12 +1,15 @@
 /*
- * test_gov.c - governance/gov.h: the rate rule's per-client baseline,
+ * test_gov.c - governance/gov.h: the rate rule's per-client windows,
  * seeded from the audit trail of a real store (SQLite, or PostgreSQL
- * when GH_TEST_PG_URL is set) on the client's first event.
+ * when GH_TEST_PG_URL is set) on the client's first event, and re-read
+ * from it every tenth of a window, so that what another node (another
+ * store handle) served is counted too, and what this node served once.
  *
  * A seed whose read fails must leave the client unseeded, so the next
  * event seeds it from the trail; an empty baseline taken for a real one
- * would hide a spike (or invent one) from then on. The audit table is
- * renamed away to make the read fail.
+ * would hide a spike (or invent one) from then on. A re-read that fails
+ * keeps the counts the node has. The audit table is renamed away to make
+ * the read fail.
  */
 #include "gov_fixture.h"
 
@@ -61,6 +64,160 @@ event(struct fixture *f, int64_t at)
 	return gov_token_event(f->g, &f->app, "c1", at, &v);
 }
 
+/*
+ * Node `s` serves an event of c1 at `at`: the event goes into the trail,
+ * then, on the node under test (f->app's store), to the rule, as audit.c
+ * does. The verdict's current count in *current.
+ */
+static bool
+served_v(struct fixture *f, struct store *s, int64_t at,
+    struct rate_verdict *v)
+{
+	struct audit_row r = { .type = "token.refreshed", .actor = "client",
+	    .client_id = "c1", .time = at };
+
+	assert_int_equal(store_audit_append(s, &r), GH_OK);
+	memset(v, 0, sizeof(*v));
+	if (s != f->app.store)
+		return false;
+	return gov_token_event(f->g, &f->app, "c1", at, v);
+}
+
+static bool
+served(struct fixture *f, struct store *s, int64_t at, uint32_t *current)
+{
+	struct rate_verdict	v;
+	bool			spike = served_v(f, s, at, &v);
+
+	*current = v.current;
+	return spike;
+}
+
+/*
+ * Another node's events reach this node's windows at the first event a
+ * tenth of a window (6 minutes) after its last read, and this node's own
+ * events, in the trail and noted locally, are counted once.
+ */
+static void
+test_reread_counts_the_cluster_once(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*other;
+	uint32_t	 n = 0;
+
+	assert_int_equal(store_open(f->t->path, &other), GH_OK);
+	history(f);
+	assert_false(served(f, f->t->s, T, &n));	/* seeds: 1 */
+	assert_int_equal(n, 1);
+	assert_false(served(f, f->t->s, T + 1, &n));
+	assert_int_equal(n, 2);
+	served(f, other, T + 2, &n);
+	served(f, other, T + 3, &n);
+	/* not yet re-read: this node's two, and this one */
+	assert_true(served(f, f->t->s, T + 300, &n));
+	assert_int_equal(n, 3);
+	/* re-read: the trail's five (two of them the other node's), this */
+	assert_true(served(f, f->t->s, T + 360, &n));
+	assert_int_equal(n, 6);
+	assert_true(served(f, f->t->s, T + 361, &n));
+	assert_int_equal(n, 7);
+	store_close(other);
+}
+
+/*
+ * A re-read that fails keeps the node's own counts (judged as before),
+ * warns once, and is tried again at the next event; the first that works
+ * brings the other node's events in.
+ */
+static void
+test_failed_reread_keeps_the_counts(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*other;
+	struct th_stderr c;
+	uint32_t	 n = 0;
+
+	assert_int_equal(store_open(f->t->path, &other), GH_OK);
+	history(f);
+	assert_false(served(f, f->t->s, T, &n));
+	served(f, other, T + 1, &n);
+	served(f, other, T + 2, &n);
+	served(f, other, T + 3, &n);
+	audit_table(f, false);
+	th_stderr_begin(&c);
+	assert_false(event(f, T + 400));	/* this node's 2: no spike */
+	assert_true(event(f, T + 401));		/* 3, retried, failed */
+	th_stderr_end(&c);
+	assert_int_equal(th_stderr_count(&c, "rate_baseline_unavailable"), 1);
+	audit_table(f, true);
+	/* the trail's four (T, T + 1 .. T + 3) and this one */
+	assert_true(served(f, f->t->s, T + 402, &n));
+	assert_int_equal(n, 5);
+	store_close(other);
+}
+
+/*
+ * A burst shorter than the re-read lag, split between the nodes: on the
+ * cluster's counts as last read it is no spike yet, but this node's own
+ * share is one against its own history (which starts with its first full
+ * window: the partial one it started in is no baseline). The next re-read
+ * judges the cluster's counts.
+ */
+static void
+test_own_share_judged_between_reads(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*other;
+	struct rate_verdict	 v;
+	int64_t			 w;
+
+	assert_int_equal(store_open(f->t->path, &other), GH_OK);
+	for (w = W - 3; w < W; w++) {	/* one event a window at each node */
+		assert_false(served_v(f, f->t->s, w * HOUR + 10, &v));
+		served_v(f, other, w * HOUR + 20, &v);
+	}
+	/* re-read: 2 a window in the cluster, 1 at this node */
+	assert_false(served_v(f, f->t->s, T, &v));
+	served_v(f, other, T + 1, &v);
+	served_v(f, other, T + 2, &v);
+	served_v(f, other, T + 3, &v);
+	assert_false(served_v(f, f->t->s, T + 4, &v));
+	assert_true(served_v(f, f->t->s, T + 5, &v));
+	assert_true(v.node);
+	assert_int_equal(v.current, 3);
+	assert_int_equal(v.windows, 2);
+	/* re-read: the cluster's 7 against its 2 a window */
+	assert_true(served_v(f, f->t->s, T + 400, &v));
+	assert_false(v.node);
+	assert_int_equal(v.current, 7);
+	store_close(other);
+}
+
+/*
+ * A node that starts counting late in a window (a restart) does not take
+ * that partial window for its own history: its normal share in the next
+ * window is no spike.
+ */
+static void
+test_own_share_needs_a_full_window(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*other;
+	struct rate_verdict	 v;
+	int			 i;
+
+	assert_int_equal(store_open(f->t->path, &other), GH_OK);
+	for (i = 0; i < 10; i++) {	/* the cluster: 10 a window */
+		served_v(f, other, (W - 2) * HOUR + 10 + i, &v);
+		served_v(f, other, (W - 1) * HOUR + 10 + i, &v);
+	}
+	assert_false(served_v(f, f->t->s, W * HOUR - 100, &v));
+	assert_false(served_v(f, f->t->s, T, &v));
+	assert_false(served_v(f, f->t->s, T + 1, &v));
+	assert_false(served_v(f, f->t->s, T + 2, &v));
+	store_close(other);
+}
+
 /* The baseline from the trail makes a burst of three a spike. */
 static void
 test_seeded_baseline_sees_a_spike(void **state)
@@ -104,6 +261,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		TT(test_seeded_baseline_sees_a_spike),
 		TT(test_failed_seed_is_retried),
+		TT(test_reread_counts_the_cluster_once),
+		TT(test_failed_reread_keeps_the_counts),
+		TT(test_own_share_judged_between_reads),
+		TT(test_own_share_needs_a_full_window),
 	};
 #undef TT
 

@@ -75,6 +75,48 @@ test_minimum_and_gaps(void **state)
 	assert_int_equal(v.current, 100);
 }
 
+/*
+ * Counts read from the trail replace the windows from `from` on: older
+ * windows keep theirs, newer ones (counted locally while the read ran)
+ * are emptied, and the earliest window read with events is history.
+ */
+static void
+test_put_replaces_from_a_window_on(void **state)
+{
+	struct rate_track	r;
+	struct rate_verdict	v;
+	int64_t			t0 = 1000 * 3600, w0 = 1000;
+	uint32_t		c[3] = { 7, 0, 9 };
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	add_n(&r, t0 + 5, 4);			/* window w0 */
+	add_n(&r, t0 + 3600 + 5, 5);		/* w0 + 1 */
+	add_n(&r, t0 + 4 * 3600 + 5, 6);	/* w0 + 4 */
+	rate_put(&r, &rule, w0 + 1, c, 3);	/* w0 + 1 .. w0 + 3 */
+	assert_int_equal(r.window, w0 + 4);
+	assert_int_equal(r.counts[0], 0);	/* newer than the read */
+	assert_int_equal(r.counts[1], 9);
+	assert_int_equal(r.counts[2], 0);
+	assert_int_equal(r.counts[3], 7);
+	assert_int_equal(r.counts[4], 4);	/* older: kept */
+	assert_int_equal(r.first_time, t0 + 5);
+	rate_add_n(&r, &rule, t0 + 4 * 3600 + 9, 200);
+	assert_true(rate_spike(&r, &rule, t0 + 4 * 3600 + 9, &v));
+	assert_int_equal(v.current, 200);
+	assert_int_equal(v.windows, 4);
+	assert_true(v.average > 4.99 && v.average < 5.01);	/* 20 / 4 */
+
+	/* a first read: history from the earliest window with events */
+	memset(&r, 0, sizeof(r));
+	c[0] = 0;
+	rate_put(&r, &rule, w0, c, 3);
+	assert_int_equal(r.window, w0 + 2);
+	assert_int_equal(r.first_time, (w0 + 2) * 3600);
+	assert_int_equal(r.counts[0], 9);
+	assert_false(rate_spike(&r, &rule, t0 + 2 * 3600, &v));
+}
+
 int
 main(void)
 {
@@ -82,6 +124,7 @@ main(void)
 		cmocka_unit_test(test_new_client_has_no_baseline),
 		cmocka_unit_test(test_steady_then_spike),
 		cmocka_unit_test(test_minimum_and_gaps),
+		cmocka_unit_test(test_put_replaces_from_a_window_on),
 	};
 
 	return cmocka_run_group_tests_name("governance/rate", tests, NULL,
