@@ -201,8 +201,9 @@ static void
 gen_key(struct th_app_fixture *f, const char *alg, int64_t act,
     char kid[GH_ID_LEN])
 {
+	/* made a minute before it activates, as a rotation with a lead */
 	assert_int_equal(keyring_generate(f->t->s, f->app.key,
-	    sizeof(f->app.key), alg, act, act, kid), GH_OK);
+	    sizeof(f->app.key), alg, act - 60, act, kid), GH_OK);
 }
 
 static void

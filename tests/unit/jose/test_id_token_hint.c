@@ -212,6 +212,7 @@ test_any_published_key(void **state)
 	struct th_store	*t = *state;
 	struct keyring	*kr;
 	char		 kid[GH_ID_LEN], sub[GH_ID_LEN], *jwt, *first;
+	int64_t		 gone;
 	int		 i;
 
 	kr = ring_with(t->s, skey, "RS256", T0);
@@ -234,14 +235,21 @@ test_any_published_key(void **state)
 	free(jwt);
 	keyring_close(kr);
 
-	/* the RS256 key retired and past publication: no longer good */
+	/*
+	 * The RS256 key superseded (from when its successor takes over) and
+	 * past publication: no longer good.
+	 */
 	assert_int_equal(keyring_generate(t->s, skey, sizeof(skey), "RS256",
 	    T0 + 20, T0 + 20, kid), GH_OK);
+	gone = keyring_signs_from(T0 + 20, T0 + 20) + PA;
 	assert_int_equal(keyring_open(t->s, skey, sizeof(skey), PA, &kr),
 	    GH_OK);
-	assert_int_equal(keyring_reload(kr, T0 + 20 + PA + 1), GH_OK);
-	assert_int_equal(hint(kr, T0 + 20 + PA + 1, "cl_a", first, sub,
-	    sizeof(sub)), GH_ERR_INVALID);
+	assert_int_equal(keyring_reload(kr, gone - 1), GH_OK);
+	assert_int_equal(hint(kr, gone - 1, "cl_a", first, sub, sizeof(sub)),
+	    GH_OK);
+	assert_int_equal(keyring_reload(kr, gone), GH_OK);
+	assert_int_equal(hint(kr, gone, "cl_a", first, sub, sizeof(sub)),
+	    GH_ERR_INVALID);
 	free(first);
 	keyring_close(kr);
 }
