@@ -110,6 +110,18 @@ def race_codes(a, b, c):
         assert not is_active(a, winner.json()["access_token"])
 
 
+def two_nodes(tmp_path_factory, tag, database=None):
+    """A fresh pair of started nodes on one database, with a confidential
+    client (a.confidential) and alice: (a, b, client)."""
+    a = Server(tmp_path_factory.mktemp(tag + "-a"), database=database)
+    c = a.confidential = a.add_client(name="Shared app")
+    a.add_user()
+    b = peer(a, tmp_path_factory.mktemp(tag + "-b"))
+    a.start()
+    b.start()
+    return a, b, c
+
+
 def test_same_code_at_both_nodes_at_once_redeems_once(nodes):
     a, b = nodes
     race_codes(a, b, a.confidential)
@@ -255,12 +267,7 @@ def test_stricter_default_isolation_is_set_back_per_session(
             "'repeatable read'" % urllib.parse.urlsplit(url).path.lstrip("/"))
     finally:
         con.close()
-    a = Server(tmp_path_factory.mktemp("strict-a"), database=url)
-    c = a.confidential = a.add_client(name="Shared app")
-    a.add_user()
-    b = peer(a, tmp_path_factory.mktemp("strict-b"))
-    a.start()
-    b.start()
+    a, b, c = two_nodes(tmp_path_factory, "strict", database=url)
     try:
         race_codes(a, b, c)
     finally:
@@ -275,12 +282,7 @@ def test_a_key_rotated_without_lead_signs_once_every_node_has_it(
     first, while the other neither published it nor accepted an
     id_token_hint signed with it. It now takes over only once every node
     has had a reload to see it (made + 6 s); the old key signs till then."""
-    a = Server(tmp_path_factory.mktemp("lead-a"))
-    c = a.confidential = a.add_client(name="Shared app")
-    a.add_user()
-    b = peer(a, tmp_path_factory.mktemp("lead-b"))
-    a.start()
-    b.start()
+    a, b, c = two_nodes(tmp_path_factory, "lead")
     try:
         requests.get(a.base + "/jwks")
         time.sleep(5.2)

@@ -503,6 +503,39 @@ th_user_init(struct user_row *u, const char *id, const char *name,
 }
 
 /*
+ * client1 and client2 (th_client_new) and alice (us_1), stored: what the
+ * grant and removal store tests start from.
+ */
+static inline void
+th_two_clients_alice(struct store *s, int64_t now)
+{
+	struct client_row	*c = th_client_new("client1", now);
+	struct user_row		 u;
+
+	assert_int_equal(store_client_insert(s, c, NULL), GH_OK);
+	str_copy(c->id, sizeof(c->id), "client2");
+	assert_int_equal(store_client_insert(s, c, NULL), GH_OK);
+	free(c);
+	th_user_init(&u, "us_1", "alice", now);
+	assert_int_equal(store_user_insert(s, &u, NULL), GH_OK);
+}
+
+/* An audit event of `type` by client `client` at `time`, appended. */
+static inline void
+th_client_event(struct store *s, int64_t time, const char *type,
+    const char *client)
+{
+	struct audit_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.time = time;
+	r.type = type;
+	r.actor = "client";
+	r.client_id = client;
+	assert_int_equal(store_audit_append(s, &r), GH_OK);
+}
+
+/*
  * The code the store tests redeem: of client1 and us_1 in grant
  * `grant_id`, PKCE S256, "openid offline_access", live for 60 s.
  */

@@ -124,19 +124,6 @@ test_grant_revoke_own(void **state)
 }
 
 static void
-event(struct store *s, int64_t time, const char *type, const char *client)
-{
-	struct audit_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.time = time;
-	r.type = type;
-	r.actor = "client";
-	r.client_id = client;
-	assert_int_equal(store_audit_append(s, &r), GH_OK);
-}
-
-static void
 test_client_activity(void **state)
 {
 	struct th_store	*t = *state;
@@ -147,13 +134,13 @@ test_client_activity(void **state)
 
 	th_hash("audit key", key);
 	store_set_audit_key(t->s, key);
-	event(t->s, since - 1, "token.issued", "c1");	/* before: ignored */
-	event(t->s, since, "token.issued", "c1");
-	event(t->s, since + 3599, "token.issued", "c1");
-	event(t->s, since + 3600, "token.refreshed", "c1");
-	event(t->s, since + 7200, "token.issued", "c2");	/* other client */
-	event(t->s, since + 7200, "login.success", "c1");	/* other type */
-	event(t->s, since + 4 * 3600, "token.issued", "c1");	/* after */
+	th_client_event(t->s, since - 1, "token.issued", "c1");	/* before: ignored */
+	th_client_event(t->s, since, "token.issued", "c1");
+	th_client_event(t->s, since + 3599, "token.issued", "c1");
+	th_client_event(t->s, since + 3600, "token.refreshed", "c1");
+	th_client_event(t->s, since + 7200, "token.issued", "c2");	/* other client */
+	th_client_event(t->s, since + 7200, "login.success", "c1");	/* other type */
+	th_client_event(t->s, since + 4 * 3600, "token.issued", "c1");	/* after */
 	assert_int_equal(store_client_activity(t->s, "c1", since, 4, issued,
 	    refreshed), GH_OK);
 	assert_int_equal(issued[0], 2);

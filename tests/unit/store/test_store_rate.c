@@ -13,36 +13,23 @@
 #define SINCE	(1700000000 / W * W)	/* start of window 0 */
 
 static void
-event(struct store *s, int64_t time, const char *type, const char *client)
-{
-	struct audit_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.time = time;
-	r.type = type;
-	r.actor = "client";
-	r.client_id = client;
-	assert_int_equal(store_audit_append(s, &r), GH_OK);
-}
-
-static void
 test_counts_per_window(void **state)
 {
 	struct th_store	*t = *state;
 	uint32_t	 c[4];
 
-	event(t->s, SINCE - 1, "token.issued", "c1");	/* before since */
-	event(t->s, SINCE, "token.issued", "c1");	/* window 0 */
-	event(t->s, SINCE + W - 1, "token.refreshed", "c1");	/* 0 */
-	event(t->s, SINCE + W, "token.refreshed", "c1");	/* 1 */
-	event(t->s, SINCE + 3 * W, "token.issued", "c1");	/* 3 */
-	event(t->s, SINCE + 3 * W + 9, "token.issued", "c1");	/* at before */
+	th_client_event(t->s, SINCE - 1, "token.issued", "c1");	/* before since */
+	th_client_event(t->s, SINCE, "token.issued", "c1");	/* window 0 */
+	th_client_event(t->s, SINCE + W - 1, "token.refreshed", "c1");	/* 0 */
+	th_client_event(t->s, SINCE + W, "token.refreshed", "c1");	/* 1 */
+	th_client_event(t->s, SINCE + 3 * W, "token.issued", "c1");	/* 3 */
+	th_client_event(t->s, SINCE + 3 * W + 9, "token.issued", "c1");	/* at before */
 	/* other types and clients are not counted */
-	event(t->s, SINCE + 2 * W, "login.success", "c1");
-	event(t->s, SINCE + 2 * W, "token.revoked", "c1");
-	event(t->s, SINCE + 2 * W, "client.auth_failed", "c1");
-	event(t->s, SINCE + 2 * W, "token.issued", "c2");
-	event(t->s, SINCE + 2 * W, "token.refreshed", "c10");
+	th_client_event(t->s, SINCE + 2 * W, "login.success", "c1");
+	th_client_event(t->s, SINCE + 2 * W, "token.revoked", "c1");
+	th_client_event(t->s, SINCE + 2 * W, "client.auth_failed", "c1");
+	th_client_event(t->s, SINCE + 2 * W, "token.issued", "c2");
+	th_client_event(t->s, SINCE + 2 * W, "token.refreshed", "c10");
 	memset(c, 0xff, sizeof(c));
 	assert_int_equal(store_token_windows(t->s, "c1", SINCE,
 	    SINCE + 3 * W + 9, W, 4, c), GH_OK);
@@ -81,7 +68,7 @@ test_bad_arguments(void **state)
 	struct th_store	*t = *state;
 	uint32_t	 c[2] = { 7, 7 };
 
-	event(t->s, SINCE, "token.issued", "c1");
+	th_client_event(t->s, SINCE, "token.issued", "c1");
 	assert_int_equal(store_token_windows(t->s, "c1", SINCE, SINCE + W, 0,
 	    2, c), GH_ERR_INVALID);
 	assert_int_equal(c[0] + c[1], 0);
@@ -106,9 +93,9 @@ test_counts_another_writer(void **state)
 
 	assert_int_equal(store_open(t->path, &other), GH_OK);
 	store_set_audit_key(other, TH_AUDIT_KEY);
-	event(t->s, SINCE + 1, "token.issued", "c1");
-	event(other, SINCE + 2, "token.refreshed", "c1");
-	event(other, SINCE + 3, "token.refreshed", "c1");
+	th_client_event(t->s, SINCE + 1, "token.issued", "c1");
+	th_client_event(other, SINCE + 2, "token.refreshed", "c1");
+	th_client_event(other, SINCE + 3, "token.refreshed", "c1");
 	assert_int_equal(store_token_windows(t->s, "c1", SINCE, SINCE + W, W,
 	    1, c), GH_OK);
 	assert_int_equal(c[0], 3);

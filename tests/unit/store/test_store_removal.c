@@ -27,7 +27,6 @@ static int
 setup(void **state)
 {
 	struct th_store		*t;
-	struct client_row	*c;
 	struct user_row		 u;
 	struct grant_row	 g;
 	struct key_row		 k;
@@ -36,13 +35,7 @@ setup(void **state)
 	if (th_store_setup_audited(state) != 0)
 		return -1;
 	t = *state;
-	c = th_client_new("client1", NOW);
-	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
-	str_copy(c->id, sizeof(c->id), "client2");
-	assert_int_equal(store_client_insert(t->s, c, NULL), GH_OK);
-	free(c);
-	th_user_init(&u, "us_1", "alice", NOW);
-	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
+	th_two_clients_alice(t->s, NOW);
 	th_user_init(&u, "us_2", "bob", NOW);
 	assert_int_equal(store_user_insert(t->s, &u, NULL), GH_OK);
 	assert_int_equal(store_grant_upsert(t->s, "us_1", "client1", "openid",
