@@ -95,21 +95,24 @@ static unsigned
 fd_budget(const struct app *app)
 {
 	struct fd_budget	b;
-	char			v[4][24];
+	char			v[5][24];
 
-	(void)fd_budget_apply((unsigned)app->conf.max_connections, &b);
+	(void)fd_budget_apply((unsigned)app->conf.max_connections,
+	    http_threads((unsigned)app->conf.threads), &b);
 	snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)b.soft);
 	snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)b.now);
 	snprintf(v[2], sizeof(v[2]), "%u", b.connections);
 	snprintf(v[3], sizeof(v[3]), "%lld",
 	    (long long)app->conf.max_connections);
+	snprintf(v[4], sizeof(v[4]), "%llu", (unsigned long long)b.reserve);
 	if (b.now != b.soft)
 		log_kv(LOG_INFO, "open_file_limit_raised", "from", v[0], "to",
 		    v[1], NULL);
 	if (b.connections < (unsigned)app->conf.max_connections)
 		log_kv(LOG_WARN, "max_connections_lowered", "configured", v[3],
-		    "now", v[2], "open_file_limit", v[1], "raise", "the hard "
-		    "limit (LimitNOFILE=, ulimit -Hn)", NULL);
+		    "now", v[2], "open_file_limit", v[1], "kept_for_the_rest",
+		    v[4], "raise", "the hard limit (LimitNOFILE=, ulimit -Hn)",
+		    NULL);
 	return b.connections;
 }
 

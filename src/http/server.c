@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@
 #include "server.h"
 #include "deadline.h"
 #include "head.h"
+#include "library_log.h"
 #include "remote.h"
 #include "reply.h"
 #include "../util/cidr.h"
@@ -83,30 +85,6 @@ struct conn_state {
 	double			 t0;
 	char			 uri[GH_MAX_URI_LEN];	/* last: not zeroed */
 };
-
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	log_kv(LOG_WARN, "http_library", "msg", msg, NULL);
-}
-
-/* libmicrohttpd's last word before abort(): make it a log line */
-static void
-mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
-{
-	char where[256];
-
-	(void)cls;
-	snprintf(where, sizeof(where), "%s:%u", file ? file : "?", line);
-	log_kv(LOG_ERROR, "http_library_panic", "where", where, "msg",
-	    reason ? reason : "", NULL);
-	abort();
-}
 
 /* A request is over (answered, or its connection closed): uncount it. */
 static void
@@ -629,18 +607,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	} else {
 		return GH_ERR_INVALID;
 	}
-	if (threads == 0) {
-		/*
-		 * Four per core. A request waiting for durability is parked
-		 * (park()), not its thread, on both backends, but a worker
-		 * still waits in its thread for each of its reads and writes
-		 * (on PostgreSQL a round trip each), and introspection at
-		 * c=32 measured a fifth faster with 8 threads than with 3 on
-		 * two cores (docs/PERFORMANCE.md, tenth pass).
-		 */
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 && n < 64 ? 4 * (unsigned)n : 8;
-	}
+	threads = http_threads(threads);
 	if (cfg->trusted_proxies != NULL && cfg->trusted_proxies[0] != '\0' &&
 	    !cidr_list_valid(cfg->trusted_proxies))
 		return GH_ERR_INVALID;
@@ -662,7 +629,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 		free(s);
 		return rc;
 	}
-	MHD_set_panic_func(mhd_panic, NULL);
+	MHD_set_panic_func(http_library_panic, NULL);
 	s->fn = fn;
 	s->ctx = ctx;
 	atomic_init(&s->inflight, 0);
@@ -670,7 +637,7 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	atomic_init(&s->owed, 0);
 	atomic_init(&s->stopping, false);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_library_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -692,6 +659,24 @@ http_start(const struct http_config *cfg, http_handler_fn fn, void *ctx,
 	s->port = di ? di->port : cfg->port;
 	*out = s;
 	return GH_OK;
+}
+
+/*
+ * Four per core. A request waiting for durability is parked (park()), not
+ * its thread, on both backends, but a worker still waits in its thread
+ * for each of its reads and writes (on PostgreSQL a round trip each), and
+ * introspection at c=32 measured a fifth faster with 8 threads than with
+ * 3 on two cores (docs/PERFORMANCE.md, tenth pass).
+ */
+unsigned
+http_threads(unsigned configured)
+{
+	long n;
+
+	if (configured > 0)
+		return configured;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 && n < 64 ? 4 * (unsigned)n : 8;
 }
 
 unsigned

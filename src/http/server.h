@@ -15,7 +15,7 @@ typedef void	(*http_handler_fn)(void *ctx, const struct http_request *req,
 struct http_config {
 	const char	*host;		/* numeric IPv4 or IPv6 address */
 	unsigned	 port;		/* 0: any free port */
-	unsigned	 threads;	/* 0: one per core */
+	unsigned	 threads;	/* 0: http_threads(0) */
 	unsigned	 max_connections;
 	unsigned	 timeout_seconds;	/* idle: no byte for this long */
 	unsigned	 per_ip_connections;	/* 0: unlimited */
@@ -33,6 +33,8 @@ struct http_server;
 enum gh_err	http_start(const struct http_config *cfg, http_handler_fn fn,
 		    void *ctx, struct http_server **out);
 unsigned	http_port(const struct http_server *s);
+/* The worker threads a configured count means (0: four per core). */
+unsigned	http_threads(unsigned configured);
 /*
  * Stop accepting, let in-flight requests finish (up to `drain_seconds`),
  * then stop and free the server.

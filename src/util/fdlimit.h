@@ -7,7 +7,8 @@
  * connection flood must never take the last of them, or the store fails
  * under it. So at start the soft limit is raised as far as needed (up to
  * the hard limit), and if even that is short, fewer connections are
- * accepted, leaving GH_FD_RESERVE descriptors for the rest.
+ * accepted, leaving the reserve for the rest: GH_FD_RESERVE, and
+ * GH_FD_PER_THREAD for each HTTP worker thread (its wake-up channel).
  */
 #ifndef GH_FDLIMIT_H
 #define GH_FDLIMIT_H
@@ -16,26 +17,29 @@
 #include <stdint.h>
 
 /* descriptors kept for all but client connections */
-#define GH_FD_RESERVE	128
+#define GH_FD_RESERVE		128
+#define GH_FD_PER_THREAD	2
 
 struct fd_budget {
 	uint64_t	soft, hard;	/* the limit as found */
 	uint64_t	now;		/* the soft limit after raising it */
+	uint64_t	reserve;	/* kept for all but connections */
 	unsigned	connections;	/* max_connections that fits */
 };
 
 /*
- * Given the limits (soft, hard) and the configured max_connections, the
- * soft limit to ask for and the connections that then fit; pure, for
- * tests. RLIM_INFINITY counts as unbounded.
+ * Given the limits (soft, hard), the configured max_connections and the
+ * HTTP worker threads, the soft limit to ask for and the connections that
+ * then fit; pure, for tests. RLIM_INFINITY counts as unbounded.
  */
 void	fd_budget_plan(uint64_t soft, uint64_t hard, unsigned max_connections,
-	    struct fd_budget *out);
+	    unsigned threads, struct fd_budget *out);
 /*
  * Raise this process's soft RLIMIT_NOFILE as the plan says and fill out;
  * false if the limit could not be read or raised (out then says what
  * fits under the limit as it is).
  */
-bool	fd_budget_apply(unsigned max_connections, struct fd_budget *out);
+bool	fd_budget_apply(unsigned max_connections, unsigned threads,
+	    struct fd_budget *out);
 
 #endif
