@@ -8,11 +8,11 @@
  * first event on this node and again every tenth of a window (at least
  * RECOUNT_MIN s apart); in between, this node adds the events it serves.
  * A node behind a balancer thus sees another node's share of a spike at
- * most a tenth of a window late, and a restart (which empties the slots)
- * costs nothing but the first read. A burst shorter than that lag would
- * be judged on partial counts, so the node also judges its own share
- * against its own history (as every node did before the re-reads): a
- * burst that a balancer spreads evenly is a burst on each node too.
+ * most a tenth of a window late (at its first event after that), and a
+ * restart (which empties the slots) costs nothing but the first read.
+ * A node never judges its own share alone: when other nodes leave (a
+ * scale-in, a failover) a survivor's share of every client rises while
+ * the cluster's rate is flat, and that is no spike.
  *
  * The store is never read under the mutex: one thread per slot reads, the
  * others go on with the counts the slot holds.
@@ -46,8 +46,6 @@ struct client_slot {
 	int64_t		 used;			/* LRU */
 	uint64_t	 gen;			/* new at each take-over */
 	struct rate_track rate;		/* the trail's counts, and ours since */
-	struct rate_track own;		/* this node's events only */
-	int64_t		 own_from;	/* own's history: from this time on */
 	int64_t		 read_at;	/* end of the last read; 0: unseeded */
 	bool		 reading;	/* a thread reads the trail for it */
 	bool		 seed_warned;		/* a failed read was logged */
@@ -148,12 +146,7 @@ rule_of(const struct app *app, struct rate_rule *rule)
 	rule->min_events = app->conf.rule_rate_min_events;
 }
 
-/*
- * This node served an event of the slot's client at `now`. Its own
- * history starts with the first full window it saw: the window it started
- * counting in is partial, and as a baseline would make a normal next
- * window look like a spike.
- */
+/* This node served an event of the slot's client at `now`. */
 static void
 note(struct client_slot *s, const struct rate_rule *rule, int64_t now)
 {
@@ -166,27 +159,14 @@ note(struct client_slot *s, const struct rate_rule *rule, int64_t now)
 	if (e->n < UINT32_MAX)
 		e->n++;
 	rate_add(&s->rate, rule, now);
-	if (s->own_from == 0)
-		s->own_from = (now / rule->width + 1) * rule->width;
-	rate_add(&s->own, rule, now);
-	if (s->own.first_time < s->own_from)
-		s->own.first_time = s->own_from;
 }
 
-/* The cluster's counts (once read), else this node's own share. */
+/* On the cluster's counts, once they were read: never a node's share. */
 static bool
 judge(const struct client_slot *s, const struct rate_rule *rule,
     int64_t now, struct rate_verdict *v)
 {
-	struct rate_verdict mine;
-
-	if (s->read_at != 0 && rate_spike(&s->rate, rule, now, v))
-		return true;
-	if (!rate_spike(&s->own, rule, now, &mine))
-		return false;
-	*v = mine;
-	v->node = true;
-	return true;
+	return s->read_at != 0 && rate_spike(&s->rate, rule, now, v);
 }
 
 /*

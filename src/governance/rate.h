@@ -28,7 +28,6 @@ struct rate_verdict {
 	uint32_t	 current;	/* events in the current window */
 	double		 average;	/* per window over the baseline */
 	unsigned	 windows;	/* baseline windows with history */
-	bool		 node;		/* this node's share only (gov.c) */
 };
 
 /* Count one event at time t (t may be older than the newest: ignored). */

@@ -198,13 +198,9 @@ rate(struct app *app, const struct audit_row *r)
 	    !gov_token_event(app->gov, app, r->client_id, r->time, &v))
 		return;
 	snprintf(summary, sizeof(summary), "%u tokens issued or refreshed in "
-	    "the current window%s, %.1f per window before (more than %lldx)",
-	    v.current, v.node ? " by this node" : "", v.average,
-	    (long long)app->conf.rule_rate_factor);
+	    "the current window, %.1f per window before (more than %lldx)",
+	    v.current, v.average, (long long)app->conf.rule_rate_factor);
 	ev = json_with(evidence(r), "current", json_integer(v.current));
-	/* every node's events (the audit trail), or this node's share */
-	ev = json_with(ev, "counted", json_string(v.node ? "node" :
-	    "cluster"));
 	ev = json_with(ev, "baseline_average", json_real(v.average));
 	ev = json_with(ev, "baseline_windows", json_integer(v.windows));
 	ev = json_with(ev, "window_seconds",
