@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "governance/audit.h"
 #include "http/server.h"
+#include "jose/jose_mem.h"
 #include "routes.h"
 #include "upkeep.h"
 #include "governance/gov.h"
@@ -251,6 +252,7 @@ main(int argc, char **argv)
 	 */
 	umask(077);
 	json_mem_init();	/* before anything uses jansson */
+	jose_mem_init();	/* and cjose */
 	if (config == NULL || config[0] == '\0')
 		config = "gatehouse.json";
 	if (argc > 2 && strcmp(argv[1], "--config") == 0) {

@@ -264,12 +264,41 @@ add_headers(struct MHD_Response *mr, const struct http_response *r)
 	return ok;
 }
 
-/* libmicrohttpd is done with a body it was given: wiped, then freed */
-static void
-body_done(void *p)
+/* A response handed to libmicrohttpd, until it is done with it. */
+struct handed {
+	struct MHD_Response	*mr;
+	char			*body;	/* ours; NULL: none */
+};
+
+static enum MHD_Result
+wipe_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
 {
-	crypto_wipe(p, malloc_usable_size(p));
-	free(p);
+	(void)cls;
+	(void)kind;
+	(void)key;
+	if (value != NULL)	/* its copy, freed right after this */
+		crypto_wipe((void *)(uintptr_t)value, strlen(value));
+	return MHD_YES;
+}
+
+/*
+ * libmicrohttpd is done with a response: the body is wiped and freed, and
+ * so are the library's copies of the header values (a Location carries a
+ * code, a Set-Cookie a session), which it frees right after this call.
+ */
+static void
+handed_done(void *p)
+{
+	struct handed *h = p;
+
+	if (h->mr != NULL)
+		(void)MHD_get_response_headers(h->mr, wipe_header, NULL);
+	if (h->body != NULL) {
+		crypto_wipe(h->body, malloc_usable_size(h->body));
+		free(h->body);
+	}
+	free(h);
 }
 
 /*
@@ -281,17 +310,19 @@ static enum MHD_Result
 send_response(struct MHD_Connection *c, struct http_response *r)
 {
 	struct MHD_Response	*mr;
+	struct handed		*h;
 	enum MHD_Result		 ret;
-	size_t			 len = r->body.len;
 
-	if (r->body.data == NULL)
-		mr = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	else if ((mr = MHD_create_response_from_buffer_with_free_callback_cls(
-	    len, r->body.data, body_done, r->body.data)) != NULL)
-		buf_take(&r->body);	/* the response owns it now */
-	if (mr == NULL)
+	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return MHD_NO;
+	mr = MHD_create_response_from_buffer_with_free_callback_cls(
+	    r->body.len, r->body.data, handed_done, h);
+	if (mr == NULL) {
+		free(h);
+		return MHD_NO;
+	}
+	h->mr = mr;
+	h->body = buf_take(&r->body);	/* the response owns it now */
 	if (!add_headers(mr, r)) {
 		MHD_destroy_response(mr);
 		log_kv(LOG_ERROR, "response_dropped", "msg",

@@ -17,6 +17,7 @@
  * at a time (reload_mu); the others sign with the ring as it is.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -529,7 +530,7 @@ keyring_sign(struct keyring *kr, const char *alg, const char *typ,
 	cjose_header_t		*hdr = NULL;
 	cjose_jws_t		*jws = NULL;
 	cjose_err		 err;
-	const char		*compact;
+	const char		*compact = NULL;
 	char			*out = NULL;
 	unsigned long		 failed = json_mem_failures();
 
@@ -553,6 +554,9 @@ keyring_sign(struct keyring *kr, const char *alg, const char *typ,
 	if (jws && cjose_jws_export(jws, &compact, &err) &&
 	    json_mem_failures() == failed)
 		out = str_dup(compact);
+	/* cjose's copy, freed with the JWS: it may be an access token */
+	if (jws && compact != NULL)
+		crypto_wipe((void *)(uintptr_t)compact, strlen(compact));
 out:
 	pthread_rwlock_unlock(&kr->lock);
 	cjose_jws_release(jws);

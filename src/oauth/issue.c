@@ -102,6 +102,7 @@ mint_jwt(const struct app *app, const struct client_row *c,
 	if (jwt == NULL)
 		return GH_ERR_CRYPTO;
 	ok = str_copy(out, outsz, jwt);
+	crypto_wipe(jwt, strlen(jwt));	/* a bearer token */
 	free(jwt);
 	return ok ? GH_OK : GH_ERR_LIMIT;
 }

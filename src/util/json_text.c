@@ -14,8 +14,8 @@
 static _Thread_local unsigned long failures;
 static _Thread_local bool	   loading;	/* in json_parse() */
 
-static void *
-noting_malloc(size_t n)
+void *
+json_mem_alloc(size_t n)
 {
 	void *p = malloc(n);
 
@@ -29,18 +29,35 @@ noting_malloc(size_t n)
  * document, in blocks of its own: each is wiped before it goes back, so
  * no freed block keeps a secret for the next owner to find.
  */
-static void
-wiping_free(void *p)
+void
+json_mem_free(void *p)
 {
 	if (p != NULL)
 		crypto_wipe(p, malloc_usable_size(p));
 	free(p);
 }
 
+/* not realloc: the block left behind is wiped */
+void *
+json_mem_realloc(void *p, size_t n)
+{
+	void	*q;
+	size_t	 had;
+
+	if (p == NULL)
+		return json_mem_alloc(n);
+	if ((q = json_mem_alloc(n)) == NULL)
+		return NULL;
+	had = malloc_usable_size(p);
+	memcpy(q, p, had < n ? had : n);
+	json_mem_free(p);
+	return q;
+}
+
 void
 json_mem_init(void)
 {
-	json_set_alloc_funcs(noting_malloc, wiping_free);
+	json_set_alloc_funcs(json_mem_alloc, json_mem_free);
 }
 
 unsigned long

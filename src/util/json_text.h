@@ -34,6 +34,14 @@
  */
 void	 json_mem_init(void);
 /*
+ * That allocator, for a library that builds with jansson and allocates
+ * beside it (cjose, jose/jose_mem.c): failures noted for this thread,
+ * every block wiped before it is freed, or left behind by a realloc.
+ */
+void	*json_mem_alloc(size_t n);
+void	*json_mem_realloc(void *p, size_t n);
+void	 json_mem_free(void *p);
+/*
  * Failed jansson allocations of this thread so far. Code that lets a
  * library build JSON with jansson (cjose's JWS header) compares it before
  * and after: the library may have made a broken text of a failure.

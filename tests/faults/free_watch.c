@@ -1,11 +1,12 @@
 /*
- * free_watch.c - an LD_PRELOAD shim for the test that tokens do not
+ * free_watch.c - an LD_PRELOAD shim for the test that secrets do not
  * outlive their use in memory: at every free(), a block that still holds
- * an access or refresh token ("gate_at_" / "gate_rt_" and what follows)
- * is reported on stderr, the server's log, as "free_watch: TOKEN". The
- * test then looks for the tokens it was given (test_memory_secrets.py).
- * Works under ASan too: its free() comes next, and malloc_usable_size()
- * is ASan's own for its blocks.
+ * an access or refresh token ("gate_at_" / "gate_rt_" and what follows),
+ * an authorization code ("gate_ac_...") or a signed JWT ("eyJ...", two
+ * dots, printed whole) is reported on stderr, the server's log, as
+ * "free_watch: TEXT". The test then looks for the secrets it was given
+ * (test_memory_secrets.py). Works under ASan too: its free() comes next,
+ * and malloc_usable_size() is ASan's own for its blocks.
  */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -15,6 +16,7 @@
 
 #define PREFIX_LEN	8
 #define TOKEN_MAX	64
+#define JWT_MAX		4096
 
 void	free(void *p);
 
@@ -26,21 +28,48 @@ b64url(char c)
 }
 
 static void
+say(const char *p, size_t n)
+{
+	char	line[sizeof("free_watch: \n") + JWT_MAX];
+	size_t	len = strlen("free_watch: ");
+
+	memcpy(line, "free_watch: ", len);
+	memcpy(line + len, p, n);
+	len += n;
+	line[len++] = '\n';
+	(void)!write(2, line, len);
+}
+
+static void
 report(const char *block, size_t n, const char *prefix)
 {
 	const char	*p = block, *end = block + n;
-	char		 line[sizeof("free_watch: \n") + TOKEN_MAX];
-	size_t		 k, len;
+	size_t		 k;
 
 	while ((p = memmem(p, (size_t)(end - p), prefix, PREFIX_LEN)) != NULL) {
-		len = strlen("free_watch: ");
-		memcpy(line, "free_watch: ", len);
 		for (k = 0; k < TOKEN_MAX && p + k < end &&
 		    (k < PREFIX_LEN || b64url(p[k])); k++)
-			line[len++] = p[k];
-		line[len++] = '\n';
-		(void)!write(2, line, len);
+			;
+		say(p, k);
 		p += PREFIX_LEN;
+	}
+}
+
+/* a compact JWS: three base64url parts, the first a JSON object's */
+static void
+report_jwts(const char *block, size_t n)
+{
+	const char	*p = block, *end = block + n;
+	size_t		 k;
+	int		 dots;
+
+	while ((p = memmem(p, (size_t)(end - p), "eyJ", 3)) != NULL) {
+		for (k = 0, dots = 0; k < JWT_MAX && p + k < end &&
+		    (b64url(p[k]) || p[k] == '.'); k++)
+			dots += p[k] == '.';
+		if (dots == 2 && p[k - 1] != '.')
+			say(p, k);
+		p += k > 3 ? k : 3;
 	}
 }
 
@@ -74,6 +103,8 @@ free(void *p)
 		n = malloc_usable_size(p);
 		report(p, n, "gate_at_");
 		report(p, n, "gate_rt_");
+		report(p, n, "gate_ac_");
+		report_jwts(p, n);
 	}
 	real_free(p);
 }
