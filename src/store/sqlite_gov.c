@@ -450,10 +450,7 @@ grant_expire_unused(struct store *s, int64_t before, int64_t now,
 		if ((rc = sq_step_done(db, st)) == GH_OK)
 			n = (unsigned)sqlite3_changes(db->db);
 	}
-	if (rc == GH_OK && n > 0 && ev != NULL)
-		rc = sq_change_event(db, ev, n);
-	if ((rc = sq_finish_tx(db, rc)) == GH_OK)
-		*count = n;
+	rc = sq_finish_with_event_n(db, rc, ev, n, count);
 out:
 	return sq_release(db, rc);
 }

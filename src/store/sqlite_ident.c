@@ -34,6 +34,21 @@ sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
 	return sq_finish_tx(db, rc);
 }
 
+/*
+ * The same for a change of n rows (n may be 0: no event then); *count
+ * is n once it is kept, else left as it was.
+ */
+enum gh_err
+sq_finish_with_event_n(struct sqlite_store *db, enum gh_err rc,
+    const struct change_audit *ev, unsigned n, unsigned *count)
+{
+	if (rc == GH_OK && n > 0 && ev != NULL)
+		rc = sq_change_event(db, ev, n);
+	if ((rc = sq_finish_tx(db, rc)) == GH_OK)
+		*count = n;
+	return rc;
+}
+
 void
 sq_client_from_row(sqlite3_stmt *st, struct client_row *c)
 {

@@ -219,6 +219,8 @@ enum gh_err	 sq_change_event(struct sqlite_store *db,
  */
 enum gh_err	 sq_finish_with_event(struct sqlite_store *db, enum gh_err rc,
 		    const struct change_audit *ev);
+enum gh_err	 sq_finish_with_event_n(struct sqlite_store *db, enum gh_err rc,
+		    const struct change_audit *ev, unsigned n, unsigned *count);
 /* a client row from the columns of CLIENT_COLS, first in st's row */
 void		 sq_client_from_row(sqlite3_stmt *st, struct client_row *c);
 /* one audit row from the columns of S_AUDIT_SINCE (strings borrowed) */
