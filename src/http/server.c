@@ -270,14 +270,15 @@ struct handed {
 	char			*body;	/* ours; NULL: none */
 };
 
+/* the headers that carry a secret: a code, a session */
 static enum MHD_Result
 wipe_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	(void)cls;
 	(void)kind;
-	(void)key;
-	if (value != NULL)	/* its copy, freed right after this */
+	if (value != NULL && key != NULL && (strcasecmp(key, "Location") == 0 ||
+	    strcasecmp(key, "Set-Cookie") == 0))	/* freed right after */
 		crypto_wipe((void *)(uintptr_t)value, strlen(value));
 	return MHD_YES;
 }
