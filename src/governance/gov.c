@@ -1,7 +1,8 @@
 /*
- * gov.c - see gov.h. Fixed-size tables under one mutex: a client slot is
- * found by linear search (there are few clients) and the least recently
- * used slot is reused, so memory is bounded whatever the traffic.
+ * gov.c - see gov.h. Fixed-size tables under one mutex: a client's slot
+ * is one of a few in a set found by a hash of its id, and the set's least
+ * recently used slot is reused, so memory is bounded whatever the
+ * traffic.
  *
  * The rate rule judges a client's whole traffic: its windows are read
  * from the audit trail, which holds every node's events, at the client's
@@ -28,7 +29,17 @@
 #include "../util/log.h"
 #include "../util/str.h"
 
-#define GOV_CLIENTS	256
+/*
+ * Clients with rate state: GOV_CLIENT_SETS sets of GOV_CLIENT_WAYS, a
+ * client's set chosen by a hash of its id, its least recently used way
+ * taken over by a new client. A client pushed out reads its windows from
+ * the trail again at its next event: with more active clients than slots
+ * that read would come at every event (it was 256 slots, searched one by
+ * one, before).
+ */
+#define GOV_CLIENT_SETS	512
+#define GOV_CLIENT_WAYS	8
+#define GOV_CLIENTS	(GOV_CLIENT_SETS * GOV_CLIENT_WAYS)
 #define GOV_SEEN	4096
 #define SEEN_FOR	300	/* seconds a recorded sighting is trusted */
 #define RECOUNT_MIN	1	/* seconds: the least time between two reads */
@@ -105,15 +116,30 @@ gov_wake(struct gov *g)
 		webhook_wake(g->hook);
 }
 
-/* the client's slot, taken over from the least recently used if new */
+/* FNV-1a: which set a client id falls in (not a secret: only a spread) */
+static size_t
+set_of(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return (size_t)(h % GOV_CLIENT_SETS) * GOV_CLIENT_WAYS;
+}
+
+/*
+ * The client's slot in its set, taken over from the set's least recently
+ * used if new.
+ */
 static struct client_slot *
 slot(struct gov *g, const char *id, int64_t now)
 {
-	struct client_slot	*s, *old = &g->clients[0];
+	struct client_slot	*set = &g->clients[set_of(id)];
+	struct client_slot	*s, *old = &set[0];
 	size_t			 i;
 
-	for (i = 0; i < GOV_CLIENTS; i++) {
-		s = &g->clients[i];
+	for (i = 0; i < GOV_CLIENT_WAYS; i++) {
+		s = &set[i];
 		if (s->id[0] && strcmp(s->id, id) == 0) {
 			s->used = now;
 			return s;

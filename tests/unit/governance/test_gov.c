@@ -189,6 +189,37 @@ test_a_scale_in_is_no_spike(void **state)
 	store_close(others);
 }
 
+/*
+ * A client keeps its slot, and so reads its windows only a tenth of a
+ * window apart, while hundreds of others are active: 1,000 other clients'
+ * events between two of c1's, then the trail made unreadable. c1's next
+ * event, 10 s after its read, reads nothing (no warning); pushed out of
+ * its slot (256 slots searched one by one, before), it read again, and
+ * with every event once there were more active clients than slots.
+ */
+static void
+test_many_clients_keep_their_slots(void **state)
+{
+	struct fixture		*f = *state;
+	struct rate_verdict	 v;
+	struct th_stderr	 c;
+	char			 id[24];
+	int			 i;
+
+	history(f);
+	assert_false(event(f, T));		/* read: seeded */
+	for (i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "other%d", i);
+		(void)gov_token_event(f->g, &f->app, id, T + 1 + i / 200, &v);
+	}
+	audit_table(f, false);
+	th_stderr_begin(&c);
+	assert_false(event(f, T + 10));
+	th_stderr_end(&c);
+	audit_table(f, true);
+	assert_int_equal(th_stderr_count(&c, "rate_baseline_unavailable"), 0);
+}
+
 /* The baseline from the trail makes a burst of three a spike. */
 static void
 test_seeded_baseline_sees_a_spike(void **state)
@@ -235,6 +266,7 @@ main(void)
 		TT(test_reread_counts_the_cluster_once),
 		TT(test_failed_reread_keeps_the_counts),
 		TT(test_a_scale_in_is_no_spike),
+		TT(test_many_clients_keep_their_slots),
 	};
 #undef TT
 
