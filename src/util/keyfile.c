@@ -86,8 +86,14 @@ keyfile_load(const char *path, uint8_t *key, size_t n, const char **why)
 	*why = "is not a key of 64 hex digits";
 	r = read(fd, hex, sizeof(hex));
 	close(fd);
-	if (r < (ssize_t)(2 * n))
+	/* a file that fills the buffer holds more than a key and a newline */
+	if (r < (ssize_t)(2 * n) || r == (ssize_t)sizeof(hex))
 		goto out;
+	/* after the digits only a line end: never a longer key, cut short */
+	for (i = 2 * n; i < (size_t)r; i++)
+		if (hex[i] != '\n' && hex[i] != '\r' && hex[i] != ' ' &&
+		    hex[i] != '\t')
+			goto out;
 	for (i = 0; i < n; i++) {
 		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 

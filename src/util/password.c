@@ -45,7 +45,9 @@ static int		waiting;
 static void
 slot_init(void)
 {
-	(void)clock_cond_init(&slot_cv);	/* a failure: the default */
+	/* a failure leaves the wall clock: the wait is bounded either way */
+	if (clock_cond_init(&slot_cv) != 0)
+		(void)pthread_cond_init(&slot_cv, NULL);
 }
 
 /* bounded: a login's wait (see the top); else as long as it takes */

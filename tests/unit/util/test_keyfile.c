@@ -139,10 +139,32 @@ test_missing_or_malformed(void **state)
 {
 	struct fx *f = *state;
 
+	static const char *const bad[] = {
+		"not hex at all, and far too short\n",
+		/* a key and more: never taken as the first 32 bytes of it */
+		"000102030405060708090a0b0c0d0e0f"
+		"101112131415161718191a1b1c1d1e1f" "junk\n",
+		"000102030405060708090a0b0c0d0e0f"
+		"101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292a2b2c2d2e2f"
+		"303132333435363738393a3b3c3d3e3f\n",
+	};
+	uint8_t		 key[GH_KEY_BYTES];
+	const char	*why;
+	size_t		 i;
+
 	refused(f->path, "does not exist");
-	th_write_file(f->path, "not hex at all, and far too short\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		th_write_file(f->path, bad[i]);
+		assert_int_equal(chmod(f->path, 0600), 0);
+		refused(f->path, "64 hex digits");
+	}
+	/* a line end written by another tool is fine */
+	th_write_file(f->path, "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f\r\n");
 	assert_int_equal(chmod(f->path, 0600), 0);
-	refused(f->path, "64 hex digits");
+	assert_int_equal(keyfile_load(f->path, key, sizeof(key), &why), GH_OK);
+	assert_int_equal(key[31], 0x1f);
 }
 
 int
