@@ -23,11 +23,15 @@ def rules_of(server):
     return sorted(a["rule"] for a in alerts(server))
 
 
-def redeem(server, c, **extra):
+def code_request(server, c, **extra):
+    """A fresh code's token request form, ready to send (again)."""
     code, verifier, _ = get_code(server, c, **extra)
-    r = token_request(server, c, {"grant_type": "authorization_code",
-                                  "code": code, "code_verifier": verifier,
-                                  "redirect_uri": c["redirect_uri"]})
+    return {"grant_type": "authorization_code", "code": code,
+            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+
+
+def redeem(server, c, **extra):
+    r = token_request(server, c, code_request(server, c, **extra))
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -78,9 +82,7 @@ def test_refresh_reuse_raises_one_high_alert_with_evidence(make_server):
 def test_code_replay(make_server):
     s = make_server()
     c = s.confidential
-    code, verifier, _ = get_code(s, c)
-    data = {"grant_type": "authorization_code", "code": code,
-            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    data = code_request(s, c)
     assert token_request(s, c, data).status_code == 200
     assert alerts(s) == []
     assert token_request(s, c, data).status_code == 400
@@ -197,14 +199,12 @@ def test_a_code_seen_on_its_way_is_no_proof(make_server):
     and read the code from their address bar."""
     s = make_server()
     c = s.confidential
-    code, verifier, _ = get_code(s, c)
-    data = {"grant_type": "authorization_code", "code": code,
-            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    data = code_request(s, c)
     assert token_request(s, c, data).status_code == 200
     fresh, fresh_verifier, _ = get_code(s, c)
     s.cli("client", "disable", c["client_id"])
     await_client_status(s, c["client_id"], active=False)
-    for sent in ({"grant_type": "authorization_code", "code": code},
+    for sent in ({"grant_type": "authorization_code", "code": data["code"]},
                  dict(data, code=fresh, code_verifier=fresh_verifier)):
         r = requests.post(s.base + "/token",
                           data=dict(sent, client_id=c["client_id"]))
@@ -518,9 +518,7 @@ def test_a_flood_of_lesser_alerts_does_not_hide_a_high_one(make_server):
     from helpers_admin import Console, add_admin, api
     s = make_server()
     c = s.confidential
-    code, verifier, _ = get_code(s, c)
-    data = {"grant_type": "authorization_code", "code": code,
-            "code_verifier": verifier, "redirect_uri": c["redirect_uri"]}
+    data = code_request(s, c)
     assert token_request(s, c, data).status_code == 200
     assert token_request(s, c, data).status_code == 400
     cred = add_admin(s)
